@@ -1,11 +1,6 @@
-import {
-  type Abi,
-  type AbiError,
-  decodeErrorResult,
-  type Hex,
-  isHex,
-  BaseError as ViemBaseError,
-} from "viem";
+import { type Abi, decodeErrorResult, type Hex, isHex, BaseError as ViemBaseError } from "viem";
+
+export type AbiError = Extract<Abi[number], { type: "error" }>;
 
 export type BaseErrorParameters = {
   cause?: unknown;
@@ -233,15 +228,15 @@ export function findRevertData(err: unknown): Hex | undefined {
 }
 
 const panicReasons: Record<number, string> = {
-  0x01: "assertion failed",
-  0x11: "arithmetic underflow or overflow",
-  0x12: "division or modulo by zero",
-  0x21: "invalid enum value",
-  0x22: "invalid storage byte array",
-  0x31: "pop on an empty array",
-  0x32: "array index out of bounds",
-  0x41: "out of memory",
-  0x51: "call to an uninitialized function",
+  1: "assertion failed",
+  17: "arithmetic underflow or overflow",
+  18: "division or modulo by zero",
+  33: "invalid enum value",
+  34: "invalid storage byte array",
+  49: "pop on an empty array",
+  50: "array index out of bounds",
+  65: "out of memory",
+  81: "call to an uninitialized function",
 };
 
 function formatRevert(

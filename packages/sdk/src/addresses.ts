@@ -1,0 +1,21 @@
+import { type Address, keccak256, toHex } from "viem";
+
+/** Addresses of a Noosphere deployment, as written to `.noos/devnet.json`. */
+export type NoosphereAddresses = {
+  token: Address;
+  params: Address;
+  staking: Address;
+  registry: Address;
+  market: Address;
+};
+
+/** A deployment: where the contracts live and from which block to index them. */
+export type Deployment = {
+  chainId: number;
+  rpcUrl: string;
+  contracts: NoosphereAddresses;
+  startBlock: number;
+};
+
+/** Staking role of compute providers: keccak256("PROVIDER"), as in the contracts. */
+export const PROVIDER_ROLE = keccak256(toHex("PROVIDER"));

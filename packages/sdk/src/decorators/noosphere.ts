@@ -1,0 +1,296 @@
+// Decorators in viem's style: `client.extend(noosphereActions(deployment.contracts))` binds
+// every action to the deployment's addresses, so callers pass only what the action is about.
+import type { NoosphereAddresses } from "../addresses.js";
+import type { NoosWalletClient } from "../client.js";
+import { approve, approveAndWait, type ApproveParameters } from "../actions/token/approve.js";
+import { getAllowance, type GetAllowanceParameters } from "../actions/token/getAllowance.js";
+import { getBalance, type GetBalanceParameters } from "../actions/token/getBalance.js";
+import { transfer, transferAndWait, type TransferParameters } from "../actions/token/transfer.js";
+import { getStake, type GetStakeParameters } from "../actions/staking/getStake.js";
+import {
+  requestUnstake,
+  requestUnstakeAndWait,
+  type RequestUnstakeParameters,
+} from "../actions/staking/requestUnstake.js";
+import { stake, stakeAndWait, type StakeParameters } from "../actions/staking/stake.js";
+import {
+  withdrawStake,
+  withdrawStakeAndWait,
+  type WithdrawStakeParameters,
+} from "../actions/staking/withdrawStake.js";
+import { getProvider, type GetProviderParameters } from "../actions/registry/getProvider.js";
+import { getProviders, type GetProvidersParameters } from "../actions/registry/getProviders.js";
+import {
+  registerProvider,
+  registerProviderAndWait,
+  type RegisterProviderParameters,
+} from "../actions/registry/registerProvider.js";
+import {
+  revokeAttributes,
+  revokeAttributesAndWait,
+  type RevokeAttributesParameters,
+} from "../actions/registry/revokeAttributes.js";
+import {
+  signAttributes,
+  signAttributesAndWait,
+  type SignAttributesParameters,
+} from "../actions/registry/signAttributes.js";
+import {
+  unregisterProvider,
+  unregisterProviderAndWait,
+  type UnregisterProviderParameters,
+} from "../actions/registry/unregisterProvider.js";
+import {
+  updateProvider,
+  updateProviderAndWait,
+  type UpdateProviderParameters,
+} from "../actions/registry/updateProvider.js";
+import {
+  acceptBid,
+  acceptBidAndWait,
+  type AcceptBidParameters,
+} from "../actions/market/acceptBid.js";
+import {
+  acceptResult,
+  acceptResultAndWait,
+  type AcceptResultParameters,
+} from "../actions/market/acceptResult.js";
+import {
+  cancelBid,
+  cancelBidAndWait,
+  type CancelBidParameters,
+} from "../actions/market/cancelBid.js";
+import {
+  cancelOrder,
+  cancelOrderAndWait,
+  type CancelOrderParameters,
+} from "../actions/market/cancelOrder.js";
+import {
+  closeAuction,
+  closeAuctionAndWait,
+  type CloseAuctionParameters,
+} from "../actions/market/closeAuction.js";
+import {
+  closeLease,
+  closeLeaseAndWait,
+  type CloseLeaseParameters,
+} from "../actions/market/closeLease.js";
+import {
+  createBid,
+  createBidAndWait,
+  type CreateBidParameters,
+} from "../actions/market/createBid.js";
+import {
+  createOrder,
+  createOrderAndWait,
+  type CreateOrderParameters,
+} from "../actions/market/createOrder.js";
+import {
+  depositEscrow,
+  depositEscrowAndWait,
+  type DepositEscrowParameters,
+} from "../actions/market/depositEscrow.js";
+import {
+  disputeResult,
+  disputeResultAndWait,
+  type DisputeResultParameters,
+} from "../actions/market/disputeResult.js";
+import {
+  expireLease,
+  expireLeaseAndWait,
+  type ExpireLeaseParameters,
+} from "../actions/market/expireLease.js";
+import { getBids, type GetBidsParameters } from "../actions/market/getBids.js";
+import { getEarnings, type GetEarningsParameters } from "../actions/market/getEarnings.js";
+import { getLease, type GetLeaseParameters } from "../actions/market/getLease.js";
+import { getLeases, type GetLeasesParameters } from "../actions/market/getLeases.js";
+import { getOrder, type GetOrderParameters } from "../actions/market/getOrder.js";
+import { getOrders, type GetOrdersParameters } from "../actions/market/getOrders.js";
+import {
+  resolveDispute,
+  resolveDisputeAndWait,
+  type ResolveDisputeParameters,
+} from "../actions/market/resolveDispute.js";
+import {
+  settleLease,
+  settleLeaseAndWait,
+  type SettleLeaseParameters,
+} from "../actions/market/settleLease.js";
+import { signReceipt, type SignReceiptParameters } from "../actions/market/signReceipt.js";
+import {
+  submitResult,
+  submitResultAndWait,
+  type SubmitResultParameters,
+} from "../actions/market/submitResult.js";
+import {
+  sweepFees,
+  sweepFeesAndWait,
+  type SweepFeesParameters,
+} from "../actions/market/sweepFees.js";
+import {
+  withdrawEarnings,
+  withdrawEarningsAndWait,
+  type WithdrawEarningsParameters,
+} from "../actions/market/withdrawEarnings.js";
+
+/** NoosToken actions bound to a deployment: `client.extend(tokenActions(addresses))`. */
+export function tokenActions(addresses: Pick<NoosphereAddresses, "token">) {
+  return (client: NoosWalletClient) => ({
+    approve: (params: Omit<ApproveParameters, "address">) =>
+      approve(client, { ...params, address: addresses.token }),
+    approveAndWait: (params: Omit<ApproveParameters, "address">) =>
+      approveAndWait(client, { ...params, address: addresses.token }),
+    getAllowance: (params: Omit<GetAllowanceParameters, "address">) =>
+      getAllowance(client, { ...params, address: addresses.token }),
+    getBalance: (params: Omit<GetBalanceParameters, "address">) =>
+      getBalance(client, { ...params, address: addresses.token }),
+    transfer: (params: Omit<TransferParameters, "address">) =>
+      transfer(client, { ...params, address: addresses.token }),
+    transferAndWait: (params: Omit<TransferParameters, "address">) =>
+      transferAndWait(client, { ...params, address: addresses.token }),
+  });
+}
+
+/** Staking actions bound to a deployment: `client.extend(stakingActions(addresses))`. */
+export function stakingActions(addresses: Pick<NoosphereAddresses, "staking">) {
+  return (client: NoosWalletClient) => ({
+    getStake: (params: Omit<GetStakeParameters, "address">) =>
+      getStake(client, { ...params, address: addresses.staking }),
+    requestUnstake: (params: Omit<RequestUnstakeParameters, "address">) =>
+      requestUnstake(client, { ...params, address: addresses.staking }),
+    requestUnstakeAndWait: (params: Omit<RequestUnstakeParameters, "address">) =>
+      requestUnstakeAndWait(client, { ...params, address: addresses.staking }),
+    stake: (params: Omit<StakeParameters, "address">) =>
+      stake(client, { ...params, address: addresses.staking }),
+    stakeAndWait: (params: Omit<StakeParameters, "address">) =>
+      stakeAndWait(client, { ...params, address: addresses.staking }),
+    withdrawStake: (params: Omit<WithdrawStakeParameters, "address">) =>
+      withdrawStake(client, { ...params, address: addresses.staking }),
+    withdrawStakeAndWait: (params: Omit<WithdrawStakeParameters, "address">) =>
+      withdrawStakeAndWait(client, { ...params, address: addresses.staking }),
+  });
+}
+
+/** ProviderRegistry actions bound to a deployment: `client.extend(registryActions(addresses))`. */
+export function registryActions(addresses: Pick<NoosphereAddresses, "registry">) {
+  return (client: NoosWalletClient) => ({
+    getProvider: (params: Omit<GetProviderParameters, "address">) =>
+      getProvider(client, { ...params, address: addresses.registry }),
+    getProviders: (params: Omit<GetProvidersParameters, "address">) =>
+      getProviders(client, { ...params, address: addresses.registry }),
+    registerProvider: (params: Omit<RegisterProviderParameters, "address">) =>
+      registerProvider(client, { ...params, address: addresses.registry }),
+    registerProviderAndWait: (params: Omit<RegisterProviderParameters, "address">) =>
+      registerProviderAndWait(client, { ...params, address: addresses.registry }),
+    revokeAttributes: (params: Omit<RevokeAttributesParameters, "address">) =>
+      revokeAttributes(client, { ...params, address: addresses.registry }),
+    revokeAttributesAndWait: (params: Omit<RevokeAttributesParameters, "address">) =>
+      revokeAttributesAndWait(client, { ...params, address: addresses.registry }),
+    signAttributes: (params: Omit<SignAttributesParameters, "address">) =>
+      signAttributes(client, { ...params, address: addresses.registry }),
+    signAttributesAndWait: (params: Omit<SignAttributesParameters, "address">) =>
+      signAttributesAndWait(client, { ...params, address: addresses.registry }),
+    unregisterProvider: (params: Omit<UnregisterProviderParameters, "address">) =>
+      unregisterProvider(client, { ...params, address: addresses.registry }),
+    unregisterProviderAndWait: (params: Omit<UnregisterProviderParameters, "address">) =>
+      unregisterProviderAndWait(client, { ...params, address: addresses.registry }),
+    updateProvider: (params: Omit<UpdateProviderParameters, "address">) =>
+      updateProvider(client, { ...params, address: addresses.registry }),
+    updateProviderAndWait: (params: Omit<UpdateProviderParameters, "address">) =>
+      updateProviderAndWait(client, { ...params, address: addresses.registry }),
+  });
+}
+
+/** ComputeMarket actions bound to a deployment: `client.extend(marketActions(addresses))`. */
+export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
+  return (client: NoosWalletClient) => ({
+    acceptBid: (params: Omit<AcceptBidParameters, "address">) =>
+      acceptBid(client, { ...params, address: addresses.market }),
+    acceptBidAndWait: (params: Omit<AcceptBidParameters, "address">) =>
+      acceptBidAndWait(client, { ...params, address: addresses.market }),
+    acceptResult: (params: Omit<AcceptResultParameters, "address">) =>
+      acceptResult(client, { ...params, address: addresses.market }),
+    acceptResultAndWait: (params: Omit<AcceptResultParameters, "address">) =>
+      acceptResultAndWait(client, { ...params, address: addresses.market }),
+    cancelBid: (params: Omit<CancelBidParameters, "address">) =>
+      cancelBid(client, { ...params, address: addresses.market }),
+    cancelBidAndWait: (params: Omit<CancelBidParameters, "address">) =>
+      cancelBidAndWait(client, { ...params, address: addresses.market }),
+    cancelOrder: (params: Omit<CancelOrderParameters, "address">) =>
+      cancelOrder(client, { ...params, address: addresses.market }),
+    cancelOrderAndWait: (params: Omit<CancelOrderParameters, "address">) =>
+      cancelOrderAndWait(client, { ...params, address: addresses.market }),
+    closeAuction: (params: Omit<CloseAuctionParameters, "address">) =>
+      closeAuction(client, { ...params, address: addresses.market }),
+    closeAuctionAndWait: (params: Omit<CloseAuctionParameters, "address">) =>
+      closeAuctionAndWait(client, { ...params, address: addresses.market }),
+    closeLease: (params: Omit<CloseLeaseParameters, "address">) =>
+      closeLease(client, { ...params, address: addresses.market }),
+    closeLeaseAndWait: (params: Omit<CloseLeaseParameters, "address">) =>
+      closeLeaseAndWait(client, { ...params, address: addresses.market }),
+    createBid: (params: Omit<CreateBidParameters, "address">) =>
+      createBid(client, { ...params, address: addresses.market }),
+    createBidAndWait: (params: Omit<CreateBidParameters, "address">) =>
+      createBidAndWait(client, { ...params, address: addresses.market }),
+    createOrder: (params: Omit<CreateOrderParameters, "address">) =>
+      createOrder(client, { ...params, address: addresses.market }),
+    createOrderAndWait: (params: Omit<CreateOrderParameters, "address">) =>
+      createOrderAndWait(client, { ...params, address: addresses.market }),
+    depositEscrow: (params: Omit<DepositEscrowParameters, "address">) =>
+      depositEscrow(client, { ...params, address: addresses.market }),
+    depositEscrowAndWait: (params: Omit<DepositEscrowParameters, "address">) =>
+      depositEscrowAndWait(client, { ...params, address: addresses.market }),
+    disputeResult: (params: Omit<DisputeResultParameters, "address">) =>
+      disputeResult(client, { ...params, address: addresses.market }),
+    disputeResultAndWait: (params: Omit<DisputeResultParameters, "address">) =>
+      disputeResultAndWait(client, { ...params, address: addresses.market }),
+    expireLease: (params: Omit<ExpireLeaseParameters, "address">) =>
+      expireLease(client, { ...params, address: addresses.market }),
+    expireLeaseAndWait: (params: Omit<ExpireLeaseParameters, "address">) =>
+      expireLeaseAndWait(client, { ...params, address: addresses.market }),
+    getBids: (params: Omit<GetBidsParameters, "address">) =>
+      getBids(client, { ...params, address: addresses.market }),
+    getEarnings: (params: Omit<GetEarningsParameters, "address">) =>
+      getEarnings(client, { ...params, address: addresses.market }),
+    getLease: (params: Omit<GetLeaseParameters, "address">) =>
+      getLease(client, { ...params, address: addresses.market }),
+    getLeases: (params: Omit<GetLeasesParameters, "address">) =>
+      getLeases(client, { ...params, address: addresses.market }),
+    getOrder: (params: Omit<GetOrderParameters, "address">) =>
+      getOrder(client, { ...params, address: addresses.market }),
+    getOrders: (params: Omit<GetOrdersParameters, "address">) =>
+      getOrders(client, { ...params, address: addresses.market }),
+    resolveDispute: (params: Omit<ResolveDisputeParameters, "address">) =>
+      resolveDispute(client, { ...params, address: addresses.market }),
+    resolveDisputeAndWait: (params: Omit<ResolveDisputeParameters, "address">) =>
+      resolveDisputeAndWait(client, { ...params, address: addresses.market }),
+    settleLease: (params: Omit<SettleLeaseParameters, "address">) =>
+      settleLease(client, { ...params, address: addresses.market }),
+    settleLeaseAndWait: (params: Omit<SettleLeaseParameters, "address">) =>
+      settleLeaseAndWait(client, { ...params, address: addresses.market }),
+    signReceipt: (params: Omit<SignReceiptParameters, "address">) =>
+      signReceipt(client, { ...params, address: addresses.market }),
+    submitResult: (params: Omit<SubmitResultParameters, "address">) =>
+      submitResult(client, { ...params, address: addresses.market }),
+    submitResultAndWait: (params: Omit<SubmitResultParameters, "address">) =>
+      submitResultAndWait(client, { ...params, address: addresses.market }),
+    sweepFees: (params: Omit<SweepFeesParameters, "address">) =>
+      sweepFees(client, { ...params, address: addresses.market }),
+    sweepFeesAndWait: (params: Omit<SweepFeesParameters, "address">) =>
+      sweepFeesAndWait(client, { ...params, address: addresses.market }),
+    withdrawEarnings: (params: Omit<WithdrawEarningsParameters, "address">) =>
+      withdrawEarnings(client, { ...params, address: addresses.market }),
+    withdrawEarningsAndWait: (params: Omit<WithdrawEarningsParameters, "address">) =>
+      withdrawEarningsAndWait(client, { ...params, address: addresses.market }),
+  });
+}
+
+/** Every Noosphere action bound to a deployment. */
+export function noosphereActions(addresses: NoosphereAddresses) {
+  return (client: NoosWalletClient) => ({
+    ...tokenActions(addresses)(client),
+    ...stakingActions(addresses)(client),
+    ...registryActions(addresses)(client),
+    ...marketActions(addresses)(client),
+  });
+}
