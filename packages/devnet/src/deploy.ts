@@ -1,21 +1,153 @@
-// Placeholder until the real deployment script lands: same signature, always throws.
-import { BaseError } from "@noosphere/sdk";
-import type { Account, Address } from "viem";
+// Deploys every Noosphere contract to any EVM chain with viem: the devnet runs it against anvil,
+// and the same code deploys to an L1/L2 given an RPC URL and a funded key.
+import {
+  BaseError,
+  chainFor,
+  computeMarketAbi,
+  computeMarketBytecode,
+  type Deployment,
+  type NoosphereAddresses,
+  noosTokenAbi,
+  noosTokenBytecode,
+  protocolParamsAbi,
+  protocolParamsBytecode,
+  providerRegistryAbi,
+  providerRegistryBytecode,
+  stakingAbi,
+  stakingBytecode,
+} from "@noosphere/sdk";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  createWalletClient,
+  type Hash,
+  type Hex,
+  http,
+  parseEther,
+  publicActions,
+} from "viem";
 
-export type Deployment = {
-  chainId: number;
-  rpcUrl: string;
-  contracts: Record<string, Address>;
-  startBlock: number;
-};
+export type { Deployment } from "@noosphere/sdk";
 
 export type DeployNoosphereParameters = {
   rpcUrl: string;
   chainId: number;
+  /** Deploys, owns the parameters and admin roles. */
   deployer: Account;
+  /** Receives the initial NOOS supply, fees and slashes. Default: the deployer. */
+  treasury?: Address | undefined;
+  /** Accounts that get `fundAmount` NOOS (and 10 ETH if they have less than 1). */
   fund: Address[];
+  /** NOOS per funded account. Default 100,000. */
+  fundAmount?: bigint | undefined;
+  /** Initial NOOS supply. Default 1,000,000,000. */
+  initialSupply?: bigint | undefined;
+  log?: ((message: string) => void) | undefined;
 };
 
-export async function deployNoosphere(_parameters: DeployNoosphereParameters): Promise<Deployment> {
-  throw new BaseError("deployNoosphere: not yet written");
+/** Devnet payment-token minimums, after Akash's defaults (0.5 for a bid deposit). */
+export const DEVNET_MIN_ORDER_DEPOSIT = parseEther("1");
+export const DEVNET_MIN_BID_DEPOSIT = parseEther("0.5");
+
+export async function deployNoosphere(params: DeployNoosphereParameters): Promise<Deployment> {
+  const log = params.log ?? (() => {});
+  const client = createWalletClient({
+    account: params.deployer,
+    chain: chainFor(params.chainId, params.rpcUrl),
+    transport: http(params.rpcUrl),
+    pollingInterval: 50,
+  }).extend(publicActions);
+  const deployer = params.deployer.address;
+  const treasury = params.treasury ?? deployer;
+  const startBlock = Number(await client.getBlockNumber());
+
+  async function confirm(hash: Hash, what: string) {
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success")
+      throw new BaseError(`Deployment step failed: ${what} (tx ${hash}).`);
+    return receipt;
+  }
+  async function deploy(
+    name: string,
+    abi: Abi,
+    bytecode: Hex,
+    args: readonly unknown[],
+  ): Promise<Address> {
+    const hash = await client.deployContract({ abi, bytecode, args });
+    const receipt = await confirm(hash, `deploy ${name}`);
+    if (!receipt.contractAddress) throw new BaseError(`Deployment of ${name} returned no address.`);
+    log(`deployed ${name} at ${receipt.contractAddress}`);
+    return receipt.contractAddress;
+  }
+  async function call(address: Address, abi: Abi, functionName: string, args: readonly unknown[]) {
+    const hash = await client.writeContract({ address, abi, functionName, args });
+    await confirm(hash, functionName);
+  }
+
+  const supply = params.initialSupply ?? parseEther("1000000000");
+  const token = await deploy("NoosToken", noosTokenAbi, noosTokenBytecode, [
+    deployer,
+    treasury,
+    supply,
+  ]);
+  const protocolParams = await deploy("ProtocolParams", protocolParamsAbi, protocolParamsBytecode, [
+    deployer,
+    treasury,
+  ]);
+  const staking = await deploy("Staking", stakingAbi, stakingBytecode, [
+    token,
+    protocolParams,
+    deployer,
+  ]);
+  const registry = await deploy("ProviderRegistry", providerRegistryAbi, providerRegistryBytecode, [
+    staking,
+    protocolParams,
+  ]);
+  const market = await deploy("ComputeMarket", computeMarketAbi, computeMarketBytecode, [
+    protocolParams,
+    registry,
+    staking,
+  ]);
+
+  const slasherRole = await client.readContract({
+    address: staking,
+    abi: stakingAbi,
+    functionName: "SLASHER_ROLE",
+  });
+  await call(staking, stakingAbi, "grantRole", [slasherRole, market]);
+  await call(protocolParams, protocolParamsAbi, "setPaymentToken", [
+    token,
+    true,
+    DEVNET_MIN_ORDER_DEPOSIT,
+    DEVNET_MIN_BID_DEPOSIT,
+  ]);
+
+  // Funding needs the treasury's NOOS, so only when the deployer holds them.
+  const fundAmount = params.fundAmount ?? parseEther("100000");
+  const accounts = params.fund.filter((a) => a.toLowerCase() !== treasury.toLowerCase());
+  if (treasury.toLowerCase() === deployer.toLowerCase()) {
+    for (const account of accounts) {
+      await call(token, noosTokenAbi, "transfer", [account, fundAmount]);
+    }
+  }
+  for (const account of accounts) {
+    if ((await client.getBalance({ address: account })) < parseEther("1")) {
+      await confirm(
+        await client.sendTransaction({ to: account, value: parseEther("10") }),
+        "fund ETH",
+      );
+    }
+  }
+  if (accounts.length)
+    log(`funded ${accounts.length} accounts with ${fundAmount / 10n ** 18n} NOOS`);
+
+  const contracts: NoosphereAddresses = {
+    token,
+    params: protocolParams,
+    staking,
+    registry,
+    market,
+  };
+  return { chainId: params.chainId, rpcUrl: params.rpcUrl, contracts, startBlock };
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { BaseError } from "@noosphere/sdk";
 import { type Address, type Hex, isAddress, isHex } from "viem";
 import { DEFAULT_MNEMONIC, devAccounts, isPortFree, PortInUseError, startAnvil } from "./anvil.js";
-import { type DeployNoosphereParameters, type Deployment, deployNoosphere } from "./deploy.js";
+import { type Deployment, type DeployNoosphereParameters, deployNoosphere } from "./deploy.js";
 
 export const DEFAULT_DEVNET_DIR = ".noos";
 export const DEVNET_FILE = "devnet.json";
@@ -20,7 +20,7 @@ export type DevnetAccount = { address: Address; privateKey: Hex; role: DevnetRol
 export type DevnetInfo = {
   rpcUrl: string;
   chainId: number;
-  contracts: Record<string, Address>;
+  contracts: Deployment["contracts"];
   startBlock: number;
   accounts: DevnetAccount[];
   /** The devnet process (the one to signal). */
@@ -51,13 +51,10 @@ export class DevnetNotRunningError extends BaseError {
 export class DevnetAlreadyRunningError extends BaseError {
   readonly pid: number;
   constructor({ dir, pid, rpcUrl }: { dir: string; pid: number; rpcUrl?: string | undefined }) {
-    super(
-      `A devnet is already running in ${dir} (pid ${pid}${rpcUrl ? `, ${rpcUrl}` : ""}).`,
-      {
-        name: "DevnetAlreadyRunningError",
-        metaMessages: ["Stop it first (`noos devnet stop`), or use another --dir."],
-      },
-    );
+    super(`A devnet is already running in ${dir} (pid ${pid}${rpcUrl ? `, ${rpcUrl}` : ""}).`, {
+      name: "DevnetAlreadyRunningError",
+      metaMessages: ["Stop it first (`noos devnet stop`), or use another --dir."],
+    });
     this.pid = pid;
   }
 }
@@ -93,10 +90,10 @@ export async function runDevnet(parameters: RunDevnetParameters = {}): Promise<v
   const mnemonic = parameters.mnemonic ?? DEFAULT_MNEMONIC;
   const log = parameters.log ?? (() => {});
   const deploy = parameters.deploy ?? deployNoosphere;
-  const { signal, cleanup: removeSignalHandlers } = shutdownSignal(parameters.signal);
 
   await mkdir(dir, { recursive: true });
   await claimPidFile(dir);
+  const { signal, cleanup: removeSignalHandlers } = shutdownSignal(parameters.signal);
   let anvil: Awaited<ReturnType<typeof startAnvil>> | undefined;
   try {
     anvil = await startAnvil({ port, chainId, mnemonic, signal, silent: true });
@@ -110,11 +107,9 @@ export async function runDevnet(parameters: RunDevnetParameters = {}): Promise<v
       chainId,
       deployer: deployer.account,
       fund: accounts.map((a) => a.address),
+      log,
     });
     signal.throwIfAborted();
-    for (const [name, address] of Object.entries(deployment.contracts)) {
-      log(`deployed ${name} at ${address}`);
-    }
 
     const info: DevnetInfo = {
       rpcUrl: anvil.rpcUrl,
@@ -147,10 +142,7 @@ export async function runDevnet(parameters: RunDevnetParameters = {}): Promise<v
 }
 
 /** Resolves when `signal` aborts; rejects if anvil dies first (unless a stop is under way). */
-async function untilStopped(
-  anvilProcess: ChildProcess,
-  signal: AbortSignal,
-): Promise<void> {
+async function untilStopped(anvilProcess: ChildProcess, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
@@ -213,7 +205,7 @@ async function claimPidFile(dir: string): Promise<void> {
 /** Throws if a live devnet owns `dir`; otherwise removes whatever a dead one left behind. */
 async function assertNotRunning(dir: string): Promise<void> {
   const state = await readState(dir);
-  if (state.pid !== undefined && state.pid !== process.pid && isProcessAlive(state.pid)) {
+  if (state.pid !== undefined && isProcessAlive(state.pid)) {
     throw new DevnetAlreadyRunningError({ dir, pid: state.pid, rpcUrl: state.info?.rpcUrl });
   }
   await cleanupStale(dir, state);
@@ -353,8 +345,13 @@ export async function stopDevnet(parameters: StopDevnetParameters = {}): Promise
   const dir = path.resolve(parameters.dir ?? DEFAULT_DEVNET_DIR);
   const timeoutMs = parameters.timeoutMs ?? 10_000;
   const state = await readState(dir);
+  if (state.pid === process.pid) {
+    throw new BaseError(`The devnet in ${dir} runs in this process: abort its signal instead.`, {
+      name: "DevnetError",
+    });
+  }
   let wasRunning = false;
-  if (state.pid !== undefined && state.pid !== process.pid && isProcessAlive(state.pid)) {
+  if (state.pid !== undefined && isProcessAlive(state.pid)) {
     wasRunning = true;
     await terminate(state.pid, timeoutMs, { group: true });
   }
@@ -388,7 +385,10 @@ async function readInfoFile(dir: string): Promise<DevnetInfo> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new BaseError(`${file} is not valid JSON.`, { name: "InvalidDevnetFileError", cause: err });
+    throw new BaseError(`${file} is not valid JSON.`, {
+      name: "InvalidDevnetFileError",
+      cause: err,
+    });
   }
   return validateDevnetInfo(json, file);
 }

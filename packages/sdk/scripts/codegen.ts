@@ -106,7 +106,9 @@ function generate(names: readonly string[], artifacts: readonly Artifact[]): str
     if (!artifact) return;
     const id = camelCase(name);
     parts.push(`export const ${id}Abi = ${json(artifact.abi)} as const;`, "");
-    parts.push(`export const ${id}Bytecode = ${JSON.stringify(artifact.bytecode.object)} as const;`);
+    parts.push(
+      `export const ${id}Bytecode = ${JSON.stringify(artifact.bytecode.object)} as const;`,
+    );
     parts.push("");
     for (const entry of artifact.abi) {
       if (entry.type === "error") errors.set(signature(entry), entry);

@@ -49,7 +49,7 @@ export type CreateOrderReturnType = Hash;
 export type CreateOrderErrorType = InvalidParameterError | ContractRevertError | BaseError;
 
 /** Opens an order and escrows `deposit` from the caller (approve the market first). */
-export function createOrder(
+export async function createOrder(
   client: NoosWalletClient,
   params: CreateOrderParameters,
 ): Promise<CreateOrderReturnType> {
