@@ -10,14 +10,19 @@ import {
   publicActions,
   type Transport,
   type WalletActions,
+  type WalletRpcSchema,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 
 /** A client that can read and send transactions: what every write action needs. */
-export type NoosWalletClient = Client<Transport, Chain, Account> &
-  PublicActions<Transport, Chain, Account> &
-  WalletActions<Chain, Account>;
+export type NoosWalletClient = Client<
+  Transport,
+  Chain,
+  Account,
+  WalletRpcSchema,
+  PublicActions<Transport, Chain, Account> & WalletActions<Chain, Account>
+>;
 
 /** A client that only reads. */
 export type NoosReadClient = Client<Transport, Chain | undefined>;

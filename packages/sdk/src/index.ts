@@ -1,31 +1,3 @@
-export * from "./addresses.js";
-export * from "./client.js";
-export * from "./errors.js";
-export * from "./generated/abis.js";
-export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";
-export {
-  noosphereActions,
-  marketActions,
-  registryActions,
-  stakingActions,
-  tokenActions,
-} from "./decorators/noosphere.js";
-export * from "./actions/token/approve.js";
-export * from "./actions/token/getAllowance.js";
-export * from "./actions/token/getBalance.js";
-export * from "./actions/token/transfer.js";
-export * from "./actions/staking/getStake.js";
-export * from "./actions/staking/requestUnstake.js";
-export * from "./actions/staking/stake.js";
-export * from "./actions/staking/withdrawStake.js";
-export * from "./actions/registry/getProvider.js";
-export * from "./actions/registry/getProviders.js";
-export * from "./actions/registry/registerProvider.js";
-export * from "./actions/registry/revokeAttributes.js";
-export * from "./actions/registry/signAttributes.js";
-export * from "./actions/registry/types.js";
-export * from "./actions/registry/unregisterProvider.js";
-export * from "./actions/registry/updateProvider.js";
 export * from "./actions/market/acceptBid.js";
 export * from "./actions/market/acceptResult.js";
 export * from "./actions/market/cancelBid.js";
@@ -50,3 +22,31 @@ export * from "./actions/market/submitResult.js";
 export * from "./actions/market/sweepFees.js";
 export * from "./actions/market/types.js";
 export * from "./actions/market/withdrawEarnings.js";
+export * from "./actions/registry/getProvider.js";
+export * from "./actions/registry/getProviders.js";
+export * from "./actions/registry/registerProvider.js";
+export * from "./actions/registry/revokeAttributes.js";
+export * from "./actions/registry/signAttributes.js";
+export * from "./actions/registry/types.js";
+export * from "./actions/registry/unregisterProvider.js";
+export * from "./actions/registry/updateProvider.js";
+export * from "./actions/staking/getStake.js";
+export * from "./actions/staking/requestUnstake.js";
+export * from "./actions/staking/stake.js";
+export * from "./actions/staking/withdrawStake.js";
+export * from "./actions/token/approve.js";
+export * from "./actions/token/getAllowance.js";
+export * from "./actions/token/getTokenBalance.js";
+export * from "./actions/token/transfer.js";
+export * from "./addresses.js";
+export * from "./client.js";
+export {
+  marketActions,
+  noosphereActions,
+  registryActions,
+  stakingActions,
+  tokenActions,
+} from "./decorators/noosphere.js";
+export * from "./errors.js";
+export * from "./generated/abis.js";
+export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";

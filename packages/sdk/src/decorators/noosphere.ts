@@ -1,137 +1,141 @@
 // Decorators in viem's style: `client.extend(noosphereActions(deployment.contracts))` binds
 // every action to the deployment's addresses, so callers pass only what the action is about.
-import type { NoosphereAddresses } from "../addresses.js";
-import type { NoosWalletClient } from "../client.js";
-import { approve, approveAndWait, type ApproveParameters } from "../actions/token/approve.js";
-import { getAllowance, type GetAllowanceParameters } from "../actions/token/getAllowance.js";
-import { getBalance, type GetBalanceParameters } from "../actions/token/getBalance.js";
-import { transfer, transferAndWait, type TransferParameters } from "../actions/token/transfer.js";
-import { getStake, type GetStakeParameters } from "../actions/staking/getStake.js";
+
 import {
-  requestUnstake,
-  requestUnstakeAndWait,
-  type RequestUnstakeParameters,
-} from "../actions/staking/requestUnstake.js";
-import { stake, stakeAndWait, type StakeParameters } from "../actions/staking/stake.js";
-import {
-  withdrawStake,
-  withdrawStakeAndWait,
-  type WithdrawStakeParameters,
-} from "../actions/staking/withdrawStake.js";
-import { getProvider, type GetProviderParameters } from "../actions/registry/getProvider.js";
-import { getProviders, type GetProvidersParameters } from "../actions/registry/getProviders.js";
-import {
-  registerProvider,
-  registerProviderAndWait,
-  type RegisterProviderParameters,
-} from "../actions/registry/registerProvider.js";
-import {
-  revokeAttributes,
-  revokeAttributesAndWait,
-  type RevokeAttributesParameters,
-} from "../actions/registry/revokeAttributes.js";
-import {
-  signAttributes,
-  signAttributesAndWait,
-  type SignAttributesParameters,
-} from "../actions/registry/signAttributes.js";
-import {
-  unregisterProvider,
-  unregisterProviderAndWait,
-  type UnregisterProviderParameters,
-} from "../actions/registry/unregisterProvider.js";
-import {
-  updateProvider,
-  updateProviderAndWait,
-  type UpdateProviderParameters,
-} from "../actions/registry/updateProvider.js";
-import {
+  type AcceptBidParameters,
   acceptBid,
   acceptBidAndWait,
-  type AcceptBidParameters,
 } from "../actions/market/acceptBid.js";
 import {
+  type AcceptResultParameters,
   acceptResult,
   acceptResultAndWait,
-  type AcceptResultParameters,
 } from "../actions/market/acceptResult.js";
 import {
+  type CancelBidParameters,
   cancelBid,
   cancelBidAndWait,
-  type CancelBidParameters,
 } from "../actions/market/cancelBid.js";
 import {
+  type CancelOrderParameters,
   cancelOrder,
   cancelOrderAndWait,
-  type CancelOrderParameters,
 } from "../actions/market/cancelOrder.js";
 import {
+  type CloseAuctionParameters,
   closeAuction,
   closeAuctionAndWait,
-  type CloseAuctionParameters,
 } from "../actions/market/closeAuction.js";
 import {
+  type CloseLeaseParameters,
   closeLease,
   closeLeaseAndWait,
-  type CloseLeaseParameters,
 } from "../actions/market/closeLease.js";
 import {
+  type CreateBidParameters,
   createBid,
   createBidAndWait,
-  type CreateBidParameters,
 } from "../actions/market/createBid.js";
 import {
+  type CreateOrderParameters,
   createOrder,
   createOrderAndWait,
-  type CreateOrderParameters,
 } from "../actions/market/createOrder.js";
 import {
+  type DepositEscrowParameters,
   depositEscrow,
   depositEscrowAndWait,
-  type DepositEscrowParameters,
 } from "../actions/market/depositEscrow.js";
 import {
+  type DisputeResultParameters,
   disputeResult,
   disputeResultAndWait,
-  type DisputeResultParameters,
 } from "../actions/market/disputeResult.js";
 import {
+  type ExpireLeaseParameters,
   expireLease,
   expireLeaseAndWait,
-  type ExpireLeaseParameters,
 } from "../actions/market/expireLease.js";
-import { getBids, type GetBidsParameters } from "../actions/market/getBids.js";
-import { getEarnings, type GetEarningsParameters } from "../actions/market/getEarnings.js";
-import { getLease, type GetLeaseParameters } from "../actions/market/getLease.js";
-import { getLeases, type GetLeasesParameters } from "../actions/market/getLeases.js";
-import { getOrder, type GetOrderParameters } from "../actions/market/getOrder.js";
-import { getOrders, type GetOrdersParameters } from "../actions/market/getOrders.js";
+import { type GetBidsParameters, getBids } from "../actions/market/getBids.js";
+import { type GetEarningsParameters, getEarnings } from "../actions/market/getEarnings.js";
+import { type GetLeaseParameters, getLease } from "../actions/market/getLease.js";
+import { type GetLeasesParameters, getLeases } from "../actions/market/getLeases.js";
+import { type GetOrderParameters, getOrder } from "../actions/market/getOrder.js";
+import { type GetOrdersParameters, getOrders } from "../actions/market/getOrders.js";
 import {
+  type ResolveDisputeParameters,
   resolveDispute,
   resolveDisputeAndWait,
-  type ResolveDisputeParameters,
 } from "../actions/market/resolveDispute.js";
 import {
+  type SettleLeaseParameters,
   settleLease,
   settleLeaseAndWait,
-  type SettleLeaseParameters,
 } from "../actions/market/settleLease.js";
-import { signReceipt, type SignReceiptParameters } from "../actions/market/signReceipt.js";
+import { type SignReceiptParameters, signReceipt } from "../actions/market/signReceipt.js";
 import {
+  type SubmitResultParameters,
   submitResult,
   submitResultAndWait,
-  type SubmitResultParameters,
 } from "../actions/market/submitResult.js";
 import {
+  type SweepFeesParameters,
   sweepFees,
   sweepFeesAndWait,
-  type SweepFeesParameters,
 } from "../actions/market/sweepFees.js";
 import {
+  type WithdrawEarningsParameters,
   withdrawEarnings,
   withdrawEarningsAndWait,
-  type WithdrawEarningsParameters,
 } from "../actions/market/withdrawEarnings.js";
+import { type GetProviderParameters, getProvider } from "../actions/registry/getProvider.js";
+import { type GetProvidersParameters, getProviders } from "../actions/registry/getProviders.js";
+import {
+  type RegisterProviderParameters,
+  registerProvider,
+  registerProviderAndWait,
+} from "../actions/registry/registerProvider.js";
+import {
+  type RevokeAttributesParameters,
+  revokeAttributes,
+  revokeAttributesAndWait,
+} from "../actions/registry/revokeAttributes.js";
+import {
+  type SignAttributesParameters,
+  signAttributes,
+  signAttributesAndWait,
+} from "../actions/registry/signAttributes.js";
+import {
+  type UnregisterProviderParameters,
+  unregisterProvider,
+  unregisterProviderAndWait,
+} from "../actions/registry/unregisterProvider.js";
+import {
+  type UpdateProviderParameters,
+  updateProvider,
+  updateProviderAndWait,
+} from "../actions/registry/updateProvider.js";
+import { type GetStakeParameters, getStake } from "../actions/staking/getStake.js";
+import {
+  type RequestUnstakeParameters,
+  requestUnstake,
+  requestUnstakeAndWait,
+} from "../actions/staking/requestUnstake.js";
+import { type StakeParameters, stake, stakeAndWait } from "../actions/staking/stake.js";
+import {
+  type WithdrawStakeParameters,
+  withdrawStake,
+  withdrawStakeAndWait,
+} from "../actions/staking/withdrawStake.js";
+import { type ApproveParameters, approve, approveAndWait } from "../actions/token/approve.js";
+import { type GetAllowanceParameters, getAllowance } from "../actions/token/getAllowance.js";
+import {
+  type GetTokenBalanceParameters,
+  getTokenBalance,
+} from "../actions/token/getTokenBalance.js";
+import { type TransferParameters, transfer, transferAndWait } from "../actions/token/transfer.js";
+import type { NoosphereAddresses } from "../addresses.js";
+import type { NoosWalletClient } from "../client.js";
 
 /** NoosToken actions bound to a deployment: `client.extend(tokenActions(addresses))`. */
 export function tokenActions(addresses: Pick<NoosphereAddresses, "token">) {
@@ -142,8 +146,8 @@ export function tokenActions(addresses: Pick<NoosphereAddresses, "token">) {
       approveAndWait(client, { ...params, address: addresses.token }),
     getAllowance: (params: Omit<GetAllowanceParameters, "address">) =>
       getAllowance(client, { ...params, address: addresses.token }),
-    getBalance: (params: Omit<GetBalanceParameters, "address">) =>
-      getBalance(client, { ...params, address: addresses.token }),
+    getTokenBalance: (params: Omit<GetTokenBalanceParameters, "address">) =>
+      getTokenBalance(client, { ...params, address: addresses.token }),
     transfer: (params: Omit<TransferParameters, "address">) =>
       transfer(client, { ...params, address: addresses.token }),
     transferAndWait: (params: Omit<TransferParameters, "address">) =>

@@ -1,5 +1,5 @@
 // One full market lifecycle through the SDK, against a real anvil with the real contracts.
-import { type TestDeployment, startTestDeployment, withSnapshot } from "@noosphere/devnet";
+import { startTestDeployment, type TestDeployment, withSnapshot } from "@noosphere/devnet";
 import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_ROLE } from "../../addresses.js";
@@ -20,7 +20,10 @@ async function advance(seconds: number) {
   await net.testClient.mine({ blocks: 1 });
 }
 
-const manifest = { manifestCid: "bafy-demo-manifest", manifestHash: keccak256(toHex("manifest v1")) };
+const manifest = {
+  manifestCid: "bafy-demo-manifest",
+  manifestHash: keccak256(toHex("manifest v1")),
+};
 
 async function registerProvider(index: number, attributes: Record<string, string>) {
   const provider = net.client(index);
@@ -42,7 +45,9 @@ describe("market lifecycle", () => {
     const cheap = await registerProvider(4, { region: "eu" });
     const dear = await registerProvider(5, { region: "eu" });
     const deposit = parseEther("10");
-    const tenantStart = await tenant.getBalance({ address: token, account: tenant.account.address });
+    const tenantStart = await tenant.getTokenBalance({
+      account: tenant.account.address,
+    });
 
     await tenant.approveAndWait({ spender: market, amount: deposit });
     const { orderId } = await tenant.createOrderAndWait({
@@ -56,7 +61,11 @@ describe("market lifecycle", () => {
     expect(orderId).toBe(1n);
 
     const bidDeposit = parseEther("0.5");
-    await dear.createBidAndWait({ orderId, pricePerSecond: parseEther("0.008"), deposit: bidDeposit });
+    await dear.createBidAndWait({
+      orderId,
+      pricePerSecond: parseEther("0.008"),
+      deposit: bidDeposit,
+    });
     const { event: cheapBid } = await cheap.createBidAndWait({
       orderId,
       pricePerSecond: parseEther("0.005"),
@@ -85,7 +94,9 @@ describe("market lifecycle", () => {
     expect(lease.stateName).toBe("Closed");
 
     // Escrow conservation: what the tenant put in = provider's pay (fees included) + refund.
-    const tenantEnd = await tenant.getBalance({ address: token, account: tenant.account.address });
+    const tenantEnd = await tenant.getTokenBalance({
+      account: tenant.account.address,
+    });
     expect(tenantStart - tenantEnd).toBe(lease.paid);
     const fees = await net.publicClient.readContract({
       address: market,
@@ -93,17 +104,21 @@ describe("market lifecycle", () => {
       functionName: "accruedFees",
       args: [token],
     });
-    expect(lease.paid).toBe(fees + (await tenant.getEarnings({ provider: cheap.account.address, token })) + earned);
+    expect(lease.paid).toBe(
+      fees + (await tenant.getEarnings({ provider: cheap.account.address, token })) + earned,
+    );
     expect(fees).toBe((lease.paid * 200n) / 10_000n);
     // Both bid deposits came back, and the market holds only the unswept fees.
-    expect(await tenant.getBalance({ address: token, account: market })).toBe(fees);
+    expect(await tenant.getTokenBalance({ account: market })).toBe(fees);
   });
 
   it("batch job: result with a relayed EIP-712 receipt, accepted by the tenant", async () => {
     const { token, market } = net.deployment.contracts;
     const tenant = net.client(2);
     const provider = await registerProvider(6, { region: "us" });
-    const tenantStart = await tenant.getBalance({ address: token, account: tenant.account.address });
+    const tenantStart = await tenant.getTokenBalance({
+      account: tenant.account.address,
+    });
     await tenant.approveAndWait({ spender: market, amount: parseEther("5") });
     const { orderId } = await tenant.createOrderAndWait({
       ...manifest,
@@ -112,12 +127,20 @@ describe("market lifecycle", () => {
       deposit: parseEther("5"),
       jobTimeout: 600,
     });
-    await provider.createBidAndWait({ orderId, pricePerSecond: parseEther("0.001"), deposit: parseEther("0.5") });
+    await provider.createBidAndWait({
+      orderId,
+      pricePerSecond: parseEther("0.001"),
+      deposit: parseEther("0.5"),
+    });
     await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
     await advance(42);
 
     const resultHash = keccak256(toHex("output"));
-    const receipt = await provider.signReceipt({ leaseId: orderId, resultHash, resultCid: "bafy-out" });
+    const receipt = await provider.signReceipt({
+      leaseId: orderId,
+      resultHash,
+      resultCid: "bafy-out",
+    });
     // The tenant relays the provider's signed result.
     const { event } = await tenant.submitResultAndWait({
       leaseId: orderId,
@@ -133,7 +156,9 @@ describe("market lifecycle", () => {
     // Paid by time up to the submission, and nothing more; the rest of the escrow came back.
     expect(lease.settledAt - lease.startedAt).toBeGreaterThanOrEqual(42n);
     expect(lease.paid).toBe(parseEther("0.001") * (lease.settledAt - lease.startedAt));
-    const tenantBalance = await tenant.getBalance({ address: token, account: tenant.account.address });
+    const tenantBalance = await tenant.getTokenBalance({
+      account: tenant.account.address,
+    });
     expect(tenantBalance).toBe(tenantStart - lease.paid);
   });
 

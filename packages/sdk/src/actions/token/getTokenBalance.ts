@@ -3,18 +3,18 @@ import { readContract } from "viem/actions";
 import type { NoosReadClient } from "../../client.js";
 import { noosTokenAbi } from "../../generated/abis.js";
 
-export type GetBalanceParameters = {
+export type GetTokenBalanceParameters = {
   /** Token address (any ERC-20). */
   address: Address;
   account: Address;
 };
-export type GetBalanceReturnType = bigint;
+export type GetTokenBalanceReturnType = bigint;
 
 /** ERC-20 balance of `account`, in wei. */
-export function getBalance(
+export function getTokenBalance(
   client: NoosReadClient,
-  params: GetBalanceParameters,
-): Promise<GetBalanceReturnType> {
+  params: GetTokenBalanceParameters,
+): Promise<GetTokenBalanceReturnType> {
   return readContract(client, {
     address: params.address,
     abi: noosTokenAbi,

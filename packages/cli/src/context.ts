@@ -1,0 +1,109 @@
+// Where a command connects: flags first, then environment variables, then the running devnet.
+import { readDevnet } from "@noosphere/devnet";
+import {
+  createNoosClient,
+  createNoosReadClient,
+  InvalidParameterError,
+  type NoosphereAddresses,
+  noosphereActions,
+} from "@noosphere/sdk";
+import { type Address, type Hex, isAddress, isHex, parseEther } from "viem";
+
+export type GlobalOptions = {
+  dir: string;
+  rpcUrl?: string;
+  privateKey?: string;
+  account?: string;
+  json?: boolean;
+};
+
+export type Connection = {
+  rpcUrl: string;
+  chainId: number;
+  contracts: NoosphereAddresses;
+  startBlock: number;
+  /** Dev account keys when connected to a devnet. */
+  devnetKeys: Hex[];
+};
+
+/** Contracts from the devnet's file; `--rpc-url` (or NOOS_RPC_URL) overrides its endpoint. */
+export async function connect(options: GlobalOptions): Promise<Connection> {
+  const devnet = await readDevnet(options.dir);
+  const rpcUrl = options.rpcUrl ?? process.env.NOOS_RPC_URL ?? devnet.rpcUrl;
+  return {
+    rpcUrl,
+    chainId: devnet.chainId,
+    contracts: devnet.contracts as NoosphereAddresses,
+    startBlock: devnet.startBlock,
+    devnetKeys: devnet.accounts.map((a) => a.privateKey),
+  };
+}
+
+export async function readClient(options: GlobalOptions) {
+  const connection = await connect(options);
+  return { connection, client: createNoosReadClient(connection) };
+}
+
+/**
+ * A signing client: `--private-key` / NOOS_PRIVATE_KEY, or devnet account `--account <n>`
+ * (default 0, the deployer, which holds the treasury's NOOS).
+ */
+export async function walletClient(options: GlobalOptions) {
+  const connection = await connect(options);
+  const privateKey = resolveKey(options, connection);
+  const client = createNoosClient({ ...connection, privateKey }).extend(
+    noosphereActions(connection.contracts),
+  );
+  return { connection, client };
+}
+
+function resolveKey(options: GlobalOptions, connection: Connection): Hex {
+  const explicit = options.privateKey ?? process.env.NOOS_PRIVATE_KEY;
+  if (explicit !== undefined) {
+    if (!isHex(explicit) || explicit.length !== 66) {
+      throw new InvalidParameterError({
+        field: "--private-key",
+        expected: "a 0x-prefixed 32-byte hex key",
+        received: "(hidden)",
+      });
+    }
+    return explicit;
+  }
+  const index = Number(options.account ?? "0");
+  const key = connection.devnetKeys[index];
+  if (!Number.isInteger(index) || key === undefined) {
+    throw new InvalidParameterError({
+      field: "--account",
+      expected: `a devnet account index 0..${connection.devnetKeys.length - 1}`,
+      received: options.account,
+    });
+  }
+  return key;
+}
+
+/** A NOOS amount such as "1.5" to wei; the error names the field. */
+export function parseAmount(field: string, value: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value)) {
+    throw new InvalidParameterError({
+      field,
+      expected: "a positive decimal amount of NOOS, e.g. 100 or 0.5",
+      received: value,
+    });
+  }
+  const wei = parseEther(value);
+  if (wei === 0n)
+    throw new InvalidParameterError({ field, expected: "an amount > 0", received: value });
+  return wei;
+}
+
+export function parseId(field: string, value: string): bigint {
+  if (!/^\d+$/.test(value))
+    throw new InvalidParameterError({ field, expected: "a positive integer id", received: value });
+  return BigInt(value);
+}
+
+export function parseAddress(field: string, value: string): Address {
+  if (!isAddress(value))
+    throw new InvalidParameterError({ field, expected: "a 0x-prefixed address", received: value });
+  return value;
+}
