@@ -1,0 +1,48 @@
+import { getTokenBalance } from "@noosphere/sdk";
+import type { Command } from "commander";
+import {
+  type GlobalOptions,
+  parseAddress,
+  parseAmount,
+  readClient,
+  walletClient,
+} from "../context.js";
+import { noos, printFields, printJson } from "../output.js";
+
+export function registerToken(program: Command, globals: () => GlobalOptions) {
+  const token = program.command("token").description("NOOS token");
+
+  token
+    .command("balance")
+    .description("NOOS balance of an address (default: the selected account)")
+    .argument("[address]", "account to look up")
+    .action(async (address: string | undefined) => {
+      const options = globals();
+      const account = address
+        ? parseAddress("address", address)
+        : (await walletClient(options)).client.account.address;
+      const { connection, client } = await readClient(options);
+      const balance = await getTokenBalance(client, {
+        address: connection.contracts.token,
+        account,
+      });
+      if (options.json) printJson({ address: account, token: connection.contracts.token, balance });
+      else printFields({ address: account, balance: noos(balance) });
+    });
+
+  token
+    .command("transfer")
+    .description("send NOOS from the selected account")
+    .argument("<to>", "recipient address")
+    .argument("<amount>", "amount of NOOS, e.g. 25 or 0.5")
+    .action(async (to: string, amount: string) => {
+      const options = globals();
+      const recipient = parseAddress("to", to);
+      const wei = parseAmount("amount", amount);
+      const { client } = await walletClient(options);
+      const { hash } = await client.transferAndWait({ to: recipient, amount: wei });
+      if (options.json)
+        printJson({ from: client.account.address, to: recipient, amount: wei, tx: hash });
+      else process.stdout.write(`sent ${noos(wei)} to ${recipient} (tx ${hash})\n`);
+    });
+}

@@ -1,0 +1,45 @@
+// noos: the Noosphere command line.
+import { BaseError } from "@noosphere/sdk";
+import { Command, CommanderError } from "commander";
+import { registerDevnet } from "./commands/devnet.js";
+import { registerMarket } from "./commands/market.js";
+import { registerStake } from "./commands/stake.js";
+import { registerToken } from "./commands/token.js";
+import type { GlobalOptions } from "./context.js";
+import { printJson } from "./output.js";
+
+const program = new Command("noos")
+  .description("Noosphere: an open, verifiable AI network settling on EVM chains")
+  .version("0.1.0")
+  .option("--dir <dir>", "where the devnet keeps its state", process.env.NOOS_DIR ?? ".noos")
+  .option("--rpc-url <url>", "JSON-RPC endpoint (default: the devnet's; env NOOS_RPC_URL)")
+  .option("--private-key <key>", "signing key (env NOOS_PRIVATE_KEY)")
+  .option("--account <index>", "devnet account to sign with when no key is given", "0")
+  .option("--json", "machine-readable output")
+  .showHelpAfterError()
+  .exitOverride();
+
+const globals = () => program.opts<GlobalOptions>();
+registerDevnet(program, globals);
+registerMarket(program, globals);
+registerToken(program, globals);
+registerStake(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const json = process.argv.includes("--json");
+  if (err instanceof BaseError) {
+    if (json)
+      printJson({ error: { name: err.name, message: err.shortMessage, details: err.details } });
+    else
+      process.stderr.write(
+        `error: ${err.shortMessage}\n${err.metaMessages?.map((m) => `  ${m}`).join("\n") ?? ""}\n`,
+      );
+  } else {
+    if (json) printJson({ error: { name: "Error", message: String(err) } });
+    else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+}
