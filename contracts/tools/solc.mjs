@@ -22,8 +22,8 @@ if (!args.includes("--standard-json")) {
 }
 
 // Forge inlines every source; the callback only serves imports it left out.
-const basePath = valueOf("--base-path") ?? process.cwd();
-const includePaths = valuesOf("--include-path");
+const basePath = flagValue("--base-path") ?? process.cwd();
+const includePaths = flagValues("--include-path");
 function findImports(p) {
   for (const root of [basePath, ...includePaths]) {
     try {
@@ -32,11 +32,11 @@ function findImports(p) {
   }
   return { error: `File not found: ${p}` };
 }
-function valueOf(flag) {
+function flagValue(flag) {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 }
-function valuesOf(flag) {
+function flagValues(flag) {
   return args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]] : []));
 }
 

@@ -108,80 +108,91 @@ contract ProtocolParams is IProtocolParams, Ownable2Step {
     /// @notice Sets the treasury.
     function setTreasury(address newTreasury) external onlyOwner {
         if (newTreasury == address(0)) revert ParamsZeroAddress("treasury");
-        emit TreasuryUpdated(_treasury, newTreasury);
+        address old = _treasury;
         _treasury = newTreasury;
+        emit TreasuryUpdated(old, newTreasury);
     }
 
     /// @notice Sets the dispute arbiter.
     function setArbiter(address newArbiter) external onlyOwner {
         if (newArbiter == address(0)) revert ParamsZeroAddress("arbiter");
-        emit ArbiterUpdated(_arbiter, newArbiter);
+        address old = _arbiter;
         _arbiter = newArbiter;
+        emit ArbiterUpdated(old, newArbiter);
     }
 
     /// @notice Sets the take rate (0 to MAX_TAKE_RATE_BPS). Applies to leases created afterwards.
     function setTakeRateBps(uint16 value) external onlyOwner {
         _checkRange("takeRateBps", value, 0, MAX_TAKE_RATE_BPS);
-        emit ParamUpdated("takeRateBps", _takeRateBps, value);
+        uint256 old = _takeRateBps;
         _takeRateBps = value;
+        emit ParamUpdated("takeRateBps", old, value);
     }
 
     /// @notice Sets the bid window bounds (1 s .. 30 days, min <= max).
     function setBidWindowBounds(uint32 minWindow, uint32 maxWindow) external onlyOwner {
         _checkRange("minBidWindow", minWindow, 1, 30 days);
         _checkRange("maxBidWindow", maxWindow, minWindow, 30 days);
-        emit ParamUpdated("minBidWindow", _minBidWindow, minWindow);
-        emit ParamUpdated("maxBidWindow", _maxBidWindow, maxWindow);
+        (uint256 oldMin, uint256 oldMax) = (_minBidWindow, _maxBidWindow);
         _minBidWindow = minWindow;
         _maxBidWindow = maxWindow;
+        emit ParamUpdated("minBidWindow", oldMin, minWindow);
+        emit ParamUpdated("maxBidWindow", oldMax, maxWindow);
     }
 
     /// @notice Sets the most bids per order (1 .. MAX_BIDS_LIMIT).
     function setMaxBidsPerOrder(uint16 value) external onlyOwner {
         _checkRange("maxBidsPerOrder", value, 1, MAX_BIDS_LIMIT);
-        emit ParamUpdated("maxBidsPerOrder", _maxBidsPerOrder, value);
+        uint256 old = _maxBidsPerOrder;
         _maxBidsPerOrder = value;
+        emit ParamUpdated("maxBidsPerOrder", old, value);
     }
 
     /// @notice Sets the dispute window (1 s .. 30 days).
     function setDisputeWindow(uint32 value) external onlyOwner {
         _checkRange("disputeWindow", value, 1, 30 days);
-        emit ParamUpdated("disputeWindow", _disputeWindow, value);
+        uint256 old = _disputeWindow;
         _disputeWindow = value;
+        emit ParamUpdated("disputeWindow", old, value);
     }
 
     /// @notice Sets the longest batch-job timeout (1 s .. 365 days).
     function setMaxJobTimeout(uint32 value) external onlyOwner {
         _checkRange("maxJobTimeout", value, 1, 365 days);
-        emit ParamUpdated("maxJobTimeout", _maxJobTimeout, value);
+        uint256 old = _maxJobTimeout;
         _maxJobTimeout = value;
+        emit ParamUpdated("maxJobTimeout", old, value);
     }
 
     /// @notice Sets the minimum provider stake.
     function setMinProviderStake(uint256 value) external onlyOwner {
-        emit ParamUpdated("minProviderStake", _minProviderStake, value);
+        uint256 old = _minProviderStake;
         _minProviderStake = value;
+        emit ParamUpdated("minProviderStake", old, value);
     }
 
     /// @notice Sets the stake share slashed on a missed deadline (0 .. 100%).
     function setMissedDeadlineSlashBps(uint16 value) external onlyOwner {
         _checkRange("missedDeadlineSlashBps", value, 0, BPS);
-        emit ParamUpdated("missedDeadlineSlashBps", _missedDeadlineSlashBps, value);
+        uint256 old = _missedDeadlineSlashBps;
         _missedDeadlineSlashBps = value;
+        emit ParamUpdated("missedDeadlineSlashBps", old, value);
     }
 
     /// @notice Sets the reporter's share of a slash (0 .. 100%).
     function setReporterRewardBps(uint16 value) external onlyOwner {
         _checkRange("reporterRewardBps", value, 0, BPS);
-        emit ParamUpdated("reporterRewardBps", _reporterRewardBps, value);
+        uint256 old = _reporterRewardBps;
         _reporterRewardBps = value;
+        emit ParamUpdated("reporterRewardBps", old, value);
     }
 
     /// @notice Sets the unbonding period (0 .. 90 days). Applies to later unstake requests.
     function setUnbondingPeriod(uint32 value) external onlyOwner {
         _checkRange("unbondingPeriod", value, 0, 90 days);
-        emit ParamUpdated("unbondingPeriod", _unbondingPeriod, value);
+        uint256 old = _unbondingPeriod;
         _unbondingPeriod = value;
+        emit ParamUpdated("unbondingPeriod", old, value);
     }
 
     /// @notice Lists, updates or delists a payment token. Fee-on-transfer and rebasing tokens

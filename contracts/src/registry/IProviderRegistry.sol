@@ -15,7 +15,8 @@ interface IProviderRegistry {
     /// @notice Placement requirements of an order.
     /// @dev `attributes` keys may contain `*`, which matches any run of characters but `/`.
     ///      With `allOf`/`anyOf` empty the provider's own attributes are used; otherwise every
-    ///      `allOf` auditor and at least one `anyOf` auditor must have signed a superset.
+    ///      `allOf` auditor and at least one `anyOf` auditor must have signed a superset. An auditor
+    ///      that never signed, revoked, or signed an empty set has not signed.
     struct Placement {
         Attribute[] attributes;
         address[] allOf;

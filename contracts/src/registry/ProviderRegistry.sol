@@ -116,16 +116,22 @@ contract ProviderRegistry is IProviderRegistry {
             return _subset(placement.attributes, _providers[provider].attributes);
         }
         for (uint256 i; i < placement.allOf.length; ++i) {
-            if (!_subset(placement.attributes, _signed[provider][placement.allOf[i]])) return false;
+            if (!_signedSubset(placement.attributes, _signed[provider][placement.allOf[i]])) return false;
         }
         if (placement.anyOf.length == 0) return true;
         for (uint256 i; i < placement.anyOf.length; ++i) {
-            if (_subset(placement.attributes, _signed[provider][placement.anyOf[i]])) return true;
+            if (_signedSubset(placement.attributes, _signed[provider][placement.anyOf[i]])) return true;
         }
         return false;
     }
 
     // ---- internals ----
+
+    /// @dev An auditor counts only if it has signed a (non-empty) set, as in Akash: otherwise an
+    ///      order with no attribute requirements would accept an auditor that never audited the provider.
+    function _signedSubset(Attribute[] calldata required, Attribute[] storage signed) private view returns (bool) {
+        return signed.length != 0 && _subset(required, signed);
+    }
 
     /// @dev Every required attribute is matched by one of `have` (key glob, equal value).
     function _subset(Attribute[] calldata required, Attribute[] storage have) private view returns (bool) {
@@ -173,7 +179,10 @@ contract ProviderRegistry is IProviderRegistry {
         for (uint256 i; i < source.length; ++i) {
             uint256 keyLength = bytes(source[i].key).length;
             uint256 valueLength = bytes(source[i].value).length;
-            if (keyLength == 0 || keyLength > MAX_ATTRIBUTE_LENGTH || valueLength == 0 || valueLength > MAX_ATTRIBUTE_LENGTH) {
+            if (
+                keyLength == 0 || keyLength > MAX_ATTRIBUTE_LENGTH || valueLength == 0
+                    || valueLength > MAX_ATTRIBUTE_LENGTH
+            ) {
                 revert RegistryInvalidAttribute(i);
             }
             bytes32 keyHash = keccak256(bytes(source[i].key));

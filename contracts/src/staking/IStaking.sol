@@ -14,6 +14,8 @@ interface IStaking {
 
     /// @notice The amount is zero.
     error StakingZeroAmount();
+    /// @notice The account is the zero address (its stake could never be withdrawn).
+    error StakingZeroAccount();
     /// @notice The account has less active stake in `role` than requested.
     error StakingInsufficientStake(address account, bytes32 role, uint256 requested, uint256 available);
     /// @notice The account already has the most pending unbonding entries for `role`.

@@ -65,16 +65,22 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IStaking
     function withdraw(bytes32 role) external nonReentrant returns (uint256 amount) {
         Unbonding[] storage entries = _unbondings[msg.sender][role];
-        // Swap-and-pop over at most MAX_UNBONDINGS entries; the period may change, so order is not assumed.
-        for (uint256 i = entries.length; i > 0; --i) {
-            Unbonding memory entry = entries[i - 1];
+        // In-place compaction over at most MAX_UNBONDINGS entries. The period may change, so matured
+        // entries can sit anywhere; the rest keep their request order, which `slash` relies on
+        // (newest last). Swap-and-pop would move the newest entry in front of older ones.
+        uint256 length = entries.length;
+        uint256 kept;
+        for (uint256 i; i < length; ++i) {
+            Unbonding memory entry = entries[i];
             if (entry.releaseAt <= block.timestamp) {
                 amount += entry.amount;
-                entries[i - 1] = entries[entries.length - 1];
-                entries.pop();
+            } else {
+                if (kept != i) entries[kept] = entry;
+                ++kept;
             }
         }
         if (amount == 0) revert StakingNothingToWithdraw(msg.sender, role);
+        while (entries.length > kept) entries.pop();
         emit Withdrawn(msg.sender, role, amount);
         token.safeTransfer(msg.sender, amount);
     }
@@ -139,6 +145,7 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
 
     function _stake(address account, bytes32 role, uint256 amount) private {
         if (amount == 0) revert StakingZeroAmount();
+        if (account == address(0)) revert StakingZeroAccount();
         _stakes[account][role] += amount;
         _totalStaked[role] += amount;
         emit Staked(account, role, amount);

@@ -16,6 +16,8 @@ contract NoosToken is ERC20, ERC20Permit, ERC20Votes, AccessControl {
 
     /// @notice The treasury address is the zero address.
     error NoosTokenZeroTreasury();
+    /// @notice The admin address is the zero address (nobody could ever grant MINTER_ROLE).
+    error NoosTokenZeroAdmin();
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants and revokes MINTER_ROLE).
     /// @param treasury Receiver of the initial supply.
@@ -25,6 +27,7 @@ contract NoosToken is ERC20, ERC20Permit, ERC20Votes, AccessControl {
         ERC20Permit("Noosphere")
     {
         if (treasury == address(0)) revert NoosTokenZeroTreasury();
+        if (admin == address(0)) revert NoosTokenZeroAdmin();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _mint(treasury, initialSupply);
     }

@@ -10,11 +10,14 @@ import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Vo
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {Votes} from "@openzeppelin/contracts/governance/utils/Votes.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {NoosToken} from "../../src/token/NoosToken.sol";
 
 contract NoosTokenTest is Test {
     bytes32 internal constant PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant DELEGATION_TYPEHASH =
+        keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
     uint256 internal constant INITIAL_SUPPLY = 1_000_000_000 ether;
 
     NoosToken internal token;
@@ -58,6 +61,11 @@ contract NoosTokenTest is Test {
     function test_constructor_revertsOnZeroTreasury() public {
         vm.expectRevert(abi.encodeWithSelector(NoosToken.NoosTokenZeroTreasury.selector));
         new NoosToken(admin, address(0), INITIAL_SUPPLY);
+    }
+
+    function test_constructor_revertsOnZeroAdmin() public {
+        vm.expectRevert(abi.encodeWithSelector(NoosToken.NoosTokenZeroAdmin.selector));
+        new NoosToken(address(0), treasury, INITIAL_SUPPLY);
     }
 
     function test_constructor_revertsAboveSafeSupply() public {
@@ -331,6 +339,48 @@ contract NoosTokenTest is Test {
         assertEq(token.getVotes(bob), 7 ether);
     }
 
+    function test_delegateBySig_delegatesForSigner() public {
+        vm.prank(treasury);
+        token.transfer(alice, 100 ether);
+        uint256 expiry = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signDelegation(aliceKey, bob, 0, expiry);
+
+        vm.expectEmit(true, true, true, true, address(token));
+        emit IVotes.DelegateChanged(alice, address(0), bob);
+        vm.prank(carol); // a relayer submits it
+        token.delegateBySig(bob, 0, expiry, v, r, s);
+
+        assertEq(token.delegates(alice), bob);
+        assertEq(token.getVotes(bob), 100 ether);
+        assertEq(token.nonces(alice), 1);
+    }
+
+    function test_delegateBySig_revertsWhenExpired() public {
+        uint256 expiry = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signDelegation(aliceKey, bob, 0, expiry);
+        vm.warp(expiry + 1);
+        vm.expectRevert(abi.encodeWithSelector(IVotes.VotesExpiredSignature.selector, expiry));
+        token.delegateBySig(bob, 0, expiry, v, r, s);
+    }
+
+    function test_delegateBySig_revertsOnReplay() public {
+        uint256 expiry = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signDelegation(aliceKey, bob, 0, expiry);
+        token.delegateBySig(bob, 0, expiry, v, r, s);
+        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, 1));
+        token.delegateBySig(bob, 0, expiry, v, r, s);
+    }
+
+    function test_delegateBySig_sharesNonceWithPermit() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(aliceKey, alice, bob, 1 ether, 0, deadline);
+        token.permit(alice, bob, 1 ether, deadline, v, r, s);
+        // A delegation signed for nonce 0 is now stale.
+        (v, r, s) = _signDelegation(aliceKey, bob, 0, deadline);
+        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, 1));
+        token.delegateBySig(bob, 0, deadline, v, r, s);
+    }
+
     function test_getPastVotes_revertsOnFutureLookup() public {
         uint48 now_ = uint48(block.number);
         vm.expectRevert(abi.encodeWithSelector(Votes.ERC5805FutureLookup.selector, uint256(now_), now_));
@@ -375,14 +425,20 @@ contract NoosTokenTest is Test {
         return keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
     }
 
-    function _signPermit(
-        uint256 key,
-        address owner,
-        address spender,
-        uint256 value,
-        uint256 nonce,
-        uint256 deadline
-    ) internal view returns (uint8 v, bytes32 r, bytes32 s) {
+    function _signPermit(uint256 key, address owner, address spender, uint256 value, uint256 nonce, uint256 deadline)
+        internal
+        view
+        returns (uint8 v, bytes32 r, bytes32 s)
+    {
         return vm.sign(key, _permitDigest(owner, spender, value, nonce, deadline));
+    }
+
+    function _signDelegation(uint256 key, address delegatee, uint256 nonce, uint256 expiry)
+        internal
+        view
+        returns (uint8 v, bytes32 r, bytes32 s)
+    {
+        bytes32 structHash = keccak256(abi.encode(DELEGATION_TYPEHASH, delegatee, nonce, expiry));
+        return vm.sign(key, keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
     }
 }
