@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
@@ -206,6 +207,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         Order storage order = _orders[leaseId];
         bool byTenant = msg.sender == lease.tenant;
         if (!byTenant && msg.sender != lease.provider) revert MarketNotLeaseParty(leaseId, msg.sender);
+        // Past its deadline a batch job is a missed deadline (expireLease), not a provider walking away
+        // with its bid deposit.
+        if (!byTenant && lease.deadline != 0 && block.timestamp > lease.deadline) {
+            revert MarketDeadlinePassed(leaseId, lease.deadline);
+        }
         _accrue(leaseId, lease, order);
         if (lease.state != LeaseState.Active) return; // the escrow ran out while settling: already closed
         if (lease.deadline != 0) {
@@ -393,7 +399,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         // A batch job's escrow must cover the whole run at the max price, so it can never run dry.
         if (p.jobTimeout != 0) {
             if (p.maxPricePerSecond > p.deposit / p.jobTimeout) {
-                revert MarketDepositBelowJobCost(p.deposit, p.maxPricePerSecond * p.jobTimeout);
+                // Saturating: an absurd max price must report the error, not overflow while building it.
+                revert MarketDepositBelowJobCost(p.deposit, Math.saturatingMul(p.maxPricePerSecond, p.jobTimeout));
             }
         }
         uint256 auditors = p.placement.allOf.length + p.placement.anyOf.length;

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
+
+/// @notice Fuzzed accrual: for any price, deposit, take rate and settle sequence, each release
+///         pays fee = floor(gross * takeRate / 10_000), and in the end provider earnings + fees +
+///         tenant refund == what the tenant deposited.
+contract ComputeMarketAccrualTest is MarketFixture {
+    uint256 internal constant MAX_LIFETIME = 100_000_000; // ~3 years of escrow at the bid price
+
+    struct Run {
+        uint256 leaseId;
+        uint16 rate;
+        uint256 price;
+        uint256 deposited;
+        uint256 tenantBefore;
+        uint256 providerBefore;
+        /// @dev Reporter reward the tenant got from the stake slash when it won a dispute.
+        uint256 tenantReward;
+    }
+
+    // ------------------------------------------------------------ service leases
+
+    function testFuzz_serviceAccrual_conservesDeposit(
+        uint256 price,
+        uint256 deposit,
+        uint16 takeRate,
+        uint32[6] memory steps,
+        bool closeByProvider
+    ) public {
+        Run memory run = _startService(price, deposit, takeRate);
+        uint256 lifetime = run.deposited / run.price + 1;
+        for (uint256 i; i < steps.length; ++i) {
+            skip(bound(steps[i], 0, lifetime / 3 + 1));
+            if (!_active(run.leaseId)) break;
+            _settleAndCheck(run);
+        }
+        _closeIfActive(run, closeByProvider);
+        _assertConserved(run, 0);
+    }
+
+    function testFuzz_serviceAccrual_withTopUps(
+        uint256 price,
+        uint256 deposit,
+        uint16 takeRate,
+        uint32[6] memory steps,
+        uint256[6] memory topUps
+    ) public {
+        Run memory run = _startService(price, deposit, takeRate);
+        uint256 lifetime = run.deposited / run.price + 1;
+        for (uint256 i; i < steps.length; ++i) {
+            skip(bound(steps[i], 0, lifetime / 2 + 1));
+            if (!_active(run.leaseId)) break;
+            uint256 amount = bound(topUps[i], 0, 1e22);
+            if (amount == 0) {
+                _settleAndCheck(run);
+                continue;
+            }
+            (, uint256 escrowLeft) = market.pendingSettlement(run.leaseId);
+            if (escrowLeft == 0) {
+                // The escrow ran out before the top-up: the lease is over and is not revived.
+                vm.expectRevert(
+                    abi.encodeWithSelector(
+                        IComputeMarket.MarketLeaseNotActive.selector,
+                        run.leaseId,
+                        IComputeMarket.LeaseState.InsufficientFunds
+                    )
+                );
+                vm.prank(tenant);
+                market.deposit(run.leaseId, amount);
+                _settleAndCheck(run);
+                break;
+            }
+            uint256 paidBefore = market.getLease(run.leaseId).paid;
+            uint256 feesBefore = market.accruedFees(address(token));
+            vm.prank(tenant);
+            market.deposit(run.leaseId, amount);
+            run.deposited += amount;
+            uint256 released = market.getLease(run.leaseId).paid - paidBefore;
+            assertEq(market.accruedFees(address(token)) - feesBefore, _fee(released, run.rate), "fee on top-up settle");
+            assertEq(market.getOrder(run.leaseId).escrow, escrowLeft + amount);
+        }
+        _closeIfActive(run, false);
+        _assertConserved(run, 0);
+    }
+
+    /// @dev Exhaustion at any price: the whole deposit is paid, settledAt is the last whole second
+    ///      the escrow paid for, and the unpaid remainder of that second is below one second's price.
+    function testFuzz_serviceAccrual_exhaustion(uint256 price, uint256 deposit, uint16 takeRate, uint256 late)
+        public
+    {
+        Run memory run = _startService(price, deposit, takeRate);
+        uint256 affordable = run.deposited / run.price;
+        skip(affordable + bound(late, 1, 1_000_000));
+        assertEq(market.settle(run.leaseId), run.deposited);
+
+        IComputeMarket.Lease memory l = market.getLease(run.leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
+        assertEq(l.paid, run.deposited);
+        assertEq(l.settledAt, l.startedAt + affordable);
+        assertEq(l.paid - run.price * (l.settledAt - l.startedAt), run.deposited % run.price);
+        assertEq(market.accruedFees(address(token)), _fee(run.deposited, run.rate));
+        _assertConserved(run, 0);
+    }
+
+    // ------------------------------------------------------------ batch jobs
+
+    enum Outcome {
+        AcceptedByTenant,
+        AcceptedAfterWindow,
+        DisputeWon,
+        DisputeLost,
+        Expired,
+        ClosedByTenant,
+        ClosedByProvider
+    }
+
+    function testFuzz_batchAccrual_conservesDeposit(
+        uint256 price,
+        uint32 jobTimeout,
+        uint256 extra,
+        uint16 takeRate,
+        uint32[4] memory steps,
+        uint8 outcomeSeed
+    ) public {
+        Run memory run;
+        run.rate = uint16(bound(takeRate, 0, params.MAX_TAKE_RATE_BPS()));
+        vm.prank(owner);
+        params.setTakeRateBps(run.rate);
+        jobTimeout = uint32(bound(jobTimeout, 1, params.maxJobTimeout()));
+        run.price = bound(price, 1, 1e22 / jobTimeout);
+        run.deposited = run.price * jobTimeout + bound(extra, 0, 1e22);
+        if (run.deposited < MIN_ORDER_DEPOSIT) run.deposited = MIN_ORDER_DEPOSIT;
+
+        IComputeMarket.OrderParams memory p = _batchParams();
+        p.jobTimeout = jobTimeout;
+        p.maxPricePerSecond = run.price;
+        p.deposit = run.deposited;
+        _snapshotBalances(run);
+        run.leaseId = _lease(p, run.price);
+
+        Outcome outcome = Outcome(bound(outcomeSeed, 0, uint256(type(Outcome).max)));
+        bool late = outcome == Outcome.Expired;
+        for (uint256 i; i < steps.length; ++i) {
+            skip(bound(steps[i], 0, late ? uint256(jobTimeout) : uint256(jobTimeout) / 5));
+            _settleAndCheck(run); // held, not paid: no fee until release
+        }
+        uint256 held = _finishBatch(run, outcome, jobTimeout);
+        bool failed = outcome == Outcome.DisputeLost || outcome == Outcome.Expired;
+        bool forfeit = failed || outcome == Outcome.ClosedByProvider;
+        IComputeMarket.Lease memory l = market.getLease(run.leaseId);
+        assertEq(l.held, 0);
+        assertEq(l.paid, forfeit ? 0 : held);
+        assertLe(l.paid, run.price * (l.settledAt - l.startedAt));
+        assertEq(market.accruedFees(address(token)), (forfeit ? 0 : _fee(held, run.rate)) + (failed ? BID_DEPOSIT : 0));
+        _assertConserved(run, failed ? BID_DEPOSIT : 0);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _startService(uint256 price, uint256 deposit, uint16 takeRate) private returns (Run memory run) {
+        run.rate = uint16(bound(takeRate, 0, params.MAX_TAKE_RATE_BPS()));
+        vm.prank(owner);
+        params.setTakeRateBps(run.rate);
+        run.deposited = bound(deposit, MIN_ORDER_DEPOSIT, 1e23);
+        // From under one second of escrow up to MAX_LIFETIME seconds of it.
+        run.price = bound(price, run.deposited / MAX_LIFETIME + 1, run.deposited * 2);
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.maxPricePerSecond = run.price;
+        p.deposit = run.deposited;
+        _snapshotBalances(run);
+        run.leaseId = _lease(p, run.price);
+    }
+
+    function _snapshotBalances(Run memory run) private view {
+        run.tenantBefore = token.balanceOf(tenant);
+        run.providerBefore = token.balanceOf(provider1);
+    }
+
+    function _active(uint256 leaseId) private view returns (bool) {
+        return market.getLease(leaseId).state == IComputeMarket.LeaseState.Active;
+    }
+
+    /// @dev Settles and checks the one release against the price, the escrow and the take rate.
+    function _settleAndCheck(Run memory run) private {
+        IComputeMarket.Lease memory before = market.getLease(run.leaseId);
+        uint256 escrowBefore = market.getOrder(run.leaseId).escrow;
+        uint256 feesBefore = market.accruedFees(address(token));
+        uint256 earnedBefore = market.earnings(provider1, address(token));
+        uint256 end = block.timestamp;
+        if (before.deadline != 0 && end > before.deadline) end = before.deadline;
+        uint256 owed = end > before.settledAt ? run.price * (end - before.settledAt) : 0;
+        uint256 expected = owed < escrowBefore ? owed : escrowBefore;
+
+        uint256 accrued = market.settle(run.leaseId);
+
+        assertEq(accrued, expected, "accrued");
+        IComputeMarket.Lease memory l = market.getLease(run.leaseId);
+        assertEq(market.getOrder(run.leaseId).escrow, escrowBefore - accrued, "escrow");
+        if (l.deadline != 0) {
+            assertEq(l.held - before.held, accrued, "held");
+            assertEq(market.accruedFees(address(token)), feesBefore, "no fee before release");
+            return;
+        }
+        uint256 fee = market.accruedFees(address(token)) - feesBefore;
+        assertEq(l.paid - before.paid, accrued, "paid");
+        assertEq(fee, accrued * run.rate / BPS, "fee = floor(gross * rate / BPS)");
+        assertEq(market.earnings(provider1, address(token)) - earnedBefore, accrued - fee, "net");
+        if (l.state == IComputeMarket.LeaseState.Active) {
+            assertEq(l.paid, run.price * (l.settledAt - l.startedAt), "paid by the second");
+        } else {
+            assertLt(l.paid - run.price * (l.settledAt - l.startedAt), run.price, "remainder < 1 s");
+        }
+    }
+
+    function _closeIfActive(Run memory run, bool byProvider) private {
+        if (!_active(run.leaseId)) return;
+        IComputeMarket.Lease memory before = market.getLease(run.leaseId);
+        uint256 feesBefore = market.accruedFees(address(token));
+        vm.prank(byProvider ? provider1 : tenant);
+        market.closeLease(run.leaseId);
+        uint256 released = market.getLease(run.leaseId).paid - before.paid;
+        assertEq(market.accruedFees(address(token)) - feesBefore, _fee(released, run.rate), "fee on close");
+    }
+
+    function _finishBatch(Run memory run, Outcome outcome, uint32 jobTimeout) private returns (uint256 held) {
+        uint256 leaseId = run.leaseId;
+        uint64 deadline = market.getLease(leaseId).deadline;
+        if (outcome == Outcome.Expired) {
+            vm.warp(deadline + 1 + (block.timestamp > deadline ? block.timestamp - deadline : 0));
+            held = market.getLease(leaseId).held;
+            market.expireLease(leaseId);
+            return held;
+        }
+        if (outcome == Outcome.ClosedByTenant || outcome == Outcome.ClosedByProvider) {
+            (uint256 pending,) = market.pendingSettlement(leaseId);
+            held = market.getLease(leaseId).held + pending;
+            vm.prank(outcome == Outcome.ClosedByTenant ? tenant : provider1);
+            market.closeLease(leaseId);
+            return held;
+        }
+        if (block.timestamp > deadline) vm.warp(deadline); // still in time
+        _submit(leaseId);
+        held = market.getLease(leaseId).held;
+        assertLe(held, run.price * jobTimeout);
+        if (outcome == Outcome.AcceptedByTenant) {
+            vm.prank(tenant);
+            market.acceptResult(leaseId);
+        } else if (outcome == Outcome.AcceptedAfterWindow) {
+            vm.warp(market.getLease(leaseId).disputeEndsAt);
+            vm.prank(keeper);
+            market.acceptResult(leaseId);
+        } else {
+            vm.prank(tenant);
+            market.disputeResult(leaseId);
+            uint256 stakeBefore = staking.stakeOf(provider1, PROVIDER_ROLE);
+            vm.prank(owner);
+            market.resolveDispute(leaseId, outcome == Outcome.DisputeWon);
+            uint256 slashed = stakeBefore - staking.stakeOf(provider1, PROVIDER_ROLE);
+            run.tenantReward = slashed * params.reporterRewardBps() / BPS;
+        }
+    }
+
+    /// @dev provider earnings + fees (less forfeited bid deposits) + tenant refund == deposited, and
+    ///      the market holds exactly the earnings and fees.
+    function _assertConserved(Run memory run, uint256 forfeited) private view {
+        uint256 earned = market.earnings(provider1, address(token));
+        uint256 fees = market.accruedFees(address(token));
+        uint256 refund = token.balanceOf(tenant) - run.tenantReward + run.deposited - run.tenantBefore;
+        assertEq(earned + fees - forfeited + refund, run.deposited, "earnings + fees + refund == deposited");
+        assertEq(token.balanceOf(address(market)), earned + fees, "market holds earnings + fees");
+        assertEq(token.balanceOf(provider1), run.providerBefore - forfeited, "bid deposit back unless forfeited");
+        assertEq(market.getOrder(run.leaseId).escrow, 0);
+    }
+}

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
+
+/// @notice Batch jobs: submitResult (direct and by EIP-712 receipt), acceptResult, disputeResult,
+///         resolveDispute, expireLease.
+contract ComputeMarketBatchTest is MarketFixture {
+    uint256 internal constant PRICE = 5e14;
+    uint256 internal constant WORKED = 1_200; // seconds before the result comes in
+
+    uint256 internal leaseId;
+    uint64 internal deadline;
+
+    function setUp() public override {
+        super.setUp();
+        leaseId = _batchLease(PRICE);
+        deadline = market.getLease(leaseId).deadline;
+    }
+
+    // ------------------------------------------------------------ submitResult
+
+    function test_submitResult_byProviderHoldsAccruedPayment() public {
+        skip(WORKED);
+        uint64 disputeEndsAt = uint64(block.timestamp + params.disputeWindow());
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseSettled(leaseId, provider1, PRICE * WORKED, DEPOSIT - PRICE * WORKED);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ResultSubmitted(leaseId, provider1, RESULT_CID, RESULT_HASH, disputeEndsAt);
+        vm.prank(provider1);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, "");
+
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
+        assertEq(l.resultCid, RESULT_CID);
+        assertEq(l.resultHash, RESULT_HASH);
+        assertEq(l.disputeEndsAt, disputeEndsAt);
+        assertEq(l.held, PRICE * WORKED);
+        assertEq(l.paid, 0);
+        assertEq(l.settledAt, block.timestamp);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - PRICE * WORKED);
+        assertEq(market.earnings(provider1, address(token)), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+    }
+
+    function test_submitResult_byAnyoneWithReceipt() public {
+        skip(WORKED);
+        bytes memory receipt = _signReceipt(provider1Key, leaseId, RESULT_HASH, RESULT_CID);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ResultSubmitted(
+            leaseId, provider1, RESULT_CID, RESULT_HASH, uint64(block.timestamp + params.disputeWindow())
+        );
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
+        assertEq(l.held, PRICE * WORKED);
+    }
+
+    function test_submitResult_providerIgnoresReceipt() public {
+        vm.prank(provider1);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, hex"deadbeef");
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
+    }
+
+    function test_submitResult_atDeadline() public {
+        vm.warp(deadline);
+        _submit(leaseId);
+        assertEq(market.getLease(leaseId).held, PRICE * JOB_TIMEOUT);
+    }
+
+    function test_receiptDigest_isEIP712() public view {
+        bytes32 domainSeparator = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("NoosphereComputeMarket"),
+                keccak256("1"),
+                block.chainid,
+                address(market)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256("Receipt(uint256 leaseId,bytes32 resultHash,string resultCid)"),
+                leaseId,
+                RESULT_HASH,
+                keccak256(bytes(RESULT_CID))
+            )
+        );
+        assertEq(market.RECEIPT_TYPEHASH(), keccak256("Receipt(uint256 leaseId,bytes32 resultHash,string resultCid)"));
+        assertEq(
+            market.receiptDigest(leaseId, RESULT_HASH, RESULT_CID),
+            keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash))
+        );
+    }
+
+    function test_submitResult_revertsWhenReceiptSignedByAnotherKey() public {
+        bytes memory receipt = _signReceipt(provider2Key, leaseId, RESULT_HASH, RESULT_CID);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+    }
+
+    function test_submitResult_revertsWhenReceiptForAnotherResult() public {
+        bytes memory receipt = _signReceipt(provider1Key, leaseId, keccak256("other result"), RESULT_CID);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+
+        receipt = _signReceipt(provider1Key, leaseId, RESULT_HASH, "bafkother");
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+    }
+
+    function test_submitResult_revertsWhenReceiptForAnotherLease() public {
+        uint256 other = _batchLease(PRICE); // provider1 again
+        bytes memory receipt = _signReceipt(provider1Key, other, RESULT_HASH, RESULT_CID);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+    }
+
+    function test_submitResult_revertsWhenReceiptMalformed() public {
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, hex"0102030405");
+
+        bytes memory receipt = _signReceipt(provider1Key, leaseId, RESULT_HASH, RESULT_CID);
+        receipt[64] = bytes1(uint8(29)); // invalid v
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
+        vm.prank(keeper);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
+    }
+
+    function test_submitResult_revertsWhenNotProviderWithoutReceipt() public {
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotProvider.selector, leaseId, tenant));
+        vm.prank(tenant);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, "");
+    }
+
+    function test_submitResult_revertsWhenServiceLease() public {
+        uint256 service = _serviceLease(PRICE);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotBatchJob.selector, service));
+        vm.prank(provider1);
+        market.submitResult(service, RESULT_CID, RESULT_HASH, "");
+    }
+
+    function test_submitResult_revertsWhenDeadlinePassed() public {
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDeadlinePassed.selector, leaseId, deadline));
+        vm.prank(provider1);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, "");
+    }
+
+    function test_submitResult_revertsWhenResultHashZero() public {
+        vm.expectRevert(IComputeMarket.MarketInvalidResult.selector);
+        vm.prank(provider1);
+        market.submitResult(leaseId, RESULT_CID, bytes32(0), "");
+    }
+
+    function test_submitResult_revertsWhenResultCidEmpty() public {
+        vm.expectRevert(IComputeMarket.MarketInvalidResult.selector);
+        vm.prank(provider1);
+        market.submitResult(leaseId, "", RESULT_HASH, "");
+    }
+
+    function test_submitResult_revertsWhenAlreadySubmitted() public {
+        _submit(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.ResultSubmitted
+            )
+        );
+        vm.prank(provider1);
+        market.submitResult(leaseId, RESULT_CID, RESULT_HASH, "");
+    }
+
+    function test_submitResult_revertsWhenLeaseUnknown() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+        );
+        vm.prank(provider1);
+        market.submitResult(99, RESULT_CID, RESULT_HASH, "");
+    }
+
+    // ------------------------------------------------------------ acceptResult
+
+    function test_acceptResult_byTenantPaysProviderAndRefundsRest() public {
+        skip(WORKED);
+        _submit(leaseId);
+        uint16 rate = params.takeRateBps();
+        uint256 gross = PRICE * WORKED;
+        Balances memory before = _balances();
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(gross, rate), _fee(gross, rate));
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseClosed(
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.Completed,
+            IComputeMarket.CloseReason.ResultAccepted,
+            DEPOSIT - gross
+        );
+        vm.prank(tenant); // at once: the tenant needs no dispute window
+        market.acceptResult(leaseId);
+
+        _assertCompleted(before, gross);
+    }
+
+    function test_acceptResult_byAnyoneAfterDisputeWindow() public {
+        skip(WORKED);
+        _submit(leaseId);
+        Balances memory before = _balances();
+        vm.warp(market.getLease(leaseId).disputeEndsAt);
+        vm.prank(keeper);
+        market.acceptResult(leaseId);
+        _assertCompleted(before, PRICE * WORKED);
+    }
+
+    function test_acceptResult_topUpIsRefunded() public {
+        vm.prank(tenant);
+        market.deposit(leaseId, 4 ether);
+        skip(WORKED);
+        _submit(leaseId);
+        uint256 tenantBefore = token.balanceOf(tenant);
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + 4 ether - PRICE * WORKED);
+    }
+
+    function test_acceptResult_revertsWhenDisputeWindowOpen() public {
+        _submit(leaseId);
+        uint64 disputeEndsAt = market.getLease(leaseId).disputeEndsAt;
+        vm.warp(disputeEndsAt - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketDisputeWindowOpen.selector, leaseId, disputeEndsAt)
+        );
+        vm.prank(provider1); // not even the provider
+        market.acceptResult(leaseId);
+    }
+
+    function test_acceptResult_revertsWhenNoResult() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Active)
+        );
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+    }
+
+    function test_acceptResult_revertsWhenDisputed() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        skip(params.disputeWindow());
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Disputed)
+        );
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+    }
+
+    function test_acceptResult_revertsWhenAlreadyCompleted() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Completed
+            )
+        );
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+    }
+
+    function test_acceptResult_revertsWhenLeaseUnknown() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+        );
+        vm.prank(tenant);
+        market.acceptResult(99);
+    }
+
+    // ------------------------------------------------------------ disputeResult
+
+    function test_disputeResult_byTenantFreezesPayment() public {
+        skip(WORKED);
+        _submit(leaseId);
+        vm.warp(market.getLease(leaseId).disputeEndsAt - 1); // last second of the window
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ResultDisputed(leaseId, tenant);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Disputed));
+        assertEq(l.held, PRICE * WORKED);
+        assertEq(l.paid, 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+    }
+
+    function test_disputeResult_revertsWhenNotTenant() public {
+        _submit(leaseId);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, leaseId, stranger));
+        vm.prank(stranger);
+        market.disputeResult(leaseId);
+    }
+
+    function test_disputeResult_revertsWhenNoResult() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Active)
+        );
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+    }
+
+    function test_disputeResult_revertsWhenAlreadyDisputed() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Disputed)
+        );
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+    }
+
+    function test_disputeResult_revertsWhenWindowClosed() public {
+        _submit(leaseId);
+        uint64 disputeEndsAt = market.getLease(leaseId).disputeEndsAt;
+        vm.warp(disputeEndsAt);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketDisputeWindowClosed.selector, leaseId, disputeEndsAt)
+        );
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+    }
+
+    function test_disputeResult_revertsWhenLeaseUnknown() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+        );
+        vm.prank(tenant);
+        market.disputeResult(99);
+    }
+
+    // ------------------------------------------------------------ resolveDispute
+
+    function test_resolveDispute_providerWinsIsPaid() public {
+        skip(WORKED);
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        Balances memory before = _balances();
+        assertEq(params.arbiter(), owner); // the params owner until governance names one
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseClosed(
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.Completed,
+            IComputeMarket.CloseReason.DisputeWon,
+            DEPOSIT - PRICE * WORKED
+        );
+        vm.prank(owner);
+        market.resolveDispute(leaseId, true);
+
+        _assertCompleted(before, PRICE * WORKED);
+    }
+
+    function test_resolveDispute_tenantWinsIsRefundedAndProviderSlashed() public {
+        skip(WORKED);
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        Balances memory before = _balances();
+        uint256 slash = PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS;
+        uint256 reward = slash * params.reporterRewardBps() / BPS;
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, slash);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseClosed(
+            leaseId, provider1, IComputeMarket.LeaseState.Failed, IComputeMarket.CloseReason.DisputeLost, DEPOSIT
+        );
+        vm.prank(owner);
+        market.resolveDispute(leaseId, false);
+
+        // The tenant gets its whole deposit back and, as the reporter, the reporter share.
+        assertEq(token.balanceOf(tenant), before.tenant + DEPOSIT + reward);
+        assertEq(token.balanceOf(treasury), before.treasury + slash - reward);
+        assertEq(token.balanceOf(provider1), before.provider);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
+        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
+        assertEq(market.earnings(provider1, address(token)), 0);
+        assertEq(token.balanceOf(address(market)), BID_DEPOSIT);
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Failed));
+        assertEq(l.held, 0);
+        assertEq(l.paid, 0);
+    }
+
+    function test_resolveDispute_followsArbiterChange() public {
+        address arbiter = makeAddr("arbiter");
+        vm.prank(owner);
+        params.setArbiter(arbiter);
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotArbiter.selector, owner));
+        vm.prank(owner);
+        market.resolveDispute(leaseId, true);
+
+        vm.prank(arbiter);
+        market.resolveDispute(leaseId, true);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Completed));
+    }
+
+    function test_resolveDispute_revertsWhenNotArbiter() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotArbiter.selector, tenant));
+        vm.prank(tenant);
+        market.resolveDispute(leaseId, false);
+    }
+
+    function test_resolveDispute_revertsWhenNotDisputed() public {
+        _submit(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketNotDisputed.selector, leaseId, IComputeMarket.LeaseState.ResultSubmitted
+            )
+        );
+        vm.prank(owner);
+        market.resolveDispute(leaseId, false);
+    }
+
+    function test_resolveDispute_revertsWhenLeaseUnknown() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+        );
+        vm.prank(owner);
+        market.resolveDispute(99, true);
+    }
+
+    // ------------------------------------------------------------ expireLease
+
+    function test_expireLease_refundsTenantAndSlashesProvider() public {
+        Balances memory before = _balances();
+        uint256 keeperBefore = token.balanceOf(keeper);
+        uint256 slash = PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS; // 100 NOOS
+        uint256 reward = slash * params.reporterRewardBps() / BPS; // 10 NOOS
+        vm.warp(deadline + 1);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, slash);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseClosed(
+            leaseId, provider1, IComputeMarket.LeaseState.Failed, IComputeMarket.CloseReason.DeadlineMissed, DEPOSIT
+        );
+        vm.prank(keeper);
+        market.expireLease(leaseId);
+
+        assertEq(token.balanceOf(tenant), before.tenant + DEPOSIT);
+        assertEq(token.balanceOf(keeper), keeperBefore + reward);
+        assertEq(token.balanceOf(treasury), before.treasury + slash - reward);
+        assertEq(token.balanceOf(provider1), before.provider); // the bid deposit is not returned
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
+        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
+        assertEq(token.balanceOf(address(market)), BID_DEPOSIT);
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Failed));
+        assertEq(l.closedAt, block.timestamp);
+        assertEq(l.held, 0);
+        assertEq(l.paid, 0);
+        assertEq(uint8(market.getOrder(leaseId).state), uint8(IComputeMarket.OrderState.Closed));
+        assertEq(market.getOrder(leaseId).escrow, 0);
+    }
+
+    function test_expireLease_returnsHeldPaymentToTenant() public {
+        vm.warp(deadline + 10);
+        market.settle(leaseId); // holds price x timeout
+        assertEq(market.getLease(leaseId).held, PRICE * JOB_TIMEOUT);
+        uint256 tenantBefore = token.balanceOf(tenant);
+        market.expireLease(leaseId);
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
+        assertEq(market.getLease(leaseId).held, 0);
+    }
+
+    function test_expireLease_slashesUnbondingStakeToo() public {
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, 600 ether);
+        // 10% of stake + unbonding (1000), taken from the active 400 first.
+        vm.warp(deadline + 1);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 100 ether);
+        market.expireLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), 300 ether);
+        assertEq(staking.unbondingOf(provider1, PROVIDER_ROLE), 600 ether);
+    }
+
+    /// @dev Losing SLASHER_ROLE must not lock the tenant's refund.
+    function test_expireLease_refundsTenantWithoutSlasherRole() public {
+        bytes32 slasherRole = staking.SLASHER_ROLE();
+        vm.prank(owner);
+        staking.revokeRole(slasherRole, address(market));
+        uint256 tenantBefore = token.balanceOf(tenant);
+        uint256 treasuryBefore = token.balanceOf(treasury);
+        vm.warp(deadline + 1);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 0);
+        vm.prank(keeper);
+        market.expireLease(leaseId);
+
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
+        assertEq(token.balanceOf(treasury), treasuryBefore);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Failed));
+    }
+
+    function test_expireLease_withZeroSlashBpsKeepsStake() public {
+        vm.prank(owner);
+        params.setMissedDeadlineSlashBps(0);
+        vm.warp(deadline + 1);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 0);
+        market.expireLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+    }
+
+    function test_expireLease_revertsWhenDeadlineNotPassed() public {
+        vm.warp(deadline);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDeadlineNotPassed.selector, leaseId, deadline));
+        market.expireLease(leaseId);
+    }
+
+    function test_expireLease_revertsWhenServiceLease() public {
+        uint256 service = _serviceLease(PRICE);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotBatchJob.selector, service));
+        market.expireLease(service);
+    }
+
+    function test_expireLease_revertsWhenResultSubmitted() public {
+        _submit(leaseId);
+        vm.warp(deadline + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.ResultSubmitted
+            )
+        );
+        market.expireLease(leaseId);
+    }
+
+    function test_expireLease_revertsWhenAlreadyExpired() public {
+        vm.warp(deadline + 1);
+        market.expireLease(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.Failed
+            )
+        );
+        market.expireLease(leaseId);
+    }
+
+    function test_expireLease_revertsWhenLeaseUnknown() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+        );
+        market.expireLease(99);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    struct Balances {
+        uint256 tenant;
+        uint256 provider;
+        uint256 treasury;
+    }
+
+    function _balances() private view returns (Balances memory) {
+        return Balances(token.balanceOf(tenant), token.balanceOf(provider1), token.balanceOf(treasury));
+    }
+
+    /// @dev After a completed job: provider earns gross less fee, the tenant gets the rest of the
+    ///      escrow, the bid deposit goes back, and escrow in == paid out + refunded + fees.
+    function _assertCompleted(Balances memory before, uint256 gross) private view {
+        uint16 rate = market.getLease(leaseId).takeRateBps;
+        uint256 refund = token.balanceOf(tenant) - before.tenant;
+        assertEq(refund, DEPOSIT - gross);
+        assertEq(market.earnings(provider1, address(token)), _net(gross, rate));
+        assertEq(market.accruedFees(address(token)), _fee(gross, rate));
+        assertEq(market.earnings(provider1, address(token)) + market.accruedFees(address(token)) + refund, DEPOSIT);
+        assertEq(token.balanceOf(provider1), before.provider + BID_DEPOSIT);
+        assertEq(token.balanceOf(address(market)), gross);
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Completed));
+        assertEq(l.closedAt, block.timestamp);
+        assertEq(l.held, 0);
+        assertEq(l.paid, gross);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+    }
+}

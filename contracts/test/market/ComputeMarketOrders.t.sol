@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
+import {IProviderRegistry} from "../../src/registry/IProviderRegistry.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
+
+/// @notice createOrder, deposit, cancelOrder.
+contract ComputeMarketOrdersTest is MarketFixture {
+    // ------------------------------------------------------------ createOrder
+
+    function test_createOrder_escrowsDepositAndStoresOrder() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        uint256 tenantBefore = token.balanceOf(tenant);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.OrderCreated(
+            1, tenant, address(token), MANIFEST_CID, MANIFEST_HASH, MAX_PRICE, DEPOSIT, uint64(block.timestamp + BID_WINDOW), 0
+        );
+        vm.prank(tenant);
+        uint256 orderId = market.createOrder(p);
+
+        assertEq(orderId, 1);
+        assertEq(market.orderCount(), 1);
+        assertEq(token.balanceOf(tenant), tenantBefore - DEPOSIT);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
+
+        IComputeMarket.Order memory o = market.getOrder(orderId);
+        assertEq(o.tenant, tenant);
+        assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Open));
+        assertEq(o.maxBids, MAX_BIDS);
+        assertEq(o.bidCount, 0);
+        assertEq(o.token, address(token));
+        assertEq(o.createdAt, block.timestamp);
+        assertEq(o.bidDeadline, block.timestamp + BID_WINDOW);
+        assertEq(o.jobTimeout, 0);
+        assertEq(o.maxPricePerSecond, MAX_PRICE);
+        assertEq(o.escrow, DEPOSIT);
+        assertEq(o.manifestHash, MANIFEST_HASH);
+        assertEq(o.manifestCid, MANIFEST_CID);
+        assertEq(o.resources.cpuMillis, p.resources.cpuMillis);
+        assertEq(o.resources.memoryBytes, p.resources.memoryBytes);
+        assertEq(o.resources.storageBytes, p.resources.storageBytes);
+        assertEq(o.resources.gpus, p.resources.gpus);
+        assertEq(market.getBids(orderId).length, 0);
+    }
+
+    function test_createOrder_numbersOrdersFromOne() public {
+        assertEq(_openServiceOrder(), 1);
+        assertEq(_createOrder(tenant2, _batchParams()), 2);
+        assertEq(market.orderCount(), 2);
+        assertEq(market.getOrder(2).tenant, tenant2);
+        assertEq(market.getOrder(2).jobTimeout, JOB_TIMEOUT);
+    }
+
+    function test_createOrder_storesPlacement() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.placement.attributes = _attrs2("region", "eu", "gpu/*/*/model/*", "true");
+        p.placement.allOf = _addresses(auditor1);
+        p.placement.anyOf = _addresses(auditor1, auditor2);
+        uint256 orderId = _createOrder(tenant, p);
+
+        IProviderRegistry.Placement memory stored = market.getOrder(orderId).placement;
+        assertEq(stored.attributes.length, 2);
+        assertEq(stored.attributes[0].key, "region");
+        assertEq(stored.attributes[0].value, "eu");
+        assertEq(stored.attributes[1].key, "gpu/*/*/model/*");
+        assertEq(stored.allOf.length, 1);
+        assertEq(stored.allOf[0], auditor1);
+        assertEq(stored.anyOf.length, 2);
+        assertEq(stored.anyOf[1], auditor2);
+    }
+
+    function test_createOrder_acceptsBoundaryValues() public {
+        IComputeMarket.OrderParams memory p = _batchParams();
+        p.deposit = MIN_ORDER_DEPOSIT;
+        p.bidWindow = params.minBidWindow();
+        p.maxBids = params.maxBidsPerOrder();
+        p.jobTimeout = params.maxJobTimeout();
+        p.maxPricePerSecond = MIN_ORDER_DEPOSIT / p.jobTimeout; // exactly the job cost that fits
+        p.placement.attributes = new IProviderRegistry.Attribute[](market.MAX_PLACEMENT_ATTRIBUTES());
+        for (uint256 i; i < p.placement.attributes.length; ++i) {
+            p.placement.attributes[i] = _attr(string.concat("k", vm.toString(i)), "v");
+        }
+        p.placement.allOf = new address[](market.MAX_PLACEMENT_AUDITORS());
+        uint256 orderId = _createOrder(tenant, p);
+        assertEq(market.getOrder(orderId).bidDeadline, block.timestamp + params.minBidWindow());
+
+        p.bidWindow = params.maxBidWindow();
+        orderId = _createOrder(tenant, p);
+        assertEq(market.getOrder(orderId).bidDeadline, block.timestamp + params.maxBidWindow());
+    }
+
+    function test_createOrder_revertsWhenTokenNotListed() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.token = makeAddr("unlisted");
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketTokenNotAllowed.selector, p.token));
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenTokenDelisted() public {
+        vm.prank(owner);
+        params.setPaymentToken(address(token), false, MIN_ORDER_DEPOSIT, MIN_BID_DEPOSIT);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketTokenNotAllowed.selector, address(token)));
+        vm.prank(tenant);
+        market.createOrder(_serviceParams());
+    }
+
+    function test_createOrder_revertsWhenDepositBelowMinimum() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.deposit = MIN_ORDER_DEPOSIT - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketDepositTooLow.selector, p.deposit, MIN_ORDER_DEPOSIT)
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenDepositZeroEvenWithoutMinimum() public {
+        vm.prank(owner);
+        params.setPaymentToken(address(token), true, 0, MIN_BID_DEPOSIT);
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.deposit = 0;
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDepositTooLow.selector, 0, 0));
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenMaxPriceZero() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.maxPricePerSecond = 0;
+        vm.expectRevert(IComputeMarket.MarketZeroPrice.selector);
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenManifestHashZero() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.manifestHash = bytes32(0);
+        vm.expectRevert(IComputeMarket.MarketInvalidManifest.selector);
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenManifestCidEmpty() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.manifestCid = "";
+        vm.expectRevert(IComputeMarket.MarketInvalidManifest.selector);
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenBidWindowTooShort() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.bidWindow = params.minBidWindow() - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketInvalidBidWindow.selector, p.bidWindow, params.minBidWindow(), params.maxBidWindow()
+            )
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenBidWindowTooLong() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.bidWindow = params.maxBidWindow() + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketInvalidBidWindow.selector, p.bidWindow, params.minBidWindow(), params.maxBidWindow()
+            )
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenMaxBidsZero() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.maxBids = 0;
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidMaxBids.selector, 0, params.maxBidsPerOrder()));
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenMaxBidsAboveLimit() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.maxBids = params.maxBidsPerOrder() + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInvalidMaxBids.selector, p.maxBids, params.maxBidsPerOrder())
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenJobTimeoutTooLong() public {
+        IComputeMarket.OrderParams memory p = _batchParams();
+        p.jobTimeout = params.maxJobTimeout() + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInvalidJobTimeout.selector, p.jobTimeout, params.maxJobTimeout())
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenDepositBelowJobCost() public {
+        IComputeMarket.OrderParams memory p = _batchParams();
+        p.deposit = MAX_PRICE * JOB_TIMEOUT - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketDepositBelowJobCost.selector, p.deposit, MAX_PRICE * JOB_TIMEOUT)
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    /// @dev The reported job cost saturates instead of overflowing for absurd prices.
+    function testFuzz_createOrder_revertsWhenDepositBelowJobCost(uint256 maxPrice, uint32 jobTimeout, uint256 deposit)
+        public
+    {
+        jobTimeout = uint32(bound(jobTimeout, 1, params.maxJobTimeout()));
+        deposit = bound(deposit, MIN_ORDER_DEPOSIT, TENANT_FUNDS);
+        maxPrice = bound(maxPrice, deposit / jobTimeout + 1, type(uint256).max);
+        IComputeMarket.OrderParams memory p = _batchParams();
+        p.jobTimeout = jobTimeout;
+        p.deposit = deposit;
+        p.maxPricePerSecond = maxPrice;
+        (bool ok, uint256 cost) = _tryMul(maxPrice, jobTimeout);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketDepositBelowJobCost.selector, deposit, ok ? cost : type(uint256).max
+            )
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenTooManyPlacementAttributes() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.placement.attributes = new IProviderRegistry.Attribute[](market.MAX_PLACEMENT_ATTRIBUTES() + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInvalidPlacement.selector, p.placement.attributes.length, 0)
+        );
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWhenTooManyAuditors() public {
+        IComputeMarket.OrderParams memory p = _serviceParams();
+        p.placement.allOf = new address[](5);
+        p.placement.anyOf = new address[](4);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidPlacement.selector, 0, 9));
+        vm.prank(tenant);
+        market.createOrder(p);
+    }
+
+    function test_createOrder_revertsWithoutAllowance() public {
+        vm.prank(tenant);
+        token.approve(address(market), DEPOSIT - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(market), DEPOSIT - 1, DEPOSIT
+            )
+        );
+        vm.prank(tenant);
+        market.createOrder(_serviceParams());
+    }
+
+    // ------------------------------------------------------------ deposit
+
+    function test_deposit_topsUpOpenOrder() public {
+        uint256 orderId = _openServiceOrder();
+        uint256 strangerBefore = token.balanceOf(stranger);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.EscrowDeposited(orderId, stranger, 7 ether);
+        vm.prank(stranger);
+        market.deposit(orderId, 7 ether);
+
+        assertEq(market.getOrder(orderId).escrow, DEPOSIT + 7 ether);
+        assertEq(token.balanceOf(stranger), strangerBefore - 7 ether);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + 7 ether);
+    }
+
+    function test_deposit_topUpOnServiceLeaseSettlesFirstAndExtendsIt() public {
+        uint256 leaseId = _serviceLease(MAX_PRICE); // DEPOSIT lasts 100_000 s
+        uint16 rate = params.takeRateBps();
+        skip(60_000);
+
+        // The top-up settles the first 60_000 s, then adds to what is left.
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseSettled(leaseId, provider1, 60 ether, 40 ether);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(60 ether, rate), _fee(60 ether, rate));
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.EscrowDeposited(leaseId, tenant, 50 ether);
+        vm.prank(tenant);
+        market.deposit(leaseId, 50 ether);
+
+        assertEq(market.getOrder(leaseId).escrow, 90 ether);
+        assertEq(market.getLease(leaseId).settledAt, START_TIME + 60_000);
+
+        // Without the top-up the lease would have run out at 100_000 s; now it runs to 150_000 s.
+        skip(89_999);
+        market.settle(leaseId);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Active));
+        skip(1);
+        market.settle(leaseId);
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
+        assertEq(l.paid, 150 ether);
+        assertEq(market.earnings(provider1, address(token)) + market.accruedFees(address(token)), 150 ether);
+        assertEq(token.balanceOf(address(market)), 150 ether); // the bid deposit went back
+    }
+
+    function test_deposit_topsUpBatchLease() public {
+        uint256 leaseId = _batchLease(MAX_PRICE);
+        skip(100);
+        vm.prank(stranger);
+        market.deposit(leaseId, 1 ether);
+        // Batch accruals are held, not paid.
+        assertEq(market.getLease(leaseId).held, 100 * MAX_PRICE);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT + 1 ether - 100 * MAX_PRICE);
+        assertEq(market.earnings(provider1, address(token)), 0);
+    }
+
+    function test_deposit_revertsWhenAmountZero() public {
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(IComputeMarket.MarketZeroAmount.selector);
+        vm.prank(tenant);
+        market.deposit(orderId, 0);
+    }
+
+    function test_deposit_revertsWhenOrderUnknown() public {
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 1));
+        vm.prank(tenant);
+        market.deposit(1, 1 ether);
+    }
+
+    function test_deposit_revertsWhenOrderCanceled() public {
+        uint256 orderId = _openServiceOrder();
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, orderId, IComputeMarket.OrderState.Closed
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(orderId, 1 ether);
+    }
+
+    /// @dev The escrow ran out but nobody settled: the deposit settles, sees the lease is over and
+    ///      reverts (a lease whose escrow ran out is not revived).
+    function test_deposit_revertsWhenLeaseExhaustedButUnsettled() public {
+        uint256 leaseId = _serviceLease(MAX_PRICE);
+        skip(DEPOSIT / MAX_PRICE + 10);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Active));
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.InsufficientFunds
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(leaseId, 10 ether);
+        // Nothing changed: the lease is still unsettled.
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT);
+    }
+
+    function test_deposit_revertsWhenLeaseClosed() public {
+        uint256 leaseId = _serviceLease(MAX_PRICE);
+        vm.prank(tenant);
+        market.closeLease(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, leaseId, IComputeMarket.OrderState.Closed
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(leaseId, 1 ether);
+    }
+
+    function test_deposit_revertsWhenBatchResultSubmitted() public {
+        uint256 leaseId = _batchLease(MAX_PRICE);
+        _submit(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.ResultSubmitted
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(leaseId, 1 ether);
+    }
+
+    // ------------------------------------------------------------ cancelOrder
+
+    function test_cancelOrder_refundsEscrowTopUpsAndOpenBids() public {
+        uint256 orderId = _openServiceOrder();
+        vm.prank(tenant2);
+        market.deposit(orderId, 3 ether); // a top-up from someone else is refunded to the tenant
+        _bid(provider1, orderId, MAX_PRICE, 6 ether);
+        _bid(provider2, orderId, MAX_PRICE, 7 ether);
+        _bid(provider3, orderId, MAX_PRICE, 8 ether);
+        vm.prank(provider2);
+        market.cancelBid(orderId, 1);
+
+        uint256 tenantBefore = token.balanceOf(tenant);
+        uint256 p1Before = token.balanceOf(provider1);
+        uint256 p2Before = token.balanceOf(provider2);
+        uint256 p3Before = token.balanceOf(provider3);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.OrderCanceled(orderId, tenant, DEPOSIT + 3 ether);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Canceled);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.BidClosed(orderId, provider3, 2, IComputeMarket.BidState.Canceled);
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
+
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + 3 ether);
+        assertEq(token.balanceOf(provider1), p1Before + 6 ether);
+        assertEq(token.balanceOf(provider2), p2Before); // already refunded when it canceled
+        assertEq(token.balanceOf(provider3), p3Before + 8 ether);
+        assertEq(token.balanceOf(address(market)), 0);
+
+        IComputeMarket.Order memory o = market.getOrder(orderId);
+        assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Closed));
+        assertEq(o.escrow, 0);
+        assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Canceled));
+        assertEq(uint8(market.getBid(orderId, 2).state), uint8(IComputeMarket.BidState.Canceled));
+    }
+
+    function test_cancelOrder_revertsWhenOrderUnknown() public {
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 9));
+        vm.prank(tenant);
+        market.cancelOrder(9);
+    }
+
+    function test_cancelOrder_revertsWhenNotTenant() public {
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, orderId, stranger));
+        vm.prank(stranger);
+        market.cancelOrder(orderId);
+    }
+
+    function test_cancelOrder_revertsWhenLeased() public {
+        uint256 leaseId = _serviceLease(MAX_PRICE);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, leaseId, IComputeMarket.OrderState.Leased
+            )
+        );
+        vm.prank(tenant);
+        market.cancelOrder(leaseId);
+    }
+
+    function test_cancelOrder_revertsWhenAlreadyCanceled() public {
+        uint256 orderId = _openServiceOrder();
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, orderId, IComputeMarket.OrderState.Closed
+            )
+        );
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
+    }
+
+    // ------------------------------------------------------------ views
+
+    function test_getOrder_revertsWhenOrderUnknown() public {
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 1));
+        market.getOrder(1);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 1));
+        market.getBids(1);
+    }
+
+    function _tryMul(uint256 a, uint256 b) private pure returns (bool, uint256) {
+        unchecked {
+            if (a == 0) return (true, 0);
+            uint256 c = a * b;
+            if (c / a != b) return (false, 0);
+            return (true, c);
+        }
+    }
+}
