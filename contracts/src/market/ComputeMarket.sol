@@ -551,9 +551,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(
-            keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, resultHash, keccak256(bytes(resultCid))))
-        );
+        return
+            _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, resultHash, keccak256(bytes(resultCid)))));
     }
 
     function _existingOrder(uint256 orderId) private view returns (Order storage order) {

@@ -88,9 +88,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
 
     /// @dev Exhaustion at any price: the whole deposit is paid, settledAt is the last whole second
     ///      the escrow paid for, and the unpaid remainder of that second is below one second's price.
-    function testFuzz_serviceAccrual_exhaustion(uint256 price, uint256 deposit, uint16 takeRate, uint256 late)
-        public
-    {
+    function testFuzz_serviceAccrual_exhaustion(uint256 price, uint256 deposit, uint16 takeRate, uint256 late) public {
         Run memory run = _startService(price, deposit, takeRate);
         uint256 affordable = run.deposited / run.price;
         skip(affordable + bound(late, 1, 1_000_000));

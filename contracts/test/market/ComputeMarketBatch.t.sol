@@ -236,9 +236,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         _submit(leaseId);
         uint64 disputeEndsAt = market.getLease(leaseId).disputeEndsAt;
         vm.warp(disputeEndsAt - 1);
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketDisputeWindowOpen.selector, leaseId, disputeEndsAt)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDisputeWindowOpen.selector, leaseId, disputeEndsAt));
         vm.prank(provider1); // not even the provider
         market.acceptResult(leaseId);
     }
@@ -268,9 +266,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         vm.prank(tenant);
         market.acceptResult(leaseId);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Completed
-            )
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, leaseId, IComputeMarket.LeaseState.Completed)
         );
         vm.prank(tenant);
         market.acceptResult(leaseId);

@@ -208,8 +208,7 @@ contract ComputeMarketBidsTest is MarketFixture {
         vm.prank(auditor1);
         registry.signAttributes(provider3, audited);
 
-        uint256 orderId =
-            _placementOrder(_attrs1("audit", "soc2"), _addresses(auditor1, auditor2), new address[](0));
+        uint256 orderId = _placementOrder(_attrs1("audit", "soc2"), _addresses(auditor1, auditor2), new address[](0));
         _bid(provider1, orderId, MAX_PRICE); // signed by both
         _expectMismatch(orderId, provider3); // signed by auditor1 only
         _expectMismatch(orderId, provider2); // signed by none
@@ -220,8 +219,7 @@ contract ComputeMarketBidsTest is MarketFixture {
         vm.prank(auditor2);
         registry.signAttributes(provider2, audited);
 
-        uint256 orderId =
-            _placementOrder(_attrs1("audit", "soc2"), new address[](0), _addresses(auditor1, auditor2));
+        uint256 orderId = _placementOrder(_attrs1("audit", "soc2"), new address[](0), _addresses(auditor1, auditor2));
         _bid(provider2, orderId, MAX_PRICE); // auditor2 is enough
         _expectMismatch(orderId, provider1);
     }

@@ -91,7 +91,11 @@ contract ComputeMarketLeasesTest is MarketFixture {
         emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(DEPOSIT, rate), _fee(DEPOSIT, rate));
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
-            leaseId, provider1, IComputeMarket.LeaseState.InsufficientFunds, IComputeMarket.CloseReason.InsufficientFunds, 0
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.InsufficientFunds,
+            IComputeMarket.CloseReason.InsufficientFunds,
+            0
         );
         vm.prank(keeper);
         assertEq(market.settle(leaseId), DEPOSIT);
@@ -151,7 +155,9 @@ contract ComputeMarketLeasesTest is MarketFixture {
     function test_settle_revertsWhenLeaseUnknown() public {
         uint256 orderId = _openServiceOrder(); // an order without a lease has no lease either
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, orderId, IComputeMarket.LeaseState.None)
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, orderId, IComputeMarket.LeaseState.None
+            )
         );
         market.settle(orderId);
         vm.expectRevert(
@@ -321,7 +327,11 @@ contract ComputeMarketLeasesTest is MarketFixture {
         emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(gross, rate), _fee(gross, rate));
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
-            leaseId, provider1, IComputeMarket.LeaseState.Closed, IComputeMarket.CloseReason.TenantClosed, DEPOSIT - gross
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.Closed,
+            IComputeMarket.CloseReason.TenantClosed,
+            DEPOSIT - gross
         );
         vm.prank(tenant);
         market.closeLease(leaseId);
@@ -384,7 +394,11 @@ contract ComputeMarketLeasesTest is MarketFixture {
         skip(DEPOSIT / PRICE + 1);
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
-            leaseId, provider1, IComputeMarket.LeaseState.InsufficientFunds, IComputeMarket.CloseReason.InsufficientFunds, 0
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.InsufficientFunds,
+            IComputeMarket.CloseReason.InsufficientFunds,
+            0
         );
         vm.prank(tenant);
         market.closeLease(leaseId);

@@ -16,7 +16,15 @@ contract ComputeMarketOrdersTest is MarketFixture {
 
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.OrderCreated(
-            1, tenant, address(token), MANIFEST_CID, MANIFEST_HASH, MAX_PRICE, DEPOSIT, uint64(block.timestamp + BID_WINDOW), 0
+            1,
+            tenant,
+            address(token),
+            MANIFEST_CID,
+            MANIFEST_HASH,
+            MAX_PRICE,
+            DEPOSIT,
+            uint64(block.timestamp + BID_WINDOW),
+            0
         );
         vm.prank(tenant);
         uint256 orderId = market.createOrder(p);
@@ -157,7 +165,10 @@ contract ComputeMarketOrdersTest is MarketFixture {
         p.bidWindow = params.minBidWindow() - 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IComputeMarket.MarketInvalidBidWindow.selector, p.bidWindow, params.minBidWindow(), params.maxBidWindow()
+                IComputeMarket.MarketInvalidBidWindow.selector,
+                p.bidWindow,
+                params.minBidWindow(),
+                params.maxBidWindow()
             )
         );
         vm.prank(tenant);
@@ -169,7 +180,10 @@ contract ComputeMarketOrdersTest is MarketFixture {
         p.bidWindow = params.maxBidWindow() + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IComputeMarket.MarketInvalidBidWindow.selector, p.bidWindow, params.minBidWindow(), params.maxBidWindow()
+                IComputeMarket.MarketInvalidBidWindow.selector,
+                p.bidWindow,
+                params.minBidWindow(),
+                params.maxBidWindow()
             )
         );
         vm.prank(tenant);
@@ -179,7 +193,9 @@ contract ComputeMarketOrdersTest is MarketFixture {
     function test_createOrder_revertsWhenMaxBidsZero() public {
         IComputeMarket.OrderParams memory p = _serviceParams();
         p.maxBids = 0;
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidMaxBids.selector, 0, params.maxBidsPerOrder()));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInvalidMaxBids.selector, 0, params.maxBidsPerOrder())
+        );
         vm.prank(tenant);
         market.createOrder(p);
     }
@@ -198,7 +214,9 @@ contract ComputeMarketOrdersTest is MarketFixture {
         IComputeMarket.OrderParams memory p = _batchParams();
         p.jobTimeout = params.maxJobTimeout() + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketInvalidJobTimeout.selector, p.jobTimeout, params.maxJobTimeout())
+            abi.encodeWithSelector(
+                IComputeMarket.MarketInvalidJobTimeout.selector, p.jobTimeout, params.maxJobTimeout()
+            )
         );
         vm.prank(tenant);
         market.createOrder(p);
@@ -208,7 +226,9 @@ contract ComputeMarketOrdersTest is MarketFixture {
         IComputeMarket.OrderParams memory p = _batchParams();
         p.deposit = MAX_PRICE * JOB_TIMEOUT - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketDepositBelowJobCost.selector, p.deposit, MAX_PRICE * JOB_TIMEOUT)
+            abi.encodeWithSelector(
+                IComputeMarket.MarketDepositBelowJobCost.selector, p.deposit, MAX_PRICE * JOB_TIMEOUT
+            )
         );
         vm.prank(tenant);
         market.createOrder(p);

@@ -160,9 +160,7 @@ contract ComputeMarketPayoutsTest is MarketFixture {
         uint16 rate = params.takeRateBps();
         uint256 gross = PRICE * 5_000 + DEPOSIT + PRICE * 600;
         assertEq(out.paidOut, _net(PRICE * 5_000, rate) + _net(DEPOSIT, rate) + _net(PRICE * 600, rate));
-        assertEq(
-            out.fees, _fee(PRICE * 5_000, rate) + _fee(DEPOSIT, rate) + _fee(PRICE * 600, rate) + BID_DEPOSIT
-        );
+        assertEq(out.fees, _fee(PRICE * 5_000, rate) + _fee(DEPOSIT, rate) + _fee(PRICE * 600, rate) + BID_DEPOSIT);
         assertEq(out.paidOut + out.fees, gross + BID_DEPOSIT);
 
         // What tenants spent is exactly the gross paid to provider1 (its earnings plus the fees on them).

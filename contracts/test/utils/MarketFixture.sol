@@ -73,7 +73,9 @@ abstract contract MarketFixture is Test {
         _fund(stranger, TENANT_FUNDS);
 
         // provider1: EU, NVIDIA A100; provider2: US, NVIDIA H100; provider3: EU, AMD MI300.
-        _registerProvider(provider1, _attrs3("region", "eu", "gpu/vendor/nvidia/model/a100", "true", "tier", "community"));
+        _registerProvider(
+            provider1, _attrs3("region", "eu", "gpu/vendor/nvidia/model/a100", "true", "tier", "community")
+        );
         _registerProvider(provider2, _attrs2("region", "us", "gpu/vendor/nvidia/model/h100", "true"));
         _registerProvider(provider3, _attrs2("region", "eu", "gpu/vendor/amd/model/mi300", "true"));
     }
@@ -103,7 +105,7 @@ abstract contract MarketFixture is Test {
     ///      market and staking for everything.
     function _fund(address who, uint256 amount) internal {
         vm.prank(treasury);
-        token.transfer(who, amount);
+        assertTrue(token.transfer(who, amount));
         vm.startPrank(who);
         token.approve(address(market), type(uint256).max);
         token.approve(address(staking), type(uint256).max);
@@ -121,11 +123,7 @@ abstract contract MarketFixture is Test {
 
     // ------------------------------------------------------------ attributes
 
-    function _attr(string memory key, string memory value)
-        internal
-        pure
-        returns (IProviderRegistry.Attribute memory)
-    {
+    function _attr(string memory key, string memory value) internal pure returns (IProviderRegistry.Attribute memory) {
         return IProviderRegistry.Attribute(key, value);
     }
 
@@ -179,7 +177,8 @@ abstract contract MarketFixture is Test {
     function _serviceParams() internal view returns (IComputeMarket.OrderParams memory p) {
         p.manifestCid = MANIFEST_CID;
         p.manifestHash = MANIFEST_HASH;
-        p.resources = IComputeMarket.Resources({cpuMillis: 4_000, memoryBytes: 16 << 30, storageBytes: 100 << 30, gpus: 1});
+        p.resources =
+            IComputeMarket.Resources({cpuMillis: 4_000, memoryBytes: 16 << 30, storageBytes: 100 << 30, gpus: 1});
         p.token = address(token);
         p.maxPricePerSecond = MAX_PRICE;
         p.deposit = DEPOSIT;

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
+import {MarketHandler} from "./MarketHandler.sol";
+
+/// @notice Money invariants of ComputeMarket under random call sequences (see MarketHandler).
+///         CI runs them with the `ci` profile: 256 runs x depth 50.
+contract MarketInvariantsTest is MarketFixture {
+    MarketHandler internal handler;
+    address internal tenant3 = makeAddr("tenant3");
+
+    /// @dev What the market's own books say it holds, summed over every order.
+    struct Books {
+        uint256 escrow; // open escrow, all orders
+        uint256 held; // batch payments accrued but not released
+        uint256 bidDeposits; // bids Open, or Won with a lease still running
+        uint256 earnings; // all providers
+        uint256 fees; // unswept
+    }
+
+    function setUp() public override {
+        super.setUp();
+        _fund(tenant3, TENANT_FUNDS);
+
+        address[] memory tenants = new address[](3);
+        tenants[0] = tenant;
+        tenants[1] = tenant2;
+        tenants[2] = tenant3;
+        address[] memory providers = new address[](3);
+        providers[0] = provider1;
+        providers[1] = provider2;
+        providers[2] = provider3;
+        uint256[] memory keys = new uint256[](3);
+        keys[0] = provider1Key;
+        keys[1] = provider2Key;
+        keys[2] = provider3Key;
+        handler = new MarketHandler(market, token, params, staking, registry, keeper, tenants, providers, keys);
+
+        // Every run starts with a few orders in flight: two service and two batch leases, and an
+        // open service order with a bid.
+        for (uint256 i; i < 5; ++i) {
+            if (i % 2 == 0) handler.createServiceOrder(i, 10 ether + i, 6 hours * (i + 1), 1 hours);
+            else handler.createBatchOrder(i, 20 ether + i, 4 hours * i, 1 hours);
+            handler.createBid(i, i, type(uint256).max, 0);
+            if (i < 4) handler.acceptBid(i, 0);
+        }
+
+        bytes4[] memory selectors = new bytes4[](20);
+        selectors[0] = MarketHandler.createServiceOrder.selector;
+        selectors[1] = MarketHandler.createBatchOrder.selector;
+        selectors[2] = MarketHandler.deposit.selector;
+        selectors[3] = MarketHandler.cancelOrder.selector;
+        selectors[4] = MarketHandler.createBid.selector;
+        selectors[5] = MarketHandler.cancelBid.selector;
+        selectors[6] = MarketHandler.acceptBid.selector;
+        selectors[7] = MarketHandler.closeAuction.selector;
+        selectors[8] = MarketHandler.settle.selector;
+        selectors[9] = MarketHandler.closeLease.selector;
+        selectors[10] = MarketHandler.submitResult.selector;
+        selectors[11] = MarketHandler.acceptResult.selector;
+        selectors[12] = MarketHandler.disputeResult.selector;
+        selectors[13] = MarketHandler.resolveDispute.selector;
+        selectors[14] = MarketHandler.expireLease.selector;
+        selectors[15] = MarketHandler.withdraw.selector;
+        selectors[16] = MarketHandler.sweepFees.selector;
+        selectors[17] = MarketHandler.warp.selector;
+        selectors[18] = MarketHandler.setTakeRate.selector;
+        // Listed twice: bids feed every later stage.
+        selectors[19] = MarketHandler.createBid.selector;
+        targetContract(address(handler));
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// @notice The market holds exactly what its books say it owes.
+    function invariant_escrowConserved() public view {
+        Books memory b = _books();
+        assertEq(
+            token.balanceOf(address(market)),
+            b.escrow + b.held + b.bidDeposits + b.earnings + b.fees,
+            "balance == escrow + held + live bid deposits + earnings + fees"
+        );
+    }
+
+    /// @notice Everything that came in either went out (to providers, tenants, bidders, the
+    ///         treasury) or is still accounted for in the market.
+    function invariant_moneyConserved() public view {
+        Books memory b = _books();
+        uint256 stillHeld = b.escrow + b.held + b.bidDeposits;
+        assertEq(
+            handler.totalIn(),
+            handler.ghost_withdrawn() + b.earnings + handler.ghost_tenantRefunds() + handler.ghost_bidRefunds()
+                + handler.ghost_feesSwept() + b.fees + stillHeld,
+            "in == provider payouts + refunds + bid refunds + fees + still held"
+        );
+        assertEq(handler.totalIn() - handler.totalOut(), token.balanceOf(address(market)), "in - out == balance");
+    }
+
+    /// @notice No lease pays more than its price for the time settled (plus, when the escrow ran
+    ///         out, the sub-second remainder), nor more than was deposited for its order.
+    function invariant_noOverpay() public view {
+        uint256 n = market.orderCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            if (_noLease(id)) continue;
+            IComputeMarket.Lease memory l = market.getLease(id);
+            uint256 byTime = l.pricePerSecond * (l.settledAt - l.startedAt);
+            uint256 funded = handler.ghost_funded(id);
+            if (l.state == IComputeMarket.LeaseState.InsufficientFunds) {
+                assertEq(l.paid, funded, "an exhausted lease paid exactly its escrow");
+                assertLe(byTime, l.paid, "settled only up to the last whole second paid");
+                assertLt(l.paid - byTime, l.pricePerSecond, "remainder under one second");
+            } else {
+                assertLe(l.paid + l.held, byTime, "paid + held <= price x settled time");
+            }
+            assertLe(l.paid + l.held, funded, "never more than deposited");
+            if (l.deadline != 0) assertLe(l.settledAt, l.deadline, "batch accrues up to its deadline");
+        }
+    }
+
+    /// @notice Fees are exactly floor(gross x lease take rate / 10_000) per release, plus
+    ///         forfeited bid deposits.
+    function invariant_feesMatchTakeRate() public view {
+        assertEq(
+            handler.ghost_feesSwept() + market.accruedFees(address(token)),
+            handler.ghost_expectedFees(),
+            "swept + unswept fees == expected"
+        );
+    }
+
+    /// @notice Closed orders and terminal leases hold nothing, and only an open order has open bids
+    ///         (a lease or a cancel refunds the others at once).
+    function invariant_closedHoldNothing() public view {
+        uint256 n = market.orderCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            IComputeMarket.Order memory o = market.getOrder(id);
+            if (o.state == IComputeMarket.OrderState.Open) continue;
+            IComputeMarket.Bid[] memory bids = market.getBids(id);
+            for (uint256 i; i < bids.length; ++i) {
+                assertTrue(bids[i].state != IComputeMarket.BidState.Open, "open bid on a leased or closed order");
+            }
+            if (o.state != IComputeMarket.OrderState.Closed) continue;
+            assertEq(o.escrow, 0, "closed order escrow");
+            if (!_noLease(id)) assertEq(market.getLease(id).held, 0, "closed lease held");
+        }
+    }
+
+    /// @notice The handler only makes calls that should succeed: none may revert.
+    function invariant_handlerCallsSucceed() public view {
+        assertEq(
+            handler.ghost_unexpectedReverts(),
+            0,
+            string.concat(
+                "unexpected revert in ",
+                handler.ghost_lastRevertCall(),
+                ": ",
+                vm.toString(handler.ghost_lastRevertData())
+            )
+        );
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _books() private view returns (Books memory b) {
+        uint256 n = market.orderCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            IComputeMarket.Order memory o = market.getOrder(id);
+            b.escrow += o.escrow;
+            bool leaseRunning;
+            if (!_noLease(id)) {
+                IComputeMarket.Lease memory l = market.getLease(id);
+                b.held += l.held;
+                leaseRunning = l.state == IComputeMarket.LeaseState.Active
+                    || l.state == IComputeMarket.LeaseState.ResultSubmitted
+                    || l.state == IComputeMarket.LeaseState.Disputed;
+            }
+            IComputeMarket.Bid[] memory bids = market.getBids(id);
+            for (uint256 i; i < bids.length; ++i) {
+                if (
+                    bids[i].state == IComputeMarket.BidState.Open
+                        || (bids[i].state == IComputeMarket.BidState.Won && leaseRunning)
+                ) b.bidDeposits += bids[i].deposit;
+            }
+        }
+        address[] memory providers = handler.providers();
+        for (uint256 i; i < providers.length; ++i) {
+            b.earnings += market.earnings(providers[i], address(token));
+        }
+        b.fees = market.accruedFees(address(token));
+    }
+
+    /// @dev An order has a lease once a bid won.
+    function _noLease(uint256 id) private view returns (bool) {
+        IComputeMarket.Bid[] memory bids = market.getBids(id);
+        for (uint256 i; i < bids.length; ++i) {
+            if (bids[i].state == IComputeMarket.BidState.Won) return false;
+        }
+        return true;
+    }
+}
