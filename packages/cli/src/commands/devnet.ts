@@ -91,7 +91,7 @@ function printSummary(info: DevnetInfo, dir: string, detached: boolean) {
     "",
     ...Object.entries(info.contracts).map(([name, address]) => `  ${name.padEnd(10)} ${address}`),
     "",
-    "  accounts (100,000 NOOS and 10,000 ETH each; keys in the file below):",
+    "  accounts (10,000 ETH each; 1-9 hold 100,000 NOOS, 0 is the deployer and treasury; keys in the file below):",
     ...info.accounts
       .slice(0, 7)
       .map((a, i) => `  ${String(i).padStart(2)} ${a.address}  ${a.role}`),
