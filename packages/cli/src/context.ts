@@ -107,3 +107,12 @@ export function parseAddress(field: string, value: string): Address {
     throw new InvalidParameterError({ field, expected: "a 0x-prefixed address", received: value });
   return value;
 }
+
+/** The `[address]` argument of a lookup, or the selected account's address without one. */
+export async function addressOrSelf(
+  options: GlobalOptions,
+  address: string | undefined,
+): Promise<Address> {
+  if (address) return parseAddress("address", address);
+  return (await walletClient(options)).client.account.address;
+}

@@ -2,8 +2,8 @@ import { getStake, InvalidParameterError, PROVIDER_ROLE } from "@noosphere/sdk";
 import type { Command } from "commander";
 import { type Hex, keccak256, toHex } from "viem";
 import {
+  addressOrSelf,
   type GlobalOptions,
-  parseAddress,
   parseAmount,
   readClient,
   walletClient,
@@ -101,9 +101,7 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
     .option("--role <role>", "provider | validator", "provider")
     .action(async (address: string | undefined, opts: { role: string }) => {
       const options = globals();
-      const account = address
-        ? parseAddress("address", address)
-        : (await walletClient(options)).client.account.address;
+      const account = await addressOrSelf(options, address);
       const { client, connection } = await readClient(options);
       const result = await getStake(client, {
         address: connection.contracts.staking,

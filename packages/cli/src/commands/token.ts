@@ -1,6 +1,7 @@
 import { getTokenBalance } from "@noosphere/sdk";
 import type { Command } from "commander";
 import {
+  addressOrSelf,
   type GlobalOptions,
   parseAddress,
   parseAmount,
@@ -18,9 +19,7 @@ export function registerToken(program: Command, globals: () => GlobalOptions) {
     .argument("[address]", "account to look up")
     .action(async (address: string | undefined) => {
       const options = globals();
-      const account = address
-        ? parseAddress("address", address)
-        : (await walletClient(options)).client.account.address;
+      const account = await addressOrSelf(options, address);
       const { connection, client } = await readClient(options);
       const balance = await getTokenBalance(client, {
         address: connection.contracts.token,
