@@ -42,6 +42,7 @@ export * from "./addresses.js";
 export * from "./client.js";
 export {
   marketActions,
+  type NoosphereClient,
   noosphereActions,
   registryActions,
   stakingActions,

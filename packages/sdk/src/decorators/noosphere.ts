@@ -298,3 +298,6 @@ export function noosphereActions(addresses: NoosphereAddresses) {
     ...marketActions(addresses)(client),
   });
 }
+
+/** A wallet client extended with every Noosphere action. */
+export type NoosphereClient = NoosWalletClient & ReturnType<ReturnType<typeof noosphereActions>>;
