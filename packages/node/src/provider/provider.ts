@@ -1,0 +1,277 @@
+// The provider daemon: registers, follows the market, bids, runs the jobs it wins, submits the
+// results with a signed receipt, withdraws its earnings, and serves GET /status.
+// State comes back from the chain plus `<stateDir>/provider.json`: a restart resumes the leases
+// it held and never bids twice (the contract refuses duplicate bids too).
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import {
+  type Attribute,
+  computeMarketAbi,
+  type DecodedEvent,
+  getLease,
+  type NoosphereAddresses,
+  type NoosphereClient,
+} from "@noosphere/sdk";
+import type { Hex } from "viem";
+import type { Common } from "../common.js";
+import { count } from "../common.js";
+import { follow, sleep } from "../follower.js";
+import { createStateFile } from "../state.js";
+import { bidOnOrder, type Capacity } from "./bidder.js";
+import type { ScalePricing } from "./pricing.js";
+import { ensureRegistered } from "./registration.js";
+
+export const PROVIDER_VERSION = "0.1.0";
+
+/** What running a job produced: the result is already in the content store. */
+export type JobResult = { resultCid: string; resultHash: Hex };
+
+/** Runs the job of a lease (fetch manifest and inputs, execute, store outputs). */
+export type JobRunner = (job: {
+  leaseId: bigint;
+  manifestCid: string;
+  manifestHash: Hex;
+  signal: AbortSignal;
+}) => Promise<JobResult>;
+
+export type ProviderConfig = {
+  client: NoosphereClient;
+  contracts: NoosphereAddresses;
+  startBlock: bigint;
+  hostUri: string;
+  attributes: Attribute[];
+  stake: bigint;
+  pricing: ScalePricing;
+  capacity: Capacity;
+  bidDeposit: bigint;
+  stateDir: string;
+  listen: { host: string; port: number };
+  withdrawIntervalMs: number;
+  pollIntervalMs: number;
+  runJob: JobRunner;
+};
+
+type JobState = "running" | "submitted" | "failed";
+type ProviderState = {
+  cursor?: bigint;
+  jobs: Record<string, { state: JobState; startedAt: string; error?: string; resultCid?: string }>;
+  earnedWithdrawn: bigint;
+};
+
+export type Provider = {
+  /** Resolves once the daemon has stopped (after `common.signal` aborts). */
+  done: Promise<void>;
+  /** Bound address of the status server. */
+  statusUrl: string;
+};
+
+export async function createProvider(common: Common, config: ProviderConfig): Promise<Provider> {
+  const { client, contracts, logger } = { ...config, logger: common.logger };
+  const me = client.account.address.toLowerCase();
+  const state = createStateFile<ProviderState>(path.join(config.stateDir, "provider.json"), () => ({
+    jobs: {},
+    earnedWithdrawn: 0n,
+  }));
+  const running = new Map<string, Promise<void>>();
+
+  await ensureRegistered(common, {
+    client,
+    contracts,
+    hostUri: config.hostUri,
+    attributes: config.attributes,
+    stake: config.stake,
+  });
+
+  const bidder = {
+    client,
+    contracts,
+    pricing: config.pricing,
+    capacity: config.capacity,
+    bidDeposit: config.bidDeposit,
+    runningJobs: () => running.size,
+  };
+
+  /** Records the job before anything else, so a crash right after the LeaseCreated event still resumes it. */
+  async function startJob(leaseId: bigint) {
+    const key = leaseId.toString();
+    if (running.has(key)) return;
+    await state.update((s) => {
+      const previous = s.jobs[key];
+      s.jobs[key] = {
+        state: "running",
+        startedAt: previous?.startedAt ?? new Date().toISOString(),
+      };
+      return s;
+    });
+    const job = runLease(leaseId).finally(() => running.delete(key));
+    running.set(key, job);
+  }
+
+  async function runLease(leaseId: bigint) {
+    const key = leaseId.toString();
+    const lease = await getLease(client, { address: contracts.market, leaseId });
+    if (lease.stateName !== "Active") {
+      // Finished while we were away (submitted, expired or closed): nothing left to run.
+      await state.update((s) => {
+        const job = s.jobs[key];
+        if (job?.state === "running")
+          s.jobs[key] = { ...job, state: lease.stateName === "Failed" ? "failed" : "submitted" };
+        return s;
+      });
+      return;
+    }
+    const order = await client.readContract({
+      address: contracts.market,
+      abi: computeMarketAbi,
+      functionName: "getOrder",
+      args: [leaseId],
+    });
+    logger.info({ leaseId }, "job started");
+    try {
+      const result = await config.runJob({
+        leaseId,
+        manifestCid: order.manifestCid,
+        manifestHash: order.manifestHash,
+        signal: common.signal,
+      });
+      const receipt = await client.signReceipt({ leaseId, ...result });
+      await client.submitResultAndWait({ leaseId, ...result, receipt });
+      await state.update((s) => {
+        s.jobs[key] = {
+          state: "submitted",
+          startedAt: s.jobs[key]?.startedAt ?? "",
+          resultCid: result.resultCid,
+        };
+        return s;
+      });
+      count(common, "jobsSubmitted");
+      logger.info({ leaseId, resultCid: result.resultCid }, "result submitted");
+    } catch (err) {
+      if (common.signal.aborted) return; // shutting down: the job resumes on restart
+      count(common, "jobsFailed");
+      logger.error(
+        { leaseId, err: String(err) },
+        "job failed; closing the lease so the tenant is refunded",
+      );
+      await state.update((s) => {
+        s.jobs[key] = {
+          state: "failed",
+          startedAt: s.jobs[key]?.startedAt ?? "",
+          error: String(err),
+        };
+        return s;
+      });
+      // A provider that cannot deliver gives the job up before its deadline: the tenant gets
+      // everything back and no stake is slashed.
+      await client.closeLeaseAndWait({ leaseId }).catch((closeErr: unknown) => {
+        logger.error({ leaseId, err: String(closeErr) }, "could not close the failed lease");
+      });
+    }
+  }
+
+  async function onEvent(event: DecodedEvent) {
+    const args = event.args as Record<string, unknown>;
+    if (event.eventName === "OrderCreated") {
+      await bidOnOrder(common, bidder, args.orderId as bigint).catch((err: unknown) => {
+        logger.warn({ orderId: args.orderId, err: String(err) }, "bid failed");
+      });
+    } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
+      await startJob(args.leaseId as bigint);
+    }
+  }
+
+  // Resume the jobs this provider held when it stopped.
+  const saved = await state.read();
+  for (const [key, job] of Object.entries(saved.jobs)) {
+    if (job.state === "running") await startJob(BigInt(key));
+  }
+
+  const server = await serveStatus(config.listen, async () => ({
+    version: PROVIDER_VERSION,
+    address: client.account.address,
+    hostUri: config.hostUri,
+    running: [...running.keys()],
+    jobs: (await state.read()).jobs,
+    earnings: {
+      withdrawable: await client.getEarnings({
+        provider: client.account.address,
+        token: contracts.token,
+      }),
+      withdrawn: (await state.read()).earnedWithdrawn,
+    },
+    metrics: Object.fromEntries(common.metrics),
+  }));
+  const address = server.address();
+  const statusUrl =
+    typeof address === "object" && address
+      ? `http://${config.listen.host}:${address.port}/status`
+      : "";
+  logger.info({ statusUrl }, "provider ready");
+
+  const withdrawLoop = (async () => {
+    while (!common.signal.aborted) {
+      await sleep(config.withdrawIntervalMs, common.signal);
+      if (common.signal.aborted) break;
+      try {
+        const amount = await client.getEarnings({
+          provider: client.account.address,
+          token: contracts.token,
+        });
+        if (amount > 0n) {
+          await client.withdrawEarningsAndWait({ token: contracts.token });
+          await state.update((s) => ({ ...s, earnedWithdrawn: s.earnedWithdrawn + amount }));
+          logger.info({ amount }, "withdrew earnings");
+        }
+      } catch (err) {
+        logger.warn({ err: String(err) }, "withdrawal failed; will retry");
+      }
+    }
+  })();
+
+  const followLoop = follow(common, {
+    client,
+    address: contracts.market,
+    abi: computeMarketAbi,
+    fromBlock: config.startBlock,
+    loadCursor: async () => (await state.read()).cursor,
+    saveCursor: async (block) => {
+      await state.update((s) => ({ ...s, cursor: block }));
+    },
+    onEvent,
+    pollIntervalMs: config.pollIntervalMs,
+  });
+
+  const done = (async () => {
+    await Promise.all([followLoop, withdrawLoop]);
+    await Promise.allSettled(running.values());
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    logger.info("provider stopped");
+  })();
+  return { done, statusUrl };
+}
+
+function serveStatus(
+  listen: { host: string; port: number },
+  status: () => Promise<unknown>,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || req.url !== "/status") {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      return;
+    }
+    status()
+      .then((body) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      })
+      .catch((err: unknown) => {
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: String(err) }));
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host, () => resolve(server));
+  });
+}
