@@ -51,3 +51,4 @@ export {
 export * from "./errors.js";
 export * from "./generated/abis.js";
 export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";
+export * from "./manifest/index.js";
