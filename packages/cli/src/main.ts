@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.js";
 import { registerMarket } from "./commands/market.js";
 import { registerStake } from "./commands/stake.js";
+import { registerStore } from "./commands/store.js";
 import { registerToken } from "./commands/token.js";
 import type { GlobalOptions } from "./context.js";
 import { printJson } from "./output.js";
@@ -24,6 +25,7 @@ registerDevnet(program, globals);
 registerMarket(program, globals);
 registerToken(program, globals);
 registerStake(program, globals);
+registerStore(program, globals);
 
 try {
   await program.parseAsync(process.argv);
