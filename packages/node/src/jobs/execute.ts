@@ -87,7 +87,7 @@ export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJ
   const summary = {
     epochs: training.epochs,
     trainLoss: last?.loss ?? Number.NaN,
-    trainAccuracy: last && "accuracy" in last ? Number(last.accuracy) : Number.NaN,
+    trainAccuracy: last?.accuracy ?? Number.NaN,
     trainSeconds: (performance.now() - started) / 1000,
   };
   await writeJson(resultPath, {
