@@ -3,6 +3,7 @@ import { BaseError } from "@noosphere/sdk";
 import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.js";
 import { registerMarket } from "./commands/market.js";
+import { registerProvider } from "./commands/provider.js";
 import { registerStake } from "./commands/stake.js";
 import { registerStore } from "./commands/store.js";
 import { registerToken } from "./commands/token.js";
@@ -23,6 +24,7 @@ const program = new Command("noos")
 const globals = () => program.opts<GlobalOptions>();
 registerDevnet(program, globals);
 registerMarket(program, globals);
+registerProvider(program, globals);
 registerToken(program, globals);
 registerStake(program, globals);
 registerStore(program, globals);

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -7,13 +8,20 @@ import {
   startDetached,
   stopDevnet,
 } from "@noosphere/devnet";
+import { InvalidParameterError } from "@noosphere/sdk";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
+import {
+  type LocalProvider,
+  MAX_LOCAL_PROVIDERS,
+  PROVIDERS_FILE,
+  startLocalProviders,
+} from "../localProviders.js";
 import { printJson } from "../output.js";
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/noos.js");
 
-type DevnetOptions = { port: string; chainId: string; detach?: boolean };
+type DevnetOptions = { port: string; chainId: string; detach?: boolean; providers: string };
 
 export function registerDevnet(program: Command, globals: () => GlobalOptions) {
   const devnet = program
@@ -22,6 +30,7 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .option("-p, --port <port>", "JSON-RPC port", "8545")
     .option("--chain-id <id>", "chain id", "31337")
     .option("-d, --detach", "start in the background and return once it is ready")
+    .option("--providers <n>", `also start n local providers (0..${MAX_LOCAL_PROVIDERS})`, "0")
     .addHelpText(
       "after",
       "\nWrites <dir>/devnet.json (rpc url, chain id, addresses, funded keys). Stop with `noos devnet stop`.",
@@ -29,6 +38,18 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .action(async (options: DevnetOptions) => {
       const { dir, json } = globals();
       const port = Number(options.port);
+      const providerCount = Number(options.providers);
+      if (
+        !Number.isInteger(providerCount) ||
+        providerCount < 0 ||
+        providerCount > MAX_LOCAL_PROVIDERS
+      ) {
+        throw new InvalidParameterError({
+          field: "--providers",
+          expected: `an integer 0..${MAX_LOCAL_PROVIDERS}`,
+          received: options.providers,
+        });
+      }
       if (options.detach) {
         const args = [
           "devnet",
@@ -38,24 +59,47 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
           options.port,
           "--chain-id",
           options.chainId,
+          "--providers",
+          String(providerCount),
         ];
         const info = await startDetached({
           dir,
           port,
           command: [process.execPath, noosBin, ...args],
         });
-        if (json) printJson(summary(info, dir));
-        else printSummary(info, dir, true);
+        const providers = providerCount ? await waitForProviders(dir) : [];
+        if (json) printJson({ ...summary(info, dir), providers });
+        else printSummary(info, dir, true, providers);
         return;
       }
+      // Providers stop before the chain: SIGINT/SIGTERM stop them, then the devnet.
+      const controller = new AbortController();
+      let local: Awaited<ReturnType<typeof startLocalProviders>> | undefined;
+      const shutdown = () => {
+        void (local?.stop() ?? Promise.resolve()).finally(() => controller.abort());
+      };
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
       await runDevnet({
         dir,
         port,
         chainId: Number(options.chainId),
+        signal: controller.signal,
         log: json ? undefined : (message) => process.stderr.write(`${message}\n`),
         onReady: (info) => {
-          if (json) printJson(summary(info, dir));
-          else printSummary(info, dir, false);
+          void (async () => {
+            try {
+              if (providerCount)
+                local = await startLocalProviders({ dir, count: providerCount, info });
+              const providers = local?.providers ?? [];
+              if (json) printJson({ ...summary(info, dir), providers });
+              else printSummary(info, dir, false, providers);
+            } catch (err) {
+              process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+              process.exitCode = 1;
+              shutdown();
+            }
+          })();
         },
       });
     });
@@ -85,7 +129,28 @@ function summary(info: DevnetInfo, dir: string) {
   return { ...info, file: path.join(dir, "devnet.json") };
 }
 
-function printSummary(info: DevnetInfo, dir: string, detached: boolean) {
+/** A detached devnet writes providers.json once its providers answer /status. */
+async function waitForProviders(dir: string): Promise<LocalProvider[]> {
+  const file = path.join(dir, PROVIDERS_FILE);
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text) return JSON.parse(text) as LocalProvider[];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new InvalidParameterError({
+    field: "--providers",
+    expected: "providers ready within 120 s",
+    received: `see ${dir}/providers/*/provider.log`,
+  });
+}
+
+function printSummary(
+  info: DevnetInfo,
+  dir: string,
+  detached: boolean,
+  providers: LocalProvider[] = [],
+) {
   const lines = [
     `Noosphere devnet ready on ${info.rpcUrl} (chain ${info.chainId})`,
     "",
@@ -95,6 +160,9 @@ function printSummary(info: DevnetInfo, dir: string, detached: boolean) {
     ...info.accounts
       .slice(0, 7)
       .map((a, i) => `  ${String(i).padStart(2)} ${a.address}  ${a.role}`),
+    ...(providers.length
+      ? ["", "  providers:", ...providers.map((p) => `  p${p.index} ${p.address}  ${p.statusUrl}`)]
+      : []),
     "",
     `  details: ${path.join(dir, "devnet.json")}`,
     detached ? "  stop with: noos devnet stop" : "  press Ctrl-C to stop",

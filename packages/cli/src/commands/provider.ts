@@ -1,0 +1,106 @@
+import path from "node:path";
+import { readDevnet } from "@noosphere/devnet";
+import {
+  createCommon,
+  createJobRunner,
+  createProvider,
+  loadProviderFile,
+  type ProviderFile,
+  providerSettings,
+} from "@noosphere/node";
+import {
+  createNoosClient,
+  InvalidParameterError,
+  type NoosphereAddresses,
+  noosphereActions,
+} from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import type { Command } from "commander";
+import type { Hex } from "viem";
+import type { GlobalOptions } from "../context.js";
+
+export function registerProvider(program: Command, globals: () => GlobalOptions) {
+  const provider = program.command("provider").description("run a compute provider");
+  provider
+    .command("start")
+    .description(
+      "register (staking if needed), bid on orders, run leased jobs; Ctrl-C stops gracefully",
+    )
+    .requiredOption("-c, --config <file>", "provider.yaml")
+    .addHelpText("after", "\nSee examples/providers/*.yaml for the fields.")
+    .action(async (options: { config: string }) => {
+      const file = await loadProviderFile(options.config);
+      await startProvider(file, path.dirname(options.config), globals());
+    });
+}
+
+/** Resolves the chain, key and store a provider.yaml describes, then runs until SIGINT/SIGTERM. */
+export async function startProvider(file: ProviderFile, baseDir: string, options: GlobalOptions) {
+  const resolve = (p: string) => path.resolve(baseDir, p);
+  const devnet = file.devnet ? await readDevnet(resolve(file.devnet)) : undefined;
+  const rpcUrl = file.rpcUrl ?? devnet?.rpcUrl;
+  const contracts = (file.contracts ?? devnet?.contracts) as NoosphereAddresses | undefined;
+  if (!rpcUrl || !contracts) {
+    throw new InvalidParameterError({
+      field: "devnet",
+      expected: "a running devnet, or rpcUrl + contracts",
+      received: file.devnet,
+    });
+  }
+  const privateKey = providerKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
+  const client = createNoosClient({ rpcUrl, chainId: devnet?.chainId ?? 31337, privateKey }).extend(
+    noosphereActions(contracts),
+  );
+  const settings = providerSettings(file);
+  const stateDir = resolve(file.stateDir);
+  const storeDir = file.storeDir
+    ? resolve(file.storeDir)
+    : path.join(path.resolve(options.dir), "store");
+  const store = createStore({ kind: "local", dir: storeDir });
+  const common = createCommon({ name: `provider:${client.account.address.slice(0, 8)}` });
+  const daemon = await createProvider(common, {
+    client,
+    contracts,
+    startBlock: BigInt(devnet?.startBlock ?? 0),
+    hostUri: file.hostUri ?? `http://${file.listen.host}:${file.listen.port}`,
+    attributes: Object.entries(file.attributes).map(([key, value]) => ({ key, value })),
+    stake: settings.stake,
+    pricing: settings.pricing,
+    capacity: settings.capacity,
+    bidDeposit: settings.bidDeposit,
+    stateDir,
+    listen: file.listen,
+    withdrawIntervalMs: settings.withdrawIntervalMs,
+    pollIntervalMs: settings.pollIntervalMs,
+    runJob: createJobRunner({
+      store,
+      workDir: path.join(stateDir, "work"),
+      memoryBytes: settings.jobMemoryBytes,
+      timeoutMs: settings.jobTimeoutMs,
+    }),
+  });
+  await daemon.done;
+}
+
+function providerKey(file: ProviderFile, devnetKeys: Hex[]): Hex {
+  if (file.privateKey) return file.privateKey as Hex;
+  if (file.keyEnv) {
+    const key = process.env[file.keyEnv];
+    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      throw new InvalidParameterError({
+        field: "keyEnv",
+        expected: `${file.keyEnv} set to a 0x-prefixed 32-byte key`,
+        received: key ? "(invalid)" : undefined,
+      });
+    }
+    return key as Hex;
+  }
+  const key = devnetKeys[file.devnetAccount ?? -1];
+  if (!key)
+    throw new InvalidParameterError({
+      field: "devnetAccount",
+      expected: "an index 0..9 of the devnet's accounts",
+      received: file.devnetAccount,
+    });
+  return key;
+}

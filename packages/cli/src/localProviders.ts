@@ -1,0 +1,130 @@
+// Local providers for the devnet: N `noos provider start` processes with different prices and
+// attributes, like a small market. They live in <dir>/providers/p<i>/ (config, state, log).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DevnetInfo, getFreePort } from "@noosphere/devnet";
+import { BaseError } from "@noosphere/sdk";
+import { stringify } from "yaml";
+
+const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/noos.js");
+export const PROVIDERS_FILE = "providers.json";
+
+/** Dev accounts 4..8 are the providers; each one a little dearer, in a different place. */
+const profiles = [
+  { region: "eu", cpuPerCore: "0.0001", tier: "standard" },
+  { region: "us", cpuPerCore: "0.00015", tier: "standard" },
+  { region: "eu", cpuPerCore: "0.0002", tier: "premium" },
+  { region: "asia", cpuPerCore: "0.00012", tier: "standard" },
+  { region: "us", cpuPerCore: "0.00025", tier: "premium" },
+] as const;
+export const MAX_LOCAL_PROVIDERS = profiles.length;
+
+export type LocalProvider = {
+  index: number;
+  address: string;
+  statusUrl: string;
+  config: string;
+  log: string;
+};
+
+export async function startLocalProviders(params: {
+  dir: string;
+  count: number;
+  info: DevnetInfo;
+}) {
+  const dir = path.resolve(params.dir);
+  const children: ChildProcess[] = [];
+  const started: LocalProvider[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((child) => terminate(child)));
+    await rm(path.join(dir, PROVIDERS_FILE), { force: true });
+  };
+  try {
+    for (let i = 0; i < params.count; i++) {
+      const profile = profiles[i] as (typeof profiles)[number];
+      const account = params.info.accounts[4 + i];
+      if (!account) throw new BaseError(`No devnet account for provider ${i}.`);
+      const home = path.join(dir, "providers", `p${i}`);
+      await mkdir(home, { recursive: true });
+      const port = await getFreePort();
+      const config = path.join(home, "provider.yaml");
+      await writeFile(
+        config,
+        stringify({
+          devnet: path.relative(home, dir) || ".",
+          devnetAccount: 4 + i,
+          listen: { host: "127.0.0.1", port },
+          attributes: {
+            region: profile.region,
+            tier: profile.tier,
+            "capabilities/cpu/arch": "x86_64",
+          },
+          stake: "150",
+          capacity: { cpu: 2, memory: "4Gi", maxJobs: 2 },
+          pricing: { cpuPerCore: profile.cpuPerCore, memoryPerGiB: "0.00001", margin: 0.1 },
+          job: { memoryLimit: "1Gi", timeout: "10m" },
+          stateDir: ".",
+          storeDir: path.relative(home, path.join(dir, "store")),
+          withdrawInterval: "30s",
+          pollInterval: "250ms",
+        }),
+      );
+      const log = path.join(home, "provider.log");
+      const out = await open(log, "a");
+      const child = spawn(
+        process.execPath,
+        [noosBin, "--dir", dir, "provider", "start", "--config", config],
+        {
+          stdio: ["ignore", out.fd, out.fd],
+        },
+      );
+      await out.close();
+      children.push(child);
+      started.push({
+        index: i,
+        address: account.address,
+        statusUrl: `http://127.0.0.1:${port}/status`,
+        config,
+        log,
+      });
+    }
+    await Promise.all(started.map((p, i) => waitReady(p, children[i] as ChildProcess)));
+    await writeFile(path.join(dir, PROVIDERS_FILE), `${JSON.stringify(started, null, 2)}\n`);
+    return { providers: started, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function waitReady(provider: LocalProvider, child: ChildProcess) {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new BaseError(
+        `Provider ${provider.index} exited during startup (code ${child.exitCode}); see ${provider.log}.`,
+      );
+    }
+    const ok = await fetch(provider.statusUrl).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new BaseError(`Provider ${provider.index} was not ready in 90 s; see ${provider.log}.`);
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,24 @@
+export { type Common, type CreateCommonParameters, count, createCommon } from "./common.js";
+export { type FollowParameters, follow, sleep } from "./follower.js";
+export { type ExecuteJobParameters, type ExecuteJobResult, executeJob } from "./jobs/execute.js";
+export { createJobRunner, JobFailedError, type JobRunnerConfig } from "./jobs/runner.js";
+export { type BidDecision, bidOnOrder, type Capacity, decideBid } from "./provider/bidder.js";
+export {
+  loadProviderFile,
+  ProviderConfigError,
+  type ProviderFile,
+  parseProviderFile,
+  providerFileSchema,
+  providerSettings,
+} from "./provider/config.js";
+export { bidPrice, quote, type ScalePricing } from "./provider/pricing.js";
+export {
+  createProvider,
+  type JobResult,
+  type JobRunner,
+  PROVIDER_VERSION,
+  type Provider,
+  type ProviderConfig,
+} from "./provider/provider.js";
+export { ensureRegistered } from "./provider/registration.js";
+export { createStateFile, type StateFile } from "./state.js";
