@@ -1,6 +1,8 @@
 // noos: the Noosphere command line.
 import { BaseError } from "@noosphere/sdk";
 import { Command, CommanderError } from "commander";
+import { registerDemo } from "./commands/demo.js";
+import { registerDeploy } from "./commands/deploy.js";
 import { registerDevnet } from "./commands/devnet.js";
 import { registerMarket } from "./commands/market.js";
 import { registerProvider } from "./commands/provider.js";
@@ -24,6 +26,8 @@ const program = new Command("noos")
 const globals = () => program.opts<GlobalOptions>();
 registerDevnet(program, globals);
 registerMarket(program, globals);
+registerDeploy(program, globals);
+registerDemo(program, globals);
 registerProvider(program, globals);
 registerToken(program, globals);
 registerStake(program, globals);

@@ -22,3 +22,12 @@ export {
 } from "./provider/provider.js";
 export { ensureRegistered } from "./provider/registration.js";
 export { createStateFile, type StateFile } from "./state.js";
+export {
+  type DeployedReplica,
+  type DeployJobParameters,
+  type DeployJobResult,
+  type DeployProgress,
+  deployJob,
+  download,
+  NoBidsError,
+} from "./tenant/deployJob.js";

@@ -1,0 +1,225 @@
+// `noos demo` (what `npm start` runs): a devnet with three providers, then examples/digits
+// through the market: train an MLP on the training split, run batch inference with the trained
+// model on the held-out split, and report the accuracy and what it cost.
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  getFreePort,
+  isPortFree,
+  isProcessAlive,
+  readDevnet,
+  startDetached,
+  stopDevnet,
+} from "@noosphere/devnet";
+import { loadTable, splitTrainTest, writeTable } from "@noosphere/ml";
+import { type DeployProgress, deployJob } from "@noosphere/node";
+import {
+  createNoosClient,
+  formatNoos,
+  type NoosphereAddresses,
+  noosphereActions,
+} from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import type { Command } from "commander";
+import { formatEther } from "viem";
+import type { GlobalOptions } from "../context.js";
+import { PROVIDERS_FILE } from "../localProviders.js";
+import { printJson } from "../output.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const noosBin = path.resolve(here, "../../bin/noos.js");
+const digitsCsv = path.resolve(here, "../../../../examples/data/digits.csv");
+
+const jobTail = `resources: { cpu: 1, memory: 512Mi }
+pricing: { maxPricePerSecond: "0.001", deposit: "1" }
+verification: { mode: receipt }
+deadline: 10m
+bidWindow: 10s
+`;
+
+export function registerDemo(program: Command, globals: () => GlobalOptions) {
+  program
+    .command("demo")
+    .description(
+      "devnet + 3 providers, then train and evaluate a digits classifier through the market",
+    )
+    .option(
+      "--keep",
+      "leave the devnet and providers running afterwards (stop with `noos devnet stop`)",
+    )
+    .action(async (opts: { keep?: boolean }) => {
+      const { dir, json } = globals();
+      const say = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+      const started = Date.now();
+
+      // 1. A devnet with providers: reuse a running one, or start one.
+      let ours = false;
+      const running = await readDevnet(dir).catch(() => undefined);
+      if (!running) {
+        const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
+        say(`starting a devnet on port ${port} with 3 providers...`);
+        await startDetached({
+          dir,
+          port,
+          command: [
+            process.execPath,
+            noosBin,
+            "devnet",
+            "--dir",
+            dir,
+            "--port",
+            String(port),
+            "--providers",
+            "3",
+          ],
+          timeoutMs: 120_000,
+        });
+        ours = true;
+      }
+      const info = await readDevnet(dir);
+      await waitForFile(path.join(dir, PROVIDERS_FILE), info.pid);
+      const contracts = info.contracts as NoosphereAddresses;
+      const tenantKey = info.accounts[1]?.privateKey;
+      if (!tenantKey) throw new Error("devnet has no tenant account");
+      const client = createNoosClient({
+        rpcUrl: info.rpcUrl,
+        chainId: info.chainId,
+        privateKey: tenantKey,
+      }).extend(noosphereActions(contracts));
+      const store = createStore({ kind: "local", dir: path.join(path.resolve(dir), "store") });
+
+      try {
+        // 2. The data: the vendored digits, split 80/20 with a fixed seed.
+        const work = path.resolve(dir, "demo");
+        await mkdir(work, { recursive: true });
+        const table = await loadTable(digitsCsv);
+        const { train, test } = splitTrainTest(table.rows, { testFraction: 0.2, seed: 42 });
+        const labelAt = table.columns.indexOf("label");
+        const features = (rows: number[][]) => rows.map((r) => r.filter((_, i) => i !== labelAt));
+        await writeTable(path.join(work, "train.csv"), { columns: table.columns, rows: train });
+        await writeTable(path.join(work, "test-features.csv"), {
+          columns: table.columns.filter((c) => c !== "label"),
+          rows: features(test),
+        });
+        const labels = test.map((r) => r[labelAt] as number);
+
+        const progress = (e: DeployProgress) => {
+          if (e.step === "bid")
+            say(`    bid: ${e.provider} at ${formatEther(e.pricePerSecond)} NOOS/s`);
+          if (e.step === "leased") say(`    leased order ${e.orderId} to ${e.provider}`);
+          if (e.step === "result") say(`    result ${e.resultCid}`);
+        };
+
+        // 3. Train through the market.
+        say(`training an MLP (64-32-10) on ${train.length} digits through the market...`);
+        await writeFile(
+          path.join(work, "training.yaml"),
+          `version: "1"
+kind: training
+input: train.csv
+training:
+  architecture: { layers: [64, 32, 10] }
+  optimizer: { name: momentum, learningRate: 0.05, momentum: 0.9 }
+  epochs: 20
+  batchSize: 32
+  seed: 1
+  labelsColumn: label
+${jobTail}`,
+        );
+        const trained = await deployJob({
+          client,
+          contracts,
+          store,
+          manifestPath: path.join(work, "training.yaml"),
+          resultsDir: path.join(work, "results"),
+          onProgress: progress,
+        });
+        const trainedDoc = JSON.parse(await readFile(trained.files.result as string, "utf8"));
+        const modelCid = (trainedDoc as { model: { cid: string } }).model.cid;
+
+        // 4. Batch inference with the trained model on the held-out split.
+        say(`running the trained model on ${test.length} held-out digits through the market...`);
+        await writeFile(
+          path.join(work, "inference.yaml"),
+          `version: "1"
+kind: inference
+model: { cid: ${modelCid} }
+input: test-features.csv
+${jobTail}`,
+        );
+        const inferred = await deployJob({
+          client,
+          contracts,
+          store,
+          manifestPath: path.join(work, "inference.yaml"),
+          resultsDir: path.join(work, "results"),
+          onProgress: progress,
+        });
+        const { output_data } = JSON.parse(
+          await (await import("node:fs/promises")).readFile(
+            inferred.files.output as string,
+            "utf8",
+          ),
+        ) as { output_data: number[][] };
+        const correct = output_data.filter(
+          (row, i) => row.indexOf(Math.max(...row)) === labels[i],
+        ).length;
+        const accuracy = correct / labels.length;
+        const cost = trained.cost + inferred.cost;
+        const seconds = (Date.now() - started) / 1000;
+        const summary = {
+          accuracy,
+          correct,
+          heldOut: labels.length,
+          cost,
+          training: {
+            order: trained.replicas[0]?.orderId,
+            provider: trained.replicas[0]?.provider,
+            cost: trained.cost,
+            model: modelCid,
+          },
+          inference: {
+            order: inferred.replicas[0]?.orderId,
+            provider: inferred.replicas[0]?.provider,
+            cost: inferred.cost,
+          },
+          results: path.join(work, "results"),
+          seconds,
+        };
+        if (json) printJson(summary);
+        else {
+          say("");
+          say(`held-out accuracy: ${accuracy.toFixed(4)} (${correct}/${labels.length})`);
+          say(
+            `cost: ${formatNoos(cost)} NOOS (training ${formatNoos(trained.cost)}, inference ${formatNoos(inferred.cost)})`,
+          );
+          say(`model: ${modelCid}`);
+          say(
+            `results: ${summary.results}; orders: noos market orders; leases: noos market leases`,
+          );
+          say(`done in ${seconds.toFixed(1)} s`);
+        }
+      } finally {
+        if (ours && !opts.keep) await stopDevnet({ dir });
+        else if (ours) say("devnet and providers keep running: stop them with `noos devnet stop`");
+      }
+    });
+}
+
+async function waitForFile(file: string, pid: number) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    if (!isProcessAlive(pid))
+      throw new Error("the devnet stopped while its providers were starting");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`providers not ready: ${file} missing after 120 s`);
+}

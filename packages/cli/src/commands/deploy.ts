@@ -1,0 +1,158 @@
+import path from "node:path";
+import { type DeployProgress, deployJob, download } from "@noosphere/node";
+import { formatNoos, type NoosphereClient } from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import type { Command } from "commander";
+import { formatEther } from "viem";
+import { type GlobalOptions, parseAddress, parseId, walletClient } from "../context.js";
+import { printFields, printJson } from "../output.js";
+
+const storeFor = (options: GlobalOptions) =>
+  createStore({ kind: "local", dir: path.join(path.resolve(options.dir), "store") });
+
+export function registerDeploy(program: Command, globals: () => GlobalOptions) {
+  /** On a devnet, jobs are the first tenant's (account 1) unless --account or a key says otherwise. */
+  const tenant = (): GlobalOptions => {
+    const options = globals();
+    return program.getOptionValueSource("account") === "default"
+      ? { ...options, account: "1" }
+      : options;
+  };
+  program
+    .command("deploy")
+    .description(
+      "run a job on the market: validate, upload, order, take the lowest bid, wait, download",
+    )
+    .argument("<manifest>", "job manifest (YAML), see examples/manifests/")
+    .option("--provider <address>", "lease to this provider instead of the lowest bid")
+    .option("--retry <n>", "re-order up to n times if a provider misses its deadline", "0")
+    .option("--results <dir>", "where results go (<dir>/<order>/)", "results")
+    .action(
+      async (manifest: string, opts: { provider?: string; retry: string; results: string }) => {
+        const options = tenant();
+        const { client, connection } = await walletClient(options);
+        const log = options.json
+          ? () => {}
+          : (e: DeployProgress) => process.stderr.write(`${describe(e)}\n`);
+        const result = await deployJob({
+          client: client as NoosphereClient,
+          contracts: connection.contracts,
+          store: storeFor(options),
+          manifestPath: manifest,
+          provider: opts.provider ? parseAddress("--provider", opts.provider) : undefined,
+          resultsDir: opts.results,
+          retries: Number(parseId("--retry", opts.retry)),
+          onProgress: log,
+        });
+        if (options.json) return printJson(result);
+        printFields({
+          outcome: result.outcome,
+          orders: result.replicas.map((r) => r.orderId).join(", "),
+          providers: result.replicas.map((r) => r.provider).join(", "),
+          cost: `${formatNoos(result.cost)} NOOS`,
+          result: result.replicas[0]?.resultCid ?? "-",
+          files: Object.values(result.files).join(", ") || "-",
+        });
+      },
+    );
+
+  const job = program
+    .command("job")
+    .description("inspect and manage a deployed job (its order id)");
+  job
+    .command("status")
+    .argument("<id>", "order id")
+    .description("order, bids and lease of a job")
+    .action(async (id: string) => {
+      const options = tenant();
+      const { client } = await walletClient(options);
+      const orderId = parseId("id", id);
+      const order = await client.getOrder({ orderId });
+      const bids = await client.getBids({ orderId });
+      const lease =
+        order.stateName === "Open" || bids.every((b) => b.stateName !== "Won")
+          ? undefined
+          : await client.getLease({ leaseId: orderId });
+      if (options.json) return printJson({ order, bids, lease });
+      printFields({
+        order: `${orderId} (${order.stateName})`,
+        bids:
+          bids
+            .map(
+              (b) =>
+                `${b.provider.slice(0, 10)}… ${formatEther(b.pricePerSecond)}/s ${b.stateName}`,
+            )
+            .join("; ") || "none",
+        lease: lease ? lease.stateName : "-",
+        provider: lease?.provider ?? "-",
+        paid: lease ? `${formatNoos(lease.paid)} NOOS` : "-",
+        escrowLeft: `${formatNoos(lease ? lease.pending.escrowLeft : order.escrow)} NOOS`,
+        result: lease?.resultCid || "-",
+      });
+    });
+  job
+    .command("result")
+    .argument("<id>", "order id")
+    .option("--results <dir>", "where to write it", "results")
+    .description("download a job's result (checked against the hash on chain)")
+    .action(async (id: string, opts: { results: string }) => {
+      const options = globals();
+      const { client } = await walletClient(options);
+      const lease = await client.getLease({ leaseId: parseId("id", id) });
+      if (!lease.resultCid) throw new Error(`job ${id} has no result (lease ${lease.stateName})`);
+      const files = await download(storeFor(options), lease, path.resolve(opts.results, id));
+      if (options.json) printJson({ resultCid: lease.resultCid, files });
+      else printFields(files);
+    });
+  job
+    .command("close")
+    .argument("<id>", "order id")
+    .description(
+      "cancel an open order, close a running lease, or expire one past its deadline; refunds the escrow",
+    )
+    .action(async (id: string) => {
+      const options = tenant();
+      const { client } = await walletClient(options);
+      const orderId = parseId("id", id);
+      const order = await client.getOrder({ orderId });
+      let action: string;
+      if (order.stateName === "Open") {
+        await client.cancelOrderAndWait({ orderId });
+        action = "canceled the order";
+      } else {
+        const lease = await client.getLease({ leaseId: orderId });
+        if (
+          lease.deadline > 0n &&
+          BigInt(Math.floor(Date.now() / 1000)) > lease.deadline &&
+          lease.stateName === "Active"
+        ) {
+          await client.expireLeaseAndWait({ leaseId: orderId });
+          action = "expired the lease (provider slashed)";
+        } else {
+          await client.closeLeaseAndWait({ leaseId: orderId });
+          action = "closed the lease";
+        }
+      }
+      if (options.json) printJson({ orderId, action });
+      else process.stdout.write(`${action}; the rest of the escrow is back with the tenant\n`);
+    });
+}
+
+function describe(e: DeployProgress): string {
+  switch (e.step) {
+    case "published":
+      return `manifest ${e.manifestCid} (hash ${e.manifestHash.slice(0, 10)}…)`;
+    case "ordered":
+      return `order ${e.orderId} open, waiting for bids`;
+    case "bid":
+      return `  bid from ${e.provider} at ${formatEther(e.pricePerSecond)} NOOS/s`;
+    case "leased":
+      return `leased order ${e.orderId} to ${e.provider} at ${formatEther(e.pricePerSecond)} NOOS/s; running`;
+    case "result":
+      return `result ${e.resultCid}`;
+    case "expired":
+      return `order ${e.orderId}: provider missed the deadline; escrow refunded, provider slashed`;
+    case "done":
+      return `order ${e.orderId}: ${e.state}`;
+  }
+}
