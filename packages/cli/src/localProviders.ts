@@ -24,6 +24,7 @@ export const MAX_LOCAL_PROVIDERS = profiles.length;
 export type LocalProvider = {
   index: number;
   address: string;
+  pid: number;
   statusUrl: string;
   config: string;
   log: string;
@@ -85,6 +86,7 @@ export async function startLocalProviders(params: {
       started.push({
         index: i,
         address: account.address,
+        pid: child.pid ?? 0,
         statusUrl: `http://127.0.0.1:${port}/status`,
         config,
         log,

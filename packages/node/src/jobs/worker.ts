@@ -18,6 +18,9 @@ export type WorkerReply =
     }
   | { ok: false; error: string; name: string };
 
+// The IPC channel closes when the provider dies (even by SIGKILL): never outlive it.
+process.once("disconnect", () => process.exit(1));
+
 process.once("message", async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {

@@ -29,9 +29,13 @@ export async function simulateAndWrite(
   request: WriteRequest,
 ): Promise<Hash> {
   try {
+    // Simulate on the pending block: the one the transaction lands in. Time-gated calls
+    // (closeAuction, expireLease, acceptResult) then see the current time even on a chain
+    // that only mines on demand, such as the devnet.
     const { request: prepared } = await simulateContract(client, {
       ...request,
       account: client.account,
+      blockTag: "pending",
     } as Parameters<typeof simulateContract>[1]);
     return await writeContract(client, prepared as Parameters<typeof writeContract>[1]);
   } catch (err) {

@@ -4,6 +4,7 @@ import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_ROLE } from "../../addresses.js";
 import { ContractRevertError, InvalidParameterError } from "../../errors.js";
+import { computeMarketAbi } from "../../generated/abis.js";
 
 let net: TestDeployment;
 beforeAll(async () => {
@@ -100,16 +101,16 @@ describe("market lifecycle", () => {
     expect(tenantStart - tenantEnd).toBe(lease.paid);
     const fees = await net.publicClient.readContract({
       address: market,
-      abi: (await import("../../generated/abis.js")).computeMarketAbi,
+      abi: computeMarketAbi,
       functionName: "accruedFees",
       args: [token],
     });
-    expect(lease.paid).toBe(
-      fees + (await tenant.getEarnings({ provider: cheap.account.address, token })) + earned,
-    );
+    const unwithdrawn = await tenant.getEarnings({ provider: cheap.account.address, token });
+    expect(lease.paid).toBe(fees + unwithdrawn + earned);
     expect(fees).toBe((lease.paid * 200n) / 10_000n);
-    // Both bid deposits came back, and the market holds only the unswept fees.
-    expect(await tenant.getTokenBalance({ account: market })).toBe(fees);
+    // Both bid deposits came back: the market holds only the unswept fees and the earnings
+    // accrued since the withdrawal.
+    expect(await tenant.getTokenBalance({ account: market })).toBe(fees + unwithdrawn);
   });
 
   it("batch job: result with a relayed EIP-712 receipt, accepted by the tenant", async () => {
