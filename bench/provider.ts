@@ -6,7 +6,7 @@
 //
 // A benchmark, not a test: it reports what it measured and fails only if a job fails.
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,7 +89,6 @@ try {
   }
   const contracts = info.contracts as NoosphereAddresses;
   const store = createStore({ kind: "local", dir: path.join(dir, "store") });
-  const providers = info.accounts.slice(4, 7).map((a) => a.address);
 
   const latencies: { orderToLease: number; leaseToResult: number; total: number }[] = [];
   let next = 0;
@@ -130,7 +129,7 @@ bidWindow: 10s
           contracts,
           store,
           manifestPath: manifest,
-          provider: providers[job % providers.length],
+          acceptFirstBid: true,
           resultsDir: path.join(laneDir, "results"),
           pollIntervalMs: 50,
           onProgress: (e) => {
@@ -188,6 +187,17 @@ bidWindow: 10s
   console.log(
     `direct onnxruntime: ${(jobs / directSeconds).toFixed(0)} inferences/s; market: ${(jobs / marketSeconds).toFixed(2)} jobs/s`,
   );
+} catch (err) {
+  // Show what the providers said: the first thing to look at when a job fails.
+  for (const i of [0, 1, 2]) {
+    const log = await readFile(path.join(dir, "providers", `p${i}`, "provider.log"), "utf8").catch(
+      () => "",
+    );
+    console.error(
+      `--- provider p${i} (last lines)\n${log.trim().split("\n").slice(-5).join("\n")}`,
+    );
+  }
+  throw err;
 } finally {
   await stopDevnet({ dir }).catch(() => {});
   await rm(dir, { recursive: true, force: true });

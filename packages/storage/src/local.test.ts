@@ -87,6 +87,18 @@ describe("local store round trip", () => {
     expect(await again.get(cid)).toEqual(pattern(1000));
   });
 
+  it("stays intact when many writers add the same content to one directory at once", async () => {
+    const content = pattern(1024 * 1024 + 1);
+    const stores = Array.from({ length: 8 }, () => createStore({ kind: "local", dir: storeDir }));
+    const added = await Promise.all(stores.flatMap((s) => [s.add(content), s.add(content)]));
+    expect(new Set(added.map((a) => a.cid)).size).toBe(1);
+    expect(await store.get(added[0]?.cid ?? "")).toEqual(content);
+    // No temp files are left behind.
+    const files = await readdir(storeDir, { recursive: true });
+    expect(files.filter((f) => String(f).endsWith(".tmp"))).toEqual([]);
+    expect(files.filter((f) => String(f).endsWith(".data")).length).toBeGreaterThan(4);
+  });
+
   it("accepts the base36 spelling of a CID", async () => {
     const { cid } = await store.add(pattern(5000));
     const base36 = CID.parse(cid).toString((await import("multiformats/bases/base36")).base36);

@@ -39,6 +39,8 @@ export type DeployJobParameters = {
   provider?: Address | undefined;
   /** Where results go: `<resultsDir>/<orderId>/`. */
   resultsDir: string;
+  /** Take the lowest bid present as soon as there is one, instead of waiting out the bid window. */
+  acceptFirstBid?: boolean | undefined;
   /** Re-order this many times when a provider misses its deadline. Default 0. */
   retries?: number | undefined;
   onProgress?: ((event: DeployProgress) => void) | undefined;
@@ -176,7 +178,8 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       const order = await client.getOrder({ orderId });
       const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
       const full = order.bidCount >= order.maxBids;
-      const chosenArrived = params.provider !== undefined && eligible.length > 0;
+      const chosenArrived =
+        (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
       if (windowClosed || full || chosenArrived) break;
       await sleep(poll, params.signal);
       params.signal?.throwIfAborted();

@@ -8,7 +8,12 @@ import type {
   TransactionReceipt,
 } from "viem";
 import { parseEventLogs } from "viem";
-import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import {
+  estimateContractGas,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "viem/actions";
 import type { NoosWalletClient } from "../client.js";
 import { BaseError, decodeContractError } from "../errors.js";
 import { allErrorsAbi } from "../generated/abis.js";
@@ -19,6 +24,9 @@ export type WriteRequest = {
   functionName: string;
   args: readonly unknown[];
 };
+
+/** Fixed gas added to every estimate: covers a few more bid refunds (~30k each). */
+const GAS_HEADROOM = 150_000n;
 
 /**
  * Simulates, then sends. Simulating first turns a revert into a named error
@@ -37,7 +45,15 @@ export async function simulateAndWrite(
       account: client.account,
       blockTag: "pending",
     } as Parameters<typeof simulateContract>[1]);
-    return await writeContract(client, prepared as Parameters<typeof writeContract>[1]);
+    const estimate = await estimateContractGas(client, {
+      ...request,
+      account: client.account,
+      blockTag: "pending",
+    } as Parameters<typeof estimateContractGas>[1]);
+    // Headroom: state can change between the estimate and inclusion (a new bid makes acceptBid
+    // refund one more deposit), and a transaction that runs out of gas still costs its fee.
+    const gas = (estimate * 13n) / 10n + GAS_HEADROOM;
+    return await writeContract(client, { ...prepared, gas } as Parameters<typeof writeContract>[1]);
   } catch (err) {
     throw decodeContractError(err, allErrorsAbi);
   }
