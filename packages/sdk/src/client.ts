@@ -6,6 +6,7 @@ import {
   createWalletClient,
   defineChain,
   http,
+  nonceManager,
   type PublicActions,
   publicActions,
   type Transport,
@@ -32,6 +33,12 @@ export type CreateNoosClientParameters = {
   chainId?: number | undefined;
   /** 0x-prefixed private key; without it the client can only read. */
   privateKey?: `0x${string}` | undefined;
+  /**
+   * Hand out nonces locally, for a process that sends several transactions at once (a daemon's
+   * bids, results and withdrawals) and would otherwise reuse a nonce. Leave it off where the
+   * chain can go back (tests that revert snapshots): the local count would run ahead.
+   */
+  concurrent?: boolean | undefined;
   /** Polling interval for receipts and events, ms. anvil mines at once, so poll fast. */
   pollingInterval?: number | undefined;
 };
@@ -55,7 +62,10 @@ export function createNoosClient(
 ): NoosWalletClient {
   const chain = chainFor(params.chainId ?? foundry.id, params.rpcUrl);
   return createWalletClient({
-    account: privateKeyToAccount(params.privateKey),
+    account: privateKeyToAccount(
+      params.privateKey,
+      params.concurrent ? { nonceManager } : undefined,
+    ),
     chain,
     transport: http(params.rpcUrl),
     pollingInterval: params.pollingInterval ?? 250,

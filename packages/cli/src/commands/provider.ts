@@ -48,9 +48,12 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
     });
   }
   const privateKey = providerKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
-  const client = createNoosClient({ rpcUrl, chainId: devnet?.chainId ?? 31337, privateKey }).extend(
-    noosphereActions(contracts),
-  );
+  const client = createNoosClient({
+    rpcUrl,
+    chainId: devnet?.chainId ?? 31337,
+    privateKey,
+    concurrent: true,
+  }).extend(noosphereActions(contracts));
   const settings = providerSettings(file);
   const stateDir = resolve(file.stateDir);
   const storeDir = file.storeDir

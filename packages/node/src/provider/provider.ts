@@ -135,7 +135,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
         signal: common.signal,
       });
       const receipt = await client.signReceipt({ leaseId, ...result });
-      await client.submitResultAndWait({ leaseId, ...result, receipt });
+      await retry(() => client.submitResultAndWait({ leaseId, ...result, receipt }), common.signal);
       await state.update((s) => {
         s.jobs[key] = {
           state: "submitted",
@@ -274,4 +274,17 @@ function serveStatus(
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve(server));
   });
+}
+
+/** A transaction that failed to go through (RPC hiccup, nonce race) is tried again, 4 times. */
+async function retry<T>(send: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= 4 || signal.aborted || (err as { name?: string }).name?.startsWith("Market"))
+        throw err;
+      await sleep(250 * 2 ** attempt, signal);
+    }
+  }
 }
