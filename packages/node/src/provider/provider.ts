@@ -103,7 +103,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       };
       return s;
     });
-    const job = runLease(leaseId).finally(() => running.delete(key));
+    const job = runLease(leaseId).finally(() => {
+      running.delete(key);
+      void retryDeferred();
+    });
     running.set(key, job);
   }
 
@@ -169,12 +172,29 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     }
   }
 
+  /** Orders that came while every job slot was taken: bid on them when a slot frees up. */
+  const deferred = new Set<bigint>();
+  async function bid(orderId: bigint) {
+    if (running.size >= config.capacity.maxJobs) {
+      deferred.add(orderId);
+      return;
+    }
+    await bidOnOrder(common, bidder, orderId).catch((err: unknown) => {
+      logger.warn({ orderId, err: String(err) }, "bid failed");
+    });
+  }
+  async function retryDeferred() {
+    for (const orderId of [...deferred]) {
+      if (running.size >= config.capacity.maxJobs || common.signal.aborted) return;
+      deferred.delete(orderId);
+      await bid(orderId); // re-checks the order: still open, window not closed
+    }
+  }
+
   async function onEvent(event: DecodedEvent) {
     const args = event.args as Record<string, unknown>;
     if (event.eventName === "OrderCreated") {
-      await bidOnOrder(common, bidder, args.orderId as bigint).catch((err: unknown) => {
-        logger.warn({ orderId: args.orderId, err: String(err) }, "bid failed");
-      });
+      await bid(args.orderId as bigint);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
       await startJob(args.leaseId as bigint);
     }
