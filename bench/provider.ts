@@ -1,17 +1,9 @@
-// Throughput and latency of small inference jobs through the market, against the same
-// inferences run directly with onnxruntime in the same run. A devnet with three provider
-// processes serves N jobs (default 200) from six tenant accounts in parallel lanes.
-//
-//   npx tsx bench/provider.ts [--jobs 200]      (npm run bench runs it)
-//
-// A benchmark, not a test: it reports what it measured and fails only if a job fails.
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { getFreePort, readDevnet, startDetached, stopDevnet } from "@noosphere/devnet";
+import { getFreePort, stopDevnet } from "@noosphere/devnet";
 import {
   createSession,
   encodeModel,
@@ -26,10 +18,11 @@ import {
 import { type DeployProgress, deployJob } from "@noosphere/node";
 import { createNoosClient, type NoosphereAddresses, noosphereActions } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
+import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const noosBin = path.join(repoRoot, "packages/cli/bin/noos.js");
+const _noosBin = path.join(repoRoot, "packages/cli/bin/noos.js");
 const { values } = parseArgs({ options: { jobs: { type: "string", default: "200" } } });
 const jobs = Number(values.jobs);
 const LANES = [1, 2, 3, 7, 8, 9]; // tenant dev accounts, one sequential lane each
@@ -66,27 +59,7 @@ try {
   const directSeconds = (performance.now() - directStart) / 1000;
 
   // The market: devnet + 3 providers.
-  const port = await getFreePort();
-  await startDetached({
-    dir,
-    port,
-    command: [
-      process.execPath,
-      noosBin,
-      "devnet",
-      "--dir",
-      dir,
-      "--port",
-      String(port),
-      "--providers",
-      "3",
-    ],
-    timeoutMs: 120_000,
-  });
-  const info = await readDevnet(dir);
-  for (let i = 0; i < 600 && !existsSync(path.join(dir, "providers.json")); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { info } = await startDevnetWithProviders({ dir, port: await getFreePort(), count: 3 });
   const contracts = info.contracts as NoosphereAddresses;
   const store = createStore({ kind: "local", dir: path.join(dir, "store") });
 

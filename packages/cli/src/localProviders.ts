@@ -1,10 +1,16 @@
 // Local providers for the devnet: N `noos provider start` processes with different prices and
 // attributes, like a small market. They live in <dir>/providers/p<i>/ (config, state, log).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DevnetInfo, getFreePort } from "@noosphere/devnet";
+import {
+  type DevnetInfo,
+  getFreePort,
+  isProcessAlive,
+  readDevnet,
+  startDetached,
+} from "@noosphere/devnet";
 import { BaseError } from "@noosphere/sdk";
 import { stringify } from "yaml";
 
@@ -129,4 +135,43 @@ function terminate(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
+}
+
+/**
+ * Starts `noos devnet --detach --providers <count>` in `dir` and resolves once the chain and
+ * every provider are ready: what the demo and the benchmarks run on.
+ */
+export async function startDevnetWithProviders(params: {
+  dir: string;
+  port: number;
+  count: number;
+}) {
+  const args = [
+    "devnet",
+    "--dir",
+    params.dir,
+    "--port",
+    String(params.port),
+    "--providers",
+    String(params.count),
+  ];
+  await startDetached({
+    dir: params.dir,
+    port: params.port,
+    command: [process.execPath, noosBin, ...args],
+    timeoutMs: 120_000,
+  });
+  const info = await readDevnet(params.dir);
+  const file = path.join(params.dir, PROVIDERS_FILE);
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text) return { info, providers: JSON.parse(text) as LocalProvider[] };
+    if (!isProcessAlive(info.pid))
+      throw new BaseError("The devnet stopped while its providers were starting.");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new BaseError(
+    `Providers not ready after 120 s; see ${path.join(params.dir, "providers")}/*/provider.log.`,
+  );
 }

@@ -1,20 +1,15 @@
 // `noos demo` (what `npm start` runs): a devnet with three providers, then examples/digits
 // through the market: train an MLP on the training split, run batch inference with the trained
 // model on the held-out split, and report the accuracy and what it cost.
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  getFreePort,
-  isPortFree,
-  isProcessAlive,
-  readDevnet,
-  startDetached,
-  stopDevnet,
-} from "@noosphere/devnet";
+import { getFreePort, isPortFree, readDevnet, stopDevnet } from "@noosphere/devnet";
 import { loadTable, splitTrainTest, writeTable } from "@noosphere/ml";
 import { type DeployProgress, deployJob } from "@noosphere/node";
 import {
+  BaseError,
   createNoosClient,
   formatNoos,
   type NoosphereAddresses,
@@ -24,11 +19,11 @@ import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import { formatEther } from "viem";
 import type { GlobalOptions } from "../context.js";
-import { PROVIDERS_FILE } from "../localProviders.js";
+import { PROVIDERS_FILE, startDevnetWithProviders } from "../localProviders.js";
 import { printJson } from "../output.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const noosBin = path.resolve(here, "../../bin/noos.js");
+const _noosBin = path.resolve(here, "../../bin/noos.js");
 const digitsCsv = path.resolve(here, "../../../../examples/data/digits.csv");
 
 const jobTail = `resources: { cpu: 1, memory: 512Mi }
@@ -55,30 +50,18 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
 
       // 1. A devnet with providers: reuse a running one, or start one.
       let ours = false;
-      const running = await readDevnet(dir).catch(() => undefined);
+      let running = await readDevnet(dir).catch(() => undefined);
       if (!running) {
         const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
         say(`starting a devnet on port ${port} with 3 providers...`);
-        await startDetached({
-          dir,
-          port,
-          command: [
-            process.execPath,
-            noosBin,
-            "devnet",
-            "--dir",
-            dir,
-            "--port",
-            String(port),
-            "--providers",
-            "3",
-          ],
-          timeoutMs: 120_000,
-        });
+        running = (await startDevnetWithProviders({ dir, port, count: 3 })).info;
         ours = true;
+      } else if (!existsSync(path.join(dir, PROVIDERS_FILE))) {
+        throw new BaseError(
+          `The devnet in ${dir} runs without providers: stop it, or start it with --providers 3.`,
+        );
       }
-      const info = await readDevnet(dir);
-      await waitForFile(path.join(dir, PROVIDERS_FILE), info.pid);
+      const info = running;
       const contracts = info.contracts as NoosphereAddresses;
       const tenantKey = info.accounts[1]?.privateKey;
       if (!tenantKey) throw new Error("devnet has no tenant account");
@@ -205,21 +188,4 @@ ${jobTail}`,
         else if (ours) say("devnet and providers keep running: stop them with `noos devnet stop`");
       }
     });
-}
-
-async function waitForFile(file: string, pid: number) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (
-      await access(file).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (!isProcessAlive(pid))
-      throw new Error("the devnet stopped while its providers were starting");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`providers not ready: ${file} missing after 120 s`);
 }
