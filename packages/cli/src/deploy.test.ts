@@ -69,9 +69,9 @@ describe("noos deploy", () => {
     const [r] = remote.output_data;
     const [l] = local.output_data;
     expect(r).toHaveLength(10);
-    r?.forEach((value, i) =>
-      expect(Math.abs(value - (l?.[i] ?? Number.NaN))).toBeLessThanOrEqual(1e-5),
-    );
+    for (const [i, value] of (r ?? []).entries()) {
+      expect(Math.abs(value - (l?.[i] ?? Number.NaN))).toBeLessThanOrEqual(1e-5);
+    }
   }, 180_000);
 
   it("accepts a redundant job only when both providers' results agree", async () => {
