@@ -140,10 +140,7 @@ ${jobTail}`,
           onProgress: progress,
         });
         const { output_data } = JSON.parse(
-          await (await import("node:fs/promises")).readFile(
-            inferred.files.output as string,
-            "utf8",
-          ),
+          await readFile(inferred.files.output as string, "utf8"),
         ) as { output_data: number[][] };
         const correct = output_data.filter(
           (row, i) => row.indexOf(Math.max(...row)) === labels[i],

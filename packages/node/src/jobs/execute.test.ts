@@ -1,7 +1,7 @@
 // The executor on the vendored digits data: training is bit-for-bit reproducible (what
 // redundant verification relies on), and inference and evaluation use the trained model.
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,7 +59,7 @@ training:
   labelsColumn: label
 ${common}`);
   const outDir = path.join(dir, outName);
-  await import("node:fs/promises").then((fs) => fs.mkdir(outDir));
+  await mkdir(outDir);
   return executeJob({ manifest, inputPath: trainCsv, outDir });
 }
 

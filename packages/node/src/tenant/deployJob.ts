@@ -2,6 +2,7 @@
 // itself to the content store, open the order(s), take the lowest bid (or a chosen provider),
 // wait for the result, check it, accept it and download it. With `verification: redundant`,
 // N providers run the job and it is accepted only when their result hashes agree.
+import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -255,7 +256,6 @@ export async function download(
   dir: string,
 ): Promise<Record<string, string>> {
   const bytes = await store.get(lease.resultCid);
-  const { createHash } = await import("node:crypto");
   const sha = `0x${createHash("sha256").update(bytes).digest("hex")}`;
   if (sha !== lease.resultHash.toLowerCase()) {
     throw new BaseError(
