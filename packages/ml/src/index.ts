@@ -49,6 +49,7 @@ export {
   readOnnx,
   writeOnnx,
 } from "./onnx/codec.js";
+export { foldConstants } from "./onnx/fold.js";
 export { type CreateCnnOnnxParameters, createCnnOnnx } from "./onnx/models.js";
 export {
   fromOnnxTensor,
