@@ -8,6 +8,7 @@ import { registerMarket } from "./commands/market.js";
 import { registerProvider } from "./commands/provider.js";
 import { registerStake } from "./commands/stake.js";
 import { registerStore } from "./commands/store.js";
+import { registerSubnet } from "./commands/subnet.js";
 import { registerToken } from "./commands/token.js";
 import type { GlobalOptions } from "./context.js";
 import { printJson } from "./output.js";
@@ -32,6 +33,7 @@ registerProvider(program, globals);
 registerToken(program, globals);
 registerStake(program, globals);
 registerStore(program, globals);
+registerSubnet(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -52,3 +52,4 @@ export * from "./errors.js";
 export * from "./generated/abis.js";
 export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";
 export * from "./manifest/index.js";
+export * from "./yuma/index.js";
