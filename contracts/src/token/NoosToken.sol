@@ -3,14 +3,16 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 
 /// @title NoosToken
-/// @notice The NOOS token: ERC-20 with EIP-2612 permits and ERC-5805 votes. The whole initial
-///         supply goes to the treasury; `MINTER_ROLE` is kept for subnet emissions.
-contract NoosToken is ERC20, ERC20Permit, ERC20Votes, AccessControl {
+/// @notice The NOOS token: ERC-20 with EIP-2612 permits, ERC-5805 votes and burning (subnet
+///         registration fees are burned with `burnFrom`). The whole initial supply goes to the
+///         treasury; `MINTER_ROLE` is kept for subnet emissions.
+contract NoosToken is ERC20, ERC20Burnable, ERC20Permit, ERC20Votes, AccessControl {
     /// @notice Role allowed to mint (granted later to the subnet emission module).
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
 

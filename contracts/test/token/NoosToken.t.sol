@@ -153,6 +153,56 @@ contract NoosTokenTest is Test {
         assertEq(token.totalSupply(), INITIAL_SUPPLY + amount);
     }
 
+    // ---- burn ----
+
+    function test_burn_reducesBalanceSupplyAndVotes() public {
+        vm.prank(treasury);
+        token.transfer(alice, 10 ether);
+        vm.prank(alice);
+        token.delegate(alice);
+
+        vm.expectEmit(true, true, false, true, address(token));
+        emit IERC20.Transfer(alice, address(0), 4 ether);
+        vm.prank(alice);
+        token.burn(4 ether);
+
+        assertEq(token.balanceOf(alice), 6 ether);
+        assertEq(token.totalSupply(), INITIAL_SUPPLY - 4 ether);
+        assertEq(token.getVotes(alice), 6 ether);
+    }
+
+    function test_burn_revertsAboveBalance() public {
+        vm.prank(treasury);
+        token.transfer(alice, 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, alice, 1 ether, 2 ether));
+        vm.prank(alice);
+        token.burn(2 ether);
+    }
+
+    function test_burnFrom_spendsAllowance() public {
+        vm.prank(treasury);
+        token.transfer(alice, 10 ether);
+        vm.prank(alice);
+        token.approve(bob, 5 ether);
+
+        vm.prank(bob);
+        token.burnFrom(alice, 3 ether);
+
+        assertEq(token.balanceOf(alice), 7 ether);
+        assertEq(token.allowance(alice, bob), 2 ether);
+        assertEq(token.totalSupply(), INITIAL_SUPPLY - 3 ether);
+    }
+
+    function test_burnFrom_revertsWithoutAllowance() public {
+        vm.prank(treasury);
+        token.transfer(alice, 10 ether);
+        vm.prank(alice);
+        token.approve(bob, 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 1 ether, 2 ether));
+        vm.prank(bob);
+        token.burnFrom(alice, 2 ether);
+    }
+
     // ---- permit ----
 
     function test_permit_setsAllowanceAndIncrementsNonce() public {

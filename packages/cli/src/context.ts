@@ -116,3 +116,32 @@ export async function addressOrSelf(
   if (address) return parseAddress("address", address);
   return (await walletClient(options)).client.account.address;
 }
+
+/**
+ * An endpoint and key for commands that work on any EVM chain (e.g. `zk deploy-evm`):
+ * `--rpc-url` and `--private-key` (or their env vars) when both are given, else the devnet's
+ * endpoint and account `--account <n>`.
+ */
+export async function endpointAndKey(
+  options: GlobalOptions,
+): Promise<{ rpcUrl: string; privateKey: Hex }> {
+  const rpcUrl = options.rpcUrl ?? process.env.NOOS_RPC_URL;
+  const explicitKey = options.privateKey ?? process.env.NOOS_PRIVATE_KEY;
+  if (rpcUrl !== undefined && explicitKey !== undefined) {
+    const connection: Connection = {
+      rpcUrl,
+      chainId: 0,
+      contracts: {} as NoosphereAddresses,
+      startBlock: 0,
+      devnetKeys: [],
+    };
+    return { rpcUrl, privateKey: resolveKey(options, connection) };
+  }
+  const connection = await connect(options);
+  return { rpcUrl: connection.rpcUrl, privateKey: resolveKey(options, connection) };
+}
+
+/** `--rpc-url` (or NOOS_RPC_URL), else the devnet's endpoint: for read-only calls on any chain. */
+export async function endpoint(options: GlobalOptions): Promise<string> {
+  return options.rpcUrl ?? process.env.NOOS_RPC_URL ?? (await connect(options)).rpcUrl;
+}

@@ -10,6 +10,7 @@ import { registerStake } from "./commands/stake.js";
 import { registerStore } from "./commands/store.js";
 import { registerSubnet } from "./commands/subnet.js";
 import { registerToken } from "./commands/token.js";
+import { registerZk } from "./commands/zk.js";
 import type { GlobalOptions } from "./context.js";
 import { printJson } from "./output.js";
 
@@ -34,6 +35,7 @@ registerToken(program, globals);
 registerStake(program, globals);
 registerStore(program, globals);
 registerSubnet(program, globals);
+registerZk(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,15 +6,29 @@ import {
   computeMarketAbi,
   computeMarketBytecode,
   type Deployment,
+  modelRegistryAbi,
+  modelRegistryBytecode,
   type NoosphereAddresses,
   noosTokenAbi,
   noosTokenBytecode,
+  proofRegistryAbi,
+  proofRegistryBytecode,
   protocolParamsAbi,
   protocolParamsBytecode,
   providerRegistryAbi,
   providerRegistryBytecode,
+  type SubnetConfig,
   stakingAbi,
   stakingBytecode,
+  subnetRegistryAbi,
+  subnetRegistryBytecode,
+  subnetRegistryLibAbi,
+  subnetRegistryLibBytecode,
+  subnetRegistryLinkReferences,
+  yumaBondsLibAbi,
+  yumaBondsLibBytecode,
+  yumaEpochLibAbi,
+  yumaEpochLibBytecode,
 } from "@noosphere/sdk";
 import {
   type Abi,
@@ -44,11 +58,30 @@ export type DeployNoosphereParameters = {
   /** Initial NOOS supply. Default 1,000,000,000. */
   initialSupply?: bigint | undefined;
   log?: ((message: string) => void) | undefined;
+  /** Subnet protocol config and bounds. Default: DEVNET_SUBNET_CONFIG. */
+  subnetConfig?: SubnetConfig | undefined;
 };
 
 /** Devnet payment-token minimums, after Akash's defaults (0.5 for a bid deposit). */
 export const DEVNET_MIN_ORDER_DEPOSIT = parseEther("1");
 export const DEVNET_MIN_BID_DEPOSIT = parseEther("0.5");
+
+/**
+ * Subnet protocol config of a devnet. Anvil mines blocks on demand, so tempo may go down to 1
+ * block (production bounds: 360..50400). Each subnet gets 1 NOOS per block of emission.
+ */
+export const DEVNET_SUBNET_CONFIG: SubnetConfig = {
+  subnetLockCost: parseEther("100"),
+  defaultRegistrationFee: parseEther("1"),
+  minRegistrationFee: 0n,
+  maxRegistrationFee: parseEther("1000"),
+  defaultEmissionPerBlock: parseEther("1"),
+  minTempo: 1n,
+  maxTempo: 50_400n,
+  maxImmunityPeriod: 100_800n,
+  maxWeightsSetRateLimit: 50_400n,
+  maxSubnets: 128,
+};
 
 export async function deployNoosphere(params: DeployNoosphereParameters): Promise<Deployment> {
   const log = params.log ?? (() => {});
@@ -109,6 +142,35 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     registry,
     staking,
   ]);
+  const modelRegistry = await deploy("ModelRegistry", modelRegistryAbi, modelRegistryBytecode, []);
+  const proofRegistry = await deploy("ProofRegistry", proofRegistryAbi, proofRegistryBytecode, [
+    modelRegistry,
+  ]);
+
+  // Subnets last: the registry runs the Yuma epoch in linked libraries (it would not fit the
+  // 24 KiB code-size limit otherwise) and mints emission, so it gets NOOS's MINTER_ROLE.
+  const libraries: Record<string, Address> = {
+    YumaEpochLib: await deploy("YumaEpochLib", yumaEpochLibAbi, yumaEpochLibBytecode, []),
+    YumaBondsLib: await deploy("YumaBondsLib", yumaBondsLibAbi, yumaBondsLibBytecode, []),
+    SubnetRegistryLib: await deploy(
+      "SubnetRegistryLib",
+      subnetRegistryLibAbi,
+      subnetRegistryLibBytecode,
+      [],
+    ),
+  };
+  const subnetRegistry = await deploy(
+    "SubnetRegistry",
+    subnetRegistryAbi,
+    linkBytecode(subnetRegistryBytecode, subnetRegistryLinkReferences, libraries),
+    [token, staking, deployer, params.subnetConfig ?? DEVNET_SUBNET_CONFIG],
+  );
+  const minterRole = await client.readContract({
+    address: token,
+    abi: noosTokenAbi,
+    functionName: "MINTER_ROLE",
+  });
+  await call(token, noosTokenAbi, "grantRole", [minterRole, subnetRegistry]);
 
   const slasherRole = await client.readContract({
     address: staking,
@@ -148,6 +210,37 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     staking,
     registry,
     market,
+    modelRegistry,
+    proofRegistry,
+    subnetRegistry,
   };
   return { chainId: params.chainId, rpcUrl: params.rpcUrl, contracts, startBlock };
+}
+
+type LinkReferences = Readonly<
+  Record<string, Readonly<Record<string, readonly { start: number; length: number }[]>>>
+>;
+
+/** Writes library addresses over the `__$…$__` placeholders that `linkReferences` lists. */
+export function linkBytecode(
+  bytecode: Hex,
+  linkReferences: LinkReferences,
+  libraries: Record<string, Address>,
+): Hex {
+  let hex = bytecode.slice(2);
+  for (const refs of Object.values(linkReferences)) {
+    for (const [name, spots] of Object.entries(refs)) {
+      const address = libraries[name];
+      if (!address) throw new BaseError(`No address for linked library ${name}.`);
+      for (const { start, length } of spots) {
+        hex =
+          hex.slice(0, start * 2) +
+          address.slice(2).toLowerCase() +
+          hex.slice((start + length) * 2);
+      }
+    }
+  }
+  if (hex.includes("__$"))
+    throw new BaseError("Bytecode still holds unlinked library placeholders.");
+  return `0x${hex}`;
 }

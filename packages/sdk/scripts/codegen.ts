@@ -15,6 +15,13 @@ const CONTRACTS = [
   "Staking",
   "ProviderRegistry",
   "ComputeMarket",
+  "ModelRegistry",
+  "ProofRegistry",
+  // Linked libraries of SubnetRegistry (deploy them first, then link its bytecode).
+  "YumaEpochLib",
+  "YumaBondsLib",
+  "SubnetRegistryLib",
+  "SubnetRegistry",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -23,7 +30,8 @@ const DEFAULT_OUT = path.join(repoRoot, "packages/sdk/src/generated/abis.ts");
 
 type AbiParameter = { type: string; name?: string; components?: AbiParameter[] };
 type AbiEntry = { type: string; name?: string; inputs?: AbiParameter[] };
-type Artifact = { abi: AbiEntry[]; bytecode: { object: string } };
+type LinkReferences = Record<string, Record<string, Array<{ start: number; length: number }>>>;
+type Artifact = { abi: AbiEntry[]; bytecode: { object: string; linkReferences?: LinkReferences } };
 
 class CodegenError extends Error {}
 
@@ -86,11 +94,20 @@ function readArtifacts(names: readonly string[], dir: string): Artifact[] {
     if (!Array.isArray(artifact.abi) || typeof bytecode !== "string") {
       throw new CodegenError(`${file} is not a forge artifact (no abi or bytecode.object).`);
     }
-    if (!/^0x[0-9a-fA-F]*$/.test(bytecode)) {
-      // Library placeholders (__$...$__) would need linking, which this SDK does not do.
-      throw new CodegenError(`${file}: bytecode is not plain hex (unlinked libraries?).`);
+    const linkReferences = artifact.bytecode?.linkReferences ?? {};
+    const linked = Object.keys(linkReferences).length > 0;
+    // Library placeholders (__$<34 hex>$__) are kept with their link references; deployers link.
+    if (
+      !(linked ? /^0x([0-9a-fA-F]|__\$[0-9a-fA-F]{34}\$__)*$/ : /^0x[0-9a-fA-F]*$/).test(bytecode)
+    ) {
+      throw new CodegenError(
+        `${file}: bytecode is not hex (or placeholders without link references).`,
+      );
     }
-    return { abi: artifact.abi, bytecode: { object: bytecode } };
+    return {
+      abi: artifact.abi,
+      bytecode: linked ? { object: bytecode, linkReferences } : { object: bytecode },
+    };
   });
 }
 
@@ -109,6 +126,13 @@ function generate(names: readonly string[], artifacts: readonly Artifact[]): str
     parts.push(
       `export const ${id}Bytecode = ${JSON.stringify(artifact.bytecode.object)} as const;`,
     );
+    if (artifact.bytecode.linkReferences) {
+      parts.push(
+        "",
+        "/** Where the bytecode above holds library placeholders: `{ source: { library: [{ start, length }] } }` (bytes). */",
+        `export const ${id}LinkReferences = ${json(artifact.bytecode.linkReferences)} as const;`,
+      );
+    }
     parts.push("");
     for (const entry of artifact.abi) {
       if (entry.type === "error") errors.set(signature(entry), entry);

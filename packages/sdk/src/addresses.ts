@@ -7,6 +7,12 @@ export type NoosphereAddresses = {
   staking: Address;
   registry: Address;
   market: Address;
+  /** zkML models: ONNX hash, settings hash, Groth16 verifier, public-signal layout. */
+  modelRegistry: Address;
+  /** Verifies zkML proofs against a model's verifier and records the verified inferences. */
+  proofRegistry: Address;
+  /** Incentive subnets (Yuma consensus); holds NOOS's MINTER_ROLE to pay emissions. */
+  subnetRegistry: Address;
 };
 
 /** A deployment: where the contracts live and from which block to index them. */

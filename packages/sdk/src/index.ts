@@ -34,10 +34,39 @@ export * from "./actions/staking/getStake.js";
 export * from "./actions/staking/requestUnstake.js";
 export * from "./actions/staking/stake.js";
 export * from "./actions/staking/withdrawStake.js";
+export * from "./actions/subnet/claimEmission.js";
+export * from "./actions/subnet/commitHash.js";
+export * from "./actions/subnet/commitWeights.js";
+export * from "./actions/subnet/createSubnet.js";
+export * from "./actions/subnet/dissolveSubnet.js";
+export * from "./actions/subnet/getClaimable.js";
+export * from "./actions/subnet/getNeuron.js";
+export * from "./actions/subnet/getNeurons.js";
+export * from "./actions/subnet/getSubnet.js";
+export * from "./actions/subnet/registerNeuron.js";
+export * from "./actions/subnet/revealWeights.js";
+export * from "./actions/subnet/runSubnetEpoch.js";
+export * from "./actions/subnet/setEndpoint.js";
+export * from "./actions/subnet/setHyperparams.js";
+export * from "./actions/subnet/setWeights.js";
+export * from "./actions/subnet/types.js";
 export * from "./actions/token/approve.js";
 export * from "./actions/token/getAllowance.js";
 export * from "./actions/token/getTokenBalance.js";
 export * from "./actions/token/transfer.js";
+export * from "./actions/zk/calldata.js";
+export * from "./actions/zk/deprecateModel.js";
+export * from "./actions/zk/getModel.js";
+export * from "./actions/zk/getProofStatement.js";
+export * from "./actions/zk/getVerifiedInference.js";
+export * from "./actions/zk/isInferenceVerified.js";
+export * from "./actions/zk/registerModel.js";
+export * from "./actions/zk/registerModelVersion.js";
+export * from "./actions/zk/transferModelOwnership.js";
+export * from "./actions/zk/types.js";
+export * from "./actions/zk/updateModelMetadata.js";
+export * from "./actions/zk/verifyAndRecordProof.js";
+export * from "./actions/zk/verifyProofView.js";
 export * from "./addresses.js";
 export * from "./client.js";
 export {
@@ -46,7 +75,9 @@ export {
   noosphereActions,
   registryActions,
   stakingActions,
+  subnetActions,
   tokenActions,
+  zkActions,
 } from "./decorators/noosphere.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";

@@ -127,6 +127,61 @@ import {
   withdrawStake,
   withdrawStakeAndWait,
 } from "../actions/staking/withdrawStake.js";
+import {
+  type ClaimEmissionParameters,
+  claimEmission,
+  claimEmissionAndWait,
+} from "../actions/subnet/claimEmission.js";
+import {
+  type CommitWeightsParameters,
+  commitWeights,
+  commitWeightsAndWait,
+} from "../actions/subnet/commitWeights.js";
+import {
+  type CreateSubnetParameters,
+  createSubnet,
+  createSubnetAndWait,
+} from "../actions/subnet/createSubnet.js";
+import {
+  type DissolveSubnetParameters,
+  dissolveSubnet,
+  dissolveSubnetAndWait,
+} from "../actions/subnet/dissolveSubnet.js";
+import { type GetClaimableParameters, getClaimable } from "../actions/subnet/getClaimable.js";
+import { type GetNeuronParameters, getNeuron } from "../actions/subnet/getNeuron.js";
+import { type GetNeuronsParameters, getNeurons } from "../actions/subnet/getNeurons.js";
+import { type GetSubnetParameters, getSubnet } from "../actions/subnet/getSubnet.js";
+import {
+  type RegisterNeuronParameters,
+  registerNeuron,
+  registerNeuronAndWait,
+} from "../actions/subnet/registerNeuron.js";
+import {
+  type RevealWeightsParameters,
+  revealWeights,
+  revealWeightsAndWait,
+} from "../actions/subnet/revealWeights.js";
+import {
+  type RunSubnetEpochAndWaitParameters,
+  type RunSubnetEpochParameters,
+  runSubnetEpoch,
+  runSubnetEpochAndWait,
+} from "../actions/subnet/runSubnetEpoch.js";
+import {
+  type SetEndpointParameters,
+  setEndpoint,
+  setEndpointAndWait,
+} from "../actions/subnet/setEndpoint.js";
+import {
+  type SetHyperparamsParameters,
+  setHyperparams,
+  setHyperparamsAndWait,
+} from "../actions/subnet/setHyperparams.js";
+import {
+  type SetWeightsParameters,
+  setWeights,
+  setWeightsAndWait,
+} from "../actions/subnet/setWeights.js";
 import { type ApproveParameters, approve, approveAndWait } from "../actions/token/approve.js";
 import { type GetAllowanceParameters, getAllowance } from "../actions/token/getAllowance.js";
 import {
@@ -134,6 +189,50 @@ import {
   getTokenBalance,
 } from "../actions/token/getTokenBalance.js";
 import { type TransferParameters, transfer, transferAndWait } from "../actions/token/transfer.js";
+import {
+  type DeprecateModelParameters,
+  deprecateModel,
+  deprecateModelAndWait,
+} from "../actions/zk/deprecateModel.js";
+import { type GetModelParameters, getModel } from "../actions/zk/getModel.js";
+import {
+  type GetProofStatementParameters,
+  getProofStatement,
+} from "../actions/zk/getProofStatement.js";
+import {
+  type GetVerifiedInferenceParameters,
+  getVerifiedInference,
+} from "../actions/zk/getVerifiedInference.js";
+import {
+  type IsInferenceVerifiedParameters,
+  isInferenceVerified,
+} from "../actions/zk/isInferenceVerified.js";
+import {
+  type RegisterModelParameters,
+  registerModel,
+  registerModelAndWait,
+} from "../actions/zk/registerModel.js";
+import {
+  type RegisterModelVersionParameters,
+  registerModelVersion,
+  registerModelVersionAndWait,
+} from "../actions/zk/registerModelVersion.js";
+import {
+  type TransferModelOwnershipParameters,
+  transferModelOwnership,
+  transferModelOwnershipAndWait,
+} from "../actions/zk/transferModelOwnership.js";
+import {
+  type UpdateModelMetadataParameters,
+  updateModelMetadata,
+  updateModelMetadataAndWait,
+} from "../actions/zk/updateModelMetadata.js";
+import {
+  type VerifyAndRecordProofParameters,
+  verifyAndRecordProof,
+  verifyAndRecordProofAndWait,
+} from "../actions/zk/verifyAndRecordProof.js";
+import { type VerifyProofViewParameters, verifyProofView } from "../actions/zk/verifyProofView.js";
 import type { NoosphereAddresses } from "../addresses.js";
 import type { NoosWalletClient } from "../client.js";
 
@@ -289,6 +388,108 @@ export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
   });
 }
 
+/**
+ * zkML actions bound to a deployment: `client.extend(zkActions(addresses))`. Model actions go to
+ * the ModelRegistry, proof actions to the ProofRegistry.
+ */
+export function zkActions(addresses: Pick<NoosphereAddresses, "modelRegistry" | "proofRegistry">) {
+  return (client: NoosWalletClient) => {
+    const models = { address: addresses.modelRegistry };
+    const proofs = { address: addresses.proofRegistry };
+    return {
+      deprecateModel: (params: Omit<DeprecateModelParameters, "address">) =>
+        deprecateModel(client, { ...params, ...models }),
+      deprecateModelAndWait: (params: Omit<DeprecateModelParameters, "address">) =>
+        deprecateModelAndWait(client, { ...params, ...models }),
+      getModel: (params: Omit<GetModelParameters, "address">) =>
+        getModel(client, { ...params, ...models }),
+      getProofStatement: (params: Omit<GetProofStatementParameters, "address">) =>
+        getProofStatement(client, { ...params, ...proofs }),
+      getVerifiedInference: (params: Omit<GetVerifiedInferenceParameters, "address">) =>
+        getVerifiedInference(client, { ...params, ...proofs }),
+      isInferenceVerified: (params: Omit<IsInferenceVerifiedParameters, "address">) =>
+        isInferenceVerified(client, { ...params, ...proofs }),
+      registerModel: (params: Omit<RegisterModelParameters, "address">) =>
+        registerModel(client, { ...params, ...models }),
+      registerModelAndWait: (params: Omit<RegisterModelParameters, "address">) =>
+        registerModelAndWait(client, { ...params, ...models }),
+      registerModelVersion: (params: Omit<RegisterModelVersionParameters, "address">) =>
+        registerModelVersion(client, { ...params, ...models }),
+      registerModelVersionAndWait: (params: Omit<RegisterModelVersionParameters, "address">) =>
+        registerModelVersionAndWait(client, { ...params, ...models }),
+      transferModelOwnership: (params: Omit<TransferModelOwnershipParameters, "address">) =>
+        transferModelOwnership(client, { ...params, ...models }),
+      transferModelOwnershipAndWait: (params: Omit<TransferModelOwnershipParameters, "address">) =>
+        transferModelOwnershipAndWait(client, { ...params, ...models }),
+      updateModelMetadata: (params: Omit<UpdateModelMetadataParameters, "address">) =>
+        updateModelMetadata(client, { ...params, ...models }),
+      updateModelMetadataAndWait: (params: Omit<UpdateModelMetadataParameters, "address">) =>
+        updateModelMetadataAndWait(client, { ...params, ...models }),
+      verifyAndRecordProof: (params: Omit<VerifyAndRecordProofParameters, "address">) =>
+        verifyAndRecordProof(client, { ...params, ...proofs }),
+      verifyAndRecordProofAndWait: (params: Omit<VerifyAndRecordProofParameters, "address">) =>
+        verifyAndRecordProofAndWait(client, { ...params, ...proofs }),
+      verifyProofView: (params: Omit<VerifyProofViewParameters, "address">) =>
+        verifyProofView(client, { ...params, ...proofs }),
+    };
+  };
+}
+
+/**
+ * SubnetRegistry actions bound to a deployment: `client.extend(subnetActions(addresses))`.
+ * Writes act for the client's account, which is the hotkey.
+ */
+export function subnetActions(addresses: Pick<NoosphereAddresses, "subnetRegistry">) {
+  type Bound<T> = Omit<T, "address">;
+  const address = addresses.subnetRegistry;
+  return (client: NoosWalletClient) => ({
+    claimEmission: (params: Bound<ClaimEmissionParameters> = {}) =>
+      claimEmission(client, { ...params, address }),
+    claimEmissionAndWait: (params: Bound<ClaimEmissionParameters> = {}) =>
+      claimEmissionAndWait(client, { ...params, address }),
+    commitWeights: (params: Bound<CommitWeightsParameters>) =>
+      commitWeights(client, { ...params, address }),
+    commitWeightsAndWait: (params: Bound<CommitWeightsParameters>) =>
+      commitWeightsAndWait(client, { ...params, address }),
+    createSubnet: (params: Bound<CreateSubnetParameters> = {}) =>
+      createSubnet(client, { ...params, address }),
+    createSubnetAndWait: (params: Bound<CreateSubnetParameters> = {}) =>
+      createSubnetAndWait(client, { ...params, address }),
+    dissolveSubnet: (params: Bound<DissolveSubnetParameters>) =>
+      dissolveSubnet(client, { ...params, address }),
+    dissolveSubnetAndWait: (params: Bound<DissolveSubnetParameters>) =>
+      dissolveSubnetAndWait(client, { ...params, address }),
+    getClaimable: (params: Bound<GetClaimableParameters>) =>
+      getClaimable(client, { ...params, address }),
+    getNeuron: (params: Bound<GetNeuronParameters>) => getNeuron(client, { ...params, address }),
+    getNeurons: (params: Bound<GetNeuronsParameters>) => getNeurons(client, { ...params, address }),
+    getSubnet: (params: Bound<GetSubnetParameters>) => getSubnet(client, { ...params, address }),
+    registerNeuron: (params: Bound<RegisterNeuronParameters>) =>
+      registerNeuron(client, { ...params, address }),
+    registerNeuronAndWait: (params: Bound<RegisterNeuronParameters>) =>
+      registerNeuronAndWait(client, { ...params, address }),
+    revealWeights: (params: Bound<RevealWeightsParameters>) =>
+      revealWeights(client, { ...params, address }),
+    revealWeightsAndWait: (params: Bound<RevealWeightsParameters>) =>
+      revealWeightsAndWait(client, { ...params, address }),
+    runSubnetEpoch: (params: Bound<RunSubnetEpochParameters>) =>
+      runSubnetEpoch(client, { ...params, address }),
+    runSubnetEpochAndWait: (params: Bound<RunSubnetEpochAndWaitParameters>) =>
+      runSubnetEpochAndWait(client, { ...params, address }),
+    setEndpoint: (params: Bound<SetEndpointParameters>) =>
+      setEndpoint(client, { ...params, address }),
+    setEndpointAndWait: (params: Bound<SetEndpointParameters>) =>
+      setEndpointAndWait(client, { ...params, address }),
+    setHyperparams: (params: Bound<SetHyperparamsParameters>) =>
+      setHyperparams(client, { ...params, address }),
+    setHyperparamsAndWait: (params: Bound<SetHyperparamsParameters>) =>
+      setHyperparamsAndWait(client, { ...params, address }),
+    setWeights: (params: Bound<SetWeightsParameters>) => setWeights(client, { ...params, address }),
+    setWeightsAndWait: (params: Bound<SetWeightsParameters>) =>
+      setWeightsAndWait(client, { ...params, address }),
+  });
+}
+
 /** Every Noosphere action bound to a deployment. */
 export function noosphereActions(addresses: NoosphereAddresses) {
   return (client: NoosWalletClient) => ({
@@ -296,6 +497,8 @@ export function noosphereActions(addresses: NoosphereAddresses) {
     ...stakingActions(addresses)(client),
     ...registryActions(addresses)(client),
     ...marketActions(addresses)(client),
+    ...zkActions(addresses)(client),
+    ...subnetActions(addresses)(client),
   });
 }
 

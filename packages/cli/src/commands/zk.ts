@@ -1,0 +1,333 @@
+import { InvalidParameterError } from "@noosphere/sdk";
+import {
+  calibrateSettingsStep,
+  compileCircuitStep,
+  createEvmVerifierStep,
+  deployEvmStep,
+  genSettingsStep,
+  genWitnessStep,
+  proveStep,
+  setupStep,
+  terminateSnarkjs,
+  verifyEvmStep,
+  verifyStep,
+} from "@noosphere/zk";
+import type { Command } from "commander";
+import { endpoint, endpointAndKey, type GlobalOptions, parseAddress } from "../context.js";
+import { printFields, printJson } from "../output.js";
+
+const VISIBILITY = {
+  input: ["public", "private", "hashed"],
+  output: ["public", "hashed"],
+  param: ["fixed", "hashed"],
+} as const;
+
+function choice<T extends string>(field: string, allowed: readonly T[], value: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InvalidParameterError({
+      field,
+      expected: `one of ${allowed.join(", ")}`,
+      received: value,
+    });
+  }
+  return value as T;
+}
+
+function scale(field: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 32) {
+    throw new InvalidParameterError({
+      field,
+      expected: "an integer exponent 0..32",
+      received: value,
+    });
+  }
+  return n;
+}
+
+const secs = (s: number) => `${s < 10 ? s.toFixed(3) : s.toFixed(1)} s`;
+
+/**
+ * `noos zk ...`: EZKL's workflow (same command names and flags where they make sense) on
+ * circom circuits and snarkjs Groth16 proofs verified by a Solidity contract.
+ */
+export function registerZk(program: Command, globals: () => GlobalOptions) {
+  const zk = program
+    .command("zk")
+    .description(
+      "zkML: prove ONNX inference with Groth16 (gen-settings -> calibrate-settings -> compile-circuit -> setup -> gen-witness -> prove -> verify -> create-evm-verifier -> deploy-evm -> verify-evm)",
+    );
+  const progress = (message: string) => {
+    if (!globals().json) process.stderr.write(`${message}\n`);
+  };
+  const done = async (result: Record<string, unknown>, human: () => void) => {
+    await terminateSnarkjs();
+    if (globals().json) printJson(result);
+    else human();
+  };
+
+  zk.command("gen-settings")
+    .description(
+      "write settings.json for a model (scales, visibility); run calibrate-settings next",
+    )
+    .requiredOption("-M, --model <file>", "ONNX model")
+    .option("-O, --settings-path <file>", "settings file to write", "settings.json")
+    .option(
+      "--input-visibility <v>",
+      "public | private | hashed (one Poseidon hash as the public signal)",
+      "hashed",
+    )
+    .option("--output-visibility <v>", "public | hashed", "public")
+    .option(
+      "--param-visibility <v>",
+      "fixed (weights in the circuit) | hashed (Poseidon commitment public)",
+      "fixed",
+    )
+    .option("--input-scale <n>", "fixed-point exponent of the inputs (value x 2^n)")
+    .option("--param-scale <n>", "fixed-point exponent of the weights")
+    .action(async (o) => {
+      const inputScale = scale("--input-scale", o.inputScale);
+      const paramScale = scale("--param-scale", o.paramScale);
+      const r = await genSettingsStep({
+        modelPath: o.model,
+        settingsPath: o.settingsPath,
+        options: {
+          inputVisibility: choice("--input-visibility", VISIBILITY.input, o.inputVisibility),
+          outputVisibility: choice("--output-visibility", VISIBILITY.output, o.outputVisibility),
+          paramVisibility: choice("--param-visibility", VISIBILITY.param, o.paramVisibility),
+          ...(inputScale !== undefined ? { inputScale } : {}),
+          ...(paramScale !== undefined ? { paramScale } : {}),
+        },
+      });
+      await done(r, () =>
+        printFields({
+          settings: r.settingsPath,
+          "input scale": r.settings.run_args.input_scale,
+          "param scale": r.settings.run_args.param_scale,
+          visibility: `input ${r.settings.run_args.input_visibility}, params ${r.settings.run_args.param_visibility}, output ${r.settings.run_args.output_visibility}`,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("calibrate-settings")
+    .description(
+      "choose scales and bit widths from calibration data; reports the expected quantization error",
+    )
+    .requiredOption("-M, --model <file>", "ONNX model")
+    .requiredOption(
+      "-D, --data <file>",
+      'calibration data, EZKL format {"input_data": [[...samples flattened...]]}',
+    )
+    .option("-O, --settings-path <file>", "settings file to update", "settings.json")
+    .option(
+      "--target <t>",
+      "resources (smallest circuit within tolerance) | accuracy (largest scales)",
+      "resources",
+    )
+    .action(async (o) => {
+      const r = await calibrateSettingsStep({
+        modelPath: o.model,
+        dataPath: o.data,
+        settingsPath: o.settingsPath,
+        target: choice("--target", ["resources", "accuracy"] as const, o.target),
+        onProgress: progress,
+      });
+      const c = r.settings.calibration;
+      await done(r, () =>
+        printFields({
+          settings: r.settingsPath,
+          samples: r.samples,
+          "input scale": r.settings.run_args.input_scale,
+          "param scale": r.settings.run_args.param_scale,
+          "max abs error": c ? c.max_abs_error : "n/a",
+          "error bound": c ? c.error_bound : "n/a",
+          "est. constraints": r.settings.num_constraints_estimate,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("compile-circuit")
+    .description("compile the quantized model to a circom circuit (r1cs + witness wasm)")
+    .requiredOption("-M, --model <file>", "ONNX model")
+    .option("-S, --settings-path <file>", "settings", "settings.json")
+    .option("--compiled-circuit <file>", "output", "model.compiled")
+    .action(async (o) => {
+      const r = await compileCircuitStep({
+        modelPath: o.model,
+        settingsPath: o.settingsPath,
+        compiledPath: o.compiledCircuit,
+        onProgress: progress,
+      });
+      await done(r, () =>
+        printFields({
+          circuit: r.compiledPath,
+          constraints: r.constraints,
+          "public signals": r.publicSignals,
+          "setup size": `2^${r.power}`,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("setup")
+    .description(
+      "Groth16 keys (pk, vk) from a powers of tau: --srs-path, or a cached local development one",
+    )
+    .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
+    .option(
+      "--srs-path <file>",
+      "ceremony powers-of-tau file prepared for phase 2 (default: local development setup)",
+    )
+    .option("--pk-path <file>", "proving key to write", "pk.key")
+    .option("--vk-path <file>", "verification key to write", "vk.key")
+    .action(async (o) => {
+      const r = await setupStep({
+        compiledPath: o.compiledCircuit,
+        pkPath: o.pkPath,
+        vkPath: o.vkPath,
+        srsPath: o.srsPath,
+        onProgress: progress,
+      });
+      await done(r, () => {
+        printFields({
+          "proving key": r.pkPath,
+          "verification key": r.vkPath,
+          "powers of tau": `${r.ptau}${r.developmentSetup ? " (DEVELOPMENT setup: single local contributor, not for production)" : ""}`,
+          time: secs(r.seconds),
+        });
+      });
+    });
+
+  zk.command("gen-witness")
+    .description("run the quantized model on an input and compute the witness")
+    .requiredOption("-D, --data <file>", 'input, EZKL format {"input_data": [[...]]}')
+    .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
+    .option("-O, --output <file>", "witness file to write", "witness.json")
+    .action(async (o) => {
+      const r = await genWitnessStep({
+        compiledPath: o.compiledCircuit,
+        dataPath: o.data,
+        outputPath: o.output,
+      });
+      await done(r, () =>
+        printFields({
+          witness: r.outputPath,
+          output: `[${r.outputData.map((v) => Number(v.toPrecision(6))).join(", ")}]`,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("prove")
+    .description("Groth16 proof of the witness")
+    .option("-W, --witness <file>", "witness", "witness.json")
+    .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
+    .option("--pk-path <file>", "proving key", "pk.key")
+    .option("--proof-path <file>", "proof to write", "proof.json")
+    .action(async (o) => {
+      const r = await proveStep({
+        witnessPath: o.witness,
+        compiledPath: o.compiledCircuit,
+        pkPath: o.pkPath,
+        proofPath: o.proofPath,
+      });
+      await done(r, () =>
+        printFields({
+          proof: r.proofPath,
+          "public signals": r.publicSignals.length,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("verify")
+    .description("verify a proof with the verification key (off chain)")
+    .option("--proof-path <file>", "proof", "proof.json")
+    .option("--vk-path <file>", "verification key", "vk.key")
+    .action(async (o) => {
+      const r = await verifyStep({ proofPath: o.proofPath, vkPath: o.vkPath });
+      await done(r, () =>
+        printFields({
+          verified: r.verified,
+          output: r.outputData ? JSON.stringify(r.outputData) : "(hashed)",
+          time: secs(r.seconds),
+        }),
+      );
+      if (!r.verified) process.exitCode = 1;
+    });
+
+  zk.command("create-evm-verifier")
+    .description(
+      "Solidity verifier for the verification key (snarkjs template, compiled with solc 0.8.30)",
+    )
+    .option("--vk-path <file>", "verification key", "vk.key")
+    .option("--sol-code-path <file>", "Solidity file to write", "evm_deploy.sol")
+    .option("--abi-path <file>", "also write the verifier's ABI")
+    .action(async (o) => {
+      const r = await createEvmVerifierStep({
+        vkPath: o.vkPath,
+        solCodePath: o.solCodePath,
+        abiPath: o.abiPath,
+      });
+      await done(r, () =>
+        printFields({
+          verifier: `${r.solCodePath} (contract ${r.contractName}, ${r.bytecodeBytes} bytes, evm ${r.evmVersion})`,
+          "public signals": r.publicSignals,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("deploy-evm")
+    .description(
+      "compile and deploy the verifier; prints its address (default: the devnet and its funded account)",
+    )
+    .option("--sol-code-path <file>", "verifier source", "evm_deploy.sol")
+    .option("--addr-path <file>", "also write the address to this file")
+    .action(async (o) => {
+      const { rpcUrl, privateKey } = await endpointAndKey(globals());
+      const r = await deployEvmStep({
+        solCodePath: o.solCodePath,
+        rpcUrl,
+        privateKey,
+        addrPath: o.addrPath,
+      });
+      await done(r, () =>
+        printFields({
+          address: r.address,
+          contract: r.contractName,
+          tx: r.hash,
+          gas: r.gasUsed,
+          time: secs(r.seconds),
+        }),
+      );
+    });
+
+  zk.command("verify-evm")
+    .description(
+      "verify a proof with a deployed verifier (eth_call); prints the gas a transaction would use",
+    )
+    .requiredOption("--addr <address>", "address of the deployed verifier")
+    .option("--proof-path <file>", "proof", "proof.json")
+    .action(async (o) => {
+      const address = parseAddress("--addr", o.addr);
+      const r = await verifyEvmStep({
+        proofPath: o.proofPath,
+        address,
+        rpcUrl: await endpoint(globals()),
+      });
+      await done(r, () =>
+        printFields({
+          verified: r.verified,
+          verifier: r.address,
+          gas: r.gas ?? "n/a",
+          ...(r.reason ? { reason: r.reason } : {}),
+          time: secs(r.seconds),
+        }),
+      );
+      if (!r.verified) process.exitCode = 1;
+    });
+}

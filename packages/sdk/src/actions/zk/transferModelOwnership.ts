@@ -1,0 +1,50 @@
+import type { Address, Hash } from "viem";
+import type { NoosWalletClient } from "../../client.js";
+import type { BaseError, ContractRevertError } from "../../errors.js";
+import { modelRegistryAbi } from "../../generated/abis.js";
+import {
+  type EventArgs,
+  eventArgs,
+  simulateAndWrite,
+  type WaitResult,
+  waitForEvents,
+} from "../../internal/write.js";
+
+export type TransferModelOwnershipParameters = {
+  /** ModelRegistry address. */
+  address: Address;
+  modelId: bigint;
+  newOwner: Address;
+};
+export type TransferModelOwnershipReturnType = Hash;
+export type TransferModelOwnershipErrorType = ContractRevertError | BaseError;
+
+/** Hands the model to `newOwner` (owner only). */
+export function transferModelOwnership(
+  client: NoosWalletClient,
+  params: TransferModelOwnershipParameters,
+): Promise<TransferModelOwnershipReturnType> {
+  return simulateAndWrite(client, {
+    address: params.address,
+    abi: modelRegistryAbi,
+    functionName: "transferModelOwnership",
+    args: [params.modelId, params.newOwner],
+  });
+}
+
+export type TransferModelOwnershipAndWaitReturnType = WaitResult & {
+  event: EventArgs<typeof modelRegistryAbi, "ModelOwnershipTransferred">;
+};
+
+/** `transferModelOwnership`, then waits for the receipt and returns the decoded `ModelOwnershipTransferred` event. */
+export async function transferModelOwnershipAndWait(
+  client: NoosWalletClient,
+  params: TransferModelOwnershipParameters,
+): Promise<TransferModelOwnershipAndWaitReturnType> {
+  const result = await waitForEvents(
+    client,
+    await transferModelOwnership(client, params),
+    modelRegistryAbi,
+  );
+  return { ...result, event: eventArgs(result, modelRegistryAbi, "ModelOwnershipTransferred") };
+}
