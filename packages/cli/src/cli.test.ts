@@ -44,9 +44,12 @@ describe("noos", () => {
     expect(info.rpcUrl).toBe(`http://127.0.0.1:${port}`);
     expect(Object.keys(info.contracts).sort()).toEqual([
       "market",
+      "modelRegistry",
       "params",
+      "proofRegistry",
       "registry",
       "staking",
+      "subnetRegistry",
       "token",
     ]);
     expect(isProcessAlive(info.anvilPid)).toBe(true);

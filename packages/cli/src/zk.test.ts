@@ -1,13 +1,14 @@
 // `noos zk` as a new user runs it, on the linear regression exported from PyTorch
-// (examples/zk/models/linreg.onnx): every step in order, the proof checked off chain and by the
-// generated Solidity verifier on a real anvil, and tampered proofs rejected by both.
+// (examples/zk/models/linreg.onnx): every step in order, the proof checked off chain, by the
+// generated Solidity verifier on a real devnet, and recorded by the ProofRegistry; tampered
+// proofs rejected off chain and on chain.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startTestChain, type TestChain } from "@noosphere/devnet";
+import { getFreePort } from "@noosphere/devnet";
 import { createSession, runInference } from "@noosphere/ml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -16,13 +17,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const noosBin = path.resolve(here, "../bin/noos.js");
 const examples = path.resolve(here, "../../../examples/zk");
 let dir: string;
-let chain: TestChain;
 
 async function noos(...args: string[]): Promise<{ code: number; out: Record<string, unknown> }> {
   try {
-    const { stdout } = await run(process.execPath, [noosBin, "zk", ...args, "--json"], {
+    const { stdout } = await run(process.execPath, [noosBin, ...args, "--json"], {
       cwd: dir,
-      timeout: 120_000,
+      timeout: 600_000,
       env: { ...process.env, NOOS_PTAU_DIR: path.join(dir, "ptau") },
     });
     return { code: 0, out: JSON.parse(stdout) };
@@ -33,12 +33,14 @@ async function noos(...args: string[]): Promise<{ code: number; out: Record<stri
   }
 }
 
+const zk = (...args: string[]) => noos("zk", ...args);
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "noos-zk-"));
-  chain = await startTestChain();
-});
+  await noos("devnet", "--detach", "--port", String(await getFreePort()));
+}, 180_000);
 afterAll(async () => {
-  await chain?.stop();
+  await noos("devnet", "stop").catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -46,8 +48,8 @@ describe("noos zk", () => {
   it("proves a PyTorch linear regression and verifies it off chain and on chain", async () => {
     const model = path.join(examples, "models/linreg.onnx");
     const input = path.join(examples, "data/linreg.input.json");
-    await noos("gen-settings", "-M", model);
-    const calibrated = await noos(
+    await zk("gen-settings", "-M", model);
+    const calibrated = await zk(
       "calibrate-settings",
       "-M",
       model,
@@ -57,13 +59,13 @@ describe("noos zk", () => {
     const bound = (calibrated.out.settings as { calibration: { error_bound: number } }).calibration
       .error_bound;
     expect(bound).toBeGreaterThan(0);
-    const compiled = await noos("compile-circuit", "-M", model);
+    const compiled = await zk("compile-circuit", "-M", model);
     expect(compiled.out.constraints).toBeGreaterThan(0);
-    const setup = await noos("setup");
+    const setup = await zk("setup");
     expect(setup.out.developmentSetup).toBe(true);
-    const witness = await noos("gen-witness", "-D", input);
-    await noos("prove");
-    const verified = await noos("verify");
+    const witness = await zk("gen-witness", "-D", input);
+    await zk("prove");
+    const verified = await zk("verify");
     expect(verified.out.verified).toBe(true);
 
     // The proven output is the float model's within the bound calibrate-settings reported.
@@ -73,16 +75,19 @@ describe("noos zk", () => {
     const proven = (witness.out.outputData as number[])[0] ?? Number.NaN;
     expect(Math.abs(proven - float)).toBeLessThanOrEqual(bound);
 
-    await noos("create-evm-verifier");
-    const key = chain.accounts[0]?.privateKey ?? "";
-    const rpc = ["--rpc-url", chain.anvil.rpcUrl, "--private-key", key];
-    const deployed = await noos("deploy-evm", ...rpc);
+    await zk("create-evm-verifier");
+    // Defaults: the devnet's endpoint and funded account.
+    const deployed = await zk("deploy-evm");
     const addr = String(deployed.out.address);
-    const onChain = await noos("verify-evm", "--addr", addr, ...rpc);
+    const onChain = await zk("verify-evm", "--addr", addr);
     expect(onChain.out.verified).toBe(true);
+    expect(Number(onChain.out.gas)).toBeGreaterThan(150_000);
     expect(Number(onChain.out.gas)).toBeLessThan(300_000);
 
-    // A tampered public signal (the proven output) and a tampered proof are both rejected.
+    const registered = await zk("register-model", "--addr", addr);
+    const modelId = String(registered.out.modelId);
+    // A tampered public signal (the proven output) and a tampered proof are rejected off chain, by
+    // the verifier and by the ProofRegistry.
     const proof = JSON.parse(await readFile(path.join(dir, "proof.json"), "utf8"));
     const last = proof.public_signals.length - 1;
     const badSignal = structuredClone(proof);
@@ -92,17 +97,28 @@ describe("noos zk", () => {
     badProof.proof.pi_a[0] = (BigInt(badProof.proof.pi_a[0]) + 1n).toString();
     await writeFile(path.join(dir, "bad-proof.json"), JSON.stringify(badProof));
     for (const file of ["bad-signal.json", "bad-proof.json"]) {
-      const off = await noos("verify", "--proof-path", file);
+      const off = await zk("verify", "--proof-path", file);
       expect(off.code).toBe(1);
       expect(off.out.verified).toBe(false);
-      const on = await noos("verify-evm", "--addr", addr, "--proof-path", file, ...rpc);
+      const on = await zk("verify-evm", "--addr", addr, "--proof-path", file);
       expect(on.code).toBe(1);
       expect(on.out.verified).toBe(false);
+      const submitted = await zk("submit-proof", "--model-id", modelId, "--proof-path", file);
+      expect(submitted.code).toBe(1);
+      expect(JSON.stringify(submitted.out)).toContain("ProofRegistryInvalidProof");
     }
-  });
+
+    // Recorded only after the tampered ones were refused: a re-submission of a recorded statement
+    // is refused as already recorded before any pairing is computed.
+    const recorded = await zk("submit-proof", "--model-id", modelId);
+    expect(recorded.out.outputData).toEqual([witness.out.outputData]);
+    const again = await zk("submit-proof", "--model-id", modelId);
+    expect(again.code).toBe(1);
+    expect(JSON.stringify(again.out)).toContain("ProofRegistryAlreadyRecorded");
+  }, 600_000);
 
   it("names the field of a bad flag", async () => {
-    const r = await noos(
+    const r = await zk(
       "gen-settings",
       "-M",
       path.join(examples, "models/linreg.onnx"),

@@ -1,11 +1,16 @@
-import { InvalidParameterError } from "@noosphere/sdk";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { InvalidParameterError, modelLayout } from "@noosphere/sdk";
 import {
+  type CompiledFile,
   calibrateSettingsStep,
   compileCircuitStep,
   createEvmVerifierStep,
   deployEvmStep,
   genSettingsStep,
   genWitnessStep,
+  type ProofFile,
+  paramHash,
   proveStep,
   setupStep,
   terminateSnarkjs,
@@ -13,7 +18,14 @@ import {
   verifyStep,
 } from "@noosphere/zk";
 import type { Command } from "commander";
-import { endpoint, endpointAndKey, type GlobalOptions, parseAddress } from "../context.js";
+import {
+  endpoint,
+  endpointAndKey,
+  type GlobalOptions,
+  parseAddress,
+  parseId,
+  walletClient,
+} from "../context.js";
 import { printFields, printJson } from "../output.js";
 
 const VISIBILITY = {
@@ -330,4 +342,121 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
       );
       if (!r.verified) process.exitCode = 1;
     });
+
+  zk.command("register-model")
+    .description(
+      "record the model, its settings and its deployed verifier in the ModelRegistry (devnet)",
+    )
+    .requiredOption("--addr <address>", "address of the deployed verifier")
+    .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
+    .option("-S, --settings-path <file>", "settings the circuit was compiled from", "settings.json")
+    .option("--metadata-uri <uri>", "model card / artifacts URI or CID", "")
+    .action(async (o) => {
+      const verifier = parseAddress("--addr", o.addr);
+      const registration = modelRegistration(o.compiledCircuit, o.settingsPath);
+      const { client } = await walletClient(globals());
+      const r = await client.registerModelAndWait({
+        ...registration,
+        verifier,
+        metadataURI: o.metadataUri,
+      });
+      await done(
+        { modelId: r.modelId, hash: r.hash, gasUsed: r.receipt.gasUsed, ...registration },
+        () =>
+          printFields({
+            "model id": r.modelId,
+            verifier,
+            "onnx sha256": registration.onnxHash,
+            layout: JSON.stringify(registration.layout),
+            gas: r.receipt.gasUsed,
+          }),
+      );
+    });
+
+  zk.command("submit-proof")
+    .description(
+      "verify a proof with the model's registered verifier and record (model, input hash, output) on chain",
+    )
+    .requiredOption("--model-id <id>", "ModelRegistry id")
+    .option("--proof-path <file>", "proof", "proof.json")
+    .action(async (o) => {
+      const modelId = parseId("--model-id", o.modelId);
+      const proof = readProofFile(o.proofPath);
+      const { client } = await walletClient(globals());
+      const r = await client.verifyAndRecordProofAndWait({
+        modelId,
+        proof: proof.proof,
+        publicSignals: proof.public_signals,
+      });
+      const result = {
+        recordId: r.recordId,
+        modelId,
+        inputHash: r.event.inputHash,
+        outputHash: r.event.outputHash,
+        outputs: r.event.outputs,
+        outputData: proof.output_data,
+        hash: r.hash,
+        gasUsed: r.receipt.gasUsed,
+      };
+      await done(result, () =>
+        printFields({
+          recorded: r.recordId,
+          "model id": modelId,
+          "input hash": r.event.inputHash,
+          output: proof.output_data ? JSON.stringify(proof.output_data) : r.event.outputHash,
+          gas: r.receipt.gasUsed,
+        }),
+      );
+    });
+}
+
+/** What ModelRegistry records for a compiled circuit: hashes, layout, weight commitment. */
+function modelRegistration(compiledPath: string, settingsPath: string) {
+  const file = readJsonFile<CompiledFile>("--compiled-circuit", compiledPath);
+  const settingsBytes = readFileSync(settingsPath);
+  const settingsHash = `0x${createHash("sha256").update(settingsBytes).digest("hex")}` as const;
+  if (settingsHash.slice(2) !== file.settings_sha256) {
+    throw new InvalidParameterError({
+      field: "--settings-path",
+      expected: `the settings the circuit was compiled from (sha256 ${file.settings_sha256})`,
+      received: `${settingsPath} (sha256 ${settingsHash.slice(2)})`,
+    });
+  }
+  const { run_args } = file.circuit.settings;
+  const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+  const layout = modelLayout({
+    inputVisibility: run_args.input_visibility,
+    outputVisibility: run_args.output_visibility,
+    paramVisibility: run_args.param_visibility,
+    inputElements: file.circuit.inputs.reduce((n, i) => n + count(i.dims), 0),
+    outputElements: file.circuit.outputs.reduce((n, i) => n + count(i.dims), 0),
+  });
+  return {
+    onnxHash: `0x${file.model_sha256}` as const,
+    settingsHash,
+    layout,
+    ...(layout.hasParamHash ? { paramCommitment: paramHash(file.circuit) } : {}),
+  };
+}
+
+function readJsonFile<T>(field: string, file: string): T {
+  if (!existsSync(file))
+    throw new InvalidParameterError({ field, expected: "an existing file", received: file });
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    throw new InvalidParameterError({ field, expected: "a JSON file", received: file });
+  }
+}
+
+function readProofFile(file: string): ProofFile {
+  const proof = readJsonFile<ProofFile>("--proof-path", file);
+  if (proof.protocol !== "groth16" || !Array.isArray(proof.public_signals)) {
+    throw new InvalidParameterError({
+      field: "--proof-path",
+      expected: "a proof written by `noos zk prove`",
+      received: file,
+    });
+  }
+  return proof;
 }

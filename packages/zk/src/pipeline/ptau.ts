@@ -40,8 +40,8 @@ export type EnsurePtauOptions = {
 
 /** Largest power we prepare locally: 2^20 already takes ~20 min on 2 cores. */
 export const MAX_LOCAL_PTAU_POWER = 20;
-/** Smallest file we prepare: below this, start-up dominates and one file serves every tiny circuit. */
-const MIN_LOCAL_PTAU_POWER = 12;
+/** Smallest file we prepare (2^10 takes ~20 s here; each power doubles the time). */
+const MIN_LOCAL_PTAU_POWER = 10;
 
 export function defaultPtauCacheDir(): string {
   return process.env.NOOS_PTAU_DIR ?? path.join(os.homedir(), ".cache", "noosphere", "ptau");
