@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { decodeModel, fromOnnxTensor, type OnnxModel } from "@noosphere/ml";
+import { decodeModel, foldConstants, fromOnnxTensor, type OnnxModel } from "@noosphere/ml";
 import { InvalidParameterError } from "@noosphere/sdk";
 import { ZkCompileError } from "../errors.js";
 import { quantizeValue, unsignedBits } from "../quantize/fixed.js";
@@ -268,7 +268,9 @@ export function decodeModelBytes(model: Uint8Array): OnnxModel {
       received: model,
     });
   }
-  return decodeModel(model, "model");
+  // PyTorch exports compute pads and shapes in constant subgraphs (ConstantOfShape, Slice, ...):
+  // fold them first so only the data path reaches the compiler.
+  return foldConstants(decodeModel(model, "model"));
 }
 
 /** The settings fields that follow from an analysis (estimate, logrows, shapes, scales). */
