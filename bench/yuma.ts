@@ -5,14 +5,14 @@
 //
 //   npx tsx bench/yuma.ts
 //
-// `onchain` is a placeholder for the Solidity port's gas numbers: pass them to
-// `writeYumaResults({ onchain })`, or edit the file; a re-run keeps an existing non-null value.
+// `onchain` is the Solidity epoch's gas for 64 x 256 (bench/yuma-onchain.ts, on anvil).
 // A benchmark, not a test: it fails only if the epoch disagrees with itself (outputs differ
 // between runs), never on a timing.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startAnvil } from "@noosphere/devnet";
 import {
   compareCommitReveal,
   defaultSubnetParams,
@@ -23,6 +23,7 @@ import {
   type YumaState,
 } from "@noosphere/sdk";
 import { describeMachine } from "./lib/machine.js";
+import { measureOnchainEpochGas } from "./yuma-onchain.js";
 
 const NAME = "yuma";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -293,7 +294,7 @@ export async function writeYumaResults(options: { onchain?: OnchainYuma } = {}) 
     simulation,
     onchain,
     onchainNote:
-      "placeholder for the Solidity epoch's gas (e.g. { '64x256': { gasUsed, ... } }); filled by the lead",
+      "gas of the Solidity epoch (contracts/src/subnet, through YumaEpochHarness) measured by bench/yuma-onchain.ts in the same run",
   };
   await mkdir(path.dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -301,6 +302,43 @@ export async function writeYumaResults(options: { onchain?: OnchainYuma } = {}) 
   return result;
 }
 
+/** The Solidity epoch (through its test harness) on anvil: 64 x 256, dense weights, 30M cap per tx. */
+async function measureOnchain(): Promise<OnchainYuma> {
+  const anvil = await startAnvil({
+    port: 0,
+    args: ["--gas-limit", "3000000000", "--base-fee", "0", "--gas-price", "0"],
+  });
+  try {
+    const variants = [
+      { label: "yuma3", yuma3: true, liquidAlpha: false },
+      { label: "yuma3-liquid-alpha", yuma3: true, liquidAlpha: true },
+      { label: "yuma2", yuma3: false, liquidAlpha: false },
+    ];
+    const out: Record<string, unknown> = {
+      what: "one full epoch of 64 validators x 256 uids, every validator weighting every uid; each transaction takes the largest work budget whose eth_estimateGas fits 30M gas (a common L2 block limit)",
+    };
+    for (const v of variants) {
+      const r = await measureOnchainEpochGas(anvil.rpcUrl, { validators: 64, uids: 256, ...v });
+      process.stdout.write(
+        `on chain 64 x 256 ${v.label}: ${r.transactions} transactions, ${r.totalGas} gas (largest ${r.maxTxGas})\n`,
+      );
+      out[`64x256-${v.label}`] = {
+        transactions: r.transactions,
+        totalGas: Number(r.totalGas),
+        maxTxGas: Number(r.maxTxGas),
+        gasPerTx: r.gasPerTx.map(Number),
+        firstEpochOnFreshStorage: {
+          transactions: r.firstEpoch.transactions,
+          totalGas: Number(r.firstEpoch.totalGas),
+        },
+      };
+    }
+    return out;
+  } finally {
+    await anvil.stop();
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("bench/yuma.ts")) {
-  await writeYumaResults();
+  await writeYumaResults({ onchain: await measureOnchain() });
 }

@@ -382,6 +382,18 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
   }
 }
 
+function mergeRows(rows: { name: string }[]): { name: string }[] {
+  let previous: { name: string }[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(resultsFile, "utf8")) as { results: { name: string }[] })
+      .results;
+  } catch {}
+  const fresh = new Map(rows.map((r) => [r.name, r]));
+  const merged = previous.map((r) => fresh.get(r.name) ?? r);
+  for (const r of rows) if (!previous.some((p) => p.name === r.name)) merged.push(r);
+  return merged;
+}
+
 const chain = await startTestChain();
 try {
   const key = chain.accounts[0]?.privateKey;
@@ -403,7 +415,8 @@ try {
       setup: "development powers of tau (single local contributor) + one zkey contribution",
       data: "held-out rows (i % 5 == 0) of examples/data/digits.csv (pixels / 16) and examples/zk/data/diabetes.csv",
     },
-    results: rows,
+    // --only re-measures one suite and keeps the other rows of the last full run.
+    results: values.only ? mergeRows(rows) : rows,
     anchors: {
       source:
         "specs/zkml-anchors.md (EZKL Jan-2024 benchmark; Guy1m0 ZKML-Benchmark; snarkjs on a 2-core box)",

@@ -3,7 +3,8 @@
 //   tsx bench/lib/zk-prove-child.ts <pk.key> <witness.json> [--baseline]
 // --baseline loads the same files and snarkjs' curve but does not prove: the floor to subtract.
 import { readFileSync } from "node:fs";
-import { prove, terminateSnarkjs, warmUpProver } from "@noosphere/zk";
+// Only the prover module: the package index would also load onnxruntime, viem and the compiler.
+import { prove, terminateSnarkjs, warmUpProver } from "@noosphere/zk/prover";
 
 const [pkPath, witnessPath, flag] = process.argv.slice(2);
 if (!pkPath || !witnessPath)

@@ -67,7 +67,7 @@ library YumaBondsLib {
     function _bondsChunk(L.Store storage y, L.Subnet storage st, uint256 c0, uint256 c1) private {
         L.Params memory p = y.params;
         L.Rows memory r = L._loadRows(y, 1, st.nB);
-        BondCtx memory b = _bondSetup(y, st, p, r);
+        BondCtx memory b = _bondSetup(st, p, r);
         for (uint256 g = c0 >> 4; g <= (c1 - 1) >> 4; ++g) {
             _loadBGroup(y, r, b, g);
             uint256 jStart = L._max(c0, g << 4);
@@ -91,7 +91,7 @@ library YumaBondsLib {
         }
     }
 
-    function _bondSetup(L.Store storage y, L.Subnet storage st, L.Params memory p, L.Rows memory r)
+    function _bondSetup(L.Subnet storage st, L.Params memory p, L.Rows memory r)
         private
         view
         returns (BondCtx memory b)
@@ -182,7 +182,10 @@ library YumaBondsLib {
     }
 
     /// @dev One column of §3.9-3.10: W_b, old bonds, EMA, dividend sums, stored bonds.
-    function _bondColumn(L.Store storage y, L.Rows memory r, BondCtx memory b, L.Params memory p, uint256 j) private view {
+    function _bondColumn(L.Store storage y, L.Rows memory r, BondCtx memory b, L.Params memory p, uint256 j)
+        private
+        view
+    {
         uint256 barJ = uint64(y.neuron[j] >> L.N_BAR);
         int256 cj = L._colC(y, j);
         int256 ij = L._colR(y, j);
@@ -322,69 +325,107 @@ library YumaBondsLib {
     // ------------------------------------------------------------------------------------ phase 5
 
     struct Fin {
-        uint256 n;
-        uint256 sumR;
         int256 sumD;
         int256 esum;
         bool aZero;
+        bool yuma3;
         uint64 rao;
-        uint64 totalServer;
-        uint64 totalValidator;
-        uint256[] snap;
-        int256[] d;
-        int256[] inc;
-        uint64[] server;
-        uint64[] validator;
+        uint256 sumR;
     }
 
-    /// @notice Phase 5 (§3.11-3.12): terms, permits, bonds bookkeeping. Returns each uid's payout;
-    /// the engine calls its payout hooks with them.
-    function finalize(L.Store storage y)
-        external
-        returns (uint64[] memory server, uint64[] memory validator, uint64 totalServer, uint64 totalValidator)
-    {
+    /// @notice One finalize chunk: the uids paid by this call (from `start`), and when `done` the totals.
+    struct FinalizeChunk {
+        uint256 start;
+        uint64[] server;
+        uint64[] validator;
+        bool done;
+        uint64 totalServer;
+        uint64 totalValidator;
+        uint256 budgetLeft;
+    }
+
+    /// @notice Phase 5 (§3.11-3.12), 1 unit per uid: terms and payouts of the uids from the cursor; the
+    /// last chunk also writes permits and bond bookkeeping and closes the epoch. The engine calls its
+    /// payout hook for each returned uid.
+    function finalizeStep(L.Store storage y, uint256 budget) external returns (FinalizeChunk memory ch) {
         L.Subnet storage st = y.st;
         L.Params memory p = y.params;
-        Fin memory f;
-        f.n = st.en;
-        f.sumR = st.sumR;
-        f.rao = p.raoEmission;
-        f.snap = new uint256[](f.n);
-        f.d = new int256[](f.n);
-        f.inc = new int256[](f.n);
-        f.server = new uint64[](f.n);
-        f.validator = new uint64[](f.n);
-        int256 sumA;
-        for (uint256 i; i < f.n; ++i) {
-            uint256 sn = y.snap[i];
-            f.snap[i] = sn;
-            int256 a = int256(sn & L.M40);
-            sumA += a;
-            int256 d = int256((sn >> L.S_DIV) & L.M40);
-            if (p.yuma3) {
-                (bool ok, int256 prod) = F.checkedMul(d, a);
-                d = ok ? prod : int256(0);
-            }
-            f.d[i] = d;
-            f.sumD += d;
-            int256 inc = L._colR(y, i);
-            if (f.sumR != 0) inc = F.safeDiv(inc, int256(f.sumR));
-            f.inc[i] = inc;
+        uint256 n = st.en;
+        uint256 c0 = st.cursor;
+        if (c0 == 0) _finalizeSums(y, st, p.yuma3, n);
+        Fin memory f = Fin({
+            sumD: int256(uint256(st.sumD)),
+            esum: int256(uint256(st.esum)),
+            aZero: st.aZero,
+            yuma3: p.yuma3,
+            rao: p.raoEmission,
+            sumR: st.sumR
+        });
+        uint256 c1 = L._min(n, c0 + budget);
+        ch.start = c0;
+        ch.server = new uint64[](c1 - c0);
+        ch.validator = new uint64[](c1 - c0);
+        uint64 ts = st.totalServer;
+        uint64 tv = st.totalValidator;
+        for (uint256 i = c0; i < c1; ++i) {
+            (uint64 server, uint64 validator) = _finalizeUid(y, f, i);
+            ch.server[i - c0] = server;
+            ch.validator[i - c0] = validator;
+            ts += server;
+            tv += validator;
         }
-        f.aZero = sumA == 0;
-        for (uint256 i; i < f.n; ++i) {
-            if (f.sumD != 0) f.d[i] = F.safeDiv(f.d[i], f.sumD);
-            f.esum += f.inc[i] + f.d[i];
-        }
-        for (uint256 i; i < f.n; ++i) {
-            _finalizeUid(y, f, i);
+        ch.budgetLeft = L._spend(budget, c1 - c0);
+        st.totalServer = ts;
+        st.totalValidator = tv;
+        if (c1 < n) {
+            st.cursor = uint16(c1);
+            return ch;
         }
         _finalizeBonds(y, p, st);
         st.lastStepBlock = st.currentBlock;
         st.phase = L.YUMA_PHASE_IDLE;
         st.cursor = 0;
         st.epochs += 1;
-        return (f.server, f.validator, f.totalServer, f.totalValidator);
+        ch.done = true;
+        ch.totalServer = ts;
+        ch.totalValidator = tv;
+    }
+
+    /// @dev Raw dividend of uid i (Yuma3: tb_i * A_i with checked_mul, 0 on overflow).
+    function _rawDividend(uint256 sn, bool yuma3) private pure returns (int256 d) {
+        d = int256((sn >> L.S_DIV) & L.M40);
+        if (yuma3) {
+            (bool ok, int256 prod) = F.checkedMul(d, int256(sn & L.M40));
+            d = ok ? prod : int256(0);
+        }
+    }
+
+    function _incentive(L.Store storage y, uint256 i, uint256 sumR) private view returns (int256 inc) {
+        inc = L._colR(y, i);
+        if (sumR != 0) inc = F.safeDiv(inc, int256(sumR));
+    }
+
+    /// @dev Sums over all uids, once per epoch: dividend normaliser, Σ(I + D), whether A is all zero.
+    function _finalizeSums(L.Store storage y, L.Subnet storage st, bool yuma3, uint256 n) private {
+        int256 sumA;
+        int256 sumD;
+        for (uint256 i; i < n; ++i) {
+            uint256 sn = y.snap[i];
+            sumA += int256(sn & L.M40);
+            sumD += _rawDividend(sn, yuma3);
+        }
+        int256 esum;
+        uint256 sumR = st.sumR;
+        for (uint256 i; i < n; ++i) {
+            int256 d = _rawDividend(y.snap[i], yuma3);
+            if (sumD != 0) d = F.safeDiv(d, sumD);
+            esum += _incentive(y, i, sumR) + d;
+        }
+        st.sumD = uint64(uint256(sumD));
+        st.esum = uint64(uint256(esum));
+        st.aZero = sumA == 0;
+        st.totalServer = 0;
+        st.totalValidator = 0;
     }
 
     function _emission(int256 x, uint64 rao) private pure returns (uint64) {
@@ -394,14 +435,17 @@ library YumaBondsLib {
         return v > type(uint64).max ? type(uint64).max : uint64(v);
     }
 
-    function _finalizeUid(L.Store storage y, Fin memory f, uint256 i) private {
-        uint256 sn = f.snap[i];
-        (uint64 server, uint64 validator, uint64 combined) = _split(f, sn, f.inc[i], f.d[i]);
-        f.totalServer += server;
-        f.totalValidator += validator;
-        f.server[i] = server;
-        f.validator[i] = validator;
-        y.terms[i] = _packTerms(L._colC(y, i), f.inc[i], f.d[i], sn, combined);
+    function _finalizeUid(L.Store storage y, Fin memory f, uint256 i)
+        private
+        returns (uint64 server, uint64 validator)
+    {
+        uint256 sn = y.snap[i];
+        int256 d = _rawDividend(sn, f.yuma3);
+        if (f.sumD != 0) d = F.safeDiv(d, f.sumD);
+        int256 inc = _incentive(y, i, f.sumR);
+        uint64 combined;
+        (server, validator, combined) = _split(f, sn, inc, d);
+        y.terms[i] = _packTerms(L._colC(y, i), inc, d, sn, combined);
     }
 
     /// @dev §3.11 emission split of one uid.
@@ -429,7 +473,8 @@ library YumaBondsLib {
     }
 
     function _packTerms(int256 cj, int256 inc, int256 d, uint256 s, uint64 combined) private pure returns (uint256 t) {
-        t = uint256(F.toU16Proportion(cj)) | (uint256(F.toU16Proportion(inc)) << L.T_I) | (uint256(F.toU16Proportion(d)) << L.T_D);
+        t = uint256(F.toU16Proportion(cj)) | (uint256(F.toU16Proportion(inc)) << L.T_I)
+            | (uint256(F.toU16Proportion(d)) << L.T_D);
         t |= uint256(F.toU16Proportion(int256((s >> L.S_VT) & L.M40))) << L.T_VT;
         t |= uint256(F.toU16Proportion(int256((s >> L.S_S) & L.M40))) << L.T_S;
         t |= (uint256(combined) << L.T_EM) | (uint256(d) << L.T_DBITS);
@@ -461,7 +506,10 @@ library YumaBondsLib {
     }
 
     /// @dev Liquid-alpha bonds keep the order of W_b, i.e. the stored weights order (β ∈ {0, 1}).
-    function _writeBondOrder(L.Store storage y, uint256 uid, uint256 w, uint256 nw, uint256 n) private returns (uint256) {
+    function _writeBondOrder(L.Store storage y, uint256 uid, uint256 w, uint256 nw, uint256 n)
+        private
+        returns (uint256)
+    {
         uint16[] memory order = L._readOrder(y.wOrder, uid, n, (w >> L.N_WLEN) & L.M16);
         uint256 base = uid << 16;
         uint256 cnt;
@@ -483,5 +531,4 @@ library YumaBondsLib {
         }
         return nw | (1 << L.N_BUNSORTED) | (cnt << L.N_BLEN);
     }
-
 }

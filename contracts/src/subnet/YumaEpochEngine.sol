@@ -12,7 +12,7 @@ import {YumaEpochLib as L} from "./YumaEpochLib.sol";
 ///  - weights and bonds rows are DENSE u16 words (16 columns per slot) plus a presence bitmap (256
 ///    columns per slot): a column chunk reads one slot per row, zero entries are kept (they matter in
 ///    Yuma3). A row whose stored order is not ascending also keeps its uid order (16 uids per slot),
-///    which the liquid-alpha merge of subtsensor depends on (§3.10b) and `weightsOf`/`bondsOf` return.
+///    which the liquid-alpha merge of subtensor depends on (§3.10b) and `weightsOf`/`bondsOf` return.
 ///  - one packed "neuron" slot per uid (last update, registration block, permit, row flags).
 ///  - epoch scratch, reused every epoch (non-zero to non-zero writes): one "snap" slot per uid
 ///    (active stake, stake, validator-trust and dividend accumulators, masked row sum, flags) and one
@@ -20,12 +20,13 @@ import {YumaEpochLib as L} from "./YumaEpochLib.sol";
 ///
 /// Phases of one epoch (`_yumaEpochStep`, work counted in columns):
 ///  1. prepare (cost n units): stake normalisation (I64F64 -> I32F32), new permits (stable top-k),
-///     active stake, masked weight row sums, row lists.
+///     active stake, row lists; then row-sum chunks (1 unit per permitted row): masked weight sums.
 ///  2. consensus chunks (1 unit per column): weighted median, clipping, ranks, validator trust.
-///  3. seen pass (Yuma3 + liquid alpha only, rows stored unsorted only; 1 unit per row).
+///  3. seen pass (Yuma3 + liquid alpha only; 1 unit per row, work only for rows stored unsorted).
 ///  4. bond chunks (1 unit per column, 4 with liquid alpha): Yuma2 or Yuma3 bonds, dividend sums,
 ///     new bonds written in place (a column's old bonds are read before they are overwritten).
-///  5. finalize (cost n units): dividends, emission split, terms, permits, payouts.
+///  5. finalize chunks (1 unit per uid): dividends, emission split, terms, payouts; the last chunk
+///     writes permits and bond bookkeeping.
 /// While an epoch is in progress every input is frozen (`YumaEpochInProgress`).
 /// The phases run in the linked libraries `YumaEpochLib` and `YumaBondsLib` (DELEGATECALL on this
 /// contract's storage), which keeps an inheriting contract under the 24 KiB code-size limit.
@@ -154,8 +155,9 @@ abstract contract YumaEpochEngine {
 
     /// @notice Runs up to `maxColumns` units of work of the current epoch (the first call snapshots
     /// the inputs: params, stakes and commit blocks via the hooks, the block number). Units: prepare n,
-    /// each consensus column 1, each seen-pass row 1, each bond column 1 (4 with liquid alpha),
-    /// finalize n. A step starts whenever budget is left, so any budget > 0 makes progress.
+    /// each row sum 1, each consensus column 1, each seen-pass row 1, each bond column 1 (4 with
+    /// liquid alpha), each finalized uid 1. A step starts whenever budget is left, so any budget > 0
+    /// makes progress; the payout hook runs in the finalize chunks.
     /// Returns true when the epoch finished in this call (payout hook called for every uid, then
     /// `_yumaEpochFinished` once).
     function _yumaEpochStep(uint16 netuid, uint256 maxColumns) internal returns (bool finished) {
@@ -169,19 +171,28 @@ abstract contract YumaEpochEngine {
         }
         while (budget > 0) {
             uint8 phase = y.st.phase;
-            if (phase == L.YUMA_PHASE_CONSENSUS) budget = L.consensusStep(y, budget);
-            else if (phase == L.YUMA_PHASE_SEEN) budget = L.seenStep(y, budget);
-            else if (phase == L.YUMA_PHASE_BONDS) budget = B.bondsStep(y, budget);
-            else break;
+            if (phase == L.YUMA_PHASE_ROWSUMS) {
+                budget = L.rowSumStep(y, budget);
+            } else if (phase == L.YUMA_PHASE_CONSENSUS) {
+                budget = L.consensusStep(y, budget);
+            } else if (phase == L.YUMA_PHASE_SEEN) {
+                budget = L.seenStep(y, budget);
+            } else if (phase == L.YUMA_PHASE_BONDS) {
+                budget = B.bondsStep(y, budget);
+            } else {
+                B.FinalizeChunk memory ch = B.finalizeStep(y, budget);
+                for (uint256 k; k < ch.server.length; ++k) {
+                    _yumaPayout(netuid, uint16(ch.start + k), ch.server[k], ch.validator[k]);
+                }
+                if (ch.done) {
+                    _yumaEpochFinished(netuid, ch.totalServer, ch.totalValidator);
+                    emit YumaEpochCompleted(netuid, y.st.currentBlock, ch.totalServer, ch.totalValidator);
+                    return true;
+                }
+                budget = ch.budgetLeft;
+            }
         }
-        if (budget == 0) return false;
-        (uint64[] memory server, uint64[] memory validator, uint64 totalServer, uint64 totalValidator) = B.finalize(y);
-        for (uint256 i; i < server.length; ++i) {
-            _yumaPayout(netuid, uint16(i), server[i], validator[i]);
-        }
-        _yumaEpochFinished(netuid, totalServer, totalValidator);
-        emit YumaEpochCompleted(netuid, y.st.currentBlock, totalServer, totalValidator);
-        return true;
+        return false;
     }
 
     function _yumaPrepare(uint16 netuid, L.Store storage y, uint256 n) private {
@@ -249,8 +260,8 @@ abstract contract YumaEpochEngine {
         active = (t >> 144) & 1 != 0;
     }
 
-    /// @notice Where the subnet's epoch stands: phase (0 idle, 1 consensus, 2 seen pass, 3 bonds,
-    /// 4 finalize), cursor (next column or row), n, the epoch's block, the last finished epoch's
+    /// @notice Where the subnet's epoch stands: phase (0 idle, 5 row sums, 1 consensus, 2 seen pass,
+    /// 3 bonds, 4 finalize), cursor (next column or row), n, the epoch's block, the last finished epoch's
     /// block (LastMechansimStepBlock) and the number of finished epochs.
     function epochProgress(uint16 netuid)
         external

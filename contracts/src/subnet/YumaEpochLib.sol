@@ -79,8 +79,12 @@ library YumaEpochLib {
         uint64 lastTempo;
         uint64 sumR; // sum of ranks, I32F32 bits
         uint64 epochs;
+        bool aZero; // finalize: active stake all zero
+        uint64 sumD; // finalize: sum of raw dividends, I32F32 bits
+        uint64 esum; // finalize: sum of incentive + dividends
+        uint64 totalServer; // finalize: paid so far
+        uint64 totalValidator;
     }
-
 
     /// @notice Everything the engine stores for one subnet. Row-keyed maps use (uid << 16) | word.
     struct Store {
@@ -110,13 +114,19 @@ library YumaEpochLib {
     uint8 internal constant YUMA_PHASE_SEEN = 2;
     uint8 internal constant YUMA_PHASE_BONDS = 3;
     uint8 internal constant YUMA_PHASE_FINALIZE = 4;
+    uint8 internal constant YUMA_PHASE_ROWSUMS = 5;
 
     // ------------------------------------------------------------------------------------ rows API
 
     /// @notice Replaces a weights (bonds = false) or bonds row; validates uids (< n, distinct).
-    function setRow(Store storage y, uint16 netuid, bool bonds, uint16 uid, uint16[] memory uids, uint16[] memory values)
-        external
-    {
+    function setRow(
+        Store storage y,
+        uint16 netuid,
+        bool bonds,
+        uint16 uid,
+        uint16[] memory uids,
+        uint16[] memory values
+    ) external {
         uint256 n = y.st.n;
         RowPack memory pk = _packRow(netuid, n, uids, values);
         uint256 w = y.neuron[uid];
@@ -144,15 +154,23 @@ library YumaEpochLib {
     }
 
     /// @notice A stored row as (uids, values) in stored order (entries >= n dropped).
-    function readRow(Store storage y, bool bonds, uint16 uid) external view returns (uint16[] memory uids, uint16[] memory values) {
+    function readRow(Store storage y, bool bonds, uint16 uid)
+        external
+        view
+        returns (uint16[] memory uids, uint16[] memory values)
+    {
         uint256 w = y.neuron[uid];
         uint256 n = y.st.n;
         if (bonds) {
             if ((w >> N_BNONEMPTY) & 1 == 0) return (new uint16[](0), new uint16[](0));
-            uids = (w >> N_BUNSORTED) & 1 != 0 ? _readOrder(y.bOrder, uid, n, (w >> N_BLEN) & M16) : _readPresent(y.bPres, uid, n);
+            uids = (w >> N_BUNSORTED) & 1 != 0
+                ? _readOrder(y.bOrder, uid, n, (w >> N_BLEN) & M16)
+                : _readPresent(y.bPres, uid, n);
             values = _readValues(y.bDense, uid, uids);
         } else {
-            uids = (w >> N_WUNSORTED) & 1 != 0 ? _readOrder(y.wOrder, uid, n, (w >> N_WLEN) & M16) : _readPresent(y.wPres, uid, n);
+            uids = (w >> N_WUNSORTED) & 1 != 0
+                ? _readOrder(y.wOrder, uid, n, (w >> N_WLEN) & M16)
+                : _readPresent(y.wPres, uid, n);
             values = _readValues(y.wDense, uid, uids);
         }
     }
@@ -293,14 +311,17 @@ library YumaEpochLib {
         bool[] permitNew;
         bool[] inactive;
         int256[] a;
-        uint256[] rowSum;
     }
 
     /// @notice Phase 1 (yuma.md §3.1-3.5): snapshot of the inputs. `stakes` and `commitBlocks` come from
     /// the engine's hooks (`commitBlocks` may be empty when commit-reveal is off).
-    function prepare(Store storage y, Params memory p, uint64 blockNumber, uint64[] memory stakes, uint64[] memory commitBlocks)
-        external
-    {
+    function prepare(
+        Store storage y,
+        Params memory p,
+        uint64 blockNumber,
+        uint64[] memory stakes,
+        uint64[] memory commitBlocks
+    ) external {
         Subnet storage st = y.st;
         y.params = p;
         Prep memory q;
@@ -317,9 +338,9 @@ library YumaEpochLib {
         st.lastTempo = lsb != 0 ? lsb + 1 : (blockNumber > p.tempo ? blockNumber - p.tempo : 0);
         _prepStake(y, p, q, stakes);
         _prepPermitsAndActive(p, q, blockNumber);
-        _prepRowSums(y, p, q, commitBlocks);
+        _prepCommitBlocks(y, p, q, commitBlocks);
         _prepWrite(y, st, q);
-        st.phase = YUMA_PHASE_CONSENSUS;
+        st.phase = YUMA_PHASE_ROWSUMS;
     }
 
     /// @dev §3.2: threshold filter (owner exempt), I64F64 normalisation (saturating at i64 integer
@@ -383,31 +404,62 @@ library YumaEpochLib {
     }
 
     /// @dev §3.5: masked weight sums of the permitted rows (u16 units; the row normalisation divides by it).
-    function _prepRowSums(Store storage y, Params memory p, Prep memory q, uint64[] memory commitBlocks) private {
+    /// @dev Commit blocks of the permitted rows (§3.5 step 4) go into the neuron slots' scratch field.
+    function _prepCommitBlocks(Store storage y, Params memory p, Prep memory q, uint64[] memory commitBlocks) private {
         uint256 n = q.n;
-        q.rowSum = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            uint256 w = q.neu[i];
             if (!q.permitOld[i]) continue;
-            uint256 cbI = type(uint64).max;
-            if (p.commitReveal) cbI = commitBlocks[i];
-            w = (w & ~(M64 << N_CB)) | (cbI << N_CB);
+            uint256 cbI = p.commitReveal ? commitBlocks[i] : type(uint64).max;
+            uint256 w = (q.neu[i] & ~(M64 << N_CB)) | (cbI << N_CB);
             if (q.neu[i] != w) y.neuron[i] = w;
             q.neu[i] = w;
-            if ((w >> N_WLEN) & M16 == 0) continue;
-            q.rowSum[i] = _rowSum(y, p, q, i);
         }
     }
 
-    function _rowSum(Store storage y, Params memory p, Prep memory q, uint256 i) private view returns (uint256 total) {
+    /// @notice Masked weight sums (§3.5) of the permitted rows from the cursor, 1 unit per row; the row
+    /// normalisation of the later phases divides by them. Returns the budget left.
+    function rowSumStep(Store storage y, uint256 budget) external returns (uint256) {
+        Subnet storage st = y.st;
+        Params memory p = y.params;
+        uint256 n = st.en;
+        uint256 r0 = st.cursor;
+        uint256 r1 = _min(st.nV, r0 + budget);
+        if (r1 > r0) {
+            uint256[] memory neu = new uint256[](n);
+            for (uint256 j; j < n; ++j) {
+                neu[j] = y.neuron[j];
+            }
+            uint256 word;
+            for (uint256 t = r0; t < r1; ++t) {
+                if (t == r0 || t & 15 == 0) word = y.list[t >> 4];
+                uint256 i = (word >> ((t & 15) << 4)) & M16;
+                if ((neu[i] >> N_WLEN) & M16 == 0) continue;
+                uint256 sum = _rowSum(y, p, neu, n, i);
+                if (sum != 0) y.snap[i] |= sum << S_ROWSUM;
+            }
+        }
+        if (r1 == st.nV) {
+            st.phase = YUMA_PHASE_CONSENSUS;
+            st.cursor = 0;
+        } else {
+            st.cursor = uint16(r1);
+        }
+        return _spend(budget, r1 - r0);
+    }
+
+    function _rowSum(Store storage y, Params memory p, uint256[] memory neu, uint256 n, uint256 i)
+        private
+        view
+        returns (uint256 total)
+    {
         uint256 base = i << 16;
         uint256 bits;
         uint256 word;
         uint256 group = type(uint256).max;
-        for (uint256 j; j < q.n; ++j) {
+        for (uint256 j; j < n; ++j) {
             if (j & 255 == 0) bits = y.wPres[base | (j >> 8)];
             if ((bits >> (j & 255)) & 1 == 0) continue;
-            if (_wMasked(i, j, q.neu[i], uint64(q.neu[j] >> N_BAR), p)) continue;
+            if (_wMasked(i, j, neu[i], uint64(neu[j] >> N_BAR), p)) continue;
             if (group != j >> 4) {
                 group = j >> 4;
                 word = y.wDense[base | group];
@@ -423,7 +475,7 @@ library YumaEpochLib {
         uint256 accV;
         uint256 accB;
         for (uint256 i; i < n; ++i) {
-            uint256 s = uint256(q.a[i]) | (uint256(q.s[i]) << S_S) | (q.rowSum[i] << S_ROWSUM);
+            uint256 s = uint256(q.a[i]) | (uint256(q.s[i]) << S_S);
             if (q.inactive[i]) s |= 1 << S_INACTIVE;
             if (q.permitOld[i]) s |= 1 << S_POLD;
             if (q.permitNew[i]) s |= 1 << S_PNEW;
@@ -609,11 +661,15 @@ library YumaEpochLib {
     }
 
     /// @dev Normalised, masked weight of row t at column j, or -1 if absent.
-    function _wAt(Rows memory r, uint256[] memory wBits, uint256[] memory wWord, uint256 t, uint256 j, uint256 barJ, Params memory p)
-        internal
-        pure
-        returns (int256)
-    {
+    function _wAt(
+        Rows memory r,
+        uint256[] memory wBits,
+        uint256[] memory wWord,
+        uint256 t,
+        uint256 j,
+        uint256 barJ,
+        Params memory p
+    ) internal pure returns (int256) {
         uint256 c = j & 15;
         if ((wBits[t] >> c) & 1 == 0) return -1;
         if (_wMasked(r.uid[t], j, r.neu[t], barJ, p)) return -1;
@@ -817,5 +873,4 @@ library YumaEpochLib {
             values[t] = uint16(dense[base | (u >> 4)] >> ((u & 15) << 4));
         }
     }
-
 }

@@ -80,19 +80,27 @@ library YumaFixedPoint {
         if (x > I64_MAX) return (false, 0);
         result = x + ONE;
         if (result > I64_MAX) return (false, 0);
-        int256 term = x;
-        // Bound: term, x and result stay in [0, 2^63) (checked each step); products < 2^126.
-        unchecked {
-            for (int256 i = 2; i < 32; ++i) {
-                // Once a term is 0 every later term is 0 and the checks cannot fail: stop early.
-                if (term == 0) break;
-                term = (term * x) >> 32;
-                if (term > I64_MAX) return (false, 0);
-                term = term / i;
-                result += term;
-                if (result > I64_MAX) return (false, 0);
+        // Taylor terms i = 2..31. Bound: term, x and result stay in [0, 2^63) (checked each step), so
+        // term * x < 2^126 and the logical shift equals the arithmetic one. A zero term stays zero: stop.
+        assembly ("memory-safe") {
+            let term := x
+            ok := 1
+            for { let i := 2 } lt(i, 32) { i := add(i, 1) } {
+                if iszero(term) { break }
+                term := shr(32, mul(term, x))
+                if gt(term, 0x7fffffffffffffff) {
+                    ok := 0
+                    break
+                }
+                term := div(term, i)
+                result := add(result, term)
+                if gt(result, 0x7fffffffffffffff) {
+                    ok := 0
+                    break
+                }
             }
         }
+        if (!ok) return (false, 0);
         if (neg) {
             // checked_div(1, result): result >= 1 bit, so the quotient fits.
             result = (ONE * ONE) / result;
@@ -124,7 +132,8 @@ library YumaFixedPoint {
         pure
         returns (int256)
     {
-        int256 d = weight >= bond ? clampValue(satSub(weight, consensus), 0, ONE) : clampValue(satSub(bond, weight), 0, ONE);
+        int256 d =
+            weight >= bond ? clampValue(satSub(weight, consensus), 0, ONE) : clampValue(satSub(bond, weight), 0, ONE);
         int256 e = expSafe(satMul(steepDiv, satSub(d, HALF)));
         int256 sigmoid = satDiv(ONE, satAdd(ONE, e));
         int256 a = satAdd(low, satMul(sigmoid, satSub(high, low)));
@@ -133,11 +142,13 @@ library YumaFixedPoint {
 
     /// @notice `weighted_median` (yuma.md §3.6) over idx[0..m): deterministic mid pivot, stable partitions.
     /// Stakes and scores are non-negative I32F32 <= 1, so sums of at most 2^16 of them cannot saturate.
-    function weightedMedian(int256[] memory stake, int256[] memory score, uint256[] memory idx, int256 minority, int256 hi)
-        internal
-        pure
-        returns (int256)
-    {
+    function weightedMedian(
+        int256[] memory stake,
+        int256[] memory score,
+        uint256[] memory idx,
+        int256 minority,
+        int256 hi
+    ) internal pure returns (int256) {
         uint256 len = idx.length;
         uint256 limit = len;
         int256 lo;
@@ -160,20 +171,29 @@ library YumaFixedPoint {
         return 0;
     }
 
+    /// @dev Sums and counts below / above the pivot. Bound: stakes and scores are in [0, 2^33), at most
+    /// 2^16 of them, so the sums cannot overflow; indices come from idx (all < stake.length).
     function _partition(int256[] memory stake, int256[] memory score, uint256[] memory idx, uint256 len, int256 pivot)
         private
         pure
         returns (int256 loStake, int256 hiStake, uint256 nLo, uint256 nHi)
     {
-        for (uint256 t; t < len; ++t) {
-            uint256 k = idx[t];
-            int256 s = score[k];
-            if (s < pivot) {
-                loStake += stake[k];
-                ++nLo;
-            } else if (s > pivot) {
-                hiStake += stake[k];
-                ++nHi;
+        assembly ("memory-safe") {
+            let ip := add(idx, 32)
+            let sp := add(score, 32)
+            let kp := add(stake, 32)
+            let end := add(ip, shl(5, len))
+            for {} lt(ip, end) { ip := add(ip, 32) } {
+                let off := shl(5, mload(ip))
+                let v := mload(add(sp, off))
+                if slt(v, pivot) {
+                    loStake := add(loStake, mload(add(kp, off)))
+                    nLo := add(nLo, 1)
+                }
+                if sgt(v, pivot) {
+                    hiStake := add(hiStake, mload(add(kp, off)))
+                    nHi := add(nHi, 1)
+                }
             }
         }
     }
@@ -184,13 +204,22 @@ library YumaFixedPoint {
         pure
         returns (uint256 w)
     {
-        for (uint256 t; t < len; ++t) {
-            uint256 k = idx[t];
-            int256 s = score[k];
-            if (lower ? s < pivot : s > pivot) {
-                idx[w] = k;
-                ++w;
+        assembly ("memory-safe") {
+            let ip := add(idx, 32)
+            let sp := add(score, 32)
+            let end := add(ip, shl(5, len))
+            let wp := ip
+            for {} lt(ip, end) { ip := add(ip, 32) } {
+                let k := mload(ip)
+                let v := mload(add(sp, shl(5, k)))
+                let take := sgt(v, pivot)
+                if lower { take := slt(v, pivot) }
+                if take {
+                    mstore(wp, k)
+                    wp := add(wp, 32)
+                }
             }
+            w := shr(5, sub(wp, add(idx, 32)))
         }
     }
 }

@@ -143,23 +143,150 @@ contract YumaEpochExampleTest is Test {
     }
 
     function _expect0() private view {
-        _eqU16("consensus_u16", 0, [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]);
-        _eqU16("incentive_u16", 1, [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]);
-        _eqU16("dividends_u16", 2, [uint16(6553), uint16(13106), uint16(19660), uint16(26214), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU16("validator_trust_u16", 3, [uint16(65534), uint16(65534), uint16(65534), uint16(65534), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU16("stake_weight_u16", 4, [uint16(6553), uint16(13106), uint16(19660), uint16(26213), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU64("emission", 0, [uint64(49999998), uint64(99999999), uint64(150000000), uint64(200000001), uint64(49998779), uint64(100000610), uint64(149996337), uint64(200004272)]);
-        _eqU64("server_emission", 1, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(49998779), uint64(100000610), uint64(149996337), uint64(200004272)]);
-        _eqU64("validator_emission", 2, [uint64(49999998), uint64(99999999), uint64(150000000), uint64(200000001), uint64(0), uint64(0), uint64(0), uint64(0)]);
-        _eqU64("consensus_bits", 3, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(429486243), uint64(858998702), uint64(1288458730), uint64(1718023619)]);
-        _eqU64("incentive_bits", 4, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(429486242), uint64(858998702), uint64(1288458729), uint64(1718023621)]);
-        _eqU64("dividends_bits", 5, [uint64(429496720), uint64(858993452), uint64(1288490194), uint64(1717986928), uint64(0), uint64(0), uint64(0), uint64(0)]);
-        _eqU64("active_stake_bits", 6, [uint64(429496729), uint64(858993459), uint64(1288490188), uint64(1717986918), uint64(0), uint64(0), uint64(0), uint64(0)]);
+        _eqU16(
+            "consensus_u16",
+            0,
+            [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]
+        );
+        _eqU16(
+            "incentive_u16",
+            1,
+            [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]
+        );
+        _eqU16(
+            "dividends_u16",
+            2,
+            [uint16(6553), uint16(13106), uint16(19660), uint16(26214), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU16(
+            "validator_trust_u16",
+            3,
+            [uint16(65534), uint16(65534), uint16(65534), uint16(65534), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU16(
+            "stake_weight_u16",
+            4,
+            [uint16(6553), uint16(13106), uint16(19660), uint16(26213), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU64(
+            "emission",
+            0,
+            [
+                uint64(49999998),
+                uint64(99999999),
+                uint64(150000000),
+                uint64(200000001),
+                uint64(49998779),
+                uint64(100000610),
+                uint64(149996337),
+                uint64(200004272)
+            ]
+        );
+        _eqU64(
+            "server_emission",
+            1,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(49998779),
+                uint64(100000610),
+                uint64(149996337),
+                uint64(200004272)
+            ]
+        );
+        _eqU64(
+            "validator_emission",
+            2,
+            [
+                uint64(49999998),
+                uint64(99999999),
+                uint64(150000000),
+                uint64(200000001),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
+        _eqU64(
+            "consensus_bits",
+            3,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(429486243),
+                uint64(858998702),
+                uint64(1288458730),
+                uint64(1718023619)
+            ]
+        );
+        _eqU64(
+            "incentive_bits",
+            4,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(429486242),
+                uint64(858998702),
+                uint64(1288458729),
+                uint64(1718023621)
+            ]
+        );
+        _eqU64(
+            "dividends_bits",
+            5,
+            [
+                uint64(429496720),
+                uint64(858993452),
+                uint64(1288490194),
+                uint64(1717986928),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
+        _eqU64(
+            "active_stake_bits",
+            6,
+            [
+                uint64(429496729),
+                uint64(858993459),
+                uint64(1288490188),
+                uint64(1717986918),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
         _eqFlags([true, true, true, true, true, true, true, true], [true, true, true, true, false, false, false, false]);
-        _eqBonds(0, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(16383), uint16(16383), uint16(16383), uint16(16383)]);
-        _eqBonds(1, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(32767), uint16(32767), uint16(32767), uint16(32767)]);
-        _eqBonds(2, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(49151), uint16(49151), uint16(49151), uint16(49151)]);
-        _eqBonds(3, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(65535), uint16(65535), uint16(65535), uint16(65535)]);
+        _eqBonds(
+            0,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(16383), uint16(16383), uint16(16383), uint16(16383)]
+        );
+        _eqBonds(
+            1,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(32767), uint16(32767), uint16(32767), uint16(32767)]
+        );
+        _eqBonds(
+            2,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(49151), uint16(49151), uint16(49151), uint16(49151)]
+        );
+        _eqBonds(
+            3,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(65535), uint16(65535), uint16(65535), uint16(65535)]
+        );
         _eqNoBonds(4);
         _eqNoBonds(5);
         _eqNoBonds(6);
@@ -167,23 +294,150 @@ contract YumaEpochExampleTest is Test {
     }
 
     function _expect1() private view {
-        _eqU16("consensus_u16", 0, [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]);
-        _eqU16("incentive_u16", 1, [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]);
-        _eqU16("dividends_u16", 2, [uint16(5897), uint16(13252), uint16(19879), uint16(26505), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU16("validator_trust_u16", 3, [uint16(0), uint16(65534), uint16(65534), uint16(65534), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU16("stake_weight_u16", 4, [uint16(6553), uint16(13106), uint16(19660), uint16(26213), uint16(0), uint16(0), uint16(0), uint16(0)]);
-        _eqU64("emission", 0, [uint64(44998351), uint64(101110561), uint64(151667215), uint64(202223870), uint64(49998779), uint64(100000610), uint64(149996337), uint64(200004272)]);
-        _eqU64("server_emission", 1, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(49998779), uint64(100000610), uint64(149996337), uint64(200004272)]);
-        _eqU64("validator_emission", 2, [uint64(44998351), uint64(101110561), uint64(151667215), uint64(202223870), uint64(0), uint64(0), uint64(0), uint64(0)]);
-        _eqU64("consensus_bits", 3, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(429486243), uint64(858998702), uint64(1288458730), uint64(1718023619)]);
-        _eqU64("incentive_bits", 4, [uint64(0), uint64(0), uint64(0), uint64(0), uint64(429486242), uint64(858998702), uint64(1288458730), uint64(1718023621)]);
-        _eqU64("dividends_bits", 5, [uint64(386532897), uint64(868533111), uint64(1302811465), uint64(1737089821), uint64(0), uint64(0), uint64(0), uint64(0)]);
-        _eqU64("active_stake_bits", 6, [uint64(429496729), uint64(858993459), uint64(1288490188), uint64(1717986918), uint64(0), uint64(0), uint64(0), uint64(0)]);
+        _eqU16(
+            "consensus_u16",
+            0,
+            [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]
+        );
+        _eqU16(
+            "incentive_u16",
+            1,
+            [uint16(0), uint16(0), uint16(0), uint16(0), uint16(6553), uint16(13107), uint16(19660), uint16(26214)]
+        );
+        _eqU16(
+            "dividends_u16",
+            2,
+            [uint16(5897), uint16(13252), uint16(19879), uint16(26505), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU16(
+            "validator_trust_u16",
+            3,
+            [uint16(0), uint16(65534), uint16(65534), uint16(65534), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU16(
+            "stake_weight_u16",
+            4,
+            [uint16(6553), uint16(13106), uint16(19660), uint16(26213), uint16(0), uint16(0), uint16(0), uint16(0)]
+        );
+        _eqU64(
+            "emission",
+            0,
+            [
+                uint64(44998351),
+                uint64(101110561),
+                uint64(151667215),
+                uint64(202223870),
+                uint64(49998779),
+                uint64(100000610),
+                uint64(149996337),
+                uint64(200004272)
+            ]
+        );
+        _eqU64(
+            "server_emission",
+            1,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(49998779),
+                uint64(100000610),
+                uint64(149996337),
+                uint64(200004272)
+            ]
+        );
+        _eqU64(
+            "validator_emission",
+            2,
+            [
+                uint64(44998351),
+                uint64(101110561),
+                uint64(151667215),
+                uint64(202223870),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
+        _eqU64(
+            "consensus_bits",
+            3,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(429486243),
+                uint64(858998702),
+                uint64(1288458730),
+                uint64(1718023619)
+            ]
+        );
+        _eqU64(
+            "incentive_bits",
+            4,
+            [
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(429486242),
+                uint64(858998702),
+                uint64(1288458730),
+                uint64(1718023621)
+            ]
+        );
+        _eqU64(
+            "dividends_bits",
+            5,
+            [
+                uint64(386532897),
+                uint64(868533111),
+                uint64(1302811465),
+                uint64(1737089821),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
+        _eqU64(
+            "active_stake_bits",
+            6,
+            [
+                uint64(429496729),
+                uint64(858993459),
+                uint64(1288490188),
+                uint64(1717986918),
+                uint64(0),
+                uint64(0),
+                uint64(0),
+                uint64(0)
+            ]
+        );
         _eqFlags([true, true, true, true, true, true, true, true], [true, true, true, true, false, false, false, false]);
-        _eqBonds(0, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(14582), uint16(14582), uint16(14582), uint16(14582)]);
-        _eqBonds(1, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(32767), uint16(32767), uint16(32767), uint16(32767)]);
-        _eqBonds(2, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(49151), uint16(49151), uint16(49151), uint16(49151)]);
-        _eqBonds(3, [uint16(4), uint16(5), uint16(6), uint16(7)], [uint16(65535), uint16(65535), uint16(65535), uint16(65535)]);
+        _eqBonds(
+            0,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(14582), uint16(14582), uint16(14582), uint16(14582)]
+        );
+        _eqBonds(
+            1,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(32767), uint16(32767), uint16(32767), uint16(32767)]
+        );
+        _eqBonds(
+            2,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(49151), uint16(49151), uint16(49151), uint16(49151)]
+        );
+        _eqBonds(
+            3,
+            [uint16(4), uint16(5), uint16(6), uint16(7)],
+            [uint16(65535), uint16(65535), uint16(65535), uint16(65535)]
+        );
         _eqNoBonds(4);
         _eqNoBonds(5);
         _eqNoBonds(6);

@@ -102,9 +102,13 @@ contract YumaEpochHarness is YumaEpochEngine {
 
     /// @notice Several rows at once; `packed` holds (uid << 16 | value) u32 cells, 8 per word, rows
     /// back to back with lengths `lens`.
-    function setRowsPacked(uint16 netuid, uint16[] calldata rowUids, uint16[] calldata lens, uint256[] calldata packed, bool bonds)
-        external
-    {
+    function setRowsPacked(
+        uint16 netuid,
+        uint16[] calldata rowUids,
+        uint16[] calldata lens,
+        uint256[] calldata packed,
+        bool bonds
+    ) external {
         uint256 cell;
         for (uint256 r; r < rowUids.length; ++r) {
             uint256 len = lens[r];

@@ -82,3 +82,5 @@ export async function verify(
 export async function warmUpProver(): Promise<void> {
   await snarkjs.curves.getCurveFromName("bn128");
 }
+
+export { terminateSnarkjs } from "../circom/witness.js";
