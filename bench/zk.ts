@@ -144,7 +144,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 const log = (message: string) => process.stdout.write(`${message}\n`);
 
-function childProve(pkPath: string, witnessPath: string, baseline: boolean) {
+function childProve(pkPath: string, witnessPath: string, baseline: boolean, singleThread = false) {
   const out = execFileSync(
     process.execPath,
     [
@@ -154,6 +154,7 @@ function childProve(pkPath: string, witnessPath: string, baseline: boolean) {
       pkPath,
       witnessPath,
       ...(baseline ? ["--baseline"] : []),
+      ...(singleThread ? ["--single-thread"] : []),
     ],
     { encoding: "utf8", cwd: repoRoot },
   );
@@ -254,6 +255,7 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
     await terminateSnarkjs();
     const child = childProve(f("pk.key"), f("witness.json"), false);
     const floor = childProve(f("pk.key"), f("witness.json"), true);
+    const single = childProve(f("pk.key"), f("witness.json"), false, true);
 
     // On chain: the generated verifier on anvil; gas of a verifyProof transaction.
     const evm = await createEvmVerifierStep({
@@ -344,6 +346,12 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
       verifySeconds: round(mean(verifyTimes)),
       peakRssBytesProving: child.maxRssBytes,
       peakRssBytesFloor: floor.maxRssBytes,
+      singleThreadChildProcess: {
+        proveSeconds: round(single.seconds),
+        peakRssBytes: single.maxRssBytes,
+      },
+      memoryNote:
+        "peak RSS of a fresh process (node + tsx + snarkjs) that proves once; floor = same process without proving; snarkjs' default curve runs worker threads",
       pkBytes: statSync(f("pk.key")).size,
       vkBytes: statSync(f("vk.key")).size,
       proofBytesOnChain: 256,
