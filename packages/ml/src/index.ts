@@ -56,6 +56,7 @@ export {
   type RefTensor,
   referenceOperators,
   runReference,
+  window2d,
 } from "./onnx/reference.js";
 export type {
   Dim,

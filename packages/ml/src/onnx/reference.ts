@@ -534,9 +534,10 @@ const ops: Record<string, Op> = {
 
 /**
  * Output size and leading padding of a 2-D sliding window, from pads / auto_pad / ceil_mode,
- * following the ONNX spec (and onnxruntime's handling of ceil_mode's last window).
+ * following the ONNX spec (and onnxruntime's handling of ceil_mode's last window). Shared with
+ * the zk compiler, whose circuits must slide their windows exactly the same way.
  */
-function window2d(
+export function window2d(
   node: OnnxNode,
   input: [number, number],
   kernel: [number, number],

@@ -1,9 +1,11 @@
 import {
   fromOnnxTensor,
   type OnnxAttribute,
+  OnnxFormatError,
   type OnnxModel,
   type OnnxNode,
   referenceOperators,
+  window2d as referenceWindow2d,
   runReference,
   type TensorDataType,
 } from "@noosphere/ml";
@@ -556,48 +558,16 @@ function contract(
 
 // ---------------------------------------------------------------- convolution and pooling
 
-/** Output size and padding of a 2-D window, as in @noosphere/ml's reference (ONNX spec). */
+/** The reference interpreter's window geometry (ONNX spec), with errors naming the node. */
 function window2d(
-  node: OnnxNode,
-  input: [number, number],
-  kernel: [number, number],
-  stride: [number, number],
-  dilation: [number, number],
-  ceilMode: boolean,
-): { out: [number, number]; begin: [number, number]; end: [number, number] } {
-  const autoPad = attrString(node, "auto_pad", "NOTSET");
-  const pads = attrInts(node, "pads") ?? [0, 0, 0, 0];
-  const out: number[] = [];
-  const begin: number[] = [];
-  const end: number[] = [];
-  for (let d = 0; d < 2; d++) {
-    const n = input[d] as number;
-    const k = ((kernel[d] as number) - 1) * (dilation[d] as number) + 1;
-    const s = stride[d] as number;
-    let pb = pads[d] ?? 0;
-    let pe = pads[d + 2] ?? 0;
-    if (autoPad === "VALID") {
-      pb = 0;
-      pe = 0;
-    } else if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
-      const total = Math.max(0, (Math.ceil(n / s) - 1) * s + k - n);
-      pb = autoPad === "SAME_UPPER" ? Math.floor(total / 2) : Math.ceil(total / 2);
-      pe = total - pb;
-    } else if (autoPad !== "NOTSET") {
-      throw fail(node, `auto_pad "${autoPad}" is not supported`);
-    }
-    let o = (ceilMode ? Math.ceil : Math.floor)((n + pb + pe - k) / s) + 1;
-    if (ceilMode && (o - 1) * s >= n + pb) o -= 1;
-    if (o <= 0) throw bad(node, `the window (${k}) does not fit the input (${n} + padding)`);
-    out.push(o);
-    begin.push(pb);
-    end.push(pe);
+  ...args: Parameters<typeof referenceWindow2d>
+): ReturnType<typeof referenceWindow2d> {
+  try {
+    return referenceWindow2d(...args);
+  } catch (err) {
+    if (err instanceof OnnxFormatError) throw bad(args[0], err.shortMessage);
+    throw err;
   }
-  return {
-    out: out as [number, number],
-    begin: begin as [number, number],
-    end: end as [number, number],
-  };
 }
 
 function conv(ctx: Ctx, node: OnnxNode, inputs: (T | undefined)[]): T {
