@@ -14,6 +14,12 @@ import { registerZk } from "./commands/zk.js";
 import type { GlobalOptions } from "./context.js";
 import { printJson } from "./output.js";
 
+// `noos ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const program = new Command("noos")
   .description("Noosphere: an open, verifiable AI network settling on EVM chains")
   .version("0.1.0")
