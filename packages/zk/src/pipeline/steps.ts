@@ -7,14 +7,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { createNoosClient, InvalidParameterError } from "@noosphere/sdk";
+import { BaseError, createNoosClient, InvalidParameterError } from "@noosphere/sdk";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { calibrateSettings, genSettings } from "../calibrate.js";
 import { compileCircom } from "../circom/compile.js";
 import { writeCircomProject } from "../circom/project.js";
 import { calculateWitnessFile } from "../circom/witness.js";
 import { type CompiledCircuit, compileCircuit } from "../compiler/compile.js";
-import { circuitInputs, publicSignalLayout, quantizeInput, runQuantized } from "../quantize/run.js";
+import {
+  circuitInputs,
+  expectedPublicSignals,
+  publicSignalLayout,
+  quantizeInput,
+  runQuantized,
+} from "../quantize/run.js";
 import { parseSettings, type ZkSettings } from "../settings.js";
 import {
   compileVerifier,
@@ -218,11 +224,18 @@ export async function compileCircuitStep(p: {
 
 function readCompiled(compiledPath: string): CompiledFile {
   const file = readJson<CompiledFile>(compiledPath, "--compiled-circuit");
-  if (file.format !== "noosphere-zk-circuit/1") {
+  if (
+    file.format !== "noosphere-zk-circuit/1" ||
+    typeof file.r1cs_gz !== "string" ||
+    typeof file.wasm_gz !== "string"
+  ) {
     throw new InvalidParameterError({
       field: "--compiled-circuit",
       expected: "a file written by `noos zk compile-circuit` (format noosphere-zk-circuit/1)",
-      received: String(file.format),
+      received:
+        typeof file.r1cs_gz === "string"
+          ? String(file.format)
+          : `${String(file.format)} without r1cs_gz/wasm_gz (an older layout: run compile-circuit again)`,
     });
   }
   return file;
@@ -295,6 +308,13 @@ export async function genWitnessStep(p: {
     rmSync(tmp, { recursive: true, force: true });
   }
   const publicSignals = readPublicSignals(witness, publicSignalLayout(compiled.circuit).total);
+  // output_data is read from the integer reference; it must be what the circuit computed.
+  const expected = expectedPublicSignals(compiled.circuit, input);
+  if (expected.some((v, i) => v !== publicSignals[i])) {
+    throw new BaseError("The circuit's witness disagrees with the quantized reference model.", {
+      details: `public signals ${publicSignals.join(",")} vs expected ${expected.join(",")}`,
+    });
+  }
   const file: WitnessFile = {
     input_data: inputData,
     inputs: [quantizeInput(compiled.circuit, input).map((v) => v.toString())],
