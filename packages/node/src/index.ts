@@ -21,7 +21,13 @@ export {
   type ProviderConfig,
 } from "./provider/provider.js";
 export { ensureRegistered } from "./provider/registration.js";
-export { createStateFile, type StateFile } from "./state.js";
+export {
+  createStateFile,
+  type DeploymentKey,
+  deploymentKeyOf,
+  openDeploymentState,
+  type StateFile,
+} from "./state.js";
 export {
   type DeployedReplica,
   type DeployJobParameters,

@@ -16,7 +16,7 @@ import type { Hex } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { follow, sleep } from "../follower.js";
-import { createStateFile } from "../state.js";
+import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { bidOnOrder, type Capacity } from "./bidder.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
@@ -68,10 +68,14 @@ export type Provider = {
 export async function createProvider(common: Common, config: ProviderConfig): Promise<Provider> {
   const { client, contracts, logger } = { ...config, logger: common.logger };
   const me = client.account.address.toLowerCase();
-  const state = createStateFile<ProviderState>(path.join(config.stateDir, "provider.json"), () => ({
-    jobs: {},
-    earnedWithdrawn: 0n,
-  }));
+  // A provider restarted against another chain (a new devnet at the same RPC URL) must not
+  // carry its cursor and jobs over: order ids start again at 1 there.
+  const state = await openDeploymentState<ProviderState>({
+    file: path.join(config.stateDir, "provider.json"),
+    deployment: await deploymentKeyOf(client, contracts.market),
+    initial: () => ({ jobs: {}, earnedWithdrawn: 0n }),
+    onReset: (message, details) => logger.warn(details, message),
+  });
   const running = new Map<string, Promise<void>>();
 
   await ensureRegistered(common, {
