@@ -7,7 +7,10 @@ pragma solidity 0.8.30;
 ///         With hashed params the weights are a private witness bound by a Poseidon commitment that
 ///         is the first public signal: one verifier then serves every weight version, and a new
 ///         version is a new model id that points at the same verifier with a new commitment.
-/// @dev Model ids are sequential from 1 (0 is never a model). Public signals, in order:
+/// @dev Model ids are sequential from 1 (0 is never a model). Ownership belongs to the model, not to
+///      a version: every version of a family (same `baseModelId`) has one owner, and only that owner
+///      may add versions (moving `latestVersion`), deprecate a version, edit its metadata or hand the
+///      whole family on. Public signals, in order:
 ///      `[param_hash]?` (iff `layout.hasParamHash`) ++ input signals (private: none; hashed: one
 ///      Poseidon hash; public: every element) ++ output signals (public: every element; hashed: one hash).
 interface IModelRegistry {
@@ -52,6 +55,7 @@ interface IModelRegistry {
 
     /// @notice A registered model (one version of it).
     struct Model {
+        /// @dev The family's owner: the same for every version of the model.
         address owner;
         uint64 registeredAt;
         bool deprecated;
@@ -79,7 +83,7 @@ interface IModelRegistry {
 
     /// @notice No model has this id.
     error ModelRegistryUnknownModel(uint256 modelId);
-    /// @notice The caller is not the model's owner.
+    /// @notice The caller is not the owner of the model's family (`owner` is).
     error ModelRegistryNotOwner(uint256 modelId, address caller, address owner);
     /// @notice The model is deprecated (deprecation is final).
     error ModelRegistryDeprecated(uint256 modelId);
@@ -115,7 +119,8 @@ interface IModelRegistry {
     event ModelVersionRegistered(
         uint256 indexed modelId, uint256 indexed baseModelId, uint256 indexed previousModelId, uint32 version
     );
-    /// @notice The model changed hands.
+    /// @notice The model, every version of it, changed hands. `modelId` is the family's version-1 id
+    ///         (its `baseModelId`), whichever version's id the transfer was called with.
     event ModelOwnershipTransferred(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
     /// @notice The model takes no more proofs.
     event ModelDeprecated(uint256 indexed modelId);
@@ -126,8 +131,9 @@ interface IModelRegistry {
     function registerModel(Registration calldata registration) external returns (uint256 modelId);
 
     /// @notice Registers a new weight version of a hashed-params model: same verifier and layout,
-    ///         new ONNX hash, settings hash and weight commitment. Caller must own `modelId`, which
-    ///         must not be deprecated. Returns the new version's model id (owned by the caller).
+    ///         new ONNX hash, settings hash and weight commitment. Caller must own `modelId`'s
+    ///         family, and `modelId` must not be deprecated. Returns the new version's model id
+    ///         (owned, like every version, by the family's owner) and makes it the latest version.
     function registerVersion(
         uint256 modelId,
         bytes32 onnxHash,
@@ -136,13 +142,14 @@ interface IModelRegistry {
         string calldata metadataURI
     ) external returns (uint256 newModelId);
 
-    /// @notice Hands the model to `newOwner` (owner only).
+    /// @notice Hands the model, every version of its family, to `newOwner` (family owner only).
+    ///         Any version's id names the family.
     function transferModelOwnership(uint256 modelId, address newOwner) external;
 
-    /// @notice Stops the model from taking proofs, for good (owner only). Records stay.
+    /// @notice Stops this version from taking proofs, for good (family owner only). Records stay.
     function deprecateModel(uint256 modelId) external;
 
-    /// @notice Replaces the metadata URI (owner only).
+    /// @notice Replaces this version's metadata URI (family owner only).
     function updateMetadata(uint256 modelId, string calldata metadataURI) external;
 
     /// @notice The model record (reverts for an unknown id).

@@ -6,6 +6,8 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 /// @title ModelRegistry
 /// @notice Registry of zkML models: ONNX hash, settings hash, Groth16 verifier, public-signal layout
 ///         and (hashed params) the weight commitment, with weight versions sharing one verifier.
+///         Ownership belongs to the model, not to a version: one owner, kept on the version-1 record,
+///         controls every version of the family.
 contract ModelRegistry is IModelRegistry {
     /// @notice Most public signals a model may have (calldata and gas grow ~7k per signal).
     uint256 public constant MAX_SIGNALS = 64;
@@ -15,8 +17,10 @@ contract ModelRegistry is IModelRegistry {
     uint256 public constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
-    /// @dev Flat storage so a proof check reads two slots: [verifier, deprecated, layout] and the commitment.
+    /// @dev Flat storage so a proof check reads three slots: [verifier, deprecated, layout], the
+    ///      commitment and the verifier's code hash.
     struct StoredModel {
+        /// @dev The family's owner on the version-1 record; zero on later versions (see `_ownerOf`).
         address owner;
         uint64 registeredAt;
         uint32 version;
@@ -76,7 +80,7 @@ contract ModelRegistry is IModelRegistry {
         uint256 paramCommitment,
         string calldata metadataURI
     ) external returns (uint256 newModelId) {
-        StoredModel storage prev = _owned(modelId);
+        (StoredModel storage prev, address familyOwner) = _owned(modelId);
         if (prev.deprecated) revert ModelRegistryDeprecated(modelId);
         if (!prev.hasParamHash) revert ModelRegistryParamsNotHashed(modelId);
         _validateHashes(onnxHash, settingsHash);
@@ -88,7 +92,7 @@ contract ModelRegistry is IModelRegistry {
         uint32 version = _models[_latest[baseModelId]].version + 1;
         newModelId = ++_count;
         StoredModel storage m = _models[newModelId];
-        m.owner = msg.sender;
+        // No owner here: the family's owner (on the version-1 record) owns every version.
         m.registeredAt = uint64(block.timestamp);
         m.version = version;
         m.verifier = prev.verifier;
@@ -104,21 +108,22 @@ contract ModelRegistry is IModelRegistry {
         m.verifierCodeHash = prev.verifierCodeHash;
         m.metadataURI = metadataURI;
         _latest[baseModelId] = newModelId;
-        emit ModelRegistered(newModelId, msg.sender, m.verifier, onnxHash, settingsHash, paramCommitment);
+        emit ModelRegistered(newModelId, familyOwner, m.verifier, onnxHash, settingsHash, paramCommitment);
         emit ModelVersionRegistered(newModelId, baseModelId, modelId, version);
     }
 
     /// @inheritdoc IModelRegistry
     function transferModelOwnership(uint256 modelId, address newOwner) external {
-        StoredModel storage m = _owned(modelId);
+        (StoredModel storage m,) = _owned(modelId);
         if (newOwner == address(0)) revert ModelRegistryZeroOwner();
-        m.owner = newOwner;
-        emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
+        uint256 baseModelId = m.baseModelId;
+        _models[baseModelId].owner = newOwner;
+        emit ModelOwnershipTransferred(baseModelId, msg.sender, newOwner);
     }
 
     /// @inheritdoc IModelRegistry
     function deprecateModel(uint256 modelId) external {
-        StoredModel storage m = _owned(modelId);
+        (StoredModel storage m,) = _owned(modelId);
         if (m.deprecated) revert ModelRegistryDeprecated(modelId);
         m.deprecated = true;
         emit ModelDeprecated(modelId);
@@ -126,7 +131,7 @@ contract ModelRegistry is IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function updateMetadata(uint256 modelId, string calldata metadataURI) external {
-        StoredModel storage m = _owned(modelId);
+        (StoredModel storage m,) = _owned(modelId);
         _validateMetadata(metadataURI);
         m.metadataURI = metadataURI;
         emit ModelMetadataUpdated(modelId, metadataURI);
@@ -136,7 +141,7 @@ contract ModelRegistry is IModelRegistry {
     function getModel(uint256 modelId) external view returns (Model memory model) {
         StoredModel storage m = _existing(modelId);
         model = Model({
-            owner: m.owner,
+            owner: _ownerOf(m),
             registeredAt: m.registeredAt,
             deprecated: m.deprecated,
             verifier: m.verifier,
@@ -186,9 +191,16 @@ contract ModelRegistry is IModelRegistry {
         if (m.verifier == address(0)) revert ModelRegistryUnknownModel(modelId);
     }
 
-    function _owned(uint256 modelId) private view returns (StoredModel storage m) {
+    /// @dev The model and its family's owner; reverts unless the caller is that owner.
+    function _owned(uint256 modelId) private view returns (StoredModel storage m, address familyOwner) {
         m = _existing(modelId);
-        if (m.owner != msg.sender) revert ModelRegistryNotOwner(modelId, msg.sender, m.owner);
+        familyOwner = _ownerOf(m);
+        if (familyOwner != msg.sender) revert ModelRegistryNotOwner(modelId, msg.sender, familyOwner);
+    }
+
+    /// @dev Every version is owned by its family's owner, kept on the version-1 record.
+    function _ownerOf(StoredModel storage m) private view returns (address) {
+        return _models[m.baseModelId].owner;
     }
 
     function _layout(StoredModel storage m) private view returns (Layout memory) {

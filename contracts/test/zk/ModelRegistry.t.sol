@@ -333,6 +333,92 @@ contract ModelRegistryTest is ZkFixture {
         models.transferModelOwnership(0, stranger);
     }
 
+    // ---------------------------------------------------------------- finding 9: ownership is the family's
+
+    function test_finding9_transferredModelOwnsLaterVersions() public {
+        // The owner made version 2, then sold the model (version 1's id) to `stranger`.
+        vm.startPrank(owner);
+        uint256 v2 = models.registerVersion(hashedParamsModel, ONNX_V2, SETTINGS_V2, 11, "ipfs://v2");
+        models.transferModelOwnership(hashedParamsModel, stranger);
+        vm.stopPrank();
+
+        // Every version, earlier or later, belongs to the new owner.
+        assertEq(models.getModel(hashedParamsModel).owner, stranger);
+        assertEq(models.getModel(v2).owner, stranger);
+
+        // The old owner controls neither version 2 nor the latest pointer any more.
+        vm.startPrank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, v2, owner, stranger));
+        models.registerVersion(v2, ONNX_V2, SETTINGS_V2, 12, "");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, v2, owner, stranger));
+        models.deprecateModel(v2);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, v2, owner, stranger));
+        models.updateMetadata(v2, "ipfs://hijacked");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, v2, owner, stranger));
+        models.transferModelOwnership(v2, owner);
+        vm.stopPrank();
+        assertEq(models.latestVersion(hashedParamsModel), v2);
+
+        // The new owner does: a version 3 from version 2 moves the latest pointer and is theirs.
+        vm.startPrank(stranger);
+        uint256 v3 = models.registerVersion(v2, ONNX_V2, SETTINGS_V2, 12, "ipfs://v3");
+        models.updateMetadata(v2, "ipfs://v2-new");
+        models.deprecateModel(v2);
+        vm.stopPrank();
+        assertEq(models.latestVersion(hashedParamsModel), v3);
+        assertEq(models.getModel(v3).owner, stranger);
+        assertEq(models.getModel(v2).metadataURI, "ipfs://v2-new");
+        assertTrue(models.getModel(v2).deprecated);
+    }
+
+    function test_finding9_transferThroughAnyVersionMovesTheFamily() public {
+        vm.startPrank(owner);
+        uint256 v2 = models.registerVersion(hashedParamsModel, ONNX_V2, SETTINGS_V2, 11, "");
+        // The event names the family (its version-1 id), whichever version was passed.
+        vm.expectEmit(address(models));
+        emit ModelOwnershipTransferred(hashedParamsModel, owner, stranger);
+        models.transferModelOwnership(v2, stranger);
+        vm.stopPrank();
+        assertEq(models.getModel(hashedParamsModel).owner, stranger);
+        assertEq(models.getModel(v2).owner, stranger);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, hashedParamsModel, owner, stranger)
+        );
+        vm.prank(owner);
+        models.deprecateModel(hashedParamsModel);
+    }
+
+    function test_registerVersion_afterTransferBelongsToNewOwner() public {
+        vm.prank(owner);
+        models.transferModelOwnership(hashedParamsModel, stranger);
+        vm.expectEmit(address(models));
+        emit ModelRegistered(5, stranger, verifierHashedParams, ONNX_V2, SETTINGS_V2, 11);
+        vm.prank(stranger);
+        uint256 v2 = models.registerVersion(hashedParamsModel, ONNX_V2, SETTINGS_V2, 11, "");
+        assertEq(models.getModel(v2).owner, stranger);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.ModelRegistryNotOwner.selector, hashedParamsModel, owner, stranger)
+        );
+        vm.prank(owner);
+        models.registerVersion(hashedParamsModel, ONNX_V2, SETTINGS_V2, 12, "");
+    }
+
+    function test_transferModelOwnership_revertsOnUnknownVersionId() public {
+        vm.prank(owner);
+        uint256 v2 = models.registerVersion(hashedParamsModel, ONNX_V2, SETTINGS_V2, 11, "");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRegistryUnknownModel.selector, v2 + 1));
+        vm.prank(owner);
+        models.transferModelOwnership(v2 + 1, stranger);
+    }
+
+    function test_transferModelOwnership_toSelfKeepsControl() public {
+        vm.startPrank(owner);
+        models.transferModelOwnership(hashedInputModel, owner);
+        models.updateMetadata(hashedInputModel, "ipfs://still-mine");
+        vm.stopPrank();
+        assertEq(models.getModel(hashedInputModel).owner, owner);
+    }
+
     // ---------------------------------------------------------------- deprecateModel
 
     function test_deprecateModel_marksAndEmits() public {

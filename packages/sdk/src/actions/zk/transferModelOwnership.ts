@@ -13,13 +13,17 @@ import {
 export type TransferModelOwnershipParameters = {
   /** ModelRegistry address. */
   address: Address;
+  /** Any version of the model: the whole family changes hands. */
   modelId: bigint;
   newOwner: Address;
 };
 export type TransferModelOwnershipReturnType = Hash;
 export type TransferModelOwnershipErrorType = ContractRevertError | BaseError;
 
-/** Hands the model to `newOwner` (owner only). */
+/**
+ * Hands the model, every version of its family, to `newOwner` (family owner only). Any version's id
+ * names the family; the event's `modelId` is the family's version-1 id.
+ */
 export function transferModelOwnership(
   client: NoosWalletClient,
   params: TransferModelOwnershipParameters,
