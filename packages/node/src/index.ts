@@ -29,6 +29,12 @@ export {
   type StateFile,
 } from "./state.js";
 export {
+  type CheckResultParameters,
+  checkResult,
+  type ResultCheck,
+  type ResultCheckFailure,
+} from "./tenant/checkResult.js";
+export {
   type DeployedReplica,
   type DeployJobParameters,
   type DeployJobResult,
@@ -37,3 +43,17 @@ export {
   download,
   NoBidsError,
 } from "./tenant/deployJob.js";
+export {
+  openTenantJobs,
+  type TenantJob,
+  type TenantJobs,
+  type TenantOrder,
+  type TenantOrderStage,
+} from "./tenant/jobState.js";
+export {
+  type ResumedJob,
+  type ResumeJobsParameters,
+  type ResumeProgress,
+  resumeJobs,
+} from "./tenant/resumeJobs.js";
+export { type SettleJobResult, type SettleProgress, settleJob } from "./tenant/settleJob.js";

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { formatEther } from "viem";
 import { type GlobalOptions, parseAddress, parseId, walletClient } from "../context.js";
 import { printFields, printJson } from "../output.js";
+import { describeCheck, registerJobCheck, tenantStateDir } from "./job.js";
 
 const storeFor = (options: GlobalOptions) =>
   createStore({ kind: "local", dir: path.join(path.resolve(options.dir), "store") });
@@ -43,10 +44,14 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
           resultsDir: opts.results,
           retries: Number(parseId("--retry", opts.retry)),
           onProgress: log,
+          stateDir: tenantStateDir(options),
         });
+        // A disputed job delivered nothing the tenant could verify: scripts see it in the status.
+        if (result.outcome !== "completed") process.exitCode = 1;
         if (options.json) return printJson(result);
         printFields({
           outcome: result.outcome,
+          ...(result.reason ? { reason: result.reason } : {}),
           orders: result.replicas.map((r) => r.orderId).join(", "),
           providers: result.replicas.map((r) => r.provider).join(", "),
           cost: `${formatNoos(result.cost)} NOOS`,
@@ -59,6 +64,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
   const job = program
     .command("job")
     .description("inspect and manage a deployed job (its order id)");
+  registerJobCheck(job, tenant);
   job
     .command("status")
     .argument("<id>", "order id")
@@ -152,7 +158,8 @@ function describe(e: DeployProgress): string {
       return `result ${e.resultCid}`;
     case "expired":
       return `order ${e.orderId}: provider missed the deadline; escrow refunded, provider slashed`;
+    case "checked":
     case "done":
-      return `order ${e.orderId}: ${e.state}`;
+      return describeCheck(e);
   }
 }

@@ -2,8 +2,9 @@
 // itself to the content store, open the order(s), take the lowest bid (or a chosen provider),
 // wait for the result, check it, accept it and download it. With `verification: redundant`,
 // N providers run the job and it is accepted only when their result hashes agree.
-import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+// Every result is checked and then accepted or disputed on chain: a result that fails the check
+// (wrong hash, unfetchable, not a result) is disputed, never left to be paid after the window.
+// With `stateDir`, each step is recorded first, so `resumeJobs` finishes a check after a restart.
 import path from "node:path";
 import {
   BaseError,
@@ -21,6 +22,12 @@ import {
 import type { ContentStore } from "@noosphere/storage";
 import type { Address, Hex } from "viem";
 import { sleep } from "../follower.js";
+import { checkResult, writeResultFiles } from "./checkResult.js";
+import { memoryTenantJobs, openTenantJobs, type TenantJobs } from "./jobState.js";
+import { diagnoseNoBids, type NoBidsDiagnosis } from "./noBids.js";
+import { type DeployedReplica, type SettleProgress, settleJob } from "./settleJob.js";
+
+export type { DeployedReplica } from "./settleJob.js";
 
 export type DeployProgress =
   | { step: "published"; manifestCid: string; manifestHash: Hex }
@@ -29,7 +36,7 @@ export type DeployProgress =
   | { step: "leased"; orderId: bigint; provider: Address; pricePerSecond: bigint }
   | { step: "result"; orderId: bigint; resultCid: string }
   | { step: "expired"; orderId: bigint; attempt: number }
-  | { step: "done"; orderId: bigint; state: string };
+  | SettleProgress;
 
 export type DeployJobParameters = {
   client: NoosphereClient;
@@ -48,25 +55,30 @@ export type DeployJobParameters = {
   signal?: AbortSignal | undefined;
   /** How often to poll the chain, ms. Default 250. */
   pollIntervalMs?: number | undefined;
-};
-
-export type DeployedReplica = {
-  orderId: bigint;
-  provider: Address;
-  pricePerSecond: bigint;
-  /** Gross paid to the provider (fees included), wei. */
-  cost: bigint;
-  resultCid: string;
-  resultHash: Hex;
-  state: string;
+  /**
+   * Where the tenant records its jobs (`tenant-<address>.json`), so a restarted process can finish
+   * their checks (`resumeJobs`). Without it the records live in memory only.
+   */
+  stateDir?: string | undefined;
+  /** How long to retry fetching a result before disputing it, ms (capped by the dispute window). */
+  fetchTimeoutMs?: number | undefined;
+  /** Pause between fetch attempts, ms. Default 1000. */
+  fetchRetryMs?: number | undefined;
 };
 
 export type DeployJobResult = {
   manifestCid: string;
   manifestHash: Hex;
   kind: JobManifest["kind"];
-  /** "completed", or "disputed" when redundant replicas disagree. */
-  outcome: "completed" | "disputed";
+  /** The job's id in the tenant's records (its first order id). */
+  jobId: string;
+  /**
+   * "completed", or "disputed" when a result failed the tenant's check (hash mismatch,
+   * unfetchable, malformed) or redundant replicas disagree: the results were disputed on chain.
+   */
+  outcome: "completed" | "disputed" | "failed";
+  /** Why the job was disputed, in words. */
+  reason?: string | undefined;
   replicas: DeployedReplica[];
   cost: bigint;
   resultDir: string;
@@ -74,16 +86,20 @@ export type DeployJobResult = {
 };
 
 export class NoBidsError extends BaseError {
-  constructor(orderId: bigint) {
-    super(
-      `No eligible bids on order ${orderId} before its bid window closed; the escrow was refunded.`,
-      {
-        name: "NoBidsError",
-        metaMessages: [
-          "Raise pricing.maxPricePerSecond, relax placement, or start providers (noos devnet --providers 3).",
-        ],
-      },
-    );
+  readonly diagnosis: NoBidsDiagnosis | undefined;
+  constructor(orderId: bigint, diagnosis?: NoBidsDiagnosis) {
+    super(`No bids on order ${orderId} before its bid window closed; the escrow was refunded.`, {
+      name: "NoBidsError",
+      metaMessages: diagnosis
+        ? [
+            diagnosis.advice,
+            ...diagnosis.providers.map((p) => `provider ${p.provider}: ${p.reason}`),
+          ]
+        : [
+            "Start providers (noos devnet --providers 3), or check the manifest's price and placement.",
+          ],
+    });
+    this.diagnosis = diagnosis;
   }
 }
 
@@ -109,15 +125,41 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   progress({ step: "published", manifestCid, manifestHash: hash });
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
+  const jobs: TenantJobs = params.stateDir
+    ? await openTenantJobs({ client, market: contracts.market, stateDir: params.stateDir })
+    : memoryTenantJobs();
+  let jobId: string | undefined;
+  /** Records an order's new stage before anything else happens to it. */
+  const record = async (
+    orderId: bigint,
+    change: Parameters<TenantJobs["updateOrder"]>[2],
+  ): Promise<void> => {
+    if (jobId === undefined) {
+      jobId = orderId.toString();
+      await jobs.put({
+        id: jobId,
+        manifestCid,
+        manifestHash: hash,
+        kind: resolved.kind,
+        replicas,
+        resultsDir: path.resolve(params.resultsDir),
+        createdAt: new Date().toISOString(),
+        orders: [],
+      });
+    }
+    await jobs.updateOrder(jobId, orderId, change);
+  };
   const taken = new Set<string>();
   const runReplica = async (replica: number): Promise<{ orderId: bigint; lease: Lease }> => {
     for (let attempt = 0; ; attempt++) {
       await client.approveAndWait({ spender: contracts.market, amount: orderParams.deposit });
       const { orderId, event } = await client.createOrderAndWait(orderParams);
+      await record(orderId, { replica, stage: "ordered" });
       progress({ step: "ordered", orderId, replica });
       const bid = await chooseBid(orderId, event.bidDeadline);
       taken.add(bid.provider.toLowerCase());
       await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+      await record(orderId, { stage: "leased", provider: bid.provider });
       progress({
         step: "leased",
         orderId,
@@ -126,12 +168,19 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       });
       const lease = await waitForResult(orderId);
       if (lease.stateName === "ResultSubmitted") {
+        await record(orderId, {
+          stage: "result",
+          resultCid: lease.resultCid,
+          resultHash: lease.resultHash,
+          disputeEndsAt: lease.disputeEndsAt,
+        });
         progress({ step: "result", orderId, resultCid: lease.resultCid });
         return { orderId, lease };
       }
       if (lease.stateName === "Active") {
         // Deadline passed without a result: the escrow comes back and the provider is slashed.
         await client.expireLeaseAndWait({ leaseId: orderId });
+        await record(orderId, { stage: "expired" });
         progress({ step: "expired", orderId, attempt });
         if (attempt < (params.retries ?? 0)) continue;
         throw new BaseError(
@@ -141,6 +190,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
           },
         );
       }
+      await record(orderId, { stage: "ended" });
       throw new BaseError(
         `Order ${orderId} ended as ${lease.stateName} without a result; the escrow was refunded.`,
         {
@@ -194,7 +244,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     )[0];
     if (!best) {
       await client.cancelOrderAndWait({ orderId });
-      throw new NoBidsError(orderId);
+      throw new NoBidsError(orderId, await diagnoseNoBids(client, orderId));
     }
     return best;
   }
@@ -211,74 +261,66 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
 
   // 2. Run the replicas one after the other, so each picks a different provider.
   const done: { orderId: bigint; lease: Lease }[] = [];
-  for (let r = 0; r < replicas; r++) done.push(await runReplica(r));
+  try {
+    for (let r = 0; r < replicas; r++) done.push(await runReplica(r));
+  } catch (err) {
+    // A replica that delivered nothing (no bids, missed deadline) leaves the others unconfirmed:
+    // they are disputed rather than left to be paid after the window. An abort (the process is
+    // going away) leaves them to `resumeJobs`.
+    if (done.length > 0 && jobId !== undefined && !params.signal?.aborted) {
+      await settleJob({
+        ...settleOptions(jobs, jobId),
+        incomplete: `a replica delivered no result (${err instanceof BaseError ? err.shortMessage : String(err)}), so agreement is unproven`,
+      });
+    }
+    throw err;
+  }
 
-  // 3. Check: the store verifies content against its CID; the on-chain hash must match too.
-  const first = done[0] as { orderId: bigint; lease: Lease };
-  const agree = done.every((d) => d.lease.resultHash === first.lease.resultHash);
-  const resultDir = path.resolve(params.resultsDir, first.orderId.toString());
-  await mkdir(resultDir, { recursive: true });
-  const files = agree ? await download(store, first.lease, resultDir) : {};
-  for (const d of done) {
-    if (agree) await client.acceptResultAndWait({ leaseId: d.orderId });
-    else await client.disputeResultAndWait({ leaseId: d.orderId });
-  }
-  const replicasOut: DeployedReplica[] = [];
-  for (const d of done) {
-    const lease = await client.getLease({ leaseId: d.orderId });
-    replicasOut.push({
-      orderId: d.orderId,
-      provider: lease.provider,
-      pricePerSecond: lease.pricePerSecond,
-      cost: lease.paid + lease.held,
-      resultCid: lease.resultCid,
-      resultHash: lease.resultHash,
-      state: lease.stateName,
-    });
-    progress({ step: "done", orderId: d.orderId, state: lease.stateName });
-  }
+  // 3. Check every result, then accept them all or dispute each one (see settleJob).
+  params.signal?.throwIfAborted(); // stopping: the records let `resumeJobs` finish the check
+  const id = jobId as string;
+  const settled = await settleJob(settleOptions(jobs, id));
   return {
     manifestCid,
     manifestHash: hash,
     kind: resolved.kind,
-    outcome: agree ? "completed" : "disputed",
-    replicas: replicasOut,
-    cost: replicasOut.reduce((sum, r) => sum + r.cost, 0n),
-    resultDir,
-    files,
+    jobId: id,
+    ...settled,
   };
+
+  function settleOptions(jobs: TenantJobs, jobId: string) {
+    return {
+      client,
+      store,
+      jobs,
+      jobId,
+      fetchTimeoutMs: params.fetchTimeoutMs,
+      fetchRetryMs: params.fetchRetryMs,
+      onProgress: progress,
+      signal: params.signal,
+    };
+  }
 }
 
-/** Downloads a result (and the model a training result names), checking the on-chain hash. */
+/**
+ * Downloads a result (and the model a training result names), checking it against the hash bound
+ * on chain; throws ResultCheckError when it fails the check (`noos job result`).
+ */
 export async function download(
   store: ContentStore,
   lease: Lease,
   dir: string,
 ): Promise<Record<string, string>> {
-  const bytes = await store.get(lease.resultCid);
-  const sha = `0x${createHash("sha256").update(bytes).digest("hex")}`;
-  if (sha !== lease.resultHash.toLowerCase()) {
-    throw new BaseError(
-      `Result ${lease.resultCid} does not match the hash bound on chain (${lease.resultHash}).`,
-      {
-        name: "ResultHashMismatchError",
-      },
-    );
+  const check = await checkResult({
+    store,
+    resultCid: lease.resultCid,
+    resultHash: lease.resultHash,
+    fetchUntilMs: 0,
+  });
+  if (!check.ok) {
+    throw new BaseError(`Result of lease ${lease.id} failed the check: ${check.detail}.`, {
+      name: check.reason === "hash-mismatch" ? "ResultHashMismatchError" : "ResultCheckError",
+    });
   }
-  await mkdir(dir, { recursive: true });
-  const files: Record<string, string> = {};
-  const resultPath = path.join(dir, "result.json");
-  await writeFile(resultPath, bytes);
-  files.result = resultPath;
-  const doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  if (Array.isArray(doc.output_data)) {
-    files.output = path.join(dir, "output.json");
-    await writeFile(files.output, `${JSON.stringify({ output_data: doc.output_data })}\n`);
-  }
-  const model = doc.model as { cid?: string } | undefined;
-  if (model?.cid) {
-    files.model = path.join(dir, "model.onnx");
-    await store.getToFile(model.cid, files.model);
-  }
-  return files;
+  return writeResultFiles(store, check.bytes, dir);
 }
