@@ -1,4 +1,5 @@
 // noos: the Noosphere command line.
+import { findDevnetDir } from "@noosphere/devnet";
 import { BaseError } from "@noosphere/sdk";
 import { Command, CommanderError } from "commander";
 import { registerDemo } from "./commands/demo.js";
@@ -23,7 +24,11 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 const program = new Command("noos")
   .description("Noosphere: an open, verifiable AI network settling on EVM chains")
   .version("0.1.0")
-  .option("--dir <dir>", "where the devnet keeps its state", process.env.NOOS_DIR ?? ".noos")
+  .option(
+    "--dir <dir>",
+    "where the devnet keeps its state (default: env NOOS_DIR, else the nearest .noos in this folder or above)",
+    findDevnetDir(),
+  )
   .option("--rpc-url <url>", "JSON-RPC endpoint (default: the devnet's; env NOOS_RPC_URL)")
   .option("--private-key <key>", "signing key (env NOOS_PRIVATE_KEY)")
   .option("--account <index>", "devnet account to sign with when no key is given", "0")
@@ -50,7 +55,14 @@ try {
   const json = process.argv.includes("--json");
   if (err instanceof BaseError) {
     if (json)
-      printJson({ error: { name: err.name, message: err.shortMessage, details: err.details } });
+      printJson({
+        error: {
+          name: err.name,
+          message: err.shortMessage,
+          details: err.details,
+          ...(err.metaMessages?.length ? { hints: err.metaMessages } : {}),
+        },
+      });
     else
       process.stderr.write(
         `error: ${err.shortMessage}\n${err.metaMessages?.map((m) => `  ${m}`).join("\n") ?? ""}\n`,

@@ -25,6 +25,8 @@ export type BidderParameters = {
   bidDeposit: bigint;
   /** Jobs this provider runs now (for the capacity check). */
   runningJobs: () => number;
+  /** Told every decision, so the daemon can say on /status why it did not bid. */
+  onDecision?: ((orderId: bigint, decision: BidDecision) => void) | undefined;
 };
 
 /** Whether to bid on `orderId`, and at what price. Reads the order and checks placement on chain. */
@@ -67,6 +69,7 @@ export async function decideBid(params: BidderParameters, orderId: bigint): Prom
 /** Decides and, if worth it, bids. Returns the bid index, or null when it did not bid. */
 export async function bidOnOrder(common: Common, params: BidderParameters, orderId: bigint) {
   const decision = await decideBid(params, orderId);
+  params.onDecision?.(orderId, decision);
   if (!decision.bid) {
     common.logger.debug({ orderId, reason: decision.reason }, "not bidding");
     count(common, "ordersSkipped");

@@ -17,11 +17,13 @@ import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { follow, sleep } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
-import { bidOnOrder, type Capacity } from "./bidder.js";
+import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
 
 export const PROVIDER_VERSION = "0.1.0";
+/** Bid decisions kept for GET /status. */
+const MAX_DECISIONS = 200;
 
 /** What running a job produced: the result is already in the content store. */
 export type JobResult = { resultCid: string; resultHash: Hex };
@@ -86,6 +88,16 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     stake: config.stake,
   });
 
+  // The latest bid decisions, by order id, so a tenant with no bids can learn why (GET /status).
+  const decisions = new Map<string, { bid: boolean; reason?: string; pricePerSecond?: bigint }>();
+  const decided = (orderId: bigint, decision: BidDecision) => {
+    decisions.delete(orderId.toString());
+    decisions.set(
+      orderId.toString(),
+      decision.bid ? { bid: true, pricePerSecond: decision.pricePerSecond } : decision,
+    );
+    if (decisions.size > MAX_DECISIONS) decisions.delete(decisions.keys().next().value as string);
+  };
   const bidder = {
     client,
     contracts,
@@ -93,6 +105,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     capacity: config.capacity,
     bidDeposit: config.bidDeposit,
     runningJobs: () => running.size,
+    onDecision: decided,
   };
 
   /** Records the job before anything else, so a crash right after the LeaseCreated event still resumes it. */
@@ -180,6 +193,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   const deferred = new Set<bigint>();
   async function bid(orderId: bigint) {
     if (running.size >= config.capacity.maxJobs) {
+      decided(orderId, { bid: false, reason: "at capacity; will bid when a job slot frees" });
       deferred.add(orderId);
       return;
     }
@@ -214,8 +228,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     version: PROVIDER_VERSION,
     address: client.account.address,
     hostUri: config.hostUri,
+    chainCursor: (await state.read()).cursor,
     running: [...running.keys()],
     jobs: (await state.read()).jobs,
+    orders: Object.fromEntries(decisions),
     earnings: {
       withdrawable: await client.getEarnings({
         provider: client.account.address,
