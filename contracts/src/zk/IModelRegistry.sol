@@ -76,6 +76,8 @@ interface IModelRegistry {
     /// @notice What a proof check needs, in one call.
     struct ProofContext {
         address verifier;
+        /// @dev The verifier's EXTCODEHASH at registration; a proof check requires it unchanged.
+        bytes32 verifierCodeHash;
         bool deprecated;
         Layout layout;
         uint256 paramCommitment;
@@ -155,7 +157,8 @@ interface IModelRegistry {
     /// @notice The model record (reverts for an unknown id).
     function getModel(uint256 modelId) external view returns (Model memory);
 
-    /// @notice Verifier, deprecation, layout and commitment; all zero (verifier 0) for an unknown id.
+    /// @notice Verifier, its registered code hash, deprecation, layout and commitment; all zero
+    ///         (verifier 0) for an unknown id.
     function proofContext(uint256 modelId) external view returns (ProofContext memory);
 
     /// @notice Whether `modelId` is registered.

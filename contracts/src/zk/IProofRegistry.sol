@@ -38,6 +38,9 @@ interface IProofRegistry {
     error ProofRegistryParamHashMismatch(uint256 modelId, uint256 received, uint256 expected);
     /// @notice Public signal `index` is not below the BN254 scalar field modulus.
     error ProofRegistrySignalNotInField(uint256 index, uint256 value);
+    /// @notice The verifier's code is no longer the code registered with the model (EXTCODEHASH
+    ///         differs: a metamorphic redeploy, an EIP-7702 re-delegation, or the code is gone).
+    error ProofRegistryVerifierCodeChanged(uint256 modelId, address verifier, bytes32 registered, bytes32 current);
     /// @notice The model's verifier rejected the proof (false, revert, or no answer).
     error ProofRegistryInvalidProof(uint256 modelId, address verifier);
     /// @notice This statement is already recorded (see `getRecord(recordId)`).

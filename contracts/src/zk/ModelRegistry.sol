@@ -161,7 +161,11 @@ contract ModelRegistry is IModelRegistry {
         // No revert: ProofRegistry.verify answers false for an unknown model.
         StoredModel storage m = _models[modelId];
         return ProofContext({
-            verifier: m.verifier, deprecated: m.deprecated, layout: _layout(m), paramCommitment: m.paramCommitment
+            verifier: m.verifier,
+            verifierCodeHash: m.verifierCodeHash,
+            deprecated: m.deprecated,
+            layout: _layout(m),
+            paramCommitment: m.paramCommitment
         });
     }
 

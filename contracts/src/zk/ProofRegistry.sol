@@ -41,8 +41,8 @@ contract ProofRegistry is IProofRegistry {
             // Before the pairing check: a duplicate costs ~10k gas, not ~220k.
             if (_records[recordId].verifiedAt != 0) {
                 failure = abi.encodeWithSelector(ProofRegistryAlreadyRecorded.selector, modelId, recordId);
-            } else if (!_callVerifier(ctx.verifier, proof, publicSignals)) {
-                failure = abi.encodeWithSelector(ProofRegistryInvalidProof.selector, modelId, ctx.verifier);
+            } else {
+                failure = _checkProof(modelId, ctx, proof, publicSignals);
             }
         }
         if (failure.length != 0) {
@@ -63,7 +63,7 @@ contract ProofRegistry is IProofRegistry {
     {
         IModelRegistry.ProofContext memory ctx = _modelRegistry.proofContext(modelId);
         (bytes memory failure,) = _statement(modelId, ctx, publicSignals);
-        return failure.length == 0 && _callVerifier(ctx.verifier, proof, publicSignals);
+        return failure.length == 0 && _checkProof(modelId, ctx, proof, publicSignals).length == 0;
     }
 
     /// @inheritdoc IProofRegistry
@@ -152,6 +152,25 @@ contract ProofRegistry is IProofRegistry {
         st.outputHash = l.outputVisibility == IModelRegistry.OutputVisibility.Hashed
             ? bytes32(signals[st.outputStart])
             : keccak256(abi.encodePacked(signals[st.outputStart:]));
+    }
+
+    /// @dev Checks that the verifier still has the code registered with the model (EXTCODEHASH, which
+    ///      also warms the account for the call), then runs it; on failure returns the encoded revert.
+    function _checkProof(
+        uint256 modelId,
+        IModelRegistry.ProofContext memory ctx,
+        uint256[8] calldata proof,
+        uint256[] calldata signals
+    ) private view returns (bytes memory failure) {
+        bytes32 current = ctx.verifier.codehash;
+        if (current != ctx.verifierCodeHash) {
+            return abi.encodeWithSelector(
+                ProofRegistryVerifierCodeChanged.selector, modelId, ctx.verifier, ctx.verifierCodeHash, current
+            );
+        }
+        if (!_callVerifier(ctx.verifier, proof, signals)) {
+            return abi.encodeWithSelector(ProofRegistryInvalidProof.selector, modelId, ctx.verifier);
+        }
     }
 
     /// @dev Calls `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[N])` with the static

@@ -501,6 +501,7 @@ contract ModelRegistryTest is ZkFixture {
     function test_proofContext_matchesModel() public view {
         IModelRegistry.ProofContext memory ctx = models.proofContext(hashedParamsModel);
         assertEq(ctx.verifier, verifierHashedParams);
+        assertEq(ctx.verifierCodeHash, verifierHashedParams.codehash);
         assertFalse(ctx.deprecated);
         assertEq(ctx.paramCommitment, ZkFixtures.hashedParamsV1Signals()[0]);
         assertEq(abi.encode(ctx.layout), abi.encode(_hashedParamsLayout()));

@@ -21,6 +21,13 @@ contract ScriptedVerifier {
     }
 }
 
+/// @dev Answers `true` to every call, from code alone (no storage), so it can be etched anywhere.
+contract AcceptingVerifier {
+    fallback(bytes calldata) external returns (bytes memory) {
+        return abi.encode(true);
+    }
+}
+
 /// @dev Reverts on every call.
 contract RevertingVerifier {
     error Nope();
@@ -273,9 +280,51 @@ contract ProofRegistryTest is ZkFixture {
     function test_verifyAndRecord_revertsWhenVerifierLostItsCode() public {
         // Registration requires code; an account that has none at call time answers nothing.
         uint256 id = models.registerModel(_registration(verifierHashedInput, _hashedInputLayout(), 0));
+        bytes32 registered = verifierHashedInput.codehash;
         vm.etch(verifierHashedInput, "");
-        _expectInvalid(id, verifierHashedInput);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofRegistry.ProofRegistryVerifierCodeChanged.selector,
+                id,
+                verifierHashedInput,
+                registered,
+                verifierHashedInput.codehash
+            )
+        );
         proofs.verifyAndRecord(id, ZkFixtures.hashedInputProof(), ZkFixtures.hashedInputSignals());
+    }
+
+    // ---------------------------------------------------------------- finding 12: verifier code is pinned
+
+    function test_finding12_verifierCodeChangeRejected() public {
+        // The verifier's code changes after registration (vm.etch stands for a metamorphic redeploy
+        // or an EIP-7702 re-delegation) into code that accepts anything.
+        bytes32 registered = models.getModel(hashedInputModel).verifierCodeHash;
+        vm.etch(verifierHashedInput, address(new AcceptingVerifier()).code);
+        uint256[8] memory forged;
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        s[1] += 1; // a false output
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofRegistry.ProofRegistryVerifierCodeChanged.selector,
+                hashedInputModel,
+                verifierHashedInput,
+                registered,
+                verifierHashedInput.codehash
+            )
+        );
+        proofs.verifyAndRecord(hashedInputModel, forged, s);
+        assertFalse(proofs.verify(hashedInputModel, forged, s));
+        assertFalse(proofs.isVerified(hashedInputModel, bytes32(s[0]), _packedHash(s, 1, 3)));
+    }
+
+    function test_finding12_verifierCodeRestoredVerifiesAgain() public {
+        bytes memory original = verifierHashedInput.code;
+        vm.etch(verifierHashedInput, address(new AcceptingVerifier()).code);
+        assertFalse(proofs.verify(hashedInputModel, ZkFixtures.hashedInputProof(), ZkFixtures.hashedInputSignals()));
+        vm.etch(verifierHashedInput, original);
+        proofs.verifyAndRecord(hashedInputModel, ZkFixtures.hashedInputProof(), ZkFixtures.hashedInputSignals());
     }
 
     // ---------------------------------------------------------------- verify (view)
