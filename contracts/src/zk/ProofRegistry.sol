@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IModelRegistry} from "./IModelRegistry.sol";
 import {IProofRegistry} from "./IProofRegistry.sol";
 
 /// @title ProofRegistry
 /// @notice Verifies zkML proofs with each model's own Groth16 verifier and records the verified
-///         (model, input hash, output hash) statements, once each.
+///         (model, input hash, output hash) statements, once each, with whose claim each one is
+///         (commit, then submit; see IProofRegistry).
 contract ProofRegistry is IProofRegistry {
     /// @notice BN254 scalar field modulus: public signals are elements of this field.
     uint256 public constant FIELD_MODULUS =
@@ -15,7 +17,16 @@ contract ProofRegistry is IProofRegistry {
 
     IModelRegistry private immutable _modelRegistry;
 
-    mapping(bytes32 recordId => Record) private _records;
+    /// @dev One slot per record. uint40 seconds last ~35,000 years; uint48 blocks ~2.8e14 blocks.
+    struct StoredRecord {
+        address submitter;
+        uint40 verifiedAt;
+        uint48 claimBlock;
+        bool committed;
+    }
+
+    mapping(bytes32 recordId => StoredRecord) private _records;
+    mapping(address committer => mapping(bytes32 commitment => uint256 blockNumber)) private _commitBlocks;
     mapping(uint256 modelId => mapping(bytes32 inputHash => bytes32 outputHash)) private _latestOutput;
 
     /// @dev What a checked proof states.
@@ -50,9 +61,61 @@ contract ProofRegistry is IProofRegistry {
                 revert(add(failure, 0x20), mload(failure))
             }
         }
-        _records[recordId] = Record({submitter: msg.sender, verifiedAt: uint64(block.timestamp)});
+        _records[recordId] = StoredRecord({
+            submitter: msg.sender,
+            verifiedAt: SafeCast.toUint40(block.timestamp),
+            claimBlock: SafeCast.toUint48(block.number),
+            committed: false
+        });
         _latestOutput[modelId][st.inputHash] = st.outputHash;
         emit InferenceVerified(modelId, st.inputHash, st.outputHash, publicSignals[st.outputStart:], msg.sender);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function commitProof(bytes32 commitment) external {
+        uint256 existing = _commitBlocks[msg.sender][commitment];
+        if (existing != 0) revert ProofRegistryCommitmentExists(msg.sender, commitment, existing);
+        _commitBlocks[msg.sender][commitment] = block.number;
+        emit ProofCommitted(msg.sender, commitment);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function verifyAndRecordCommitted(
+        uint256 modelId,
+        uint256[8] calldata proof,
+        uint256[] calldata publicSignals,
+        bytes32 salt
+    ) external returns (bytes32 recordId) {
+        IModelRegistry.ProofContext memory ctx = _modelRegistry.proofContext(modelId);
+        (bytes memory failure, Statement memory st) = _statement(modelId, ctx, publicSignals);
+        bytes32 commitment;
+        uint256 commitBlock;
+        if (failure.length == 0) {
+            recordId = recordIdOf(modelId, st.inputHash, st.outputHash);
+            commitment = proofCommitment(msg.sender, modelId, proof, publicSignals, salt);
+            commitBlock = _commitBlocks[msg.sender][commitment];
+            failure = _claimFailure(recordId, commitment, commitBlock);
+            // The pairing check runs even for a claim on a recorded statement: a commitment to
+            // bytes that are not a valid proof must never take a claim.
+            if (failure.length == 0) failure = _checkProof(modelId, ctx, proof, publicSignals);
+        }
+        if (failure.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(failure, 0x20), mload(failure))
+            }
+        }
+        delete _commitBlocks[msg.sender][commitment];
+        StoredRecord storage r = _records[recordId];
+        address previous = r.submitter;
+        if (r.verifiedAt == 0) {
+            r.verifiedAt = SafeCast.toUint40(block.timestamp);
+            _latestOutput[modelId][st.inputHash] = st.outputHash;
+            emit InferenceVerified(modelId, st.inputHash, st.outputHash, publicSignals[st.outputStart:], msg.sender);
+        }
+        r.submitter = msg.sender;
+        r.claimBlock = SafeCast.toUint48(commitBlock);
+        r.committed = true;
+        emit InferenceClaimed(recordId, modelId, msg.sender, previous, commitBlock);
     }
 
     /// @inheritdoc IProofRegistry
@@ -83,13 +146,31 @@ contract ProofRegistry is IProofRegistry {
     }
 
     /// @inheritdoc IProofRegistry
+    function proofCommitment(
+        address submitter,
+        uint256 modelId,
+        uint256[8] calldata proof,
+        uint256[] calldata publicSignals,
+        bytes32 salt
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(submitter, modelId, proof, publicSignals, salt));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function commitmentBlock(address committer, bytes32 commitment) external view returns (uint256) {
+        return _commitBlocks[committer][commitment];
+    }
+
+    /// @inheritdoc IProofRegistry
     function recordIdOf(uint256 modelId, bytes32 inputHash, bytes32 outputHash) public pure returns (bytes32) {
         return keccak256(abi.encode(modelId, inputHash, outputHash));
     }
 
     /// @inheritdoc IProofRegistry
     function getRecord(bytes32 recordId) external view returns (Record memory) {
-        return _records[recordId];
+        StoredRecord memory r = _records[recordId];
+        return
+            Record({submitter: r.submitter, verifiedAt: r.verifiedAt, committed: r.committed, claimBlock: r.claimBlock});
     }
 
     /// @inheritdoc IProofRegistry
@@ -101,10 +182,14 @@ contract ProofRegistry is IProofRegistry {
     function latestInference(uint256 modelId, bytes32 inputHash) external view returns (Inference memory inference) {
         bytes32 outputHash = _latestOutput[modelId][inputHash];
         bytes32 recordId = recordIdOf(modelId, inputHash, outputHash);
-        Record memory record = _records[recordId];
+        StoredRecord memory record = _records[recordId];
         if (record.verifiedAt == 0) return inference;
         return Inference({
-            recordId: recordId, outputHash: outputHash, submitter: record.submitter, verifiedAt: record.verifiedAt
+            recordId: recordId,
+            outputHash: outputHash,
+            submitter: record.submitter,
+            verifiedAt: record.verifiedAt,
+            committed: record.committed
         });
     }
 
@@ -152,6 +237,26 @@ contract ProofRegistry is IProofRegistry {
         st.outputHash = l.outputVisibility == IModelRegistry.OutputVisibility.Hashed
             ? bytes32(signals[st.outputStart])
             : keccak256(abi.encodePacked(signals[st.outputStart:]));
+    }
+
+    /// @dev Why a committed submission may not take the claim (empty if it may): no commitment, a
+    ///      commitment from this block, or a recorded claim at least as old as the commitment.
+    function _claimFailure(bytes32 recordId, bytes32 commitment, uint256 commitBlock)
+        private
+        view
+        returns (bytes memory)
+    {
+        if (commitBlock == 0) {
+            return abi.encodeWithSelector(ProofRegistryNoCommitment.selector, msg.sender, commitment);
+        }
+        if (commitBlock >= block.number) {
+            return abi.encodeWithSelector(ProofRegistryCommitmentTooRecent.selector, commitment, commitBlock);
+        }
+        StoredRecord storage r = _records[recordId];
+        if (r.verifiedAt != 0 && r.claimBlock <= commitBlock) {
+            return abi.encodeWithSelector(ProofRegistryClaimNotEarlier.selector, recordId, commitBlock, r.claimBlock);
+        }
+        return "";
     }
 
     /// @dev Checks that the verifier still has the code registered with the model (EXTCODEHASH, which

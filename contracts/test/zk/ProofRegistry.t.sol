@@ -45,6 +45,17 @@ contract ProofRegistryTest is ZkFixture {
         uint256[] outputs,
         address indexed submitter
     );
+    event ProofCommitted(address indexed committer, bytes32 indexed commitment);
+    event InferenceClaimed(
+        bytes32 indexed recordId,
+        uint256 indexed modelId,
+        address indexed submitter,
+        address previousSubmitter,
+        uint256 claimBlock
+    );
+
+    address internal copier = makeAddr("copier");
+    bytes32 internal constant SALT = keccak256("prover's secret salt");
 
     // ---------------------------------------------------------------- success paths
 
@@ -62,12 +73,15 @@ contract ProofRegistryTest is ZkFixture {
         IProofRegistry.Record memory r = proofs.getRecord(recordId);
         assertEq(r.submitter, submitter);
         assertEq(r.verifiedAt, block.timestamp);
+        assertFalse(r.committed, "a plain submission is no claim");
+        assertEq(r.claimBlock, block.number);
         assertTrue(proofs.isVerified(hashedInputModel, inputHash, outputHash));
         IProofRegistry.Inference memory inf = proofs.latestInference(hashedInputModel, inputHash);
         assertEq(inf.recordId, recordId);
         assertEq(inf.outputHash, outputHash);
         assertEq(inf.submitter, submitter);
         assertEq(inf.verifiedAt, block.timestamp);
+        assertFalse(inf.committed);
     }
 
     function test_verifyAndRecord_hashedParamsRecordsStatement() public {
@@ -294,6 +308,270 @@ contract ProofRegistryTest is ZkFixture {
         proofs.verifyAndRecord(id, ZkFixtures.hashedInputProof(), ZkFixtures.hashedInputSignals());
     }
 
+    // ---------------------------------------------------------------- finding 10: whose proof is it
+
+    function test_finding10_frontRunCopyDoesNotKeepTheClaim() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        // Block 11: the prover's submission is in the mempool; a copier sends the same proof first.
+        vm.roll(11);
+        vm.prank(copier);
+        bytes32 recordId = proofs.verifyAndRecord(hashedInputModel, p, s);
+        assertEq(proofs.getRecord(recordId).submitter, copier);
+        assertFalse(proofs.getRecord(recordId).committed);
+
+        // The prover's submission lands after it, and the claim is the prover's, from block 10.
+        vm.expectEmit(address(proofs));
+        emit InferenceClaimed(recordId, hashedInputModel, submitter, copier, 10);
+        vm.prank(submitter);
+        assertEq(proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT), recordId);
+        IProofRegistry.Record memory r = proofs.getRecord(recordId);
+        assertEq(r.submitter, submitter);
+        assertTrue(r.committed);
+        assertEq(r.claimBlock, 10);
+        assertEq(r.verifiedAt, block.timestamp);
+        IProofRegistry.Inference memory inf = proofs.latestInference(hashedInputModel, bytes32(s[0]));
+        assertEq(inf.submitter, submitter);
+        assertTrue(inf.committed);
+    }
+
+    function test_finding10_copierCommittingAfterSeeingTheProofLoses() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        // The prover's reveal sits in the mempool; the copier commits to the copied proof (block 11)
+        // and gets its own committed submission in first (block 12).
+        vm.roll(11);
+        _commit(copier, hashedInputModel, p, s, keccak256("copier salt"));
+        vm.roll(12);
+        vm.prank(copier);
+        bytes32 recordId = proofs.verifyAndRecordCommitted(hashedInputModel, p, s, keccak256("copier salt"));
+        assertEq(proofs.getRecord(recordId).submitter, copier);
+
+        // The earlier commitment takes the claim over.
+        vm.roll(13);
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+        assertEq(proofs.getRecord(recordId).submitter, submitter);
+        assertEq(proofs.getRecord(recordId).claimBlock, 10);
+
+        // And keeps it: any commitment made since is later.
+        _commit(copier, hashedInputModel, p, s, keccak256("again"));
+        vm.roll(14);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryClaimNotEarlier.selector, recordId, 13, 10));
+        vm.prank(copier);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, keccak256("again"));
+    }
+
+    function test_finding10_rerandomisedCopyNeedsItsOwnLaterCommitment() public {
+        // Groth16 is malleable: (-A, -B, C) verifies too. The copy's bytes differ, so it needs a
+        // commitment of its own, made after the original was public: it cannot win the claim.
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        vm.roll(11);
+        vm.prank(submitter);
+        bytes32 recordId = proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+
+        uint256[8] memory q = _negateAB(p);
+        assertTrue(proofs.verify(hashedInputModel, q, s), "the re-randomised proof is valid");
+        _commit(copier, hashedInputModel, q, s, SALT);
+        vm.roll(12);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryClaimNotEarlier.selector, recordId, 11, 10));
+        vm.prank(copier);
+        proofs.verifyAndRecordCommitted(hashedInputModel, q, s, SALT);
+    }
+
+    function test_verifyAndRecordCommitted_recordsNewStatementWithClaim() public {
+        uint256[8] memory p = ZkFixtures.hashedParamsV1Proof();
+        uint256[] memory s = ZkFixtures.hashedParamsV1Signals();
+        bytes32 commitment = proofs.proofCommitment(submitter, hashedParamsModel, p, s, SALT);
+        vm.roll(10);
+        vm.expectEmit(address(proofs));
+        emit ProofCommitted(submitter, commitment);
+        vm.prank(submitter);
+        proofs.commitProof(commitment);
+        assertEq(proofs.commitmentBlock(submitter, commitment), 10);
+
+        vm.roll(11);
+        bytes32 recordId = proofs.recordIdOf(hashedParamsModel, bytes32(s[1]), _packedHash(s, 2, 3));
+        vm.expectEmit(address(proofs));
+        emit InferenceVerified(hashedParamsModel, bytes32(s[1]), _packedHash(s, 2, 3), _slice(s, 2), submitter);
+        vm.expectEmit(address(proofs));
+        emit InferenceClaimed(recordId, hashedParamsModel, submitter, address(0), 10);
+        vm.prank(submitter);
+        assertEq(proofs.verifyAndRecordCommitted(hashedParamsModel, p, s, SALT), recordId);
+
+        IProofRegistry.Record memory r = proofs.getRecord(recordId);
+        assertEq(r.submitter, submitter);
+        assertTrue(r.committed);
+        assertEq(r.claimBlock, 10);
+        assertEq(r.verifiedAt, block.timestamp);
+        assertEq(proofs.latestInference(hashedParamsModel, bytes32(s[1])).recordId, recordId);
+        assertEq(proofs.commitmentBlock(submitter, commitment), 0, "the commitment is consumed");
+        // A plain submission of the same statement afterwards is a duplicate.
+        vm.expectRevert(
+            abi.encodeWithSelector(IProofRegistry.ProofRegistryAlreadyRecorded.selector, hashedParamsModel, recordId)
+        );
+        proofs.verifyAndRecord(hashedParamsModel, p, s);
+    }
+
+    function test_proofCommitment_isAbiEncodingHash() public view {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        assertEq(
+            proofs.proofCommitment(submitter, hashedInputModel, p, s, SALT),
+            keccak256(abi.encode(submitter, hashedInputModel, p, s, SALT))
+        );
+    }
+
+    function test_commitProof_revertsWhenAlreadyCommitted() public {
+        vm.roll(10);
+        vm.startPrank(submitter);
+        proofs.commitProof(keccak256("c"));
+        vm.roll(11);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProofRegistry.ProofRegistryCommitmentExists.selector, submitter, keccak256("c"), 10)
+        );
+        proofs.commitProof(keccak256("c"));
+        vm.stopPrank();
+        assertEq(proofs.commitmentBlock(submitter, keccak256("c")), 10, "the earlier block stays");
+        // Another committer may hold the same value (a copied commitment griefs no one).
+        vm.prank(copier);
+        proofs.commitProof(keccak256("c"));
+        assertEq(proofs.commitmentBlock(copier, keccak256("c")), 11);
+    }
+
+    function test_verifyAndRecordCommitted_revertsWithoutCommitment() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        vm.roll(11);
+        // The prover's salt in another sender's hands names another commitment.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofRegistry.ProofRegistryNoCommitment.selector,
+                copier,
+                proofs.proofCommitment(copier, hashedInputModel, p, s, SALT)
+            )
+        );
+        vm.prank(copier);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+        // A wrong salt, too.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofRegistry.ProofRegistryNoCommitment.selector,
+                submitter,
+                proofs.proofCommitment(submitter, hashedInputModel, p, s, bytes32(0))
+            )
+        );
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, bytes32(0));
+        assertFalse(proofs.isVerified(hashedInputModel, bytes32(s[0]), _packedHash(s, 1, 3)));
+    }
+
+    function test_verifyAndRecordCommitted_revertsInTheCommitmentsBlock() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        bytes32 c = _commit(submitter, hashedInputModel, p, s, SALT);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryCommitmentTooRecent.selector, c, 10));
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+    }
+
+    function test_verifyAndRecordCommitted_revertsWhenRecordedInTheCommitmentsBlock() public {
+        // Recorded in block 10 by a plain submission; a commitment also from block 10 is not earlier.
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        vm.prank(copier);
+        bytes32 recordId = proofs.verifyAndRecord(hashedInputModel, p, s);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        vm.roll(11);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryClaimNotEarlier.selector, recordId, 10, 10));
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+        assertEq(proofs.getRecord(recordId).submitter, copier);
+    }
+
+    function test_verifyAndRecordCommitted_revertsOnInvalidProofEvenForRecordedStatement() public {
+        // Someone who knew the statement early commits to garbage bytes, then tries to take the
+        // claim of the real proof's record: the pairing check still runs.
+        uint256[8] memory garbage;
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        bytes32 c = _commit(copier, hashedInputModel, garbage, s, SALT);
+        vm.roll(11);
+        vm.prank(submitter);
+        bytes32 recordId = proofs.verifyAndRecord(hashedInputModel, ZkFixtures.hashedInputProof(), s);
+        vm.roll(12);
+        _expectInvalid(hashedInputModel, verifierHashedInput);
+        vm.prank(copier);
+        proofs.verifyAndRecordCommitted(hashedInputModel, garbage, s, SALT);
+        assertEq(proofs.getRecord(recordId).submitter, submitter);
+        assertEq(proofs.commitmentBlock(copier, c), 10, "a failed submission keeps the commitment");
+    }
+
+    function test_verifyAndRecordCommitted_revertsOnStatementAndModelChecks() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        _commit(submitter, hashedInputModel, p, s, SALT);
+        vm.roll(11);
+        vm.startPrank(submitter);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryUnknownModel.selector, 99));
+        proofs.verifyAndRecordCommitted(99, p, s, SALT);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProofRegistry.ProofRegistrySignalCount.selector, publicInputModel, 3, 4)
+        );
+        proofs.verifyAndRecordCommitted(publicInputModel, p, s, SALT);
+        vm.stopPrank();
+
+        bytes32 registered = verifierHashedInput.codehash;
+        vm.etch(verifierHashedInput, address(new AcceptingVerifier()).code);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofRegistry.ProofRegistryVerifierCodeChanged.selector,
+                hashedInputModel,
+                verifierHashedInput,
+                registered,
+                verifierHashedInput.codehash
+            )
+        );
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+
+        vm.prank(owner);
+        models.deprecateModel(hashedInputModel);
+        vm.expectRevert(abi.encodeWithSelector(IProofRegistry.ProofRegistryModelDeprecated.selector, hashedInputModel));
+        vm.prank(submitter);
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+    }
+
+    function _commit(address who, uint256 modelId, uint256[8] memory p, uint256[] memory s, bytes32 salt)
+        private
+        returns (bytes32 commitment)
+    {
+        commitment = proofs.proofCommitment(who, modelId, p, s, salt);
+        vm.prank(who);
+        proofs.commitProof(commitment);
+    }
+
+    /// @dev (A, B, C) -> (-A, -B, C): negates A's y in Fq and B's y (both Fq2 parts).
+    function _negateAB(uint256[8] memory p) private pure returns (uint256[8] memory q) {
+        uint256 fq = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+        q = p;
+        q[1] = fq - p[1];
+        q[4] = fq - p[4];
+        q[5] = fq - p[5];
+    }
+
     // ---------------------------------------------------------------- finding 12: verifier code is pinned
 
     function test_finding12_verifierCodeChangeRejected() public {
@@ -428,6 +706,22 @@ contract ProofRegistryTest is ZkFixture {
 
     function test_gas_publicInputVerifyAndRecord() public {
         _recorded("publicInput", publicInputModel, ZkFixtures.publicInputProof(), ZkFixtures.publicInputSignals());
+    }
+
+    function test_gas_hashedInputVerifyAndRecordCommitted() public {
+        uint256[8] memory p = ZkFixtures.hashedInputProof();
+        uint256[] memory s = ZkFixtures.hashedInputSignals();
+        vm.roll(10);
+        bytes32 c = proofs.proofCommitment(address(this), hashedInputModel, p, s, SALT);
+        uint256 before = gasleft();
+        proofs.commitProof(c);
+        emit log_named_uint("commitProof", before - gasleft());
+        vm.roll(11);
+        before = gasleft();
+        proofs.verifyAndRecordCommitted(hashedInputModel, p, s, SALT);
+        uint256 used = before - gasleft();
+        emit log_named_uint("hashedInput verifyAndRecordCommitted", used);
+        assertLt(used, 330_000);
     }
 
     function test_gas_verifyView() public {
