@@ -1,6 +1,6 @@
 import path from "node:path";
 import { type DeployProgress, deployJob, download } from "@noosphere/node";
-import { formatNoos, type NoosphereClient } from "@noosphere/sdk";
+import { formatNoos, loadJobManifest, type NoosphereClient } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import { formatEther } from "viem";
@@ -31,6 +31,8 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .action(
       async (manifest: string, opts: { provider?: string; retry: string; results: string }) => {
         const options = tenant();
+        // A bad manifest (field, line, missing file) is reported before a devnet is needed.
+        await loadJobManifest(manifest);
         const { client, connection } = await walletClient(options);
         const log = options.json
           ? () => {}

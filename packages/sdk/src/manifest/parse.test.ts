@@ -600,6 +600,31 @@ describe("examples/manifests", () => {
     expect(parseJobManifest(stringifyJobManifest(manifest))).toEqual(manifest);
   });
 
+  test("a file the manifest names must exist: reported with its field and line", () => {
+    const text = `version: "1"
+kind: training
+input: ./train.csv
+training:
+  initialModel: ./start.onnx
+  optimizer: { name: sgd, learningRate: 0.1 }
+  epochs: 1
+  batchSize: 8
+  seed: 1
+  labelsColumn: label
+resources: { cpu: 1, memory: 512Mi }
+pricing: { maxPricePerSecond: "0.001", deposit: "5" }
+verification: { mode: none }
+deadline: 10m
+`;
+    const exists = (p: string) => p === "./train.csv";
+    expect(() => parseJobManifest(text, { source: "job.yaml", fileExists: exists })).toThrow(
+      "job.yaml:5:3: training.initialModel: no file at ./start.onnx; expected an existing file",
+    );
+    expect(parseJobManifest(text, { fileExists: () => true }).kind).toBe("training");
+    // Without the check (a manifest parsed from text alone), paths are not looked up.
+    expect(parseJobManifest(text).kind).toBe("training");
+  });
+
   test("loadJobManifest names the file in errors", async () => {
     await expect(loadJobManifest(`${dir}missing.yaml`)).rejects.toThrow(
       /Cannot read job manifest .*missing\.yaml/,

@@ -23,6 +23,11 @@ import { closest } from "./suggest.js";
 export type ParseJobManifestOptions = {
   /** Where the text came from (a file path), shown in errors: `job.yaml:12:9: …`. */
   source?: string | undefined;
+  /**
+   * Whether a file the manifest names (`model`, `input`, `training.initialModel`, as written)
+   * exists; a missing one is reported with its field and line. Not checked when absent.
+   */
+  fileExists?: ((path: string) => boolean) | undefined;
 };
 
 type Position = { line: number; column: number };
@@ -56,7 +61,7 @@ export function parseJobManifest(text: string, options: ParseJobManifestOptions 
   }
   keepSourceText(doc);
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  return validate(data, options.source, (path) => locate(doc, path, at));
+  return validate(data, options, (path) => locate(doc, path, at));
 }
 
 /** Validates a manifest already parsed from JSON or built in code. Same errors, without lines. */
@@ -64,7 +69,7 @@ export function validateJobManifest(
   value: unknown,
   options: ParseJobManifestOptions = {},
 ): JobManifest {
-  return validate(value, options.source, () => undefined);
+  return validate(value, options, () => undefined);
 }
 
 /**
@@ -80,7 +85,16 @@ export async function loadJobManifest(path: string): Promise<JobManifest> {
   } catch (cause) {
     throw new BaseError(`Cannot read job manifest ${path}.`, { name: "ManifestReadError", cause });
   }
-  return parseJobManifest(text, { source: path });
+  const { statSync } = await import("node:fs");
+  const { dirname, resolve } = await import("node:path");
+  const fileExists = (file: string) => {
+    try {
+      return statSync(resolve(dirname(path), file)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return parseJobManifest(text, { source: path, fileExists });
 }
 
 /**
@@ -123,13 +137,16 @@ function sameRef(a: object | undefined, b: object): boolean {
 
 function validate(
   data: unknown,
-  source: string | undefined,
+  { source, fileExists }: ParseJobManifestOptions,
   locate: (path: readonly (string | number)[]) => Position | undefined,
 ): JobManifest {
   const result = jobManifestSchema.safeParse(data);
-  if (result.success) return result.data;
+  const missing = result.success && fileExists ? missingFiles(result.data, fileExists) : [];
+  if (result.success && missing.length === 0) return result.data;
   // zod skips the cross-field refinement once a field fails: run it on the raw document too.
-  const raw = [...result.error.issues.flatMap(fromZod), ...crossFieldIssues(data)];
+  const raw = result.success
+    ? missing
+    : [...result.error.issues.flatMap(fromZod), ...crossFieldIssues(data)];
   const seen = new Set<string>();
   const issues: ManifestIssue[] = [];
   for (const { path, problem, expected } of raw) {
@@ -140,6 +157,32 @@ function validate(
   }
   issues.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
   throw new ManifestError({ issues, source });
+}
+
+/** The file references of a valid manifest whose file does not exist. */
+function missingFiles(manifest: JobManifest, fileExists: (path: string) => boolean): RawIssue[] {
+  const refs: [(string | number)[], ContentRef | InputRef | undefined][] = [
+    [["model"], "model" in manifest ? manifest.model : undefined],
+    [["input"], manifest.input],
+    [
+      ["training", "initialModel"],
+      "training" in manifest && "initialModel" in manifest.training
+        ? manifest.training.initialModel
+        : undefined,
+    ],
+  ];
+
+  return refs.flatMap(([path, ref]) =>
+    ref && "path" in ref && !fileExists(ref.path)
+      ? [
+          {
+            path,
+            problem: `no file at ${ref.path}`,
+            expected: "an existing file (paths are relative to the manifest)",
+          },
+        ]
+      : [],
+  );
 }
 
 const separator = "; expected ";
