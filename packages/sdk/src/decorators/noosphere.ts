@@ -190,6 +190,15 @@ import {
 } from "../actions/token/getTokenBalance.js";
 import { type TransferParameters, transfer, transferAndWait } from "../actions/token/transfer.js";
 import {
+  type CommitAndRecordProofParameters,
+  commitAndRecordProof,
+} from "../actions/zk/commitAndRecordProof.js";
+import {
+  type CommitProofParameters,
+  commitProof,
+  commitProofAndWait,
+} from "../actions/zk/commitProof.js";
+import {
   type DeprecateModelParameters,
   deprecateModel,
   deprecateModelAndWait,
@@ -227,6 +236,11 @@ import {
   updateModelMetadata,
   updateModelMetadataAndWait,
 } from "../actions/zk/updateModelMetadata.js";
+import {
+  type VerifyAndRecordCommittedProofParameters,
+  verifyAndRecordCommittedProof,
+  verifyAndRecordCommittedProofAndWait,
+} from "../actions/zk/verifyAndRecordCommittedProof.js";
 import {
   type VerifyAndRecordProofParameters,
   verifyAndRecordProof,
@@ -397,6 +411,12 @@ export function zkActions(addresses: Pick<NoosphereAddresses, "modelRegistry" | 
     const models = { address: addresses.modelRegistry };
     const proofs = { address: addresses.proofRegistry };
     return {
+      commitAndRecordProof: (params: Omit<CommitAndRecordProofParameters, "address">) =>
+        commitAndRecordProof(client, { ...params, ...proofs }),
+      commitProof: (params: Omit<CommitProofParameters, "address">) =>
+        commitProof(client, { ...params, ...proofs }),
+      commitProofAndWait: (params: Omit<CommitProofParameters, "address">) =>
+        commitProofAndWait(client, { ...params, ...proofs }),
       deprecateModel: (params: Omit<DeprecateModelParameters, "address">) =>
         deprecateModel(client, { ...params, ...models }),
       deprecateModelAndWait: (params: Omit<DeprecateModelParameters, "address">) =>
@@ -429,6 +449,12 @@ export function zkActions(addresses: Pick<NoosphereAddresses, "modelRegistry" | 
         verifyAndRecordProof(client, { ...params, ...proofs }),
       verifyAndRecordProofAndWait: (params: Omit<VerifyAndRecordProofParameters, "address">) =>
         verifyAndRecordProofAndWait(client, { ...params, ...proofs }),
+      verifyAndRecordCommittedProof: (
+        params: Omit<VerifyAndRecordCommittedProofParameters, "address">,
+      ) => verifyAndRecordCommittedProof(client, { ...params, ...proofs }),
+      verifyAndRecordCommittedProofAndWait: (
+        params: Omit<VerifyAndRecordCommittedProofParameters, "address">,
+      ) => verifyAndRecordCommittedProofAndWait(client, { ...params, ...proofs }),
       verifyProofView: (params: Omit<VerifyProofViewParameters, "address">) =>
         verifyProofView(client, { ...params, ...proofs }),
     };

@@ -17,7 +17,14 @@ export type VerifiedInference = {
   inputHash: Hex;
   /** Hashed-output signal, or keccak256 of the public outputs packed as 32-byte words. */
   outputHash: Hex;
+  /**
+   * Who holds the claim to this statement. Only meaningful when `committed`: then it committed to
+   * the proof before anyone else who submitted it here (commit, then submit). Otherwise it is just
+   * the first sender, possibly a copier of someone else's proof: never pay or credit by it.
+   */
   submitter: Address;
+  /** Whether `submitter` is a committed claim (see `submitter`). */
+  committed: boolean;
   verifiedAt: bigint;
 };
 export type GetVerifiedInferenceReturnType = VerifiedInference | null;
@@ -48,6 +55,7 @@ export async function getVerifiedInference(
       inputHash: params.inputHash,
       outputHash: inference.outputHash,
       submitter: inference.submitter,
+      committed: inference.committed,
       verifiedAt: BigInt(inference.verifiedAt),
     };
   } catch (err) {

@@ -27,7 +27,9 @@ export type VerifyAndRecordProofErrorType = InvalidParameterError | ContractReve
 
 /**
  * Verifies a proof with the model's registered verifier and records (model, input hash, output
- * hash). Simulates first, so an invalid proof throws a named error and costs no gas.
+ * hash). Simulates first, so an invalid proof throws a named error and costs no gas. The sender is
+ * recorded as an uncommitted submitter, which anyone who saw the proof could be: to hold a claim a
+ * copier cannot take, use `commitAndRecordProof` (commit, then submit).
  */
 export function verifyAndRecordProof(
   client: NoosWalletClient,

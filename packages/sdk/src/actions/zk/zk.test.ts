@@ -16,6 +16,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InvalidParameterError } from "../../errors.js";
 import { groth16ProofToCalldata, type SnarkjsGroth16Proof } from "./calldata.js";
+import { proofCommitment } from "./proofCommitment.js";
 import { inferenceRecordId, modelLayout, proofStatement } from "./types.js";
 
 type Fixture = { proof: SnarkjsGroth16Proof; publicSignals: string[] };
@@ -143,6 +144,7 @@ describe("zk model registry and proof registry", () => {
       recordId,
       outputHash: statement.outputHash,
       submitter: prover.account.address,
+      committed: false,
     });
     expect(
       await owner.isInferenceVerified({
@@ -293,6 +295,145 @@ describe("zk model registry and proof registry", () => {
     await expect(
       owner.verifyAndRecordProof({ modelId, proof, publicSignals }),
     ).rejects.toMatchObject({ name: "ProofRegistryModelDeprecated", args: [modelId] });
+  });
+
+  it("finding 10: commit, then submit keeps the claim from a copier that sends the proof first", async () => {
+    const prover = net.client(2);
+    const copier = net.client(3);
+    const modelId = await registerHashedInput();
+    const { proof, publicSignals } = fixture("hashedInput");
+    const salt = toHex(42n, { size: 32 });
+    const commitment = proofCommitment({
+      submitter: prover.account.address,
+      modelId,
+      proof,
+      publicSignals,
+      salt,
+    });
+    const committed = await prover.commitProofAndWait({ commitment });
+    expect(committed.event).toEqual({ committer: prover.account.address, commitment });
+    await expect(prover.commitProof({ commitment })).rejects.toMatchObject({
+      name: "ProofRegistryCommitmentExists",
+      args: [prover.account.address, commitment, committed.receipt.blockNumber],
+    });
+
+    // The copier sends the same proof first: it is recorded, as an uncommitted submission.
+    const copied = await copier.verifyAndRecordProofAndWait({ modelId, proof, publicSignals });
+    const { inputHash } = proofStatement(hashedInputLayout, publicSignals.map(BigInt));
+    expect(await copier.getVerifiedInference({ modelId, inputHash })).toMatchObject({
+      submitter: copier.account.address,
+      committed: false,
+    });
+
+    // A wrong salt names no commitment; the right one takes the claim over.
+    await expect(
+      prover.verifyAndRecordCommittedProof({
+        modelId,
+        proof,
+        publicSignals,
+        salt: toHex(43n, { size: 32 }),
+      }),
+    ).rejects.toMatchObject({ name: "ProofRegistryNoCommitment" });
+    const claimed = await prover.verifyAndRecordCommittedProofAndWait({
+      modelId,
+      proof,
+      publicSignals,
+      salt,
+    });
+    expect(claimed.recordId).toBe(copied.recordId);
+    expect(claimed.verified).toBeUndefined();
+    expect(claimed.claim).toEqual({
+      recordId: copied.recordId,
+      modelId,
+      submitter: prover.account.address,
+      previousSubmitter: copier.account.address,
+      claimBlock: committed.receipt.blockNumber,
+    });
+    expect(await copier.getVerifiedInference({ modelId, inputHash })).toMatchObject({
+      recordId: copied.recordId,
+      submitter: prover.account.address,
+      committed: true,
+    });
+
+    // The copier's own commitment, made after it saw the proof, is later: it cannot take it back.
+    const late = await copier
+      .commitAndRecordProof({ modelId, proof, publicSignals })
+      .catch((e) => e);
+    expect(late).toMatchObject({ name: "ProofRegistryClaimNotEarlier" });
+    await expect(async () =>
+      prover.verifyAndRecordCommittedProof({ modelId, proof, publicSignals, salt: "0x12" }),
+    ).rejects.toMatchObject({ name: "InvalidParameterError", field: "salt" });
+  });
+
+  it("commitAndRecordProof records a new statement with a committed claim", async () => {
+    const prover = net.client(2);
+    const modelId = await registerHashedInput();
+    const { proof, publicSignals } = fixture("hashedInput2");
+    const result = await prover.commitAndRecordProof({ modelId, proof, publicSignals });
+    expect(result.verified?.submitter).toBe(prover.account.address);
+    expect(result.claim.previousSubmitter).toBe("0x0000000000000000000000000000000000000000");
+    expect(result.claim.claimBlock).toBe(result.committed.receipt.blockNumber);
+    expect(result.receipt.blockNumber).toBeGreaterThan(result.committed.receipt.blockNumber);
+    const { inputHash } = proofStatement(hashedInputLayout, publicSignals.map(BigInt));
+    expect(await prover.getVerifiedInference({ modelId, inputHash })).toMatchObject({
+      recordId: result.recordId,
+      submitter: prover.account.address,
+      committed: true,
+    });
+    console.log(
+      `gas (tx): commitProof ${result.committed.receipt.gasUsed}, verifyAndRecordCommitted ${result.receipt.gasUsed}`,
+    );
+  });
+
+  it("finding 9: a transferred model's later versions go with it", async () => {
+    const owner = net.client(1);
+    const buyer = net.client(3);
+    const v1 = fixture("hashedParamsV1");
+    const v2 = fixture("hashedParamsV2");
+    const { modelId } = await owner.registerModelAndWait({
+      onnxHash,
+      settingsHash,
+      verifier: verifier("HashedParams"),
+      layout: hashedParamsLayout,
+      paramCommitment: v1.publicSignals[0],
+    });
+    const next = await owner.registerModelVersionAndWait({
+      modelId,
+      onnxHash: sha256(toHex("onnx v2")),
+      settingsHash: sha256(toHex("settings v2")),
+      paramCommitment: v2.publicSignals[0] as string,
+    });
+    const { event } = await owner.transferModelOwnershipAndWait({
+      modelId: next.modelId,
+      newOwner: buyer.account.address,
+    });
+    expect(event.modelId).toBe(modelId);
+    expect((await owner.getModel({ modelId: next.modelId }))?.owner).toBe(buyer.account.address);
+    await expect(
+      owner.updateModelMetadata({ modelId: next.modelId, metadataURI: "ipfs://x" }),
+    ).rejects.toMatchObject({
+      name: "ModelRegistryNotOwner",
+      args: [next.modelId, owner.account.address, buyer.account.address],
+    });
+    await buyer.deprecateModelAndWait({ modelId: next.modelId });
+  });
+
+  it("finding 12: a verifier whose code changed takes no proofs", async () => {
+    const prover = net.client(2);
+    const modelId = await registerHashedInput();
+    const registered = (await prover.getModel({ modelId }))?.verifierCodeHash;
+    // Code that answers `true` to anything: PUSH1 1 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
+    const accepting = "0x600160005260206000f3";
+    await net.testClient.setCode({ address: verifier("HashedInput"), bytecode: accepting });
+    const { proof, publicSignals } = fixture("hashedInput");
+    const forged = [publicSignals[0] as string, "18", publicSignals[2] as string];
+    await expect(
+      prover.verifyAndRecordProof({ modelId, proof, publicSignals: forged }),
+    ).rejects.toMatchObject({
+      name: "ProofRegistryVerifierCodeChanged",
+      args: [modelId, verifier("HashedInput"), registered, keccak256(accepting)],
+    });
+    expect(await prover.verifyProofView({ modelId, proof, publicSignals: forged })).toBe(false);
   });
 
   it("returns null for what does not exist", async () => {
