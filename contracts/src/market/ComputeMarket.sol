@@ -4,20 +4,22 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
 import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 import {IStaking} from "../staking/IStaking.sol";
+import {ComputeMarketLib} from "./ComputeMarketLib.sol";
 import {IComputeMarket} from "./IComputeMarket.sol";
 
 /// @title ComputeMarket
-/// @notice Orders, reverse-auction bids, escrowed leases paid by time, batch results with a
-///         dispute window, and slashing for missed deadlines.
-/// @dev Money held by this contract, per token, is always: open escrow + batch payments held +
-///      unrefunded bid deposits + provider earnings + unswept fees (the invariant suite checks it).
+/// @notice Orders, reverse-auction bids, escrowed leases (service: paid by time; batch: priced per
+///         job), batch results with a dispute window, replica groups with commit-reveal, stake
+///         locked behind open leases, and slashing for missed deadlines.
+/// @dev Money held by this contract, per token, is always: open escrow + batch job prices held +
+///      deposits of open bids and of leases not yet ended + earnings (pay and returned deposits)
+///      + unswept fees (the invariant suite checks it).
 contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -31,6 +33,12 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER");
     bytes32 public constant RECEIPT_TYPEHASH =
         keccak256("Receipt(uint256 leaseId,bytes32 resultHash,string resultCid)");
+    /// @notice Most orders in one replica group.
+    uint256 public constant MAX_REPLICAS = 8;
+    /// @notice Share of a bid deposit a canceled bid forfeits to the order's escrow (5%).
+    uint256 public constant CANCEL_FORFEIT_BPS = 500;
+    /// @notice An order's bid list (every bid ever placed) holds at most `maxBids x` this.
+    uint256 public constant BID_LIST_FACTOR = 2;
 
     IProtocolParams public immutable params;
     IProviderRegistry public immutable registry;
@@ -43,6 +51,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(address provider => mapping(address token => uint256)) private _earnings;
     mapping(address token => uint256) private _fees;
+    mapping(uint256 groupId => Group) private _groups;
+    mapping(uint256 groupId => mapping(address provider => bool)) private _groupMember;
 
     constructor(IProtocolParams params_, IProviderRegistry registry_, IStaking staking_)
         EIP712("NoosphereComputeMarket", "1")
@@ -57,37 +67,33 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function createOrder(OrderParams calldata p) external nonReentrant returns (uint256 orderId) {
         _validateOrder(p);
-        orderId = ++_orderCount;
-        Order storage order = _orders[orderId];
-        order.tenant = msg.sender;
-        order.state = OrderState.Open;
-        order.maxBids = p.maxBids;
-        order.token = p.token;
-        order.createdAt = uint64(block.timestamp);
-        order.bidDeadline = (block.timestamp + p.bidWindow).toUint64();
-        order.jobTimeout = p.jobTimeout;
-        order.maxPricePerSecond = p.maxPricePerSecond;
-        order.escrow = p.deposit;
-        order.manifestHash = p.manifestHash;
-        order.manifestCid = p.manifestCid;
-        order.resources = p.resources;
-        for (uint256 i; i < p.placement.attributes.length; ++i) {
-            order.placement.attributes.push(p.placement.attributes[i]);
-        }
-        order.placement.allOf = p.placement.allOf;
-        order.placement.anyOf = p.placement.anyOf;
-        emit OrderCreated(
-            orderId,
-            msg.sender,
-            p.token,
-            p.manifestCid,
-            p.manifestHash,
-            p.maxPricePerSecond,
-            p.deposit,
-            order.bidDeadline,
-            p.jobTimeout
-        );
+        orderId = _openOrder(p, 0);
         IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function createOrderGroup(OrderParams calldata p, uint256 replicas)
+        external
+        nonReentrant
+        returns (uint256 groupId)
+    {
+        if (replicas < 2 || replicas > MAX_REPLICAS) {
+            revert MarketInvalidReplicas(replicas, 2, MAX_REPLICAS);
+        }
+        if (p.jobTimeout == 0) revert MarketInvalidJobTimeout(0, params.maxJobTimeout());
+        _validateOrder(p);
+        groupId = _orderCount + 1;
+        _groups[groupId] = Group(msg.sender, uint16(replicas), 0, 0);
+        for (uint256 i; i < replicas; ++i) {
+            _openOrder(p, groupId);
+        }
+        emit OrderGroupCreated(groupId, msg.sender, groupId, replicas);
+        IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit * replicas);
+    }
+
+    function _openOrder(OrderParams calldata p, uint256 groupId) private returns (uint256 orderId) {
+        orderId = ++_orderCount;
+        ComputeMarketLib.writeOrder(_orders[orderId], orderId, p, groupId);
     }
 
     /// @inheritdoc IComputeMarket
@@ -116,7 +122,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 refund = order.escrow;
         order.escrow = 0;
         emit OrderCanceled(orderId, msg.sender, refund);
-        _refundOpenBids(orderId, order.token, type(uint256).max, BidState.Canceled);
+        _closeOpenBids(orderId, order.token, type(uint256).max, BidState.Canceled);
+        if (order.group != 0) _groupSettled(order.group);
         IERC20(order.token).safeTransfer(msg.sender, refund);
     }
 
@@ -138,11 +145,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 minDeposit = params.paymentToken(order.token).minBidDeposit;
         if (bidDeposit < minDeposit) revert MarketBidDepositTooLow(bidDeposit, minDeposit);
         if (order.bidCount >= order.maxBids) revert MarketTooManyBids(orderId, order.maxBids);
+        uint256 listLimit = uint256(order.maxBids) * BID_LIST_FACTOR;
+        if (_bids[orderId].length >= listLimit) revert MarketBidListFull(orderId, listLimit);
         if (_hasBid[orderId][msg.sender]) revert MarketDuplicateBid(orderId, msg.sender);
         if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
         if (!registry.matchesPlacement(msg.sender, order.placement)) {
             revert MarketPlacementMismatch(orderId, msg.sender);
         }
+        _checkUnlockedStake(msg.sender);
 
         _hasBid[orderId][msg.sender] = true;
         ++order.bidCount;
@@ -159,8 +169,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (msg.sender != bid.provider) revert MarketNotBidder(orderId, bidIndex, msg.sender);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
         bid.state = BidState.Canceled;
+        --order.bidCount; // the slot is free again; _hasBid stays set: no second bid on this order
+        uint256 forfeit = (bid.deposit * CANCEL_FORFEIT_BPS) / BPS;
+        order.escrow += forfeit;
         emit BidClosed(orderId, msg.sender, bidIndex, BidState.Canceled);
-        IERC20(order.token).safeTransfer(msg.sender, bid.deposit);
+        _earnings[msg.sender][order.token] += bid.deposit - forfeit;
     }
 
     /// @inheritdoc IComputeMarket
@@ -170,6 +183,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
         Bid storage bid = _existingBid(orderId, bidIndex);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
+        if (order.group != 0 && _groupMember[order.group][bid.provider]) {
+            revert MarketProviderInGroup(order.group, bid.provider);
+        }
         _startLease(orderId, order, bidIndex);
         return orderId;
     }
@@ -182,13 +198,30 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         Bid[] storage bids = _bids[orderId];
         uint256 best = type(uint256).max;
         uint256 bestPrice = type(uint256).max;
+        uint256 group = order.group;
+        uint256 minStake = params.minProviderStake();
+        // At most maxBids x BID_LIST_FACTOR <= 200 entries; staking is read only for a bid that
+        // would become the best one.
         for (uint256 i; i < bids.length; ++i) {
-            if (bids[i].state == BidState.Open && bids[i].pricePerSecond < bestPrice) {
-                best = i;
-                bestPrice = bids[i].pricePerSecond;
-            }
+            Bid storage bid = bids[i];
+            if (bid.state != BidState.Open || bid.pricePerSecond >= bestPrice) continue;
+            if (group != 0 && _groupMember[group][bid.provider]) continue;
+            if (_unlockedStake(bid.provider) < minStake) continue;
+            best = i;
+            bestPrice = bid.pricePerSecond;
         }
-        if (best == type(uint256).max) revert MarketNoBids(orderId);
+        if (best == type(uint256).max) {
+            if (group == 0) revert MarketNoBids(orderId);
+            // A replica with no eligible bid closes, so that its group can reach the reveal phase.
+            order.state = OrderState.Closed;
+            uint256 refund = order.escrow;
+            order.escrow = 0;
+            emit OrderCanceled(orderId, order.tenant, refund);
+            _closeOpenBids(orderId, order.token, type(uint256).max, BidState.Lost);
+            _groupSettled(group);
+            if (refund > 0) IERC20(order.token).safeTransfer(order.tenant, refund);
+            return 0;
+        }
         _startLease(orderId, order, best);
         return orderId;
     }
@@ -214,13 +247,25 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         }
         _accrue(leaseId, lease, order);
         if (lease.state != LeaseState.Active) return; // the escrow ran out while settling: already closed
+        uint256 forfeit;
+        uint256 stakeSlash;
         if (lease.deadline != 0) {
             uint256 held = lease.held;
             lease.held = 0;
+            uint256 end = Math.min(block.timestamp, lease.deadline);
+            uint256 elapsed = end - lease.startedAt;
             if (byTenant) {
-                _release(leaseId, lease, order.token, held); // the tenant pays for the time worked
+                // The tenant pays for the time worked (<= held: elapsed <= jobTimeout).
+                uint256 worked = lease.pricePerSecond * elapsed;
+                order.escrow += held - worked;
+                _release(leaseId, lease, order.token, worked);
             } else {
-                order.escrow += held; // a provider that gives up earns nothing
+                // A provider that gives up earns nothing and pays a share growing with the time held:
+                // that share of its bid deposit to the tenant, of its locked stake to the treasury.
+                uint256 timeout = order.jobTimeout;
+                forfeit = (_bids[leaseId][lease.bidIndex].deposit * elapsed) / timeout;
+                stakeSlash = (lease.stakeLocked * elapsed) / timeout;
+                order.escrow += held + forfeit;
             }
         }
         _finish(
@@ -229,7 +274,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             order,
             LeaseState.Closed,
             byTenant ? CloseReason.TenantClosed : CloseReason.ProviderClosed,
-            true
+            forfeit,
+            stakeSlash,
+            address(0)
         );
     }
 
@@ -240,16 +287,60 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     {
         Lease storage lease = _activeLease(leaseId);
         if (lease.deadline == 0) revert MarketNotBatchJob(leaseId);
+        if (_orders[leaseId].group != 0) revert MarketCommitRevealRequired(leaseId);
         if (block.timestamp > lease.deadline) revert MarketDeadlinePassed(leaseId, lease.deadline);
+        _recordResult(leaseId, lease, resultCid, resultHash, receipt);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function commitResult(uint256 leaseId, bytes32 commitment) external nonReentrant {
+        Lease storage lease = _activeLease(leaseId);
+        uint256 group = _orders[leaseId].group;
+        if (group == 0) revert MarketNotGrouped(leaseId);
+        if (msg.sender != lease.provider) revert MarketNotProvider(leaseId, msg.sender);
+        if (block.timestamp > lease.deadline) revert MarketDeadlinePassed(leaseId, lease.deadline);
+        if (commitment == bytes32(0)) revert MarketInvalidResult();
+        lease.commitment = commitment;
+        lease.state = LeaseState.Committed;
+        emit ResultCommitted(leaseId, msg.sender, commitment);
+        _groupSettled(group);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function revealResult(
+        uint256 leaseId,
+        string calldata resultCid,
+        bytes32 resultHash,
+        bytes32 salt,
+        bytes calldata receipt
+    ) external nonReentrant {
+        Lease storage lease = _existingLease(leaseId);
+        if (lease.state != LeaseState.Committed) revert MarketNotCommitted(leaseId, lease.state);
+        uint256 group = _orders[leaseId].group;
+        uint64 revealEndsAt = _groups[group].revealEndsAt;
+        if (revealEndsAt == 0) revert MarketRevealNotOpen(group);
+        if (block.timestamp > revealEndsAt) revert MarketRevealWindowClosed(leaseId, revealEndsAt);
+        if (_commitment(leaseId, resultHash, resultCid, salt, lease.provider) != lease.commitment) {
+            revert MarketCommitmentMismatch(leaseId);
+        }
+        _recordResult(leaseId, lease, resultCid, resultHash, receipt);
+    }
+
+    /// @dev Checks the submitter (the provider, or anyone with its receipt) and records the result.
+    function _recordResult(
+        uint256 leaseId,
+        Lease storage lease,
+        string calldata resultCid,
+        bytes32 resultHash,
+        bytes calldata receipt
+    ) private {
         if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
         if (msg.sender != lease.provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
-            bytes32 digest = _receiptDigest(leaseId, resultHash, resultCid);
-            if (!SignatureChecker.isValidSignatureNow(lease.provider, digest, receipt)) {
-                revert MarketInvalidReceipt(leaseId);
-            }
+            ComputeMarketLib.checkReceipt(
+                leaseId, lease.provider, _receiptDigest(leaseId, resultHash, resultCid), receipt
+            );
         }
-        _accrue(leaseId, lease, _orders[leaseId]);
         lease.state = LeaseState.ResultSubmitted;
         lease.resultCid = resultCid;
         lease.resultHash = resultHash;
@@ -291,7 +382,16 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function expireLease(uint256 leaseId) external nonReentrant {
-        Lease storage lease = _activeLease(leaseId);
+        Lease storage lease = _leases[leaseId];
+        if (lease.state == LeaseState.Committed) {
+            uint64 revealEndsAt = _groups[_orders[leaseId].group].revealEndsAt;
+            if (revealEndsAt == 0 || block.timestamp <= revealEndsAt) {
+                revert MarketRevealWindowOpen(leaseId, revealEndsAt);
+            }
+            _fail(leaseId, lease, CloseReason.RevealMissed, msg.sender);
+            return;
+        }
+        if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
         if (lease.deadline == 0) revert MarketNotBatchJob(leaseId);
         if (block.timestamp <= lease.deadline) revert MarketDeadlineNotPassed(leaseId, lease.deadline);
         _fail(leaseId, lease, CloseReason.DeadlineMissed, msg.sender);
@@ -350,6 +450,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputeMarket
+    function getGroup(uint256 groupId) external view returns (Group memory) {
+        return _groups[groupId];
+    }
+
+    /// @inheritdoc IComputeMarket
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft) {
         Lease storage lease = _leases[leaseId];
         escrowLeft = _orders[leaseId].escrow;
@@ -369,6 +474,17 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputeMarket
+    function resultCommitment(
+        uint256 leaseId,
+        bytes32 resultHash,
+        string calldata resultCid,
+        bytes32 salt,
+        address provider
+    ) external pure returns (bytes32) {
+        return _commitment(leaseId, resultHash, resultCid, salt, provider);
+    }
+
+    /// @inheritdoc IComputeMarket
     function receiptDigest(uint256 leaseId, bytes32 resultHash, string calldata resultCid)
         external
         view
@@ -380,37 +496,17 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- internals
 
     function _validateOrder(OrderParams calldata p) private view {
-        IProtocolParams.PaymentToken memory tokenParams = params.paymentToken(p.token);
-        if (!tokenParams.allowed) revert MarketTokenNotAllowed(p.token);
-        if (p.deposit < tokenParams.minOrderDeposit || p.deposit == 0) {
-            revert MarketDepositTooLow(p.deposit, tokenParams.minOrderDeposit);
-        }
-        if (p.maxPricePerSecond == 0) revert MarketZeroPrice();
-        if (p.manifestHash == bytes32(0) || bytes(p.manifestCid).length == 0) revert MarketInvalidManifest();
-        uint256 minWindow = params.minBidWindow();
-        uint256 maxWindow = params.maxBidWindow();
-        if (p.bidWindow < minWindow || p.bidWindow > maxWindow) {
-            revert MarketInvalidBidWindow(p.bidWindow, minWindow, maxWindow);
-        }
-        uint256 bidLimit = params.maxBidsPerOrder();
-        if (p.maxBids == 0 || p.maxBids > bidLimit) revert MarketInvalidMaxBids(p.maxBids, bidLimit);
-        uint256 maxTimeout = params.maxJobTimeout();
-        if (p.jobTimeout > maxTimeout) revert MarketInvalidJobTimeout(p.jobTimeout, maxTimeout);
-        // A batch job's escrow must cover the whole run at the max price, so it can never run dry.
-        if (p.jobTimeout != 0) {
-            if (p.maxPricePerSecond > p.deposit / p.jobTimeout) {
-                // Saturating: an absurd max price must report the error, not overflow while building it.
-                revert MarketDepositBelowJobCost(p.deposit, Math.saturatingMul(p.maxPricePerSecond, p.jobTimeout));
-            }
-        }
-        uint256 auditors = p.placement.allOf.length + p.placement.anyOf.length;
-        if (p.placement.attributes.length > MAX_PLACEMENT_ATTRIBUTES || auditors > MAX_PLACEMENT_AUDITORS) {
-            revert MarketInvalidPlacement(p.placement.attributes.length, auditors);
-        }
+        ComputeMarketLib.validateOrder(p, params);
     }
 
     function _startLease(uint256 orderId, Order storage order, uint256 bidIndex) private {
         Bid storage bid = _bids[orderId][bidIndex];
+        address provider = bid.provider;
+        // Lock the stake a missed deadline would slash: it stays until the lease ends.
+        uint256 free = _checkUnlockedStake(provider);
+        uint256 toLock = (free * params.missedDeadlineSlashBps()) / BPS;
+        if (toLock != 0) staking.lock(provider, PROVIDER_ROLE, toLock);
+        if (order.group != 0) _groupMember[order.group][provider] = true;
         bid.state = BidState.Won;
         order.state = OrderState.Leased;
         Lease storage lease = _leases[orderId];
@@ -422,51 +518,79 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         lease.startedAt = uint64(block.timestamp);
         lease.settledAt = uint64(block.timestamp);
         lease.pricePerSecond = bid.pricePerSecond;
+        lease.stakeLocked = toLock;
         if (order.jobTimeout != 0) lease.deadline = (block.timestamp + order.jobTimeout).toUint64();
-        emit LeaseCreated(orderId, order.tenant, bid.provider, bidIndex, bid.pricePerSecond, lease.deadline);
-        _refundOpenBids(orderId, order.token, bidIndex, BidState.Lost);
+        emit LeaseCreated(orderId, order.tenant, provider, bidIndex, bid.pricePerSecond, lease.deadline);
+        if (order.jobTimeout != 0) {
+            // The job's price is fixed now and held; the escrow covers it (checked at order time).
+            uint256 jobPrice = bid.pricePerSecond * order.jobTimeout;
+            order.escrow -= jobPrice;
+            lease.held = jobPrice;
+            emit LeaseSettled(orderId, provider, jobPrice, order.escrow);
+        }
+        _closeOpenBids(orderId, order.token, bidIndex, BidState.Lost);
     }
 
-    /// @dev Refunds every open bid but `except` (at most maxBidsPerOrder <= 100 of them).
-    function _refundOpenBids(uint256 orderId, address token, uint256 except, BidState newState) private {
+    /// @dev Credits back every open bid but `except` (at most maxBids x BID_LIST_FACTOR <= 200
+    ///      entries): no transfer in the loop, so no bidder can block it.
+    function _closeOpenBids(uint256 orderId, address token, uint256 except, BidState newState) private {
         Bid[] storage bids = _bids[orderId];
         for (uint256 i; i < bids.length; ++i) {
             Bid storage bid = bids[i];
             if (i == except || bid.state != BidState.Open) continue;
             bid.state = newState;
             emit BidClosed(orderId, bid.provider, i, newState);
-            IERC20(token).safeTransfer(bid.provider, bid.deposit);
+            _earnings[bid.provider][token] += bid.deposit;
         }
     }
 
-    /// @dev What the lease owes from `settledAt` to now (to the deadline for batch jobs), capped
-    ///      by `escrow`. A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
+    /// @dev One more order of `groupId` committed or ended; the last one opens the reveal window.
+    function _groupSettled(uint256 groupId) private {
+        Group storage g = _groups[groupId];
+        if (++g.settled == g.size) {
+            g.revealEndsAt = (block.timestamp + params.disputeWindow()).toUint64();
+            emit GroupRevealOpened(groupId, g.revealEndsAt);
+        }
+    }
+
+    function _unlockedStake(address provider) private view returns (uint256) {
+        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE);
+    }
+
+    /// @dev Reverts unless `provider` has `minProviderStake` unlocked; returns its unlocked stake.
+    function _checkUnlockedStake(address provider) private view returns (uint256 free) {
+        free = _unlockedStake(provider);
+        uint256 minStake = params.minProviderStake();
+        if (free < minStake) revert MarketInsufficientUnlockedStake(provider, free, minStake);
+    }
+
+    /// @dev What a service lease owes from `settledAt` to now, capped by `escrow` (0 for a batch
+    ///      job). A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
     function _due(Lease storage lease, uint256 escrow)
         private
         view
         returns (uint256 due, uint64 end, bool exhausted, uint64 exhaustedAt)
     {
         end = uint64(block.timestamp);
-        if (lease.deadline != 0 && end > lease.deadline) end = lease.deadline;
-        if (end <= lease.settledAt) return (0, lease.settledAt, false, 0);
+        // A batch job does not accrue by time: its price was held when it started.
+        if (lease.deadline != 0 || end <= lease.settledAt) return (0, lease.settledAt, false, 0);
         uint256 elapsed = end - lease.settledAt;
         uint256 affordable = escrow / lease.pricePerSecond; // whole seconds the escrow still pays
         if (elapsed <= affordable) {
             due = lease.pricePerSecond * elapsed; // <= escrow: cannot overflow
-            exhausted = lease.deadline == 0 && due == escrow;
+            exhausted = due == escrow;
             return (due, end, exhausted, end);
         }
-        // Batch escrow covers the whole run (checked at order time), so only service leases get here:
-        // the escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
+        // The escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
         // casting to 'uint64' is safe because affordable < elapsed <= end - settledAt
         // forge-lint: disable-next-line(unsafe-typecast)
         return (escrow, end, true, lease.settledAt + uint64(affordable));
     }
 
-    /// @dev The one place where a lease accrues. Service leases pay the provider at once; batch
-    ///      jobs hold the payment until the result is accepted.
+    /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
+    ///      accrues nothing (its price is held from the start and paid on acceptance).
     function _accrue(uint256 leaseId, Lease storage lease, Order storage order) private returns (uint256 due) {
-        if (lease.state != LeaseState.Active) return 0;
+        if (lease.state != LeaseState.Active || lease.deadline != 0) return 0;
         (uint256 owed, uint64 end, bool exhausted, uint64 exhaustedAt) = _due(lease, order.escrow);
         due = owed;
         lease.settledAt = exhausted ? exhaustedAt : end;
@@ -474,13 +598,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             order.escrow -= due;
             emit LeaseSettled(leaseId, lease.provider, due, order.escrow);
         }
-        if (lease.deadline != 0) {
-            lease.held += due;
-            return due;
-        }
         _release(leaseId, lease, order.token, due);
         if (exhausted) {
-            _finish(leaseId, lease, order, LeaseState.InsufficientFunds, CloseReason.InsufficientFunds, true);
+            _finish(
+                leaseId, lease, order, LeaseState.InsufficientFunds, CloseReason.InsufficientFunds, 0, 0, address(0)
+            );
         }
     }
 
@@ -499,51 +621,73 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 held = lease.held;
         lease.held = 0;
         _release(leaseId, lease, order.token, held);
-        _finish(leaseId, lease, order, LeaseState.Completed, reason, true);
+        _finish(leaseId, lease, order, LeaseState.Completed, reason, 0, 0, address(0));
     }
 
     /// @dev A failed batch job: the tenant gets everything back; the provider loses its bid
-    ///      deposit (to the protocol) and a share of its stake (reporter reward to `reporter`).
+    ///      deposit (to the protocol) and its locked stake (reporter reward to `reporter`).
     function _fail(uint256 leaseId, Lease storage lease, CloseReason reason, address reporter) private {
         Order storage order = _orders[leaseId];
         order.escrow += lease.held;
         lease.held = 0;
         uint256 bidDeposit = _bids[leaseId][lease.bidIndex].deposit;
         _fees[order.token] += bidDeposit;
-        uint256 stakeSlashed = _slashStake(lease.provider, reporter);
-        emit ProviderSlashed(leaseId, lease.provider, bidDeposit, stakeSlashed);
-        _finish(leaseId, lease, order, LeaseState.Failed, reason, false);
+        _finish(leaseId, lease, order, LeaseState.Failed, reason, bidDeposit, lease.stakeLocked, reporter);
     }
 
-    /// @dev Never blocks the tenant's refund: a failing slash (e.g. a missing slasher role) is skipped.
-    function _slashStake(address provider, address reporter) private returns (uint256 slashed) {
-        uint256 bonded = staking.stakeOf(provider, PROVIDER_ROLE) + staking.unbondingOf(provider, PROVIDER_ROLE);
-        uint256 amount = (bonded * params.missedDeadlineSlashBps()) / BPS;
-        if (amount == 0) return 0;
-        try staking.slash(provider, PROVIDER_ROLE, amount, reporter) returns (uint256 s) {
-            slashed = s;
-        } catch {}
-    }
-
-    /// @dev The one terminal transition of a lease: refunds the escrow left to the tenant and,
-    ///      if `refundBidDeposit`, the winning bid's deposit to the provider.
+    /// @dev The one terminal transition of a lease: unlocks the provider's stake and slashes
+    ///      `stakeSlash` of it, credits the winning bid's deposit less `forfeit` (whose destination
+    ///      the caller booked) to the provider, and refunds the escrow left to the tenant.
     function _finish(
         uint256 leaseId,
         Lease storage lease,
         Order storage order,
         LeaseState state,
         CloseReason reason,
-        bool refundBidDeposit
+        uint256 forfeit,
+        uint256 stakeSlash,
+        address reporter
     ) private {
+        // A grouped lease ending before it committed counts as settled for the reveal phase.
+        if (order.group != 0 && lease.state == LeaseState.Active) _groupSettled(order.group);
         lease.state = state;
         lease.closedAt = uint64(block.timestamp);
         order.state = OrderState.Closed;
         uint256 refund = order.escrow;
         order.escrow = 0;
-        emit LeaseClosed(leaseId, lease.provider, state, reason, refund);
-        IERC20 token = IERC20(order.token);
-        if (refundBidDeposit) token.safeTransfer(lease.provider, _bids[leaseId][lease.bidIndex].deposit);
-        if (refund > 0) token.safeTransfer(lease.tenant, refund);
+        address provider = lease.provider;
+        uint256 slashed = _releaseStake(provider, lease.stakeLocked, stakeSlash, reporter);
+        if (state == LeaseState.Failed || forfeit != 0 || slashed != 0) {
+            emit ProviderSlashed(leaseId, provider, forfeit, slashed);
+        }
+        emit LeaseClosed(leaseId, provider, state, reason, refund);
+        _earnings[provider][order.token] += _bids[leaseId][lease.bidIndex].deposit - forfeit;
+        if (refund > 0) IERC20(order.token).safeTransfer(lease.tenant, refund);
+    }
+
+    /// @dev Unlocks the lease's stake and slashes `amount` of it. Never blocks the tenant's refund:
+    ///      a failing call (e.g. a revoked role) is skipped. The slashed provider is never its own
+    ///      reporter: then the whole slash goes to the treasury.
+    function _releaseStake(address provider, uint256 locked, uint256 amount, address reporter)
+        private
+        returns (uint256 slashed)
+    {
+        if (locked != 0) {
+            try staking.unlock(provider, PROVIDER_ROLE, locked) {} catch {}
+        }
+        if (amount == 0) return 0;
+        if (reporter == provider) reporter = address(0);
+        try staking.slash(provider, PROVIDER_ROLE, amount, reporter) returns (uint256 s) {
+            slashed = s;
+        } catch {}
+    }
+
+    function _commitment(uint256 leaseId, bytes32 resultHash, string calldata resultCid, bytes32 salt, address provider)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(leaseId, resultHash, keccak256(bytes(resultCid)), salt, provider));
     }
 
     function _receiptDigest(uint256 leaseId, bytes32 resultHash, string calldata resultCid)

@@ -11,10 +11,39 @@ import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 ///         anyone; the protocol keeps a take rate. A lease id equals its order id.
 ///
 ///         Service leases (`jobTimeout == 0`) pay the provider as time passes and end when either
-///         side closes them or the escrow runs out (`InsufficientFunds`). Batch jobs
-///         (`jobTimeout > 0`) hold the accrued payment until the result is accepted: by the tenant,
-///         after the dispute window, or by the arbiter; a missed deadline refunds the tenant in
-///         full and slashes the provider's bid deposit and a share of its stake.
+///         side closes them or the escrow runs out (`InsufficientFunds`).
+///
+///         Batch jobs (`jobTimeout > 0`) are priced per job, as Infernet, Gensyn and Render price
+///         them: the job price `pricePerSecond x jobTimeout` is fixed and held from the escrow when
+///         the lease starts, and paid in full when the result is accepted (by the tenant, after the
+///         dispute window, or by the arbiter), whenever it was handed in: holding a job to its
+///         deadline earns nothing more. (`pricePerSecond` keeps its name: it is the bid unit.) A
+///         tenant that closes a job early pays pro rata for the time worked. A provider that gives
+///         a job up forfeits `elapsed / jobTimeout` of its bid deposit (to the tenant's escrow) and
+///         of its locked stake (slashed to the treasury); a missed deadline refunds the tenant in
+///         full and slashes the whole bid deposit and the locked stake.
+///
+///         Stake: when a lease starts, the market locks the stake a missed deadline would slash
+///         (`missedDeadlineSlashBps` of the provider's unlocked stake) in Staking; it cannot be
+///         unstaked until the lease ends. Bidding and winning need `minProviderStake` unlocked.
+///
+///         Bid slots: a canceled bid frees its slot, forfeits CANCEL_FORFEIT_BPS of its deposit to
+///         the tenant's escrow, and its provider cannot bid on that order again; an order's bid
+///         list (open, lost and canceled) holds at most `maxBids x BID_LIST_FACTOR` entries.
+///
+///         Payments to providers are pulled: pay, and every bid deposit returned (lost, canceled,
+///         or the winner's at the lease's end), is credited to `earnings` and taken with
+///         `withdraw`; no transfer to a bidder happens inside a loop, so no bidder (a token
+///         blocklist, a receive hook) can block an order. Refunds to the tenant are pushed: only
+///         the tenant's own choice of token can block them.
+///
+///         Replica groups (redundant verification): `createOrderGroup` opens several identical
+///         batch orders at once; each provider wins at most one lease of a group. Their results are
+///         committed (`commitResult`) before any is revealed (`revealResult`), so no replica can copy
+///         another's published result. Redundancy cannot stop one operator running several staked
+///         addresses: its "independent" replicas may be one computation (or one copy). It only
+///         raises the cost (one stake and bid deposit per address); results that must hold against
+///         such an operator need the optimistic mode (dispute and slash) or a zk proof.
 interface IComputeMarket {
     enum OrderState {
         None,
@@ -39,7 +68,9 @@ interface IComputeMarket {
         Closed,
         InsufficientFunds,
         Completed,
-        Failed
+        Failed,
+        /// @dev A grouped batch lease whose provider committed to its result; not yet revealed.
+        Committed
     }
 
     enum CloseReason {
@@ -49,7 +80,9 @@ interface IComputeMarket {
         ResultAccepted,
         DisputeWon,
         DisputeLost,
-        DeadlineMissed
+        DeadlineMissed,
+        /// @dev A grouped lease committed but did not reveal within the reveal window.
+        RevealMissed
     }
 
     /// @notice Resources a job needs; the provider checks its own capacity off chain.
@@ -91,6 +124,18 @@ interface IComputeMarket {
         string manifestCid;
         Resources resources;
         IProviderRegistry.Placement placement;
+        /// @dev Replica group id (its first order id); 0 for an order outside any group.
+        uint256 group;
+    }
+
+    /// @notice Replica group: orders `groupId .. groupId + size - 1`.
+    struct Group {
+        address tenant;
+        uint16 size;
+        /// @dev Orders of the group whose lease committed, or that ended without a result.
+        uint16 settled;
+        /// @dev Reveals are accepted until this time; 0 while some order has not settled.
+        uint64 revealEndsAt;
     }
 
     struct Bid {
@@ -120,6 +165,10 @@ interface IComputeMarket {
         uint256 paid;
         bytes32 resultHash;
         string resultCid;
+        /// @dev Provider stake locked in Staking for this lease; unlocked (or slashed) at its end.
+        uint256 stakeLocked;
+        /// @dev Grouped leases: the provider's commitment (see `resultCommitment`).
+        bytes32 commitment;
     }
 
     error MarketTokenNotAllowed(address token);
@@ -161,6 +210,17 @@ interface IComputeMarket {
     error MarketNotDisputed(uint256 leaseId, LeaseState state);
     error MarketNotArbiter(address caller);
     error MarketNothingToWithdraw(address account, address token);
+    error MarketBidListFull(uint256 orderId, uint256 limit);
+    error MarketInsufficientUnlockedStake(address provider, uint256 unlocked, uint256 required);
+    error MarketInvalidReplicas(uint256 replicas, uint256 min, uint256 max);
+    error MarketProviderInGroup(uint256 groupId, address provider);
+    error MarketCommitRevealRequired(uint256 leaseId);
+    error MarketNotGrouped(uint256 leaseId);
+    error MarketNotCommitted(uint256 leaseId, LeaseState state);
+    error MarketCommitmentMismatch(uint256 leaseId);
+    error MarketRevealNotOpen(uint256 groupId);
+    error MarketRevealWindowClosed(uint256 leaseId, uint64 revealEndsAt);
+    error MarketRevealWindowOpen(uint256 leaseId, uint64 revealEndsAt);
 
     event OrderCreated(
         uint256 indexed orderId,
@@ -173,12 +233,20 @@ interface IComputeMarket {
         uint64 bidDeadline,
         uint32 jobTimeout
     );
+    /// @notice Orders `groupId .. groupId + replicas - 1` were opened as one replica group.
+    event OrderGroupCreated(uint256 indexed groupId, address indexed tenant, uint256 firstOrderId, uint256 replicas);
+    /// @notice Every order of the group committed or ended: reveals are open until `revealEndsAt`.
+    event GroupRevealOpened(uint256 indexed groupId, uint64 revealEndsAt);
+    /// @notice The provider of a grouped lease committed to its result.
+    event ResultCommitted(uint256 indexed leaseId, address indexed provider, bytes32 commitment);
+    /// @notice The tenant canceled the order, or (replica groups) anyone closed it with no eligible bid.
     event OrderCanceled(uint256 indexed orderId, address indexed tenant, uint256 refund);
     event EscrowDeposited(uint256 indexed orderId, address indexed from, uint256 amount);
     event BidCreated(
         uint256 indexed orderId, address indexed provider, uint256 bidIndex, uint256 pricePerSecond, uint256 deposit
     );
-    /// @notice A bid left the auction (lost or canceled) and its deposit was refunded.
+    /// @notice A bid left the auction (lost or canceled) and its deposit (less the cancel forfeit)
+    ///         was credited to the bidder's `earnings`.
     event BidClosed(uint256 indexed orderId, address indexed provider, uint256 bidIndex, BidState state);
     event LeaseCreated(
         uint256 indexed leaseId,
@@ -188,7 +256,8 @@ interface IComputeMarket {
         uint256 pricePerSecond,
         uint64 deadline
     );
-    /// @notice `accrued` moved from the escrow to the lease (paid, or held for a batch job).
+    /// @notice `accrued` moved from the escrow to the lease: paid (service), or the job price held
+    ///         when a batch lease starts.
     event LeaseSettled(uint256 indexed leaseId, address indexed provider, uint256 accrued, uint256 escrowLeft);
     /// @notice `net` was credited to the provider and `fee` to the protocol.
     event PaymentReleased(uint256 indexed leaseId, address indexed provider, uint256 net, uint256 fee);
@@ -199,42 +268,79 @@ interface IComputeMarket {
         uint256 indexed leaseId, address indexed provider, string resultCid, bytes32 resultHash, uint64 disputeEndsAt
     );
     event ResultDisputed(uint256 indexed leaseId, address indexed tenant);
+    /// @notice The provider lost `bidDeposit` of its bid deposit and `stake` of its stake (a failed
+    ///         job, or a batch job given up: pro rata to the time held).
     event ProviderSlashed(uint256 indexed leaseId, address indexed provider, uint256 bidDeposit, uint256 stake);
     event EarningsWithdrawn(address indexed provider, address indexed token, uint256 amount);
     event FeesSwept(address indexed token, address indexed treasury, uint256 amount);
 
     /// @notice Opens an order and escrows `p.deposit` of `p.token` from the caller.
     function createOrder(OrderParams calldata p) external returns (uint256 orderId);
+    /// @notice Opens `replicas` (2..MAX_REPLICAS) identical batch orders as one replica group,
+    ///         escrowing `replicas x p.deposit`. Each provider may win at most one lease of the group;
+    ///         results go through commitResult then revealResult. A service order (jobTimeout 0) is
+    ///         rejected with MarketInvalidJobTimeout(0, maxJobTimeout).
+    /// @return groupId The group's id, equal to its first order id.
+    function createOrderGroup(OrderParams calldata p, uint256 replicas) external returns (uint256 groupId);
     /// @notice Adds `amount` to the escrow of an open order or an active lease.
     function deposit(uint256 orderId, uint256 amount) external;
-    /// @notice The tenant cancels an order that has no lease; escrow and bid deposits are refunded.
+    /// @notice The tenant cancels an order that has no lease: the escrow is refunded, open bid
+    ///         deposits are credited to their bidders.
     function cancelOrder(uint256 orderId) external;
-    /// @notice Bids `pricePerSecond` on an open order, escrowing `bidDeposit`.
+    /// @notice Bids `pricePerSecond` on an open order, escrowing `bidDeposit`. The caller needs
+    ///         `minProviderStake` of unlocked stake, a free slot, and no earlier bid on the order.
     function createBid(uint256 orderId, uint256 pricePerSecond, uint256 bidDeposit) external returns (uint256 bidIndex);
-    /// @notice The bidder withdraws an open bid and gets its deposit back.
+    /// @notice The bidder withdraws an open bid: its slot is freed, CANCEL_FORFEIT_BPS of the deposit
+    ///         goes to the order's escrow (the tenant's), the rest is credited to the bidder. The
+    ///         bidder cannot bid on this order again.
     function cancelBid(uint256 orderId, uint256 bidIndex) external;
-    /// @notice The tenant accepts any open bid; the other bids are refunded.
+    /// @notice The tenant accepts any open bid; the other bids' deposits are credited back. Reverts
+    ///         with MarketProviderInGroup if the bidder already holds a lease of the order's group,
+    ///         and MarketInsufficientUnlockedStake if it lacks `minProviderStake` unlocked.
     function acceptBid(uint256 orderId, uint256 bidIndex) external returns (uint256 leaseId);
-    /// @notice After the bid window, anyone leases the order to the lowest open bid (earliest on ties).
+    /// @notice After the bid window, anyone leases the order to the lowest open bid (earliest on
+    ///         ties) whose provider has `minProviderStake` unlocked and holds no lease of the order's
+    ///         group. A grouped order with no such bid is closed instead (escrow refunded, returns 0),
+    ///         so that its group can reach the reveal phase.
     function closeAuction(uint256 orderId) external returns (uint256 leaseId);
     /// @notice Accrues the lease up to now. Anyone may call.
     function settle(uint256 leaseId) external returns (uint256 accrued);
     /// @notice Tenant or provider closes an active lease; the rest of the escrow goes back to the tenant.
-    ///         A batch job closed by the tenant pays the time worked; closed by the provider, nothing.
+    ///         A batch job closed by the tenant pays `pricePerSecond x` the time worked. Closed by the
+    ///         provider (before its deadline), it pays nothing, and the provider forfeits
+    ///         `elapsed / jobTimeout` of its bid deposit (to the tenant) and of its locked stake
+    ///         (slashed, all to the treasury).
     function closeLease(uint256 leaseId) external;
     /// @notice Submits a batch result: by the provider, or by anyone with the provider's EIP-712 receipt.
+    ///         Grouped leases revert with MarketCommitRevealRequired (use commitResult/revealResult).
     function submitResult(uint256 leaseId, string calldata resultCid, bytes32 resultHash, bytes calldata receipt)
         external;
+    /// @notice The provider of a grouped batch lease commits to its result before the deadline:
+    ///         `commitment = resultCommitment(leaseId, resultHash, resultCid, salt, provider)`.
+    function commitResult(uint256 leaseId, bytes32 commitment) external;
+    /// @notice Reveals a committed result once every order of the group has committed or ended, and
+    ///         until the group's `revealEndsAt` (`disputeWindow` after that moment). By the provider,
+    ///         or by anyone with its EIP-712 receipt. Then as submitResult: ResultSubmitted, and the
+    ///         dispute window starts. A lease that does not reveal in time fails (expireLease).
+    function revealResult(
+        uint256 leaseId,
+        string calldata resultCid,
+        bytes32 resultHash,
+        bytes32 salt,
+        bytes calldata receipt
+    ) external;
     /// @notice Accepts a submitted result: the tenant at any time, anyone after the dispute window.
     function acceptResult(uint256 leaseId) external;
     /// @notice The tenant disputes a submitted result within the dispute window.
     function disputeResult(uint256 leaseId) external;
     /// @notice The arbiter settles a dispute.
     function resolveDispute(uint256 leaseId, bool providerWins) external;
-    /// @notice After a batch deadline with no result, refunds the tenant and slashes the provider.
-    ///         Anyone may call; the caller gets the reporter's share of the stake slash.
+    /// @notice After a batch deadline with no result (or, for a committed grouped lease, after the
+    ///         group's reveal window with no reveal), refunds the tenant and slashes the provider's
+    ///         bid deposit and locked stake. Anyone may call; the caller gets the reporter's share of
+    ///         the stake slash, unless it is the provider itself (then all goes to the treasury).
     function expireLease(uint256 leaseId) external;
-    /// @notice Sends the caller's earnings in `token` to the caller.
+    /// @notice Sends the caller's earnings in `token` (pay and returned bid deposits) to the caller.
     function withdraw(address token) external returns (uint256 amount);
     /// @notice Sends the protocol fees in `token` to the treasury. Anyone may call.
     function sweepFees(address token) external returns (uint256 amount);
@@ -244,10 +350,21 @@ interface IComputeMarket {
     function getBids(uint256 orderId) external view returns (Bid[] memory);
     function getBid(uint256 orderId, uint256 bidIndex) external view returns (Bid memory);
     function getLease(uint256 leaseId) external view returns (Lease memory);
-    /// @notice What `settle` would accrue now, and the escrow that would be left.
+    function getGroup(uint256 groupId) external view returns (Group memory);
+    /// @notice What `settle` would accrue now, and the escrow that would be left. Always 0 accrued
+    ///         for a batch lease: its job price was held when it started (`Lease.held`).
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft);
     function earnings(address provider, address token) external view returns (uint256);
     function accruedFees(address token) external view returns (uint256);
+    /// @notice A grouped lease's result commitment:
+    ///         `keccak256(abi.encode(leaseId, resultHash, keccak256(bytes(resultCid)), salt, provider))`.
+    function resultCommitment(
+        uint256 leaseId,
+        bytes32 resultHash,
+        string calldata resultCid,
+        bytes32 salt,
+        address provider
+    ) external pure returns (bytes32);
     /// @notice EIP-712 digest a provider signs as its receipt for a result.
     function receiptDigest(uint256 leaseId, bytes32 resultHash, string calldata resultCid)
         external

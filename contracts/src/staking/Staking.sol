@@ -16,6 +16,8 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
 
     /// @notice Role of modules allowed to slash (the compute market, later the subnets).
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    /// @notice Role of modules allowed to lock stake behind open obligations (the compute market).
+    bytes32 public constant LOCKER_ROLE = keccak256("LOCKER_ROLE");
     /// @notice Staking role of compute providers.
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER");
     /// @notice Bound on pending unbonding entries per (account, role): keeps loops short.
@@ -30,6 +32,7 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
     mapping(address account => mapping(bytes32 role => uint256)) private _stakes;
     mapping(address account => mapping(bytes32 role => Unbonding[])) private _unbondings;
     mapping(bytes32 role => uint256) private _totalStaked;
+    mapping(address account => mapping(bytes32 role => uint256)) private _locked;
 
     constructor(IERC20 token_, IProtocolParams params_, address admin) {
         token = token_;
@@ -52,6 +55,8 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert StakingZeroAmount();
         uint256 staked = _stakes[msg.sender][role];
         if (amount > staked) revert StakingInsufficientStake(msg.sender, role, amount, staked);
+        uint256 free = staked - _locked[msg.sender][role]; // locked <= staked
+        if (amount > free) revert StakingInsufficientUnlockedStake(msg.sender, role, amount, free);
         Unbonding[] storage entries = _unbondings[msg.sender][role];
         if (entries.length >= MAX_UNBONDINGS) revert StakingTooManyUnbondings(msg.sender, role, MAX_UNBONDINGS);
 
@@ -97,6 +102,8 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
         if (fromStake > 0) {
             _stakes[account][role] = staked - fromStake;
             _totalStaked[role] -= fromStake;
+            // Keep locked <= staked: a slash by any module may eat into the locked part.
+            if (_locked[account][role] > staked - fromStake) _locked[account][role] = staked - fromStake;
         }
         slashed = fromStake;
         // Then the newest unbondings: stake that is leaving stays accountable until it has left.
@@ -118,6 +125,34 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
         emit Slashed(account, role, msg.sender, slashed, reporter, reward);
         if (reward > 0) token.safeTransfer(reporter, reward);
         token.safeTransfer(params.treasury(), slashed - reward);
+    }
+
+    /// @inheritdoc IStaking
+    function lock(address account, bytes32 role, uint256 amount) external onlyRole(LOCKER_ROLE) {
+        if (amount == 0) revert StakingZeroAmount();
+        uint256 locked = _locked[account][role];
+        uint256 free = _stakes[account][role] - locked;
+        if (amount > free) revert StakingInsufficientUnlockedStake(account, role, amount, free);
+        _locked[account][role] = locked + amount;
+        emit StakeLocked(account, role, msg.sender, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function unlock(address account, bytes32 role, uint256 amount)
+        external
+        onlyRole(LOCKER_ROLE)
+        returns (uint256 unlocked)
+    {
+        uint256 locked = _locked[account][role];
+        unlocked = amount < locked ? amount : locked;
+        if (unlocked == 0) return 0;
+        _locked[account][role] = locked - unlocked;
+        emit StakeUnlocked(account, role, msg.sender, unlocked);
+    }
+
+    /// @inheritdoc IStaking
+    function lockedOf(address account, bytes32 role) external view returns (uint256) {
+        return _locked[account][role];
     }
 
     /// @inheritdoc IStaking

@@ -38,7 +38,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
             _settleAndCheck(run);
         }
         _closeIfActive(run, closeByProvider);
-        _assertConserved(run, 0);
+        _assertConserved(run, 0, 0);
     }
 
     function testFuzz_serviceAccrual_withTopUps(
@@ -83,7 +83,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
             assertEq(market.getOrder(run.leaseId).escrow, escrowLeft + amount);
         }
         _closeIfActive(run, false);
-        _assertConserved(run, 0);
+        _assertConserved(run, 0, 0);
     }
 
     /// @dev Exhaustion at any price: the whole deposit is paid, settledAt is the last whole second
@@ -100,7 +100,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
         assertEq(l.settledAt, l.startedAt + affordable);
         assertEq(l.paid - run.price * (l.settledAt - l.startedAt), run.deposited % run.price);
         assertEq(market.accruedFees(address(token)), _fee(run.deposited, run.rate));
-        _assertConserved(run, 0);
+        _assertConserved(run, 0, 0);
     }
 
     // ------------------------------------------------------------ batch jobs
@@ -145,15 +145,18 @@ contract ComputeMarketAccrualTest is MarketFixture {
             skip(bound(steps[i], 0, late ? uint256(jobTimeout) : uint256(jobTimeout) / 5));
             _settleAndCheck(run); // held, not paid: no fee until release
         }
-        uint256 held = _finishBatch(run, outcome, jobTimeout);
+        uint256 gross = _finishBatch(run, outcome, jobTimeout);
         bool failed = outcome == Outcome.DisputeLost || outcome == Outcome.Expired;
-        bool forfeit = failed || outcome == Outcome.ClosedByProvider;
         IComputeMarket.Lease memory l = market.getLease(run.leaseId);
         assertEq(l.held, 0);
-        assertEq(l.paid, forfeit ? 0 : held);
-        assertLe(l.paid, run.price * (l.settledAt - l.startedAt));
-        assertEq(market.accruedFees(address(token)), (forfeit ? 0 : _fee(held, run.rate)) + (failed ? BID_DEPOSIT : 0));
-        _assertConserved(run, failed ? BID_DEPOSIT : 0);
+        assertEq(l.paid, gross);
+        assertLe(l.paid, run.price * jobTimeout); // never more than the job's price
+        assertEq(market.accruedFees(address(token)), _fee(gross, run.rate) + (failed ? BID_DEPOSIT : 0));
+        // A provider that gives up forfeits elapsed / jobTimeout of its bid deposit to the tenant.
+        uint256 toTenant = outcome == Outcome.ClosedByProvider
+            ? BID_DEPOSIT * (l.closedAt - l.startedAt) / jobTimeout
+            : 0;
+        _assertConserved(run, failed ? BID_DEPOSIT : 0, toTenant);
     }
 
     // ------------------------------------------------------------ helpers
@@ -189,7 +192,8 @@ contract ComputeMarketAccrualTest is MarketFixture {
         uint256 earnedBefore = market.earnings(provider1, address(token));
         uint256 end = block.timestamp;
         if (before.deadline != 0 && end > before.deadline) end = before.deadline;
-        uint256 owed = end > before.settledAt ? run.price * (end - before.settledAt) : 0;
+        // A batch job accrues nothing by time: its price was held when it started.
+        uint256 owed = before.deadline == 0 && end > before.settledAt ? run.price * (end - before.settledAt) : 0;
         uint256 expected = owed < escrowBefore ? owed : escrowBefore;
 
         uint256 accrued = market.settle(run.leaseId);
@@ -205,7 +209,9 @@ contract ComputeMarketAccrualTest is MarketFixture {
         uint256 fee = market.accruedFees(address(token)) - feesBefore;
         assertEq(l.paid - before.paid, accrued, "paid");
         assertEq(fee, accrued * run.rate / BPS, "fee = floor(gross * rate / BPS)");
-        assertEq(market.earnings(provider1, address(token)) - earnedBefore, accrued - fee, "net");
+        // A lease that ran out while settling also credits back the bid deposit.
+        uint256 depositBack = l.state == IComputeMarket.LeaseState.Active ? 0 : BID_DEPOSIT;
+        assertEq(market.earnings(provider1, address(token)) - earnedBefore, accrued - fee + depositBack, "net");
         if (l.state == IComputeMarket.LeaseState.Active) {
             assertEq(l.paid, run.price * (l.settledAt - l.startedAt), "paid by the second");
         } else {
@@ -223,26 +229,25 @@ contract ComputeMarketAccrualTest is MarketFixture {
         assertEq(market.accruedFees(address(token)) - feesBefore, _fee(released, run.rate), "fee on close");
     }
 
-    function _finishBatch(Run memory run, Outcome outcome, uint32 jobTimeout) private returns (uint256 held) {
+    /// @dev Ends the batch lease as `outcome` says; returns the gross the provider should be paid.
+    function _finishBatch(Run memory run, Outcome outcome, uint32 jobTimeout) private returns (uint256 gross) {
         uint256 leaseId = run.leaseId;
-        uint64 deadline = market.getLease(leaseId).deadline;
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(l.held, run.price * jobTimeout, "the job price is held from the start");
         if (outcome == Outcome.Expired) {
-            vm.warp(deadline + 1 + (block.timestamp > deadline ? block.timestamp - deadline : 0));
-            held = market.getLease(leaseId).held;
+            vm.warp(l.deadline + 1 + (block.timestamp > l.deadline ? block.timestamp - l.deadline : 0));
             market.expireLease(leaseId);
-            return held;
+            return 0;
         }
         if (outcome == Outcome.ClosedByTenant || outcome == Outcome.ClosedByProvider) {
-            (uint256 pending,) = market.pendingSettlement(leaseId);
-            held = market.getLease(leaseId).held + pending;
+            uint256 elapsed = (block.timestamp < l.deadline ? block.timestamp : l.deadline) - l.startedAt;
             vm.prank(outcome == Outcome.ClosedByTenant ? tenant : provider1);
             market.closeLease(leaseId);
-            return held;
+            return outcome == Outcome.ClosedByTenant ? run.price * elapsed : 0; // pro rata / nothing
         }
-        if (block.timestamp > deadline) vm.warp(deadline); // still in time
+        if (block.timestamp > l.deadline) vm.warp(l.deadline); // still in time
         _submit(leaseId);
-        held = market.getLease(leaseId).held;
-        assertLe(held, run.price * jobTimeout);
+        gross = run.price * jobTimeout; // the fixed job price, whenever the result came
         if (outcome == Outcome.AcceptedByTenant) {
             vm.prank(tenant);
             market.acceptResult(leaseId);
@@ -258,18 +263,21 @@ contract ComputeMarketAccrualTest is MarketFixture {
             market.resolveDispute(leaseId, outcome == Outcome.DisputeWon);
             uint256 slashed = stakeBefore - staking.stakeOf(provider1, PROVIDER_ROLE);
             run.tenantReward = slashed * params.reporterRewardBps() / BPS;
+            if (outcome == Outcome.DisputeLost) gross = 0;
         }
     }
 
-    /// @dev provider earnings + fees (less forfeited bid deposits) + tenant refund == deposited, and
-    ///      the market holds exactly the earnings and fees.
-    function _assertConserved(Run memory run, uint256 forfeited) private view {
-        uint256 earned = market.earnings(provider1, address(token));
+    /// @dev provider pay + fees (less the bid deposit forfeited to fees) + tenant refund (less the
+    ///      bid deposit forfeited to the tenant) == deposited; the market holds exactly the earnings
+    ///      (pay and the bid deposit credited back) and the fees; nothing was pushed to the provider.
+    function _assertConserved(Run memory run, uint256 toFees, uint256 toTenant) private view {
+        uint256 earnings = market.earnings(provider1, address(token));
+        uint256 pay = earnings - (BID_DEPOSIT - toFees - toTenant);
         uint256 fees = market.accruedFees(address(token));
         uint256 refund = token.balanceOf(tenant) - run.tenantReward + run.deposited - run.tenantBefore;
-        assertEq(earned + fees - forfeited + refund, run.deposited, "earnings + fees + refund == deposited");
-        assertEq(token.balanceOf(address(market)), earned + fees, "market holds earnings + fees");
-        assertEq(token.balanceOf(provider1), run.providerBefore - forfeited, "bid deposit back unless forfeited");
+        assertEq(pay + fees - toFees + refund - toTenant, run.deposited, "pay + fees + refund == deposited");
+        assertEq(token.balanceOf(address(market)), earnings + fees, "market holds earnings + fees");
+        assertEq(token.balanceOf(provider1), run.providerBefore - BID_DEPOSIT, "deposits are pulled, not pushed");
         assertEq(market.getOrder(run.leaseId).escrow, 0);
     }
 }

@@ -9,6 +9,8 @@ import {MarketFixture} from "../utils/MarketFixture.sol";
 contract ComputeMarketBatchTest is MarketFixture {
     uint256 internal constant PRICE = 5e14;
     uint256 internal constant WORKED = 1_200; // seconds before the result comes in
+    /// @dev A batch job's price, fixed and held when the lease starts, paid whatever WORKED is.
+    uint256 internal constant JOB_PRICE = PRICE * JOB_TIMEOUT;
 
     uint256 internal leaseId;
     uint64 internal deadline;
@@ -26,8 +28,6 @@ contract ComputeMarketBatchTest is MarketFixture {
         uint64 disputeEndsAt = uint64(block.timestamp + params.disputeWindow());
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.LeaseSettled(leaseId, provider1, PRICE * WORKED, DEPOSIT - PRICE * WORKED);
-        vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.ResultSubmitted(leaseId, provider1, RESULT_CID, RESULT_HASH, disputeEndsAt);
         vm.prank(provider1);
         market.submitResult(leaseId, RESULT_CID, RESULT_HASH, "");
@@ -37,10 +37,10 @@ contract ComputeMarketBatchTest is MarketFixture {
         assertEq(l.resultCid, RESULT_CID);
         assertEq(l.resultHash, RESULT_HASH);
         assertEq(l.disputeEndsAt, disputeEndsAt);
-        assertEq(l.held, PRICE * WORKED);
+        assertEq(l.held, JOB_PRICE);
         assertEq(l.paid, 0);
-        assertEq(l.settledAt, block.timestamp);
-        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - PRICE * WORKED);
+        assertEq(l.settledAt, l.startedAt); // a batch job does not accrue by time
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - JOB_PRICE);
         assertEq(market.earnings(provider1, address(token)), 0);
         assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
     }
@@ -56,7 +56,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         market.submitResult(leaseId, RESULT_CID, RESULT_HASH, receipt);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
-        assertEq(l.held, PRICE * WORKED);
+        assertEq(l.held, JOB_PRICE);
     }
 
     function test_submitResult_providerIgnoresReceipt() public {
@@ -192,7 +192,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         skip(WORKED);
         _submit(leaseId);
         uint16 rate = params.takeRateBps();
-        uint256 gross = PRICE * WORKED;
+        uint256 gross = JOB_PRICE;
         Balances memory before = _balances();
 
         vm.expectEmit(true, true, true, true, address(market));
@@ -218,7 +218,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         vm.warp(market.getLease(leaseId).disputeEndsAt);
         vm.prank(keeper);
         market.acceptResult(leaseId);
-        _assertCompleted(before, PRICE * WORKED);
+        _assertCompleted(before, JOB_PRICE);
     }
 
     function test_acceptResult_topUpIsRefunded() public {
@@ -229,7 +229,7 @@ contract ComputeMarketBatchTest is MarketFixture {
         uint256 tenantBefore = token.balanceOf(tenant);
         vm.prank(tenant);
         market.acceptResult(leaseId);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + 4 ether - PRICE * WORKED);
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + 4 ether - JOB_PRICE);
     }
 
     function test_acceptResult_revertsWhenDisputeWindowOpen() public {
@@ -294,7 +294,7 @@ contract ComputeMarketBatchTest is MarketFixture {
 
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Disputed));
-        assertEq(l.held, PRICE * WORKED);
+        assertEq(l.held, JOB_PRICE);
         assertEq(l.paid, 0);
         assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
     }
@@ -360,12 +360,12 @@ contract ComputeMarketBatchTest is MarketFixture {
             provider1,
             IComputeMarket.LeaseState.Completed,
             IComputeMarket.CloseReason.DisputeWon,
-            DEPOSIT - PRICE * WORKED
+            DEPOSIT - JOB_PRICE
         );
         vm.prank(owner);
         market.resolveDispute(leaseId, true);
 
-        _assertCompleted(before, PRICE * WORKED);
+        _assertCompleted(before, JOB_PRICE);
     }
 
     function test_resolveDispute_tenantWinsIsRefundedAndProviderSlashed() public {
@@ -523,13 +523,18 @@ contract ComputeMarketBatchTest is MarketFixture {
     }
 
     function test_expireLease_withZeroSlashBpsKeepsStake() public {
+        // The slash is fixed (locked) when a lease starts: a later change does not apply to it.
         vm.prank(owner);
         params.setMissedDeadlineSlashBps(0);
-        vm.warp(deadline + 1);
+        uint256 id = _createOrder(tenant, _batchParams());
+        _bid(provider2, id, PRICE);
+        _accept(id, 0);
+        assertEq(market.getLease(id).stakeLocked, 0);
+        vm.warp(market.getLease(id).deadline + 1);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 0);
-        market.expireLease(leaseId);
-        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+        emit IComputeMarket.ProviderSlashed(id, provider2, BID_DEPOSIT, 0);
+        market.expireLease(id);
+        assertEq(staking.stakeOf(provider2, PROVIDER_ROLE), PROVIDER_STAKE);
     }
 
     function test_expireLease_revertsWhenDeadlineNotPassed() public {
@@ -591,11 +596,15 @@ contract ComputeMarketBatchTest is MarketFixture {
         uint16 rate = market.getLease(leaseId).takeRateBps;
         uint256 refund = token.balanceOf(tenant) - before.tenant;
         assertEq(refund, DEPOSIT - gross);
-        assertEq(market.earnings(provider1, address(token)), _net(gross, rate));
+        assertEq(market.earnings(provider1, address(token)), _net(gross, rate) + BID_DEPOSIT);
         assertEq(market.accruedFees(address(token)), _fee(gross, rate));
-        assertEq(market.earnings(provider1, address(token)) + market.accruedFees(address(token)) + refund, DEPOSIT);
-        assertEq(token.balanceOf(provider1), before.provider + BID_DEPOSIT);
-        assertEq(token.balanceOf(address(market)), gross);
+        assertEq(
+            market.earnings(provider1, address(token)) + market.accruedFees(address(token)) + refund,
+            DEPOSIT + BID_DEPOSIT
+        );
+        // The bid deposit is credited back with the pay (pull payments).
+        assertEq(token.balanceOf(provider1), before.provider);
+        assertEq(token.balanceOf(address(market)), gross + BID_DEPOSIT);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Completed));
         assertEq(l.closedAt, block.timestamp);

@@ -104,11 +104,13 @@ contract ComputeMarketBidsTest is MarketFixture {
         uint256 orderId = _createOrder(tenant, p);
         _bid(provider1, orderId, MAX_PRICE);
         _bid(provider2, orderId, MAX_PRICE);
-        // A canceled bid still counts: the bid list stays bounded by maxBids.
-        vm.prank(provider2);
-        market.cancelBid(orderId, 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketTooManyBids.selector, orderId, 2));
         _bid(provider3, orderId, MAX_PRICE);
+        // A canceled bid frees its slot (finding 3).
+        vm.prank(provider2);
+        market.cancelBid(orderId, 1);
+        _bid(provider3, orderId, MAX_PRICE);
+        assertEq(market.getOrder(orderId).bidCount, 2);
     }
 
     function test_createBid_revertsWhenDuplicate() public {
@@ -254,10 +256,17 @@ contract ComputeMarketBidsTest is MarketFixture {
         vm.prank(provider1);
         market.cancelBid(orderId, 0);
 
-        assertEq(token.balanceOf(provider1), before + 9 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT);
+        // Pulled, less the cancel forfeit, which joins the tenant's escrow.
+        uint256 forfeit = 9 ether * market.CANCEL_FORFEIT_BPS() / BPS;
+        assertEq(token.balanceOf(provider1), before);
+        assertEq(market.earnings(provider1, address(token)), 9 ether - forfeit);
+        assertEq(market.getOrder(orderId).escrow, DEPOSIT + forfeit);
+        vm.prank(provider1);
+        market.withdraw(address(token));
+        assertEq(token.balanceOf(provider1), before + 9 ether - forfeit);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + forfeit);
         assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Canceled));
-        assertEq(market.getOrder(orderId).bidCount, 1);
+        assertEq(market.getOrder(orderId).bidCount, 0);
     }
 
     function test_cancelBid_allowedAfterWindow() public {
@@ -343,6 +352,8 @@ contract ComputeMarketBidsTest is MarketFixture {
             orderId, tenant, provider2, 1, MAX_PRICE / 2, uint64(block.timestamp + JOB_TIMEOUT)
         );
         vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseSettled(orderId, provider2, MAX_PRICE / 2 * JOB_TIMEOUT, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
+        vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Lost);
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.BidClosed(orderId, provider3, 2, IComputeMarket.BidState.Lost);
@@ -350,10 +361,14 @@ contract ComputeMarketBidsTest is MarketFixture {
         uint256 leaseId = market.acceptBid(orderId, 1);
 
         assertEq(leaseId, orderId);
-        assertEq(token.balanceOf(provider1), p1Before + 6 ether);
+        // Losing deposits are credited (pull payments, finding 8), not pushed.
+        assertEq(token.balanceOf(provider1), p1Before);
         assertEq(token.balanceOf(provider2), p2Before);
-        assertEq(token.balanceOf(provider3), p3Before + 8 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 7 ether);
+        assertEq(token.balanceOf(provider3), p3Before);
+        assertEq(market.earnings(provider1, address(token)), 6 ether);
+        assertEq(market.earnings(provider2, address(token)), 0);
+        assertEq(market.earnings(provider3, address(token)), 8 ether);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + 6 ether + 7 ether + 8 ether);
 
         assertEq(uint8(market.getOrder(orderId).state), uint8(IComputeMarket.OrderState.Leased));
         assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Lost));
@@ -371,8 +386,13 @@ contract ComputeMarketBidsTest is MarketFixture {
         assertEq(l.closedAt, 0);
         assertEq(l.deadline, block.timestamp + JOB_TIMEOUT);
         assertEq(l.pricePerSecond, MAX_PRICE / 2);
-        assertEq(l.held, 0);
+        // The job's price is fixed and held from the start (finding 1); the stake a missed
+        // deadline would slash is locked (finding 5).
+        assertEq(l.held, MAX_PRICE / 2 * JOB_TIMEOUT);
+        assertEq(market.getOrder(orderId).escrow, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
         assertEq(l.paid, 0);
+        assertEq(l.stakeLocked, PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS);
+        assertEq(staking.lockedOf(provider2, PROVIDER_ROLE), l.stakeLocked);
     }
 
     function test_acceptBid_serviceLeaseHasNoDeadline() public {
@@ -464,9 +484,11 @@ contract ComputeMarketBidsTest is MarketFixture {
         uint256 leaseId = market.closeAuction(orderId);
 
         assertEq(leaseId, orderId);
-        assertEq(token.balanceOf(provider1), p1Before + 6 ether);
-        assertEq(token.balanceOf(provider3), p3Before + 8 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 7 ether);
+        assertEq(token.balanceOf(provider1), p1Before);
+        assertEq(token.balanceOf(provider3), p3Before);
+        assertEq(market.earnings(provider1, address(token)), 6 ether);
+        assertEq(market.earnings(provider3, address(token)), 8 ether);
+        assertEq(token.balanceOf(address(market)), DEPOSIT + 6 ether + 7 ether + 8 ether);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(l.provider, provider2);
         assertEq(l.bidIndex, 1);
@@ -556,8 +578,14 @@ contract ComputeMarketBidsTest is MarketFixture {
             if (i == best) assertEq(uint8(s), uint8(IComputeMarket.BidState.Won));
             else assertTrue(s == IComputeMarket.BidState.Lost || s == IComputeMarket.BidState.Canceled);
         }
-        // Only the winner's deposit is still in the market.
-        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+        // Every other deposit was credited to its bidder (less the forfeit of a canceled one, which
+        // joined the escrow): the market still holds them all until withdrawn.
+        assertEq(token.balanceOf(address(market)), DEPOSIT + 5 * BID_DEPOSIT);
+        uint256 credited;
+        for (uint256 i; i < 5; ++i) {
+            credited += market.earnings(bidders[i], address(token));
+        }
+        assertEq(credited + BID_DEPOSIT + market.getOrder(orderId).escrow, DEPOSIT + 5 * BID_DEPOSIT);
     }
 
     // ------------------------------------------------------------ views

@@ -47,14 +47,14 @@ contract ComputeMarketLeasesTest is MarketFixture {
     }
 
     function test_settle_batchHoldsPayment() public {
+        // A batch job's price is held when the lease starts; settling accrues nothing more (finding 1).
         uint256 leaseId = _batchLease(PRICE);
         skip(600);
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.LeaseSettled(leaseId, provider1, PRICE * 600, DEPOSIT - PRICE * 600);
-        assertEq(market.settle(leaseId), PRICE * 600);
+        assertEq(market.settle(leaseId), 0);
 
         IComputeMarket.Lease memory l = market.getLease(leaseId);
-        assertEq(l.held, PRICE * 600);
+        assertEq(l.held, PRICE * JOB_TIMEOUT);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - PRICE * JOB_TIMEOUT);
         assertEq(l.paid, 0);
         assertEq(market.earnings(provider1, address(token)), 0);
         assertEq(market.accruedFees(address(token)), 0);
@@ -64,12 +64,13 @@ contract ComputeMarketLeasesTest is MarketFixture {
         uint256 leaseId = _batchLease(PRICE);
         uint64 deadline = market.getLease(leaseId).deadline;
         skip(JOB_TIMEOUT * 3);
-        assertEq(market.settle(leaseId), PRICE * JOB_TIMEOUT);
+        assertEq(market.settle(leaseId), 0);
         skip(1 days);
         assertEq(market.settle(leaseId), 0);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(l.held, PRICE * JOB_TIMEOUT);
-        assertEq(l.settledAt, deadline);
+        assertEq(l.settledAt, l.startedAt);
+        assertLt(l.settledAt, deadline);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Active)); // only expireLease ends it
     }
 
@@ -109,11 +110,11 @@ contract ComputeMarketLeasesTest is MarketFixture {
         assertEq(uint8(market.getOrder(leaseId).state), uint8(IComputeMarket.OrderState.Closed));
         assertEq(market.getOrder(leaseId).escrow, 0);
 
-        assertEq(market.earnings(provider1, address(token)), _net(DEPOSIT, rate));
+        assertEq(market.earnings(provider1, address(token)), _net(DEPOSIT, rate) + BID_DEPOSIT);
         assertEq(market.accruedFees(address(token)), _fee(DEPOSIT, rate));
-        assertEq(token.balanceOf(provider1), providerBefore + BID_DEPOSIT);
+        assertEq(token.balanceOf(provider1), providerBefore); // pulled, not pushed
         assertEq(token.balanceOf(tenant), tenantBefore);
-        assertEq(token.balanceOf(address(market)), DEPOSIT); // earnings + fees only
+        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT); // earnings + fees only
         (uint256 pending, uint256 escrowLeft) = market.pendingSettlement(leaseId);
         assertEq(pending, 0);
         assertEq(escrowLeft, 0);
@@ -241,7 +242,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
         _submit(leaseId);
         vm.prank(tenant);
         market.acceptResult(leaseId);
-        assertEq(market.accruedFees(address(token)), _fee(PRICE * 100, 200));
+        assertEq(market.accruedFees(address(token)), _fee(PRICE * JOB_TIMEOUT, 200));
     }
 
     function test_settle_zeroTakeRateTakesNoFee() public {
@@ -280,7 +281,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
 
         _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, gross);
         assertEq(token.balanceOf(tenant), tenantBefore + refund);
-        assertEq(token.balanceOf(provider1), providerBefore + BID_DEPOSIT);
+        assertEq(token.balanceOf(provider1), providerBefore); // its bid deposit is credited, not pushed
         _assertEscrowSplit(DEPOSIT, token.balanceOf(tenant) - tenantBefore);
     }
 
@@ -312,7 +313,8 @@ contract ComputeMarketLeasesTest is MarketFixture {
         market.closeLease(leaseId);
         assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
         assertEq(market.getLease(leaseId).paid, 0);
-        assertEq(token.balanceOf(address(market)), 0);
+        assertEq(token.balanceOf(address(market)), BID_DEPOSIT); // credited to provider1
+        assertEq(market.earnings(provider1, address(token)), BID_DEPOSIT);
     }
 
     function test_closeLease_batchByTenantPaysTimeWorked() public {
@@ -338,7 +340,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
 
         _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, gross);
         assertEq(market.getLease(leaseId).held, 0);
-        assertEq(token.balanceOf(provider1), providerBefore + BID_DEPOSIT);
+        assertEq(token.balanceOf(provider1), providerBefore);
         _assertEscrowSplit(DEPOSIT, token.balanceOf(tenant) - tenantBefore);
     }
 
@@ -346,20 +348,34 @@ contract ComputeMarketLeasesTest is MarketFixture {
         uint256 leaseId = _batchLease(PRICE);
         uint256 tenantBefore = token.balanceOf(tenant);
         uint256 providerBefore = token.balanceOf(provider1);
+        uint256 locked = market.getLease(leaseId).stakeLocked;
         skip(600);
+        // Giving up costs elapsed / jobTimeout of the bid deposit (to the tenant) and of the locked
+        // stake (finding 4).
+        uint256 forfeit = BID_DEPOSIT * 600 / JOB_TIMEOUT;
+        uint256 slash = locked * 600 / JOB_TIMEOUT;
 
         vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, forfeit, slash);
+        vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
-            leaseId, provider1, IComputeMarket.LeaseState.Closed, IComputeMarket.CloseReason.ProviderClosed, DEPOSIT
+            leaseId,
+            provider1,
+            IComputeMarket.LeaseState.Closed,
+            IComputeMarket.CloseReason.ProviderClosed,
+            DEPOSIT + forfeit
         );
         vm.prank(provider1);
         market.closeLease(leaseId);
 
         _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, 0);
         assertEq(market.getLease(leaseId).held, 0);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
-        assertEq(token.balanceOf(provider1), providerBefore + BID_DEPOSIT); // gave up before the deadline
-        assertEq(token.balanceOf(address(market)), 0);
+        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + forfeit);
+        assertEq(token.balanceOf(provider1), providerBefore);
+        assertEq(market.earnings(provider1, address(token)), BID_DEPOSIT - forfeit);
+        assertEq(token.balanceOf(address(market)), BID_DEPOSIT - forfeit);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0);
     }
 
     function test_closeLease_batchByTenantAfterDeadlinePaysUpToDeadline() public {
@@ -450,12 +466,13 @@ contract ComputeMarketLeasesTest is MarketFixture {
         assertEq(o.escrow, 0);
     }
 
-    /// @dev Escrow in == provider earnings + fees + tenant refund, and the market holds exactly
-    ///      the earnings and fees (single lease, nothing withdrawn yet).
+    /// @dev Escrow in == provider pay + fees + tenant refund, and the market holds exactly the
+    ///      provider's earnings (pay and its bid deposit, credited back) and the fees (single ended
+    ///      lease, nothing withdrawn yet).
     function _assertEscrowSplit(uint256 escrowIn, uint256 refund) private view {
-        uint256 earned = market.earnings(provider1, address(token));
+        uint256 earned = market.earnings(provider1, address(token)) - BID_DEPOSIT;
         uint256 fees = market.accruedFees(address(token));
         assertEq(earned + fees + refund, escrowIn);
-        assertEq(token.balanceOf(address(market)), earned + fees);
+        assertEq(token.balanceOf(address(market)), earned + fees + BID_DEPOSIT);
     }
 }

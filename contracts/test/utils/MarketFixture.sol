@@ -11,7 +11,7 @@ import {Staking} from "../../src/staking/Staking.sol";
 import {NoosToken} from "../../src/token/NoosToken.sol";
 
 /// @notice Deploys the protocol the way production does (token -> params -> staking -> registry
-///         -> market; the market holds SLASHER_ROLE; NOOS listed as a payment token) and gives
+///         -> market; the market holds SLASHER_ROLE and LOCKER_ROLE; NOOS listed as a payment token) and gives
 ///         tests short helpers to open orders, bid, lease and sign receipts.
 abstract contract MarketFixture is Test {
     bytes32 internal constant PROVIDER_ROLE = keccak256("PROVIDER");
@@ -91,6 +91,7 @@ abstract contract MarketFixture is Test {
 
         vm.startPrank(owner);
         staking.grantRole(staking.SLASHER_ROLE(), address(market));
+        staking.grantRole(staking.LOCKER_ROLE(), address(market));
         params.setPaymentToken(address(token), true, MIN_ORDER_DEPOSIT, MIN_BID_DEPOSIT);
         vm.stopPrank();
 
