@@ -153,9 +153,8 @@ contract ComputeMarketAccrualTest is MarketFixture {
         assertLe(l.paid, run.price * jobTimeout); // never more than the job's price
         assertEq(market.accruedFees(address(token)), _fee(gross, run.rate) + (failed ? BID_DEPOSIT : 0));
         // A provider that gives up forfeits elapsed / jobTimeout of its bid deposit to the tenant.
-        uint256 toTenant = outcome == Outcome.ClosedByProvider
-            ? BID_DEPOSIT * (l.closedAt - l.startedAt) / jobTimeout
-            : 0;
+        uint256 toTenant =
+            outcome == Outcome.ClosedByProvider ? BID_DEPOSIT * (l.closedAt - l.startedAt) / jobTimeout : 0;
         _assertConserved(run, failed ? BID_DEPOSIT : 0, toTenant);
     }
 

@@ -352,7 +352,9 @@ contract ComputeMarketBidsTest is MarketFixture {
             orderId, tenant, provider2, 1, MAX_PRICE / 2, uint64(block.timestamp + JOB_TIMEOUT)
         );
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.LeaseSettled(orderId, provider2, MAX_PRICE / 2 * JOB_TIMEOUT, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
+        emit IComputeMarket.LeaseSettled(
+            orderId, provider2, MAX_PRICE / 2 * JOB_TIMEOUT, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT
+        );
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Lost);
         vm.expectEmit(true, true, true, true, address(market));

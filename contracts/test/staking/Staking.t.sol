@@ -25,6 +25,7 @@ contract StakingTest is Test {
     address internal treasury = makeAddr("treasury");
     address internal bank = makeAddr("bank");
     address internal slasher = makeAddr("slasher");
+    address internal locker = makeAddr("locker");
     address internal reporter = makeAddr("reporter");
     address internal alice = makeAddr("alice");
     address internal bob = makeAddr("bob");
@@ -37,9 +38,103 @@ contract StakingTest is Test {
         bytes32 slasherRole = staking.SLASHER_ROLE();
         vm.prank(admin);
         staking.grantRole(slasherRole, slasher);
+        bytes32 lockerRole = staking.LOCKER_ROLE();
+        vm.prank(admin);
+        staking.grantRole(lockerRole, locker);
 
         _fund(alice);
         _fund(bob);
+    }
+
+    // ---- lock / unlock (finding 5) ----
+
+    function test_lock_blocksUnstakingLockedPart() public {
+        _stake(alice, PROVIDER, 100 ether);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.StakeLocked(alice, PROVIDER, locker, 30 ether);
+        vm.prank(locker);
+        staking.lock(alice, PROVIDER, 30 ether);
+        assertEq(staking.lockedOf(alice, PROVIDER), 30 ether);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStaking.StakingInsufficientUnlockedStake.selector, alice, PROVIDER, 71 ether, 70 ether
+            )
+        );
+        staking.requestUnstake(PROVIDER, 71 ether);
+        vm.prank(alice);
+        staking.requestUnstake(PROVIDER, 70 ether);
+        assertEq(staking.stakeOf(alice, PROVIDER), 30 ether);
+    }
+
+    function test_lock_revertsAboveUnlockedStake() public {
+        _stake(alice, PROVIDER, 100 ether);
+        vm.startPrank(locker);
+        staking.lock(alice, PROVIDER, 60 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStaking.StakingInsufficientUnlockedStake.selector, alice, PROVIDER, 41 ether, 40 ether
+            )
+        );
+        staking.lock(alice, PROVIDER, 41 ether);
+        vm.stopPrank();
+    }
+
+    function test_lock_revertsOnZeroAmount() public {
+        vm.prank(locker);
+        vm.expectRevert(IStaking.StakingZeroAmount.selector);
+        staking.lock(alice, PROVIDER, 0);
+    }
+
+    function test_lock_revertsWithoutLockerRole() public {
+        _stake(alice, PROVIDER, 100 ether);
+        bytes32 role = staking.LOCKER_ROLE();
+        vm.prank(slasher);
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role));
+        staking.lock(alice, PROVIDER, 1 ether);
+        vm.prank(slasher);
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, slasher, role));
+        staking.unlock(alice, PROVIDER, 1 ether);
+    }
+
+    function test_unlock_saturatesAndFreesStake() public {
+        _stake(alice, PROVIDER, 100 ether);
+        vm.startPrank(locker);
+        staking.lock(alice, PROVIDER, 30 ether);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.StakeUnlocked(alice, PROVIDER, locker, 30 ether);
+        assertEq(staking.unlock(alice, PROVIDER, 50 ether), 30 ether);
+        assertEq(staking.unlock(alice, PROVIDER, 1 ether), 0);
+        vm.stopPrank();
+        assertEq(staking.lockedOf(alice, PROVIDER), 0);
+        vm.prank(alice);
+        staking.requestUnstake(PROVIDER, 100 ether);
+    }
+
+    /// @dev A slash (by any module) that eats into the locked part shrinks the lock: locked <= staked.
+    function test_slash_shrinksLockToStake() public {
+        _stake(alice, PROVIDER, 100 ether);
+        vm.prank(locker);
+        staking.lock(alice, PROVIDER, 80 ether);
+        vm.prank(slasher);
+        staking.slash(alice, PROVIDER, 50 ether, address(0));
+        assertEq(staking.stakeOf(alice, PROVIDER), 50 ether);
+        assertEq(staking.lockedOf(alice, PROVIDER), 50 ether);
+        vm.prank(slasher);
+        staking.slash(alice, PROVIDER, 10 ether, address(0));
+        assertEq(staking.lockedOf(alice, PROVIDER), 40 ether);
+    }
+
+    function testFuzz_lock_neverExceedsStake(uint256 stakeAmt, uint256 lockAmt, uint256 slashAmt) public {
+        stakeAmt = bound(stakeAmt, 1, 1_000 ether);
+        lockAmt = bound(lockAmt, 1, stakeAmt);
+        slashAmt = bound(slashAmt, 0, 2_000 ether);
+        _stake(alice, PROVIDER, stakeAmt);
+        vm.prank(locker);
+        staking.lock(alice, PROVIDER, lockAmt);
+        vm.prank(slasher);
+        staking.slash(alice, PROVIDER, slashAmt, address(0));
+        assertLe(staking.lockedOf(alice, PROVIDER), staking.stakeOf(alice, PROVIDER));
     }
 
     // ---- constructor ----
