@@ -10,13 +10,42 @@ pragma solidity 0.8.30;
 /// @dev Units. The epoch engine works in u64 "alpha units": 1 unit = ALPHA_UNIT = 1e9 NOOS wei
 ///      (1 gwei). Stake is read from the Staking contract in the subnet's role
 ///      `keccak256(abi.encode("SUBNET", netuid))` for the hotkey, divided by 1e9 and saturated at
-///      2^64-1. Emission of an epoch, in units:
-///        total    = min(emissionPerBlock * (block.number - lastEpochBlock) / 1e9, 2^64-1)
-///        ownerCut = total * ownerCut / 65535                       (floor)
+///      2^64-1.
+///
+///      Emission across subnets (dTAO's split, on a stake signal). One global rate,
+///      `config.emissionPerBlock`, is shared by the live subnets pro rata to their stake weight w,
+///      through a cumulative index (NOOS wei * 1e18 per unit of weight):
+///        index += emissionPerBlock * blocks * 1e18 / sum(w)        (nothing accrues while sum(w) = 0)
+///      A subnet's weight is set at each epoch start from S = the NOOS staked in its role
+///      (`Staking.totalStaked`, units), as an EMA that rises halfway toward S per epoch and falls
+///      to S at once; the epoch start pays the blocks since the last one at min(w, S):
+///        total    = min(min(w, S) * (index - indexAtLastStart) / 1e18 / 1e9, 2^64-1)
+///        w'       = S <= min(w, S) ? S : min(w, S) + (S - min(w, S)) / 2
+///      So sum over subnets of total <= emissionPerBlock * blocks (floors only), a subnet with
+///      1 gwei of stake next to subnets with real stake earns ~nothing, stake added only counts
+///      from the next epoch and stake removed stops counting at the next epoch start. In dTAO the
+///      share is the subnet's moving (EMA) alpha price, i.e. the TAO staked into its pool against
+///      its alpha (later the EMA of its net TAO inflows); here staking NOOS in the subnet's role
+///      plays "buying its alpha", and the EMA plus the unbonding period play the moving price's
+///      resistance to flash stake. A new subnet earns from its second epoch (weight 0 before).
+///      Inside the subnet:
+///        ownerCut = total * ownerCut / 65535 (floor) if the owner is staked (below), else 0
 ///        rao      = total - ownerCut                               (distributed by the epoch)
 ///      The engine floors each uid's server and validator share, so sum(paid) <= rao; the dust and
 ///      the server share of the owner's own uid (burned, as in subtensor) are never minted.
 ///      Minted NOOS == credited == (ownerCut + sum(paid)) * 1e9 over every epoch.
+///
+///      Owner exemptions (its cut, its uid's permit and immunity, setting weights without a
+///      permit or the stake threshold) hold only while the owner's own stake in the subnet role is
+///      at least `config.ownerMinStake`.
+///
+///      Lock (subtensor's `get_network_lock_cost`): each creation locks
+///        cost = max(config.subnetLockCost, 2 * lastLock - lastLock * (block - lastLockBlock) / lockReductionInterval)
+///      (lastLock = the previous creation's cost; the first creation pays the floor): the cost
+///      doubles with each new subnet and decays linearly back to the floor. Dissolving before
+///      `config.subnetMinLifetime` blocks burns the lock; after, the owner gets the lock minus the
+///      owner cut it was credited (subtensor's refund = lock - owner emission), the rest is burned.
+///      Lock in == returned + burned.
 ///      Hotkey = the registering account (msg.sender); one uid per hotkey per subnet.
 interface ISubnetRegistry {
     // ------------------------------------------------------------------ types
@@ -74,27 +103,32 @@ interface ISubnetRegistry {
         uint16 ownerCut;
         /// Stake (alpha units) below which a uid's stake counts as 0 in the epoch (default 0).
         uint64 stakeThreshold;
-        /// NOOS wei emitted per block to this subnet (default config.defaultEmissionPerBlock).
-        uint128 emissionPerBlock;
     }
 
     /// @notice Protocol-wide settings and bounds, set by the registry admin.
     /// @dev Production: minTempo 360, maxTempo 50400. A devnet that mines blocks on demand uses
     ///      minTempo 1. Changing the bounds does not touch existing subnets' values.
     struct Config {
-        /// NOOS wei locked by createSubnet, returned by dissolveSubnet.
+        /// Floor of the lock cost, NOOS wei (subtensor's NetworkMinLockCost).
         uint128 subnetLockCost;
         /// Registration fee of a new subnet; in [minRegistrationFee, maxRegistrationFee].
         uint128 defaultRegistrationFee;
         uint128 minRegistrationFee;
         uint128 maxRegistrationFee;
-        /// Emission rate of a new subnet, NOOS wei per block.
-        uint128 defaultEmissionPerBlock;
+        /// Global emission, NOOS wei per block, shared by all subnets pro rata to stake weight.
+        uint128 emissionPerBlock;
+        /// Own stake (NOOS wei, subnet role) the owner needs for its cut and exemptions.
+        uint128 ownerMinStake;
         /// 1 <= minTempo <= maxTempo.
         uint64 minTempo;
         uint64 maxTempo;
         uint64 maxImmunityPeriod;
         uint64 maxWeightsSetRateLimit;
+        /// Blocks over which a doubled lock cost decays by the last lock (subtensor's
+        /// NetworkLockReductionInterval); 0 = the cost is always the floor.
+        uint64 lockReductionInterval;
+        /// Blocks a subnet must live before dissolving returns (part of) its lock.
+        uint64 subnetMinLifetime;
         /// Most subnets that may ever be created (netuids are never reused).
         uint16 maxSubnets;
     }
@@ -118,6 +152,10 @@ interface ISubnetRegistry {
         uint64 pendingEmission;
         /// Owner cut, alpha units, of the epoch in progress.
         uint64 pendingOwnerCut;
+        /// Stake weight in the emission split across subnets, alpha units.
+        uint64 stakeWeight;
+        /// Owner cut credited so far, alpha units (deducted from the lock refund).
+        uint64 ownerEarned;
         Hyperparams hyperparams;
         ProtocolHyperparams protocol;
     }
@@ -223,8 +261,9 @@ interface ISubnetRegistry {
     event ConfigUpdated(Config config);
     /// @notice `owner` created subnet `netuid`, locking `locked` NOOS wei.
     event SubnetCreated(uint16 indexed netuid, address indexed owner, uint256 locked);
-    /// @notice The owner dissolved the subnet and got its lock back.
-    event SubnetDissolved(uint16 indexed netuid, address indexed owner, uint256 returned);
+    /// @notice The owner dissolved the subnet: `returned` NOOS wei of the lock went back to it,
+    ///         `burned` were burned.
+    event SubnetDissolved(uint16 indexed netuid, address indexed owner, uint256 returned, uint256 burned);
     /// @notice The owner-settable hyperparameters changed.
     event HyperparamsUpdated(uint16 indexed netuid, Hyperparams hyperparams);
     /// @notice The admin-only hyperparameters changed.
@@ -268,19 +307,21 @@ interface ISubnetRegistry {
     function acceptAdmin() external;
     /// @notice Replaces the protocol config. Only the registry admin.
     function setConfig(Config memory config) external;
-    /// @notice Sets kappa, max validators, owner cut, stake threshold and the emission rate of a
-    ///         subnet. Only the registry admin; not during an epoch.
+    /// @notice Sets kappa, max validators, owner cut and stake threshold of a subnet. Only the
+    ///         registry admin; not during an epoch.
     function setProtocolHyperparams(uint16 netuid, ProtocolHyperparams memory protocol) external;
 
     // ------------------------------------------------------------------ subnet owner
 
-    /// @notice Creates a subnet owned by the caller, locking `config.subnetLockCost` NOOS (approve
-    ///         the registry first), with the default hyperparameters.
+    /// @notice Creates a subnet owned by the caller, locking `lockCost()` NOOS (approve the
+    ///         registry first), with the default hyperparameters. The next lock costs double.
     /// @param maxLock Most the caller accepts to lock (front-running guard on a config change).
     /// @return netuid The new subnet's id (from 1).
     function createSubnet(uint256 maxLock) external returns (uint16 netuid);
-    /// @notice Dissolves the subnet and returns the lock to the owner. Neurons keep their claimable
-    ///         emission; nothing else can happen in the subnet. Only the owner; not during an epoch.
+    /// @notice Dissolves the subnet. Before `config.subnetMinLifetime` blocks the lock is burned;
+    ///         after, the owner gets the lock minus the owner cut it was credited, the rest is
+    ///         burned. The subnet leaves the emission split. Neurons keep their claimable emission;
+    ///         nothing else can happen in the subnet. Only the owner; not during an epoch.
     function dissolveSubnet(uint16 netuid) external;
     /// @notice Replaces the owner-settable hyperparameters, each within its bounds. Only the owner
     ///         or the registry admin; not during an epoch.
@@ -321,6 +362,11 @@ interface ISubnetRegistry {
 
     /// @notice Starts the subnet's epoch if `tempo` blocks passed since the last one, or continues
     ///         the one in progress, doing at most `maxColumns` units of work (0 = no limit). Anyone.
+    ///         A call that starts the epoch does at least min(whole epoch, n + 128) units
+    ///         (whole epoch <= 5n units, 9n with liquid alpha): a small subnet's epoch finishes in
+    ///         the starting call, a large one's starter pays the prepare, every row sum of up to 128
+    ///         validators and more (about 25M gas at 64 validators x 256 uids), so a 1-unit start
+    ///         cannot leave the subnet frozen for others to pay.
     /// @return finished True when the epoch finished in this call.
     function runEpoch(uint16 netuid, uint256 maxColumns) external returns (bool finished);
     /// @notice Mints `account`'s credited emission to it. Anyone may trigger it.
@@ -337,6 +383,10 @@ interface ISubnetRegistry {
     function config() external view returns (Config memory);
     /// @notice Number of subnets created (netuids 1..subnetCount).
     function subnetCount() external view returns (uint16);
+    /// @notice NOOS wei the next createSubnet locks.
+    function lockCost() external view returns (uint256);
+    /// @notice Sum of the live subnets' stake weights (alpha units), the emission split's denominator.
+    function totalStakeWeight() external view returns (uint256);
     /// @notice A subnet with its hyperparameters and epoch state.
     function getSubnet(uint16 netuid) external view returns (SubnetInfo memory);
     /// @notice A uid of the subnet.

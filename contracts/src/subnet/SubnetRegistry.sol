@@ -9,9 +9,11 @@ import {YumaEpochEngine} from "./YumaEpochEngine.sol";
 
 /// @title SubnetRegistry
 /// @notice Subnets, neurons, weights and emission around the Yuma epoch engine. See
-///         ISubnetRegistry for units and formulas. The registry admin plays subtensor's root:
-///         protocol config, kappa, validator permits, owner cut, stake threshold and emission
-///         rates. Needs NoosToken's MINTER_ROLE to pay claims.
+///         ISubnetRegistry for units and formulas (the stake-weighted emission split across
+///         subnets, the doubling lock cost, the lock refund, the owner's staked exemptions). The
+///         registry admin plays subtensor's root: protocol config, kappa, validator permits, owner
+///         cut, stake threshold and the global emission rate. Needs NoosToken's MINTER_ROLE to pay
+///         claims.
 /// @dev A plain two-step admin rather than AccessControl: the registry shares its code-size
 ///      budget with the epoch engine.
 contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
@@ -25,37 +27,23 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     /// @notice Longest endpoint, bytes.
     uint256 internal constant MAX_ENDPOINT_LENGTH = 256;
     uint16 internal constant U16_MAX = type(uint16).max;
+    /// @notice Work units a starting runEpoch call does beyond the prepare (n units) unless the
+    ///         whole epoch is smaller: 64 validators x 256 uids measure ~25M gas for n + 128.
+    uint256 internal constant EPOCH_START_EXTRA_WORK = 128;
 
     /// @notice The NOOS token: fees are burned from it, emissions minted by it.
     NoosToken public immutable token;
     /// @notice Where subnet stake is read.
     IStaking public immutable staking;
 
-    struct Subnet {
-        address owner;
-        uint64 createdAt;
-        bool dissolved;
-        bool epochRunning;
-        uint16 n;
-        uint64 lastEpochBlock;
-        uint64 epochIndex;
-        uint64 pendingEmission;
-        uint64 pendingOwnerCut;
-        uint128 locked;
-        // Running tallies of the epoch in progress, alpha units.
-        uint64 epochPaid;
-        uint64 epochBurned;
-        Hyperparams hp;
-        ProtocolHyperparams php;
-    }
-
     address private _admin;
     address private _pendingAdmin;
     Config private _config;
+    SubnetRegistryLib.Network private _network;
     uint16 private _subnetCount;
     uint256 private _totalCredited;
     uint256 private _totalClaimed;
-    mapping(uint16 netuid => Subnet) private _subnets;
+    mapping(uint16 netuid => SubnetRegistryLib.Subnet) private _subnets;
     mapping(uint16 netuid => mapping(uint16 uid => address)) private _hotkeys;
     mapping(uint16 netuid => mapping(uint16 uid => SubnetRegistryLib.Neuron)) private _neurons;
     mapping(uint16 netuid => mapping(address hotkey => uint16)) private _uidPlusOne;
@@ -75,7 +63,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         staking = staking_;
         _admin = admin_;
         emit AdminTransferred(address(0), admin_);
-        SubnetRegistryLib.setConfig(_config, config_, 0);
+        SubnetRegistryLib.setConfig(_config, _network, config_, 0);
     }
 
     modifier onlyAdmin() {
@@ -102,12 +90,12 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function setConfig(Config memory config_) external onlyAdmin {
-        SubnetRegistryLib.setConfig(_config, config_, _subnetCount);
+        SubnetRegistryLib.setConfig(_config, _network, config_, _subnetCount);
     }
 
     /// @inheritdoc ISubnetRegistry
     function setProtocolHyperparams(uint16 netuid, ProtocolHyperparams memory protocol) external onlyAdmin {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         _requireNoEpoch(netuid, s);
         uint16 validators = protocol.maxAllowedValidators;
         if (validators == 0 || validators > MAX_UIDS) {
@@ -125,23 +113,8 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     function createSubnet(uint256 maxLock) external returns (uint16 netuid) {
         Config storage c = _config;
         if (_subnetCount >= c.maxSubnets) revert SubnetLimitReached(c.maxSubnets);
-        uint128 lock = c.subnetLockCost;
-        if (lock > maxLock) revert SubnetLockAboveMax(lock, maxLock);
         netuid = ++_subnetCount;
-        uint64 now_ = uint64(block.number);
-        Subnet storage s = _subnets[netuid];
-        s.owner = msg.sender;
-        s.createdAt = now_;
-        s.lastEpochBlock = now_;
-        s.locked = lock;
-        SubnetRegistryLib.initHyperparams(s.hp, c);
-        s.php = ProtocolHyperparams({
-            kappa: 32_767,
-            maxAllowedValidators: 64,
-            ownerCut: 11_796,
-            stakeThreshold: 0,
-            emissionPerBlock: c.defaultEmissionPerBlock
-        });
+        uint128 lock = SubnetRegistryLib.initSubnet(_subnets[netuid], _network, c, maxLock);
         emit SubnetCreated(netuid, msg.sender, lock);
         // NoosToken reverts on failure; the bool is checked anyway.
         if (lock > 0 && !token.transferFrom(msg.sender, address(this), lock)) revert SubnetTransferFailed();
@@ -149,19 +122,18 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function dissolveSubnet(uint16 netuid) external {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         if (msg.sender != s.owner) revert SubnetNotOwner(netuid, msg.sender, s.owner);
         _requireNoEpoch(netuid, s);
-        uint128 lock = s.locked;
-        s.dissolved = true;
-        s.locked = 0;
-        emit SubnetDissolved(netuid, msg.sender, lock);
-        if (lock > 0 && !token.transfer(msg.sender, lock)) revert SubnetTransferFailed();
+        (uint256 refund, uint256 burned) = SubnetRegistryLib.dissolve(s, _network, _config);
+        emit SubnetDissolved(netuid, msg.sender, refund, burned);
+        if (burned > 0) token.burn(burned);
+        if (refund > 0 && !token.transfer(msg.sender, refund)) revert SubnetTransferFailed();
     }
 
     /// @inheritdoc ISubnetRegistry
     function setHyperparams(uint16 netuid, Hyperparams memory p) external {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         bool isAdmin = msg.sender == _admin;
         if (msg.sender != s.owner && !isAdmin) revert SubnetNotOwner(netuid, msg.sender, s.owner);
         _requireNoEpoch(netuid, s);
@@ -172,7 +144,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function registerNeuron(uint16 netuid, uint256 maxFee) external returns (uint16 uid) {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         _requireNoEpoch(netuid, s);
         uint16 existing = _uidPlusOne[netuid][msg.sender];
         if (existing != 0) revert SubnetAlreadyRegistered(netuid, msg.sender, existing - 1);
@@ -187,7 +159,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
             _yumaSetN(netuid, uid + 1);
         } else {
             uid = SubnetRegistryLib.uidToReplace(
-                _neurons[netuid], netuid, s.n, _uidPlusOne[netuid][s.owner], s.hp.immunityPeriod
+                _neurons[netuid], netuid, s.n, _ownerPlusOne(netuid, s), s.hp.immunityPeriod
             );
             replaced = _hotkeys[netuid][uid];
             delete _uidPlusOne[netuid][replaced];
@@ -216,7 +188,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function setWeights(uint16 netuid, uint16[] calldata uids, uint16[] calldata values, uint64 versionKey) external {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         _requireNoEpoch(netuid, s);
         if (s.hp.commitReveal) revert SubnetCommitRevealEnabled(netuid);
         if (uids.length != values.length) revert SubnetWeightsLengthMismatch(uids.length, values.length);
@@ -229,7 +201,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function commitWeights(uint16 netuid, bytes32 hash) external {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         _requireNoEpoch(netuid, s);
         if (!s.hp.commitReveal) revert SubnetCommitRevealDisabled(netuid);
         uint16 uid = _registeredUid(netuid, msg.sender);
@@ -237,7 +209,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         uint64 current = s.epochIndex;
         uint64 period = s.hp.revealPeriodEpochs;
         WeightCommit[] storage queue = _commits[netuid][uid];
-        _dropExpired(queue, current, period);
+        SubnetRegistryLib.dropExpired(queue, current, period);
         if (queue.length >= MAX_COMMITS) revert SubnetTooManyCommits(netuid, uid, MAX_COMMITS);
         uint64 now_ = uint64(block.number);
         queue.push(WeightCommit({commitHash: hash, commitEpoch: current, commitBlock: now_}));
@@ -254,13 +226,13 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         bytes32 salt,
         uint64 versionKey
     ) external {
-        Subnet storage s = _activeSubnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
         _requireNoEpoch(netuid, s);
         if (!s.hp.commitReveal) revert SubnetCommitRevealDisabled(netuid);
         if (uids.length != values.length) revert SubnetWeightsLengthMismatch(uids.length, values.length);
         uint16 uid = _registeredUid(netuid, msg.sender);
         bytes32 hash = keccak256(abi.encode(msg.sender, netuid, uids, values, salt, versionKey));
-        _consumeCommit(netuid, s, uid, hash);
+        SubnetRegistryLib.consumeCommit(_commits[netuid][uid], netuid, uid, hash, s.epochIndex, s.hp.revealPeriodEpochs);
         _applyWeights(netuid, s, uid, uids, values, versionKey, false);
         emit WeightsRevealed(netuid, uid, msg.sender, hash);
     }
@@ -269,29 +241,33 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     /// @inheritdoc ISubnetRegistry
     function runEpoch(uint16 netuid, uint256 maxColumns) external returns (bool finished) {
-        Subnet storage s = _activeSubnet(netuid);
-        if (!s.epochRunning) {
-            uint64 now_ = uint64(block.number);
-            uint64 elapsed = now_ - s.lastEpochBlock;
-            uint64 tempo = s.hp.tempo;
-            if (elapsed < tempo) revert SubnetTempoNotReached(netuid, tempo - elapsed);
-            uint256 total = uint256(s.php.emissionPerBlock) * elapsed / ALPHA_UNIT;
-            if (total > type(uint64).max) total = type(uint64).max;
-            uint256 cut = total * s.php.ownerCut / U16_MAX;
-            s.epochRunning = true;
-            s.lastEpochBlock = now_;
-            // forge-lint: disable-next-line(unsafe-typecast) total - cut <= total <= 2^64-1
-            s.pendingEmission = uint64(total - cut);
-            // forge-lint: disable-next-line(unsafe-typecast) cut <= total <= 2^64-1
-            s.pendingOwnerCut = uint64(cut);
-            s.epochPaid = 0;
-            s.epochBurned = 0;
-            // forge-lint: disable-next-line(unsafe-typecast) total capped at 2^64-1 above, cut <= total
-            emit EpochStarted(netuid, s.epochIndex, elapsed, uint64(total), uint64(cut));
-        }
+        SubnetRegistryLib.Subnet storage s = _activeSubnet(netuid);
+        if (!s.epochRunning) maxColumns = _startEpoch(netuid, s, maxColumns);
         // 0 = no limit; 2^128 stays clear of overflow in the engine's budget arithmetic.
         finished =
             _yumaEpochStep(netuid, maxColumns == 0 || maxColumns > type(uint128).max ? type(uint128).max : maxColumns);
+    }
+
+    /// Starts the epoch's emission and returns the starting call's work budget: the whole epoch
+    /// (<= 5n units, 9n with liquid alpha) or at least n + EPOCH_START_EXTRA_WORK (finding 11).
+    function _startEpoch(uint16 netuid, SubnetRegistryLib.Subnet storage s, uint256 maxColumns)
+        private
+        returns (uint256)
+    {
+        uint64 elapsed = SubnetRegistryLib.startEpoch(
+            s,
+            _network,
+            _config.emissionPerBlock,
+            netuid,
+            _units(staking.totalStaked(subnetStakeRole(netuid))),
+            _ownerStaked(netuid, s)
+        );
+        uint64 cut = s.pendingOwnerCut;
+        emit EpochStarted(netuid, s.epochIndex, elapsed, s.pendingEmission + cut, cut);
+        uint256 n = s.n;
+        uint256 minWork = n * (s.hp.liquidAlpha ? 9 : 5);
+        if (minWork > n + EPOCH_START_EXTRA_WORK) minWork = n + EPOCH_START_EXTRA_WORK;
+        return maxColumns != 0 && maxColumns < minWork ? minWork : maxColumns;
     }
 
     /// @inheritdoc ISubnetRegistry
@@ -327,26 +303,23 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     }
 
     /// @inheritdoc ISubnetRegistry
-    function getSubnet(uint16 netuid) external view returns (SubnetInfo memory info) {
-        Subnet storage s = _subnet(netuid);
-        info.netuid = netuid;
-        info.owner = s.owner;
-        info.locked = s.locked;
-        info.createdAt = s.createdAt;
-        info.lastEpochBlock = s.lastEpochBlock;
-        info.epochIndex = s.epochIndex;
-        info.epochInProgress = s.epochRunning;
-        info.dissolved = s.dissolved;
-        info.n = s.n;
-        info.pendingEmission = s.pendingEmission;
-        info.pendingOwnerCut = s.pendingOwnerCut;
-        info.hyperparams = s.hp;
-        info.protocol = s.php;
+    function lockCost() external view returns (uint256) {
+        return SubnetRegistryLib.lockCost(_network, _config);
+    }
+
+    /// @inheritdoc ISubnetRegistry
+    function totalStakeWeight() external view returns (uint256) {
+        return _network.totalWeight;
+    }
+
+    /// @inheritdoc ISubnetRegistry
+    function getSubnet(uint16 netuid) external view returns (SubnetInfo memory) {
+        return SubnetRegistryLib.subnetInfo(_subnet(netuid), netuid);
     }
 
     /// @inheritdoc ISubnetRegistry
     function getNeuron(uint16 netuid, uint16 uid) external view returns (NeuronInfo memory info) {
-        Subnet storage s = _subnet(netuid);
+        SubnetRegistryLib.Subnet storage s = _subnet(netuid);
         if (uid >= s.n) revert SubnetUidOutOfRange(netuid, uid, s.n);
         SubnetRegistryLib.Neuron memory nr = _neurons[netuid][uid];
         address hotkey = _hotkeys[netuid][uid];
@@ -355,7 +328,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         info.registeredAt = nr.registeredAt;
         info.lastEmission = nr.lastEmission;
         info.lastWeightsBlock = nr.lastWeightsBlock;
-        info.immune = hotkey == s.owner || _isImmune(nr.registeredAt, s.hp.immunityPeriod);
+        info.immune = (hotkey == s.owner && _ownerStaked(netuid, s)) || _isImmune(nr.registeredAt, s.hp.immunityPeriod);
         info.stake = _stakeUnits(netuid, hotkey);
         info.endpoint = _endpoints[netuid][uid];
     }
@@ -389,9 +362,9 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     // ------------------------------------------------------------------ engine hooks
 
     function _yumaParams(uint16 netuid) internal view override returns (YumaParams memory p) {
-        Subnet storage s = _subnets[netuid];
+        SubnetRegistryLib.Subnet storage s = _subnets[netuid];
         Hyperparams storage hp = s.hp;
-        uint16 ownerPlusOne = _uidPlusOne[netuid][s.owner];
+        uint16 ownerPlusOne = _ownerPlusOne(netuid, s);
         uint256 cutoff = uint256(hp.activityCutoffFactorMilli) * hp.tempo / 1000;
         p.tempo = hp.tempo;
         p.kappa = s.php.kappa;
@@ -417,20 +390,13 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         return _stakeUnits(netuid, _hotkeys[netuid][uid]);
     }
 
-    function _yumaCommitBlock(uint16 netuid, uint16 uid) internal view override returns (uint64 minBlock) {
-        Subnet storage s = _subnets[netuid];
-        uint64 current = s.epochIndex;
-        uint64 period = s.hp.revealPeriodEpochs;
-        WeightCommit[] storage queue = _commits[netuid][uid];
-        minBlock = type(uint64).max;
-        for (uint256 i; i < queue.length; ++i) {
-            WeightCommit storage c = queue[i];
-            if (current <= c.commitEpoch + period && c.commitBlock < minBlock) minBlock = c.commitBlock;
-        }
+    function _yumaCommitBlock(uint16 netuid, uint16 uid) internal view override returns (uint64) {
+        SubnetRegistryLib.Subnet storage s = _subnets[netuid];
+        return SubnetRegistryLib.commitBlock(_commits[netuid][uid], s.epochIndex, s.hp.revealPeriodEpochs);
     }
 
     function _yumaPayout(uint16 netuid, uint16 uid, uint64 serverEmission, uint64 validatorEmission) internal override {
-        Subnet storage s = _subnets[netuid];
+        SubnetRegistryLib.Subnet storage s = _subnets[netuid];
         uint256 emission = uint256(serverEmission) + validatorEmission;
         // forge-lint: disable-next-line(unsafe-typecast) saturated on the line itself
         _neurons[netuid][uid].lastEmission = emission > type(uint64).max ? type(uint64).max : uint64(emission);
@@ -450,11 +416,16 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     }
 
     function _yumaEpochFinished(uint16 netuid, uint64 totalServer, uint64 totalValidator) internal override {
-        Subnet storage s = _subnets[netuid];
+        SubnetRegistryLib.Subnet storage s = _subnets[netuid];
         uint64 cut = s.pendingOwnerCut;
         uint256 credited = (uint256(cut) + s.epochPaid) * ALPHA_UNIT;
         uint64 burned = s.epochBurned;
-        if (cut > 0) _credit(s.owner, uint256(cut) * ALPHA_UNIT);
+        if (cut > 0) {
+            _credit(s.owner, uint256(cut) * ALPHA_UNIT);
+            uint256 earned = uint256(s.ownerEarned) + cut;
+            // forge-lint: disable-next-line(unsafe-typecast) saturated on the line itself
+            s.ownerEarned = earned > type(uint64).max ? type(uint64).max : uint64(earned);
+        }
         uint64 index = s.epochIndex + 1;
         s.epochIndex = index;
         s.epochRunning = false;
@@ -469,7 +440,7 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     function _applyWeights(
         uint16 netuid,
-        Subnet storage s,
+        SubnetRegistryLib.Subnet storage s,
         uint16 uid,
         uint16[] calldata uids,
         uint16[] calldata values,
@@ -483,12 +454,15 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     }
 
     /// Stake threshold (owner exempt), version key, rate limit.
-    function _checkSetter(uint16 netuid, Subnet storage s, uint16 uid, uint64 versionKey, bool rateLimited)
-        private
-        view
-    {
+    function _checkSetter(
+        uint16 netuid,
+        SubnetRegistryLib.Subnet storage s,
+        uint16 uid,
+        uint64 versionKey,
+        bool rateLimited
+    ) private view {
         uint64 threshold = s.php.stakeThreshold;
-        if (threshold > 0 && msg.sender != s.owner) {
+        if (threshold > 0 && !_isStakedOwner(netuid, s)) {
             uint64 stake_ = _stakeUnits(netuid, msg.sender);
             if (stake_ < threshold) revert SubnetStakeBelowThreshold(netuid, uid, stake_, threshold);
         }
@@ -498,9 +472,12 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
     }
 
     /// Permit (unless a single self-weight or the owner), uids in range and unique, enough weights.
-    function _checkTargets(uint16 netuid, Subnet storage s, uint16 uid, uint16[] calldata uids) private view {
+    function _checkTargets(uint16 netuid, SubnetRegistryLib.Subnet storage s, uint16 uid, uint16[] calldata uids)
+        private
+        view
+    {
         bool selfWeight = uids.length == 1 && uids[0] == uid;
-        if (!selfWeight && msg.sender != s.owner && !_hasPermit(netuid, uid)) {
+        if (!selfWeight && !_isStakedOwner(netuid, s) && !_hasPermit(netuid, uid)) {
             revert SubnetNoValidatorPermit(netuid, uid);
         }
         uint16 n = s.n;
@@ -518,51 +495,12 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         }
     }
 
-    /// Removes the commit `hash` if it is revealable now (order kept), then the expired ones.
-    function _consumeCommit(uint16 netuid, Subnet storage s, uint16 uid, bytes32 hash) private {
-        WeightCommit[] storage queue = _commits[netuid][uid];
-        uint256 length = queue.length;
-        uint256 index = length;
-        for (uint256 i; i < length; ++i) {
-            if (queue[i].commitHash == hash) {
-                index = i;
-                break;
-            }
-        }
-        if (index == length) revert SubnetCommitNotFound(netuid, uid, hash);
-        uint64 current = s.epochIndex;
-        uint64 period = s.hp.revealPeriodEpochs;
-        uint64 revealEpoch = queue[index].commitEpoch + period;
-        if (current < revealEpoch) revert SubnetRevealTooEarly(netuid, uid, current, revealEpoch);
-        if (current > revealEpoch) revert SubnetCommitExpired(netuid, uid, current, revealEpoch);
-        // Remove it keeping the order (at most MAX_COMMITS entries), then drop the expired ones.
-        for (uint256 i = index + 1; i < length; ++i) {
-            queue[i - 1] = queue[i];
-        }
-        queue.pop();
-        _dropExpired(queue, current, period);
-    }
-
-    function _checkRateLimit(uint16 netuid, Subnet storage s, uint16 uid) private view {
+    function _checkRateLimit(uint16 netuid, SubnetRegistryLib.Subnet storage s, uint16 uid) private view {
         uint64 last = _neurons[netuid][uid].lastWeightsBlock;
         if (last == 0) return; // the first weights after registration are never limited
         uint256 next = uint256(last) + s.hp.weightsSetRateLimit;
         // forge-lint: disable-next-line(unsafe-typecast) u64 + u64 < 2^65; only shown in the error
         if (block.number < next) revert SubnetWeightsRateLimited(netuid, uid, uint64(next));
-    }
-
-    /// Drops commits that can no longer be revealed (commitEpoch + period < current). Order kept.
-    function _dropExpired(WeightCommit[] storage queue, uint64 current, uint64 period) private {
-        uint256 length = queue.length;
-        uint256 kept;
-        for (uint256 i; i < length; ++i) {
-            WeightCommit memory c = queue[i];
-            if (current <= c.commitEpoch + period) {
-                if (kept != i) queue[kept] = c;
-                ++kept;
-            }
-        }
-        while (queue.length > kept) queue.pop();
     }
 
     function _isImmune(uint64 registeredAt, uint64 immunityPeriod) private view returns (bool) {
@@ -576,9 +514,28 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
 
     function _stakeUnits(uint16 netuid, address hotkey) private view returns (uint64) {
         if (hotkey == address(0)) return 0;
-        uint256 units = staking.stakeOf(hotkey, subnetStakeRole(netuid)) / ALPHA_UNIT;
+        return _units(staking.stakeOf(hotkey, subnetStakeRole(netuid)));
+    }
+
+    function _units(uint256 amount) private pure returns (uint64) {
+        uint256 units = amount / ALPHA_UNIT;
         // forge-lint: disable-next-line(unsafe-typecast) saturated on the line itself
         return units > type(uint64).max ? type(uint64).max : uint64(units);
+    }
+
+    /// The owner's exemptions hold only while it stakes at least config.ownerMinStake in the subnet.
+    function _ownerStaked(uint16 netuid, SubnetRegistryLib.Subnet storage s) private view returns (bool) {
+        return staking.stakeOf(s.owner, subnetStakeRole(netuid)) >= _config.ownerMinStake;
+    }
+
+    function _isStakedOwner(uint16 netuid, SubnetRegistryLib.Subnet storage s) private view returns (bool) {
+        return msg.sender == s.owner && _ownerStaked(netuid, s);
+    }
+
+    /// The owner's uid + 1 if it is registered and staked (its exemptions hold), else 0.
+    function _ownerPlusOne(uint16 netuid, SubnetRegistryLib.Subnet storage s) private view returns (uint16) {
+        uint16 plusOne = _uidPlusOne[netuid][s.owner];
+        return plusOne != 0 && _ownerStaked(netuid, s) ? plusOne : 0;
     }
 
     function _hasPermit(uint16 netuid, uint16 uid) private view returns (bool) {
@@ -586,17 +543,17 @@ contract SubnetRegistry is ISubnetRegistry, YumaEpochEngine {
         return this.validatorPermit(netuid, uid);
     }
 
-    function _subnet(uint16 netuid) private view returns (Subnet storage s) {
+    function _subnet(uint16 netuid) private view returns (SubnetRegistryLib.Subnet storage s) {
         s = _subnets[netuid];
         if (s.owner == address(0)) revert SubnetUnknown(netuid);
     }
 
-    function _activeSubnet(uint16 netuid) private view returns (Subnet storage s) {
+    function _activeSubnet(uint16 netuid) private view returns (SubnetRegistryLib.Subnet storage s) {
         s = _subnet(netuid);
         if (s.dissolved) revert SubnetIsDissolved(netuid);
     }
 
-    function _requireNoEpoch(uint16 netuid, Subnet storage s) private view {
+    function _requireNoEpoch(uint16 netuid, SubnetRegistryLib.Subnet storage s) private view {
         if (s.epochRunning) revert SubnetEpochInProgress(netuid);
     }
 

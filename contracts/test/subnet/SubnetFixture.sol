@@ -40,7 +40,10 @@ abstract contract SubnetFixture is Test {
     uint256 internal constant FUNDS = 1_000_000 ether;
     uint128 internal constant LOCK = 100 ether;
     uint128 internal constant FEE = 1 ether;
-    uint128 internal constant RATE = 1 ether; // NOOS wei per block
+    uint128 internal constant RATE = 1 ether; // NOOS wei per block, shared by all subnets
+    uint128 internal constant OWNER_MIN_STAKE = 10 ether;
+    uint64 internal constant LOCK_INTERVAL = 50_400; // one week of 12 s blocks
+    uint64 internal constant MIN_LIFETIME = 50_400;
     uint64 internal constant TEMPO = 10;
     uint256 internal constant UNIT = 1e9;
 
@@ -80,7 +83,10 @@ abstract contract SubnetFixture is Test {
         c.defaultRegistrationFee = FEE;
         c.minRegistrationFee = 0;
         c.maxRegistrationFee = 100 ether;
-        c.defaultEmissionPerBlock = RATE;
+        c.emissionPerBlock = RATE;
+        c.ownerMinStake = OWNER_MIN_STAKE;
+        c.lockReductionInterval = LOCK_INTERVAL;
+        c.subnetMinLifetime = MIN_LIFETIME;
         c.minTempo = 1;
         c.maxTempo = 50_400;
         c.maxImmunityPeriod = 100_000;
@@ -98,8 +104,9 @@ abstract contract SubnetFixture is Test {
     }
 
     function _createSubnet() internal returns (uint16 netuid) {
+        uint256 cost = reg.lockCost();
         vm.prank(owner);
-        netuid = reg.createSubnet(LOCK);
+        netuid = reg.createSubnet(cost);
     }
 
     /// A subnet with a short tempo, no rate limit, no immunity and commit-reveal as asked.
@@ -141,6 +148,28 @@ abstract contract SubnetFixture is Test {
         if (block.number < due) vm.roll(due);
         vm.prank(keeper);
         assertTrue(reg.runEpoch(netuid, 0));
+    }
+
+    /// Pads the subnet to 50 uids (unstaked fillers) and starts its epoch with a 1-unit budget:
+    /// at 50 uids the start (n + 128 units, finding 11) leaves the epoch running.
+    function _startEpochLeftRunning(uint16 netuid) internal {
+        for (uint256 i = reg.getSubnet(netuid).n; i < 50; ++i) {
+            address filler = makeAddr(string.concat("filler", vm.toString(i)));
+            _fund(filler);
+            _register(netuid, filler);
+        }
+        ISubnetRegistry.SubnetInfo memory info = reg.getSubnet(netuid);
+        uint256 due = uint256(info.lastEpochBlock) + info.hyperparams.tempo;
+        if (block.number < due) vm.roll(due);
+        assertFalse(reg.runEpoch(netuid, 1));
+        assertTrue(reg.getSubnet(netuid).epochInProgress);
+    }
+
+    /// Emission of an epoch start for a subnet that is alone in the split with weight `w` (units)
+    /// over `blocks` blocks at `rate` wei per block: the index arithmetic of SubnetRegistryLib.
+    function _soleTotal(uint256 w, uint256 blocks, uint256 rate) internal pure returns (uint256) {
+        if (w == 0) return 0;
+        return w * (rate * blocks * 1e18 / w) / 1e18 / UNIT;
     }
 
     function _u16(uint16 a) internal pure returns (uint16[] memory v) {

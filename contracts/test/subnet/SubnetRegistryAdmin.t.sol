@@ -189,7 +189,8 @@ contract SubnetRegistryAdminTest is SubnetFixture {
         assertEq(r.maxAllowedValidators, 64);
         assertEq(r.ownerCut, 11_796);
         assertEq(r.stakeThreshold, 0);
-        assertEq(r.emissionPerBlock, RATE);
+        assertEq(info.stakeWeight, 0);
+        assertEq(info.ownerEarned, 0);
     }
 
     function test_createSubnet_clampsDefaultsToBounds() public {
@@ -208,8 +209,59 @@ contract SubnetRegistryAdminTest is SubnetFixture {
     function test_createSubnet_assignsSequentialNetuids() public {
         assertEq(_createSubnet(), 1);
         vm.prank(stranger);
-        assertEq(reg.createSubnet(LOCK), 2);
+        assertEq(reg.createSubnet(2 * LOCK), 2);
         assertEq(reg.getSubnet(2).owner, stranger);
+    }
+
+    // ---- lock cost (subtensor get_network_lock_cost) ----
+
+    function test_lockCost_firstIsTheFloor() public view {
+        assertEq(reg.lockCost(), LOCK);
+    }
+
+    function test_lockCost_doublesWithEachSubnet() public {
+        uint256 balance = token.balanceOf(owner);
+        _createSubnet();
+        assertEq(reg.lockCost(), 2 * LOCK);
+        _createSubnet();
+        assertEq(reg.lockCost(), 4 * LOCK);
+        assertEq(reg.getSubnet(2).locked, 2 * LOCK);
+        assertEq(token.balanceOf(owner), balance - 3 * LOCK);
+        assertEq(token.balanceOf(address(reg)), 3 * LOCK);
+    }
+
+    function test_lockCost_decaysLinearlyToTheFloor() public {
+        _createSubnet(); // last lock = LOCK
+        vm.roll(block.number + LOCK_INTERVAL / 4);
+        assertEq(reg.lockCost(), 2 * LOCK - LOCK / 4);
+        vm.roll(block.number + LOCK_INTERVAL * 3 / 4);
+        assertEq(reg.lockCost(), LOCK); // back to the last lock after one interval
+        vm.roll(block.number + LOCK_INTERVAL * 10);
+        assertEq(reg.lockCost(), LOCK); // never below the floor
+        // Two quick creations: 2x then 4x the floor, decaying from the last one.
+        _createSubnet();
+        _createSubnet();
+        assertEq(reg.getSubnet(3).locked, 2 * LOCK);
+        assertEq(reg.lockCost(), 4 * LOCK);
+        vm.roll(block.number + LOCK_INTERVAL);
+        assertEq(reg.lockCost(), 2 * LOCK);
+    }
+
+    function test_lockCost_zeroIntervalDisablesDoubling() public {
+        ISubnetRegistry.Config memory c = _devConfig();
+        c.lockReductionInterval = 0;
+        vm.prank(admin);
+        reg.setConfig(c);
+        _createSubnet();
+        _createSubnet();
+        assertEq(reg.lockCost(), LOCK);
+    }
+
+    function test_createSubnet_revertsWhenDoubledLockAboveMax() public {
+        _createSubnet();
+        vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetLockAboveMax.selector, 2 * LOCK, LOCK));
+        vm.prank(stranger);
+        reg.createSubnet(LOCK);
     }
 
     function test_createSubnet_revertsWhenLockAboveMax() public {
@@ -257,17 +309,66 @@ contract SubnetRegistryAdminTest is SubnetFixture {
 
     // ---- dissolveSubnet ----
 
-    function test_dissolveSubnet_returnsLock() public {
+    function test_dissolveSubnet_burnsLockBeforeMinLifetime() public {
         uint16 netuid = _createSubnet();
         uint256 before = token.balanceOf(owner);
+        uint256 supply = token.totalSupply();
+        vm.roll(block.number + MIN_LIFETIME - 1);
         vm.expectEmit(address(reg));
-        emit ISubnetRegistry.SubnetDissolved(netuid, owner, LOCK);
+        emit ISubnetRegistry.SubnetDissolved(netuid, owner, 0, LOCK);
         vm.prank(owner);
         reg.dissolveSubnet(netuid);
-        assertEq(token.balanceOf(owner), before + LOCK);
+        assertEq(token.balanceOf(owner), before);
+        assertEq(token.totalSupply(), supply - LOCK);
+        assertEq(token.balanceOf(address(reg)), 0);
         ISubnetRegistry.SubnetInfo memory info = reg.getSubnet(netuid);
         assertTrue(info.dissolved);
         assertEq(info.locked, 0);
+    }
+
+    function test_dissolveSubnet_returnsLockAfterMinLifetime() public {
+        uint16 netuid = _createSubnet();
+        uint256 before = token.balanceOf(owner);
+        vm.roll(block.number + MIN_LIFETIME);
+        vm.expectEmit(address(reg));
+        emit ISubnetRegistry.SubnetDissolved(netuid, owner, LOCK, 0);
+        vm.prank(owner);
+        reg.dissolveSubnet(netuid);
+        assertEq(token.balanceOf(owner), before + LOCK);
+        assertEq(token.balanceOf(address(reg)), 0);
+    }
+
+    /// subtensor's refund: lock minus the owner emission received; the rest is burned.
+    function test_dissolveSubnet_refundsLockMinusOwnerCut() public {
+        uint16 netuid = _devSubnet(false);
+        _stake(netuid, owner, OWNER_MIN_STAKE);
+        _register(netuid, neurons[0]);
+        _stake(netuid, neurons[0], 1000 ether);
+        _epoch(netuid);
+        _epoch(netuid);
+        uint256 earned = uint256(reg.getSubnet(netuid).ownerEarned) * UNIT;
+        assertGt(earned, 0);
+        assertEq(reg.claimable(owner), earned);
+        vm.roll(uint256(reg.getSubnet(netuid).createdAt) + MIN_LIFETIME);
+        uint256 before = token.balanceOf(owner);
+        uint256 supply = token.totalSupply();
+        vm.expectEmit(address(reg));
+        emit ISubnetRegistry.SubnetDissolved(netuid, owner, LOCK - earned, earned);
+        vm.prank(owner);
+        reg.dissolveSubnet(netuid);
+        assertEq(token.balanceOf(owner), before + LOCK - earned);
+        assertEq(token.totalSupply(), supply - earned);
+    }
+
+    function test_dissolveSubnet_leavesTheEmissionSplit() public {
+        uint16 netuid = _devSubnet(false);
+        _stake(netuid, neurons[0], 100 ether);
+        _epoch(netuid);
+        assertEq(reg.totalStakeWeight(), 50 ether / UNIT); // EMA: halfway up
+        vm.prank(owner);
+        reg.dissolveSubnet(netuid);
+        assertEq(reg.totalStakeWeight(), 0);
+        assertEq(reg.getSubnet(netuid).stakeWeight, 0);
     }
 
     function test_dissolveSubnet_revertsForNonOwner() public {
@@ -428,8 +529,7 @@ contract SubnetRegistryAdminTest is SubnetFixture {
         uint16 netuid = _devSubnet(false);
         _register(netuid, neurons[0]);
         _register(netuid, neurons[1]);
-        vm.roll(block.number + TEMPO);
-        assertFalse(reg.runEpoch(netuid, 1));
+        _startEpochLeftRunning(netuid);
         ISubnetRegistry.Hyperparams memory p = reg.getSubnet(netuid).hyperparams;
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, netuid));
         vm.prank(owner);
@@ -441,7 +541,7 @@ contract SubnetRegistryAdminTest is SubnetFixture {
     function test_setProtocolHyperparams_byAdmin() public {
         uint16 netuid = _createSubnet();
         ISubnetRegistry.ProtocolHyperparams memory r = ISubnetRegistry.ProtocolHyperparams({
-            kappa: 40_000, maxAllowedValidators: 8, ownerCut: 0, stakeThreshold: 5, emissionPerBlock: 2 ether
+            kappa: 40_000, maxAllowedValidators: 8, ownerCut: 0, stakeThreshold: 5
         });
         vm.expectEmit(address(reg));
         emit ISubnetRegistry.ProtocolHyperparamsUpdated(netuid, r);
@@ -452,7 +552,6 @@ contract SubnetRegistryAdminTest is SubnetFixture {
         assertEq(q.maxAllowedValidators, 8);
         assertEq(q.ownerCut, 0);
         assertEq(q.stakeThreshold, 5);
-        assertEq(q.emissionPerBlock, 2 ether);
     }
 
     function test_setProtocolHyperparams_revertsForOwner() public {
@@ -488,8 +587,7 @@ contract SubnetRegistryAdminTest is SubnetFixture {
         uint16 netuid = _devSubnet(false);
         _register(netuid, neurons[0]);
         _register(netuid, neurons[1]);
-        vm.roll(block.number + TEMPO);
-        reg.runEpoch(netuid, 1);
+        _startEpochLeftRunning(netuid);
         ISubnetRegistry.ProtocolHyperparams memory r = reg.getSubnet(netuid).protocol;
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, netuid));
         vm.prank(admin);

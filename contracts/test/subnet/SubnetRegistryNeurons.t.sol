@@ -91,8 +91,7 @@ contract SubnetRegistryNeuronsTest is SubnetFixture {
     function test_registerNeuron_revertsDuringEpoch() public {
         _register(netuid, neurons[0]);
         _register(netuid, neurons[1]);
-        vm.roll(block.number + TEMPO);
-        assertFalse(reg.runEpoch(netuid, 1));
+        _startEpochLeftRunning(netuid);
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, netuid));
         vm.prank(neurons[2]);
         reg.registerNeuron(netuid, FEE);
@@ -115,7 +114,8 @@ contract SubnetRegistryNeuronsTest is SubnetFixture {
         // Stake makes uids 0 and 2 earn (the epoch pays by stake when nobody set weights); uid 1 earns 0.
         _stake(netuid, neurons[0], 100 ether);
         _stake(netuid, neurons[2], 100 ether);
-        _epoch(netuid);
+        _epoch(netuid); // sets the subnet's stake weight
+        _epoch(netuid); // pays
         assertGt(reg.getNeuron(netuid, 0).lastEmission, 0);
         assertEq(reg.getNeuron(netuid, 1).lastEmission, 0);
         assertGt(reg.getNeuron(netuid, 2).lastEmission, 0);
@@ -175,6 +175,7 @@ contract SubnetRegistryNeuronsTest is SubnetFixture {
         _register(netuid, neurons[1]);
         _stake(netuid, neurons[0], 100 ether);
         _epoch(netuid);
+        _epoch(netuid);
         vm.roll(start + 60);
         _register(netuid, neurons[2]); // immune until start + 110
 
@@ -206,12 +207,23 @@ contract SubnetRegistryNeuronsTest is SubnetFixture {
 
     function test_registerNeuron_neverReplacesOwnerUid() public {
         _limitUids(2);
+        _stake(netuid, owner, OWNER_MIN_STAKE);
         _register(netuid, owner); // uid 0: oldest, no emission
         _register(netuid, neurons[0]);
         assertTrue(reg.getNeuron(netuid, 0).immune);
         assertEq(_register(netuid, neurons[1]), 1);
         assertEq(_register(netuid, neurons[2]), 1);
         assertEq(reg.getNeuron(netuid, 0).hotkey, owner);
+    }
+
+    /// Finding 6: an owner without its minimum stake has no immune uid.
+    function test_registerNeuron_replacesUnstakedOwnerUid() public {
+        _limitUids(2);
+        _register(netuid, owner); // uid 0: oldest, no emission
+        _register(netuid, neurons[0]);
+        assertFalse(reg.getNeuron(netuid, 0).immune);
+        assertEq(_register(netuid, neurons[1]), 0);
+        assertEq(reg.getNeuron(netuid, 0).hotkey, neurons[1]);
     }
 
     function test_registerNeuron_replacementClearsWeightsAndCommits() public {
@@ -257,8 +269,7 @@ contract SubnetRegistryNeuronsTest is SubnetFixture {
     function test_setEndpoint_allowedDuringEpoch() public {
         _register(netuid, neurons[0]);
         _register(netuid, neurons[1]);
-        vm.roll(block.number + TEMPO);
-        reg.runEpoch(netuid, 1);
+        _startEpochLeftRunning(netuid);
         vm.prank(neurons[0]);
         reg.setEndpoint(netuid, "http://during");
         assertEq(reg.getNeuron(netuid, 0).endpoint, "http://during");

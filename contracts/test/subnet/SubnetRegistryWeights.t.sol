@@ -166,11 +166,22 @@ contract SubnetRegistryWeightsTest is SubnetFixture {
 
     function test_setWeights_ownerNeedsNoPermit() public {
         _register(netuid, owner);
+        _stake(netuid, owner, OWNER_MIN_STAKE);
         (, uint16 ownerUid) = reg.uidOf(netuid, owner);
         assertFalse(reg.validatorPermit(netuid, ownerUid));
         _setWeights(netuid, owner, _u16(1, 2), _u16(1, 1));
         (uint16[] memory uids,) = reg.weightsOf(netuid, ownerUid);
         assertEq(uids.length, 2);
+    }
+
+    /// Finding 6: the owner's exemption needs its own stake in the subnet.
+    function test_setWeights_unstakedOwnerNeedsPermit() public {
+        _register(netuid, owner);
+        _stake(netuid, owner, OWNER_MIN_STAKE - 1);
+        (, uint16 ownerUid) = reg.uidOf(netuid, owner);
+        vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetNoValidatorPermit.selector, netuid, ownerUid));
+        vm.prank(owner);
+        reg.setWeights(netuid, _u16(1, 2), _u16(1, 1), 0);
     }
 
     function test_setWeights_rateLimited() public {
@@ -205,8 +216,17 @@ contract SubnetRegistryWeightsTest is SubnetFixture {
         );
         vm.prank(validator);
         reg.setWeights(netuid, _u16(1), _u16(1), 0);
-        // The owner is exempt.
+        // The owner is exempt once it holds the owner minimum stake (below the threshold).
         _register(netuid, owner);
+        (, uint16 ownerUid) = reg.uidOf(netuid, owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISubnetRegistry.SubnetStakeBelowThreshold.selector, netuid, ownerUid, 0, uint64(1001 ether / UNIT)
+            )
+        );
+        vm.prank(owner);
+        reg.setWeights(netuid, _u16(1), _u16(1), 0);
+        _stake(netuid, owner, OWNER_MIN_STAKE);
         _setWeights(netuid, owner, _u16(1), _u16(1));
     }
 
@@ -222,9 +242,7 @@ contract SubnetRegistryWeightsTest is SubnetFixture {
     }
 
     function test_setWeights_revertsDuringEpoch() public {
-        vm.roll(block.number + TEMPO);
-        assertFalse(reg.runEpoch(netuid, 1));
-        assertTrue(reg.getSubnet(netuid).epochInProgress);
+        _startEpochLeftRunning(netuid);
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, netuid));
         vm.prank(validator);
         reg.setWeights(netuid, _u16(1), _u16(1), 0);
@@ -302,8 +320,7 @@ contract SubnetRegistryWeightsTest is SubnetFixture {
     }
 
     function test_commitWeights_revertsDuringEpoch() public {
-        vm.roll(block.number + TEMPO);
-        reg.runEpoch(crNet, 1);
+        _startEpochLeftRunning(crNet);
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, crNet));
         vm.prank(validator);
         reg.commitWeights(crNet, SALT);
@@ -417,8 +434,7 @@ contract SubnetRegistryWeightsTest is SubnetFixture {
     function test_revealWeights_revertsDuringEpoch() public {
         _commit(validator, _u16(1), _u16(1));
         _epoch(crNet);
-        vm.roll(block.number + TEMPO);
-        reg.runEpoch(crNet, 1);
+        _startEpochLeftRunning(crNet);
         vm.expectRevert(abi.encodeWithSelector(ISubnetRegistry.SubnetEpochInProgress.selector, crNet));
         vm.prank(validator);
         reg.revealWeights(crNet, _u16(1), _u16(1), SALT, 0);
