@@ -110,11 +110,17 @@ describe("noos zk", () => {
 
     // Recorded only after the tampered ones were refused: a re-submission of a recorded statement
     // is refused as already recorded before any pairing is computed.
-    const recorded = await zk("submit-proof", "--model-id", modelId);
+    // --commit: commit, then submit (finding 10), so the record's claim is this account's.
+    const recorded = await zk("submit-proof", "--model-id", modelId, "--commit");
     expect(recorded.out.outputData).toEqual([witness.out.outputData]);
+    expect(recorded.out).toMatchObject({ committed: true, newRecord: true });
     const again = await zk("submit-proof", "--model-id", modelId);
     expect(again.code).toBe(1);
     expect(JSON.stringify(again.out)).toContain("ProofRegistryAlreadyRecorded");
+    // A later commitment cannot take the claim over.
+    const late = await zk("submit-proof", "--model-id", modelId, "--commit");
+    expect(late.code).toBe(1);
+    expect(JSON.stringify(late.out)).toContain("ProofRegistryClaimNotEarlier");
   }, 600_000);
 
   it("names the field of a bad flag", async () => {

@@ -385,18 +385,46 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     )
     .requiredOption("--model-id <id>", "ModelRegistry id")
     .option("--proof-path <file>", "proof", "proof.json")
+    .option(
+      "--commit",
+      "commit to the proof first, submit it in a later block: the record's claim is then yours, " +
+        "not a copier's (without it the submitter is just the first sender)",
+    )
     .action(async (o) => {
       const modelId = parseId("--model-id", o.modelId);
       const proof = readProofFile(o.proofPath);
       const { client } = await walletClient(globals());
-      const r = await client.verifyAndRecordProofAndWait({
-        modelId,
-        proof: proof.proof,
-        publicSignals: proof.public_signals,
-      });
+      const params = { modelId, proof: proof.proof, publicSignals: proof.public_signals };
+      if (o.commit) {
+        const r = await client.commitAndRecordProof(params);
+        const result = {
+          recordId: r.recordId,
+          modelId,
+          committed: true,
+          submitter: r.claim.submitter,
+          previousSubmitter: r.claim.previousSubmitter,
+          claimBlock: r.claim.claimBlock,
+          newRecord: r.verified !== undefined,
+          outputData: proof.output_data,
+          hash: r.hash,
+          commitHash: r.committed.hash,
+          gasUsed: r.receipt.gasUsed + r.committed.receipt.gasUsed,
+        };
+        await done(result, () =>
+          printFields({
+            [r.verified ? "recorded" : "claimed"]: r.recordId,
+            "model id": modelId,
+            "claim from block": r.claim.claimBlock,
+            gas: result.gasUsed,
+          }),
+        );
+        return;
+      }
+      const r = await client.verifyAndRecordProofAndWait(params);
       const result = {
         recordId: r.recordId,
         modelId,
+        committed: false,
         inputHash: r.event.inputHash,
         outputHash: r.event.outputHash,
         outputs: r.event.outputs,
