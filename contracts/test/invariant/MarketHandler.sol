@@ -53,6 +53,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Everything deposited for an order: the opening deposit plus top-ups.
     mapping(uint256 orderId => uint256) public ghost_funded;
     uint256 public ghost_unexpectedReverts;
+    /// @dev Unstake requests above the unlocked stake that succeeded (must stay 0).
+    uint256 public ghost_lockBreaches;
+    /// @dev Provider tokens moved into staking by `restake` (they leave the providers' balances).
+    uint256 public ghost_restaked;
+    bytes32 internal constant PROVIDER_ROLE = keccak256("PROVIDER");
     string public ghost_lastRevertCall;
     bytes public ghost_lastRevertData;
     mapping(string name => uint256) public calls;
@@ -149,10 +154,12 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         (uint256 id, bool found) = _find(orderSeed, _hasOpenBid);
         if (!found) return;
         uint256 bidIndex = _openBid(id, bidSeed);
-        address provider = market.getBid(id, bidIndex).provider;
+        IComputeMarket.Bid memory bid = market.getBid(id, bidIndex);
         Snap memory s = _snap(0);
-        vm.prank(provider);
+        vm.prank(bid.provider);
         try market.cancelBid(id, bidIndex) {
+            // The cancel forfeit joins the tenant's escrow (finding 3).
+            ghost_funded[id] += bid.deposit * market.CANCEL_FORFEIT_BPS() / BPS;
             _accountRefunds(s, false);
             ++calls["cancelBid"];
         } catch (bytes memory err) {
@@ -276,6 +283,45 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             ++calls["expireLease"];
         } catch (bytes memory err) {
             _unexpected("expireLease", err);
+        }
+    }
+
+    // ================================================================ staking
+
+    /// @dev A provider unstakes all its unlocked stake (must succeed), after checking that one wei
+    ///      more is refused while a lease locks part of it (finding 5).
+    function requestUnstake(uint256 providerSeed, uint256 amountSeed) external {
+        address provider = _providers[providerSeed % _providers.length];
+        uint256 staked = staking.stakeOf(provider, PROVIDER_ROLE);
+        uint256 locked = staking.lockedOf(provider, PROVIDER_ROLE);
+        uint256 free = staked - locked;
+        if (locked > 0) {
+            vm.prank(provider);
+            try staking.requestUnstake(PROVIDER_ROLE, free + 1) {
+                ++ghost_lockBreaches;
+            } catch {}
+        }
+        if (free == 0 || staking.unbondingsOf(provider, PROVIDER_ROLE).length >= staking.MAX_UNBONDINGS()) return;
+        uint256 amount = bound(amountSeed, 1, free);
+        vm.prank(provider);
+        try staking.requestUnstake(PROVIDER_ROLE, amount) {
+            ++calls["requestUnstake"];
+        } catch (bytes memory err) {
+            _unexpected("requestUnstake", err);
+        }
+    }
+
+    /// @dev Tops a provider's stake back up, so that bidding goes on after unstakes and slashes.
+    function restake(uint256 providerSeed, uint256 amountSeed) external {
+        address provider = _providers[providerSeed % _providers.length];
+        uint256 amount = bound(amountSeed, 1 ether, 500 ether);
+        if (token.balanceOf(provider) < amount) return;
+        vm.prank(provider);
+        try staking.stake(PROVIDER_ROLE, amount) {
+            ghost_restaked += amount;
+            ++calls["restake"];
+        } catch (bytes memory err) {
+            _unexpected("restake", err);
         }
     }
 
@@ -524,13 +570,19 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         return (0, false);
     }
 
+    /// @dev An open bid whose provider can still back a lease (minProviderStake unlocked).
     function _openBid(uint256 id, uint256 seed) private view returns (uint256) {
         IComputeMarket.Bid[] memory bids = market.getBids(id);
         for (uint256 i; i < bids.length; ++i) {
             uint256 j = (seed % bids.length + i) % bids.length;
-            if (bids[j].state == IComputeMarket.BidState.Open) return j;
+            if (bids[j].state == IComputeMarket.BidState.Open && _hasFreeStake(bids[j].provider)) return j;
         }
         revert("no open bid"); // callers check _hasOpenBid first
+    }
+
+    function _hasFreeStake(address provider) private view returns (bool) {
+        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE)
+            >= params.minProviderStake();
     }
 
     /// @dev An eligible provider that has not bid on `id` yet.
@@ -543,7 +595,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             for (uint256 j; j < bids.length && !hasBid; ++j) {
                 hasBid = bids[j].provider == p;
             }
-            if (!hasBid && registry.isEligible(p)) return (p, true);
+            if (!hasBid && registry.isEligible(p) && _hasFreeStake(p)) return (p, true);
         }
         return (address(0), false);
     }
@@ -583,14 +635,15 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function _isOpenForBids(uint256 id) private view returns (bool) {
         IComputeMarket.Order memory o = market.getOrder(id);
-        return o.state == IComputeMarket.OrderState.Open && block.timestamp < o.bidDeadline && o.bidCount < o.maxBids;
+        return o.state == IComputeMarket.OrderState.Open && block.timestamp < o.bidDeadline && o.bidCount < o.maxBids
+            && market.getBids(id).length < uint256(o.maxBids) * market.BID_LIST_FACTOR();
     }
 
     function _hasOpenBid(uint256 id) private view returns (bool) {
         if (!_isOpen(id)) return false;
         IComputeMarket.Bid[] memory bids = market.getBids(id);
         for (uint256 i; i < bids.length; ++i) {
-            if (bids[i].state == IComputeMarket.BidState.Open) return true;
+            if (bids[i].state == IComputeMarket.BidState.Open && _hasFreeStake(bids[i].provider)) return true;
         }
         return false;
     }

@@ -14,9 +14,9 @@ contract MarketInvariantsTest is MarketFixture {
     /// @dev What the market's own books say it holds, summed over every order.
     struct Books {
         uint256 escrow; // open escrow, all orders
-        uint256 held; // batch payments accrued but not released
+        uint256 held; // batch job prices held, not yet released
         uint256 bidDeposits; // bids Open, or Won with a lease still running
-        uint256 earnings; // all providers
+        uint256 earnings; // all providers: pay and bid deposits credited back
         uint256 fees; // unswept
     }
 
@@ -47,7 +47,7 @@ contract MarketInvariantsTest is MarketFixture {
             if (i < 4) handler.acceptBid(i, 0);
         }
 
-        bytes4[] memory selectors = new bytes4[](20);
+        bytes4[] memory selectors = new bytes4[](22);
         selectors[0] = MarketHandler.createServiceOrder.selector;
         selectors[1] = MarketHandler.createBatchOrder.selector;
         selectors[2] = MarketHandler.deposit.selector;
@@ -69,6 +69,8 @@ contract MarketInvariantsTest is MarketFixture {
         selectors[18] = MarketHandler.setTakeRate.selector;
         // Listed twice: bids feed every later stage.
         selectors[19] = MarketHandler.createBid.selector;
+        selectors[20] = MarketHandler.requestUnstake.selector;
+        selectors[21] = MarketHandler.restake.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
@@ -106,7 +108,12 @@ contract MarketInvariantsTest is MarketFixture {
             IComputeMarket.Lease memory l = market.getLease(id);
             uint256 byTime = l.pricePerSecond * (l.settledAt - l.startedAt);
             uint256 funded = handler.ghost_funded(id);
-            if (l.state == IComputeMarket.LeaseState.InsufficientFunds) {
+            if (l.deadline != 0) {
+                // A batch job is priced per job: held from the start, never more (finding 1).
+                uint256 jobPrice = l.pricePerSecond * market.getOrder(id).jobTimeout;
+                assertLe(l.paid + l.held, jobPrice, "batch: paid + held <= the job price");
+                assertEq(l.settledAt, l.startedAt, "batch: no accrual by time");
+            } else if (l.state == IComputeMarket.LeaseState.InsufficientFunds) {
                 assertEq(l.paid, funded, "an exhausted lease paid exactly its escrow");
                 assertLe(byTime, l.paid, "settled only up to the last whole second paid");
                 assertLt(l.paid - byTime, l.pricePerSecond, "remainder under one second");
@@ -114,7 +121,6 @@ contract MarketInvariantsTest is MarketFixture {
                 assertLe(l.paid + l.held, byTime, "paid + held <= price x settled time");
             }
             assertLe(l.paid + l.held, funded, "never more than deposited");
-            if (l.deadline != 0) assertLe(l.settledAt, l.deadline, "batch accrues up to its deadline");
         }
     }
 
@@ -145,6 +151,49 @@ contract MarketInvariantsTest is MarketFixture {
         }
     }
 
+    /// @notice Locked stake (finding 5): per provider, locked <= staked, and the lock is exactly the
+    ///         sum of what its running leases locked; unstaking above the unlocked part never works.
+    function invariant_stakeLockedByRunningLeases() public view {
+        address[] memory providers = handler.providers();
+        uint256 n = market.orderCount();
+        for (uint256 p; p < providers.length; ++p) {
+            uint256 locked = staking.lockedOf(providers[p], PROVIDER_ROLE);
+            assertLe(locked, staking.stakeOf(providers[p], PROVIDER_ROLE), "locked <= staked");
+            uint256 sum;
+            for (uint256 id = 1; id <= n; ++id) {
+                if (_noLease(id)) continue;
+                IComputeMarket.Lease memory l = market.getLease(id);
+                if (l.provider == providers[p] && _running(l.state)) sum += l.stakeLocked;
+            }
+            assertEq(locked, sum, "lock == sum over the provider's running leases");
+        }
+        assertEq(handler.ghost_lockBreaches(), 0, "unstaked locked stake");
+    }
+
+    /// @notice Pull refunds (finding 8): providers get tokens only through withdraw; no bid deposit
+    ///         is ever pushed to a bidder.
+    function invariant_noPushToBidders() public view {
+        assertEq(handler.ghost_bidRefunds(), 0, "a bid deposit was pushed");
+    }
+
+    /// @notice Slot accounting (finding 3): an open order's bidCount is its number of open bids, at
+    ///         most maxBids, and every bid list stays within maxBids x BID_LIST_FACTOR.
+    function invariant_bidSlotsAccounted() public view {
+        uint256 n = market.orderCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            IComputeMarket.Order memory o = market.getOrder(id);
+            IComputeMarket.Bid[] memory bids = market.getBids(id);
+            assertLe(bids.length, uint256(o.maxBids) * market.BID_LIST_FACTOR(), "bid list bounded");
+            assertLe(o.bidCount, o.maxBids, "bidCount <= maxBids");
+            if (o.state != IComputeMarket.OrderState.Open) continue;
+            uint256 open;
+            for (uint256 i; i < bids.length; ++i) {
+                if (bids[i].state == IComputeMarket.BidState.Open) ++open;
+            }
+            assertEq(o.bidCount, open, "bidCount == open bids");
+        }
+    }
+
     /// @notice The handler only makes calls that should succeed: none may revert.
     function invariant_handlerCallsSucceed() public view {
         assertEq(
@@ -170,9 +219,7 @@ contract MarketInvariantsTest is MarketFixture {
             if (!_noLease(id)) {
                 IComputeMarket.Lease memory l = market.getLease(id);
                 b.held += l.held;
-                leaseRunning = l.state == IComputeMarket.LeaseState.Active
-                    || l.state == IComputeMarket.LeaseState.ResultSubmitted
-                    || l.state == IComputeMarket.LeaseState.Disputed;
+                leaseRunning = _running(l.state);
             }
             IComputeMarket.Bid[] memory bids = market.getBids(id);
             for (uint256 i; i < bids.length; ++i) {
@@ -187,6 +234,12 @@ contract MarketInvariantsTest is MarketFixture {
             b.earnings += market.earnings(providers[i], address(token));
         }
         b.fees = market.accruedFees(address(token));
+    }
+
+    /// @dev A lease not yet ended: it holds its winner's bid deposit and its locked stake.
+    function _running(IComputeMarket.LeaseState state) private pure returns (bool) {
+        return state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
+            || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;
     }
 
     /// @dev An order has a lease once a bid won.
