@@ -1,19 +1,27 @@
-// noos: the Noosphere command line.
-import { findDevnetDir } from "@noosphere/devnet";
-import { BaseError } from "@noosphere/sdk";
+// noos: the Noosphere command line. It loads only the command it runs: `noos --version` or
+// `noos store get` must not pay for onnxruntime, snarkjs and viem's whole surface at start-up.
+import { findDevnetDir } from "@noosphere/devnet/dir";
 import { Command, CommanderError } from "commander";
-import { registerDemo } from "./commands/demo.js";
-import { registerDeploy } from "./commands/deploy.js";
-import { registerDevnet } from "./commands/devnet.js";
-import { registerMarket } from "./commands/market.js";
-import { registerProvider } from "./commands/provider.js";
-import { registerStake } from "./commands/stake.js";
-import { registerStore } from "./commands/store.js";
-import { registerSubnet } from "./commands/subnet.js";
-import { registerToken } from "./commands/token.js";
-import { registerZk } from "./commands/zk.js";
 import type { GlobalOptions } from "./context.js";
-import { printJson } from "./output.js";
+
+type Register = (program: Command, globals: () => GlobalOptions) => void;
+
+/** Each top-level command and the module that registers it, in `noos --help` order. */
+const commands: Record<string, () => Promise<Register>> = {
+  devnet: async () => (await import("./commands/devnet.js")).registerDevnet,
+  market: async () => (await import("./commands/market.js")).registerMarket,
+  deploy: async () => (await import("./commands/deploy.js")).registerDeploy,
+  job: async () => (await import("./commands/deploy.js")).registerDeploy,
+  demo: async () => (await import("./commands/demo.js")).registerDemo,
+  provider: async () => (await import("./commands/provider.js")).registerProvider,
+  token: async () => (await import("./commands/token.js")).registerToken,
+  stake: async () => (await import("./commands/stake.js")).registerStake,
+  store: async () => (await import("./commands/store.js")).registerStore,
+  subnet: async () => (await import("./commands/subnet.js")).registerSubnet,
+  zk: async () => (await import("./commands/zk.js")).registerZk,
+};
+/** Global options that take a value (the token after them is not a command name). */
+const valueOptions = new Set(["--dir", "--rpc-url", "--private-key", "--account"]);
 
 // `noos ... | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -35,41 +43,70 @@ const program = new Command("noos")
   .option("--json", "machine-readable output")
   .showHelpAfterError()
   .exitOverride();
-
 const globals = () => program.opts<GlobalOptions>();
-registerDevnet(program, globals);
-registerMarket(program, globals);
-registerDeploy(program, globals);
-registerDemo(program, globals);
-registerProvider(program, globals);
-registerToken(program, globals);
-registerStake(program, globals);
-registerStore(program, globals);
-registerSubnet(program, globals);
-registerZk(program, globals);
+
+/** The command named on the command line, or undefined (help, --version, nothing). */
+function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (valueOptions.has(arg)) i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
+const args = process.argv.slice(2);
+const name = commandName(args);
+const versionOnly = name === undefined && (args.includes("--version") || args.includes("-V"));
+const load =
+  name !== undefined && name in commands
+    ? [commands[name]]
+    : versionOnly
+      ? []
+      : Object.values(commands);
+const registered = new Set<Register>();
+for (const loader of load) {
+  const register = await (loader as () => Promise<Register>)();
+  if (registered.has(register)) continue; // deploy and job share a module
+  registered.add(register);
+  register(program, globals);
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   const json = process.argv.includes("--json");
-  if (err instanceof BaseError) {
+  // BaseError (ours and viem's) carries a short message, details and hints; duck-typed so that
+  // start-up does not load the SDK for a command that never needed it.
+  const e = err as {
+    name?: string;
+    shortMessage?: string;
+    details?: string;
+    metaMessages?: string[];
+  };
+  if (typeof e?.shortMessage === "string") {
     if (json)
       printJson({
         error: {
-          name: err.name,
-          message: err.shortMessage,
-          details: err.details,
-          ...(err.metaMessages?.length ? { hints: err.metaMessages } : {}),
+          name: e.name,
+          message: e.shortMessage,
+          details: e.details,
+          ...(e.metaMessages?.length ? { hints: e.metaMessages } : {}),
         },
       });
     else
       process.stderr.write(
-        `error: ${err.shortMessage}\n${err.metaMessages?.map((m) => `  ${m}`).join("\n") ?? ""}\n`,
+        `error: ${e.shortMessage}\n${e.metaMessages?.map((m) => `  ${m}`).join("\n") ?? ""}\n`,
       );
   } else {
     if (json) printJson({ error: { name: "Error", message: String(err) } });
     else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
   }
   process.exit(1);
+}
+
+function printJson(value: unknown) {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+  process.stdout.write(`${text}\n`);
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BaseError } from "@noosphere/sdk";
@@ -7,7 +7,9 @@ import { type Address, type Hex, isAddress, isHex } from "viem";
 import { DEFAULT_MNEMONIC, devAccounts, isPortFree, PortInUseError, startAnvil } from "./anvil.js";
 import { type Deployment, type DeployNoosphereParameters, deployNoosphere } from "./deploy.js";
 
-export const DEFAULT_DEVNET_DIR = ".noos";
+import { DEFAULT_DEVNET_DIR } from "./dir.js";
+
+export { DEFAULT_DEVNET_DIR, findDevnetDir } from "./dir.js";
 export const DEVNET_FILE = "devnet.json";
 export const DEVNET_PID_FILE = "devnet.pid";
 export const DEVNET_LOG_FILE = "devnet.log";
@@ -30,21 +32,6 @@ export type DevnetInfo = {
   /** ISO 8601. */
   startedAt: string;
 };
-
-/**
- * The devnet folder a command uses, found the way git and Foundry find theirs: `NOOS_DIR` if set,
- * else the nearest `.noos` folder in `cwd` or above it, else `<cwd>/.noos` (where a new devnet goes).
- */
-export function findDevnetDir(cwd: string = process.cwd(), env = process.env): string {
-  if (env.NOOS_DIR) return env.NOOS_DIR;
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, DEFAULT_DEVNET_DIR);
-    try {
-      if (statSync(candidate).isDirectory()) return path.relative(cwd, candidate) || ".";
-    } catch {}
-    if (path.dirname(dir) === dir) return DEFAULT_DEVNET_DIR;
-  }
-}
 
 /** Account 0 deploys and is the treasury; the rest get simple roles for demos and tests. */
 export function devnetRole(index: number): DevnetRole {

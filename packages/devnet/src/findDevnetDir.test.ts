@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findDevnetDir } from "./devnet.js";
+import { findDevnetDir } from "./dir.js";
 
 let root: string;
 beforeAll(async () => {
