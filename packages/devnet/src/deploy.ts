@@ -68,18 +68,24 @@ export const DEVNET_MIN_BID_DEPOSIT = parseEther("0.5");
 
 /**
  * Subnet protocol config of a devnet. Anvil mines blocks on demand, so tempo may go down to 1
- * block (production bounds: 360..50400). Each subnet gets 1 NOOS per block of emission.
+ * block (production bounds: 360..50400). 1 NOOS per block is shared by all subnets by stake; the
+ * lock cost (floor 100 NOOS) doubles with each subnet and decays back over 57,600 blocks (8 days,
+ * subtensor's interval); a subnet dissolved within 50,400 blocks loses its lock; the owner's
+ * cut and exemptions need 10 NOOS of its own stake in the subnet.
  */
 export const DEVNET_SUBNET_CONFIG: SubnetConfig = {
   subnetLockCost: parseEther("100"),
   defaultRegistrationFee: parseEther("1"),
   minRegistrationFee: 0n,
   maxRegistrationFee: parseEther("1000"),
-  defaultEmissionPerBlock: parseEther("1"),
+  emissionPerBlock: parseEther("1"),
+  ownerMinStake: parseEther("10"),
   minTempo: 1n,
   maxTempo: 50_400n,
   maxImmunityPeriod: 100_800n,
   maxWeightsSetRateLimit: 50_400n,
+  lockReductionInterval: 57_600n,
+  subnetMinLifetime: 50_400n,
   maxSubnets: 128,
 };
 

@@ -14,15 +14,20 @@ import {
 export type CreateSubnetParameters = {
   /** SubnetRegistry address. */
   address: Address;
-  /** Most NOOS wei the caller accepts to lock. Default: the current `config.subnetLockCost`. */
+  /**
+   * Most NOOS wei the caller accepts to lock. Default: the current `lockCost()` (it doubles with
+   * each new subnet and decays back to `config.subnetLockCost` over `config.lockReductionInterval`
+   * blocks, so another creation in between makes this call revert with `SubnetLockAboveMax`).
+   */
   maxLock?: bigint;
 };
 export type CreateSubnetReturnType = Hash;
 export type CreateSubnetErrorType = ContractRevertError | BaseError;
 
 /**
- * Creates a subnet owned by the caller, locking the protocol's lock cost (approve the registry
- * first), with the default hyperparameters (yuma.md §5).
+ * Creates a subnet owned by the caller, locking the current lock cost (approve the registry
+ * first), with the default hyperparameters (yuma.md §5). The lock comes back on dissolution only
+ * after `config.subnetMinLifetime` blocks, minus the owner cut the owner was credited.
  */
 export async function createSubnet(
   client: NoosWalletClient,
@@ -30,13 +35,11 @@ export async function createSubnet(
 ): Promise<CreateSubnetReturnType> {
   const maxLock =
     params.maxLock ??
-    (
-      await readContract(client, {
-        address: params.address,
-        abi: subnetRegistryAbi,
-        functionName: "config",
-      })
-    ).subnetLockCost;
+    (await readContract(client, {
+      address: params.address,
+      abi: subnetRegistryAbi,
+      functionName: "lockCost",
+    }));
   return simulateAndWrite(client, {
     address: params.address,
     abi: subnetRegistryAbi,

@@ -19,7 +19,11 @@ export type DissolveSubnetParameters = {
 export type DissolveSubnetReturnType = Hash;
 export type DissolveSubnetErrorType = InvalidParameterError | ContractRevertError | BaseError;
 
-/** Dissolves the caller's subnet and returns its lock. Credited emission stays claimable. */
+/**
+ * Dissolves the caller's subnet. Within `config.subnetMinLifetime` blocks of its creation the lock
+ * is burned; after, the owner gets the lock minus the owner cut it was credited (the event's
+ * `returned` and `burned`). Credited emission stays claimable.
+ */
 export async function dissolveSubnet(
   client: NoosWalletClient,
   params: DissolveSubnetParameters,

@@ -72,7 +72,11 @@ describe("subnets", () => {
     await stake(3, netuid, parseEther("400"));
 
     const first = await epoch(netuid);
-    expect(first.receipts.length).toBeGreaterThan(1);
+    // Finding 11: a small subnet's epoch finishes in the call that starts it, whatever the budget.
+    expect(first.receipts.length).toBe(1);
+    // A new subnet has no stake weight before its first epoch: it earns from the second on.
+    expect(first.started?.emission).toBe(0n);
+    expect((await v0.getSubnet({ netuid })).stakeWeight).toBe(parseEther("500") / ALPHA_UNIT);
     expect(first.started?.netuid).toBe(netuid);
     expect(first.finished.epochIndex).toBe(1n);
     const validator = await v0.getNeuron({ netuid, uid: 0 });
@@ -180,6 +184,35 @@ describe("subnets", () => {
     const unknown = await client.registerNeuron({ netuid: 42, maxFee: 0n }).catch((e) => e);
     expect(unknown).toBeInstanceOf(ContractRevertError);
     expect((unknown as ContractRevertError).name).toBe("SubnetUnknown");
+  });
+
+  it("the lock cost doubles with each subnet; an early dissolution burns the lock", async () => {
+    const { subnetRegistry, token } = net.deployment.contracts;
+    const owner = net.client(1);
+    await owner.approveAndWait({ spender: subnetRegistry, amount: parseEther("300") });
+    const read = <F extends "lockCost" | "totalStakeWeight">(functionName: F) =>
+      readContract(owner, { address: subnetRegistry, abi: subnetRegistryAbi, functionName });
+    expect(await read("lockCost")).toBe(parseEther("100"));
+    const first = await owner.createSubnetAndWait();
+    expect(first.event.locked).toBe(parseEther("100"));
+    expect(await read("lockCost")).toBe(parseEther("200"));
+    const second = await owner.createSubnetAndWait();
+    // 2 x the last lock, minus its linear decay over the blocks since (57,600-block interval).
+    const elapsed = second.receipt.blockNumber - first.receipt.blockNumber;
+    const lock = parseEther("200") - (parseEther("100") * elapsed) / 57_600n;
+    expect(elapsed).toBeGreaterThan(0n);
+    expect(second.event.locked).toBe(lock);
+
+    const supply = () =>
+      readContract(owner, { address: token, abi: noosTokenAbi, functionName: "totalSupply" });
+    const before = await supply();
+    const balance = await owner.getTokenBalance({ account: owner.account.address });
+    const { event } = await owner.dissolveSubnetAndWait({ netuid: second.netuid });
+    expect(event.returned).toBe(0n);
+    expect(event.burned).toBe(lock);
+    expect(await supply()).toBe(before - lock);
+    expect(await owner.getTokenBalance({ account: owner.account.address })).toBe(balance);
+    expect(await read("totalStakeWeight")).toBe(0n);
   });
 
   it("hyperparameter bounds come back as SubnetParamOutOfRange", async () => {
