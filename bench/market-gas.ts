@@ -15,11 +15,13 @@ import { fileURLToPath } from "node:url";
 import { resolveAnvilBinary, startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import {
   computeMarketBytecode,
+  computeMarketLibBytecode,
   noosTokenBytecode,
   PROVIDER_ROLE,
   protocolParamsAbi,
   protocolParamsBytecode,
   providerRegistryBytecode,
+  resultCommitment,
   stakingBytecode,
   type WaitResult,
 } from "@noosphere/sdk";
@@ -92,7 +94,7 @@ const FRESH_ADDRESS: Address = getAddress(
 
 // ------------------------------------------------------------------ measurement
 
-type Lifecycle = "baseline" | "setup" | "service" | "batch";
+type Lifecycle = "baseline" | "setup" | "service" | "batch" | "replicas";
 
 type StorageChanges = {
   /** Slots written from zero to non-zero (SSTORE 20,000 gas each). */
@@ -297,12 +299,12 @@ async function run(net: TestDeployment) {
   await advance(SCENARIO.bidWindowSeconds + 1);
   const auction = await measure(
     "service",
-    "closeAuction (2 bids, 1 refunded)",
+    "closeAuction (2 bids, 1 deposit credited)",
     () => p5.closeAuctionAndWait({ orderId: leaseId }),
     "called by the losing provider after the bid window",
   );
   check(auction.event.provider === p4.account.address, "the lowest bid won the auction");
-  check(eventCount(auction, "BidClosed") === 1, "closeAuction refunded exactly one bid");
+  check(eventCount(auction, "BidClosed") === 1, "closeAuction closed exactly one losing bid");
 
   await advance(SCENARIO.service.settleAfterSeconds);
   const settled = await measure(
@@ -330,7 +332,7 @@ async function run(net: TestDeployment) {
     "service",
     "closeLease (by tenant)",
     () => t1.closeLeaseAndWait({ leaseId }),
-    "settles, refunds the escrow left and the winning bid's deposit",
+    "settles, refunds the escrow left, credits the winning bid's deposit",
   );
   check(closed.event.refund > 0n, "closeLease refunded escrow to the tenant");
   const swept = await measure("service", "sweepFees", () =>
@@ -353,11 +355,11 @@ async function run(net: TestDeployment) {
   });
   const accepted = await measure(
     "service",
-    "acceptBid (2 bids, 1 refunded; comparison, not in total)",
+    "acceptBid (2 bids, 1 deposit credited; comparison, not in total)",
     () => t2.acceptBidAndWait({ orderId: directOrder, bidIndex: 1n }),
     "separate order: the tenant accepts the lower bid inside the bid window",
   );
-  check(eventCount(accepted, "BidClosed") === 1, "acceptBid refunded exactly one bid");
+  check(eventCount(accepted, "BidClosed") === 1, "acceptBid closed exactly one losing bid");
 
   // ---- (b) batch jobs
   const batchOrder = {
@@ -403,7 +405,7 @@ async function run(net: TestDeployment) {
     "batch",
     "acceptResult (by tenant)",
     () => t2.acceptResultAndWait({ leaseId: job }),
-    "releases the held payment and refunds the escrow left and the bid deposit",
+    "releases the job price, refunds the escrow left, credits the bid deposit",
   );
   check(acceptedResult.event.reason === 3, "acceptResult completed the lease (ResultAccepted)");
 
@@ -432,6 +434,82 @@ async function run(net: TestDeployment) {
     | { stake: bigint }
     | undefined;
   check(slash !== undefined && slash.stake > 0n, "expireLease slashed the provider's stake");
+
+  // Canceled bid (issue 9, finding 3): the slot is freed, 5% of the deposit goes to the escrow.
+  await t3.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit });
+  const { orderId: giveUpJob } = await t3.createOrderAndWait(batchOrder);
+  await p4.createBidAndWait({
+    orderId: giveUpJob,
+    pricePerSecond: SCENARIO.batch.bidPrice,
+    deposit: SCENARIO.bidDeposit,
+  });
+  await measure(
+    "batch",
+    "cancelBid (slot freed, deposit credited less a 5% forfeit; alternative, not in total)",
+    () => p4.cancelBidAndWait({ orderId: giveUpJob, bidIndex: 0n }),
+    "separate order: the forfeit joins the tenant's escrow; the bidder cannot bid again on it",
+  );
+  // Provider gives a job up half-way (finding 4): pro-rata forfeit of deposit and locked stake.
+  await p5.createBidAndWait({
+    orderId: giveUpJob,
+    pricePerSecond: SCENARIO.batch.bidPrice,
+    deposit: SCENARIO.bidDeposit,
+  });
+  await t3.acceptBidAndWait({ orderId: giveUpJob, bidIndex: 1n });
+  await advance(SCENARIO.batch.jobTimeoutSeconds / 2);
+  const gaveUp = await measure(
+    "batch",
+    "closeLease (provider gives up half-way; alternative, not in total)",
+    () => p5.closeLeaseAndWait({ leaseId: giveUpJob }),
+    "separate order: elapsed/jobTimeout of the bid deposit to the tenant and of the locked stake slashed",
+  );
+  check(eventCount(gaveUp, "ProviderSlashed") === 1, "giving up half-way cost the provider");
+
+  // ---- (c) replica group (finding 2): two concurrent replicas on distinct providers, results
+  // committed before either is revealed.
+  await t1.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit * 2n });
+  const group = await measure("replicas", "createOrderGroup (2 replicas)", () =>
+    t1.createOrderGroupAndWait({ ...batchOrder, replicas: 2 }),
+  );
+  const replicaProviders = [p4, p6] as const;
+  for (const [i, provider] of replicaProviders.entries()) {
+    const orderId = group.orderIds[i] as bigint;
+    await measure("replicas", `createBid (replica ${i + 1})`, () =>
+      provider.createBidAndWait({
+        orderId,
+        pricePerSecond: SCENARIO.batch.bidPrice,
+        deposit: SCENARIO.bidDeposit,
+      }),
+    );
+    await measure("replicas", `acceptBid (replica ${i + 1})`, () =>
+      t1.acceptBidAndWait({ orderId, bidIndex: 0n }),
+    );
+  }
+  await advance(SCENARIO.batch.resultAfterSeconds);
+  const salts = [keccak256(toHex("bench salt 1")), keccak256(toHex("bench salt 2"))] as const;
+  for (const [i, provider] of replicaProviders.entries()) {
+    const leaseId = group.orderIds[i] as bigint;
+    const commitment = resultCommitment({
+      leaseId,
+      ...result,
+      salt: salts[i] as Hex,
+      provider: provider.account.address,
+    });
+    await measure(
+      "replicas",
+      i === 0 ? "commitResult (replica 1)" : "commitResult (replica 2, the last: opens the reveal)",
+      () => provider.commitResultAndWait({ leaseId, commitment }),
+    );
+  }
+  for (const [i, provider] of replicaProviders.entries()) {
+    const leaseId = group.orderIds[i] as bigint;
+    await measure("replicas", `revealResult (replica ${i + 1})`, () =>
+      provider.revealResultAndWait({ leaseId, ...result, salt: salts[i] as Hex }),
+    );
+    await measure("replicas", `acceptResult (replica ${i + 1})`, () =>
+      t1.acceptResultAndWait({ leaseId }),
+    );
+  }
 
   // ---- protocol parameters in force, read from the chain
   const read = (functionName: string) =>
@@ -536,6 +614,7 @@ function inputs(runData: Awaited<ReturnType<typeof run>>) {
     ProtocolParams: protocolParamsBytecode,
     Staking: stakingBytecode,
     ProviderRegistry: providerRegistryBytecode,
+    ComputeMarketLib: computeMarketLibBytecode,
     ComputeMarket: computeMarketBytecode,
   };
   const changed = (pathspec: string) =>
@@ -667,6 +746,7 @@ async function main() {
     const sum = (list: Metric[]) => list.reduce((total, m) => total + m.gasUsed, 0);
     const service = inTotal("service");
     const batch = inTotal("batch");
+    const replicas = inTotal("replicas");
     const setup = inTotal("setup");
     const report = {
       name: NAME,
@@ -678,11 +758,13 @@ async function main() {
       totals: {
         serviceLifecycleGas: sum(service),
         batchLifecycleGas: sum(batch),
+        replicaGroupLifecycleGas: sum(replicas),
         providerSetupGas: sum(setup),
         serviceLifecycleRatio: round3(sum(service) / warm),
         batchLifecycleRatio: round3(sum(batch) / warm),
         serviceSteps: service.map((m) => m.step),
         batchSteps: batch.map((m) => m.step),
+        replicaGroupSteps: replicas.map((m) => m.step),
       },
     };
     await mkdir(path.dirname(resultsFile), { recursive: true });

@@ -5,6 +5,9 @@ import {
   chainFor,
   computeMarketAbi,
   computeMarketBytecode,
+  computeMarketLibAbi,
+  computeMarketLibBytecode,
+  computeMarketLinkReferences,
   type Deployment,
   modelRegistryAbi,
   modelRegistryBytecode,
@@ -143,11 +146,22 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     staking,
     protocolParams,
   ]);
-  const market = await deploy("ComputeMarket", computeMarketAbi, computeMarketBytecode, [
-    protocolParams,
-    registry,
-    staking,
-  ]);
+  // The market keeps order validation/storage and the receipt check in a linked library (it would
+  // not fit the 24 KiB code-size limit otherwise).
+  const computeMarketLib = await deploy(
+    "ComputeMarketLib",
+    computeMarketLibAbi,
+    computeMarketLibBytecode,
+    [],
+  );
+  const market = await deploy(
+    "ComputeMarket",
+    computeMarketAbi,
+    linkBytecode(computeMarketBytecode, computeMarketLinkReferences, {
+      ComputeMarketLib: computeMarketLib,
+    }),
+    [protocolParams, registry, staking],
+  );
   const modelRegistry = await deploy("ModelRegistry", modelRegistryAbi, modelRegistryBytecode, []);
   const proofRegistry = await deploy("ProofRegistry", proofRegistryAbi, proofRegistryBytecode, [
     modelRegistry,
@@ -184,6 +198,13 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     functionName: "SLASHER_ROLE",
   });
   await call(staking, stakingAbi, "grantRole", [slasherRole, market]);
+  // The market locks the stake backing each open lease (it cannot be unstaked until the lease ends).
+  const lockerRole = await client.readContract({
+    address: staking,
+    abi: stakingAbi,
+    functionName: "LOCKER_ROLE",
+  });
+  await call(staking, stakingAbi, "grantRole", [lockerRole, market]);
   await call(protocolParams, protocolParamsAbi, "setPaymentToken", [
     token,
     true,

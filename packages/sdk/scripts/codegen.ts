@@ -14,6 +14,8 @@ const CONTRACTS = [
   "ProtocolParams",
   "Staking",
   "ProviderRegistry",
+  // Linked library of ComputeMarket (order validation and storage, receipt check).
+  "ComputeMarketLib",
   "ComputeMarket",
   "ModelRegistry",
   "ProofRegistry",

@@ -32,6 +32,11 @@ import {
   closeLeaseAndWait,
 } from "../actions/market/closeLease.js";
 import {
+  type CommitResultParameters,
+  commitResult,
+  commitResultAndWait,
+} from "../actions/market/commitResult.js";
+import {
   type CreateBidParameters,
   createBid,
   createBidAndWait,
@@ -41,6 +46,11 @@ import {
   createOrder,
   createOrderAndWait,
 } from "../actions/market/createOrder.js";
+import {
+  type CreateOrderGroupParameters,
+  createOrderGroup,
+  createOrderGroupAndWait,
+} from "../actions/market/createOrderGroup.js";
 import {
   type DepositEscrowParameters,
   depositEscrow,
@@ -58,6 +68,7 @@ import {
 } from "../actions/market/expireLease.js";
 import { type GetBidsParameters, getBids } from "../actions/market/getBids.js";
 import { type GetEarningsParameters, getEarnings } from "../actions/market/getEarnings.js";
+import { type GetGroupParameters, getGroup } from "../actions/market/getGroup.js";
 import { type GetLeaseParameters, getLease } from "../actions/market/getLease.js";
 import { type GetLeasesParameters, getLeases } from "../actions/market/getLeases.js";
 import { type GetOrderParameters, getOrder } from "../actions/market/getOrder.js";
@@ -67,6 +78,11 @@ import {
   resolveDispute,
   resolveDisputeAndWait,
 } from "../actions/market/resolveDispute.js";
+import {
+  type RevealResultParameters,
+  revealResult,
+  revealResultAndWait,
+} from "../actions/market/revealResult.js";
 import {
   type SettleLeaseParameters,
   settleLease,
@@ -345,6 +361,20 @@ export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
       closeLease(client, { ...params, address: addresses.market }),
     closeLeaseAndWait: (params: Omit<CloseLeaseParameters, "address">) =>
       closeLeaseAndWait(client, { ...params, address: addresses.market }),
+    commitResult: (params: Omit<CommitResultParameters, "address">) =>
+      commitResult(client, { ...params, address: addresses.market }),
+    commitResultAndWait: (params: Omit<CommitResultParameters, "address">) =>
+      commitResultAndWait(client, { ...params, address: addresses.market }),
+    createOrderGroup: (params: Omit<CreateOrderGroupParameters, "address">) =>
+      createOrderGroup(client, { ...params, address: addresses.market }),
+    createOrderGroupAndWait: (params: Omit<CreateOrderGroupParameters, "address">) =>
+      createOrderGroupAndWait(client, { ...params, address: addresses.market }),
+    getGroup: (params: Omit<GetGroupParameters, "address">) =>
+      getGroup(client, { ...params, address: addresses.market }),
+    revealResult: (params: Omit<RevealResultParameters, "address">) =>
+      revealResult(client, { ...params, address: addresses.market }),
+    revealResultAndWait: (params: Omit<RevealResultParameters, "address">) =>
+      revealResultAndWait(client, { ...params, address: addresses.market }),
     createBid: (params: Omit<CreateBidParameters, "address">) =>
       createBid(client, { ...params, address: addresses.market }),
     createBidAndWait: (params: Omit<CreateBidParameters, "address">) =>

@@ -10,6 +10,8 @@ export const leaseStates = [
   "InsufficientFunds",
   "Completed",
   "Failed",
+  /** A grouped batch lease whose provider committed to its result (not yet revealed). */
+  "Committed",
 ] as const;
 export const closeReasons = [
   "TenantClosed",
@@ -19,6 +21,8 @@ export const closeReasons = [
   "DisputeWon",
   "DisputeLost",
   "DeadlineMissed",
+  /** A grouped lease committed but did not reveal within the group's reveal window. */
+  "RevealMissed",
 ] as const;
 
 export type OrderStateName = (typeof orderStates)[number];

@@ -12,23 +12,31 @@ export type GetStakeParameters = {
 export type GetStakeReturnType = {
   /** Active stake, in wei. */
   staked: bigint;
+  /** Part of the active stake locked behind open leases (cannot be unstaked until they end). */
+  locked: bigint;
   /** Sum of pending unbondings, in wei. */
   unbonding: bigint;
   /** Pending unbondings with their release time (unix seconds). */
   unbondings: { amount: bigint; releaseAt: bigint }[];
 };
 
-/** Active stake and pending unbondings of `account` in `role`. */
+/** Active stake (and its locked part) and pending unbondings of `account` in `role`. */
 export async function getStake(
   client: NoosReadClient,
   params: GetStakeParameters,
 ): Promise<GetStakeReturnType> {
   const args = [params.account, params.role] as const;
-  const [staked, entries] = await Promise.all([
+  const [staked, locked, entries] = await Promise.all([
     readContract(client, {
       address: params.address,
       abi: stakingAbi,
       functionName: "stakeOf",
+      args,
+    }),
+    readContract(client, {
+      address: params.address,
+      abi: stakingAbi,
+      functionName: "lockedOf",
       args,
     }),
     readContract(client, {
@@ -39,5 +47,10 @@ export async function getStake(
     }),
   ]);
   const unbondings = entries.map((e) => ({ amount: e.amount, releaseAt: BigInt(e.releaseAt) }));
-  return { staked, unbonding: unbondings.reduce((sum, e) => sum + e.amount, 0n), unbondings };
+  return {
+    staked,
+    locked,
+    unbonding: unbondings.reduce((sum, e) => sum + e.amount, 0n),
+    unbondings,
+  };
 }
