@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PROVIDER_ROLE } from "../../addresses.js";
 import { ContractRevertError, InvalidParameterError } from "../../errors.js";
 import { computeMarketAbi } from "../../generated/abis.js";
+import { resultCommitment } from "./resultCommitment.js";
 
 let net: TestDeployment;
 beforeAll(async () => {
@@ -105,12 +106,14 @@ describe("market lifecycle", () => {
       functionName: "accruedFees",
       args: [token],
     });
+    // Bid deposits are credited to the bidders' earnings (pulled with withdraw, never pushed):
+    // the winner's when its lease ended, the loser's when the auction closed.
     const unwithdrawn = await tenant.getEarnings({ provider: cheap.account.address, token });
-    expect(lease.paid).toBe(fees + unwithdrawn + earned);
+    expect(lease.paid).toBe(fees + unwithdrawn - bidDeposit + earned);
     expect(fees).toBe((lease.paid * 200n) / 10_000n);
-    // Both bid deposits came back: the market holds only the unswept fees and the earnings
-    // accrued since the withdrawal.
-    expect(await tenant.getTokenBalance({ account: market })).toBe(fees + unwithdrawn);
+    expect(await tenant.getEarnings({ provider: dear.account.address, token })).toBe(bidDeposit);
+    // The market holds the unswept fees, the pay accrued since the withdrawal and both deposits.
+    expect(await tenant.getTokenBalance({ account: market })).toBe(fees + unwithdrawn + bidDeposit);
   });
 
   it("batch job: result with a relayed EIP-712 receipt, accepted by the tenant", async () => {
@@ -154,13 +157,104 @@ describe("market lifecycle", () => {
     expect(closed.reason).toBe(3); // ResultAccepted
     const lease = await tenant.getLease({ leaseId: orderId });
     expect(lease.stateName).toBe("Completed");
-    // Paid by time up to the submission, and nothing more; the rest of the escrow came back.
-    expect(lease.settledAt - lease.startedAt).toBeGreaterThanOrEqual(42n);
-    expect(lease.paid).toBe(parseEther("0.001") * (lease.settledAt - lease.startedAt));
+    // A batch job is priced per job: price x jobTimeout, fixed when the lease started, whenever
+    // the result came (here after 42 of 600 s); the rest of the escrow came back.
+    expect(lease.paid).toBe(parseEther("0.001") * 600n);
+    expect(lease.settledAt).toBe(lease.startedAt);
     const tenantBalance = await tenant.getTokenBalance({
       account: tenant.account.address,
     });
     expect(tenantBalance).toBe(tenantStart - lease.paid);
+  });
+
+  it("replica group: distinct providers commit, then reveal; TS commitment matches the chain", async () => {
+    const { token, market } = net.deployment.contracts;
+    const tenant = net.client(3);
+    const a = await registerProvider(4, { region: "eu" });
+    const b = await registerProvider(5, { region: "eu" });
+    await tenant.approveAndWait({ spender: market, amount: parseEther("10") });
+    const { groupId, orderIds } = await tenant.createOrderGroupAndWait({
+      ...manifest,
+      token,
+      maxPricePerSecond: parseEther("0.001"),
+      deposit: parseEther("5"),
+      jobTimeout: 600,
+      replicas: 2,
+    });
+    expect(orderIds).toEqual([groupId, groupId + 1n]);
+    expect((await tenant.getOrder({ orderId: orderIds[1] as bigint })).group).toBe(groupId);
+
+    // Provider a bids on both replicas but may win only one.
+    for (const orderId of orderIds) {
+      await a.createBidAndWait({
+        orderId,
+        pricePerSecond: parseEther("0.001"),
+        deposit: parseEther("0.5"),
+      });
+    }
+    await b.createBidAndWait({
+      orderId: orderIds[1] as bigint,
+      pricePerSecond: parseEther("0.001"),
+      deposit: parseEther("0.5"),
+    });
+    await tenant.acceptBidAndWait({ orderId: groupId, bidIndex: 0n });
+    const refused = await tenant
+      .acceptBid({ orderId: orderIds[1] as bigint, bidIndex: 0n })
+      .catch((e: unknown) => e);
+    expect((refused as ContractRevertError).name).toBe("MarketProviderInGroup");
+    await tenant.acceptBidAndWait({ orderId: orderIds[1] as bigint, bidIndex: 1n });
+
+    const resultCid = "bafy-replica-out";
+    const resultHash = keccak256(toHex("replica output"));
+    const providers = [a, b] as const;
+    const salts = [keccak256(toHex("salt a")), keccak256(toHex("salt b"))] as const;
+    for (const [i, p] of providers.entries()) {
+      const leaseId = orderIds[i] as bigint;
+      const salt = salts[i] as `0x${string}`;
+      const commitment = resultCommitment({
+        leaseId,
+        resultHash,
+        resultCid,
+        salt,
+        provider: p.account.address,
+      });
+      const onChain = await net.publicClient.readContract({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: "resultCommitment",
+        args: [leaseId, resultHash, resultCid, salt, p.account.address],
+      });
+      expect(commitment).toBe(onChain);
+      // submitResult is refused for a grouped lease: commit first.
+      const direct = await p
+        .submitResult({ leaseId, resultCid, resultHash })
+        .catch((e: unknown) => e);
+      expect((direct as ContractRevertError).name).toBe("MarketCommitRevealRequired");
+      if (i === 0) {
+        const early = await p
+          .revealResult({ leaseId, resultCid, resultHash, salt })
+          .catch((e: unknown) => e);
+        expect(early).toBeInstanceOf(ContractRevertError);
+      }
+      await p.commitResultAndWait({ leaseId, commitment });
+      expect((await tenant.getLease({ leaseId })).stateName).toBe("Committed");
+    }
+    const group = await tenant.getGroup({ groupId });
+    expect(group.settled).toBe(2);
+    expect(group.revealOpen).toBe(true);
+    for (const [i, p] of providers.entries()) {
+      const leaseId = orderIds[i] as bigint;
+      await p.revealResultAndWait({
+        leaseId,
+        resultCid,
+        resultHash,
+        salt: salts[i] as `0x${string}`,
+      });
+      await tenant.acceptResultAndWait({ leaseId });
+      const lease = await tenant.getLease({ leaseId });
+      expect(lease.stateName).toBe("Completed");
+      expect(lease.resultHash).toBe(resultHash);
+    }
   });
 
   it("decodes custom errors into named errors and validates parameters before sending", async () => {
