@@ -95,6 +95,50 @@ contract SubnetRegistryGasTest is SubnetFixture {
         emit log_named_uint("claim", g2 - gasleft());
     }
 
+    /// Finding 11: the smallest start a caller can make (budget 1, raised to n + 128 units) of a
+    /// 256-uid subnet with every validator weighting every uid stays under a 30M-gas block.
+    function test_gas_epochStart64x256() public {
+        _gasEpochStart(64);
+    }
+
+    function test_gas_epochStart256x256() public {
+        _gasEpochStart(256);
+    }
+
+    function _gasEpochStart(uint256 validators) internal {
+        uint16 netuid = _devSubnet(false);
+        ISubnetRegistry.ProtocolHyperparams memory r = reg.getSubnet(netuid).protocol;
+        r.maxAllowedValidators = uint16(validators);
+        vm.prank(admin);
+        reg.setProtocolHyperparams(netuid, r);
+        address[] memory hotkeys = new address[](256);
+        for (uint256 i; i < 256; ++i) {
+            hotkeys[i] = makeAddr(string.concat("h", vm.toString(i)));
+            _fund(hotkeys[i]);
+            _register(netuid, hotkeys[i]);
+            if (i < validators) _stake(netuid, hotkeys[i], (i + 1) * 10 ether);
+        }
+        _epoch(netuid); // permits
+        uint16[] memory uids = new uint16[](256);
+        uint16[] memory values = new uint16[](256);
+        for (uint256 v; v < validators; ++v) {
+            for (uint16 j; j < 256; ++j) {
+                uids[j] = j;
+                values[j] = uint16(1000 + (j * 37 + v * 11) % 5000);
+            }
+            vm.prank(hotkeys[v]);
+            reg.setWeights(netuid, uids, values, 0);
+        }
+        vm.roll(block.number + TEMPO);
+        uint256 g = gasleft();
+        assertFalse(reg.runEpoch(netuid, 1));
+        uint256 used = g - gasleft();
+        emit log_named_uint(
+            string.concat("runEpoch start (budget 1 -> n + 128), validators x 256: ", vm.toString(validators)), used
+        );
+        assertLt(used, BLOCK_GAS);
+    }
+
     function test_gas_commitReveal() public {
         uint16 netuid = _devSubnet(true);
         for (uint256 i; i < 16; ++i) {

@@ -17,7 +17,9 @@ export type RunSubnetEpochParameters = {
   netuid: number;
   /**
    * Work per transaction, in the engine's units (about one per uid column and phase); 0 = the
-   * whole epoch in one transaction. Default 0: fine for small subnets; chunk larger ones.
+   * whole epoch in one transaction. Default 0: fine for small subnets; chunk larger ones. The call
+   * that starts an epoch does at least min(whole epoch, n + 128) units whatever this says (about
+   * 25M gas at 64 validators x 256 uids), so a 1-unit start cannot leave the subnet frozen.
    */
   maxColumns?: number;
 };
