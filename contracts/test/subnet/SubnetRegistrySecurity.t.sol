@@ -48,6 +48,8 @@ contract SubnetRegistrySecurityTest is SubnetFixture {
 
         (uint256 credited,) = reg.emissionTotals();
         uint256 farmed = reg.claimable(sybil) + reg.claimable(sybilMiner);
+        emit log_named_decimal_uint("credited to all subnets (NOOS)", credited, 18);
+        emit log_named_decimal_uint("farmed by the Sybil subnet (NOOS)", farmed, 18);
         assertLe(credited, scheduled, "all subnets together emit at most the global rate");
         assertLt(farmed, 0.001 ether, "1 gwei of stake earns ~nothing");
         assertGt(credited - farmed, scheduled * 3 / 4, "the staked subnet earns the emission");
