@@ -160,6 +160,8 @@ function describe(e: DeployProgress): string {
       return `result ${e.resultCid}`;
     case "expired":
       return `order ${e.orderId}: provider missed the deadline; escrow refunded, provider slashed`;
+    case "committed":
+      return `order ${e.orderId}: result committed (revealed once every replica has committed)`;
     case "checked":
     case "done":
       return describeCheck(e);

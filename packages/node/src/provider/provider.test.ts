@@ -2,11 +2,12 @@
 // serves /status, survives a restart without bidding twice, and gives up a job it cannot run
 // so that the tenant is refunded. The job runner here is a small test double (the real one,
 // with ONNX and the content store, has its own end-to-end tests).
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { keccak256, parseEther, toHex } from "viem";
+import { computeMarketAbi } from "@noosphere/sdk";
+import { type Hex, keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createCommon } from "../common.js";
 import { createProvider, type JobRunner, type ProviderConfig } from "./provider.js";
@@ -154,5 +155,74 @@ describe("provider daemon", () => {
     expect(await tenant.getTokenBalance({ account: tenant.account.address })).toBe(before);
     common.shutdown();
     await provider.done;
+  });
+});
+
+describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
+  it("test_finding2_groupedLeaseCommitsThenRevealsAfterRestart", async () => {
+    const tenant = net.client(1);
+    await tenant.approveAndWait({
+      spender: net.deployment.contracts.market,
+      amount: parseEther("10"),
+    });
+    const tag = "job-group";
+    const { groupId } = await tenant.createOrderGroupAndWait({
+      manifestCid: tag,
+      manifestHash: keccak256(toHex(tag)),
+      token: net.deployment.contracts.token,
+      maxPricePerSecond: parseEther("0.001"),
+      deposit: parseEther("5"),
+      resources: { cpuMillis: 1000 },
+      placement: { attributes: { region: "eu" } },
+      bidWindow: 10,
+      jobTimeout: 600,
+      replicas: 2,
+    });
+    const common = createCommon({ handleSignals: false, logLevel: "silent" });
+    const provider = await createProvider(common, config(echoRunner));
+    await leaseOnceBid(groupId);
+    // Bound, not revealed: the other replica has neither committed nor ended.
+    const committed = await until("the commitment", async () => {
+      const l = await tenant.getLease({ leaseId: groupId });
+      return l.stateName === "Committed" ? l : undefined;
+    });
+    expect(committed.resultCid).toBe("");
+    // The salt is on disk before the provider stops; the commitment is the contract's own.
+    const file = JSON.parse(await readFile(path.join(stateDir, "provider.json"), "utf8")) as {
+      state: { jobs: Record<string, { state: string; salt: Hex }> };
+    };
+    const job = file.state.jobs[groupId.toString()];
+    expect(job?.state).toBe("committed");
+    const provider5 = net.client(5).account.address;
+    expect(
+      await tenant.readContract({
+        address: net.deployment.contracts.market,
+        abi: computeMarketAbi,
+        functionName: "resultCommitment",
+        args: [
+          groupId,
+          keccak256(toHex(`result-of-${tag}`)),
+          `result-of-${tag}`,
+          job?.salt as Hex,
+          provider5,
+        ],
+      }),
+    ).toBe(committed.commitment);
+    common.shutdown();
+    await provider.done;
+
+    // The second replica gets no lease (the tenant cancels it): the group's reveal phase opens
+    // while the provider is down. Restarted, it reveals from its saved salt.
+    await tenant.cancelOrderAndWait({ orderId: groupId + 1n });
+    const again = createCommon({ handleSignals: false, logLevel: "silent" });
+    const restarted = await createProvider(again, config(echoRunner));
+    const lease = await until("the reveal", async () => {
+      const l = await tenant.getLease({ leaseId: groupId });
+      return l.stateName === "ResultSubmitted" ? l : undefined;
+    });
+    expect(lease.resultCid).toBe(`result-of-${tag}`);
+    expect(lease.resultHash).toBe(keccak256(toHex(`result-of-${tag}`)));
+    again.shutdown();
+    await restarted.done;
   });
 });

@@ -18,6 +18,7 @@ import { count } from "../common.js";
 import { follow, sleep } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
+import { newSalt, resultCommitment } from "./commitReveal.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
 
@@ -53,10 +54,24 @@ export type ProviderConfig = {
   runJob: JobRunner;
 };
 
-type JobState = "running" | "submitted" | "failed";
+/**
+ * `committing`: a grouped lease's result and salt are saved and the commit is being sent;
+ * `committed`: on chain, waiting for the group's reveal phase; then `submitted` once revealed.
+ */
+type JobState = "running" | "committing" | "committed" | "submitted" | "failed";
+type ProviderJob = {
+  state: JobState;
+  startedAt: string;
+  error?: string;
+  resultCid?: string;
+  /** Grouped leases (redundant jobs): what the commitment binds, kept until the reveal. */
+  group?: bigint;
+  resultHash?: Hex;
+  salt?: Hex;
+};
 type ProviderState = {
   cursor?: bigint;
-  jobs: Record<string, { state: JobState; startedAt: string; error?: string; resultCid?: string }>;
+  jobs: Record<string, ProviderJob>;
   earnedWithdrawn: bigint;
 };
 
@@ -154,6 +169,11 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
         manifestHash: order.manifestHash,
         signal: common.signal,
       });
+      if (order.group !== 0n) {
+        // A replica of a group: commit now, reveal once every replica is bound (see commitReveal).
+        await commitGrouped(leaseId, order.group, result);
+        return;
+      }
       const receipt = await client.signReceipt({ leaseId, ...result });
       await retry(() => client.submitResultAndWait({ leaseId, ...result, receipt }), common.signal);
       await state.update((s) => {
@@ -189,6 +209,119 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     }
   }
 
+  /**
+   * Saves result and salt first (a restart can then still commit the same thing, and reveal), then
+   * commits. The job slot is free again afterwards: the reveal waits for the group, not for us.
+   */
+  async function commitGrouped(leaseId: bigint, group: bigint, result: JobResult) {
+    const key = leaseId.toString();
+    const saved = await state.update((s) => {
+      const job = s.jobs[key];
+      s.jobs[key] = {
+        startedAt: job?.startedAt ?? "",
+        state: "committing",
+        group,
+        resultCid: result.resultCid,
+        resultHash: result.resultHash,
+        salt: job?.salt ?? newSalt(),
+      };
+      return s;
+    });
+    await sendCommit(leaseId, saved.jobs[key] as ProviderJob);
+  }
+
+  async function sendCommit(leaseId: bigint, job: ProviderJob) {
+    const key = leaseId.toString();
+    const commitment = resultCommitment({
+      leaseId,
+      resultHash: job.resultHash as Hex,
+      resultCid: job.resultCid as string,
+      salt: job.salt as Hex,
+      provider: client.account.address,
+    });
+    await retry(() => client.commitResultAndWait({ leaseId, commitment }), common.signal);
+    await state.update((s) => {
+      const current = s.jobs[key];
+      if (current?.state === "committing") s.jobs[key] = { ...current, state: "committed" };
+      return s;
+    });
+    count(common, "resultsCommitted");
+    logger.info({ leaseId, group: job.group }, "result committed; revealing once the group is");
+    await revealGroup(job.group as bigint);
+  }
+
+  /** Reveals this provider's committed results in `group` if its reveal phase is open. */
+  const revealing = new Set<string>();
+  async function revealGroup(group: bigint) {
+    const mine = Object.entries((await state.read()).jobs).filter(
+      ([key, job]) =>
+        job.group === group &&
+        (job.state === "committed" || job.state === "committing") &&
+        !revealing.has(key),
+    );
+    if (mine.length === 0) return;
+    const g = await client.getGroup({ groupId: group });
+    if (g.revealEndsAt === 0n) return; // some replica has not committed yet
+    for (const [key, job] of mine) {
+      if (revealing.has(key)) continue;
+      revealing.add(key);
+      try {
+        await reveal(BigInt(key), job);
+      } catch (err) {
+        logger.error({ leaseId: key, err: String(err) }, "reveal failed; will retry on restart");
+      } finally {
+        revealing.delete(key);
+      }
+    }
+  }
+
+  async function reveal(leaseId: bigint, job: ProviderJob) {
+    const key = leaseId.toString();
+    const lease = await getLease(client, { address: contracts.market, leaseId });
+    if (lease.stateName === "Committed") {
+      const result = { resultCid: job.resultCid as string, resultHash: job.resultHash as Hex };
+      const receipt = await client.signReceipt({ leaseId, ...result });
+      await retry(
+        () => client.revealResultAndWait({ leaseId, ...result, salt: job.salt as Hex, receipt }),
+        common.signal,
+      );
+      count(common, "jobsSubmitted");
+      logger.info({ leaseId, resultCid: result.resultCid }, "result revealed");
+    } else if (lease.stateName === "Active") {
+      return; // the commit has not landed (yet): resumeGrouped sends it
+    }
+    await state.update((s) => {
+      const current = s.jobs[key];
+      if (current) {
+        s.jobs[key] = {
+          ...current,
+          state:
+            lease.stateName === "Failed" || lease.stateName === "Closed" ? "failed" : "submitted",
+        };
+      }
+      return s;
+    });
+  }
+
+  /** After a restart: commit what was saved but maybe not sent, reveal what the group allows. */
+  async function resumeGrouped(leaseId: bigint, job: ProviderJob) {
+    const lease = await getLease(client, { address: contracts.market, leaseId });
+    if (job.state === "committing" && lease.stateName === "Active") {
+      await sendCommit(leaseId, job);
+      return;
+    }
+    if (lease.stateName === "Committed") {
+      await state.update((s) => {
+        const current = s.jobs[leaseId.toString()];
+        if (current) s.jobs[leaseId.toString()] = { ...current, state: "committed" };
+        return s;
+      });
+      await revealGroup(job.group as bigint);
+      return;
+    }
+    await reveal(leaseId, job); // ended meanwhile: record how
+  }
+
   /** Orders that came while every job slot was taken: bid on them when a slot frees up. */
   const deferred = new Set<bigint>();
   async function bid(orderId: bigint) {
@@ -215,6 +348,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await bid(args.orderId as bigint);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
       await startJob(args.leaseId as bigint);
+    } else if (event.eventName === "GroupRevealOpened") {
+      await revealGroup(args.groupId as bigint);
     }
   }
 
@@ -222,6 +357,11 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   const saved = await state.read();
   for (const [key, job] of Object.entries(saved.jobs)) {
     if (job.state === "running") await startJob(BigInt(key));
+    else if (job.state === "committing" || job.state === "committed") {
+      await resumeGrouped(BigInt(key), job).catch((err: unknown) => {
+        logger.error({ leaseId: key, err: String(err) }, "could not resume a committed result");
+      });
+    }
   }
 
   const server = await serveStatus(config.listen, async () => ({

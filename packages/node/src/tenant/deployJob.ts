@@ -34,6 +34,8 @@ export type DeployProgress =
   | { step: "ordered"; orderId: bigint; replica: number }
   | { step: "bid"; orderId: bigint; provider: Address; pricePerSecond: bigint }
   | { step: "leased"; orderId: bigint; provider: Address; pricePerSecond: bigint }
+  /** A replica of a group bound itself to its result; it is revealed once every replica has. */
+  | { step: "committed"; orderId: bigint }
   | { step: "result"; orderId: bigint; resultCid: string }
   | { step: "expired"; orderId: bigint; attempt: number }
   | SettleProgress;
@@ -129,6 +131,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     ? await openTenantJobs({ client, market: contracts.market, stateDir: params.stateDir })
     : memoryTenantJobs();
   let jobId: string | undefined;
+  let groupId: bigint | undefined;
   /** Records an order's new stage before anything else happens to it. */
   const record = async (
     orderId: bigint,
@@ -142,6 +145,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
         manifestHash: hash,
         kind: resolved.kind,
         replicas,
+        group: groupId,
         resultsDir: path.resolve(params.resultsDir),
         createdAt: new Date().toISOString(),
         orders: [],
@@ -259,22 +263,102 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     }
   }
 
-  // 2. Run the replicas one after the other, so each picks a different provider.
-  const done: { orderId: bigint; lease: Lease }[] = [];
-  try {
-    for (let r = 0; r < replicas; r++) done.push(await runReplica(r));
-  } catch (err) {
-    // A replica that delivered nothing (no bids, missed deadline) leaves the others unconfirmed:
-    // they are disputed rather than left to be paid after the window. An abort (the process is
-    // going away) leaves them to `resumeJobs`.
-    if (done.length > 0 && jobId !== undefined && !params.signal?.aborted) {
-      await settleJob({
-        ...settleOptions(jobs, jobId),
-        incomplete: `a replica delivered no result (${err instanceof BaseError ? err.shortMessage : String(err)}), so agreement is unproven`,
-      });
+  /**
+   * Redundant jobs: one replica group, every replica leased to a different provider and running
+   * at the same time. Each commits to its result before any is revealed, so none can copy another.
+   */
+  async function runGroup(): Promise<void> {
+    await client.approveAndWait({
+      spender: contracts.market,
+      amount: orderParams.deposit * BigInt(replicas),
+    });
+    const created = await client.createOrderGroupAndWait({ ...orderParams, replicas });
+    groupId = created.groupId;
+    const orderIds = created.orderIds;
+    for (const [replica, orderId] of orderIds.entries()) {
+      await record(orderId, { replica, stage: "ordered" });
+      progress({ step: "ordered", orderId, replica });
     }
-    throw err;
+    const { bidDeadline } = await client.getOrder({ orderId: created.groupId });
+    const leased: bigint[] = [];
+    try {
+      // One at a time, so each replica goes to a provider no other replica has.
+      for (const orderId of orderIds) {
+        const bid = await chooseBid(orderId, bidDeadline);
+        taken.add(bid.provider.toLowerCase());
+        await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+        leased.push(orderId);
+        await record(orderId, { stage: "leased", provider: bid.provider });
+        progress({
+          step: "leased",
+          orderId,
+          provider: bid.provider,
+          pricePerSecond: bid.pricePerSecond,
+        });
+      }
+    } catch (err) {
+      // Fewer distinct providers than replicas: the job cannot be checked by agreement. Give
+      // back what was granted (the tenant pays the seconds worked) and the orders still open.
+      if (!params.signal?.aborted) {
+        for (const orderId of orderIds) {
+          const order = await client.getOrder({ orderId });
+          if (leased.includes(orderId)) await client.closeLeaseAndWait({ leaseId: orderId });
+          else if (order.stateName === "Open") await client.cancelOrderAndWait({ orderId });
+          await record(orderId, { stage: "ended" });
+        }
+      }
+      throw err;
+    }
+    await Promise.all(orderIds.map((orderId) => waitForReveal(orderId)));
   }
+
+  /** Follows one grouped lease until its result is revealed or it ends without one. */
+  async function waitForReveal(orderId: bigint): Promise<void> {
+    let committed = false;
+    for (;;) {
+      const lease = await client.getLease({ leaseId: orderId });
+      const now = Date.now() / 1000;
+      if (lease.stateName === "ResultSubmitted") {
+        await record(orderId, {
+          stage: "result",
+          resultCid: lease.resultCid,
+          resultHash: lease.resultHash,
+          disputeEndsAt: lease.disputeEndsAt,
+        });
+        progress({ step: "result", orderId, resultCid: lease.resultCid });
+        return;
+      }
+      if (lease.stateName === "Committed" && !committed) {
+        committed = true;
+        await record(orderId, { stage: "committed" });
+        progress({ step: "committed", orderId });
+      }
+      let overdue = lease.stateName === "Active" && now > Number(lease.deadline) + 1;
+      if (lease.stateName === "Committed") {
+        const { revealEndsAt } = await client.getGroup({ groupId: groupId as bigint });
+        overdue = revealEndsAt !== 0n && now > Number(revealEndsAt) + 1;
+      }
+      if (overdue) {
+        // No result by the deadline, or no reveal in the reveal window: refund and slash.
+        await client.expireLeaseAndWait({ leaseId: orderId });
+        await record(orderId, { stage: "expired" });
+        progress({ step: "expired", orderId, attempt: 0 });
+        return;
+      }
+      if (lease.stateName !== "Active" && lease.stateName !== "Committed") {
+        await record(orderId, { stage: "ended" });
+        return;
+      }
+      await sleep(poll, params.signal);
+      params.signal?.throwIfAborted();
+    }
+  }
+
+  // 2. Run the replicas: a redundant job through one replica group, all at once; a single one
+  //    (and re-orders after a missed deadline) as its own order.
+  // An error or an abort from here on leaves the job in the records, for `resumeJobs`.
+  if (replicas > 1) await runGroup();
+  else await runReplica(0);
 
   // 3. Check every result, then accept them all or dispute each one (see settleJob).
   params.signal?.throwIfAborted(); // stopping: the records let `resumeJobs` finish the check

@@ -83,12 +83,21 @@ async function resumeJob(
     for (;;) {
       const lease = await client.getLease({ leaseId: order.orderId });
       const now = BigInt(Math.floor(Date.now() / 1000));
-      if (lease.stateName === "Active" && now > lease.deadline) {
+      // A grouped lease that committed has until the group's reveal window ends to reveal.
+      const committed = lease.stateName === "Committed";
+      const revealEndsAt =
+        committed && job.group !== undefined
+          ? (await client.getGroup({ groupId: job.group })).revealEndsAt
+          : 0n;
+      const overdue = committed
+        ? revealEndsAt !== 0n && now > revealEndsAt
+        : lease.stateName === "Active" && now > lease.deadline;
+      if (overdue) {
         await client.expireLeaseAndWait({ leaseId: order.orderId });
         await jobs.updateOrder(job.id, order.orderId, { stage: "expired" });
         break;
       }
-      if (lease.stateName !== "Active") {
+      if (lease.stateName !== "Active" && !committed) {
         const current = (await jobs.get(job.id))?.orders.find((o) => o.orderId === order.orderId);
         if (current) {
           await jobs.updateOrder(job.id, order.orderId, { stage: stageOf(lease, current) });

@@ -207,6 +207,8 @@ export function stageOf(lease: Lease, order: TenantOrder): TenantOrder["stage"] 
   switch (lease.stateName) {
     case "Active":
       return "leased";
+    case "Committed":
+      return "committed";
     case "ResultSubmitted":
       return order.stage === "checked" ? "checked" : "result";
     case "Disputed":
