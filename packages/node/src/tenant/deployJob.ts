@@ -160,16 +160,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       const { orderId, event } = await client.createOrderAndWait(orderParams);
       await record(orderId, { replica, stage: "ordered" });
       progress({ step: "ordered", orderId, replica });
-      const bid = await chooseBid(orderId, event.bidDeadline);
-      taken.add(bid.provider.toLowerCase());
-      await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
-      await record(orderId, { stage: "leased", provider: bid.provider });
-      progress({
-        step: "leased",
-        orderId,
-        provider: bid.provider,
-        pricePerSecond: bid.pricePerSecond,
-      });
+      await leaseOrder(orderId, event.bidDeadline);
       const lease = await waitForResult(orderId);
       if (lease.stateName === "ResultSubmitted") {
         await record(orderId, {
@@ -284,17 +275,8 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     try {
       // One at a time, so each replica goes to a provider no other replica has.
       for (const orderId of orderIds) {
-        const bid = await chooseBid(orderId, bidDeadline);
-        taken.add(bid.provider.toLowerCase());
-        await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+        await leaseOrder(orderId, bidDeadline);
         leased.push(orderId);
-        await record(orderId, { stage: "leased", provider: bid.provider });
-        progress({
-          step: "leased",
-          orderId,
-          provider: bid.provider,
-          pricePerSecond: bid.pricePerSecond,
-        });
       }
     } catch (err) {
       // Fewer distinct providers than replicas: the job cannot be checked by agreement. Give
@@ -310,6 +292,39 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       throw err;
     }
     await Promise.all(orderIds.map((orderId) => waitForReveal(orderId)));
+  }
+
+  /**
+   * Takes the best bid (chooseBid) and accepts it. Anyone may close an auction once its window
+   * is over (the contract then leases to the lowest bidder, in a group the lowest not already in
+   * it): when that happened first, the tenant takes that lease as it is.
+   */
+  async function leaseOrder(orderId: bigint, bidDeadline: bigint): Promise<Lease> {
+    let lease = await leasedBySomeoneElse(orderId);
+    if (!lease) {
+      try {
+        const bid = await chooseBid(orderId, bidDeadline);
+        await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+      } catch (err) {
+        if (!(await leasedBySomeoneElse(orderId))) throw err;
+      }
+      lease = await client.getLease({ leaseId: orderId });
+    }
+    taken.add(lease.provider.toLowerCase());
+    await record(orderId, { stage: "leased", provider: lease.provider });
+    progress({
+      step: "leased",
+      orderId,
+      provider: lease.provider,
+      pricePerSecond: lease.pricePerSecond,
+    });
+    return lease;
+  }
+
+  /** The lease of an order that left the auction without the tenant (closeAuction by anyone). */
+  async function leasedBySomeoneElse(orderId: bigint): Promise<Lease | undefined> {
+    const order = await client.getOrder({ orderId });
+    return order.stateName === "Leased" ? client.getLease({ leaseId: orderId }) : undefined;
   }
 
   /** Follows one grouped lease until its result is revealed or it ends without one. */

@@ -127,14 +127,14 @@ async function withProviders<T>(
   }
 }
 
-const deploy = () =>
+const deploy = (pollIntervalMs = 50) =>
   deployJob({
     client: net.client(1),
     contracts: net.deployment.contracts,
     store,
     manifestPath,
     resultsDir: path.join(dir, "results"),
-    pollIntervalMs: 50,
+    pollIntervalMs,
     fetchRetryMs: 200,
     fetchTimeoutMs: 2000,
   });
@@ -203,5 +203,39 @@ describe("redundant verification (finding 2: copied replicas)", () => {
     );
     expect(copierLease?.state).not.toBe("Completed");
     expect(copierLease?.cost ?? 0n).toBe(0n);
+  }, 120_000);
+
+  it("test_finding2_closeAuctionByAnyoneStillGivesDistinctProviders", async () => {
+    // A third party closes each auction the moment its window ends, before the (slow-polling)
+    // tenant accepts a bid: the contract leases to the lowest bidder not already in the group,
+    // and the tenant takes those leases as they are.
+    const griefer = net.client(8);
+    const before = (await griefer.getOrders({ limit: 1 }))[0]?.id ?? 0n;
+    let closed = 0;
+    const stop = new AbortController();
+    const closing = (async () => {
+      while (!stop.signal.aborted && closed < 2) {
+        const orders = (await griefer.getOrders({ state: "Open" })).filter((o) => o.id > before);
+        for (const o of orders) {
+          if (o.stateName !== "Open" || Date.now() / 1000 <= Number(o.bidDeadline) + 1) continue;
+          await griefer
+            .closeAuctionAndWait({ orderId: o.id })
+            .then(() => closed++)
+            .catch(() => {});
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const result = await withProviders(
+      [
+        [2, parseEther("0.0001"), honest],
+        [3, parseEther("0.0002"), honest],
+      ],
+      () => deploy(3000),
+    ).finally(() => stop.abort());
+    await closing;
+    expect(closed).toBe(2);
+    expect(result.outcome).toBe("completed");
+    expect(new Set(result.replicas.map((r) => r.provider.toLowerCase())).size).toBe(2);
   }, 120_000);
 });
