@@ -113,6 +113,27 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         _createOrder(_tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout);
     }
 
+    /// @dev A replica group of 2 or 3 batch orders (finding 2).
+    function createOrderGroup(uint256 tenantSeed, uint256 depositSeed, uint256 timeoutSeed, uint256 windowSeed)
+        external
+    {
+        uint256 amount = bound(depositSeed, _minOrderDeposit(), MAX_DEPOSIT);
+        uint32 jobTimeout = uint32(bound(timeoutSeed, 10 minutes, 2 days));
+        uint256 replicas = bound(windowSeed >> 64, 2, 3);
+        IComputeMarket.OrderParams memory p =
+            _orderParams(_tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout);
+        vm.prank(_tenant(tenantSeed));
+        try market.createOrderGroup(p, replicas) returns (uint256 groupId) {
+            ghost_orderDeposits += amount * replicas;
+            for (uint256 i; i < replicas; ++i) {
+                ghost_funded[groupId + i] = amount;
+            }
+            ++calls["createOrderGroup"];
+        } catch (bytes memory err) {
+            _unexpected("createOrderGroup", err);
+        }
+    }
+
     function deposit(uint256 orderSeed, uint256 amountSeed, uint256 fromSeed) external {
         (uint256 id, bool found) = _find(orderSeed, _canTopUp);
         if (!found) return;
@@ -223,6 +244,86 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function submitResult(uint256 leaseSeed, bool viaReceipt) external {
         _submitResult(leaseSeed, viaReceipt);
+    }
+
+    /// @dev The provider of a grouped lease in time commits to its (deterministic) result.
+    function commitResult(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isGroupedInTime);
+        if (!found) {
+            // None yet: lease a replica first.
+            (uint256 orderId, bool open) = _find(leaseSeed, _isGroupedOrderWithBid);
+            if (!open || !_acceptOn(orderId, leaseSeed)) return;
+            id = orderId;
+        }
+        _commit(id);
+    }
+
+    function _commit(uint256 id) private {
+        address provider = market.getLease(id).provider;
+        bytes32 c = market.resultCommitment(id, _resultHash(id), RESULT_CID, _salt(id), provider);
+        vm.prank(provider);
+        try market.commitResult(id, c) {
+            ++calls["commitResult"];
+        } catch (bytes memory err) {
+            _unexpected("commitResult", err);
+        }
+    }
+
+    /// @dev A committed lease reveals while its group's reveal window is open.
+    function revealResult(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isRevealable);
+        if (!found) {
+            // None yet: settle the rest of a group with a committed replica (commit the leases in
+            // time, cancel the orders still open) so that its reveal opens.
+            (id, found) = _find(leaseSeed, _isCommitted);
+            if (!found || !_settleGroup(market.getOrder(id).group)) return;
+            if (!_isRevealable(id)) return;
+        }
+        address provider = market.getLease(id).provider;
+        vm.prank(provider);
+        try market.revealResult(id, RESULT_CID, _resultHash(id), _salt(id), "") {
+            ++calls["revealResult"];
+        } catch (bytes memory err) {
+            _unexpected("revealResult", err);
+        }
+    }
+
+    /// @return open Whether every order of the group has committed or ended now.
+    function _settleGroup(uint256 groupId) private returns (bool open) {
+        uint256 size = market.getGroup(groupId).size;
+        for (uint256 j = groupId; j < groupId + size; ++j) {
+            if (_isOpen(j)) {
+                Snap memory s = _snap(0);
+                vm.prank(market.getOrder(j).tenant);
+                try market.cancelOrder(j) {
+                    _accountRefunds(s, false);
+                    ++calls["cancelOrder"];
+                } catch (bytes memory err) {
+                    _unexpected("cancelOrder", err);
+                }
+            } else if (_isGroupedInTime(j)) {
+                _commit(j);
+            }
+        }
+        return market.getGroup(groupId).revealEndsAt != 0;
+    }
+
+    /// @dev A committed lease whose group's reveal window is over fails (RevealMissed).
+    function expireUnrevealed(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isCommitted);
+        if (!found) return;
+        uint64 revealEndsAt = market.getGroup(market.getOrder(id).group).revealEndsAt;
+        if (revealEndsAt == 0) return; // some replica has not settled yet
+        if (block.timestamp <= revealEndsAt) vm.warp(uint256(revealEndsAt) + 1);
+        Snap memory s = _snap(id);
+        vm.prank(keeper);
+        try market.expireLease(id) {
+            _accountRefunds(s, false);
+            _accountFees(s, id);
+            ++calls["expireUnrevealed"];
+        } catch (bytes memory err) {
+            _unexpected("expireUnrevealed", err);
+        }
     }
 
     /// @dev By the tenant at once, or by the keeper after waiting out the dispute window. With no
@@ -393,7 +494,22 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function _createOrder(address tenant, uint256 amount, uint256 maxPrice, uint256 windowSeed, uint32 jobTimeout)
         private
     {
-        IComputeMarket.OrderParams memory p;
+        IComputeMarket.OrderParams memory p = _orderParams(tenant, amount, maxPrice, windowSeed, jobTimeout);
+        vm.prank(tenant);
+        try market.createOrder(p) returns (uint256 id) {
+            ghost_orderDeposits += amount;
+            ghost_funded[id] = amount;
+            ++calls[jobTimeout == 0 ? "createOrder(service)" : "createOrder(batch)"];
+        } catch (bytes memory err) {
+            _unexpected("createOrder", err);
+        }
+    }
+
+    function _orderParams(address tenant, uint256 amount, uint256 maxPrice, uint256 windowSeed, uint32 jobTimeout)
+        private
+        view
+        returns (IComputeMarket.OrderParams memory p)
+    {
         p.manifestCid = MANIFEST_CID;
         p.manifestHash = keccak256(abi.encode(tenant, market.orderCount()));
         p.resources = IComputeMarket.Resources({cpuMillis: 1_000, memoryBytes: 1 << 30, storageBytes: 1 << 30, gpus: 0});
@@ -403,14 +519,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         p.bidWindow = uint32(bound(windowSeed, params.minBidWindow(), 2 hours));
         p.maxBids = uint16(bound(windowSeed >> 32, 1, 4));
         p.jobTimeout = jobTimeout;
-        vm.prank(tenant);
-        try market.createOrder(p) returns (uint256 id) {
-            ghost_orderDeposits += amount;
-            ghost_funded[id] = amount;
-            ++calls[jobTimeout == 0 ? "createOrder(service)" : "createOrder(batch)"];
-        } catch (bytes memory err) {
-            _unexpected("createOrder", err);
-        }
     }
 
     /// @return placed Whether a bid was placed.
@@ -455,7 +563,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             if (!open || !_acceptOn(orderId, leaseSeed)) return false;
             (id, found) = (orderId, true);
         }
-        bytes32 resultHash = keccak256(abi.encode(id, leaseSeed));
+        bytes32 resultHash = _resultHash(id);
         address provider = market.getLease(id).provider;
         bytes memory receipt;
         if (viaReceipt) {
@@ -575,9 +683,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         IComputeMarket.Bid[] memory bids = market.getBids(id);
         for (uint256 i; i < bids.length; ++i) {
             uint256 j = (seed % bids.length + i) % bids.length;
-            if (bids[j].state == IComputeMarket.BidState.Open && _hasFreeStake(bids[j].provider)) return j;
+            if (bids[j].state == IComputeMarket.BidState.Open && _canWin(id, bids[j].provider)) return j;
         }
         revert("no open bid"); // callers check _hasOpenBid first
+    }
+
+    function _canWin(uint256 id, address provider) private view returns (bool) {
+        return _hasFreeStake(provider) && !_inGroup(market.getOrder(id).group, provider);
     }
 
     function _hasFreeStake(address provider) private view returns (bool) {
@@ -598,6 +710,28 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             if (!hasBid && registry.isEligible(p) && _hasFreeStake(p)) return (p, true);
         }
         return (address(0), false);
+    }
+
+    function _resultHash(uint256 id) private pure returns (bytes32) {
+        return keccak256(abi.encode("result", id));
+    }
+
+    function _salt(uint256 id) private pure returns (bytes32) {
+        return keccak256(abi.encode("salt", id));
+    }
+
+    /// @dev Whether `provider` holds (or held) a lease of `groupId` (it may win only one).
+    function _inGroup(uint256 groupId, address provider) private view returns (bool) {
+        if (groupId == 0) return false;
+        uint256 size = market.getGroup(groupId).size;
+        for (uint256 id = groupId; id < groupId + size; ++id) {
+            if (market.getOrder(id).state == IComputeMarket.OrderState.Open) continue;
+            IComputeMarket.Bid[] memory bids = market.getBids(id);
+            for (uint256 i; i < bids.length; ++i) {
+                if (bids[i].state == IComputeMarket.BidState.Won && bids[i].provider == provider) return true;
+            }
+        }
+        return false;
     }
 
     function _tenant(uint256 seed) private view returns (address) {
@@ -643,13 +777,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (!_isOpen(id)) return false;
         IComputeMarket.Bid[] memory bids = market.getBids(id);
         for (uint256 i; i < bids.length; ++i) {
-            if (bids[i].state == IComputeMarket.BidState.Open && _hasFreeStake(bids[i].provider)) return true;
+            if (bids[i].state == IComputeMarket.BidState.Open && _canWin(id, bids[i].provider)) return true;
         }
         return false;
     }
 
     function _isBatchOrderWithBid(uint256 id) private view returns (bool) {
-        return market.getOrder(id).jobTimeout != 0 && _hasOpenBid(id);
+        return market.getOrder(id).jobTimeout != 0 && market.getOrder(id).group == 0 && _hasOpenBid(id);
     }
 
     function _leaseIn(uint256 id, IComputeMarket.LeaseState state) private view returns (bool) {
@@ -672,8 +806,27 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         return _isActiveLease(id) && market.getLease(id).deadline != 0;
     }
 
+    /// @dev An ungrouped batch lease in time (grouped ones commit and reveal instead).
     function _isBatchInTime(uint256 id) private view returns (bool) {
-        return _isBatchActive(id) && block.timestamp <= market.getLease(id).deadline;
+        return _isBatchActive(id) && block.timestamp <= market.getLease(id).deadline && market.getOrder(id).group == 0;
+    }
+
+    function _isGroupedInTime(uint256 id) private view returns (bool) {
+        return _isBatchActive(id) && block.timestamp <= market.getLease(id).deadline && market.getOrder(id).group != 0;
+    }
+
+    function _isGroupedOrderWithBid(uint256 id) private view returns (bool) {
+        return market.getOrder(id).group != 0 && _hasOpenBid(id);
+    }
+
+    function _isCommitted(uint256 id) private view returns (bool) {
+        return _leaseIn(id, IComputeMarket.LeaseState.Committed);
+    }
+
+    function _isRevealable(uint256 id) private view returns (bool) {
+        if (!_isCommitted(id)) return false;
+        uint64 revealEndsAt = market.getGroup(market.getOrder(id).group).revealEndsAt;
+        return revealEndsAt != 0 && block.timestamp <= revealEndsAt;
     }
 
     function _isSubmitted(uint256 id) private view returns (bool) {

@@ -47,7 +47,7 @@ contract MarketInvariantsTest is MarketFixture {
             if (i < 4) handler.acceptBid(i, 0);
         }
 
-        bytes4[] memory selectors = new bytes4[](22);
+        bytes4[] memory selectors = new bytes4[](26);
         selectors[0] = MarketHandler.createServiceOrder.selector;
         selectors[1] = MarketHandler.createBatchOrder.selector;
         selectors[2] = MarketHandler.deposit.selector;
@@ -71,6 +71,10 @@ contract MarketInvariantsTest is MarketFixture {
         selectors[19] = MarketHandler.createBid.selector;
         selectors[20] = MarketHandler.requestUnstake.selector;
         selectors[21] = MarketHandler.restake.selector;
+        selectors[22] = MarketHandler.createOrderGroup.selector;
+        selectors[23] = MarketHandler.commitResult.selector;
+        selectors[24] = MarketHandler.revealResult.selector;
+        selectors[25] = MarketHandler.expireUnrevealed.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
@@ -191,6 +195,34 @@ contract MarketInvariantsTest is MarketFixture {
                 if (bids[i].state == IComputeMarket.BidState.Open) ++open;
             }
             assertEq(o.bidCount, open, "bidCount == open bids");
+        }
+    }
+
+    /// @notice Replica groups (finding 2): the reveal opens exactly when every order of the group has
+    ///         committed or ended; no two leases of a group share a provider.
+    function invariant_groupsConsistent() public view {
+        uint256 n = market.orderCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            IComputeMarket.Order memory o = market.getOrder(id);
+            if (o.group != id) continue; // visit each group once, at its first order
+            IComputeMarket.Group memory g = market.getGroup(id);
+            uint256 settled;
+            for (uint256 j = id; j < id + g.size; ++j) {
+                IComputeMarket.Order memory r = market.getOrder(j);
+                assertEq(r.group, id, "group tag");
+                if (r.state == IComputeMarket.OrderState.Open) continue;
+                if (_noLease(j)) {
+                    ++settled; // canceled, or closed for lack of an eligible bid
+                    continue;
+                }
+                IComputeMarket.Lease memory l = market.getLease(j);
+                if (l.state != IComputeMarket.LeaseState.Active) ++settled;
+                for (uint256 k = id; k < j; ++k) {
+                    if (!_noLease(k)) assertTrue(market.getLease(k).provider != l.provider, "distinct providers");
+                }
+            }
+            assertEq(g.settled, settled, "settled == committed or ended");
+            assertEq(g.revealEndsAt != 0, settled == g.size, "reveal opens when all settled");
         }
     }
 
