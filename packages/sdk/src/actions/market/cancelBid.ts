@@ -19,7 +19,11 @@ export type CancelBidParameters = {
 export type CancelBidReturnType = Hash;
 export type CancelBidErrorType = ContractRevertError | BaseError;
 
-/** The bidder withdraws an open bid and gets its deposit back. */
+/**
+ * The bidder withdraws an open bid: its slot is freed, 5% of the deposit goes to the order's escrow
+ * (the tenant's), the rest is credited to the bidder's earnings (take it with withdrawEarnings).
+ * The bidder cannot bid on that order again.
+ */
 export function cancelBid(
   client: NoosWalletClient,
   params: CancelBidParameters,

@@ -18,7 +18,11 @@ export type CloseLeaseParameters = {
 export type CloseLeaseReturnType = Hash;
 export type CloseLeaseErrorType = ContractRevertError | BaseError;
 
-/** Tenant or provider closes an active lease; the escrow left goes back to the tenant. */
+/**
+ * Tenant or provider closes an active lease; the escrow left goes back to the tenant. A provider
+ * giving up a batch job forfeits elapsed/jobTimeout of its bid deposit (to the tenant) and of the
+ * stake locked for the lease.
+ */
 export function closeLease(
   client: NoosWalletClient,
   params: CloseLeaseParameters,

@@ -14,7 +14,11 @@ export type CreateBidParameters = {
   /** ComputeMarket address. */
   address: Address;
   orderId: bigint;
-  /** In wei per second; at most the order's max price. */
+  /**
+   * In wei per second; at most the order's max price. A service lease pays it per second; a batch
+   * job's price is fixed at `pricePerSecond x jobTimeout`, paid in full on acceptance whenever the
+   * result comes (and pro rata if the tenant closes the job early).
+   */
   pricePerSecond: bigint;
   /** Bid deposit in wei; at least the token's minimum bid deposit. */
   deposit: bigint;

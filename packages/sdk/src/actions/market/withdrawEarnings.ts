@@ -19,7 +19,7 @@ export type WithdrawEarningsParameters = {
 export type WithdrawEarningsReturnType = Hash;
 export type WithdrawEarningsErrorType = ContractRevertError | BaseError;
 
-/** Sends the caller's provider earnings in `token` to the caller. */
+/** Sends the caller's earnings in `token` (pay and returned bid deposits) to the caller. */
 export function withdrawEarnings(
   client: NoosWalletClient,
   params: WithdrawEarningsParameters,
