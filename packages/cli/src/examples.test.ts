@@ -27,6 +27,11 @@ let dir: string;
 /** `noos` run from examples/manifests, as a user would, on the test's devnet. */
 const noos = (args: string[], cwd = manifestsDir) =>
   run(process.execPath, [noosBin, "--dir", dir, ...args], { cwd, timeout: 300_000 });
+/** Same, but a failure shows what noos said. */
+const noosOk = (args: string[]) =>
+  noos(args).catch((err: { message: string; stdout?: string; stderr?: string }) => {
+    throw new Error(`${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+  });
 
 type DeployOutput = {
   outcome: string;
@@ -52,7 +57,7 @@ describe("examples/manifests", () => {
     const accounts = ["1", "2", "3", "7"];
     const outputs = await Promise.all(
       names.map(async (name, i) => {
-        const { stdout } = await noos([
+        const { stdout } = await noosOk([
           "deploy",
           name,
           "--account",
