@@ -43,7 +43,8 @@ export function registerJobCheck(job: Command, tenant: () => GlobalOptions) {
         fetchTimeoutMs: Number(parseId("--fetch-timeout", opts.fetchTimeout)) * 1000,
         onProgress: log,
       });
-      if (jobs.some((j) => j.settled && j.outcome === "disputed")) process.exitCode = 1;
+      // Anything but an accepted result (disputed, missed, failed) is worth a non-zero status.
+      if (jobs.some((j) => j.settled && j.outcome !== "completed")) process.exitCode = 1;
       if (options.json) return printJson(jobs);
       if (jobs.length === 0) {
         process.stdout.write("no unfinished jobs\n");

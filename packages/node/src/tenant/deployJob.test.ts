@@ -197,4 +197,38 @@ describe("tenant check (finding 1: a wrong result gets paid)", () => {
       }),
     ).toEqual([]);
   }, 90_000);
+
+  it("test_finding1_tenantBackAfterTheWindowIsToldItCanNoLongerDispute", async () => {
+    // The honest limit of a tenant-side check: a tenant away for longer than the dispute window
+    // cannot dispute any more. It is told so plainly, instead of "disputed" or "completed".
+    const stateDir = path.join(dir, "tenant-late");
+    const controller = new AbortController();
+    let orderId = 0n;
+    await withProvider(9, wrongHash, async () => {
+      await expect(
+        deploy({
+          stateDir,
+          signal: controller.signal,
+          onProgress: (e) => {
+            if (e.step === "result") {
+              orderId = e.orderId;
+              controller.abort();
+            }
+          },
+        }),
+      ).rejects.toThrow();
+    });
+    await net.testClient.increaseTime({ seconds: 2 * 3600 });
+    await net.testClient.mine({ blocks: 1 });
+    const [resumed] = await resumeJobs({
+      client: tenant(),
+      market: net.deployment.contracts.market,
+      store,
+      stateDir,
+      fetchRetryMs: 200,
+    });
+    expect(resumed?.settled && resumed.outcome).toBe("missed");
+    expect(resumed?.settled && resumed.reason).toMatch(/dispute window closed/);
+    expect((await tenant().getLease({ leaseId: orderId })).stateName).toBe("ResultSubmitted");
+  }, 90_000);
 });

@@ -78,7 +78,7 @@ export type DeployJobResult = {
    * "completed", or "disputed" when a result failed the tenant's check (hash mismatch,
    * unfetchable, malformed) or redundant replicas disagree: the results were disputed on chain.
    */
-  outcome: "completed" | "disputed" | "failed";
+  outcome: "completed" | "disputed" | "failed" | "missed";
   /** Why the job was disputed, in words. */
   reason?: string | undefined;
   replicas: DeployedReplica[];

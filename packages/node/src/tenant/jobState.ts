@@ -56,7 +56,7 @@ export type TenantJob = {
   createdAt: string;
   orders: TenantOrder[];
   /** Set once every order is final. */
-  outcome?: "completed" | "disputed" | "failed" | undefined;
+  outcome?: "completed" | "disputed" | "failed" | "missed" | undefined;
 };
 
 type TenantState = { jobs: Record<string, TenantJob> };

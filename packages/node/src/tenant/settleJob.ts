@@ -34,8 +34,11 @@ export type DeployedReplica = {
 };
 
 export type SettleJobResult = {
-  /** "completed" (accepted), "disputed" (disputed on chain), or "failed" (nothing delivered). */
-  outcome: "completed" | "disputed" | "failed";
+  /**
+   * "completed" (accepted), "disputed" (disputed on chain), "failed" (nothing delivered), or
+   * "missed" (the dispute window closed before the tenant could act: the result can be paid).
+   */
+  outcome: "completed" | "disputed" | "failed" | "missed";
   /** Why the job was not accepted, in words. */
   reason?: string | undefined;
   replicas: DeployedReplica[];
@@ -88,10 +91,10 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
     }
     if (lease.stateName !== "ResultSubmitted") continue;
     if (order.check && !order.check.ok) continue; // a failed check stands (bytes do not change)
-    const deadline = Math.min(
-      Date.now() + (params.fetchTimeoutMs ?? 5 * 60_000),
-      Number(lease.disputeEndsAt) * 1000 - DISPUTE_MARGIN_MS,
-    );
+    // The window is on chain time: what is left of it, less the time the dispute needs to land.
+    const left = (Number(lease.disputeEndsAt) - Number(await chainTime(client))) * 1000;
+    const deadline =
+      Date.now() + Math.min(params.fetchTimeoutMs ?? 5 * 60_000, left - DISPUTE_MARGIN_MS);
     const check = await checkResult({
       store,
       resultCid: lease.resultCid,
@@ -133,7 +136,7 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
   const accept = reason === undefined && withResult.length > 0;
 
   // 3. Act on chain, order by order (each result is accepted or disputed on its own lease).
-  const nowS = () => BigInt(Math.floor(Date.now() / 1000));
+  const nowS = () => chainTime(client);
   for (const order of job.orders) {
     const lease = leases.get(order.orderId);
     if (lease?.stateName !== "ResultSubmitted") continue;
@@ -142,7 +145,7 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
       job = await jobs.updateOrder(jobId, order.orderId, { stage: "accepted" });
       continue;
     }
-    if (nowS() >= lease.disputeEndsAt) {
+    if ((await nowS()) >= lease.disputeEndsAt) {
       job = await jobs.updateOrder(jobId, order.orderId, { stage: "missed" });
       continue;
     }
@@ -190,7 +193,21 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
     });
     progress({ step: "done", orderId: order.orderId, state: lease.stateName });
   }
-  const outcome = accept ? "completed" : withResult.length > 0 ? "disputed" : "failed";
+  const latest = await mustGet(jobs, jobId);
+  const disputed = latest.orders.some((o) => o.stage === "disputed");
+  const missed = latest.orders.some((o) => o.stage === "missed");
+  const outcome = accept
+    ? "completed"
+    : disputed
+      ? "disputed"
+      : missed
+        ? "missed"
+        : withResult.length > 0
+          ? "disputed"
+          : "failed";
+  if (outcome === "missed") {
+    reason = `${reason ?? "the result was not checked in time"}; the dispute window closed before the tenant could dispute, so anyone can now accept the result and the provider is paid`;
+  }
   if (job.orders.every((o) => finalStages.has(o.stage))) await jobs.setOutcome(jobId, outcome);
   return {
     outcome,
@@ -200,6 +217,11 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
     resultDir,
     files,
   };
+}
+
+/** The latest block's timestamp: dispute windows are measured on chain time. */
+async function chainTime(client: NoosphereClient): Promise<bigint> {
+  return (await client.getBlock()).timestamp;
 }
 
 /** The tenant's stage for a lease as the chain has it now. */
