@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { createProvider, type JobRunner } from "../provider/provider.js";
 import { deployJob } from "./deployJob.js";
+import { resumeJobs } from "./resumeJobs.js";
 
 let net: TestDeployment;
 let dir: string;
@@ -237,5 +238,49 @@ describe("redundant verification (finding 2: copied replicas)", () => {
     expect(closed).toBe(2);
     expect(result.outcome).toBe("completed");
     expect(new Set(result.replicas.map((r) => r.provider.toLowerCase())).size).toBe(2);
+  }, 120_000);
+
+  it("test_finding2_restartedTenantFinishesAGroupFromItsRecords", async () => {
+    // The tenant's process stops once every replica is leased; a new one, from the records
+    // alone, waits for the commits and reveals, checks both results and accepts them.
+    const stateDir = path.join(dir, "tenant-state");
+    const controller = new AbortController();
+    const leased: bigint[] = [];
+    const result = await withProviders(
+      [
+        [2, parseEther("0.0001"), honest],
+        [3, parseEther("0.0002"), honest],
+      ],
+      async () => {
+        await expect(
+          deployJob({
+            client: net.client(1),
+            contracts: net.deployment.contracts,
+            store,
+            manifestPath,
+            resultsDir: path.join(dir, "results"),
+            pollIntervalMs: 50,
+            stateDir,
+            signal: controller.signal,
+            onProgress: (e) => {
+              if (e.step === "leased" && leased.push(e.orderId) === 2) controller.abort();
+            },
+          }),
+        ).rejects.toThrow();
+        return resumeJobs({
+          client: net.client(1),
+          market: net.deployment.contracts.market,
+          store,
+          stateDir,
+          pollIntervalMs: 50,
+        });
+      },
+    );
+    expect(result).toHaveLength(1);
+    const [job] = result;
+    expect(job?.settled && job.outcome).toBe("completed");
+    for (const id of leased) {
+      expect((await net.client(1).getLease({ leaseId: id })).stateName).toBe("Completed");
+    }
   }, 120_000);
 });
