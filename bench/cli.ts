@@ -1,0 +1,102 @@
+// `noos` start-up: wall time and peak RSS of a fresh CLI process for commands that do no work of
+// their own (version, help), against a bare `node -e 0` measured in the same run. Writes
+// bench/results/cli.json and prints a summary.
+//
+//   npx tsx bench/cli.ts
+//
+// Each process runs under GNU time (`/usr/bin/time -f "%e %M"`): a small parent, so the peak RSS
+// it reports is the child's own, not inherited from this benchmark's process. A benchmark, not a
+// test: it never fails on a timing.
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeMachine } from "./lib/machine.js";
+
+const NAME = "cli";
+const RUNS = 7;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const resultsFile = path.join(repoRoot, "bench", "results", `${NAME}.json`);
+const noos = path.join(repoRoot, "packages", "cli", "bin", "noos.js");
+const TIME = "/usr/bin/time";
+
+const cases: { name: string; args: string[] }[] = [
+  { name: "node -e 0 (baseline)", args: ["-e", "0"] },
+  { name: "noos --version", args: [noos, "--version"] },
+  { name: "noos store --help", args: [noos, "store", "--help"] },
+  { name: "noos zk --help", args: [noos, "zk", "--help"] },
+  { name: "noos --help (every command)", args: [noos, "--help"] },
+];
+
+type Sample = { seconds: number; peakRssBytes: number };
+
+function runOnce(args: string[]): Sample {
+  const out = spawnSync(TIME, ["-f", "%e %M", process.execPath, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
+  if (out.status !== 0) throw new Error(`${args.join(" ")} failed: ${out.stderr}`);
+  const line = out.stderr.trim().split("\n").at(-1) ?? "";
+  const [seconds, kb] = line.split(" ").map(Number);
+  if (seconds === undefined || kb === undefined || Number.isNaN(seconds) || Number.isNaN(kb)) {
+    throw new Error(`cannot read GNU time's output: ${line}`);
+  }
+  return { seconds, peakRssBytes: kb * 1024 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+async function main() {
+  if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed: apt-get install time`);
+  runOnce(["-e", "0"]); // warm the file cache
+  for (const c of cases) runOnce(c.args);
+  const metrics = cases.map((c) => {
+    const samples = Array.from({ length: RUNS }, () => runOnce(c.args));
+    return {
+      name: c.name,
+      runs: RUNS,
+      wallSecondsMedian: median(samples.map((s) => s.seconds)),
+      peakRssBytesMedian: median(samples.map((s) => s.peakRssBytes)),
+      samples,
+    };
+  });
+  const baseline = metrics[0] as (typeof metrics)[number];
+  const result = {
+    name: NAME,
+    date: new Date().toISOString(),
+    machine: describeMachine(),
+    inputs: {
+      runner:
+        "packages/cli/bin/noos.js (TypeScript sources through tsx; one command module loaded per run)",
+      targets: { wallSeconds: 0.3, peakRssBytes: 100 * 1024 * 1024, ratioToBareNode: 5 },
+    },
+    baseline: {
+      name: baseline.name,
+      wallSecondsMedian: baseline.wallSecondsMedian,
+      peakRssBytesMedian: baseline.peakRssBytesMedian,
+    },
+    metrics: metrics.slice(1).map((m) => ({
+      ...m,
+      ratioToBaseline: Number(
+        (m.wallSecondsMedian / Math.max(baseline.wallSecondsMedian, 0.01)).toFixed(2),
+      ),
+    })),
+  };
+  await mkdir(path.dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  for (const m of result.metrics) {
+    console.log(
+      `${m.name.padEnd(30)} ${m.wallSecondsMedian.toFixed(2)} s  ${(m.peakRssBytesMedian / 2 ** 20).toFixed(0)} MB  (${m.ratioToBaseline}x bare node)`,
+    );
+  }
+  console.log(
+    `${baseline.name.padEnd(30)} ${baseline.wallSecondsMedian.toFixed(2)} s  ${(baseline.peakRssBytesMedian / 2 ** 20).toFixed(0)} MB`,
+  );
+  console.log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
+}
+
+await main();
