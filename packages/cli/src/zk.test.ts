@@ -84,8 +84,28 @@ describe("noos zk", () => {
     expect(Number(onChain.out.gas)).toBeGreaterThan(150_000);
     expect(Number(onChain.out.gas)).toBeLessThan(300_000);
 
-    const registered = await zk("register-model", "--addr", addr);
+    // Without the ONNX file there is nothing for a coprocessor node to serve: the flag is named.
+    const noModel = await zk("register-model", "--addr", addr);
+    expect(noModel.code).toBe(1);
+    expect(JSON.stringify(noModel.out)).toContain("--model");
+    const registered = await zk("register-model", "--addr", addr, "--model", model);
     const modelId = String(registered.out.modelId);
+    // The artifacts travel with the model: the manifest's CID is the metadataURI, every artifact
+    // comes back from the store with its sha256, and the ONNX is the registered one.
+    expect(registered.out.metadataURI).toBe(`ipfs://${registered.out.manifestCid}`);
+    const artifacts = registered.out.artifacts as Record<string, { cid: string; sha256: string }>;
+    expect(Object.keys(artifacts).sort()).toEqual(
+      ["circuit", "onnx", "pk", "settings", "vk", "wasm"].sort(),
+    );
+    expect(artifacts.onnx?.sha256).toBe(registered.out.onnxHash);
+    const fetched = await noos(
+      "store",
+      "get",
+      String(artifacts.pk?.cid),
+      "-o",
+      path.join(dir, "pk.fetched"),
+    );
+    expect(fetched.out.sha256).toBe(artifacts.pk?.sha256);
     // A tampered public signal (the proven output) and a tampered proof are rejected off chain, by
     // the verifier and by the ProofRegistry.
     const proof = JSON.parse(await readFile(path.join(dir, "proof.json"), "utf8"));

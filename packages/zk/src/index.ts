@@ -41,8 +41,10 @@ export {
   type ZkUnsupportedOperatorErrorType,
 } from "./errors.js";
 export { FIELD_P, fromField, toField } from "./field.js";
+export * from "./pipeline/artifacts.js";
 export * from "./pipeline/evm.js";
 export * from "./pipeline/groth16.js";
+export * from "./pipeline/prover.js";
 export * from "./pipeline/ptau.js";
 export * from "./pipeline/steps.js";
 export { POSEIDON_CHUNK, poseidonHashVector } from "./poseidon.js";

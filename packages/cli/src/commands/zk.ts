@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { InvalidParameterError, modelLayout } from "@noosphere/sdk";
 import {
   type CompiledFile,
@@ -12,6 +13,7 @@ import {
   type ProofFile,
   paramHash,
   proveStep,
+  publishModelArtifacts,
   setupStep,
   terminateSnarkjs,
   verifyEvmStep,
@@ -351,29 +353,82 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
 
   zk.command("register-model")
     .description(
-      "record the model, its settings and its deployed verifier in the ModelRegistry (devnet)",
+      "publish the model's artifacts (ONNX, settings, circuit, wasm, pk, vk) to the content store and record the model, its settings, its deployed verifier and the artifact manifest (metadataURI ipfs://<cid>) in the ModelRegistry",
     )
     .requiredOption("--addr <address>", "address of the deployed verifier")
     .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
     .option("-S, --settings-path <file>", "settings the circuit was compiled from", "settings.json")
-    .option("--metadata-uri <uri>", "model card / artifacts URI or CID", "")
+    .option(
+      "--model <file>",
+      "the ONNX file the circuit was compiled from (published with the other artifacts so any coprocessor node can serve the model)",
+    )
+    .option("--pk-path <file>", "proving key to publish", "pk.key")
+    .option("--vk-path <file>", "verification key to publish", "vk.key")
+    .option("--store-dir <dir>", "content store directory (default: <--dir>/store)")
+    .option(
+      "--metadata-uri <uri>",
+      "record this URI instead of publishing artifacts (the model then cannot be served by coprocessor nodes)",
+    )
     .action(async (o) => {
       const verifier = parseAddress("--addr", o.addr);
       const registration = modelRegistration(o.compiledCircuit, o.settingsPath);
+      let metadataURI: string = o.metadataUri ?? "";
+      let artifacts: Awaited<ReturnType<typeof publishModelArtifacts>> | undefined;
+      if (o.metadataUri === undefined) {
+        if (o.model === undefined) {
+          throw new InvalidParameterError({
+            field: "--model",
+            expected:
+              "the ONNX file the circuit was compiled from (or --metadata-uri to record a URI without publishing artifacts)",
+            received: undefined,
+          });
+        }
+        const { createStore } = await import("@noosphere/storage");
+        const store = createStore({
+          kind: "local",
+          dir: o.storeDir ?? path.join(globals().dir, "store"),
+        });
+        artifacts = await publishModelArtifacts({
+          store,
+          modelPath: o.model,
+          settingsPath: o.settingsPath,
+          compiledPath: o.compiledCircuit,
+          pkPath: o.pkPath,
+          vkPath: o.vkPath,
+        });
+        metadataURI = artifacts.metadataURI;
+      }
       const { client } = await walletClient(globals());
       const r = await client.registerModelAndWait({
         ...registration,
         verifier,
-        metadataURI: o.metadataUri,
+        metadataURI,
       });
       await done(
-        { modelId: r.modelId, hash: r.hash, gasUsed: r.receipt.gasUsed, ...registration },
+        {
+          modelId: r.modelId,
+          hash: r.hash,
+          gasUsed: r.receipt.gasUsed,
+          ...registration,
+          metadataURI,
+          ...(artifacts
+            ? { manifestCid: artifacts.manifestCid, artifacts: artifacts.manifest.artifacts }
+            : {}),
+        },
         () =>
           printFields({
             "model id": r.modelId,
             verifier,
             "onnx sha256": registration.onnxHash,
             layout: JSON.stringify(registration.layout),
+            metadata: metadataURI || "(none)",
+            ...(artifacts
+              ? {
+                  artifacts: Object.entries(artifacts.manifest.artifacts)
+                    .map(([name, a]) => `${name} ${a.cid}`)
+                    .join(", "),
+                }
+              : {}),
             gas: r.receipt.gasUsed,
           }),
       );
