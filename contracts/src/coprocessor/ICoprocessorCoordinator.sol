@@ -238,9 +238,9 @@ interface ICoprocessorCoordinator {
     ///         paid by the caller. A one-shot request locks `feeCap * redundancy` now.
     function request(RequestParams calldata params) external returns (uint256 requestId);
 
-    /// @notice Stops a subscription after its current interval (owner only). An open interval can
-    ///         still be delivered or refunded.
-    function cancelSubscription(uint256 requestId) external;
+    /// @notice Stops the committed subscription `request` after its current interval (owner only).
+    ///         An open interval can still be delivered or refunded.
+    function cancelSubscription(Request calldata request) external;
 
     /// @notice Delivers `output` for `interval` of the committed `request`, as the calling node.
     /// @param proof Zk: abi.encode(uint256[8] proof, uint256[] publicSignals) (snarkjs calldata order,

@@ -44,9 +44,9 @@ abstract contract SubscriptionConsumer is CoprocessorConsumerBase {
         );
     }
 
-    /// @dev Stops the subscription after its current interval.
-    function _cancel(uint256 subscriptionId) internal {
-        COORDINATOR.cancelSubscription(subscriptionId);
+    /// @dev Stops the subscription after its current interval (`subscription`: as in RequestCreated).
+    function _cancel(ICoprocessorCoordinator.Request memory subscription) internal {
+        COORDINATOR.cancelSubscription(subscription);
     }
 
     /// @dev The one hook: the output of `interval` of subscription `subscriptionId`, from `node`.
