@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Register>> = {
   store: async () => (await import("./commands/store.js")).registerStore,
   subnet: async () => (await import("./commands/subnet.js")).registerSubnet,
   zk: async () => (await import("./commands/zk.js")).registerZk,
+  coprocessor: async () => (await import("./commands/coprocessor.js")).registerCoprocessor,
 };
 /** Global options that take a value (the token after them is not a command name). */
 const valueOptions = new Set(["--dir", "--rpc-url", "--private-key", "--account"]);

@@ -1,4 +1,26 @@
 export { type Common, type CreateCommonParameters, count, createCommon } from "./common.js";
+export { coprocessorCoordinatorInterfaceAbi } from "./coprocessor/abi.js";
+export {
+  CoprocessorConfigError,
+  type CoprocessorFile,
+  coprocessorFileSchema,
+  coprocessorSettings,
+  loadCoprocessorFile,
+  parseCoprocessorFile,
+} from "./coprocessor/config.js";
+export { dequantizeAt, loadServedModel, type ServedModel } from "./coprocessor/models.js";
+export {
+  COPROCESSOR_NODE_VERSION,
+  COPROCESSOR_ROLE,
+  type CoprocessorInput,
+  type CoprocessorNode,
+  type CoprocessorNodeConfig,
+  type CoprocessorRequest,
+  createCoprocessorNode,
+  type ModelService,
+  VERIFICATION_NAMES,
+  type VerificationName,
+} from "./coprocessor/node.js";
 export { type FollowParameters, follow, sleep } from "./follower.js";
 export { type ExecuteJobParameters, type ExecuteJobResult, executeJob } from "./jobs/execute.js";
 export { createJobRunner, JobFailedError, type JobRunnerConfig } from "./jobs/runner.js";

@@ -12,6 +12,12 @@ import { InvalidParameterError } from "@noosphere/sdk";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
 import {
+  type LocalCoprocessor,
+  MAX_LOCAL_COPROCESSORS,
+  startLocalCoprocessors,
+  waitForCoprocessors,
+} from "../localCoprocessors.js";
+import {
   type LocalProvider,
   MAX_LOCAL_PROVIDERS,
   PROVIDERS_FILE,
@@ -21,7 +27,13 @@ import { printJson } from "../output.js";
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/noos.js");
 
-type DevnetOptions = { port: string; chainId: string; detach?: boolean; providers: string };
+type DevnetOptions = {
+  port: string;
+  chainId: string;
+  detach?: boolean;
+  providers: string;
+  coprocessors: string;
+};
 
 export function registerDevnet(program: Command, globals: () => GlobalOptions) {
   const devnet = program
@@ -31,6 +43,11 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .option("--chain-id <id>", "chain id", "31337")
     .option("-d, --detach", "start in the background and return once it is ready")
     .option("--providers <n>", `also start n local providers (0..${MAX_LOCAL_PROVIDERS})`, "0")
+    .option(
+      "--coprocessors <n>",
+      `also start n local coprocessor nodes serving every registered model (0..${MAX_LOCAL_COPROCESSORS})`,
+      "0",
+    )
     .addHelpText(
       "after",
       "\nWrites <dir>/devnet.json (rpc url, chain id, addresses, funded keys). Stop with `noos devnet stop`.",
@@ -50,6 +67,19 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
           received: options.providers,
         });
       }
+      const coprocessorCount = Number(options.coprocessors);
+      if (
+        !Number.isInteger(coprocessorCount) ||
+        coprocessorCount < 0 ||
+        coprocessorCount > MAX_LOCAL_COPROCESSORS ||
+        providerCount + coprocessorCount > 6
+      ) {
+        throw new InvalidParameterError({
+          field: "--coprocessors",
+          expected: `an integer 0..${MAX_LOCAL_COPROCESSORS}, with --providers at most 6 in all (dev accounts 4..9)`,
+          received: options.coprocessors,
+        });
+      }
       if (options.detach) {
         const args = [
           "devnet",
@@ -61,6 +91,8 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
           options.chainId,
           "--providers",
           String(providerCount),
+          "--coprocessors",
+          String(coprocessorCount),
         ];
         const info = await startDetached({
           dir,
@@ -68,15 +100,17 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
           command: [process.execPath, noosBin, ...args],
         });
         const providers = providerCount ? await waitForProviders(dir) : [];
-        if (json) printJson({ ...summary(info, dir), providers });
-        else printSummary(info, dir, true, providers);
+        const coprocessors = coprocessorCount ? await waitForCoprocessors(dir) : [];
+        if (json) printJson({ ...summary(info, dir), providers, coprocessors });
+        else printSummary(info, dir, true, providers, coprocessors);
         return;
       }
       // Providers stop before the chain: SIGINT/SIGTERM stop them, then the devnet.
       const controller = new AbortController();
       let local: Awaited<ReturnType<typeof startLocalProviders>> | undefined;
+      let nodes: Awaited<ReturnType<typeof startLocalCoprocessors>> | undefined;
       const shutdown = () => {
-        void (local?.stop() ?? Promise.resolve()).finally(() => controller.abort());
+        void Promise.all([local?.stop(), nodes?.stop()]).finally(() => controller.abort());
       };
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
@@ -91,9 +125,12 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
             try {
               if (providerCount)
                 local = await startLocalProviders({ dir, count: providerCount, info });
+              if (coprocessorCount)
+                nodes = await startLocalCoprocessors({ dir, count: coprocessorCount, info });
               const providers = local?.providers ?? [];
-              if (json) printJson({ ...summary(info, dir), providers });
-              else printSummary(info, dir, false, providers);
+              const coprocessors = nodes?.coprocessors ?? [];
+              if (json) printJson({ ...summary(info, dir), providers, coprocessors });
+              else printSummary(info, dir, false, providers, coprocessors);
             } catch (err) {
               process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
               process.exitCode = 1;
@@ -150,6 +187,7 @@ function printSummary(
   dir: string,
   detached: boolean,
   providers: LocalProvider[] = [],
+  coprocessors: LocalCoprocessor[] = [],
 ) {
   const lines = [
     `Noosphere devnet ready on ${info.rpcUrl} (chain ${info.chainId})`,
@@ -162,6 +200,13 @@ function printSummary(
       .map((a, i) => `  ${String(i).padStart(2)} ${a.address}  ${a.role}`),
     ...(providers.length
       ? ["", "  providers:", ...providers.map((p) => `  p${p.index} ${p.address}  ${p.statusUrl}`)]
+      : []),
+    ...(coprocessors.length
+      ? [
+          "",
+          "  coprocessor nodes:",
+          ...coprocessors.map((c) => `  c${c.index} ${c.address}  ${c.statusUrl}`),
+        ]
       : []),
     "",
     `  details: ${path.join(dir, "devnet.json")}`,

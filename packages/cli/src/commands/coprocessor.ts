@@ -1,0 +1,556 @@
+// `noos coprocessor start|request|status|subscriptions`: the AI coprocessor (Ritual Infernet's
+// node and requests, Chainlink Functions' request/callback). Inputs and outputs are fixed-point
+// integers at the model's scales on chain; this command quantizes EZKL-style float inputs and
+// dequantizes outputs for display, reading the scales from the model's artifact manifest.
+import path from "node:path";
+import { readDevnet } from "@noosphere/devnet";
+import {
+  coprocessorCoordinatorInterfaceAbi as abi,
+  type CoprocessorFile,
+  type CoprocessorRequest,
+  coprocessorSettings,
+  createCommon,
+  createCoprocessorNode,
+  dequantizeAt,
+  loadCoprocessorFile,
+  VERIFICATION_NAMES,
+} from "@noosphere/node";
+import {
+  BaseError,
+  createNoosClient,
+  decodeContractError,
+  getModel,
+  InvalidParameterError,
+  type NoosphereAddresses,
+  noosphereActions,
+} from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import {
+  fetchModelArtifacts,
+  poseidonHashVector,
+  quantizeValue,
+  readInputData,
+} from "@noosphere/zk";
+import type { Command } from "commander";
+import { type Address, type Hex, padHex, parseEventLogs, toHex } from "viem";
+import {
+  type Connection,
+  type GlobalOptions,
+  parseAddress,
+  parseAmount,
+  parseId,
+  readClient,
+  walletClient,
+} from "../context.js";
+import { noos, printFields, printJson, printTable } from "../output.js";
+
+const ZERO32 = `0x${"0".repeat(64)}` as Hex;
+
+/** The coordinator's address in the deployment (devnet.json `contracts.coprocessor`). */
+export function coordinatorAddress(
+  contracts: NoosphereAddresses | Record<string, string>,
+): Address {
+  const c = contracts as Record<string, string | undefined>;
+  const address = c.coprocessor ?? c.coprocessorCoordinator ?? c.coordinator;
+  if (!address) {
+    throw new InvalidParameterError({
+      field: "contracts.coprocessor",
+      expected: "a deployment with the coprocessor coordinator (restart the devnet)",
+      received: undefined,
+    });
+  }
+  return address as Address;
+}
+
+export function registerCoprocessor(program: Command, globals: () => GlobalOptions) {
+  const cp = program
+    .command("coprocessor")
+    .description(
+      "AI coprocessor: contracts (or you) request a model's inference, staked nodes deliver it verified (none | redundant | zk) with a callback",
+    );
+
+  cp.command("start")
+    .description(
+      "run a coprocessor node: stake, set fees, follow requests, compute or prove, deliver; GET /status",
+    )
+    .requiredOption("-c, --config <file>", "node.yaml")
+    .action(async (o: { config: string }) => {
+      const file = await loadCoprocessorFile(o.config);
+      await startCoprocessorNode(file, path.dirname(o.config), globals());
+    });
+
+  cp.command("request")
+    .description(
+      "request an inference and wait for the delivery; prints the output (dequantized), whether it was verified, and the delivery's tx",
+    )
+    .requiredOption("--model <id>", "ModelRegistry model id")
+    .requiredOption("--input <file>", 'input, EZKL format {"input_data": [[...]]}')
+    .option("--verification <mode>", "none | redundant | zk", "none")
+    .option("--redundancy <k>", "nodes that must agree (redundant)", "2")
+    .option("--fee-cap <noos>", "most paid per delivery (node fee + protocol fee)", "0.1")
+    .option("--deadline <seconds>", "delivery deadline from now", "300")
+    .option("--timeout <seconds>", "stop waiting after this long", "180")
+    .option("--store-dir <dir>", "content store directory (default: <--dir>/store)")
+    .action(async (o) => {
+      const result = await requestInference(globals(), o);
+      if (globals().json) printJson(result);
+      else
+        printFields({
+          request: result.requestId,
+          status: result.status,
+          output: JSON.stringify(result.output_data),
+          verified: result.verified,
+          tx: result.txHash ?? "-",
+          latency: `${result.latencyMs} ms`,
+        });
+      if (result.status !== "delivered") process.exitCode = 1;
+    });
+
+  cp.command("status")
+    .description("a request's parameters and the state of each interval")
+    .argument("<id>", "request id")
+    .action(async (id: string) => {
+      const requestId = parseId("id", id);
+      const { connection, client } = await readClient(globals());
+      const coordinator = coordinatorAddress(connection.contracts);
+      const created = await requestsCreated(client, connection, coordinator, requestId);
+      const first = created[0];
+      if (!first) {
+        throw new InvalidParameterError({
+          field: "id",
+          expected: "the id of a request on this coordinator",
+          received: id,
+        });
+      }
+      const { request: r, input } = first;
+      const current = await client.readContract({
+        address: coordinator,
+        abi,
+        functionName: "currentInterval",
+        args: [r],
+      });
+      const last = Math.max(1, Math.min(r.frequency, current));
+      const intervals = [];
+      for (let i = 1; i <= last; i++) {
+        const s = await client.readContract({
+          address: coordinator,
+          abi,
+          functionName: "getInterval",
+          args: [r.id, i],
+        });
+        intervals.push({
+          interval: i,
+          status: STATUS[s.status] ?? String(s.status),
+          deliveries: s.deliveries,
+          callbackFailed: s.callbackFailed,
+          locked: s.locked,
+          outputHash: s.outputHash,
+        });
+      }
+      const result = {
+        requestId: r.id,
+        owner: r.owner,
+        modelId: r.modelId,
+        verification: VERIFICATION_NAMES[r.verification],
+        redundancy: r.redundancy,
+        feeCap: r.feeCap,
+        inputHash: r.inputHash,
+        input: input.values,
+        subscription: r.period > 0,
+        period: r.period,
+        frequency: r.frequency,
+        currentInterval: current,
+        intervals,
+      };
+      if (globals().json) printJson(result);
+      else {
+        printFields({
+          request: r.id,
+          model: r.modelId,
+          verification: result.verification ?? "?",
+          "fee cap": noos(r.feeCap),
+          schedule: r.period > 0 ? `${r.frequency} x every ${r.period} s` : "one-shot",
+        });
+        printTable(
+          intervals.map((i) => ({
+            ...i,
+            callbackFailed: String(i.callbackFailed),
+            locked: noos(i.locked),
+          })),
+        );
+      }
+    });
+
+  cp.command("subscriptions")
+    .description(
+      "recurring requests (subscriptions) on the coordinator, with their current interval",
+    )
+    .option("--owner <address>", "only this owner's")
+    .option("--all", "one-shot requests too")
+    .action(async (o: { owner?: string; all?: boolean }) => {
+      const owner = o.owner ? parseAddress("--owner", o.owner).toLowerCase() : undefined;
+      const { connection, client } = await readClient(globals());
+      const coordinator = coordinatorAddress(connection.contracts);
+      const created = (await requestsCreated(client, connection, coordinator)).filter(
+        ({ request: r }) => (o.all || r.period > 0) && (!owner || r.owner.toLowerCase() === owner),
+      );
+      const rows = [];
+      for (const { request: r } of created) {
+        const [current, canceledAfter] = await Promise.all([
+          client.readContract({
+            address: coordinator,
+            abi,
+            functionName: "currentInterval",
+            args: [r],
+          }),
+          client.readContract({
+            address: coordinator,
+            abi,
+            functionName: "canceledAfter",
+            args: [r.id],
+          }),
+        ]);
+        rows.push({
+          requestId: r.id,
+          owner: r.owner,
+          modelId: r.modelId,
+          verification: VERIFICATION_NAMES[r.verification] ?? String(r.verification),
+          period: r.period,
+          frequency: r.frequency,
+          currentInterval: current,
+          canceledAfter,
+          active:
+            current >= 1 &&
+            current <= r.frequency &&
+            (canceledAfter === 0 || current <= canceledAfter),
+        });
+      }
+      if (globals().json) printJson({ subscriptions: rows });
+      else
+        printTable(
+          rows.map((r) => ({ ...r, active: String(r.active) })),
+          "no subscriptions",
+        );
+    });
+}
+
+const STATUS = ["none", "pending", "delivered", "disputed", "refunded"] as const;
+
+type RequestLog = {
+  request: CoprocessorRequest;
+  input: { values: readonly bigint[]; hash: Hex; cid: string };
+};
+
+async function requestsCreated(
+  client: Awaited<ReturnType<typeof readClient>>["client"],
+  connection: Connection,
+  coordinator: Address,
+  requestId?: bigint,
+): Promise<RequestLog[]> {
+  const logs = await client.getLogs({
+    address: coordinator,
+    event: abi.find((x) => x.type === "event" && x.name === "RequestCreated") as Extract<
+      (typeof abi)[number],
+      { type: "event"; name: "RequestCreated" }
+    >,
+    ...(requestId !== undefined ? { args: { requestId } } : {}),
+    fromBlock: BigInt(connection.startBlock),
+    toBlock: "latest",
+  });
+  return logs.map((l) => ({
+    request: l.args.request as unknown as CoprocessorRequest,
+    input: l.args.input as RequestLog["input"],
+  }));
+}
+
+type RequestOptions = {
+  model: string;
+  input: string;
+  verification: string;
+  redundancy: string;
+  feeCap: string;
+  deadline: string;
+  timeout: string;
+  storeDir?: string;
+};
+
+/** Quantizes the input, funds the escrow, requests, and waits for the interval to settle. */
+export async function requestInference(options: GlobalOptions, o: RequestOptions) {
+  const modelId = parseId("--model", o.model);
+  const verification = VERIFICATION_NAMES.indexOf(o.verification as never);
+  if (verification < 0 || o.verification === "optimistic") {
+    throw new InvalidParameterError({
+      field: "--verification",
+      expected: "one of none, redundant, zk",
+      received: o.verification,
+    });
+  }
+  const redundancy = o.verification === "redundant" ? Number(o.redundancy) : 1;
+  if (!Number.isInteger(redundancy) || redundancy < 1 || redundancy > 16) {
+    throw new InvalidParameterError({
+      field: "--redundancy",
+      expected: "an integer 2..16",
+      received: o.redundancy,
+    });
+  }
+  const feeCap = parseAmount("--fee-cap", o.feeCap);
+  const deadlineS = Number(o.deadline);
+  const timeoutS = Number(o.timeout);
+  for (const [field, v] of [
+    ["--deadline", deadlineS],
+    ["--timeout", timeoutS],
+  ] as const) {
+    if (!Number.isFinite(v) || v <= 0)
+      throw new InvalidParameterError({ field, expected: "a number of seconds > 0", received: v });
+  }
+  const { connection, client } = await walletClient(options);
+  const coordinator = coordinatorAddress(connection.contracts);
+  const token = connection.contracts.token;
+  const model = await getModel(client, { address: connection.contracts.modelRegistry, modelId });
+  if (!model) {
+    throw new InvalidParameterError({
+      field: "--model",
+      expected: "a registered model id (noos zk register-model)",
+      received: o.model,
+    });
+  }
+  const store = createStore({
+    kind: "local",
+    dir: o.storeDir ?? path.join(options.dir, "store"),
+  });
+  const { manifest } = await fetchModelArtifacts({
+    store,
+    metadataURI: model.metadataURI,
+    onnxHash: model.onnxHash,
+    settingsHash: model.settingsHash,
+    names: [],
+  });
+  const flat = readInputData(o.input).flat();
+  if (flat.length !== manifest.inputs) {
+    throw new InvalidParameterError({
+      field: "input_data",
+      expected: `${manifest.inputs} numbers (the model's inputs, flattened)`,
+      received: `${flat.length} numbers`,
+    });
+  }
+  const values = flat.map((x) => quantizeValue(x, manifest.input_scale));
+  const inputHash =
+    o.verification === "zk" && model.layout.inputVisibility === "hashed"
+      ? padHex(toHex(poseidonHashVector(values)), { size: 32 })
+      : ZERO32;
+
+  // Escrow: top up to what this request locks.
+  const needed = feeCap * BigInt(redundancy);
+  const [available] = await client.readContract({
+    address: coordinator,
+    abi,
+    functionName: "escrowOf",
+    args: [client.account.address, token],
+  });
+  const send = async (write: () => Promise<Hex>) => {
+    try {
+      const hash = await write();
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new BaseError(`Transaction ${hash} reverted.`);
+      return receipt;
+    } catch (err) {
+      throw err instanceof BaseError && err.name !== "BaseError"
+        ? err
+        : decodeContractError(err, abi);
+    }
+  };
+  if (available < needed) {
+    const topUp = needed - available;
+    await client.approveAndWait({ spender: coordinator, amount: topUp });
+    await send(() =>
+      client.writeContract({
+        address: coordinator,
+        abi,
+        functionName: "deposit",
+        args: [client.account.address, token, topUp],
+      }),
+    );
+  }
+  const now = (await client.getBlock()).timestamp;
+  const started = performance.now();
+  const receipt = await send(async () => {
+    const { request } = await client.simulateContract({
+      address: coordinator,
+      abi,
+      functionName: "request",
+      account: client.account,
+      args: [
+        {
+          modelId,
+          input: { values, hash: inputHash, cid: "" },
+          verification,
+          redundancy,
+          paymentToken: token,
+          feeCap,
+          callbackGasLimit: 0,
+          deadline: now + BigInt(Math.ceil(deadlineS)),
+          activeAt: 0n,
+          period: 0,
+          frequency: 1,
+        },
+      ],
+    });
+    return client.writeContract(request);
+  });
+  const created = parseEventLogs({ abi, logs: receipt.logs, eventName: "RequestCreated" })[0];
+  if (!created) throw new BaseError("The request transaction emitted no RequestCreated.");
+  const requestId = created.args.requestId;
+
+  // Wait for the interval to settle.
+  const deadline = Date.now() + timeoutS * 1000;
+  let from = receipt.blockNumber;
+  const settled = new Set(["RequestFulfilled", "RequestDisputed", "RequestRefunded"]);
+  const delivered: { node: Address; outputHash: Hex; values: readonly bigint[] }[] = [];
+  while (Date.now() < deadline) {
+    const head = await client.getBlockNumber();
+    if (head >= from) {
+      const logs = parseEventLogs({
+        abi,
+        logs: await client.getLogs({ address: coordinator, fromBlock: from, toBlock: head }),
+      }).filter((l) => (l.args as { requestId?: bigint }).requestId === requestId);
+      for (const l of logs) {
+        if (l.eventName === "OutputDelivered") {
+          delivered.push({
+            node: l.args.node,
+            outputHash: l.args.outputHash,
+            values: l.args.output.values,
+          });
+        }
+      }
+      const end = logs.find((l) => settled.has(l.eventName));
+      if (end) {
+        const latencyMs = Math.round(performance.now() - started);
+        const base = {
+          requestId,
+          modelId,
+          verification: o.verification,
+          requestTxHash: receipt.transactionHash,
+          nodes: delivered.map((d) => d.node),
+          latencyMs,
+        };
+        if (end.eventName === "RequestFulfilled") {
+          const args = end.args;
+          const out = delivered.find((d) => d.outputHash === args.outputHash);
+          const ints = out?.values ?? [];
+          return {
+            ...base,
+            status: "delivered" as const,
+            output_data: [ints.map((q, i) => dequantizeAt(q, manifest.output_scales[i] ?? 0))],
+            output: ints.map(String),
+            outputHash: args.outputHash,
+            verified: args.verified,
+            callbackSucceeded: args.callbackSucceeded,
+            nodeFee: args.nodeFee,
+            protocolFee: args.protocolFee,
+            txHash: end.transactionHash,
+          };
+        }
+        return {
+          ...base,
+          status:
+            end.eventName === "RequestDisputed" ? ("disputed" as const) : ("refunded" as const),
+          output_data: [],
+          outputs: delivered.map((d) => ({ node: d.node, output: d.values.map(String) })),
+          verified: false,
+          ...(end.eventName === "RequestDisputed"
+            ? { slashed: (end.args as { slashed: readonly Address[] }).slashed }
+            : {}),
+          txHash: end.transactionHash,
+        };
+      }
+      from = head + 1n;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new BaseError(`Request ${requestId} was not delivered within ${timeoutS} s.`, {
+    metaMessages: [
+      "Is a coprocessor node running and serving the model? (noos devnet --coprocessors 1)",
+      `noos coprocessor status ${requestId}`,
+    ],
+  });
+}
+
+/** Resolves the chain, key and store a node.yaml describes, then runs until SIGINT/SIGTERM. */
+export async function startCoprocessorNode(
+  file: CoprocessorFile,
+  baseDir: string,
+  options: GlobalOptions,
+) {
+  const resolve = (p: string) => path.resolve(baseDir, p);
+  const devnet = file.devnet ? await readDevnet(resolve(file.devnet)) : undefined;
+  const rpcUrl = file.rpcUrl ?? devnet?.rpcUrl;
+  const contracts = devnet?.contracts as NoosphereAddresses | undefined;
+  const addresses = file.contracts ?? {
+    coprocessor: contracts ? coordinatorAddress(contracts) : undefined,
+    modelRegistry: contracts?.modelRegistry,
+    staking: contracts?.staking,
+    token: contracts?.token,
+  };
+  if (!rpcUrl || !addresses.coprocessor || !addresses.modelRegistry || !addresses.staking) {
+    throw new InvalidParameterError({
+      field: "devnet",
+      expected: "a running devnet, or rpcUrl + contracts",
+      received: file.devnet,
+    });
+  }
+  const key = nodeKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
+  const client = createNoosClient({
+    rpcUrl,
+    chainId: devnet?.chainId ?? 31337,
+    privateKey: key,
+    concurrent: true,
+  }).extend(noosphereActions((contracts ?? { token: addresses.token }) as NoosphereAddresses));
+  const settings = coprocessorSettings(file);
+  const storeDir = file.storeDir
+    ? resolve(file.storeDir)
+    : path.join(path.resolve(options.dir), "store");
+  const common = createCommon({ name: `coprocessor:${client.account.address.slice(0, 8)}` });
+  const node = await createCoprocessorNode(common, {
+    client,
+    coordinator: addresses.coprocessor as Address,
+    modelRegistry: addresses.modelRegistry as Address,
+    staking: addresses.staking as Address,
+    token: (file.token ?? addresses.token) as Address,
+    startBlock: BigInt(devnet?.startBlock ?? 0),
+    stake: settings.stake,
+    models: settings.models,
+    serveAll: settings.serveAll,
+    store: createStore({ kind: "local", dir: storeDir }),
+    stateDir: resolve(file.stateDir),
+    listen: file.listen,
+    pollIntervalMs: settings.pollIntervalMs,
+    singleThread: file.singleThread,
+    corruptOutput: file.testing?.corruptOutput ?? false,
+  });
+  await node.done;
+  const { terminateSnarkjs } = await import("@noosphere/zk");
+  await terminateSnarkjs();
+}
+
+function nodeKey(file: CoprocessorFile, devnetKeys: Hex[]): Hex {
+  if (file.privateKey) return file.privateKey as Hex;
+  if (file.keyEnv) {
+    const key = process.env[file.keyEnv];
+    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      throw new InvalidParameterError({
+        field: "keyEnv",
+        expected: `${file.keyEnv} set to a 0x-prefixed 32-byte key`,
+        received: key ? "(invalid)" : undefined,
+      });
+    }
+    return key as Hex;
+  }
+  const key = devnetKeys[file.devnetAccount ?? -1];
+  if (!key)
+    throw new InvalidParameterError({
+      field: "devnetAccount",
+      expected: "an index 0..9 of the devnet's accounts",
+      received: file.devnetAccount,
+    });
+  return key;
+}
