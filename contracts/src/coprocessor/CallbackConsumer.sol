@@ -50,17 +50,12 @@ abstract contract CallbackConsumer is CoprocessorConsumerBase {
     }
 
     /// @dev The one hook: the output of request `requestId`, delivered by `node`.
-    function _onResult(uint256 requestId, ICoprocessorCoordinator.Output calldata output, address node)
-        internal
-        virtual;
+    function _onResult(uint256 requestId, ICoprocessorCoordinator.Output calldata output, address node) internal virtual;
 
-    function _receive(
-        uint256 requestId,
-        uint32,
-        ICoprocessorCoordinator.Output calldata output,
-        bytes32,
-        address node
-    ) internal override {
+    function _receive(uint256 requestId, uint32, ICoprocessorCoordinator.Output calldata output, bytes32, address node)
+        internal
+        override
+    {
         _onResult(requestId, output, node);
     }
 }

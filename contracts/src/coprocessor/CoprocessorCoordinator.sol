@@ -113,7 +113,9 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         });
         _commitments[requestId] = keccak256(abi.encode(r));
         emit RequestCreated(requestId, msg.sender, p.modelId, r, p.input);
-        if (p.period == 0) _open(_intervals[requestId][1], requestId, 1, msg.sender, p.paymentToken, p.feeCap * uint256(p.redundancy));
+        if (p.period == 0) {
+            _open(_intervals[requestId][1], requestId, 1, msg.sender, p.paymentToken, p.feeCap * uint256(p.redundancy));
+        }
     }
 
     /// @inheritdoc ICoprocessorCoordinator
@@ -167,9 +169,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
             st.callbackFailed = true;
             _failed[r.id][interval] = abi.encode(output);
         }
-        emit RequestFulfilled(
-            r.id, interval, outputHash, r.verification == Verification.Zk, ok, fee, protocolFee
-        );
+        emit RequestFulfilled(r.id, interval, outputHash, r.verification == Verification.Zk, ok, fee, protocolFee);
     }
 
     /// @inheritdoc ICoprocessorCoordinator
@@ -452,22 +452,15 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         if (protocolFee != 0) _fees[token] += protocolFee;
     }
 
-    /// @dev Zk: the proof must be verified by ProofRegistry (now, or already recorded: the
-    ///      statement is what counts) and state exactly the request's input hash and this output.
-    function _checkProof(Request calldata r, bytes32 outputHash, bytes calldata proof) private {
+    /// @dev Zk: the proof's statement must be exactly (the request's input hash, this output), and
+    ///      ProofRegistry must accept the proof for the request's model.
+    function _checkProof(Request calldata r, bytes32 outputHash, bytes calldata proof) private view {
         if (proof.length < 320) revert CoprocessorMissingProof(r.id);
         (uint256[8] memory pr, uint256[] memory signals) = abi.decode(proof, (uint256[8], uint256[]));
-        try PROOFS.verifyAndRecord(r.modelId, pr, signals) {}
-        catch (bytes memory err) {
-            if (err.length < 4 || bytes4(err) != IProofRegistry.ProofRegistryAlreadyRecorded.selector) {
-                assembly ("memory-safe") {
-                    revert(add(err, 0x20), mload(err))
-                }
-            }
-        }
         (bytes32 inputHash, bytes32 provenOutput,) = PROOFS.statementOf(r.modelId, signals);
         if (inputHash != r.inputHash) revert CoprocessorInputHashMismatch(r.id, r.inputHash, inputHash);
         if (provenOutput != outputHash) revert CoprocessorOutputMismatch(r.id, provenOutput, outputHash);
+        if (!PROOFS.verify(r.modelId, pr, signals)) revert CoprocessorInvalidProof(r.id, r.modelId);
     }
 
     /// @dev Records a Redundant delivery (locking the node's stake); true when it is the k-th.
@@ -485,10 +478,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         }
         ds.push(
             Delivery({
-                node: msg.sender,
-                fee: SafeCast.toUint96(fee),
-                protocolFee: uint128(protocolFee),
-                outputHash: outputHash
+                node: msg.sender, fee: SafeCast.toUint96(fee), protocolFee: uint128(protocolFee), outputHash: outputHash
             })
         );
         if (_minNodeStake != 0) STAKING.lock(msg.sender, COPROCESSOR_ROLE, _minNodeStake);
@@ -558,7 +548,13 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         if (limit == 0) return true;
         bytes memory data = abi.encodeCall(
             ICoprocessorConsumer.receiveCoprocessorResult,
-            (r.id, interval, output, outputHash, r.verification == Verification.Redundant ? _deliveries[r.id][interval][0].node : msg.sender)
+            (
+                r.id,
+                interval,
+                output,
+                outputHash,
+                r.verification == Verification.Redundant ? _deliveries[r.id][interval][0].node : msg.sender
+            )
         );
         uint256 needed = limit + limit / 63 + CALLBACK_RESERVE;
         if (gasleft() < needed) revert CoprocessorInsufficientGas(r.id, gasleft(), needed);

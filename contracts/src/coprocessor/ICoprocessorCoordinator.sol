@@ -22,7 +22,11 @@ pragma solidity 0.8.30;
 ///      circuit (the zk pipeline's default: PoseidonVector of the field-mapped values, see
 ///      packages/zk poseidonHashVector) the requester supplies it (no Poseidon on chain); a node
 ///      recomputes it from the inline values and declines a mismatch. A CID input carries its hash.
-///      A zk delivery is accepted only if ProofRegistry verified (model, inputHash, outputHash).
+///      A zk delivery is accepted only if `ProofRegistry.verify` accepts the proof for the request's
+///      model (its registered verifier, layout and weight commitment) and `statementOf` splits its
+///      public signals into exactly (request.inputHash, outputHashOf(output)). The coordinator does
+///      not record the statement in ProofRegistry (that would cost ~50k gas per delivery): a node
+///      that wants the public record calls `verifyAndRecord` itself.
 ///
 ///      Output hash: `outputHashOf(output)`: keccak256 of the field-mapped values packed as words when
 ///      `values` is not empty (ProofRegistry's hash of public output signals), else `output.hash`.
@@ -184,6 +188,8 @@ interface ICoprocessorCoordinator {
     error CoprocessorFeeAboveCap(uint256 fee, uint256 protocolFee, uint256 feeCap);
     /// @notice A zk delivery without a decodable proof.
     error CoprocessorMissingProof(uint256 requestId);
+    /// @notice ProofRegistry's check of the model's verifier rejected the proof (or the model is gone).
+    error CoprocessorInvalidProof(uint256 requestId, uint256 modelId);
     /// @notice The delivered output is not the proven one.
     error CoprocessorOutputMismatch(uint256 requestId, bytes32 proven, bytes32 delivered);
     /// @notice Too little gas was left to give the callback its full gas limit.
@@ -245,8 +251,7 @@ interface ICoprocessorCoordinator {
     /// @notice Delivers `output` for `interval` of the committed `request`, as the calling node.
     /// @param proof Zk: abi.encode(uint256[8] proof, uint256[] publicSignals) (snarkjs calldata order,
     ///        see IProofRegistry.verifyAndRecord); ignored otherwise.
-    function deliver(Request calldata request, uint32 interval, Output calldata output, bytes calldata proof)
-        external;
+    function deliver(Request calldata request, uint32 interval, Output calldata output, bytes calldata proof) external;
 
     /// @notice Refunds an interval that was not settled by its deadline (anyone may call).
     function refund(Request calldata request, uint32 interval) external;

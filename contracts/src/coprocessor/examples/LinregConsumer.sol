@@ -17,8 +17,17 @@ contract LinregConsumer is CallbackConsumer {
         external
         returns (uint256)
     {
-        return _request(modelId, x, inputHash, ICoprocessorCoordinator.Verification.Zk, 1, token, feeCap, 200_000,
-            uint64(block.timestamp + 1 hours));
+        return _request(
+            modelId,
+            x,
+            inputHash,
+            ICoprocessorCoordinator.Verification.Zk,
+            1,
+            token,
+            feeCap,
+            200_000,
+            uint64(block.timestamp + 1 hours)
+        );
     }
 
     function _onResult(uint256 requestId, ICoprocessorCoordinator.Output calldata output, address) internal override {
