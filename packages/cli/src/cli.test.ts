@@ -43,6 +43,7 @@ describe("noos", () => {
     }>("devnet", "--detach", "--port", String(port));
     expect(info.rpcUrl).toBe(`http://127.0.0.1:${port}`);
     expect(Object.keys(info.contracts).sort()).toEqual([
+      "coprocessor",
       "market",
       "modelRegistry",
       "params",

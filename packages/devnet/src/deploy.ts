@@ -8,6 +8,8 @@ import {
   computeMarketLibAbi,
   computeMarketLibBytecode,
   computeMarketLinkReferences,
+  coprocessorCoordinatorAbi,
+  coprocessorCoordinatorBytecode,
   type Deployment,
   modelRegistryAbi,
   modelRegistryBytecode,
@@ -61,6 +63,8 @@ export type DeployNoosphereParameters = {
   /** Initial NOOS supply. Default 1,000,000,000. */
   initialSupply?: bigint | undefined;
   log?: ((message: string) => void) | undefined;
+  /** COPROCESSOR stake a coprocessor node needs. Default: DEVNET_COPROCESSOR_MIN_STAKE. */
+  coprocessorMinStake?: bigint | undefined;
   /** Subnet protocol config and bounds. Default: DEVNET_SUBNET_CONFIG. */
   subnetConfig?: SubnetConfig | undefined;
 };
@@ -91,6 +95,9 @@ export const DEVNET_SUBNET_CONFIG: SubnetConfig = {
   subnetMinLifetime: 50_400n,
   maxSubnets: 128,
 };
+
+/** COPROCESSOR stake a devnet coprocessor node needs (and loses if caught lying in redundant mode). */
+export const DEVNET_COPROCESSOR_MIN_STAKE = parseEther("100");
 
 export async function deployNoosphere(params: DeployNoosphereParameters): Promise<Deployment> {
   const log = params.log ?? (() => {});
@@ -166,6 +173,19 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
   const proofRegistry = await deploy("ProofRegistry", proofRegistryAbi, proofRegistryBytecode, [
     modelRegistry,
   ]);
+  // The AI coprocessor: checks zk deliveries through ProofRegistry, stakes nodes in Staking.
+  const coprocessor = await deploy(
+    "CoprocessorCoordinator",
+    coprocessorCoordinatorAbi,
+    coprocessorCoordinatorBytecode,
+    [
+      protocolParams,
+      staking,
+      modelRegistry,
+      proofRegistry,
+      params.coprocessorMinStake ?? DEVNET_COPROCESSOR_MIN_STAKE,
+    ],
+  );
 
   // Subnets last: the registry runs the Yuma epoch in linked libraries (it would not fit the
   // 24 KiB code-size limit otherwise) and mints emission, so it gets NOOS's MINTER_ROLE.
@@ -205,6 +225,10 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     functionName: "LOCKER_ROLE",
   });
   await call(staking, stakingAbi, "grantRole", [lockerRole, market]);
+  // The coprocessor locks a redundant node's stake until its interval settles and slashes the
+  // provable minority of a strict majority.
+  await call(staking, stakingAbi, "grantRole", [slasherRole, coprocessor]);
+  await call(staking, stakingAbi, "grantRole", [lockerRole, coprocessor]);
   await call(protocolParams, protocolParamsAbi, "setPaymentToken", [
     token,
     true,
@@ -240,6 +264,7 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     modelRegistry,
     proofRegistry,
     subnetRegistry,
+    coprocessor,
   };
   return { chainId: params.chainId, rpcUrl: params.rpcUrl, contracts, startBlock };
 }

@@ -34,6 +34,7 @@ const addresses = {
   modelRegistry: "0x0000000000000000000000000000000000000006",
   proofRegistry: "0x0000000000000000000000000000000000000007",
   subnetRegistry: "0x0000000000000000000000000000000000000008",
+  coprocessor: "0x0000000000000000000000000000000000000009",
 } as const;
 const stubDeploy = async ({ rpcUrl, chainId }: DeployNoosphereParameters): Promise<Deployment> => ({
   rpcUrl,

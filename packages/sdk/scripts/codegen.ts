@@ -24,6 +24,10 @@ const CONTRACTS = [
   "YumaBondsLib",
   "SubnetRegistryLib",
   "SubnetRegistry",
+  // AI coprocessor: requests, subscriptions, escrow, deliveries; and the example consumer
+  // (contracts/src/coprocessor/examples) that the README and the e2e test deploy.
+  "CoprocessorCoordinator",
+  "LinregConsumer",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -13,6 +13,8 @@ export type NoosphereAddresses = {
   proofRegistry: Address;
   /** Incentive subnets (Yuma consensus); holds NOOS's MINTER_ROLE to pay emissions. */
   subnetRegistry: Address;
+  /** AI coprocessor coordinator: inference requests, subscriptions, escrow, verified deliveries. */
+  coprocessor: Address;
 };
 
 /** A deployment: where the contracts live and from which block to index them. */
@@ -25,3 +27,6 @@ export type Deployment = {
 
 /** Staking role of compute providers: keccak256("PROVIDER"), as in the contracts. */
 export const PROVIDER_ROLE = keccak256(toHex("PROVIDER"));
+
+/** Staking role of coprocessor nodes: keccak256("COPROCESSOR"), as in CoprocessorCoordinator. */
+export const COPROCESSOR_ROLE = keccak256(toHex("COPROCESSOR"));

@@ -2,6 +2,67 @@
 // every action to the deployment's addresses, so callers pass only what the action is about.
 
 import {
+  type CancelSubscriptionParameters,
+  cancelSubscription,
+  cancelSubscriptionAndWait,
+} from "../actions/coprocessor/cancelSubscription.js";
+import {
+  type CreateSubscriptionParameters,
+  createSubscription,
+  createSubscriptionAndWait,
+} from "../actions/coprocessor/createSubscription.js";
+import {
+  type DeliverInferenceParameters,
+  deliverInference,
+  deliverInferenceAndWait,
+} from "../actions/coprocessor/deliverInference.js";
+import {
+  type DepositCoprocessorEscrowParameters,
+  depositCoprocessorEscrow,
+  depositCoprocessorEscrowAndWait,
+} from "../actions/coprocessor/depositCoprocessorEscrow.js";
+import {
+  type GetCoprocessorEscrowParameters,
+  getCoprocessorEscrow,
+} from "../actions/coprocessor/getCoprocessorEscrow.js";
+import {
+  type GetInferenceRequestParameters,
+  getInferenceRequest,
+} from "../actions/coprocessor/getInferenceRequest.js";
+import {
+  type RefundInferenceRequestParameters,
+  refundInferenceRequest,
+  refundInferenceRequestAndWait,
+} from "../actions/coprocessor/refundInferenceRequest.js";
+import {
+  type RegisterCoprocessorNodeParameters,
+  registerCoprocessorNode,
+} from "../actions/coprocessor/registerCoprocessorNode.js";
+import {
+  type RequestInferenceParameters,
+  requestInference,
+  requestInferenceAndWait,
+} from "../actions/coprocessor/requestInference.js";
+import {
+  type SetNodeFeeParameters,
+  setNodeFee,
+  setNodeFeeAndWait,
+} from "../actions/coprocessor/setNodeFee.js";
+import {
+  type WaitForInferenceResultParameters,
+  waitForInferenceResult,
+} from "../actions/coprocessor/waitForInferenceResult.js";
+import {
+  type WithdrawCoprocessorEarningsParameters,
+  withdrawCoprocessorEarnings,
+  withdrawCoprocessorEarningsAndWait,
+} from "../actions/coprocessor/withdrawCoprocessorEarnings.js";
+import {
+  type WithdrawCoprocessorEscrowParameters,
+  withdrawCoprocessorEscrow,
+  withdrawCoprocessorEscrowAndWait,
+} from "../actions/coprocessor/withdrawCoprocessorEscrow.js";
+import {
   type AcceptBidParameters,
   acceptBid,
   acceptBidAndWait,
@@ -546,6 +607,69 @@ export function subnetActions(addresses: Pick<NoosphereAddresses, "subnetRegistr
   });
 }
 
+/**
+ * AI coprocessor actions bound to a deployment: `client.extend(coprocessorActions(addresses))`.
+ * Requests and escrow act for the client's account; node actions act for it as a node.
+ */
+export function coprocessorActions(
+  addresses: Pick<NoosphereAddresses, "coprocessor" | "staking" | "token">,
+) {
+  type Bound<T> = Omit<T, "address">;
+  const address = addresses.coprocessor;
+  return (client: NoosWalletClient) => ({
+    cancelSubscription: (params: Bound<CancelSubscriptionParameters>) =>
+      cancelSubscription(client, { ...params, address }),
+    cancelSubscriptionAndWait: (params: Bound<CancelSubscriptionParameters>) =>
+      cancelSubscriptionAndWait(client, { ...params, address }),
+    createSubscription: (params: Bound<CreateSubscriptionParameters>) =>
+      createSubscription(client, { ...params, address }),
+    createSubscriptionAndWait: (params: Bound<CreateSubscriptionParameters>) =>
+      createSubscriptionAndWait(client, { ...params, address }),
+    deliverInference: (params: Bound<DeliverInferenceParameters>) =>
+      deliverInference(client, { ...params, address }),
+    deliverInferenceAndWait: (params: Bound<DeliverInferenceParameters>) =>
+      deliverInferenceAndWait(client, { ...params, address }),
+    depositCoprocessorEscrow: (params: Bound<DepositCoprocessorEscrowParameters>) =>
+      depositCoprocessorEscrow(client, { ...params, address }),
+    depositCoprocessorEscrowAndWait: (params: Bound<DepositCoprocessorEscrowParameters>) =>
+      depositCoprocessorEscrowAndWait(client, { ...params, address }),
+    getCoprocessorEscrow: (params: Bound<GetCoprocessorEscrowParameters>) =>
+      getCoprocessorEscrow(client, { ...params, address }),
+    getInferenceRequest: (params: Bound<GetInferenceRequestParameters>) =>
+      getInferenceRequest(client, { ...params, address }),
+    refundInferenceRequest: (params: Bound<RefundInferenceRequestParameters>) =>
+      refundInferenceRequest(client, { ...params, address }),
+    refundInferenceRequestAndWait: (params: Bound<RefundInferenceRequestParameters>) =>
+      refundInferenceRequestAndWait(client, { ...params, address }),
+    registerCoprocessorNode: (
+      params: Omit<RegisterCoprocessorNodeParameters, "address" | "staking" | "token">,
+    ) =>
+      registerCoprocessorNode(client, {
+        ...params,
+        address,
+        staking: addresses.staking,
+        token: addresses.token,
+      }),
+    requestInference: (params: Bound<RequestInferenceParameters>) =>
+      requestInference(client, { ...params, address }),
+    requestInferenceAndWait: (params: Bound<RequestInferenceParameters>) =>
+      requestInferenceAndWait(client, { ...params, address }),
+    setNodeFee: (params: Bound<SetNodeFeeParameters>) => setNodeFee(client, { ...params, address }),
+    setNodeFeeAndWait: (params: Bound<SetNodeFeeParameters>) =>
+      setNodeFeeAndWait(client, { ...params, address }),
+    waitForInferenceResult: (params: Bound<WaitForInferenceResultParameters>) =>
+      waitForInferenceResult(client, { ...params, address }),
+    withdrawCoprocessorEarnings: (params: Bound<WithdrawCoprocessorEarningsParameters>) =>
+      withdrawCoprocessorEarnings(client, { ...params, address }),
+    withdrawCoprocessorEarningsAndWait: (params: Bound<WithdrawCoprocessorEarningsParameters>) =>
+      withdrawCoprocessorEarningsAndWait(client, { ...params, address }),
+    withdrawCoprocessorEscrow: (params: Bound<WithdrawCoprocessorEscrowParameters>) =>
+      withdrawCoprocessorEscrow(client, { ...params, address }),
+    withdrawCoprocessorEscrowAndWait: (params: Bound<WithdrawCoprocessorEscrowParameters>) =>
+      withdrawCoprocessorEscrowAndWait(client, { ...params, address }),
+  });
+}
+
 /** Every Noosphere action bound to a deployment. */
 export function noosphereActions(addresses: NoosphereAddresses) {
   return (client: NoosWalletClient) => ({
@@ -555,6 +679,7 @@ export function noosphereActions(addresses: NoosphereAddresses) {
     ...marketActions(addresses)(client),
     ...zkActions(addresses)(client),
     ...subnetActions(addresses)(client),
+    ...coprocessorActions(addresses)(client),
   });
 }
 

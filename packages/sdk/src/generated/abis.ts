@@ -11098,6 +11098,2205 @@ export const subnetRegistryLinkReferences = {
   }
 } as const;
 
+export const coprocessorCoordinatorAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "params_",
+        "type": "address",
+        "internalType": "contract IProtocolParams"
+      },
+      {
+        "name": "staking_",
+        "type": "address",
+        "internalType": "contract IStaking"
+      },
+      {
+        "name": "models_",
+        "type": "address",
+        "internalType": "contract IModelRegistry"
+      },
+      {
+        "name": "proofs_",
+        "type": "address",
+        "internalType": "contract IProofRegistry"
+      },
+      {
+        "name": "minNodeStake_",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "CALLBACK_RESERVE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "COPROCESSOR_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "FIELD_MODULUS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_INLINE_VALUES",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_REDUNDANCY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MODELS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IModelRegistry"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "PARAMS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IProtocolParams"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "PROOFS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IProofRegistry"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "STAKING",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IStaking"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "cancelSubscription",
+    "inputs": [
+      {
+        "name": "r",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "timeout",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "canceledAfter",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "commitmentOf",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "currentInterval",
+    "inputs": [
+      {
+        "name": "r",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "timeout",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "deliver",
+    "inputs": [
+      {
+        "name": "r",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "timeout",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "output",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Output",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      },
+      {
+        "name": "proof",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "deposit",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "earningsOf",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "escrowOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "locked",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "failedResult",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "output",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Output",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getDeliveries",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "nodes",
+        "type": "address[]",
+        "internalType": "address[]"
+      },
+      {
+        "name": "outputHashes",
+        "type": "bytes32[]",
+        "internalType": "bytes32[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getInterval",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "s",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.IntervalState",
+        "components": [
+          {
+            "name": "status",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Status"
+          },
+          {
+            "name": "deliveries",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "callbackFailed",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "locked",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "inputHashOf",
+    "inputs": [
+      {
+        "name": "values",
+        "type": "int256[]",
+        "internalType": "int256[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "isCanceled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "minNodeStake",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nodeFee",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.NodeFee",
+        "components": [
+          {
+            "name": "serves",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "fee",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "outputHashOf",
+    "inputs": [
+      {
+        "name": "output",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Output",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "protocolFeesOf",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "refund",
+    "inputs": [
+      {
+        "name": "r",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "timeout",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "request",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.RequestParams",
+        "components": [
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "input",
+            "type": "tuple",
+            "internalType": "struct ICoprocessorCoordinator.Input",
+            "components": [
+              {
+                "name": "values",
+                "type": "int256[]",
+                "internalType": "int256[]"
+              },
+              {
+                "name": "hash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "cid",
+                "type": "string",
+                "internalType": "string"
+              }
+            ]
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "deadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "requestCount",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "setNodeFee",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "serves",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "fee",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "sweepFees",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawEarnings",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawEscrow",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "EarningsWithdrawn",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EscrowDeposited",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EscrowWithdrawn",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "FeesSwept",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "treasury",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "IntervalOpened",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "indexed": true,
+        "internalType": "uint32"
+      },
+      {
+        "name": "locked",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "NodeFeeSet",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "serves",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "fee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OutputDelivered",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "indexed": true,
+        "internalType": "uint32"
+      },
+      {
+        "name": "node",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "outputHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "output",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct ICoprocessorCoordinator.Output",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RequestCreated",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "request",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct ICoprocessorCoordinator.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "modelId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "verification",
+            "type": "uint8",
+            "internalType": "enum ICoprocessorCoordinator.Verification"
+          },
+          {
+            "name": "redundancy",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "paymentToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "feeCap",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "activeAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "period",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "frequency",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "timeout",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      },
+      {
+        "name": "input",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct ICoprocessorCoordinator.Input",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RequestDisputed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "indexed": true,
+        "internalType": "uint32"
+      },
+      {
+        "name": "slashed",
+        "type": "address[]",
+        "indexed": false,
+        "internalType": "address[]"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RequestFulfilled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "indexed": true,
+        "internalType": "uint32"
+      },
+      {
+        "name": "outputHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "verified",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "callbackSucceeded",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "nodeFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "protocolFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RequestRefunded",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "indexed": true,
+        "internalType": "uint32"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SubscriptionCanceled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "lastInterval",
+        "type": "uint32",
+        "indexed": false,
+        "internalType": "uint32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorAlreadyCanceled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorAlreadySettled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Status"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorDeadlineNotPassed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorDeadlinePassed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorFeeAboveCap",
+    "inputs": [
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "protocolFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feeCap",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInputHashMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expected",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "received",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInputNotProvable",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInsufficientEscrow",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInsufficientGas",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "gasLeft",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorIntervalNotActive",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidInput",
+    "inputs": [
+      {
+        "name": "values",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "hash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidProof",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidRedundancy",
+    "inputs": [
+      {
+        "name": "verification",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Verification"
+      },
+      {
+        "name": "redundancy",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidSchedule",
+    "inputs": [
+      {
+        "name": "deadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "period",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "frequency",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorMissingProof",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorModelDeprecated",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorModelNotServed",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNodeAlreadyDelivered",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNodeNotStaked",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "stake",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minimum",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNotOwner",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNothingToWithdraw",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorOutputMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "proven",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "delivered",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorTokenNotAllowed",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnknownModel",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnknownRequest",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnsupportedVerification",
+    "inputs": [
+      {
+        "name": "verification",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Verification"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const coprocessorCoordinatorBytecode = "0x610120604052348015610010575f5ffd5b5060405161502e38038061502e83398101604081905261002f9161006f565b6001600160a01b0394851660805292841660a05290831660c05290911660e052610100526100d6565b6001600160a01b038116811461006c575f5ffd5b50565b5f5f5f5f5f60a08688031215610083575f5ffd5b855161008e81610058565b602087015190955061009f81610058565b60408701519094506100b081610058565b60608701519093506100c181610058565b80925050608086015190509295509295909350565b60805160a05160c05160e05161010051614e7a6101b45f395f8181610316015281816108400152818161087301528181611ff90152818161202c015281816125eb0152818161266401528181612a8801528181612b360152818161301e01526130d501525f818161048801528181612288015261239f01525f8181610439015281816108d5015261323f01525f81816104fd015281816107c301528181611f8c0152818161262601528181612aae015261305301525f8181610352015281816114840152818161197b01528181611afd015261213d0152614e7a5ff3fe608060405234801561000f575f5ffd5b50600436106101f2575f3560e01c806360cbd0731161011457806393e76cc7116100a9578063bea9216d11610079578063bea9216d146105ce578063c778e3c5146105d7578063ca522c4c146105f1578063edac920c146105fa578063ee3fd7a41461060e575f5ffd5b806393e76cc7146104d057806397610f30146104f8578063a89374911461051f578063b31acc1014610532575f5ffd5b80637d8746f9116100e45780637d8746f91461045b578063814f46e4146104835780638340f549146104aa5780638d4b5cd2146104bd575f5ffd5b806360cbd073146103e2578063640f47f7146103f557806365c53f4c1461041457806365d8c3e414610434575f5ffd5b80633d4d8d4f1161018a5780634f76a98e1161015a5780634f76a98e1461038c57806350b31be3146103a05780635886ebeb146103b35780635badbe4c146103db575f5ffd5b80633d4d8d4f146103015780634021a41214610314578063418984391461033a578063484bcb471461034d575f5ffd5b80632e9cde87116101c55780632e9cde8714610269578063355f3e4a1461027c5780633946b978146102b457806339e3af9b146102c7575f5ffd5b80630adde58e146101f6578063123ae9791461022057806317f6b297146102355780631fa1c82214610248575b5f5ffd5b6102096102043660046139f4565b61062e565b604051610217929190613a61565b60405180910390f35b61023361022e366004613b04565b610799565b005b610233610243366004613b7b565b610a67565b61025b610256366004613c33565b610eb6565b604051908152602001610217565b610233610277366004613ca2565b610eca565b61025b61028a366004613ccd565b6001600160a01b039182165f90815260086020908152604080832093909416825291909152205490565b6102336102c2366004613d04565b611044565b6102f16102d5366004613d2e565b5f908152600260205260409020546001600160401b0316151590565b6040519015158152602001610217565b61025b61030f366004613d45565b611177565b7f000000000000000000000000000000000000000000000000000000000000000061025b565b61025b610348366004613d60565b611251565b6103747f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b039091168152602001610217565b61025b5f516020614e055f395f51905f5281565b6102336103ae366004613d91565b611282565b61025b6103c1366004613d45565b6001600160a01b03165f9081526009602052604090205490565b5f5461025b565b61025b6103f0366004613dac565b611399565b61025b610403366004613d2e565b5f9081526001602052604090205490565b6104276104223660046139f4565b6117af565b6040516102179190613e0b565b6103747f000000000000000000000000000000000000000000000000000000000000000081565b61046e610469366004613ccd565b6118e5565b60408051928352602083019190915201610217565b6103747f000000000000000000000000000000000000000000000000000000000000000081565b6102336104b8366004613e59565b61193c565b61025b6104cb366004613d45565b611acb565b6104e36104de366004613d2e565b611c26565b60405163ffffffff9091168152602001610217565b6103747f000000000000000000000000000000000000000000000000000000000000000081565b6104e361052d366004613d91565b611c5c565b6105a8610540366004613e97565b6040805180820182525f80825260209182018190526001600160a01b039586168152600a82528281209481529381528184209290941683529083529081902081518083019092525460ff81161515825261010090046001600160801b03169181019190915290565b604080518251151581526020928301516001600160801b03169281019290925201610217565b61025b61ea6081565b6105df600781565b60405160ff9091168152602001610217565b61025b61040081565b61025b5f516020614e255f395f51905f5281565b61062161061c3660046139f4565b611c66565b6040516102179190613ed6565b5f82815260056020908152604080832063ffffffff851684529091529020805460609182916001600160401b0381111561066a5761066a613f6d565b604051908082528060200260200182016040528015610693578160200160208202803683370190505b5081549093506001600160401b038111156106b0576106b0613f6d565b6040519080825280602002602001820160405280156106d9578160200160208202803683370190505b5091505f5b8154811015610790578181815481106106f9576106f9613f81565b5f91825260209091206003909102015484516001600160a01b039091169085908390811061072957610729613f81565b60200260200101906001600160a01b031690816001600160a01b03168152505081818154811061075b5761075b613f81565b905f5260205f2090600302016002015483828151811061077d5761077d613f81565b60209081029190910101526001016106de565b50509250929050565b6040516328d5c36160e11b81523360048201525f516020614e255f395f51905f5260248201525f907f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906351ab86c290604401602060405180830381865afa158015610810573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906108349190613f95565b905082801561086a57507f000000000000000000000000000000000000000000000000000000000000000081108061086a575080155b156108b75733817f0000000000000000000000000000000000000000000000000000000000000000604051634bdb1ca560e11b81526004016108ae93929190613fac565b60405180910390fd5b8280156109485750604051634f558e7960e01b8152600481018690527f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031690634f558e7990602401602060405180830381865afa158015610922573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906109469190613fcd565b155b1561096957604051632c379c2f60e01b8152600481018690526024016108ae565b6040518060400160405280841515815260200184610987575f610989565b835b6001600160801b03908116909152335f818152600a602090815260408083208b845282528083206001600160a01b038b1680855290835292208551815496909201519094166101000270ffffffffffffffffffffffffffffffff00199115159190911670ffffffffffffffffffffffffffffffffff19909516949094179390931790915586907f93d2dd8bafd9f4a7e2695e4adc53e76fe4edb4455e0c25ed518de495fd653c608680610a3c575f610a3e565b865b6040805192151583526001600160801b0390911660208301520160405180910390a45050505050565b610a6f611d56565b610a7885611d8d565b5f610a8586866001611df4565b905080421115610abe5760405163073ae8ff60e51b81528635600482015263ffffffff86166024820152604481018290526064016108ae565b85355f90815260036020908152604080832063ffffffff891684529091529020805460019060ff166004811115610af757610af7613de3565b60ff161115610b2457805460405163ba1e831d60e01b81526108ae91893591899160ff1690600401613fe8565b5f5f610b2f89611f56565b915091505f610b3d88611251565b905080610b6d5760405163036496d160e41b81528a3560048201525f6024820152604481018290526064016108ae565b6002610b7f60a08c0160808d01614016565b6003811115610b9057610b90613de3565b03610ba157610ba18a82898961224c565b5f845460ff166004811115610bb857610bb8613de3565b03610bc857610bc8848b8b61244d565b336001600160a01b03168963ffffffff168b5f01357ffa0711e4e86c584227fbc52e05ef75917d46b0efe49063ec6084c625d1a8649c848c604051610c0e929190614148565b60405180910390a46001610c2860a08c0160808d01614016565b6003811115610c3957610c39613de3565b03610d2c57610c4c8a8a8684878761249d565b610c5a575050505050610ea7565b610c668a8a8684612709565b610c74575050505050610ea7565b89355f90815260056020908152604080832063ffffffff8d1684529091528120909350839250825b8154811015610d2557818181548110610cb757610cb7613f81565b5f918252602090912060039091020154610ce190600160a01b90046001600160601b031686614174565b9450818181548110610cf557610cf5613f81565b5f918252602090912060016003909202010154610d1b906001600160801b031685614174565b9350600101610c9c565b5050610d87565b835461ff001916610100178455610d5433610d4d60e08d0160c08e01613d45565b8585612c03565b610d8784610d6860408d0160208e01613d45565b610d7860e08e0160c08f01613d45565b610d828688614174565b612c7d565b835460ff1916600217845589355f90815260046020908152604080832063ffffffff8d1684529091528120829055610dc18b8b8b85612d61565b905080610e2157845462ff0000191662010000178555604051610de8908a90602001614187565b60408051601f198184030181529181528c355f9081526006602090815282822063ffffffff8f16835290522090610e1f908261420f565b505b63ffffffff8a168b357f8a7cd4261489a5bca75fa0a39ebe1262a95de7bdb4262824f3cce13f8695154a8460028f6080016020810190610e619190614016565b6003811115610e7257610e72613de3565b604080519384529114602083015285151590820152606081018890526080810187905260a00160405180910390a35050505050505b610eaf612ed2565b5050505050565b5f610ec18383612efc565b90505b92915050565b610ed2611d56565b610edb82611d8d565b5f610ee783835f611df4565b9050804211610f1f5760405163050cc82b60e31b81528335600482015263ffffffff83166024820152604481018290526064016108ae565b82355f90815260036020908152604080832063ffffffff861684529091529020805460019060ff166004811115610f5857610f58613de3565b60ff161115610f8557805460405163ba1e831d60e01b81526108ae91863591869160ff1690600401613fe8565b805484355f90815260056020908152604080832063ffffffff88168452909152902063010000009091046001600160801b031690610fc29061301c565b610fec82610fd66040880160208901613d45565b610fe660e0890160c08a01613d45565b5f612c7d565b815460ff1916600417825560405181815263ffffffff8516908635907fcf249d1294e11910635f4d4742c3e6933befd2d43161e0b603e5a39f742fb7e79060200160405180910390a3505050611040612ed2565b5050565b61104c611d56565b805f0361106c576040516306725ce960e51b815260040160405180910390fd5b335f9081526007602090815260408083206001600160a01b0386168452909152902080546001600160801b03168211156110cd578054604051639eec33ff60e01b81526108ae913391869186916001600160801b03909116906004016142c9565b8054829082905f906110e99084906001600160801b03166142fa565b92506101000a8154816001600160801b0302191690836001600160801b03160217905550826001600160a01b0316336001600160a01b03167fb63f721958b2e7865b9f379808d100cee9f1d178898febb23f30998ee5ad023d8460405161115291815260200190565b60405180910390a361116e6001600160a01b0384163384613146565b50611040612ed2565b5f611180611d56565b50335f9081526008602090815260408083206001600160a01b0385168452909152812054908190036111d657604051638f42140360e01b81523360048201526001600160a01b03831660248201526044016108ae565b335f8181526008602090815260408083206001600160a01b03871680855290835281842093909355518481529192917f0c8584df0a37548f26644c41809e5f908b58e8888dd441691e8a2174ec89f305910160405180910390a36112446001600160a01b0383163383613146565b61124c612ed2565b919050565b5f61125c8280614319565b15905061127a576112756112708380614319565b612efc565b610ec4565b506020013590565b61128b81611d8d565b61129b6040820160208301613d45565b6001600160a01b0316336001600160a01b0316146112d5576040516389d77e2360e01b8152813560048201523360248201526044016108ae565b80355f908152600260205260409020546001600160401b03161561130f576040516332724ac160e11b8152813560048201526024016108ae565b5f6113198261317b565b905061132c63ffffffff8216600161435e565b82355f81815260026020908152604091829020805467ffffffffffffffff19166001600160401b0395909516949094179093555163ffffffff8416815290917e49410adae3439c486ab37299de8c26ec5e5c5934ec0a25f8c4dc09e7489ea7910160405180910390a25050565b5f806113ab6060840160408501614016565b905060038160038111156113c1576113c1613de3565b036113e15780604051637bc0ef9b60e11b81526004016108ae919061438d565b60018160038111156113f5576113f5613de3565b146114165761140a60808401606085016143b4565b60ff1660011415611449565b600261142860808501606086016143b4565b60ff1610806114495750600761144460808501606086016143b4565b60ff16115b1561147a578061145f60808501606086016143b4565b604051633688016560e21b81526004016108ae9291906143cf565b6001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001663352cad4c6114b960a0860160808701613d45565b6040516001600160e01b031960e084901b1681526001600160a01b039091166004820152602401606060405180830381865afa1580156114fb573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061151f9190614467565b516115595761153460a0840160808501613d45565b604051636f81fd5d60e01b81526001600160a01b0390911660048201526024016108ae565b5f61156384613225565b90505f5f611570866134ae565b915091505f5f8154611581906144bb565b91905081905594505f604051806101a00160405280878152602001336001600160a01b03168152602001885f013581526020018581526020018660038111156115cc576115cc613de3565b81526020016115e160808a0160608b016143b4565b60ff1681526020016115f960a08a0160808b01613d45565b6001600160a01b0316815260200161161760c08a0160a08b016144d3565b6001600160801b0316815260200161163560e08a0160c08b016144ee565b63ffffffff1681526001600160401b03851660208201526040016116616101408a016101208b016144ee565b63ffffffff16815260200161167e6101608a016101408b016144ee565b63ffffffff1681526020018363ffffffff168152509050806040516020016116a6919061461c565b60408051601f1981840301815291815281516020928301205f898152600184529190912055873590339088907f3adc032b4e36f494f63b397170a09400cf227038269b867d3c934113c90d9ea2908590611702908d018d61462b565b604051611710929190614649565b60405180910390a461172a610140880161012089016144ee565b63ffffffff165f036117a5575f868152600360209081526040808320600180855292529091206117a59188903361176760a08d0160808e01613d45565b61177760808e0160608f016143b4565b60ff168d60a001602081019061178d91906144d3565b6001600160801b03166117a0919061466b565b6136a3565b5050505050919050565b6040805160a0810182525f808252602082018190529181018290526060810182905260808101919091525f83815260036020908152604080832063ffffffff861684529091528082208151608081019092528054829060ff16600481111561181957611819613de3565b600481111561182a5761182a613de3565b81529054610100810460ff908116602084015262010000820416151560408084019190915263010000009091046001600160801b0316606090920191909152805160a081019091528151919250908190600481111561188b5761188b613de3565b815260208381015160ff16818301526040808501511515818401526060948501516001600160801b0316948301949094525f9687526004815283872063ffffffff9096168752949094529320546080909201919091525090565b6001600160a01b038083165f9081526007602090815260408083209385168352928152908290208251808401909352546001600160801b03808216808552600160801b9092041692909101829052905b9250929050565b805f0361195c576040516306725ce960e51b815260040160405180910390fd5b604051630d4b2b5360e21b81526001600160a01b0383811660048301527f0000000000000000000000000000000000000000000000000000000000000000169063352cad4c90602401606060405180830381865afa1580156119c0573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906119e49190614467565b51611a0d57604051636f81fd5d60e01b81526001600160a01b03831660048201526024016108ae565b6001600160a01b038084165f9081526007602090815260408083209386168352929052208054611a5090611a4b9084906001600160801b0316614174565b6137fb565b81546001600160801b0319166001600160801b039190911617815560405182815233906001600160a01b0385811691908716907f26fd8db2e43918e3839126f36fb2d497c265f2a1594b64aac3ab9672db36482c9060200160405180910390a4611ac56001600160a01b038416333085613832565b50505050565b5f611ad4611d56565b60095f836001600160a01b03166001600160a01b031681526020019081526020015f205490505f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03166361d027b36040518163ffffffff1660e01b8152600401602060405180830381865afa158015611b57573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611b7b9190614682565b9050815f03611bb057604051638f42140360e01b81526001600160a01b038083166004830152841660248201526044016108ae565b6001600160a01b038084165f818152600960205260408082209190915551918316917f244e51bc38c1452fa8aaf487bcb4bca36c2baa3a5fbdb776b1eabd8dc6d277cd90611c019086815260200190565b60405180910390a3611c1d6001600160a01b0384168284613146565b5061124c612ed2565b5f818152600260205260408120546001600160401b03168015611c5357611c4e60018261469d565b611c55565b5f5b9392505050565b5f610ec48261317b565b611c896040518060600160405280606081526020015f8152602001606081525090565b5f83815260066020908152604080832063ffffffff8616845290915281208054611cb290614199565b80601f0160208091040260200160405190810160405280929190818152602001828054611cde90614199565b8015611d295780601f10611d0057610100808354040283529160200191611d29565b820191905f5260205f20905b815481529060010190602001808311611d0c57829003601f168201915b5050505050905080515f14611d4f5780806020019051810190611d4c9190614749565b91505b5092915050565b611d5e613868565b611d8b60017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b906138a8565b565b80604051602001611d9e9190614859565b60408051601f19818403018152918152815160209283012083355f9081526001909352912054141580611dd057508035155b15611df15760405163f666d17b60e01b8152813560048201526024016108ae565b50565b82355f908152600260205260408120546001600160401b031663ffffffff84161580611e3c5750611e2d610180860161016087016144ee565b63ffffffff168463ffffffff16115b80611e6957506001600160401b03811615801590611e695750806001600160401b03168463ffffffff1610155b15611e9657604051632b86c23760e11b81528535600482015263ffffffff851660248201526044016108ae565b5f611ea9610160870161014088016144ee565b63ffffffff16611eba600187614978565b63ffffffff16611eca919061466b565b611edc61014088016101208901614994565b6001600160401b0316611eef9190614174565b9050838015611efd57508042105b15611f2a57604051632b86c23760e11b81528635600482015263ffffffff861660248201526044016108ae565b611f3c6101a0870161018088016144ee565b611f4c9063ffffffff1682614174565b9695505050505050565b6040516328d5c36160e11b81523360048201525f516020614e255f395f51905f5260248201525f90819081906001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016906351ab86c290604401602060405180830381865afa158015611fd1573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611ff59190613f95565b90507f0000000000000000000000000000000000000000000000000000000000000000811080612023575080155b156120675733817f0000000000000000000000000000000000000000000000000000000000000000604051634bdb1ca560e11b81526004016108ae93929190613fac565b335f908152600a6020908152604080832087820135845290915281208161209460e0880160c08901613d45565b6001600160a01b0316815260208082019290925260409081015f2081518083019092525460ff811615158083526101009091046001600160801b0316928201929092529150612128573360408601356120f360e0880160c08901613d45565b60405163890efb7560e01b81526001600160a01b039384166004820152602481019290925290911660448201526064016108ae565b80602001516001600160801b031693506127107f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663bea118c76040518163ffffffff1660e01b8152600401602060405180830381865afa158015612197573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906121bb91906149ad565b6121c99061ffff168661466b565b6121d391906149e2565b92506121e6610100860160e087016144d3565b6001600160801b03166121f98486614174565b1115612245578383612212610100880160e089016144d3565b6040516318d5704560e31b8152600481019390935260248301919091526001600160801b031660448201526064016108ae565b5050915091565b610140811015612272576040516318985abd60e21b8152843560048201526024016108ae565b5f8061228083850185614a5a565b915091505f5f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636526c1998960400135856040518363ffffffff1660e01b81526004016122d8929190614b2b565b5f60405180830381865afa1580156122f2573d5f5f3e3d5ffd5b505050506040513d5f823e601f3d908101601f191682016040526123199190810190614b43565b50915091508760600135821461235657604051637cc6079360e11b81528835600482015260608901356024820152604481018390526064016108ae565b8681146123875760405163036496d160e41b81528835600482015260248101829052604481018890526064016108ae565b60408051630123d38560e01b81526001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001691630123d385916123da918c01359088908890600401614be8565b602060405180830381865afa1580156123f5573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906124199190613fcd565b6124435760408051632c5077bf60e21b8152893560048201529089013560248201526044016108ae565b5050505050505050565b612498838335836124646040870160208801613d45565b61247460e0880160c08901613d45565b61248460c0890160a08a016143b4565b60ff1661178d6101008a0160e08b016144d3565b505050565b85355f90815260056020908152604080832063ffffffff891684529091528120815b815481101561253857336001600160a01b03168282815481106124e4576124e4613f81565b5f9182526020909120600390910201546001600160a01b03160361253057604051630d8102e160e11b81528935600482015263ffffffff891660248201523360448201526064016108ae565b6001016124bf565b50806040518060800160405280336001600160a01b0316815260200161255d876138af565b6001600160601b0390811682526001600160801b0380881660208085019190915260409384018b90528554600181810188555f97885296829020865192870151909416600160a01b026001600160a01b03909216919091176003909102909201918255918301519381018054949092166001600160801b0319909416939093179055606001516002909101557f0000000000000000000000000000000000000000000000000000000000000000156126ba57604051631501bc1d60e31b81526001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000169063a80de0e89061268c9033905f516020614e255f395f51905f52907f000000000000000000000000000000000000000000000000000000000000000090600401613fac565b5f604051808303815f87803b1580156126a3575f5ffd5b505af11580156126b5573d5f5f3e3d5ffd5b505050505b85545f906126d190610100900460ff166001614c2c565b875461ff00191661010060ff83160217885590506126f560c08a0160a08b016143b4565b60ff91821691161498975050505050505050565b83355f90815260056020908152604080832063ffffffff87168452909152812080548280805b838110156127dd575f5f5b8581101561279f5786838154811061275457612754613f81565b905f5260205f2090600302016002015487828154811061277657612776613f81565b905f5260205f209060030201600201540361279757612794826144bb565b91505b60010161273a565b50838111156127d457808683815481106127bb576127bb613f81565b905f5260205f2090600302016002015480945081955050505b5060010161272f565b506127e78461301c565b828203612963575f5f5b8481101561292a576128a786828154811061280e5761280e613f81565b5f9182526020909120600390910201546001600160a01b031661283760e08e0160c08f01613d45565b88848154811061284957612849613f81565b905f5260205f2090600302015f0160149054906101000a90046001600160601b03166001600160601b031689858154811061288657612886613f81565b5f9182526020909120600160039092020101546001600160801b0316612c03565b8581815481106128b9576128b9613f81565b5f91825260209091206001600390920201015486546001600160801b03909116908790839081106128ec576128ec613f81565b5f9182526020909120600390910201546129169190600160a01b90046001600160601b0316614174565b6129209083614174565b91506001016127f1565b506129558861293f60408d0160208e01613d45565b61294f60e08e0160c08f01613d45565b84612c7d565b600195505050505050612bfb565b6129878761297760408c0160208d01613d45565b610fe660e08d0160c08e01613d45565b865460ff191660031787556060836129a084600261466b565b1115612bb0576129b08385614c45565b6001600160401b038111156129c7576129c7613f6d565b6040519080825280602002602001820160405280156129f0578160200160208202803683370190505b5090505f5f5b85811015612bad5783878281548110612a1157612a11613f81565b905f5260205f2090600302016002015414612ba557868181548110612a3857612a38613f81565b5f9182526020909120600390910201546001600160a01b03168383612a5c816144bb565b945081518110612a6e57612a6e613f81565b6001600160a01b03909216602092830291909101909101527f000000000000000000000000000000000000000000000000000000000000000015612ba5577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663996880bc888381548110612aed57612aed613f81565b5f91825260209091206003909102015460405160e083901b6001600160e01b03191681526001600160a01b0390911660048201525f516020614e255f395f51905f5260248201527f000000000000000000000000000000000000000000000000000000000000000060448201523360648201526084016020604051808303815f875af1158015612b7f573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190612ba39190613f95565b505b6001016129f6565b50505b8863ffffffff168a5f01357f1e6bd1d85f0913f889a46da2619f656337386f1345e3ade32d9ca332c2aaa59983604051612bea9190614c58565b60405180910390a35f955050505050505b949350505050565b8115612c45576001600160a01b038085165f90815260086020908152604080832093871683529290529081208054849290612c3f908490614174565b90915550505b8015611ac5576001600160a01b0383165f9081526009602052604081208054839290612c72908490614174565b909155505050505050565b83546001600160a01b038085165f90815260076020908152604080832093871683529290522080546001600160801b03630100000090930483169283918391601091612cd2918591600160801b9004166142fa565b92506101000a8154816001600160801b0302191690836001600160801b031602179055508282612d0291906142fa565b815482905f90612d1c9084906001600160801b0316614c6a565b82546001600160801b039182166101009390930a92830291909202199091161790555050845472ffffffffffffffffffffffffffffffff000000191690945550505050565b5f80612d75610120870161010088016144ee565b63ffffffff169050805f03612d8e576001915050612bfb565b5f86358686866001612da660a08d0160808e01614016565b6003811115612db757612db7613de3565b14612dc25733612e0d565b8a355f90815260056020908152604080832063ffffffff8e16845290915281208054909190612df357612df3613f81565b5f9182526020909120600390910201546001600160a01b03165b604051602401612e21959493929190614c89565b60408051601f198184030181529190526020810180516001600160e01b031663ac05622f60e01b17905290505f61ea60612e5c603f856149e2565b612e669085614174565b612e709190614174565b9050805a1015612ea65787355a604051633e192a3960e21b815260048101929092526024820152604481018290526064016108ae565b5f612eb760408a0160208b01613d45565b90505f5f8451602086015f8589f19998505050505050505050565b611d8b5f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00611d85565b5f8181816001600160401b03811115612f1757612f17613f6d565b604051908082528060200260200182016040528015612f40578160200160208202803683370190505b5090505f5b8281101561300c575f868683818110612f6057612f60613f81565b9050602002013590505f811215612fcf575f516020614e055f395f51905f5280612f8b836001614ccf565b612f9490614cf6565b612f9f906001614174565b612fa99190614d10565b612fc0905f516020614e055f395f51905f52614c45565b612fca9190614d10565b612fe6565b612fe65f516020614e055f395f51905f5282614d10565b838381518110612ff857612ff8613f81565b602090810291909101015250600101612f45565b5060209182029101209392505050565b7f00000000000000000000000000000000000000000000000000000000000000005f036130465750565b5f5b8154811015611040577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663ad75f6c083838154811061309257613092613f81565b5f9182526020909120600390910201546040516001600160e01b031960e084901b1681526130fd916001600160a01b0316905f516020614e255f395f51905f52907f000000000000000000000000000000000000000000000000000000000000000090600401613fac565b6020604051808303815f875af1158015613119573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061313d9190613f95565b50600101613048565b61315383838360016138e2565b61249857604051635274afe760e01b81526001600160a01b03841660048201526024016108ae565b5f61318e61014083016101208401614994565b6001600160401b03164210156131a557505f919050565b6131b7610160830161014084016144ee565b63ffffffff165f036131cb57506001919050565b610ec46131e0610160840161014085016144ee565b63ffffffff166131f861014085016101208601614994565b61320b906001600160401b031642614c45565b61321591906149e2565b613220906001614174565b613944565b604051633e99e94f60e11b8152813560048201525f9081907f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031690637d33d29e9060240161012060405180830381865afa15801561328d573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906132b19190614d23565b80519091506001600160a01b03166132df57604051632c379c2f60e01b8152833560048201526024016108ae565b806040015115613305576040516322939c0b60e11b8152833560048201526024016108ae565b5f613313602085018561462b565b61331d9080614319565b91505f905061332f602086018661462b565b60200135905081158015613341575080155b8061334d575061040082115b1561337557604051630955437560e01b815260048101839052602481018290526044016108ae565b60026133876060870160408801614016565b600381111561339857613398613de3565b036134895760608084015101515f8160028111156133b8576133b8613de3565b036133d95760405163ee91f7b560e01b8152863560048201526024016108ae565b60028160028111156133ed576133ed613de3565b1480156133f957508215155b15613458575f61341961340f602089018961462b565b6112709080614319565b9050821580159061342a5750808314155b15611f4c57604051637cc6079360e11b81525f600482015260248101829052604481018490526064016108ae565b8161348057604051630955437560e01b815260048101849052602481018390526044016108ae565b50949350505050565b806134a35761349e61340f602087018761462b565b6134a5565b805b95945050505050565b5f806134c2610140840161012085016144ee565b63ffffffff165f036135e1576134e0610160840161014085016144ee565b63ffffffff16600114158061350e575042613502610100850160e08601614994565b6001600160401b031611155b80613540575063ffffffff4261352b610100860160e08701614994565b6001600160401b031661353e9190614c45565b115b156135b257613556610100840160e08501614994565b613568610140850161012086016144ee565b61357a610160860161014087016144ee565b604051632de0b2c760e11b81526001600160401b03909316600484015263ffffffff91821660248401521660448201526064016108ae565b42806135c5610100860160e08701614994565b6001600160401b03166135d89190614c45565b91509150915091565b6135f3610160840161014085016144ee565b63ffffffff16158061361c5750613611610100840160e08501614994565b6001600160401b0316155b80613643575063ffffffff613638610100850160e08601614994565b6001600160401b0316115b1561365957613556610100840160e08501614994565b61366b61012084016101008501614994565b6001600160401b0316156136905761368b61012084016101008501614994565b613692565b425b6135d8610100850160e08601614994565b6001600160a01b038084165f90815260076020908152604080832093861683529290522080546001600160801b0316821115613706578054604051639eec33ff60e01b81526108ae918691869186916001600160801b03909116906004016142c9565b8054829082905f906137229084906001600160801b03166142fa565b92506101000a8154816001600160801b0302191690836001600160801b0316021790555081815f0160108282829054906101000a90046001600160801b031661376b9190614c6a565b82546101009290920a6001600160801b03818102199093169183160217909155885490841663010000000272ffffffffffffffffffffffffffffffff0000ff199091161760011788555060405182815263ffffffff86169087907f353a73c05b8bee9c3a45599d3f3db259d0ebe0de7509898d6e49c7e1cb69008f9060200160405180910390a350505050505050565b5f6001600160801b0382111561382e576040516306dfcc6560e41b815260806004820152602481018390526044016108ae565b5090565b613840848484846001613974565b611ac557604051635274afe760e01b81526001600160a01b03851660048201526024016108ae565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c15611d8b57604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b5f6001600160601b0382111561382e576040516306dfcc6560e41b815260606004820152602481018390526044016108ae565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f5114831661393857838315161561392c573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b5f63ffffffff82111561382e576040516306dfcc6560e41b815260206004820152602481018390526044016108ae565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f511483166139d05783831516156139c4573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b803563ffffffff8116811461124c575f5ffd5b5f5f60408385031215613a05575f5ffd5b82359150613a15602084016139e1565b90509250929050565b5f8151808452602084019350602083015f5b82811015613a575781516001600160a01b0316865260209586019590910190600101613a30565b5093949350505050565b604081525f613a736040830185613a1e565b82810360208401528084518083526020830191506020860192505f5b81811015613aad578351835260209384019390920191600101613a8f565b50909695505050505050565b6001600160a01b0381168114611df1575f5ffd5b803561124c81613ab9565b8015158114611df1575f5ffd5b6001600160801b0381168114611df1575f5ffd5b803561124c81613ae5565b5f5f5f5f60808587031215613b17575f5ffd5b843593506020850135613b2981613ab9565b92506040850135613b3981613ad8565b91506060850135613b4981613ae5565b939692955090935050565b5f6101a08284031215613b65575f5ffd5b50919050565b5f60608284031215613b65575f5ffd5b5f5f5f5f5f6102008688031215613b90575f5ffd5b613b9a8787613b54565b9450613ba96101a087016139e1565b93506101c08601356001600160401b03811115613bc4575f5ffd5b613bd088828901613b6b565b9350506101e08601356001600160401b03811115613bec575f5ffd5b8601601f81018813613bfc575f5ffd5b80356001600160401b03811115613c11575f5ffd5b886020828401011115613c22575f5ffd5b959894975092955050506020019190565b5f5f60208385031215613c44575f5ffd5b82356001600160401b03811115613c59575f5ffd5b8301601f81018513613c69575f5ffd5b80356001600160401b03811115613c7e575f5ffd5b8560208260051b8401011115613c92575f5ffd5b6020919091019590945092505050565b5f5f6101c08385031215613cb4575f5ffd5b613cbe8484613b54565b9150613a156101a084016139e1565b5f5f60408385031215613cde575f5ffd5b8235613ce981613ab9565b91506020830135613cf981613ab9565b809150509250929050565b5f5f60408385031215613d15575f5ffd5b8235613d2081613ab9565b946020939093013593505050565b5f60208284031215613d3e575f5ffd5b5035919050565b5f60208284031215613d55575f5ffd5b8135611c5581613ab9565b5f60208284031215613d70575f5ffd5b81356001600160401b03811115613d85575f5ffd5b611d4c84828501613b6b565b5f6101a08284031215613da2575f5ffd5b610ec18383613b54565b5f60208284031215613dbc575f5ffd5b81356001600160401b03811115613dd1575f5ffd5b82016101608185031215611c55575f5ffd5b634e487b7160e01b5f52602160045260245ffd5b60058110613e0757613e07613de3565b9052565b5f60a082019050613e1d828451613df7565b60ff60208401511660208301526040830151151560408301526001600160801b0360608401511660608301526080830151608083015292915050565b5f5f5f60608486031215613e6b575f5ffd5b8335613e7681613ab9565b92506020840135613e8681613ab9565b929592945050506040919091013590565b5f5f5f60608486031215613ea9575f5ffd5b8335613eb481613ab9565b9250602084013591506040840135613ecb81613ab9565b809150509250925092565b602080825282516060838301528051608084018190525f929190910190829060a08501905b80831015613f1e5783518252602082019150602084019350600183019250613efb565b506020860151604086015260408601519250601f19858203016060860152825191508181528160208401602083015e5f602083830101526020601f19601f840116820101935050505092915050565b634e487b7160e01b5f52604160045260245ffd5b634e487b7160e01b5f52603260045260245ffd5b5f60208284031215613fa5575f5ffd5b5051919050565b6001600160a01b039390931683526020830191909152604082015260600190565b5f60208284031215613fdd575f5ffd5b8151611c5581613ad8565b83815263ffffffff8316602082015260608101612bfb6040830184613df7565b80356004811061124c575f5ffd5b5f60208284031215614026575f5ffd5b610ec182614008565b5f5f8335601e19843603018112614044575f5ffd5b83016020810192503590506001600160401b03811115614062575f5ffd5b803603821315611935575f5ffd5b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b5f606083018235601e198436030181126140b0575f5ffd5b83016020810190356001600160401b038111156140cb575f5ffd5b8060051b36038213156140dc575f5ffd5b6060865291829052905f90608086015b8183101561410b578335815260209384019360019390930192016140ec565b6020868101359088018190529350614126604087018761402f565b94509250868103604088015261413d818585614070565b979650505050505050565b828152604060208201525f612bfb6040830184614098565b634e487b7160e01b5f52601160045260245ffd5b80820180821115610ec457610ec4614160565b602081525f610ec16020830184614098565b600181811c908216806141ad57607f821691505b602082108103613b6557634e487b7160e01b5f52602260045260245ffd5b601f82111561249857805f5260205f20601f840160051c810160208510156141f05750805b601f840160051c820191505b81811015610eaf575f81556001016141fc565b81516001600160401b0381111561422857614228613f6d565b61423c816142368454614199565b846141cb565b6020601f82116001811461426e575f83156142575750848201515b5f19600385901b1c1916600184901b178455610eaf565b5f84815260208120601f198516915b8281101561429d578785015182556020948501946001909201910161427d565b50848210156142ba57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b6001600160a01b03948516815292909316602083015260408201526001600160801b03909116606082015260800190565b6001600160801b038281168282160390811115610ec457610ec4614160565b5f5f8335601e1984360301811261432e575f5ffd5b8301803591506001600160401b03821115614347575f5ffd5b6020019150600581901b3603821315611935575f5ffd5b6001600160401b038181168382160190811115610ec457610ec4614160565b60048110613e0757613e07613de3565b60208101610ec4828461437d565b60ff81168114611df1575f5ffd5b803561124c8161439b565b5f602082840312156143c4575f5ffd5b8135611c558161439b565b604081016143dd828561437d565b60ff831660208301529392505050565b604051606081016001600160401b038111828210171561440f5761440f613f6d565b60405290565b60405160a081016001600160401b038111828210171561440f5761440f613f6d565b604051601f8201601f191681016001600160401b038111828210171561445f5761445f613f6d565b604052919050565b5f6060828403128015614478575f5ffd5b506144816143ed565b825161448c81613ad8565b8152602083015161449c81613ae5565b602082015260408301516144af81613ae5565b60408201529392505050565b5f600182016144cc576144cc614160565b5060010190565b5f602082840312156144e3575f5ffd5b8135611c5581613ae5565b5f602082840312156144fe575f5ffd5b610ec1826139e1565b80518252602081015161452560208401826001600160a01b03169052565b506040810151604083015260608101516060830152608081015161454c608084018261437d565b5060a081015161456160a084018260ff169052565b5060c081015161457c60c08401826001600160a01b03169052565b5060e081015161459760e08401826001600160801b03169052565b506101008101516145b161010084018263ffffffff169052565b506101208101516145ce6101208401826001600160401b03169052565b506101408101516145e861014084018263ffffffff169052565b5061016081015161460261016084018263ffffffff169052565b5061018081015161249861018084018263ffffffff169052565b6101a08101610ec48284614507565b5f8235605e1983360301811261463f575f5ffd5b9190910192915050565b6146538184614507565b6101c06101a08201525f612bfb6101c0830184614098565b8082028115828204841417610ec457610ec4614160565b5f60208284031215614692575f5ffd5b8151611c5581613ab9565b6001600160401b038281168282160390811115610ec457610ec4614160565b5f6001600160401b038211156146d4576146d4613f6d565b5060051b60200190565b5f82601f8301126146ed575f5ffd5b81516001600160401b0381111561470657614706613f6d565b614719601f8201601f1916602001614437565b81815284602083860101111561472d575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b5f60208284031215614759575f5ffd5b81516001600160401b0381111561476e575f5ffd5b82016060818503121561477f575f5ffd5b6147876143ed565b81516001600160401b0381111561479c575f5ffd5b8201601f810186136147ac575f5ffd5b80516147bf6147ba826146bc565b614437565b8082825260208201915060208360051b8501019250888311156147e0575f5ffd5b6020840193505b828410156148025783518252602093840193909101906147e7565b84525050506020828101519082015260408201516001600160401b03811115614829575f5ffd5b614835868285016146de565b604083015250949350505050565b80356001600160401b038116811461124c575f5ffd5b813581526101a0810161486e60208401613acd565b6001600160a01b03166020830152604083810135908301526060808401359083015261489c60808401614008565b6148a9608084018261437d565b506148b660a084016143a9565b60ff1660a08301526148ca60c08401613acd565b6001600160a01b031660c08301526148e460e08401613af9565b6001600160801b031660e08301526148ff61010084016139e1565b63ffffffff166101008301526149186101208401614843565b6001600160401b031661012083015261493461014084016139e1565b63ffffffff1661014083015261494d61016084016139e1565b63ffffffff1661016083015261496661018084016139e1565b63ffffffff8116610180840152611d4f565b63ffffffff8281168282160390811115610ec457610ec4614160565b5f602082840312156149a4575f5ffd5b610ec182614843565b5f602082840312156149bd575f5ffd5b815161ffff81168114611c55575f5ffd5b634e487b7160e01b5f52601260045260245ffd5b5f826149f0576149f06149ce565b500490565b5f82601f830112614a04575f5ffd5b8135614a126147ba826146bc565b8082825260208201915060208360051b860101925085831115614a33575f5ffd5b602085015b83811015614a50578035835260209283019201614a38565b5095945050505050565b5f5f6101208385031215614a6c575f5ffd5b83601f840112614a7a575f5ffd5b60405161010081016001600160401b0381118282101715614a9d57614a9d613f6d565b60405280610100850186811115614ab2575f5ffd5b855b81811015614acc578035835260209283019201614ab4565b5091935050356001600160401b03811115614ae5575f5ffd5b614af1858286016149f5565b9150509250929050565b5f8151808452602084019350602083015f5b82811015613a57578151865260209586019590910190600101614b0d565b828152604060208201525f612bfb6040830184614afb565b5f5f5f60608486031215614b55575f5ffd5b83516020850151604086015191945092506001600160401b03811115614b79575f5ffd5b8401601f81018613614b89575f5ffd5b8051614b976147ba826146bc565b8082825260208201915060208360051b850101925088831115614bb8575f5ffd5b6020840193505b82841015614bda578351825260209384019390910190614bbf565b809450505050509250925092565b8381525f60208201845f5b6008811015614c12578151835260209283019290910190600101614bf3565b5050506101406101208301526134a5610140830184614afb565b60ff8181168382160190811115610ec457610ec4614160565b81810381811115610ec457610ec4614160565b602081525f610ec16020830184613a1e565b6001600160801b038181168382160190811115610ec457610ec4614160565b85815263ffffffff8516602082015260a060408201525f614cad60a0830186614098565b6060830194909452506001600160a01b03919091166080909101529392505050565b8082018281125f831280158216821582161715614cee57614cee614160565b505092915050565b5f600160ff1b8201614d0a57614d0a614160565b505f0390565b5f82614d1e57614d1e6149ce565b500690565b5f81830361012081128015614d36575f5ffd5b50614d3f614415565b8351614d4a81613ab9565b8152602084810151908201526040840151614d6481613ad8565b604082015260a0605f1983011215614d7a575f5ffd5b614d82614415565b91506060840151614d9281613ad8565b82526080840151614da28161439b565b602083015260a0840151614db58161439b565b604083015260c084015160038110614dcb575f5ffd5b606083015260e084015160028110614de1575f5ffd5b60808381019190915260608201929092526101009390930151908301525091905056fe30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001cde2bebfac16820c61245170b4eb0e19058a0d6fd89c0ec3b8deab0e7c26a5d7a2646970667358221220674ad0780ae73e116652de4efbf6bcec8ee0a34f0bb4206969dda9926b7105d964736f6c634300081e0033" as const;
+
+export const linregConsumerAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "coordinator",
+        "type": "address",
+        "internalType": "contract ICoprocessorCoordinator"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "COORDINATOR",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract ICoprocessorCoordinator"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "ask",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "x",
+        "type": "int256[]",
+        "internalType": "int256[]"
+      },
+      {
+        "name": "inputHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "feeCap",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "receiveCoprocessorResult",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "output",
+        "type": "tuple",
+        "internalType": "struct ICoprocessorCoordinator.Output",
+        "components": [
+          {
+            "name": "values",
+            "type": "int256[]",
+            "internalType": "int256[]"
+          },
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "cid",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      },
+      {
+        "name": "outputHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "results",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "output",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "event",
+    "name": "Answered",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "output",
+        "type": "int256[]",
+        "indexed": false,
+        "internalType": "int256[]"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorConsumerNotCoordinator",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const linregConsumerBytecode = "0x60a0604052348015600e575f5ffd5b5060405161088c38038061088c833981016040819052602b91603b565b6001600160a01b03166080526066565b5f60208284031215604a575f5ffd5b81516001600160a01b0381168114605f575f5ffd5b9392505050565b60805161080261008a5f395f818160530152818160e601526101d701526108025ff3fe608060405234801561000f575f5ffd5b506004361061004a575f3560e01c80633b2bcbf11461004e578063ac05622f14610092578063ae6ca250146100a7578063d70c6f4e146100c8575b5f5ffd5b6100757f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020015b60405180910390f35b6100a56100a0366004610411565b6100db565b005b6100ba6100b53660046104a2565b61013e565b604051908152602001610089565b6100ba6100d6366004610545565b61019f565b336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461012a57604051633685e9df60e11b815233600482015260240160405180910390fd5b61013785858585856101c9565b5050505050565b5f610194878787808060200260200160405190810160405280939291908181526020018383602002808284375f920191909152508992506002915060019050888862030d4061018f42610e10610565565b6101d4565b979650505050505050565b5f602052815f5260405f2081815481106101b7575f80fd5b905f5260205f20015f91509150505481565b61013785848361032f565b5f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03166360cbd0736040518061016001604052808d815260200160405180606001604052808e81526020018d815260200160405180602001604052805f81525081525081526020018a60038111156102565761025661058a565b81526020018960ff168152602001886001600160a01b03168152602001876001600160801b031681526020018663ffffffff1681526020018567ffffffffffffffff1681526020015f67ffffffffffffffff1681526020015f63ffffffff168152602001600163ffffffff168152506040518263ffffffff1660e01b81526004016102e19190610649565b6020604051808303815f875af11580156102fd573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610321919061072e565b9a9950505050505050505050565b6103398280610745565b5f858152602081905260409020610351929091610399565b50827fbb433b8e44d74125bbdb63c5d10b4ba79c8a313947341ac86c082ea06b9b081361037e8480610745565b60405161038c929190610792565b60405180910390a2505050565b828054828255905f5260205f209081019282156103d2579160200282015b828111156103d25782358255916020019190600101906103b7565b506103de9291506103e2565b5090565b5b808211156103de575f81556001016103e3565b80356001600160a01b038116811461040c575f5ffd5b919050565b5f5f5f5f5f60a08688031215610425575f5ffd5b85359450602086013563ffffffff8116811461043f575f5ffd5b9350604086013567ffffffffffffffff81111561045a575f5ffd5b86016060818903121561046b575f5ffd5b925060608601359150610480608087016103f6565b90509295509295909350565b80356001600160801b038116811461040c575f5ffd5b5f5f5f5f5f5f60a087890312156104b7575f5ffd5b86359550602087013567ffffffffffffffff8111156104d4575f5ffd5b8701601f810189136104e4575f5ffd5b803567ffffffffffffffff8111156104fa575f5ffd5b8960208260051b840101111561050e575f5ffd5b602091909101955093506040870135925061052b606088016103f6565b91506105396080880161048c565b90509295509295509295565b5f5f60408385031215610556575f5ffd5b50508035926020909101359150565b8082018082111561058457634e487b7160e01b5f52601160045260245ffd5b92915050565b634e487b7160e01b5f52602160045260245ffd5b8051606080845281519084018190525f9160200190829060808601905b808310156105de57835182526020820191506020840193506001830192506105bb565b5060208501516020870152604085015192508581036040870152825191508181528160208401602083015e5f602083830101526020601f19601f840116820101935050505092915050565b6004811061064557634e487b7160e01b5f52602160045260245ffd5b9052565b60208152815160208201525f6020830151610160604084015261067061018084018261059e565b905060408401516106846060850182610629565b50606084015160ff811660808501525060808401516001600160a01b03811660a08501525060a08401516001600160801b03811660c08501525060c084015163ffffffff811660e08501525060e084015167ffffffffffffffff81166101008501525061010084015167ffffffffffffffff81166101208501525061012084015163ffffffff81166101408501525061014084015163ffffffff8116610160850152509392505050565b5f6020828403121561073e575f5ffd5b5051919050565b5f5f8335601e1984360301811261075a575f5ffd5b83018035915067ffffffffffffffff821115610774575f5ffd5b6020019150600581901b360382131561078b575f5ffd5b9250929050565b602080825281018290525f8360408301825b858110156107c25782358252602092830192909101906001016107a4565b509594505050505056fea264697066735822122073b233444ad08bc5a16d712e074d232b97e2c48722769e0d033f0351c234c64364736f6c634300081e0033" as const;
+
 /** Every custom error of every contract above, once each: decode any revert with it. */
 export const allErrorsAbi = [
   {
@@ -13387,6 +15586,463 @@ export const allErrorsAbi = [
         "internalType": "uint256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorAlreadyCanceled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorAlreadySettled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Status"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorDeadlineNotPassed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorDeadlinePassed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorFeeAboveCap",
+    "inputs": [
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "protocolFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "feeCap",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInputHashMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expected",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "received",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInputNotProvable",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInsufficientEscrow",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInsufficientGas",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "gasLeft",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorIntervalNotActive",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidInput",
+    "inputs": [
+      {
+        "name": "values",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "hash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidProof",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidRedundancy",
+    "inputs": [
+      {
+        "name": "verification",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Verification"
+      },
+      {
+        "name": "redundancy",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorInvalidSchedule",
+    "inputs": [
+      {
+        "name": "deadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "period",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "frequency",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorMissingProof",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorModelDeprecated",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorModelNotServed",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNodeAlreadyDelivered",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "interval",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNodeNotStaked",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "stake",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minimum",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNotOwner",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorNothingToWithdraw",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorOutputMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "proven",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "delivered",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorTokenNotAllowed",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnknownModel",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnknownRequest",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorUnsupportedVerification",
+    "inputs": [
+      {
+        "name": "verification",
+        "type": "uint8",
+        "internalType": "enum ICoprocessorCoordinator.Verification"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "CoprocessorConsumerNotCoordinator",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
   }
 ] as const;
 
@@ -13403,6 +16059,8 @@ export const contractNames = [
   "YumaBondsLib",
   "SubnetRegistryLib",
   "SubnetRegistry",
+  "CoprocessorCoordinator",
+  "LinregConsumer",
 ] as const;
 
 export type ContractName = (typeof contractNames)[number];
@@ -13420,6 +16078,8 @@ export const abis = {
   YumaBondsLib: yumaBondsLibAbi,
   SubnetRegistryLib: subnetRegistryLibAbi,
   SubnetRegistry: subnetRegistryAbi,
+  CoprocessorCoordinator: coprocessorCoordinatorAbi,
+  LinregConsumer: linregConsumerAbi,
 } as const;
 
 export const bytecodes = {
@@ -13435,4 +16095,6 @@ export const bytecodes = {
   YumaBondsLib: yumaBondsLibBytecode,
   SubnetRegistryLib: subnetRegistryLibBytecode,
   SubnetRegistry: subnetRegistryBytecode,
+  CoprocessorCoordinator: coprocessorCoordinatorBytecode,
+  LinregConsumer: linregConsumerBytecode,
 } as const;
