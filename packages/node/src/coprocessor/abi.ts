@@ -642,6 +642,14 @@ export const coprocessorCoordinatorInterfaceAbi = [
   },
   {
     type: "error",
+    name: "CoprocessorInvalidProof",
+    inputs: [
+      { name: "requestId", type: "uint256", internalType: "uint256" },
+      { name: "modelId", type: "uint256", internalType: "uint256" },
+    ],
+  },
+  {
+    type: "error",
     name: "CoprocessorInvalidRedundancy",
     inputs: [
       {

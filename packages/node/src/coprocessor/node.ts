@@ -416,9 +416,20 @@ export async function createCoprocessorNode(
       if (common.signal.aborted) return;
       const decoded = decodeContractError(err, abi);
       const name = decoded.name;
-      if (name === "CoprocessorNodeAlreadyDelivered") {
-        // Sent before a restart: the chain has it.
-        await record(k, { state: "delivered", reason: "already delivered (found on chain)" });
+      if (name === "CoprocessorNodeAlreadyDelivered" || name === "CoprocessorAlreadySettled") {
+        // Sent before a restart (the chain has it), or others settled the interval first.
+        const mine = await client.getContractEvents({
+          ...coordinator,
+          eventName: "OutputDelivered",
+          args: { requestId: r.id, interval, node: me },
+          fromBlock: config.startBlock,
+        });
+        await record(
+          k,
+          mine[0]
+            ? { state: "delivered", txHash: mine[0].transactionHash, reason: "found on chain" }
+            : { state: "declined", reason: "settled before this node delivered" },
+        );
         return;
       }
       count(common, "deliverFailed");
@@ -443,6 +454,7 @@ export async function createCoprocessorNode(
         common.signal.addEventListener("abort", done, { once: true });
         function done() {
           clearTimeout(timer);
+          common.signal.removeEventListener("abort", done);
           wake = undefined;
           resolve();
         }
