@@ -46,7 +46,7 @@ export type CreateSubscriptionErrorType = InvalidParameterError | ContractRevert
  * Subscribes the caller to `frequency` inferences, one per `period` (Infernet intervals, numbered
  * from 1). Each interval locks `feeCap * redundancy` of the caller's escrow at its first delivery.
  */
-export function createSubscription(
+export async function createSubscription(
   client: NoosWalletClient,
   params: CreateSubscriptionParameters,
 ): Promise<CreateSubscriptionReturnType> {
