@@ -203,6 +203,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         if (amount == 0) revert CoprocessorZeroAmount();
         Escrow storage e = _escrow[msg.sender][token];
         if (e.available < amount) revert CoprocessorInsufficientEscrow(msg.sender, token, amount, e.available);
+        // forge-lint: disable-next-line(unsafe-typecast) amount <= available (uint128), checked above
         e.available -= uint128(amount);
         emit EscrowWithdrawn(msg.sender, token, amount);
         IERC20(token).safeTransfer(msg.sender, amount);
@@ -280,6 +281,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
     /// @inheritdoc ICoprocessorCoordinator
     function canceledAfter(uint256 requestId) external view returns (uint32) {
         uint64 c = _canceled[requestId];
+        // forge-lint: disable-next-line(unsafe-typecast) c >= 1 and c - 1 is a uint32 interval
         return c == 0 ? 0 : uint32(c - 1);
     }
 
@@ -345,6 +347,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
             int256 x = values[i];
             // |x| may exceed p (p < 2^254): reduce it; -(x + 1) + 1 avoids negating int256.min.
             f[i] = x >= 0
+                // forge-lint: disable-next-line(unsafe-typecast) x >= 0 here
                 ? uint256(x) % FIELD_MODULUS
                 : (FIELD_MODULUS - (uint256(-(x + 1)) + 1) % FIELD_MODULUS) % FIELD_MODULUS;
         }
@@ -431,9 +434,12 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
     {
         Escrow storage e = _escrow[owner][token];
         if (e.available < amount) revert CoprocessorInsufficientEscrow(owner, token, amount, e.available);
+        // forge-lint: disable-next-line(unsafe-typecast) amount <= available (uint128), checked above
         e.available -= uint128(amount);
+        // forge-lint: disable-next-line(unsafe-typecast) amount <= available (uint128), checked above
         e.locked += uint128(amount);
         st.status = Status.Pending;
+        // forge-lint: disable-next-line(unsafe-typecast) amount <= available (uint128), checked above
         st.locked = uint128(amount);
         emit IntervalOpened(id, interval, amount);
     }
@@ -443,6 +449,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         uint128 locked = st.locked;
         Escrow storage e = _escrow[owner][token];
         e.locked -= locked;
+        // forge-lint: disable-next-line(unsafe-typecast) spent <= locked (fees are capped by feeCap per node)
         e.available += locked - uint128(spent);
         st.locked = 0;
     }
@@ -478,7 +485,11 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         }
         ds.push(
             Delivery({
-                node: msg.sender, fee: SafeCast.toUint96(fee), protocolFee: uint128(protocolFee), outputHash: outputHash
+                node: msg.sender,
+                fee: SafeCast.toUint96(fee),
+                // forge-lint: disable-next-line(unsafe-typecast) protocolFee <= feeCap (uint128), checked in _nodeCharge
+                protocolFee: uint128(protocolFee),
+                outputHash: outputHash
             })
         );
         if (_minNodeStake != 0) STAKING.lock(msg.sender, COPROCESSOR_ROLE, _minNodeStake);

@@ -393,7 +393,9 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
     }
 
     function test_adversarial_callbackReentrancyRejected() public {
-        ICoprocessorCoordinator.Request memory r = _request(address(consumer), _zkParams());
+        ICoprocessorCoordinator.RequestParams memory p = _zkParams();
+        p.callbackGasLimit = 500_000; // room to record both failed re-entries
+        ICoprocessorCoordinator.Request memory r = _request(address(consumer), p);
         consumer.setReenter(r);
         consumer.setMode(TestConsumer.Mode.Reenter);
         vm.prank(node1);
