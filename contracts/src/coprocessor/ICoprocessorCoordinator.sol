@@ -209,8 +209,8 @@ interface ICoprocessorCoordinator {
     event OutputDelivered(
         uint256 indexed requestId, uint32 indexed interval, address indexed node, bytes32 outputHash, Output output
     );
-    /// @notice The interval settled: `outputHash` is its result, each delivering node earned
-    ///         `nodeFee`, the treasury `protocolFee` per node. `callbackSucceeded` is false when the
+    /// @notice The interval settled: `outputHash` is its result; the delivering nodes earned
+    ///         `nodeFee` and the treasury `protocolFee` in total (Redundant: summed over the k nodes). `callbackSucceeded` is false when the
     ///         callback reverted or ran out of gas (the result is then stored: `failedResult`).
     event RequestFulfilled(
         uint256 indexed requestId,
