@@ -530,11 +530,16 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         address[] memory slashed;
         if (best * 2 > k) {
             slashed = new address[](k - best);
+            // The reporter's share goes to the first node of the majority, never to a liar.
+            address reporter;
+            for (uint256 i; reporter == address(0); ++i) {
+                if (ds[i].outputHash == bestHash) reporter = ds[i].node;
+            }
             uint256 n;
             for (uint256 i; i < k; ++i) {
                 if (ds[i].outputHash != bestHash) {
                     slashed[n++] = ds[i].node;
-                    if (_minNodeStake != 0) STAKING.slash(ds[i].node, COPROCESSOR_ROLE, _minNodeStake, msg.sender);
+                    if (_minNodeStake != 0) STAKING.slash(ds[i].node, COPROCESSOR_ROLE, _minNodeStake, reporter);
                 }
             }
         }

@@ -520,6 +520,23 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         _assertNothingPaid(requester);
     }
 
+    function test_redundant_lastDeliveringLiarGetsNoReporterReward() public {
+        ICoprocessorCoordinator.Request memory r =
+            _request(requester, _params(hashedInputModel, _values(1, 2), 0, REDUNDANT, 3));
+        vm.prank(node1);
+        coordinator.deliver(r, 1, _output(3, 4), "");
+        vm.prank(node2);
+        coordinator.deliver(r, 1, _output(3, 4), "");
+        uint256 liarBalance = token.balanceOf(node3);
+        uint256 reporterBalance = token.balanceOf(node1);
+        vm.prank(node3);
+        coordinator.deliver(r, 1, _output(6, 6), "");
+        assertEq(staking.stakeOf(node3, COPROCESSOR_ROLE), 2 * MIN_STAKE);
+        assertEq(token.balanceOf(node3), liarBalance, "a liar is not rewarded for its own slash");
+        assertEq(token.balanceOf(node1) - reporterBalance, MIN_STAKE * params.reporterRewardBps() / 10_000);
+        _assertNothingPaid(requester);
+    }
+
     function test_redundant_refundAfterDeadlineUnlocksStakes() public {
         ICoprocessorCoordinator.Request memory r =
             _request(requester, _params(hashedInputModel, _values(1, 2), 0, REDUNDANT, 2));
