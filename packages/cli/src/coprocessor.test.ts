@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { getFreePort, readDevnet } from "@noosphere/devnet";
 import { createSession, runInference } from "@noosphere/ml";
-import { COPROCESSOR_ROLE } from "@noosphere/node";
+
 import {
+  COPROCESSOR_ROLE,
   coprocessorCoordinatorAbi,
   createNoosClient,
   createNoosReadClient,

@@ -1,5 +1,4 @@
 export { type Common, type CreateCommonParameters, count, createCommon } from "./common.js";
-export { coprocessorCoordinatorInterfaceAbi } from "./coprocessor/abi.js";
 export {
   CoprocessorConfigError,
   type CoprocessorFile,
@@ -11,7 +10,6 @@ export {
 export { dequantizeAt, loadServedModel, type ServedModel } from "./coprocessor/models.js";
 export {
   COPROCESSOR_NODE_VERSION,
-  COPROCESSOR_ROLE,
   type CoprocessorInput,
   type CoprocessorNode,
   type CoprocessorNodeConfig,

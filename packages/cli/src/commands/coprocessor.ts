@@ -5,7 +5,6 @@
 import path from "node:path";
 import { readDevnet } from "@noosphere/devnet";
 import {
-  coprocessorCoordinatorInterfaceAbi as abi,
   type CoprocessorFile,
   type CoprocessorRequest,
   coprocessorSettings,
@@ -16,6 +15,7 @@ import {
   VERIFICATION_NAMES,
 } from "@noosphere/node";
 import {
+  coprocessorCoordinatorAbi as abi,
   BaseError,
   createNoosClient,
   decodeContractError,
@@ -23,6 +23,7 @@ import {
   InvalidParameterError,
   type NoosphereAddresses,
   noosphereActions,
+  requestInferenceAndWait,
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import {
@@ -371,35 +372,17 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
       }),
     );
   }
-  const now = (await client.getBlock()).timestamp;
   const started = performance.now();
-  const receipt = await send(async () => {
-    const { request } = await client.simulateContract({
-      address: coordinator,
-      abi,
-      functionName: "request",
-      account: client.account,
-      args: [
-        {
-          modelId,
-          input: { values, hash: inputHash, cid: "" },
-          verification,
-          redundancy,
-          paymentToken: token,
-          feeCap,
-          callbackGasLimit: 0,
-          deadline: now + BigInt(Math.ceil(deadlineS)),
-          activeAt: 0n,
-          period: 0,
-          frequency: 1,
-        },
-      ],
-    });
-    return client.writeContract(request);
+  const { receipt, requestId } = await requestInferenceAndWait(client, {
+    address: coordinator,
+    modelId,
+    input: { values, hash: inputHash },
+    verification: o.verification as "none" | "redundant" | "zk",
+    redundancy,
+    token,
+    feeCap,
+    timeout: Math.ceil(deadlineS),
   });
-  const created = parseEventLogs({ abi, logs: receipt.logs, eventName: "RequestCreated" })[0];
-  if (!created) throw new BaseError("The request transaction emitted no RequestCreated.");
-  const requestId = created.args.requestId;
 
   // Wait for the interval to settle.
   const deadline = Date.now() + timeoutS * 1000;

@@ -7,9 +7,13 @@
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import {
+  coprocessorCoordinatorAbi as abi,
   BaseError,
+  COPROCESSOR_ROLE,
   type DecodedEvent,
   decodeContractError,
+  deliverInference,
+  encodeCoprocessorProof,
   getStake,
   groth16ProofToCalldata,
   type NoosphereClient,
@@ -20,14 +24,11 @@ import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { follow, sleep } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
-import { coprocessorCoordinatorInterfaceAbi as abi } from "./abi.js";
 import { loadServedModel, type ServedModel } from "./models.js";
 
 export const COPROCESSOR_NODE_VERSION = "0.1.0";
 export const VERIFICATION_NAMES = ["none", "redundant", "zk", "optimistic"] as const;
 export type VerificationName = (typeof VERIFICATION_NAMES)[number];
-/** keccak256("COPROCESSOR"): the staking role the coordinator checks for delivering nodes. */
-export const COPROCESSOR_ROLE = keccak256(toHex("COPROCESSOR"));
 
 /** A committed request, as RequestCreated carries it (and `deliver` takes it back). */
 export type CoprocessorRequest = {
@@ -239,7 +240,8 @@ export async function createCoprocessorNode(
   const processing = new Set<string>();
 
   async function chainNow(): Promise<bigint> {
-    return (await client.getBlock({ blockTag: "latest" })).timestamp;
+    // The pending block: the time a delivery sent now runs at (a devnet only mines on demand).
+    return (await client.getBlock({ blockTag: "pending" })).timestamp;
   }
 
   /** The interval due now, its deadline, or null when the request is over for this node. */
@@ -356,10 +358,9 @@ export async function createCoprocessorNode(
         proveMs = Math.round(proved.proveSeconds * 1000);
         if (!proved.verified) throw new BaseError("The proof did not verify off chain.");
         output = proved.outputs;
-        const words = groth16ProofToCalldata(proved.proof);
-        proof = encodeAbiParameters(
-          [{ type: "uint256[8]" }, { type: "uint256[]" }],
-          [words, proved.publicSignals.map((x) => BigInt(x))],
+        proof = encodeCoprocessorProof(
+          groth16ProofToCalldata(proved.proof),
+          proved.publicSignals.map((x) => BigInt(x)),
         );
       } else {
         output = await model.compute(input);
@@ -382,26 +383,17 @@ export async function createCoprocessorNode(
       ...(proveMs !== undefined ? { proveMs } : {}),
       attempts: (previous?.attempts ?? 0) + 1,
     });
-    const args = [
-      r,
-      interval,
-      {
-        values: output,
-        hash: "0x0000000000000000000000000000000000000000000000000000000000000000",
-        cid: "",
-      },
-      proof,
-    ] as const;
     try {
       const hash = await retry(async () => {
-        // Simulate first: a protocol error (settled, already delivered, deadline) is not retried.
-        const { request } = await client.simulateContract({
-          ...coordinator,
-          functionName: "deliver",
-          args,
-          account: client.account,
+        // Simulated on the pending block first (SDK): a protocol error (settled, already
+        // delivered, deadline) is not retried; gas gets headroom for the consumer's callback.
+        const sent = await deliverInference(client, {
+          address: config.coordinator,
+          request: r,
+          interval,
+          output: { values: output },
+          proof,
         });
-        const sent = await client.writeContract(request);
         const receipt = await client.waitForTransactionReceipt({ hash: sent });
         if (receipt.status !== "success") throw new Error(`deliver reverted (${sent})`);
         return sent;
