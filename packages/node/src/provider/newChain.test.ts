@@ -119,13 +119,14 @@ describe("provider restarted against a new chain", () => {
     const fresh = await runOneJob(second, "job-on-the-new-chain");
     expect(fresh.orderId).toBe(1n);
     expect(fresh.lease.resultCid).toBe("result-of-job-on-the-new-chain");
-    const status = (await (await fetch(restarted.statusUrl)).json()) as {
-      jobs: Record<string, { state: string; resultCid?: string }>;
-    };
-    expect(status.jobs["1"]).toMatchObject({
-      state: "submitted",
-      resultCid: "result-of-job-on-the-new-chain",
+    // The provider records "submitted" right after its transaction: wait for its /status to say so.
+    const job = await until("the provider's record of the new job", async () => {
+      const status = (await (await fetch(restarted.statusUrl)).json()) as {
+        jobs: Record<string, { state: string; resultCid?: string }>;
+      };
+      return status.jobs["1"]?.state === "submitted" ? status.jobs["1"] : undefined;
     });
+    expect(job.resultCid).toBe("result-of-job-on-the-new-chain");
     again.shutdown();
     await restarted.done;
     // The old chain's state is kept aside, not deleted.
