@@ -18,11 +18,14 @@ import {
   coprocessorCoordinatorAbi,
   createNoosClient,
   createNoosReadClient,
+  createSubscriptionAndWait,
+  depositCoprocessorEscrowAndWait,
   getStake,
   linregConsumerAbi,
   linregConsumerBytecode,
   type NoosphereAddresses,
   noosphereActions,
+  waitForInferenceResult,
 } from "@noosphere/sdk";
 import { poseidonHashVector, quantizeValue } from "@noosphere/zk";
 import { type Address, type Hex, padHex, parseEther, parseEventLogs, toHex } from "viem";
@@ -78,6 +81,14 @@ async function coprocessorStake(account: string): Promise<bigint> {
     role: COPROCESSOR_ROLE,
   });
   return staked;
+}
+/** The example input as fixed-point integers at the settings' input scale. */
+async function quantizedInput(): Promise<bigint[]> {
+  const settings = JSON.parse(await readFile(path.join(dir, "settings.json"), "utf8")) as {
+    run_args: { input_scale: number };
+  };
+  const sample = JSON.parse(await readFile(inputFile, "utf8")).input_data[0] as number[];
+  return sample.map((v) => quantizeValue(v, settings.run_args.input_scale));
 }
 const alive = (pid: number) => {
   try {
@@ -148,6 +159,46 @@ describe("noos coprocessor", () => {
     expect(Math.abs(y - float)).toBeLessThanOrEqual(bound);
     expect(String(r.out.txHash)).toMatch(/^0x[0-9a-f]{64}$/);
     process.stderr.write(`none: request->delivery ${r.out.latencyMs} ms\n`);
+
+    // A subscription (Infernet intervals): two intervals, 2 s apart, each delivered by a node.
+    const devnet = await readDevnet(dir);
+    const contracts = devnet.contracts as NoosphereAddresses;
+    const wallet = createNoosClient({
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      privateKey: devnet.accounts[0]?.privateKey as Hex,
+    }).extend(noosphereActions(contracts));
+    // Each interval locks the fee cap from the owner's escrow at its first delivery.
+    await wallet.approveAndWait({ spender: contracts.coprocessor, amount: parseEther("1") });
+    await depositCoprocessorEscrowAndWait(wallet, {
+      address: contracts.coprocessor,
+      account: wallet.account.address,
+      token: contracts.token,
+      amount: parseEther("1"),
+    });
+    const sub = await createSubscriptionAndWait(wallet, {
+      address: contracts.coprocessor,
+      modelId: BigInt(modelId),
+      input: { values: await quantizedInput() },
+      token: contracts.token,
+      feeCap: parseEther("0.1"),
+      period: 2,
+      frequency: 2,
+      timeout: 60,
+    });
+    for (const interval of [1, 2]) {
+      const settled = await waitForInferenceResult(wallet, {
+        address: contracts.coprocessor,
+        requestId: sub.subscriptionId,
+        interval,
+        timeoutMs: 30_000,
+      });
+      expect(settled.status).toBe("delivered");
+    }
+    const listed = await ok("coprocessor", "subscriptions");
+    expect(listed.subscriptions).toMatchObject([
+      { requestId: String(sub.subscriptionId), period: 2, frequency: 2 },
+    ]);
   }, 120_000);
 
   it("test_coprocessor_zk_provesAndVerifiesOnChain", async () => {
@@ -185,11 +236,7 @@ describe("noos coprocessor", () => {
         args: [consumer, contracts.token, feeCap],
       }),
     });
-    const settings = JSON.parse(await readFile(path.join(dir, "settings.json"), "utf8")) as {
-      run_args: { input_scale: number };
-    };
-    const sample = JSON.parse(await readFile(inputFile, "utf8")).input_data[0] as number[];
-    const x = sample.map((v) => quantizeValue(v, settings.run_args.input_scale));
+    const x = await quantizedInput();
     const inputHash = padHex(toHex(poseidonHashVector(x)), { size: 32 });
     const asked = performance.now();
     const askReceipt = await wallet.waitForTransactionReceipt({

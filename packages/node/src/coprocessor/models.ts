@@ -40,6 +40,8 @@ export async function loadServedModel(p: {
   signal?: AbortSignal | undefined;
   /** Prove single-threaded (less memory, ~1.3x slower). */
   singleThread?: boolean | undefined;
+  /** Build the prover right away (default) instead of on the first zk request. */
+  warmProver?: boolean | undefined;
 }): Promise<ServedModel> {
   const registry = await getModel(p.client, { address: p.modelRegistry, modelId: p.modelId });
   if (!registry) throw new Error(`model ${p.modelId} is not registered`);
@@ -67,6 +69,8 @@ export async function loadServedModel(p: {
     });
     return prover;
   };
+  // Warm the prover now (curve, worker threads) so the first zk request pays only its proof.
+  if (p.warmProver ?? true) void warm().catch(() => {});
   return {
     modelId: p.modelId,
     registry,

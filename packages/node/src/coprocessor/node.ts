@@ -27,6 +27,8 @@ import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { loadServedModel, type ServedModel } from "./models.js";
 
 export const COPROCESSOR_NODE_VERSION = "0.1.0";
+/** How long a delivery the requester's side blocks (short escrow) waits before another try. */
+const WAIT_RETRY_MS = 5_000;
 export const VERIFICATION_NAMES = ["none", "redundant", "zk", "optimistic"] as const;
 export type VerificationName = (typeof VERIFICATION_NAMES)[number];
 
@@ -78,7 +80,10 @@ export type CoprocessorNodeConfig = {
 };
 
 type Delivery = {
-  state: "computing" | "sending" | "delivered" | "declined" | "failed";
+  /** `waiting`: the requester's side is not ready (escrow short, interval not open yet): retried. */
+  state: "computing" | "sending" | "waiting" | "delivered" | "declined" | "failed";
+  /** When a waiting delivery is tried again (ms since epoch). */
+  retryAt?: number;
   at: string;
   output?: string[];
   txHash?: Hex;
@@ -277,7 +282,8 @@ export async function createCoprocessorNode(
       }
       const k = key(t.request.id, d.interval);
       const mine = s.deliveries[k];
-      if (mine && mine.state !== "computing" && mine.state !== "sending") continue;
+      if (mine?.state === "waiting" && (mine.retryAt ?? 0) > Date.now()) continue;
+      if (mine && !["computing", "sending", "waiting"].includes(mine.state)) continue;
       if (t.settled.includes(d.interval)) continue;
       if (now > d.deadline) continue;
       if (processing.has(k)) continue;
@@ -422,6 +428,17 @@ export async function createCoprocessorNode(
             ? { state: "delivered", txHash: mine[0].transactionHash, reason: "found on chain" }
             : { state: "declined", reason: "settled before this node delivered" },
         );
+        return;
+      }
+      if (name === "CoprocessorInsufficientEscrow" || name === "CoprocessorIntervalNotActive") {
+        // Up to the requester (top up the escrow) or to time: try again in a few seconds.
+        count(common, "deliverWaiting");
+        logger.warn({ requestId: r.id, interval, name }, "cannot deliver yet; will retry");
+        await record(k, {
+          state: "waiting",
+          reason: `${name}: ${decoded.shortMessage}`,
+          retryAt: Date.now() + WAIT_RETRY_MS,
+        });
         return;
       }
       count(common, "deliverFailed");
