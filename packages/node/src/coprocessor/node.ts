@@ -4,7 +4,6 @@
 // prover for zk), and delivers with retries through the client's nonce manager. Deliveries are
 // recorded before and after they are sent, and the coordinator refuses a node's second delivery,
 // so a restart never delivers twice. GET /status shows the models, fees, requests and metrics.
-import { createServer, type Server } from "node:http";
 import path from "node:path";
 import {
   coprocessorCoordinatorAbi as abi,
@@ -22,7 +21,8 @@ import { type ArtifactStore, poseidonHashVector } from "@noosphere/zk";
 import { type Address, encodeAbiParameters, type Hex, keccak256, padHex, toHex } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
-import { follow, sleep } from "../follower.js";
+import { retryTransaction, serveStatus } from "../daemon.js";
+import { follow } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { loadServedModel, type ServedModel } from "./models.js";
 
@@ -559,41 +559,10 @@ async function ensureStaked(common: Common, config: CoprocessorNodeConfig) {
   }
 }
 
-function serveStatus(
-  listen: { host: string; port: number },
-  status: () => Promise<unknown>,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url !== "/status") {
-      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
-      return;
-    }
-    status()
-      .then((body) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-      })
-      .catch((err: unknown) => {
-        res
-          .writeHead(500, { "content-type": "application/json" })
-          .end(JSON.stringify({ error: String(err) }));
-      });
+/** The coordinator's own errors (`Coprocessor…`) are final: resending would fail the same way. */
+function retry<T>(send: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  return retryTransaction(send, {
+    signal,
+    isFinal: (err) => decodeContractError(err, abi).name.startsWith("Coprocessor"),
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve(server));
-  });
-}
-
-/** A transaction that failed to go through is tried again (4 attempts); protocol errors are not. */
-async function retry<T>(send: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (err) {
-      const name = decodeContractError(err, abi).name;
-      if (attempt >= 4 || signal.aborted || name.startsWith("Coprocessor")) throw err;
-      await sleep(250 * 2 ** attempt, signal);
-    }
-  }
 }

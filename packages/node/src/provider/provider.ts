@@ -2,7 +2,6 @@
 // results with a signed receipt, withdraws its earnings, and serves GET /status.
 // State comes back from the chain plus `<stateDir>/provider.json`: a restart resumes the leases
 // it held and never bids twice (the contract refuses duplicate bids too).
-import { createServer, type Server } from "node:http";
 import path from "node:path";
 import {
   type Attribute,
@@ -15,6 +14,7 @@ import {
 import type { Hex } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
+import { retryTransaction, serveStatus } from "../daemon.js";
 import { follow, sleep } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
@@ -23,6 +23,12 @@ import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
 
 export const PROVIDER_VERSION = "0.1.0";
+/** The market's own errors (`Market…`) are final: resending would fail the same way. */
+const retry = <T>(send: () => Promise<T>, signal: AbortSignal) =>
+  retryTransaction(send, {
+    signal,
+    isFinal: (err) => Boolean((err as { name?: string }).name?.startsWith("Market")),
+  });
 /** Bid decisions kept for GET /status. */
 const MAX_DECISIONS = 200;
 
@@ -428,43 +434,4 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     logger.info("provider stopped");
   })();
   return { done, statusUrl };
-}
-
-function serveStatus(
-  listen: { host: string; port: number },
-  status: () => Promise<unknown>,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url !== "/status") {
-      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
-      return;
-    }
-    status()
-      .then((body) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-      })
-      .catch((err: unknown) => {
-        res
-          .writeHead(500, { "content-type": "application/json" })
-          .end(JSON.stringify({ error: String(err) }));
-      });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve(server));
-  });
-}
-
-/** A transaction that failed to go through (RPC hiccup, nonce race) is tried again, 4 times. */
-async function retry<T>(send: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (err) {
-      if (attempt >= 4 || signal.aborted || (err as { name?: string }).name?.startsWith("Market"))
-        throw err;
-      await sleep(250 * 2 ** attempt, signal);
-    }
-  }
 }
