@@ -33,10 +33,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type LocalCoprocessor,
   spawnCoprocessor,
-  terminate,
-  waitReady,
   writeCoprocessorConfig,
 } from "./localCoprocessors.js";
+import { terminate, waitReady } from "./localDaemons.js";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -287,7 +286,11 @@ describe("noos coprocessor", () => {
     });
     const { child, log } = await spawnCoprocessor({ dir, home, config });
     extra.push(child);
-    await waitReady({ index: 2, statusUrl: `http://127.0.0.1:${port}/status`, log }, child);
+    await waitReady(
+      "Coprocessor node 2",
+      { statusUrl: `http://127.0.0.1:${port}/status`, log },
+      child,
+    );
     const liar = String((await status(`http://127.0.0.1:${port}/status`)).address);
     const stakeBefore = await coprocessorStake(liar);
     const caught = await request("redundant", "--redundancy", "3");
@@ -316,7 +319,7 @@ describe("noos coprocessor", () => {
       config: first.config,
     });
     extra.push(child);
-    await waitReady(first, child);
+    await waitReady("Coprocessor node 0", first, child);
     await new Promise((r) => setTimeout(r, 2000));
     const after = await status(first.statusUrl);
     expect((after.metrics as Record<string, number>).delivered ?? 0).toBe(0);

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type DevnetInfo, getFreePort } from "@noosphere/devnet";
 import { BaseError } from "@noosphere/sdk";
 import { stringify } from "yaml";
+import { terminate, waitReady } from "./localDaemons.js";
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/noos.js");
 export const COPROCESSORS_FILE = "coprocessors.json";
@@ -94,46 +95,17 @@ export async function startLocalCoprocessors(params: {
         log,
       });
     }
-    await Promise.all(started.map((c, i) => waitReady(c, children[i] as ChildProcess)));
+    await Promise.all(
+      started.map((c, i) =>
+        waitReady(`Coprocessor node ${c.index}`, c, children[i] as ChildProcess),
+      ),
+    );
     await writeFile(path.join(dir, COPROCESSORS_FILE), `${JSON.stringify(started, null, 2)}\n`);
     return { coprocessors: started, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-export async function waitReady(
-  node: { index: number; statusUrl: string; log: string },
-  child: ChildProcess,
-) {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new BaseError(
-        `Coprocessor node ${node.index} exited during startup (code ${child.exitCode}); see ${node.log}.`,
-      );
-    }
-    const ok = await fetch(node.statusUrl).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new BaseError(`Coprocessor node ${node.index} was not ready in 90 s; see ${node.log}.`);
-}
-
-export function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 /** A detached devnet writes coprocessors.json once its nodes answer /status. */

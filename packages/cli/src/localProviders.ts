@@ -13,6 +13,7 @@ import {
 } from "@noosphere/devnet";
 import { BaseError } from "@noosphere/sdk";
 import { stringify } from "yaml";
+import { terminate, waitReady } from "./localDaemons.js";
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/noos.js");
 export const PROVIDERS_FILE = "providers.json";
@@ -98,43 +99,15 @@ export async function startLocalProviders(params: {
         log,
       });
     }
-    await Promise.all(started.map((p, i) => waitReady(p, children[i] as ChildProcess)));
+    await Promise.all(
+      started.map((p, i) => waitReady(`Provider ${p.index}`, p, children[i] as ChildProcess)),
+    );
     await writeFile(path.join(dir, PROVIDERS_FILE), `${JSON.stringify(started, null, 2)}\n`);
     return { providers: started, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-async function waitReady(provider: LocalProvider, child: ChildProcess) {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new BaseError(
-        `Provider ${provider.index} exited during startup (code ${child.exitCode}); see ${provider.log}.`,
-      );
-    }
-    const ok = await fetch(provider.statusUrl).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new BaseError(`Provider ${provider.index} was not ready in 90 s; see ${provider.log}.`);
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 /**
