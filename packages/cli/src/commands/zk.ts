@@ -267,8 +267,13 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .description("verify a proof with the verification key (off chain)")
     .option("--proof-path <file>", "proof", "proof.json")
     .option("--vk-path <file>", "verification key", "vk.key")
+    .option("-S, --settings-path <file>", "settings (EZKL's flag): checked against the key's")
     .action(async (o) => {
-      const r = await verifyStep({ proofPath: o.proofPath, vkPath: o.vkPath });
+      const r = await verifyStep({
+        proofPath: o.proofPath,
+        vkPath: o.vkPath,
+        settingsPath: o.settingsPath,
+      });
       await done(r, () =>
         printFields({
           verified: r.verified,
@@ -286,11 +291,13 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--vk-path <file>", "verification key", "vk.key")
     .option("--sol-code-path <file>", "Solidity file to write", "evm_deploy.sol")
     .option("--abi-path <file>", "also write the verifier's ABI")
+    .option("-S, --settings-path <file>", "settings (EZKL's flag): checked against the key's")
     .action(async (o) => {
       const r = await createEvmVerifierStep({
         vkPath: o.vkPath,
         solCodePath: o.solCodePath,
         abiPath: o.abiPath,
+        settingsPath: o.settingsPath,
       });
       await done(r, () =>
         printFields({

@@ -398,9 +398,39 @@ export async function proveStep(p: {
   return { proofPath: p.proofPath, publicSignals, seconds: proveSeconds };
 }
 
-export async function verifyStep(p: { proofPath: string; vkPath: string }) {
+/**
+ * EZKL passes `-S settings.json` to verify and create-evm-verifier. Our keys already carry what
+ * the settings would tell (public-signal layout), so `-S` checks that the settings are the ones
+ * the key was set up from (their sha256 is recorded in vk.key), and fails naming the files if not.
+ */
+export function checkSettingsMatchKey(settingsPath: string, vk: VerificationKey, vkPath: string) {
+  const recorded = (vk as { noosphere?: { settings_sha256?: string } }).noosphere?.settings_sha256;
+  if (!existsSync(settingsPath)) {
+    throw new InvalidParameterError({
+      field: "--settings-path",
+      expected: "an existing file",
+      received: settingsPath,
+    });
+  }
+  if (recorded === undefined) return; // a key set up elsewhere: nothing to compare with
+  const actual = sha256(readFileSync(settingsPath));
+  if (actual !== recorded) {
+    throw new InvalidParameterError({
+      field: "--settings-path",
+      expected: `the settings ${vkPath} was set up from (sha256 ${recorded})`,
+      received: `${settingsPath} (sha256 ${actual})`,
+    });
+  }
+}
+
+export async function verifyStep(p: {
+  proofPath: string;
+  vkPath: string;
+  settingsPath?: string | undefined;
+}) {
   const proofFile = readJson<ProofFile>(p.proofPath, "--proof-path");
   const vk = readJson<VerificationKey>(p.vkPath, "--vk-path");
+  if (p.settingsPath !== undefined) checkSettingsMatchKey(p.settingsPath, vk, p.vkPath);
   const start = performance.now();
   const verified = await verify(vk, proofFile.public_signals, proofFile.proof);
   return {
@@ -416,9 +446,11 @@ export async function createEvmVerifierStep(p: {
   solCodePath: string;
   abiPath?: string | undefined;
   contractName?: string;
+  settingsPath?: string | undefined;
 }) {
   const start = performance.now();
   const vk = readJson<VerificationKey>(p.vkPath, "--vk-path");
+  if (p.settingsPath !== undefined) checkSettingsMatchKey(p.settingsPath, vk, p.vkPath);
   const source = renderVerifier(vk, p.contractName);
   writeFileSync(p.solCodePath, source);
   const compiled = compileVerifier(source);
