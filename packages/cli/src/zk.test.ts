@@ -65,8 +65,14 @@ describe("noos zk", () => {
     expect(setup.out.developmentSetup).toBe(true);
     const witness = await zk("gen-witness", "-D", input);
     await zk("prove");
-    const verified = await zk("verify");
+    // EZKL's scripts pass -S to verify and create-evm-verifier: the settings must be the key's.
+    const verified = await zk("verify", "-S", "settings.json");
     expect(verified.out.verified).toBe(true);
+    const settingsText = await readFile(path.join(dir, "settings.json"), "utf8");
+    await writeFile(path.join(dir, "other-settings.json"), `${settingsText} `);
+    const mismatch = await zk("verify", "-S", "other-settings.json");
+    expect(mismatch.code).toBe(1);
+    expect(JSON.stringify(mismatch.out.error)).toContain("--settings-path");
 
     // The proven output is the float model's within the bound calibrate-settings reported.
     const session = await createSession(model);
@@ -75,7 +81,7 @@ describe("noos zk", () => {
     const proven = (witness.out.outputData as number[])[0] ?? Number.NaN;
     expect(Math.abs(proven - float)).toBeLessThanOrEqual(bound);
 
-    await zk("create-evm-verifier");
+    await zk("create-evm-verifier", "-S", "settings.json");
     // Defaults: the devnet's endpoint and funded account.
     const deployed = await zk("deploy-evm");
     const addr = String(deployed.out.address);
