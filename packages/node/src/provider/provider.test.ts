@@ -188,11 +188,14 @@ describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
     });
     expect(committed.resultCid).toBe("");
     // The salt is on disk before the provider stops; the commitment is the contract's own.
-    const file = JSON.parse(await readFile(path.join(stateDir, "provider.json"), "utf8")) as {
-      state: { jobs: Record<string, { state: string; salt: Hex }> };
-    };
-    const job = file.state.jobs[groupId.toString()];
-    expect(job?.state).toBe("committed");
+    // (The provider records "committed" right after its transaction: wait for its own record.)
+    const job = await until("the provider's record of its commitment", async () => {
+      const file = JSON.parse(await readFile(path.join(stateDir, "provider.json"), "utf8")) as {
+        state: { jobs: Record<string, { state: string; salt: Hex }> };
+      };
+      const saved = file.state.jobs[groupId.toString()];
+      return saved?.state === "committed" ? saved : undefined;
+    });
     const provider5 = net.client(5).account.address;
     expect(
       await tenant.readContract({
