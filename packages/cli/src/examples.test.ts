@@ -136,6 +136,33 @@ bidWindow: 10s
   }, 120_000);
 });
 
+describe("noos deploy against the chain's rules", () => {
+  it("names pricing.deposit when it is below the chain's minimum, before sending anything", async () => {
+    const manifest = path.join(dir, "cheap.yaml");
+    await writeFile(
+      manifest,
+      `version: "1"
+kind: inference
+model: ${path.join(examples, "digits/mlp.onnx")}
+input: ${path.join(examples, "digits/sample.json")}
+resources: { cpu: 1, memory: 512Mi }
+pricing: { maxPricePerSecond: "0.0001", deposit: "0.3" }
+verification: { mode: receipt }
+deadline: 10m
+`,
+    );
+    const before = JSON.parse((await noos(["market", "orders", "--json"])).stdout) as unknown[];
+    const stderr = await noos(["deploy", manifest, "--account", "2"]).then(
+      () => "",
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(stderr).toContain("pricing.deposit");
+    expect(stderr).toContain("at least 1 NOOS");
+    const after = JSON.parse((await noos(["market", "orders", "--json"])).stdout) as unknown[];
+    expect(after).toHaveLength(before.length);
+  }, 60_000);
+});
+
 describe("noos deploy before any devnet", () => {
   it("reports a manifest's problems with their field and line without needing a devnet", async () => {
     const bare = await mkdtemp(path.join(tmpdir(), "noos-nodevnet-"));

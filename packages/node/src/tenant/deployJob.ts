@@ -10,6 +10,8 @@ import {
   BaseError,
   type Bid,
   canonicalManifestBytes,
+  formatNoos,
+  InvalidParameterError,
   type JobManifest,
   type Lease,
   loadJobManifest,
@@ -17,6 +19,7 @@ import {
   manifestToOrderParameters,
   type NoosphereAddresses,
   type NoosphereClient,
+  protocolParamsAbi,
   resolveManifestRefs,
 } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
@@ -124,6 +127,20 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     manifestHash: hash,
     token: contracts.token,
   });
+  // The chain's own minimum, told by field before anything is sent (its revert names raw wei only).
+  const { minOrderDeposit } = await client.readContract({
+    address: contracts.params,
+    abi: protocolParamsAbi,
+    functionName: "paymentToken",
+    args: [contracts.token],
+  });
+  if (orderParams.deposit < minOrderDeposit) {
+    throw new InvalidParameterError({
+      field: "pricing.deposit",
+      expected: `at least ${formatNoos(minOrderDeposit)} NOOS (this chain's minimum order deposit)`,
+      received: `${formatNoos(orderParams.deposit)} NOOS`,
+    });
+  }
   progress({ step: "published", manifestCid, manifestHash: hash });
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
