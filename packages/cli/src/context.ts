@@ -145,3 +145,37 @@ export async function endpointAndKey(
 export async function endpoint(options: GlobalOptions): Promise<string> {
   return options.rpcUrl ?? process.env.NOOS_RPC_URL ?? (await connect(options)).rpcUrl;
 }
+
+/**
+ * A daemon's signing key from its config file: `privateKey`, else the key in env `keyEnv`, else
+ * the devnet's dev account `devnetAccount` (providers and coprocessor nodes alike).
+ */
+export function daemonKey(
+  file: {
+    privateKey?: string | undefined;
+    keyEnv?: string | undefined;
+    devnetAccount?: number | undefined;
+  },
+  devnetKeys: Hex[],
+): Hex {
+  if (file.privateKey) return file.privateKey as Hex;
+  if (file.keyEnv) {
+    const key = process.env[file.keyEnv];
+    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      throw new InvalidParameterError({
+        field: "keyEnv",
+        expected: `${file.keyEnv} set to a 0x-prefixed 32-byte key`,
+        received: key ? "(invalid)" : undefined,
+      });
+    }
+    return key as Hex;
+  }
+  const key = devnetKeys[file.devnetAccount ?? -1];
+  if (!key)
+    throw new InvalidParameterError({
+      field: "devnetAccount",
+      expected: "an index 0..9 of the devnet's accounts",
+      received: file.devnetAccount,
+    });
+  return key;
+}

@@ -36,6 +36,7 @@ import type { Command } from "commander";
 import { type Address, type Hex, padHex, parseEventLogs, toHex } from "viem";
 import {
   type Connection,
+  daemonKey,
   type GlobalOptions,
   parseAddress,
   parseAmount,
@@ -481,7 +482,7 @@ export async function startCoprocessorNode(
       received: file.devnet,
     });
   }
-  const key = nodeKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
+  const key = daemonKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
   const client = createNoosClient({
     rpcUrl,
     chainId: devnet?.chainId ?? 31337,
@@ -513,27 +514,4 @@ export async function startCoprocessorNode(
   await node.done;
   const { terminateSnarkjs } = await import("@noosphere/zk");
   await terminateSnarkjs();
-}
-
-function nodeKey(file: CoprocessorFile, devnetKeys: Hex[]): Hex {
-  if (file.privateKey) return file.privateKey as Hex;
-  if (file.keyEnv) {
-    const key = process.env[file.keyEnv];
-    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-      throw new InvalidParameterError({
-        field: "keyEnv",
-        expected: `${file.keyEnv} set to a 0x-prefixed 32-byte key`,
-        received: key ? "(invalid)" : undefined,
-      });
-    }
-    return key as Hex;
-  }
-  const key = devnetKeys[file.devnetAccount ?? -1];
-  if (!key)
-    throw new InvalidParameterError({
-      field: "devnetAccount",
-      expected: "an index 0..9 of the devnet's accounts",
-      received: file.devnetAccount,
-    });
-  return key;
 }

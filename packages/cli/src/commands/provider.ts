@@ -16,8 +16,7 @@ import {
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
-import type { Hex } from "viem";
-import type { GlobalOptions } from "../context.js";
+import { daemonKey, type GlobalOptions } from "../context.js";
 
 export function registerProvider(program: Command, globals: () => GlobalOptions) {
   const provider = program.command("provider").description("run a compute provider");
@@ -47,7 +46,7 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
       received: file.devnet,
     });
   }
-  const privateKey = providerKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
+  const privateKey = daemonKey(file, devnet?.accounts.map((a) => a.privateKey) ?? []);
   const client = createNoosClient({
     rpcUrl,
     chainId: devnet?.chainId ?? 31337,
@@ -83,27 +82,4 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
     }),
   });
   await daemon.done;
-}
-
-function providerKey(file: ProviderFile, devnetKeys: Hex[]): Hex {
-  if (file.privateKey) return file.privateKey as Hex;
-  if (file.keyEnv) {
-    const key = process.env[file.keyEnv];
-    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-      throw new InvalidParameterError({
-        field: "keyEnv",
-        expected: `${file.keyEnv} set to a 0x-prefixed 32-byte key`,
-        received: key ? "(invalid)" : undefined,
-      });
-    }
-    return key as Hex;
-  }
-  const key = devnetKeys[file.devnetAccount ?? -1];
-  if (!key)
-    throw new InvalidParameterError({
-      field: "devnetAccount",
-      expected: "an index 0..9 of the devnet's accounts",
-      received: file.devnetAccount,
-    });
-  return key;
 }
