@@ -13,6 +13,7 @@ import {
 } from "@noosphere/devnet";
 import { BaseError } from "@noosphere/sdk";
 import { stringify } from "yaml";
+import { waitForCoprocessors } from "./localCoprocessors.js";
 import { terminate, waitReady } from "./localDaemons.js";
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/noos.js");
@@ -111,14 +112,17 @@ export async function startLocalProviders(params: {
 }
 
 /**
- * Starts `noos devnet --detach --providers <count>` in `dir` and resolves once the chain and
- * every provider are ready: what the demo and the benchmarks run on.
+ * Starts `noos devnet --detach --providers <count> [--coprocessors <n>]` in `dir` and resolves once
+ * the chain, every provider and every coprocessor node are ready: what the demos and the
+ * benchmarks run on.
  */
 export async function startDevnetWithProviders(params: {
   dir: string;
   port: number;
   count: number;
+  coprocessors?: number;
 }) {
+  const coprocessors = params.coprocessors ?? 0;
   const args = [
     "devnet",
     "--dir",
@@ -127,6 +131,8 @@ export async function startDevnetWithProviders(params: {
     String(params.port),
     "--providers",
     String(params.count),
+    "--coprocessors",
+    String(coprocessors),
   ];
   await startDetached({
     dir: params.dir,
@@ -135,16 +141,23 @@ export async function startDevnetWithProviders(params: {
     timeoutMs: 120_000,
   });
   const info = await readDevnet(params.dir);
-  const file = path.join(params.dir, PROVIDERS_FILE);
+  const providers = params.count ? await waitForProviders(params.dir, info.pid) : [];
+  if (coprocessors) await waitForCoprocessors(params.dir);
+  return { info, providers };
+}
+
+/** A detached devnet writes providers.json once its providers answer /status. */
+export async function waitForProviders(dir: string, devnetPid: number): Promise<LocalProvider[]> {
+  const file = path.join(dir, PROVIDERS_FILE);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const text = await readFile(file, "utf8").catch(() => undefined);
-    if (text) return { info, providers: JSON.parse(text) as LocalProvider[] };
-    if (!isProcessAlive(info.pid))
+    if (text) return JSON.parse(text) as LocalProvider[];
+    if (!isProcessAlive(devnetPid))
       throw new BaseError("The devnet stopped while its providers were starting.");
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new BaseError(
-    `Providers not ready after 120 s; see ${path.join(params.dir, "providers")}/*/provider.log.`,
+    `Providers not ready after 120 s; see ${path.join(dir, "providers")}/*/provider.log.`,
   );
 }

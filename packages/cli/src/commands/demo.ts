@@ -12,6 +12,7 @@ import {
   BaseError,
   createNoosClient,
   formatNoos,
+  InvalidParameterError,
   type NoosphereAddresses,
   noosphereActions,
 } from "@noosphere/sdk";
@@ -33,19 +34,38 @@ deadline: 10m
 bidWindow: 10s
 `;
 
+/** App demos on the AI coprocessor: packages/cli/src/demos/<name>.ts, loaded only when run. */
+export const APP_DEMOS = ["dao-delegate", "prediction-market", "trading-agent"] as const;
+type AppDemoName = (typeof APP_DEMOS)[number];
+
 export function registerDemo(program: Command, globals: () => GlobalOptions) {
   program
     .command("demo")
+    .argument(
+      "[name]",
+      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
+    )
     .description(
-      "devnet + 3 providers, then train and evaluate a digits classifier through the market",
+      "run a capability end to end on the devnet (reuses a running one, or starts one) and report what it did",
     )
     .option(
       "--keep",
-      "leave the devnet and providers running afterwards (stop with `noos devnet stop`)",
+      "leave a devnet that the demo started running afterwards (stop with `noos devnet stop`)",
     )
-    .action(async (opts: { keep?: boolean }) => {
+    .action(async (name: string | undefined, opts: { keep?: boolean }) => {
       const { dir, json } = globals();
       const say = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+      if (name !== undefined && name !== "digits") {
+        if (!(APP_DEMOS as readonly string[]).includes(name)) {
+          throw new InvalidParameterError({
+            field: "name",
+            expected: `one of digits, ${APP_DEMOS.join(", ")}`,
+            received: name,
+          });
+        }
+        await runAppDemo(name as AppDemoName, { dir, json: json === true, say, keep: opts.keep });
+        return;
+      }
       const started = Date.now();
 
       // 1. A devnet with providers: reuse a running one, or start one.
@@ -185,4 +205,37 @@ ${jobTail}`,
         else if (ours) say("devnet and providers keep running: stop them with `noos devnet stop`");
       }
     });
+}
+
+/**
+ * Runs demos/<name>.ts on the running devnet (it must have coprocessor nodes), or on one it starts
+ * with one coprocessor node; prints the demo's figures with "ok": true.
+ */
+async function runAppDemo(
+  name: AppDemoName,
+  p: { dir: string; json: boolean; say: (line: string) => void; keep?: boolean | undefined },
+) {
+  const started = Date.now();
+  let ours = false;
+  if (!(await readDevnet(p.dir).catch(() => undefined))) {
+    const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
+    p.say(`starting a devnet on port ${port} with 1 coprocessor node...`);
+    await startDevnetWithProviders({ dir: p.dir, port, count: 0, coprocessors: 1 });
+    ours = true;
+  }
+  try {
+    const [{ createDemoContext }, demo] = await Promise.all([
+      import("../demos/common.js"),
+      import(`../demos/${name}.js`) as Promise<import("../demos/common.js").AppDemo>,
+    ]);
+    const ctx = await createDemoContext({ dir: p.dir, json: p.json, say: p.say });
+    p.say(`${name}: ${demo.description}`);
+    const figures = await demo.run(ctx);
+    const seconds = (Date.now() - started) / 1000;
+    if (p.json) printJson({ ok: true, demo: name, ...figures, seconds });
+    else p.say(`done in ${seconds.toFixed(1)} s`);
+  } finally {
+    if (ours && !p.keep) await stopDevnet({ dir: p.dir });
+    else if (ours) p.say("the devnet keeps running: stop it with `noos devnet stop`");
+  }
 }

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -20,8 +19,8 @@ import {
 import {
   type LocalProvider,
   MAX_LOCAL_PROVIDERS,
-  PROVIDERS_FILE,
   startLocalProviders,
+  waitForProviders,
 } from "../localProviders.js";
 import { printJson } from "../output.js";
 
@@ -99,7 +98,7 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
           port,
           command: [process.execPath, noosBin, ...args],
         });
-        const providers = providerCount ? await waitForProviders(dir) : [];
+        const providers = providerCount ? await waitForProviders(dir, info.pid) : [];
         const coprocessors = coprocessorCount ? await waitForCoprocessors(dir) : [];
         if (json) printJson({ ...summary(info, dir), providers, coprocessors });
         else printSummary(info, dir, true, providers, coprocessors);
@@ -164,22 +163,6 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
 
 function summary(info: DevnetInfo, dir: string) {
   return { ...info, file: path.join(dir, "devnet.json") };
-}
-
-/** A detached devnet writes providers.json once its providers answer /status. */
-async function waitForProviders(dir: string): Promise<LocalProvider[]> {
-  const file = path.join(dir, PROVIDERS_FILE);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const text = await readFile(file, "utf8").catch(() => undefined);
-    if (text) return JSON.parse(text) as LocalProvider[];
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new InvalidParameterError({
-    field: "--providers",
-    expected: "providers ready within 120 s",
-    received: `see ${dir}/providers/*/provider.log`,
-  });
 }
 
 function printSummary(

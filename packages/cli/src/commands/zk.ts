@@ -507,7 +507,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
 }
 
 /** What ModelRegistry records for a compiled circuit: hashes, layout, weight commitment. */
-function modelRegistration(compiledPath: string, settingsPath: string) {
+export function modelRegistration(compiledPath: string, settingsPath: string) {
   const file = readJsonFile<CompiledFile>("--compiled-circuit", compiledPath);
   const settingsBytes = readFileSync(settingsPath);
   const settingsHash = `0x${createHash("sha256").update(settingsBytes).digest("hex")}` as const;
