@@ -171,14 +171,7 @@ interface ITradingVault {
     function features()
         external
         view
-        returns (
-            int256 deviation,
-            int256 baseShare,
-            int256[] memory values,
-            uint256 spot,
-            uint256 twap,
-            uint256 window
-        );
+        returns (int256 deviation, int256 baseShare, int256[] memory values, uint256 spot, uint256 twap, uint256 window);
 
     /// @notice Uniswap v2's amount out for `amountIn` at reserves (0.3% fee).
     function quote(uint256 amountIn, uint256 reserveIn, uint256 reserveOut) external pure returns (uint256);

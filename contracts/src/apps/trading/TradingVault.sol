@@ -123,10 +123,7 @@ contract TradingVault is ITradingVault, CallbackConsumer {
             deadline
         );
         _pending = Pending({
-            requestId: requestId,
-            deadline: deadline,
-            reserveBase: uint112(s.rBase),
-            reserveQuote: uint112(s.rQuote)
+            requestId: requestId, deadline: deadline, reserveBase: uint112(s.rBase), reserveQuote: uint112(s.rQuote)
         });
         _obsCumulative = s.cumulative;
         _obsTimestamp = uint64(block.timestamp);

@@ -149,16 +149,18 @@ abstract contract TradingVaultFixture is CoprocessorFixture {
     }
 
     /// @dev A whale swaps on the pair directly: `quoteIn` of QUOTE for BASE (price of BASE up), or
-    ///      `baseIn` of BASE for QUOTE (price down). One of them is 0.
+    ///      `baseIn` of BASE for QUOTE (price down). One of them is 0; a dust trade that buys nothing is not made.
     function _whaleSwap(uint256 quoteIn, uint256 baseIn) internal {
         (uint256 rBase, uint256 rQuote) = _reserves();
         bool baseIs0 = pair.token0() == address(baseToken);
         if (quoteIn > 0) {
             uint256 out = vault.quote(quoteIn, rQuote, rBase);
+            if (out == 0) return;
             quoteTok.mint(address(pair), quoteIn);
             pair.swap(baseIs0 ? out : 0, baseIs0 ? 0 : out, whale, "");
         } else if (baseIn > 0) {
             uint256 out = vault.quote(baseIn, rBase, rQuote);
+            if (out == 0) return;
             baseToken.mint(address(pair), baseIn);
             pair.swap(baseIs0 ? 0 : out, baseIs0 ? out : 0, whale, "");
         }
