@@ -28,6 +28,12 @@ const CONTRACTS = [
   // (contracts/src/coprocessor/examples) that the README and the e2e test deploy.
   "CoprocessorCoordinator",
   "LinregConsumer",
+  // AI DAO delegate app (contracts/src/apps/dao): the DAO (token, OZ TimelockController, governor)
+  // and the delegate that `noos demo dao-delegate` deploys.
+  "DaoToken",
+  "TimelockController",
+  "DaoGovernor",
+  "AiDelegate",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
