@@ -235,6 +235,8 @@ async function runAppDemo(
     if (p.json) printJson({ ok: true, demo: name, ...figures, seconds });
     else p.say(`done in ${seconds.toFixed(1)} s`);
   } finally {
+    // snarkjs keeps worker threads for its curve: end them, or the process never exits.
+    await (await import("@noosphere/zk")).terminateSnarkjs();
     if (ours && !p.keep) await stopDevnet({ dir: p.dir });
     else if (ours) p.say("the devnet keeps running: stop it with `noos devnet stop`");
   }
