@@ -34,6 +34,11 @@ const CONTRACTS = [
   "TimelockController",
   "DaoGovernor",
   "AiDelegate",
+  // zk-verified trading agent app (contracts/src/apps/trading): the vault that
+  // `noos demo trading-agent` deploys on a Uniswap v2 pair (the pair comes from @uniswap/v2-core),
+  // and the plain ERC-20 it pairs with NOOS.
+  "TradingVault",
+  "TradingDemoToken",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
