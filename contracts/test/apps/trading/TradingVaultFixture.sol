@@ -85,7 +85,7 @@ abstract contract TradingVaultFixture is CoprocessorFixture {
             IModelRegistry.Registration({
                 onnxHash: ONNX_HASH,
                 settingsHash: SETTINGS_HASH,
-                verifier: address(new AcceptingVerifier()),
+                verifier: _verifier(),
                 paramCommitment: 0,
                 layout: IModelRegistry.Layout({
                     hasParamHash: false,
@@ -122,9 +122,19 @@ abstract contract TradingVaultFixture is CoprocessorFixture {
         require(deployed != address(0), "artifact deployment failed");
     }
 
+    /// @dev The decision model's Groth16 verifier (TradingVaultProof.t.sol: the real one).
+    function _verifier() internal virtual returns (address) {
+        return address(new AcceptingVerifier());
+    }
+
+    /// @dev The decision model's input scale (TradingVaultProof.t.sol: the real model's).
+    function _inputScale() internal view virtual returns (uint8) {
+        return INPUT_SCALE;
+    }
+
     function _config() internal view returns (ITradingVault.Config memory c) {
         c.modelId = tradingModel;
-        c.inputScale = INPUT_SCALE;
+        c.inputScale = _inputScale();
         c.paymentToken = address(token);
         c.feeCap = FEE_CAP;
         c.callbackGasLimit = 400_000;
