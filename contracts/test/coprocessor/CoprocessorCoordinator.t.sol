@@ -9,6 +9,12 @@ import {IProofRegistry} from "../../src/zk/IProofRegistry.sol";
 import {ZkFixtures} from "../zk/fixtures/ZkFixtures.sol";
 import {CoprocessorFixture, TestConsumer} from "./CoprocessorFixture.sol";
 
+/// @dev Forge's `cool` cheatcode (not in this forge-std's Vm yet): the account and its storage read as
+///      never accessed, as at the start of a real transaction.
+interface VmCool {
+    function cool(address target) external;
+}
+
 contract CoprocessorCoordinatorTest is CoprocessorFixture {
     ICoprocessorCoordinator.Verification internal constant NONE = ICoprocessorCoordinator.Verification.None;
     ICoprocessorCoordinator.Verification internal constant REDUNDANT = ICoprocessorCoordinator.Verification.Redundant;
@@ -18,10 +24,12 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
 
     function test_request_oneShotLocksEscrowAndCommits() public {
         ICoprocessorCoordinator.RequestParams memory p = _zkParams();
+        _coolAll();
         vm.prank(requester);
         uint256 id = coordinator.request(p);
         uint256 gasUsed = vm.lastCallGas().gasTotalUsed;
         emit log_named_uint("request gas (call, without intrinsic)", gasUsed);
+        emit log_named_uint("request gas (tx, with intrinsic)", gasUsed + _intrinsic(abi.encodeCall(coordinator.request, (p))));
         assertEq(id, 1);
         _committed(id, requester, p);
         (uint256 available, uint256 locked) = _escrow(requester);
@@ -30,7 +38,7 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         ICoprocessorCoordinator.IntervalState memory s = coordinator.getInterval(id, 1);
         assertEq(uint8(s.status), uint8(ICoprocessorCoordinator.Status.Pending));
         assertEq(s.locked, FEE_CAP);
-        assertLe(gasUsed + 21_000 + 16 * 600, 150_000, "request gas target");
+        assertLe(gasUsed + _intrinsic(abi.encodeCall(coordinator.request, (p))), 150_000, "request gas target");
     }
 
     function test_request_publicInputHashIsComputedOnChainAsProofRegistryHashesIt() public {
@@ -251,14 +259,49 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         ICoprocessorCoordinator.Request memory r = _request(requester, _zkParams());
         bytes memory proof = _hashedProof();
         ICoprocessorCoordinator.Output memory out = _output(17, 7);
+        _coolAll();
         vm.prank(node1);
         coordinator.deliver(r, 1, out, proof);
         uint256 gasUsed = vm.lastCallGas().gasTotalUsed;
         emit log_named_uint("zk deliver gas (call, without intrinsic)", gasUsed);
         assertEq(_earned(node1), FEE);
         bytes memory data = abi.encodeCall(coordinator.deliver, (r, 1, out, proof));
-        assertLe(gasUsed + _intrinsic(data), 400_000, "first zk delivery: two fresh slots (earnings, fees)");
         emit log_named_uint("zk deliver gas (tx, with intrinsic)", gasUsed + _intrinsic(data));
+        // The node's first delivery and the token's first protocol fee: no fresh slot any more.
+        assertLe(gasUsed + _intrinsic(data), 350_000, "zk delivery gas target (first delivery)");
+    }
+
+    function test_deliver_firstZkDeliveryWritesNoFreshSlot() public {
+        // Before: the node's earnings and the token's fee slots were first written by the first
+        // delivery (~35k more than the next). setNodeFee initializes them now.
+        ICoprocessorCoordinator.Request memory r1 = _request(requester, _zkParams());
+        ICoprocessorCoordinator.Request memory r2 = _request(requester, _zkParams());
+        bytes memory proof = _hashedProof();
+        _coolAll();
+        vm.prank(node1);
+        coordinator.deliver(r1, 1, _output(17, 7), proof);
+        uint256 first = vm.lastCallGas().gasTotalUsed;
+        _coolAll();
+        vm.prank(node1);
+        coordinator.deliver(r2, 1, _output(17, 7), proof);
+        uint256 second = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("first zk delivery (call)", first);
+        emit log_named_uint("second zk delivery (call)", second);
+        // Two fresh slots were ~34k (2 x (22,100 - 5,000)); what is left is warm-up cool does not undo.
+        assertLt(first, second + 10_000, "first delivery costs about what the next ones do");
+        // Withdrawing leaves the slot initialized: the next delivery writes no fresh slot either.
+        vm.prank(node1);
+        coordinator.withdrawEarnings(address(token));
+        coordinator.sweepFees(address(token));
+        assertEq(_earned(node1), 0);
+        assertEq(coordinator.protocolFeesOf(address(token)), 0);
+        ICoprocessorCoordinator.Request memory r3 = _request(requester, _zkParams());
+        _coolAll();
+        vm.prank(node1);
+        coordinator.deliver(r3, 1, _output(17, 7), proof);
+        assertLt(vm.lastCallGas().gasTotalUsed, second + 10_000, "after a withdrawal and a sweep");
+        assertEq(_earned(node1), FEE);
+        assertEq(coordinator.protocolFeesOf(address(token)), _protocolFee(FEE));
     }
 
     function test_deliver_zkCallbackReceivesProvenOutput() public {
@@ -289,6 +332,7 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         ICoprocessorCoordinator.Request memory r = _request(requester, _zkParams());
         bytes memory proof = _hashedProof();
         ICoprocessorCoordinator.Output memory out = _output(17, 7);
+        _coolAll();
         vm.prank(node1);
         coordinator.deliver(r, 1, out, proof);
         uint256 gasUsed = vm.lastCallGas().gasTotalUsed;
@@ -768,6 +812,48 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         assertEq(coordinator.inputHashOf(v), keccak256(abi.encodePacked(fa, fb)));
     }
 
+    /// @dev The checked Solidity mapping the assembly `_fieldHash` replaced (and ProofRegistry's rule).
+    function _referenceFieldHash(int256[] memory v) internal pure returns (bytes32) {
+        uint256 p = FIELD_MODULUS;
+        uint256[] memory f = new uint256[](v.length);
+        for (uint256 i; i < v.length; ++i) {
+            int256 x = v[i];
+            f[i] = x >= 0 ? uint256(x) % p : (p - (uint256(-(x + 1)) + 1) % p) % p;
+        }
+        return keccak256(abi.encodePacked(f));
+    }
+
+    function testFuzz_inputHashOf_fullRangeMatchesCheckedMapping(int256[] memory v) public view {
+        vm.assume(v.length <= 64);
+        assertEq(coordinator.inputHashOf(v), _referenceFieldHash(v));
+    }
+
+    function test_inputHashOf_edgeValues() public view {
+        int256[] memory v = new int256[](7);
+        int256 p = int256(FIELD_MODULUS);
+        (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) = (type(int256).min, type(int256).max, p, -p, -1, 0, p - 1);
+        assertEq(coordinator.inputHashOf(v), _referenceFieldHash(v));
+        int256[] memory m = new int256[](2);
+        (m[0], m[1]) = (-p, -1);
+        // -p is 0 in the field; -1 is p - 1.
+        assertEq(coordinator.inputHashOf(m), keccak256(abi.encodePacked(uint256(0), FIELD_MODULUS - 1)));
+        assertEq(coordinator.inputHashOf(new int256[](0)), keccak256(""));
+    }
+
+    function test_inputHashOf_64ValuesIsCheap() public {
+        // A digits-sized input (8x8 pixels at scale 6), hashed on chain by every inline non-zk or
+        // public-input request: the call cost ~23k with the checked Solidity loop, ~10k now.
+        int256[] memory x = new int256[](64);
+        for (uint256 i; i < 64; ++i) {
+            x[i] = int256((i * 37) % 65) - 8;
+        }
+        bytes32 h = coordinator.inputHashOf(x);
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("inputHashOf, 64 values (call)", used);
+        assertEq(h, _referenceFieldHash(x));
+        assertLe(used, 12_000, "field hash of 64 values");
+    }
+
     function testFuzz_deliver_feeSplitConservesEscrow(uint96 fee, uint16 bps, uint128 cap) public {
         bps = uint16(bound(bps, 0, 1000));
         cap = uint128(bound(cap, 1, 100 ether));
@@ -804,6 +890,28 @@ contract CoprocessorCoordinatorTest is CoprocessorFixture {
         assertEq(coordinator.protocolFeesOf(address(token)), 0, "no protocol fee");
         (uint256 available, uint256 locked) = _escrow(payer);
         assertEq(available + locked, 1000 ether, "escrow whole");
+    }
+
+    /// @dev Every account a request or delivery touches, and its storage, cold again (a new tx).
+    function _coolAll() internal {
+        address[13] memory all = [
+            address(coordinator),
+            address(proofs),
+            address(models),
+            address(staking),
+            address(params),
+            address(token),
+            verifierHashedInput,
+            verifierPublicInput,
+            requester,
+            address(consumer),
+            node1,
+            node2,
+            node3
+        ];
+        for (uint256 i; i < all.length; ++i) {
+            VmCool(address(vm)).cool(all[i]);
+        }
     }
 
     /// @dev 21000 + calldata cost (4 per zero byte, 16 per non-zero byte).
