@@ -26,7 +26,11 @@ export class JobFailedError extends BaseError {
   }
 }
 
-const workerPath = fileURLToPath(new URL("./worker.ts", import.meta.url));
+// Beside this file: worker.ts under the sources (run through tsx), worker.js in the compiled build.
+const fromSources = import.meta.url.endsWith(".ts");
+const workerPath = fileURLToPath(
+  new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url),
+);
 
 export function createJobRunner(config: JobRunnerConfig): JobRunner {
   return async ({ leaseId, manifestCid, manifestHash, signal }) => {
@@ -98,8 +102,7 @@ function runWorker(
   const heapMb = Number(config.memoryBytes / 1024n / 1024n);
   const child = fork(workerPath, [], {
     execArgv: [
-      "--import",
-      import.meta.resolve("tsx"),
+      ...(fromSources ? ["--import", import.meta.resolve("tsx")] : []),
       `--max-old-space-size=${Math.max(heapMb, 64)}`,
     ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
