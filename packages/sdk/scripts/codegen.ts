@@ -34,6 +34,12 @@ const CONTRACTS = [
   "TimelockController",
   "DaoGovernor",
   "AiDelegate",
+  // AI-resolved prediction market app (contracts/src/apps/prediction): the conditional tokens, the
+  // factory (deploys the market implementation) and the market's ABI (its clones) for
+  // `noos demo prediction-market`.
+  "PredictionConditionalTokens",
+  "PredictionMarketFactory",
+  "PredictionMarket",
   // zk-verified trading agent app (contracts/src/apps/trading): the vault that
   // `noos demo trading-agent` deploys on a Uniswap v2 pair (the pair comes from @uniswap/v2-core),
   // and the plain ERC-20 it pairs with NOOS.
