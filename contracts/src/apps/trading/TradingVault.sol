@@ -17,6 +17,8 @@ contract TradingVault is ITradingVault, CallbackConsumer {
     using SafeCast for uint256;
 
     uint256 private constant ONE = 1e18;
+    int256 private constant S_ONE = 1e18;
+    int256 private constant S_HALF = 5e17;
     uint256 private constant BPS = 10_000;
     uint256 private constant Q112 = 2 ** 112;
     /// @dev Inputs are clipped to [-1, 1] (deviation) and [0, 1] (share), so x * 2^32 stays far from overflow.
@@ -64,7 +66,7 @@ contract TradingVault is ITradingVault, CallbackConsumer {
         (uint256 rBase, uint256 rQuote) = _reserves();
         if (rBase == 0 || rQuote == 0) revert TradingVaultEmptyPool(rBase, rQuote);
         _obsCumulative = _currentCumulative(rBase, rQuote);
-        _obsTimestamp = uint64(block.timestamp);
+        _obsTimestamp = block.timestamp.toUint64();
     }
 
     // ---------------------------------------------------------------- owner
@@ -110,7 +112,7 @@ contract TradingVault is ITradingVault, CallbackConsumer {
         if (s.window < c.minTwapWindow) revert TradingVaultTwapWindowTooShort(s.window, c.minTwapWindow);
         if (s.empty) revert TradingVaultNothingToTrade();
         int256[] memory values = _quantize(s.deviation, s.share, c.inputScale);
-        uint64 deadline = uint64(block.timestamp + c.decisionTtl);
+        uint64 deadline = (block.timestamp + c.decisionTtl).toUint64();
         requestId = _request(
             c.modelId,
             values,
@@ -123,10 +125,13 @@ contract TradingVault is ITradingVault, CallbackConsumer {
             deadline
         );
         _pending = Pending({
-            requestId: requestId, deadline: deadline, reserveBase: uint112(s.rBase), reserveQuote: uint112(s.rQuote)
+            requestId: requestId,
+            deadline: deadline,
+            reserveBase: s.rBase.toUint112(),
+            reserveQuote: s.rQuote.toUint112()
         });
         _obsCumulative = s.cumulative;
-        _obsTimestamp = uint64(block.timestamp);
+        _obsTimestamp = block.timestamp.toUint64();
         emit DecisionRequested(requestId, values, s.rBase, s.rQuote, s.spot, s.twap, s.window);
     }
 
@@ -307,6 +312,8 @@ contract TradingVault is ITradingVault, CallbackConsumer {
         // differences are meaningful, so wrapping arithmetic is intended here.
         unchecked {
             uint32 elapsed = uint32(block.timestamp) - last;
+            // The pair's own accumulation: UQ112x112 price (a truncating division), times seconds.
+            // forge-lint: disable-next-line(divide-before-multiply)
             if (elapsed > 0) cumulative += (rQuote * Q112 / rBase) * elapsed;
         }
     }
@@ -347,10 +354,10 @@ contract TradingVault is ITradingVault, CallbackConsumer {
             s.twap = Math.mulDiv(avg, ONE, Q112);
         }
         if (s.twap == 0) {
-            s.deviation = int256(ONE);
+            s.deviation = S_ONE;
         } else {
-            int256 d = (s.spot.toInt256() - s.twap.toInt256()) * int256(ONE) / s.twap.toInt256();
-            s.deviation = d > int256(ONE) ? int256(ONE) : d < -int256(ONE) ? -int256(ONE) : d;
+            int256 d = (s.spot.toInt256() - s.twap.toInt256()) * S_ONE / s.twap.toInt256();
+            s.deviation = d > S_ONE ? S_ONE : d < -S_ONE ? -S_ONE : d;
         }
         uint256 valueBase = Math.mulDiv(IERC20(_BASE).balanceOf(address(this)), s.rQuote, s.rBase);
         uint256 total = valueBase + IERC20(_QUOTE).balanceOf(address(this));
@@ -366,8 +373,8 @@ contract TradingVault is ITradingVault, CallbackConsumer {
     }
 
     function _fixed(int256 x, uint8 scale) private pure returns (int256) {
-        int256 half = x >= 0 ? int256(ONE / 2) : -int256(ONE / 2);
-        return (x * int256(1 << scale) + half) / int256(ONE);
+        int256 half = x >= 0 ? S_HALF : -S_HALF;
+        return (x * (2 ** uint256(scale)).toInt256() + half) / S_ONE;
     }
 
     /// @dev Buy or Sell only when its logit is strictly the highest; ties hold.
