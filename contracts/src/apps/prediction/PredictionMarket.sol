@@ -309,6 +309,8 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         r.activeAt = requestedAt;
         r.period = 0;
         r.frequency = 1;
+        // The coordinator committed this very value as a uint32 (it refuses a timeout that does not fit).
+        // forge-lint: disable-next-line(unsafe-typecast) fits: the coordinator accepted it
         r.timeout = uint32(question.resolutionDeadline - requestedAt);
     }
 }
