@@ -215,7 +215,13 @@ contract AiDelegateTest is DaoDelegateFixture {
         assertEq(v.support, FOR);
         assertFalse(v.escalated);
         assertEq(v.margin, y[1] - y[0]);
+        // Money: the delegate's escrow paid exactly the node fee plus the protocol fee; the rest of
+        // the lock came back.
         assertEq(_earned(node1), FEE);
+        (uint256 available, uint256 locked) = _escrow(address(delegate));
+        assertEq(locked, 0);
+        assertEq(available, 100 ether - FEE - _protocolFee(FEE));
+        assertEq(coordinator.protocolFeesOf(address(token)), _protocolFee(FEE));
     }
 
     function test_callback_againstProposalVotesAgainst() public {
