@@ -310,6 +310,23 @@ contract AiDelegateTest is DaoDelegateFixture {
         delegate.castDecision(p.id);
     }
 
+    function test_castDecision_castsADeferredEscalationAsAbstain() public {
+        Proposal memory p = _propose("Marketing push", F.uncertainFeatures());
+        uint256 requestId = _trigger(p);
+        (int256[] memory y, uint256[8] memory proof, uint256[] memory s) = _example("uncertain");
+        _deliver(_delegateRequest(requestId, F.uncertainInputs()), y, proof, s);
+        IAiDelegate.ProposalVote memory v = delegate.voteOf(p.id);
+        assertEq(uint8(v.status), uint8(IAiDelegate.Status.Decided));
+        assertTrue(v.escalated);
+        vm.warp(block.timestamp + VOTING_DELAY + 1);
+        vm.expectEmit(true, false, false, true, address(delegate));
+        emit IAiDelegate.DelegateVoted(p.id, ABSTAIN, SUPPLY * 6 / 10);
+        delegate.castDecision(p.id);
+        (uint256 against, uint256 forVotes, uint256 abstain) = _votes(p.id);
+        assertEq(abstain, SUPPLY * 6 / 10);
+        assertEq(against + forVotes, 0);
+    }
+
     function test_castDecision_revertsWhenNeverTriggered() public {
         vm.expectRevert(
             abi.encodeWithSelector(IAiDelegate.AiDelegateNothingToCast.selector, 42, IAiDelegate.Status.None)
