@@ -200,6 +200,23 @@ describe("noos coprocessor", () => {
     ]);
   }, 120_000);
 
+  it("test_coprocessor_cidInput_nodeFetchesChecksAndDelivers", async () => {
+    // --input-cid with no value: the input file goes to the content store and the request carries
+    // only its CID and hash; the node fetches it, checks the hash, computes and delivers.
+    const r = await request("none", "--input-cid");
+    expect(r.code, JSON.stringify(r.out)).toBe(0);
+    expect(r.out).toMatchObject({ status: "delivered", verified: false });
+    expect(String(r.out.inputCid)).toMatch(/^b[a-z2-7]+$/);
+    const y = (r.out.output_data as number[][])[0]?.[0] ?? Number.NaN;
+    expect(Math.abs(y - float)).toBeLessThanOrEqual(bound);
+    const shown = await ok("coprocessor", "status", String(r.out.requestId));
+    expect(shown).toMatchObject({
+      input: [],
+      inputCid: r.out.inputCid,
+      inputHash: r.out.inputHash,
+    });
+  }, 60_000);
+
   it("test_coprocessor_zk_provesAndVerifiesOnChain", async () => {
     const r = await request("zk");
     expect(r.code, JSON.stringify(r.out)).toBe(0);

@@ -7,6 +7,13 @@ export {
   loadCoprocessorFile,
   parseCoprocessorFile,
 } from "./coprocessor/config.js";
+export {
+  fieldInputHash,
+  parseInputContent,
+  poseidonInputHash,
+  quantizeInput,
+  requestInputHash,
+} from "./coprocessor/inputs.js";
 export { dequantizeAt, loadServedModel, type ServedModel } from "./coprocessor/models.js";
 export {
   COPROCESSOR_NODE_VERSION,

@@ -2,6 +2,7 @@
 // node and requests, Chainlink Functions' request/callback). Inputs and outputs are fixed-point
 // integers at the model's scales on chain; this command quantizes EZKL-style float inputs and
 // dequantizes outputs for display, reading the scales from the model's artifact manifest.
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readDevnet } from "@noosphere/devnet";
 import {
@@ -12,6 +13,9 @@ import {
   createCoprocessorNode,
   dequantizeAt,
   loadCoprocessorFile,
+  parseInputContent,
+  quantizeInput,
+  requestInputHash,
   VERIFICATION_NAMES,
 } from "@noosphere/node";
 import {
@@ -26,14 +30,9 @@ import {
   requestInferenceAndWait,
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
-import {
-  fetchModelArtifacts,
-  poseidonHashVector,
-  quantizeValue,
-  readInputData,
-} from "@noosphere/zk";
+import { fetchModelArtifacts } from "@noosphere/zk";
 import type { Command } from "commander";
-import { type Address, type Hex, padHex, parseEventLogs, toHex } from "viem";
+import { type Address, type Hex, parseEventLogs } from "viem";
 import {
   type Connection,
   daemonKey,
@@ -86,7 +85,11 @@ export function registerCoprocessor(program: Command, globals: () => GlobalOptio
       "request an inference and wait for the delivery; prints the output (dequantized), whether it was verified, and the delivery's tx",
     )
     .requiredOption("--model <id>", "ModelRegistry model id")
-    .requiredOption("--input <file>", 'input, EZKL format {"input_data": [[...]]}')
+    .option("--input <file>", 'input, EZKL format {"input_data": [[...]]}')
+    .option(
+      "--input-cid [cid]",
+      "send the input by CID and hash instead of inline: the CID of EZKL input JSON in the content store, or with no value, --input stored first",
+    )
     .option("--verification <mode>", "none | redundant | zk", "none")
     .option("--redundancy <k>", "nodes that must agree (redundant)", "2")
     .option("--fee-cap <noos>", "most paid per delivery (node fee + protocol fee)", "0.1")
@@ -99,6 +102,7 @@ export function registerCoprocessor(program: Command, globals: () => GlobalOptio
       else
         printFields({
           request: result.requestId,
+          ...(result.inputCid ? { "input cid": result.inputCid } : {}),
           status: result.status,
           output: JSON.stringify(result.output_data),
           verified: result.verified,
@@ -158,6 +162,7 @@ export function registerCoprocessor(program: Command, globals: () => GlobalOptio
         feeCap: r.feeCap,
         inputHash: r.inputHash,
         input: input.values,
+        ...(input.cid ? { inputCid: input.cid } : {}),
         subscription: r.period > 0,
         period: r.period,
         frequency: r.frequency,
@@ -267,7 +272,9 @@ async function requestsCreated(
 
 type RequestOptions = {
   model: string;
-  input: string;
+  input?: string;
+  /** true: store --input and send its CID; a string: the CID of input content already stored. */
+  inputCid?: string | boolean;
   verification: string;
   redundancy: string;
   feeCap: string;
@@ -327,19 +334,55 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
     settingsHash: model.settingsHash,
     names: [],
   });
-  const flat = readInputData(o.input).flat();
-  if (flat.length !== manifest.inputs) {
+  // The input: inline fixed-point values, or (--input-cid) EZKL input JSON in the content store,
+  // sent as its CID and the hash of its quantized values (packages/node coprocessor/inputs.ts).
+  let content: Uint8Array;
+  let inputCid: string | undefined;
+  if (typeof o.inputCid === "string") {
+    inputCid = o.inputCid;
+    content = await store.get(inputCid).catch((err: unknown) => {
+      throw new InvalidParameterError({
+        field: "--input-cid",
+        expected: "the CID of EZKL input JSON in the content store",
+        received: `${inputCid} (${err instanceof Error ? err.message : String(err)})`,
+      });
+    });
+  } else {
+    if (!o.input) {
+      throw new InvalidParameterError({
+        field: "--input",
+        expected: 'an EZKL input file {"input_data": [[...]]} (or --input-cid <cid>)',
+        received: undefined,
+      });
+    }
+    content = await readFile(o.input).catch(() => {
+      throw new InvalidParameterError({
+        field: "--input",
+        expected: "an existing EZKL input file",
+        received: o.input,
+      });
+    });
+    if (o.inputCid === true) inputCid = (await store.add(content)).cid;
+  }
+  let values: bigint[];
+  try {
+    values = quantizeInput(parseInputContent(content), manifest.inputs, manifest.input_scale);
+  } catch (err) {
     throw new InvalidParameterError({
       field: "input_data",
-      expected: `${manifest.inputs} numbers (the model's inputs, flattened)`,
-      received: `${flat.length} numbers`,
+      expected: `EZKL input JSON with ${manifest.inputs} numbers (the model's inputs, flattened)`,
+      received: err instanceof Error ? err.message : String(err),
     });
   }
-  const values = flat.map((x) => quantizeValue(x, manifest.input_scale));
+  const zkRequest = o.verification === "zk";
+  // Inline: only a hashed-input zk request names its hash (Poseidon); the coordinator computes the
+  // others. By CID: the hash the node checks the content against (the zk statement's input hash).
   const inputHash =
-    o.verification === "zk" && model.layout.inputVisibility === "hashed"
-      ? padHex(toHex(poseidonHashVector(values)), { size: 32 })
-      : ZERO32;
+    inputCid !== undefined
+      ? requestInputHash(values, zkRequest ? model.layout : undefined)
+      : zkRequest && model.layout.inputVisibility === "hashed"
+        ? requestInputHash(values, model.layout)
+        : ZERO32;
 
   // Escrow: top up to what this request locks.
   const needed = feeCap * BigInt(redundancy);
@@ -377,7 +420,8 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
   const { receipt, requestId } = await requestInferenceAndWait(client, {
     address: coordinator,
     modelId,
-    input: { values, hash: inputHash },
+    input:
+      inputCid !== undefined ? { hash: inputHash, cid: inputCid } : { values, hash: inputHash },
     verification: o.verification as "none" | "redundant" | "zk",
     redundancy,
     token,
@@ -412,6 +456,7 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
         const base = {
           requestId,
           modelId,
+          ...(inputCid !== undefined ? { inputCid, inputHash } : {}),
           verification: o.verification,
           requestTxHash: receipt.transactionHash,
           nodes: delivered.map((d) => d.node),

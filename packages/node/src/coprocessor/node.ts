@@ -17,13 +17,14 @@ import {
   groth16ProofToCalldata,
   type NoosphereClient,
 } from "@noosphere/sdk";
-import { type ArtifactStore, poseidonHashVector } from "@noosphere/zk";
-import { type Address, encodeAbiParameters, type Hex, keccak256, padHex, toHex } from "viem";
+import type { ArtifactStore } from "@noosphere/zk";
+import type { Address, Hex } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { retryTransaction, serveStatus } from "../daemon.js";
 import { follow } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
+import { fieldInputHash, parseInputContent, poseidonInputHash, quantizeInput } from "./inputs.js";
 import { loadServedModel, type ServedModel } from "./models.js";
 
 export const COPROCESSOR_NODE_VERSION = "0.1.0";
@@ -329,8 +330,8 @@ export async function createCoprocessorNode(
     if (verification === "optimistic") return decline("optimistic verification is not served");
     if (!fees.has(r.modelId.toString()) && !config.serveAll)
       return decline(`model ${r.modelId} is not served by this node`);
-    if (t.input.cid !== "" && t.input.values.length === 0)
-      return decline("CID inputs are not served yet");
+    if (t.input.cid === "" && t.input.values.length === 0)
+      return decline("the request has no input");
     let model: ServedModel;
     try {
       model = await modelOf(r.modelId);
@@ -338,7 +339,43 @@ export async function createCoprocessorNode(
     } catch (err) {
       return decline(`model ${r.modelId} could not be served: ${String(err)}`);
     }
-    const input = t.input.values.map((v) => BigInt(v));
+    let input = t.input.values.map((v) => BigInt(v));
+    if (input.length === 0) {
+      // A CID input: fetched from the content store, quantized at the model's input scale, and
+      // checked against the request's hash below (see inputs.ts for which hash).
+      let bytes: Uint8Array;
+      try {
+        bytes = await config.store.get(t.input.cid, { signal: common.signal });
+      } catch (err) {
+        if (common.signal.aborted) return;
+        // Not (yet) available here: try again later rather than give the request up.
+        logger.warn({ requestId: r.id, cid: t.input.cid, err: String(err) }, "input not fetched");
+        await record(k, {
+          state: "waiting",
+          reason: `input ${t.input.cid} not fetched: ${String(err)}`,
+          retryAt: Date.now() + WAIT_RETRY_MS,
+        });
+        return;
+      }
+      try {
+        input = quantizeInput(
+          parseInputContent(bytes),
+          model.manifest.inputs,
+          model.manifest.input_scale,
+        );
+      } catch (err) {
+        return decline(`input ${t.input.cid}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (verification !== "zk") {
+        const accepted = [fieldInputHash(input), poseidonInputHash(input)];
+        if (!accepted.includes(r.inputHash)) {
+          return decline(
+            `input ${t.input.cid} hashes to ${accepted[0]} (keccak) / ${accepted[1]} (Poseidon), not the request's ${r.inputHash}`,
+          );
+        }
+      }
+      count(common, "cidInputs");
+    }
     const previous = (await state.read()).deliveries[k];
     let output: bigint[];
     let proof: Hex = "0x";
@@ -347,18 +384,15 @@ export async function createCoprocessorNode(
     let proveMs: number | undefined;
     try {
       if (verification === "zk") {
-        // The request must name the hash the proof will state (a node never proves for another input).
-        const expected =
-          model.registry.layout.inputVisibility === "hashed"
-            ? padHex(toHex(poseidonHashVector(input)), { size: 32 })
-            : keccak256(
-                encodeAbiParameters(
-                  input.map(() => ({ type: "uint256" })),
-                  input.map(toFieldWord),
-                ),
-              );
-        if (model.registry.layout.inputVisibility === "hashed" && expected !== r.inputHash) {
-          return decline(`input hash ${r.inputHash} is not the input's Poseidon hash ${expected}`);
+        // The request must name the hash the proof will state (a node never proves for another
+        // input): Poseidon for a hashed-input circuit, keccak of the field words for a public one
+        // (computed on chain for an inline input; a CID input carries it).
+        const hashed = model.registry.layout.inputVisibility === "hashed";
+        const expected = hashed ? poseidonInputHash(input) : fieldInputHash(input);
+        if (expected !== r.inputHash) {
+          return decline(
+            `input hash ${r.inputHash} is not the input's ${hashed ? "Poseidon" : "field keccak"} hash ${expected}`,
+          );
         }
         const proved = await model.prove(input);
         proveMs = Math.round(proved.proveSeconds * 1000);
@@ -533,9 +567,6 @@ export async function createCoprocessorNode(
   })();
   return { done, statusUrl };
 }
-
-const FIELD_P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-const toFieldWord = (x: bigint) => (x >= 0n ? x : FIELD_P + x);
 
 /** Stakes in the coprocessor role up to max(configured stake, the coordinator's minimum). */
 async function ensureStaked(common: Common, config: CoprocessorNodeConfig) {
