@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPredictionMarket} from "../../../src/apps/prediction/IPredictionMarket.sol";
 import {PredictionMarket} from "../../../src/apps/prediction/PredictionMarket.sol";
 import {ICoprocessorCoordinator} from "../../../src/coprocessor/ICoprocessorCoordinator.sol";
+import {NoosToken} from "../../../src/token/NoosToken.sol";
 import {LinregFixtures} from "./fixtures/LinregFixtures.sol";
 import {PredictionFixture} from "./PredictionFixture.sol";
 
@@ -96,6 +97,27 @@ contract PredictionMarketTest is PredictionFixture {
         p = _marketParams(LinregFixtures.highInput());
         p.paymentToken = address(0);
         _expectCreateRevert(p, abi.encodeWithSelector(IPredictionMarket.PredictionZeroAddress.selector));
+    }
+
+    function test_createMarket_revertsOnUnlistedPaymentTokenOrMissingAllowance() public {
+        IPredictionMarket.MarketParams memory p = _marketParams(LinregFixtures.highInput());
+        NoosToken other = new NoosToken(creator, creator, 1000 ether);
+        vm.prank(creator);
+        other.approve(address(factory), type(uint256).max);
+        p.paymentToken = address(other);
+        _expectCreateRevert(
+            p, abi.encodeWithSelector(ICoprocessorCoordinator.CoprocessorTokenNotAllowed.selector, address(other))
+        );
+        p = _marketParams(LinregFixtures.highInput());
+        vm.prank(creator);
+        token.approve(address(factory), LIQUIDITY);
+        _expectCreateRevert(
+            p,
+            abi.encodeWithSignature(
+                "ERC20InsufficientAllowance(address,uint256,uint256)", address(factory), uint256(0), uint256(FEE_CAP)
+            )
+        );
+        assertEq(factory.marketCount(), 0);
     }
 
     function test_initialize_revertsWhenNotFactoryOrTwice() public {
@@ -513,7 +535,7 @@ contract PredictionMarketTest is PredictionFixture {
         aliceIn = bound(aliceIn, 1, 1000 ether);
         bobIn = bound(bobIn, 1, 1000 ether);
         feeBps = uint16(bound(feeBps, 0, 1000));
-        ending = uint8(bound(ending, 0, 2));
+        ending = uint8(bound(ending, 0, 3)); // 0 YES, 1 NO, 2 Invalid untriggered, 3 Invalid undelivered
         IPredictionMarket.MarketParams memory p =
             _marketParams(ending == 1 ? LinregFixtures.lowInput() : LinregFixtures.highInput());
         p.feeBps = feeBps;
@@ -539,9 +561,11 @@ contract PredictionMarketTest is PredictionFixture {
         assertEq(token.balanceOf(address(ct)) - ctBefore, outstanding, "collateral backs the sets");
 
         uint256 feePaid;
-        if (ending == 2) {
+        if (ending >= 2) {
+            if (ending == 3) _resolve(m, LinregFixtures.highInput());
             _warpPastDeadline(m);
             m.settleAfterDeadline();
+            assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.Invalid));
         } else {
             _resolve(m, ending == 1 ? LinregFixtures.lowInput() : LinregFixtures.highInput());
             if (ending == 1) _deliverLow(m);
