@@ -42,8 +42,7 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
     address public paymentToken;
     uint128 public resolutionFee;
     uint32 public callbackGasLimit;
-    /// @notice The condition at the conditional tokens (oracle: this market).
-    bytes32 public conditionId;
+    /// @notice The question's id at the conditional tokens (the condition's oracle is this market).
     bytes32 public questionId;
     /// @notice The coprocessor request (0 until `resolve`), and when it was made.
     uint256 public requestId;
@@ -52,7 +51,6 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
     bool public liquidityWithdrawn;
     /// @notice The verified output the market resolved on (empty when Invalid by deadline).
     int256[] internal _resolvedOutput;
-    uint256[2] internal _positionIds;
 
     constructor(
         ICoprocessorCoordinator coordinator,
@@ -84,10 +82,7 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         bytes32 qid = keccak256(abi.encode(address(this), q));
         questionId = qid;
         ct.prepareCondition(address(this), qid, 2);
-        bytes32 cid = ct.getConditionId(address(this), qid, 2);
-        conditionId = cid;
-        _positionIds[0] = ct.getPositionId(p.collateral, cid, 0);
-        _positionIds[1] = ct.getPositionId(p.collateral, cid, 1);
+        bytes32 cid = conditionId();
         emit MarketCreated(creator_, cid, q.modelId, q, p.collateral, p.liquidity, p.feeBps, p.text);
         p.collateral.forceApprove(address(ct), type(uint256).max);
         ct.splitPosition(p.collateral, cid, p.liquidity);
@@ -109,8 +104,11 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         emit PositionBought(msg.sender, outcomeIndex, investmentAmount, fee, outcomeTokens);
         IERC20 c = collateral;
         c.safeTransferFrom(msg.sender, address(this), investmentAmount);
-        CONDITIONAL_TOKENS.splitPosition(c, conditionId, investmentAmount - fee);
-        CONDITIONAL_TOKENS.safeTransferFrom(address(this), msg.sender, _positionIds[outcomeIndex], outcomeTokens, "");
+        bytes32 cid = conditionId();
+        CONDITIONAL_TOKENS.splitPosition(c, cid, investmentAmount - fee);
+        CONDITIONAL_TOKENS.safeTransferFrom(
+            address(this), msg.sender, _positionId(c, cid, outcomeIndex), outcomeTokens, ""
+        );
     }
 
     /// @inheritdoc IPredictionMarket
@@ -125,9 +123,13 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         if (outcomeTokens > maxOutcomeTokens) revert PredictionSlippage(outcomeTokens, maxOutcomeTokens);
         uint256 fee = _sellFee(returnAmount);
         emit PositionSold(msg.sender, outcomeIndex, returnAmount, fee, outcomeTokens);
-        CONDITIONAL_TOKENS.safeTransferFrom(msg.sender, address(this), _positionIds[outcomeIndex], outcomeTokens, "");
-        CONDITIONAL_TOKENS.mergePositions(collateral, conditionId, returnAmount + fee);
-        collateral.safeTransfer(msg.sender, returnAmount);
+        IERC20 c = collateral;
+        bytes32 cid = conditionId();
+        CONDITIONAL_TOKENS.safeTransferFrom(
+            msg.sender, address(this), _positionId(c, cid, outcomeIndex), outcomeTokens, ""
+        );
+        CONDITIONAL_TOKENS.mergePositions(c, cid, returnAmount + fee);
+        c.safeTransfer(msg.sender, returnAmount);
     }
 
     // -------------------------------------------------------------------------------- resolution
@@ -185,7 +187,7 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         if (liquidityWithdrawn) revert PredictionLiquidityAlreadyWithdrawn();
         liquidityWithdrawn = true;
         IERC20 c = collateral;
-        CONDITIONAL_TOKENS.redeemPositions(c, conditionId);
+        CONDITIONAL_TOKENS.redeemPositions(c, conditionId());
         collateralAmount = c.balanceOf(address(this));
         address token = paymentToken;
         (escrowAmount,) = COORDINATOR.escrowOf(address(this), token);
@@ -244,14 +246,21 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
 
     /// @inheritdoc IPredictionMarket
     function poolBalances() public view returns (uint256 yes, uint256 no) {
-        yes = CONDITIONAL_TOKENS.balanceOf(address(this), _positionIds[0]);
-        no = CONDITIONAL_TOKENS.balanceOf(address(this), _positionIds[1]);
+        IERC20 c = collateral;
+        bytes32 cid = conditionId();
+        yes = CONDITIONAL_TOKENS.balanceOf(address(this), _positionId(c, cid, 0));
+        no = CONDITIONAL_TOKENS.balanceOf(address(this), _positionId(c, cid, 1));
     }
 
     /// @inheritdoc IPredictionMarket
     function positionId(uint256 outcomeIndex) external view returns (uint256) {
         if (outcomeIndex > 1) revert PredictionInvalidOutcomeIndex(outcomeIndex);
-        return _positionIds[outcomeIndex];
+        return _positionId(collateral, conditionId(), outcomeIndex);
+    }
+
+    /// @notice The condition at the conditional tokens: `getConditionId(this, questionId, 2)`.
+    function conditionId() public view returns (bytes32) {
+        return keccak256(abi.encodePacked(address(this), questionId, uint256(2)));
     }
 
     /// @notice The verified output the market resolved on (fixed point at the model's output scale).
@@ -283,6 +292,11 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
         if (p.feeBps >= BPS) revert PredictionInvalidFee(p.feeBps);
         if (address(p.collateral) == address(0) || p.paymentToken == address(0)) revert PredictionZeroAddress();
         if (p.liquidity == 0 || p.resolutionFee == 0 || q.inputHash == bytes32(0)) revert PredictionZeroAmount();
+    }
+
+    /// @dev PredictionConditionalTokens.getPositionId, computed here (no call, nothing stored).
+    function _positionId(IERC20 c, bytes32 cid, uint256 index) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encodePacked(c, cid, index)));
     }
 
     function _checkTrading() internal view {
