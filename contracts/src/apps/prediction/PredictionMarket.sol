@@ -49,8 +49,9 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
     uint64 public requestedAt;
     Outcome public outcome;
     bool public liquidityWithdrawn;
-    /// @notice The verified output the market resolved on (empty when Invalid by deadline).
-    int256[] internal _resolvedOutput;
+    /// @notice The verified output element the rule read (fixed point at the model's output scale; 0
+    ///         when Invalid). The whole output is in `MarketResolved`.
+    int256 public resolvedValue;
 
     constructor(
         ICoprocessorCoordinator coordinator,
@@ -207,13 +208,17 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
     function _resolveWith(uint256 id, int256[] memory output) internal {
         Question storage q = question;
         Outcome o = Outcome.Invalid;
-        if (q.outputIndex < output.length) o = output[q.outputIndex] >= q.threshold ? Outcome.Yes : Outcome.No;
+        uint8 index = q.outputIndex;
+        if (index < output.length) {
+            int256 value = output[index];
+            resolvedValue = value;
+            o = value >= q.threshold ? Outcome.Yes : Outcome.No;
+        }
         _report(id, o, output);
     }
 
     function _report(uint256 id, Outcome o, int256[] memory output) internal {
         outcome = o;
-        _resolvedOutput = output;
         uint256[] memory payouts = new uint256[](2);
         payouts[0] = o == Outcome.No ? 0 : 1;
         payouts[1] = o == Outcome.Yes ? 0 : 1;
@@ -261,11 +266,6 @@ contract PredictionMarket is IPredictionMarket, CallbackConsumer, ERC1155Holder,
     /// @notice The condition at the conditional tokens: `getConditionId(this, questionId, 2)`.
     function conditionId() public view returns (bytes32) {
         return keccak256(abi.encodePacked(address(this), questionId, uint256(2)));
-    }
-
-    /// @notice The verified output the market resolved on (fixed point at the model's output scale).
-    function resolvedOutput() external view returns (int256[] memory) {
-        return _resolvedOutput;
     }
 
     /// @notice The committed coprocessor request (what `COORDINATOR.refund` and `deliver` take).

@@ -272,7 +272,7 @@ contract PredictionMarketTest is PredictionFixture {
         _deliverHigh(m);
         emit log_named_uint("gas delivery (zk, with the market's callback)", g - gasleft());
         assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.Yes));
-        assertEq(m.resolvedOutput()[0], LinregFixtures.highOutput()[0]);
+        assertEq(m.resolvedValue(), LinregFixtures.highOutput()[0]);
         assertFalse(coordinator.getInterval(id, 1).callbackFailed);
         assertEq(ct.payoutNumerators(m.conditionId(), 0), 1);
         assertEq(ct.payoutNumerators(m.conditionId(), 1), 0);
@@ -296,7 +296,7 @@ contract PredictionMarketTest is PredictionFixture {
         _resolve(m, LinregFixtures.lowInput());
         _deliverLow(m);
         assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.No));
-        assertEq(m.resolvedOutput()[0], LinregFixtures.lowOutput()[0]);
+        assertEq(m.resolvedValue(), LinregFixtures.lowOutput()[0]);
         assertEq(_redeem(m, alice), 0);
         assertEq(_redeem(m, bob), noTokens);
     }
@@ -393,6 +393,20 @@ contract PredictionMarketTest is PredictionFixture {
         m.receiveCoprocessorResult(id, 1, o, bytes32(0), node1);
     }
 
+    function test_callback_reportsWellWithinItsGasLimit() public {
+        PredictionMarket m = _createHigh();
+        uint256 id = _resolve(m, LinregFixtures.highInput());
+        ICoprocessorCoordinator.Output memory o;
+        o.values = LinregFixtures.highOutput();
+        vm.prank(address(coordinator));
+        uint256 g = gasleft();
+        m.receiveCoprocessorResult(id, 1, o, bytes32(0), node1);
+        uint256 used = g - gasleft();
+        emit log_named_uint("gas of the market's callback", used);
+        assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.Yes));
+        assertLt(used, CALLBACK_GAS / 2, "the demo's callback gas limit has 2x headroom");
+    }
+
     // ------------------------------------------------------------------------- after deadline
 
     function test_settleAfterDeadline_invalidRefundsHalfAndTheFee() public {
@@ -424,7 +438,7 @@ contract PredictionMarketTest is PredictionFixture {
         _warpPastDeadline(m);
         m.settleAfterDeadline();
         assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.Invalid));
-        assertEq(m.resolvedOutput().length, 0);
+        assertEq(m.resolvedValue(), 0);
     }
 
     function test_settleAfterDeadline_invalidWhenTheCoordinatorRefundedFirst() public {
@@ -449,7 +463,7 @@ contract PredictionMarketTest is PredictionFixture {
         _warpPastDeadline(m);
         m.settleAfterDeadline();
         assertEq(uint8(m.outcome()), uint8(IPredictionMarket.Outcome.Yes));
-        assertEq(m.resolvedOutput()[0], LinregFixtures.highOutput()[0]);
+        assertEq(m.resolvedValue(), LinregFixtures.highOutput()[0]);
     }
 
     function test_settleAfterDeadline_revertsBeforeDeadlineAndWhenResolved() public {

@@ -205,10 +205,17 @@ async function runMarket(ctx: DemoContext): Promise<Record<string, unknown>> {
       functionName,
     }) as Promise<T>;
   const outcome = OUTCOMES[Number(await read<number>("outcome"))] ?? "unresolved";
-  const output = await read<readonly bigint[]>("resolvedOutput");
-  if (outcome === "unresolved") {
+  // The verified output: what the coordinator checked against the proof and passed to the market.
+  const delivered = parseEventLogs({
+    abi: coprocessorCoordinatorAbi,
+    logs: deliveryReceipt.logs,
+    eventName: "OutputDelivered",
+  }).find((e) => e.args.requestId === requestId);
+  const output = delivered?.args.output.values ?? [];
+  const ruleValue = await read<bigint>("resolvedValue");
+  if (outcome === "unresolved" || output[0] !== ruleValue) {
     throw new BaseError(
-      `The market did not resolve (callback ${delivery.args.callbackSucceeded ? "succeeded" : "failed"}).`,
+      `The market did not resolve on the delivered output ${output.join(", ")} (outcome ${outcome}, value ${ruleValue}, callback ${delivery.args.callbackSucceeded ? "succeeded" : "failed"}).`,
     );
   }
   const prediction = output.map((v) => dequantize(v, outScale));
