@@ -18,8 +18,6 @@ import {
   coprocessorCoordinatorAbi,
   createNoosClient,
   createNoosReadClient,
-  createSubscriptionAndWait,
-  depositCoprocessorEscrowAndWait,
   getStake,
   linregConsumerAbi,
   linregConsumerBytecode,
@@ -159,36 +157,31 @@ describe("noos coprocessor", () => {
     expect(String(r.out.txHash)).toMatch(/^0x[0-9a-f]{64}$/);
     process.stderr.write(`none: request->delivery ${r.out.latencyMs} ms\n`);
 
-    // A subscription (Infernet intervals): two intervals, 2 s apart, each delivered by a node.
+    // A subscription (Infernet intervals) from the CLI: two intervals, 2 s apart, each delivered by
+    // a node (each locks the fee cap from the owner's escrow, which subscribe tops up for both).
     const devnet = await readDevnet(dir);
     const contracts = devnet.contracts as NoosphereAddresses;
-    const wallet = createNoosClient({
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      privateKey: devnet.accounts[0]?.privateKey as Hex,
-    }).extend(noosphereActions(contracts));
-    // Each interval locks the fee cap from the owner's escrow at its first delivery.
-    await wallet.approveAndWait({ spender: contracts.coprocessor, amount: parseEther("1") });
-    await depositCoprocessorEscrowAndWait(wallet, {
-      address: contracts.coprocessor,
-      account: wallet.account.address,
-      token: contracts.token,
-      amount: parseEther("1"),
-    });
-    const sub = await createSubscriptionAndWait(wallet, {
-      address: contracts.coprocessor,
-      modelId: BigInt(modelId),
-      input: { values: await quantizedInput() },
-      token: contracts.token,
-      feeCap: parseEther("0.1"),
-      period: 2,
-      frequency: 2,
-      timeout: 60,
-    });
+    const wallet = createNoosReadClient({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId });
+    const sub = await ok(
+      "coprocessor",
+      "subscribe",
+      "--model",
+      modelId,
+      "--input",
+      inputFile,
+      "--period",
+      "2",
+      "--frequency",
+      "2",
+      "--timeout",
+      "60",
+    );
+    expect(sub).toMatchObject({ period: 2, frequency: 2, verification: "none" });
+    const subscriptionId = BigInt(String(sub.subscriptionId));
     for (const interval of [1, 2]) {
       const settled = await waitForInferenceResult(wallet, {
         address: contracts.coprocessor,
-        requestId: sub.subscriptionId,
+        requestId: subscriptionId,
         interval,
         timeoutMs: 30_000,
       });
@@ -196,7 +189,7 @@ describe("noos coprocessor", () => {
     }
     const listed = await ok("coprocessor", "subscriptions");
     expect(listed.subscriptions).toMatchObject([
-      { requestId: String(sub.subscriptionId), period: 2, frequency: 2 },
+      { requestId: String(subscriptionId), period: 2, frequency: 2 },
     ]);
   }, 120_000);
 

@@ -22,6 +22,7 @@ import {
   coprocessorCoordinatorAbi as abi,
   BaseError,
   createNoosClient,
+  createSubscriptionAndWait,
   decodeContractError,
   getModel,
   InvalidParameterError,
@@ -110,6 +111,40 @@ export function registerCoprocessor(program: Command, globals: () => GlobalOptio
           latency: `${result.latencyMs} ms`,
         });
       if (result.status !== "delivered") process.exitCode = 1;
+    });
+
+  cp.command("subscribe")
+    .description(
+      "subscribe to a recurring inference (Infernet intervals): --frequency deliveries, one every --period seconds; prints the subscription id (follow it with `noos coprocessor status <id>`)",
+    )
+    .requiredOption("--model <id>", "ModelRegistry model id")
+    .option("--input <file>", 'input, EZKL format {"input_data": [[...]]}')
+    .option(
+      "--input-cid [cid]",
+      "send the input by CID and hash (see `request`); with no value, --input stored first",
+    )
+    .requiredOption("--period <seconds>", "seconds between intervals")
+    .requiredOption("--frequency <n>", "number of intervals")
+    .option("--verification <mode>", "none | redundant | zk", "none")
+    .option("--redundancy <k>", "nodes that must agree (redundant)", "2")
+    .option("--fee-cap <noos>", "most paid per delivery (node fee + protocol fee)", "0.1")
+    .option("--timeout <seconds>", "each interval's deadline, seconds after its start", "300")
+    .option("--active-at <unix>", "first interval's start (default: now)")
+    .option("--store-dir <dir>", "content store directory (default: <--dir>/store)")
+    .action(async (o) => {
+      const result = await subscribeInference(globals(), o);
+      if (globals().json) printJson(result);
+      else
+        printFields({
+          subscription: result.subscriptionId,
+          model: result.modelId,
+          verification: result.verification,
+          schedule: `${result.frequency} x every ${result.period} s from ${result.activeAt}`,
+          "interval timeout": `${result.timeout} s`,
+          "fee cap": noos(result.feeCap),
+          ...(result.inputCid ? { "input cid": result.inputCid } : {}),
+          tx: result.txHash,
+        });
     });
 
   cp.command("status")
@@ -283,8 +318,16 @@ type RequestOptions = {
   storeDir?: string;
 };
 
-/** Quantizes the input, funds the escrow, requests, and waits for the interval to settle. */
-export async function requestInference(options: GlobalOptions, o: RequestOptions) {
+type PrepareOptions = Pick<
+  RequestOptions,
+  "model" | "input" | "inputCid" | "verification" | "redundancy" | "feeCap" | "storeDir"
+>;
+
+/**
+ * What `request` and `subscribe` share: the model, the input (inline quantized values, or by CID
+ * with its hash), and the escrow topped up to `intervals * feeCap * redundancy`.
+ */
+async function prepareRequest(options: GlobalOptions, o: PrepareOptions, intervals: number) {
   const modelId = parseId("--model", o.model);
   const verification = VERIFICATION_NAMES.indexOf(o.verification as never);
   if (verification < 0 || o.verification === "optimistic") {
@@ -303,15 +346,6 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
     });
   }
   const feeCap = parseAmount("--fee-cap", o.feeCap);
-  const deadlineS = Number(o.deadline);
-  const timeoutS = Number(o.timeout);
-  for (const [field, v] of [
-    ["--deadline", deadlineS],
-    ["--timeout", timeoutS],
-  ] as const) {
-    if (!Number.isFinite(v) || v <= 0)
-      throw new InvalidParameterError({ field, expected: "a number of seconds > 0", received: v });
-  }
   const { connection, client } = await walletClient(options);
   const coordinator = coordinatorAddress(connection.contracts);
   const token = connection.contracts.token;
@@ -384,8 +418,8 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
         ? requestInputHash(values, model.layout)
         : ZERO32;
 
-  // Escrow: top up to what this request locks.
-  const needed = feeCap * BigInt(redundancy);
+  // Escrow: top up to what this request locks (a subscription: each interval at its delivery).
+  const needed = feeCap * BigInt(redundancy) * BigInt(intervals);
   const [available] = await client.readContract({
     address: coordinator,
     abi,
@@ -416,12 +450,50 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
       }),
     );
   }
+  const input =
+    inputCid !== undefined ? { hash: inputHash, cid: inputCid } : { values, hash: inputHash };
+  return {
+    modelId,
+    redundancy,
+    feeCap,
+    client,
+    coordinator,
+    token,
+    manifest,
+    input,
+    inputCid,
+    inputHash,
+  };
+}
+
+/** Quantizes the input, funds the escrow, requests, and waits for the interval to settle. */
+export async function requestInference(options: GlobalOptions, o: RequestOptions) {
+  const deadlineS = Number(o.deadline);
+  const timeoutS = Number(o.timeout);
+  for (const [field, v] of [
+    ["--deadline", deadlineS],
+    ["--timeout", timeoutS],
+  ] as const) {
+    if (!Number.isFinite(v) || v <= 0)
+      throw new InvalidParameterError({ field, expected: "a number of seconds > 0", received: v });
+  }
+  const {
+    modelId,
+    redundancy,
+    feeCap,
+    client,
+    coordinator,
+    token,
+    manifest,
+    input,
+    inputCid,
+    inputHash,
+  } = await prepareRequest(options, o, 1);
   const started = performance.now();
   const { receipt, requestId } = await requestInferenceAndWait(client, {
     address: coordinator,
     modelId,
-    input:
-      inputCid !== undefined ? { hash: inputHash, cid: inputCid } : { values, hash: inputHash },
+    input,
     verification: o.verification as "none" | "redundant" | "zk",
     redundancy,
     token,
@@ -502,6 +574,61 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
       `noos coprocessor status ${requestId}`,
     ],
   });
+}
+
+type SubscribeOptions = PrepareOptions & {
+  period: string;
+  frequency: string;
+  timeout: string;
+  activeAt?: string;
+};
+
+/** Creates a subscription (escrow topped up for every interval) and returns its id. */
+export async function subscribeInference(options: GlobalOptions, o: SubscribeOptions) {
+  const positive = (field: string, raw: string) => {
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v <= 0 || v > 0xffffffff) {
+      throw new InvalidParameterError({ field, expected: "a positive integer", received: raw });
+    }
+    return v;
+  };
+  const period = positive("--period", o.period);
+  const frequency = positive("--frequency", o.frequency);
+  const timeout = positive("--timeout", o.timeout);
+  const activeAt = o.activeAt === undefined ? 0n : BigInt(positive("--active-at", o.activeAt));
+  const { modelId, redundancy, feeCap, client, coordinator, token, input, inputCid } =
+    await prepareRequest(options, o, frequency);
+  const { receipt, subscriptionId, event } = await createSubscriptionAndWait(client, {
+    address: coordinator,
+    modelId,
+    input,
+    verification: o.verification as "none" | "redundant" | "zk",
+    redundancy,
+    token,
+    feeCap,
+    period,
+    frequency,
+    timeout,
+    activeAt,
+  }).catch((err: unknown) => {
+    throw err instanceof BaseError && err.name !== "BaseError"
+      ? err
+      : decodeContractError(err, abi);
+  });
+  return {
+    subscriptionId,
+    modelId,
+    verification: o.verification,
+    redundancy,
+    period,
+    frequency,
+    activeAt: event.request.activeAt,
+    timeout,
+    feeCap,
+    inputHash: event.request.inputHash,
+    ...(inputCid !== undefined ? { inputCid } : {}),
+    txHash: receipt.transactionHash,
+  };
 }
 
 /** Resolves the chain, key and store a node.yaml describes, then runs until SIGINT/SIGTERM. */
