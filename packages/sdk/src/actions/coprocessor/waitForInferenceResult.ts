@@ -27,7 +27,10 @@ export async function waitForInferenceResult(
   const deadline = Date.now() + (params.timeoutMs ?? 120_000);
   for (;;) {
     const r = await getInferenceRequest(client, params);
-    if (r.status !== "pending" && r.status !== "none") return r;
+    // A delivered interval is returned with its output: if the RPC's log index lagged the state
+    // just read (seen once on anvil), the next poll finds the OutputDelivered log.
+    const settled = r.status !== "pending" && r.status !== "none";
+    if (settled && (r.status !== "delivered" || r.output !== undefined)) return r;
     if (Date.now() > deadline) {
       throw new BaseError(
         `Coprocessor request ${params.requestId} (interval ${params.interval ?? 1}) not settled after ${params.timeoutMs ?? 120_000} ms (status ${r.status}).`,
