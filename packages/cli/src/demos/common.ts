@@ -26,7 +26,15 @@ import {
   setupStep,
   type ZkSettings,
 } from "@noosphere/zk";
-import { createTestClient, http, publicActions } from "viem";
+import {
+  type Abi,
+  type Address,
+  createTestClient,
+  type Hex,
+  http,
+  publicActions,
+  type TransactionReceipt,
+} from "viem";
 import { modelRegistration } from "../commands/zk.js";
 import { COPROCESSORS_FILE } from "../localCoprocessors.js";
 
@@ -238,3 +246,50 @@ function upToDate(
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** Deploys a contract from its ABI and creation bytecode (the SDK's or an npm artifact's). */
+export async function deployContract(
+  wallet: DemoWallet,
+  abi: Abi,
+  bytecode: Hex,
+  args: readonly unknown[],
+): Promise<Address> {
+  const hash = await wallet.deployContract({
+    abi,
+    bytecode,
+    args,
+    account: wallet.account,
+    chain: wallet.chain,
+  });
+  const receipt = await wallet.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) {
+    throw new BaseError(`Deploying a contract failed (transaction ${hash}).`);
+  }
+  return receipt.contractAddress;
+}
+
+/**
+ * Calls `functionName` in a transaction and waits for it. It is simulated first, so a revert
+ * fails here with the contract's named error instead of a mined failure.
+ */
+export async function sendTransaction(
+  wallet: DemoWallet,
+  address: Address,
+  abi: Abi,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<TransactionReceipt> {
+  const { request } = await wallet.simulateContract({
+    address,
+    abi,
+    functionName,
+    args,
+    account: wallet.account,
+  });
+  const hash = await wallet.writeContract(request);
+  const receipt = await wallet.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") {
+    throw new BaseError(`${functionName} reverted (transaction ${hash}).`);
+  }
+  return receipt;
+}

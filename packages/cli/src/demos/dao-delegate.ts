@@ -22,7 +22,6 @@ import {
   timelockControllerBytecode,
 } from "@noosphere/sdk";
 import {
-  type Abi,
   type Address,
   encodeAbiParameters,
   encodeFunctionData,
@@ -30,10 +29,9 @@ import {
   keccak256,
   parseEther,
   parseEventLogs,
-  type TransactionReceipt,
   zeroAddress,
 } from "viem";
-import type { DemoContext, DemoWallet } from "./common.js";
+import { type DemoContext, type DemoWallet, deployContract, sendTransaction } from "./common.js";
 
 export const description =
   "an OpenZeppelin Governor DAO with an AI delegate: zk-verified votes on clear proposals, escalation to the humans on contested ones";
@@ -92,19 +90,19 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
 
   // 2. The DAO and the delegate.
   ctx.say("deploying the DAO (token, timelock, governor) and the AI delegate...");
-  const token = await deploy(admin, daoTokenAbi, daoTokenBytecode, [
+  const token = await deployContract(admin, daoTokenAbi, daoTokenBytecode, [
     "Noos DAO",
     "NDAO",
     admin.account.address,
     SUPPLY,
   ]);
-  const timelock = await deploy(admin, timelockControllerAbi, timelockControllerBytecode, [
+  const timelock = await deployContract(admin, timelockControllerAbi, timelockControllerBytecode, [
     BigInt(TIMELOCK_DELAY),
     [],
     [zeroAddress],
     admin.account.address,
   ]);
-  const governor = await deploy(admin, daoGovernorAbi, daoGovernorBytecode, [
+  const governor = await deployContract(admin, daoGovernorAbi, daoGovernorBytecode, [
     token,
     timelock,
     VOTING_DELAY,
@@ -112,7 +110,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     0n,
     QUORUM_PERCENT,
   ]);
-  const delegate = await deploy(admin, aiDelegateAbi, aiDelegateBytecode, [
+  const delegate = await deployContract(admin, aiDelegateAbi, aiDelegateBytecode, [
     ctx.contracts.coprocessor,
     governor,
     timelock,
@@ -126,21 +124,21 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
       abi: timelockControllerAbi,
       functionName: name,
     })) as Hex;
-  await send(admin, timelock, timelockControllerAbi, "grantRole", [
+  await sendTransaction(admin, timelock, timelockControllerAbi, "grantRole", [
     await role("PROPOSER_ROLE"),
     governor,
   ]);
-  await send(admin, timelock, timelockControllerAbi, "grantRole", [
+  await sendTransaction(admin, timelock, timelockControllerAbi, "grantRole", [
     await role("CANCELLER_ROLE"),
     governor,
   ]);
-  await send(admin, timelock, timelockControllerAbi, "renounceRole", [
+  await sendTransaction(admin, timelock, timelockControllerAbi, "renounceRole", [
     await role("DEFAULT_ADMIN_ROLE"),
     admin.account.address,
   ]);
 
   // The delegate pays the coprocessor from its escrow at the coordinator (anyone may fund it).
-  await send(admin, ctx.contracts.token, erc20ApproveAbi, "approve", [
+  await sendTransaction(admin, ctx.contracts.token, erc20ApproveAbi, "approve", [
     ctx.contracts.coprocessor,
     parseEther("1"),
   ]);
@@ -152,12 +150,18 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   });
 
   // Votes: alice 55% delegated to the AI, bob 35% himself, 10% is the DAO's treasury (timelock).
-  await send(admin, token, daoTokenAbi, "transfer", [alice.account.address, (SUPPLY * 55n) / 100n]);
-  await send(admin, token, daoTokenAbi, "transfer", [bob.account.address, (SUPPLY * 35n) / 100n]);
+  await sendTransaction(admin, token, daoTokenAbi, "transfer", [
+    alice.account.address,
+    (SUPPLY * 55n) / 100n,
+  ]);
+  await sendTransaction(admin, token, daoTokenAbi, "transfer", [
+    bob.account.address,
+    (SUPPLY * 35n) / 100n,
+  ]);
   const treasury = (SUPPLY * 10n) / 100n;
-  await send(admin, token, daoTokenAbi, "transfer", [timelock, treasury]);
-  await send(alice, token, daoTokenAbi, "delegate", [delegate]);
-  await send(bob, token, daoTokenAbi, "delegate", [bob.account.address]);
+  await sendTransaction(admin, token, daoTokenAbi, "transfer", [timelock, treasury]);
+  await sendTransaction(alice, token, daoTokenAbi, "delegate", [delegate]);
+  await sendTransaction(bob, token, daoTokenAbi, "delegate", [bob.account.address]);
   await advance(ctx, 1);
 
   // 3. Two proposals whose descriptions commit to their features; both open for voting.
@@ -183,7 +187,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   });
   const proposed = [];
   for (const p of proposals) {
-    const r = await send(bob, governor, daoGovernorAbi, "propose", [
+    const r = await sendTransaction(bob, governor, daoGovernorAbi, "propose", [
       p.targets,
       p.values,
       p.calldatas,
@@ -204,7 +208,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   ctx.say("triggering the AI delegate on both proposals (zk-verified inference)...");
   const triggered = [];
   for (const p of proposed) {
-    const r = await send(keeper, delegate, aiDelegateAbi, "trigger", [
+    const r = await sendTransaction(keeper, delegate, aiDelegateAbi, "trigger", [
       p.targets,
       p.values,
       p.calldatas,
@@ -264,7 +268,10 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   gas.deliverAndEscalate = contested.deliveryGas;
 
   // 5. The humans answer the escalation: bob votes on the contested proposal himself.
-  const human = await send(bob, governor, daoGovernorAbi, "castVote", [contested.proposalId, 1]);
+  const human = await sendTransaction(bob, governor, daoGovernorAbi, "castVote", [
+    contested.proposalId,
+    1,
+  ]);
   gas.humanVote = Number(human.gasUsed);
 
   // 6. The DAO (and only the DAO) changes the delegate: threshold 1.0 -> 0.1 logit.
@@ -283,7 +290,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   };
   const descriptionHash = keccak256(new TextEncoder().encode(change.description));
   const before = await threshold(admin, delegate);
-  const proposeChange = await send(bob, governor, daoGovernorAbi, "propose", [
+  const proposeChange = await sendTransaction(bob, governor, daoGovernorAbi, "propose", [
     change.targets,
     change.values,
     change.calldatas,
@@ -297,16 +304,19 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   if (!changeCreated) throw new BaseError("propose emitted no ProposalCreated.");
   const changeId = changeCreated.args.proposalId;
   await advance(ctx, VOTING_DELAY + 1);
-  const voteChange = await send(bob, governor, daoGovernorAbi, "castVote", [changeId, 1]);
+  const voteChange = await sendTransaction(bob, governor, daoGovernorAbi, "castVote", [
+    changeId,
+    1,
+  ]);
   await advance(ctx, VOTING_PERIOD + 1);
-  const queued = await send(bob, governor, daoGovernorAbi, "queue", [
+  const queued = await sendTransaction(bob, governor, daoGovernorAbi, "queue", [
     change.targets,
     change.values,
     change.calldatas,
     descriptionHash,
   ]);
   await advance(ctx, TIMELOCK_DELAY + 1);
-  const execute = await send(bob, governor, daoGovernorAbi, "execute", [
+  const execute = await sendTransaction(bob, governor, daoGovernorAbi, "execute", [
     change.targets,
     change.values,
     change.calldatas,
@@ -459,46 +469,4 @@ async function threshold(client: DemoWallet, delegate: Address): Promise<bigint>
 async function advance(ctx: DemoContext, seconds: number) {
   await ctx.testClient.increaseTime({ seconds });
   await ctx.testClient.mine({ blocks: 1 });
-}
-
-async function deploy(
-  client: DemoWallet,
-  abi: Abi,
-  bytecode: Hex,
-  args: readonly unknown[],
-): Promise<Address> {
-  const hash = await client.deployContract({
-    abi,
-    bytecode,
-    args,
-    account: client.account,
-    chain: client.chain,
-  });
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new BaseError(`Deploying a contract failed (transaction ${hash}).`);
-  }
-  return receipt.contractAddress;
-}
-
-async function send(
-  client: DemoWallet,
-  address: Address,
-  abi: Abi,
-  functionName: string,
-  args: readonly unknown[],
-): Promise<TransactionReceipt> {
-  const { request } = await client.simulateContract({
-    address,
-    abi,
-    functionName,
-    args,
-    account: client.account,
-  });
-  const hash = await client.writeContract(request);
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") {
-    throw new BaseError(`${functionName} reverted (transaction ${hash}).`);
-  }
-  return receipt;
 }

@@ -21,15 +21,13 @@ import { dequantize, quantizeValue, terminateSnarkjs } from "@noosphere/zk";
 import {
   type Abi,
   type Address,
-  type ContractFunctionArgs,
-  type ContractFunctionName,
   formatEther,
   type Hex,
   parseEther,
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
-import type { DemoContext, DemoWallet } from "./common.js";
+import { type DemoContext, type DemoWallet, deployContract, sendTransaction } from "./common.js";
 
 export const description =
   "AI-resolved prediction market: conditional tokens + a market maker, resolved by a zk-verified linreg inference on the committed patient record";
@@ -84,13 +82,13 @@ async function runMarket(ctx: DemoContext): Promise<Record<string, unknown>> {
 
   // 2. The conditional tokens and the market factory.
   ctx.say("  deploying the conditional tokens and the market factory...");
-  const ct = await deploy(
+  const ct = await deployContract(
     creator,
     predictionConditionalTokensAbi,
     predictionConditionalTokensBytecode,
     [],
   );
-  const factory = await deploy(
+  const factory = await deployContract(
     creator,
     predictionMarketFactoryAbi,
     predictionMarketFactoryBytecode,
@@ -309,6 +307,12 @@ const erc20Abi = [
   },
 ] as const;
 
+/** A sent transaction's hash and gas, for the demo's JSON. */
+async function send(...args: Parameters<typeof sendTransaction>): Promise<Sent> {
+  const receipt = await sendTransaction(...args);
+  return { hash: receipt.transactionHash, gas: Number(receipt.gasUsed), receipt };
+}
+
 async function balance(w: DemoWallet, token: Address): Promise<bigint> {
   return w.readContract({
     address: token,
@@ -316,39 +320,6 @@ async function balance(w: DemoWallet, token: Address): Promise<bigint> {
     functionName: "balanceOf",
     args: [w.account.address],
   });
-}
-
-/** Sends a transaction, waits for it, and fails with the reverted call's name. */
-async function send<
-  const abi extends Abi,
-  name extends ContractFunctionName<abi, "nonpayable" | "payable">,
->(
-  w: DemoWallet,
-  address: Address,
-  abi: abi,
-  functionName: name,
-  args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>,
-): Promise<Sent> {
-  // biome-ignore lint/suspicious/noExplicitAny: viem's generic writeContract parameters
-  const hash = await w.writeContract({ address, abi, functionName, args } as any);
-  const receipt = await w.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new BaseError(`${functionName} reverted (${hash}).`);
-  return { hash, gas: Number(receipt.gasUsed), receipt };
-}
-
-async function deploy(
-  w: DemoWallet,
-  abi: Abi,
-  bytecode: Hex,
-  args: readonly unknown[],
-): Promise<Address> {
-  // biome-ignore lint/suspicious/noExplicitAny: viem's generic deployContract parameters
-  const hash = await w.deployContract({ abi, bytecode, args } as any);
-  const receipt = await w.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new BaseError(`Deploying a contract failed (${hash}).`);
-  }
-  return receipt.contractAddress;
 }
 
 /** The latest block's timestamp (the devnet's clock may run ahead of the wall clock). */

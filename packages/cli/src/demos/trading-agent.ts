@@ -29,9 +29,8 @@ import {
   type Hex,
   parseEther,
   parseEventLogs,
-  type TransactionReceipt,
 } from "viem";
-import type { DemoContext, DemoWallet } from "./common.js";
+import { type DemoContext, type DemoWallet, deployContract, sendTransaction } from "./common.js";
 
 export const description =
   "a vault trading a real Uniswap v2 pair only on zk-verified buy/sell/hold decisions over features it reads on chain, within per-period and slippage limits";
@@ -96,7 +95,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   ctx.say(
     "deploying dETH, the Uniswap v2 factory and the dETH/NOOS pair (npm @uniswap/v2-core)...",
   );
-  const deth = await deploy(trader, tradingDemoTokenAbi, tradingDemoTokenBytecode, [
+  const deth = await deployContract(trader, tradingDemoTokenAbi, tradingDemoTokenBytecode, [
     "Demo Ether",
     "dETH",
     trader.account.address,
@@ -104,10 +103,16 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   ]);
   const factoryArtifact = uniswapArtifact("UniswapV2Factory");
   const pairAbi = uniswapArtifact("UniswapV2Pair").abi;
-  const factory = await deploy(trader, factoryArtifact.abi, `0x${factoryArtifact.bytecode}`, [
-    trader.account.address,
+  const factory = await deployContract(
+    trader,
+    factoryArtifact.abi,
+    `0x${factoryArtifact.bytecode}`,
+    [trader.account.address],
+  );
+  const created = await sendTransaction(trader, factory, factoryArtifact.abi, "createPair", [
+    deth,
+    noos,
   ]);
-  const created = await send(trader, factory, factoryArtifact.abi, "createPair", [deth, noos]);
   txs.createPair = created.transactionHash;
   const pair = (await trader.readContract({
     address: factory,
@@ -115,37 +120,37 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     functionName: "getPair",
     args: [deth, noos],
   })) as Address;
-  await send(trader, deth, erc20Abi, "transfer", [pair, LIQUIDITY]);
-  await send(trader, noos, erc20Abi, "transfer", [pair, LIQUIDITY]);
+  await sendTransaction(trader, deth, erc20Abi, "transfer", [pair, LIQUIDITY]);
+  await sendTransaction(trader, noos, erc20Abi, "transfer", [pair, LIQUIDITY]);
   txs.addLiquidity = (
-    await send(trader, pair, pairAbi, "mint", [trader.account.address])
+    await sendTransaction(trader, pair, pairAbi, "mint", [trader.account.address])
   ).transactionHash;
-  await send(trader, deth, erc20Abi, "transfer", [whale.account.address, WHALE_DUMP]);
+  await sendTransaction(trader, deth, erc20Abi, "transfer", [whale.account.address, WHALE_DUMP]);
 
   // 3. The vault: owner deposits, escrow for its decisions at the coordinator.
   ctx.say("deploying the trading vault, depositing 100 dETH + 100 NOOS...");
   const config = { ...CONFIG, modelId: model.modelId, inputScale, paymentToken: noos };
-  const vault = await deploy(trader, tradingVaultAbi, tradingVaultBytecode, [
+  const vault = await deployContract(trader, tradingVaultAbi, tradingVaultBytecode, [
     coordinator,
     pair,
     deth,
     trader.account.address,
     config,
   ]);
-  await send(trader, noos, erc20Abi, "approve", [coordinator, parseEther("1")]);
+  await sendTransaction(trader, noos, erc20Abi, "approve", [coordinator, parseEther("1")]);
   await depositCoprocessorEscrowAndWait(trader, {
     address: coordinator,
     account: vault,
     token: noos,
     amount: parseEther("1"),
   });
-  await send(trader, deth, erc20Abi, "approve", [vault, VAULT_DEPOSIT]);
-  await send(trader, noos, erc20Abi, "approve", [vault, VAULT_DEPOSIT]);
+  await sendTransaction(trader, deth, erc20Abi, "approve", [vault, VAULT_DEPOSIT]);
+  await sendTransaction(trader, noos, erc20Abi, "approve", [vault, VAULT_DEPOSIT]);
   txs.depositBase = (
-    await send(trader, vault, tradingVaultAbi, "deposit", [deth, VAULT_DEPOSIT])
+    await sendTransaction(trader, vault, tradingVaultAbi, "deposit", [deth, VAULT_DEPOSIT])
   ).transactionHash;
   txs.depositQuote = (
-    await send(trader, vault, tradingVaultAbi, "deposit", [noos, VAULT_DEPOSIT])
+    await sendTransaction(trader, vault, tradingVaultAbi, "deposit", [noos, VAULT_DEPOSIT])
   ).transactionHash;
 
   // 4. The TWAP window passes at 1 NOOS/dETH, then a whale dumps dETH into the pair.
@@ -159,10 +164,10 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     args: [WHALE_DUMP, reservesBeforeDump.base, reservesBeforeDump.quote],
   });
   ctx.say(`a whale sells ${formatEther(WHALE_DUMP)} dETH into the pair...`);
-  await send(whale, deth, erc20Abi, "transfer", [pair, WHALE_DUMP]);
+  await sendTransaction(whale, deth, erc20Abi, "transfer", [pair, WHALE_DUMP]);
   const dethIs0 = BigInt(deth) < BigInt(noos);
   txs.whaleSwap = (
-    await send(whale, pair, pairAbi, "swap", [
+    await sendTransaction(whale, pair, pairAbi, "swap", [
       dethIs0 ? 0n : dumpOut,
       dethIs0 ? dumpOut : 0n,
       whale.account.address,
@@ -173,7 +178,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   // 5. The owner triggers a decision: the vault reads spot, TWAP and its inventory from the pair.
   const reservesAtRequest = await reserves(trader, vault);
   const balancesBefore = await balances(trader, vault, deth, noos);
-  const trigger = await send(trader, vault, tradingVaultAbi, "trigger", []);
+  const trigger = await sendTransaction(trader, vault, tradingVaultAbi, "trigger", []);
   txs.trigger = trigger.transactionHash;
   gas.trigger = Number(trigger.gasUsed);
   const [requested] = parseEventLogs({
@@ -345,46 +350,4 @@ async function onnxLogits(onnx: string, features: number[]): Promise<number[]> {
   } finally {
     await session.release();
   }
-}
-
-async function deploy(
-  client: DemoWallet,
-  abi: Abi,
-  bytecode: Hex,
-  args: readonly unknown[],
-): Promise<Address> {
-  const hash = await client.deployContract({
-    abi,
-    bytecode,
-    args,
-    account: client.account,
-    chain: client.chain,
-  });
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new BaseError(`Deploying a contract failed (transaction ${hash}).`);
-  }
-  return receipt.contractAddress;
-}
-
-async function send(
-  client: DemoWallet,
-  address: Address,
-  abi: Abi,
-  functionName: string,
-  args: readonly unknown[],
-): Promise<TransactionReceipt> {
-  const { request } = await client.simulateContract({
-    address,
-    abi,
-    functionName,
-    args,
-    account: client.account,
-  });
-  const hash = await client.writeContract(request);
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") {
-    throw new BaseError(`${functionName} reverted (transaction ${hash}).`);
-  }
-  return receipt;
 }
