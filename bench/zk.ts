@@ -8,8 +8,8 @@
 //
 // A benchmark, not a test: it fails only if a step does not do what it says (a proof that does
 // not verify), never on a number.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,7 @@ import {
   type WitnessFile,
 } from "@noosphere/zk";
 import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
+import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { describeMachine } from "./lib/machine.js";
 
 const NAME = "zk";
@@ -164,6 +165,89 @@ function childProve(pkPath: string, witnessPath: string, baseline: boolean, sing
   };
 }
 
+const noosBin = path.join(repoRoot, "packages/cli/bin/noos.js");
+const packagesDir = path.join(repoRoot, "packages");
+const TIME = "/usr/bin/time";
+
+/** bin/noos.js runs the compiled build only while its stamp is not older than the sources. */
+function cliBuildIsFresh(): boolean {
+  const stamp = path.join(packagesDir, "cli/dist/build.json");
+  if (!existsSync(stamp)) return false;
+  const { sourcesMtimeMs } = JSON.parse(readFileSync(stamp, "utf8")) as { sourcesMtimeMs: number };
+  return newestSourceMtimeMs(packagesDir) <= sourcesMtimeMs;
+}
+
+/** One fresh process under GNU time: wall seconds and peak RSS (what a user's shell sees). */
+function timed(args: string[], cwd: string) {
+  const out = spawnSync(TIME, ["-f", "%e %M", process.execPath, ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  if (out.status !== 0) throw new Error(`${args.join(" ")} failed: ${out.stderr}`);
+  const [seconds, kb] = (out.stderr.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  if (seconds === undefined || kb === undefined || Number.isNaN(seconds) || Number.isNaN(kb))
+    throw new Error(`cannot read GNU time's output: ${out.stderr}`);
+  return { seconds, peakRssBytes: kb * 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/**
+ * `noos zk prove` as a user runs it: a fresh CLI process (compiled build) in the folder of the
+ * pipeline's files, its wall time and peak RSS, beside a bare `node -e 0` in the same run. Each
+ * proof it writes is checked with the verification key. Cases: the default (threads chosen by
+ * circuit size), and each thread mode forced.
+ */
+async function cliProve(dir: string, vk: VerificationKey) {
+  if (!existsSync(TIME)) return { note: `${TIME} (GNU time) not found: apt-get install time` };
+  const cases = [
+    { name: "node -e 0 (baseline)", args: ["-e", "0"] },
+    { name: "noos zk prove", args: [noosBin, "zk", "prove", "--proof-path", "cli-proof.json"] },
+    {
+      name: "noos zk prove --single-thread",
+      args: [noosBin, "zk", "prove", "--single-thread", "--proof-path", "cli-proof.json"],
+    },
+    {
+      name: "noos zk prove --worker-threads",
+      args: [noosBin, "zk", "prove", "--worker-threads", "--proof-path", "cli-proof.json"],
+    },
+  ];
+  const freshBefore = cliBuildIsFresh();
+  timed(cases[1]?.args ?? [], dir); // warm the file cache
+  const rows = [];
+  for (const c of cases) {
+    const samples = [];
+    for (let i = 0; i < RUNS; i++) {
+      samples.push(timed(c.args, dir));
+      if (c.args[0] === noosBin) {
+        const p = JSON.parse(readFileSync(path.join(dir, "cli-proof.json"), "utf8")) as ProofFile;
+        if (!(await verify(vk, p.public_signals, p.proof)))
+          throw new Error(`${c.name}: the proof does not verify`);
+        rmSync(path.join(dir, "cli-proof.json"));
+      }
+    }
+    rows.push({
+      name: c.name,
+      wallSecondsMedian: median(samples.map((s) => s.seconds)),
+      // The least disturbed run: other processes on a shared 2-core machine inflate the median.
+      wallSecondsMin: Math.min(...samples.map((s) => s.seconds)),
+      peakRssBytesMedian: median(samples.map((s) => s.peakRssBytes)),
+      samples,
+    });
+  }
+  const base = rows[0];
+  return {
+    what: "fresh `noos zk prove` processes (packages/cli/bin/noos.js, compiled build), GNU time %e/%M; every proof verified",
+    buildFresh: freshBefore && cliBuildIsFresh(),
+    loadAverageBefore: os.loadavg().map((x) => round(x, 2)),
+    runs: RUNS,
+    cases: rows.map((r) => ({
+      ...r,
+      wallOverBaseline: base ? round(r.wallSecondsMedian / base.wallSecondsMedian, 2) : null,
+    })),
+  };
+}
+
 async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `noos-bench-zk-${s.name}-`));
   const f = (name: string) => path.join(dir, name);
@@ -252,6 +336,8 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
         throw new Error(`${s.name}: the proof does not verify`);
       verifyTimes.push((performance.now() - t) / 1000);
     }
+    await terminateSnarkjs();
+    const cli = await cliProve(dir, vk);
     await terminateSnarkjs();
     const child = childProve(f("pk.key"), f("witness.json"), false);
     const floor = childProve(f("pk.key"), f("witness.json"), true);
@@ -344,6 +430,7 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
       proveSecondsWarm: round(warmProve),
       proveSecondsChildProcess: round(child.seconds),
       verifySeconds: round(mean(verifyTimes)),
+      cliProve: cli,
       peakRssBytesProving: child.maxRssBytes,
       peakRssBytesFloor: floor.maxRssBytes,
       singleThreadChildProcess: {

@@ -1,5 +1,14 @@
 // Output for people (aligned tables, NOOS amounts) and for scripts (`--json`, bigints as strings).
-import { formatEther } from "viem";
+
+// viem's formatEther, inlined: importing viem here would load all of it (~0.3 s) into every
+// command that prints anything, `noos zk prove` included.
+function formatEther(wei: bigint): string {
+  const negative = wei < 0n;
+  const digits = (negative ? -wei : wei).toString().padStart(18, "0");
+  const integer = digits.slice(0, -18) || "0";
+  const fraction = digits.slice(-18).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${integer}${fraction ? `.${fraction}` : ""}`;
+}
 
 /** JSON with bigints as decimal strings, so scripts never lose precision. */
 export function toJson(value: unknown): string {

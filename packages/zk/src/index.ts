@@ -44,6 +44,7 @@ export { FIELD_P, fromField, toField } from "./field.js";
 export * from "./pipeline/artifacts.js";
 export * from "./pipeline/evm.js";
 export * from "./pipeline/groth16.js";
+export { type ProveStepParameters, SINGLE_THREAD_MAX_CONSTRAINTS } from "./pipeline/prove.js";
 export * from "./pipeline/prover.js";
 export * from "./pipeline/ptau.js";
 export * from "./pipeline/steps.js";

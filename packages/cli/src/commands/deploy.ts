@@ -28,8 +28,15 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .option("--provider <address>", "lease to this provider instead of the lowest bid")
     .option("--retry <n>", "re-order up to n times if a provider misses its deadline", "0")
     .option("--results <dir>", "where results go (<dir>/<order>/)", "results")
+    .option(
+      "--wait",
+      "wait until the result is delivered, checked and downloaded (what deploy always does; accepted for scripts that pass it)",
+    )
     .action(
-      async (manifest: string, opts: { provider?: string; retry: string; results: string }) => {
+      async (
+        manifest: string,
+        opts: { provider?: string; retry: string; results: string; wait?: true },
+      ) => {
         const options = tenant();
         // A bad manifest (field, line, missing file) is reported before a devnet is needed.
         await loadJobManifest(manifest);

@@ -1,35 +1,22 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { InvalidParameterError, modelLayout } from "@noosphere/sdk";
-import {
-  type CompiledFile,
-  calibrateSettingsStep,
-  compileCircuitStep,
-  createEvmVerifierStep,
-  deployEvmStep,
-  genSettingsStep,
-  genWitnessStep,
-  type ProofFile,
-  paramHash,
-  proveStep,
-  publishModelArtifacts,
-  setupStep,
-  terminateSnarkjs,
-  verifyEvmStep,
-  verifyStep,
-  warmUpProver,
-} from "@noosphere/zk";
+import type { CompiledFile, ProofFile } from "@noosphere/zk";
 import type { Command } from "commander";
-import {
-  endpoint,
-  endpointAndKey,
-  type GlobalOptions,
-  parseAddress,
-  parseId,
-  walletClient,
-} from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { printFields, printJson } from "../output.js";
+
+// Every library loads inside the action that needs it: `noos zk prove` loads snarkjs and the
+// prover module ("@noosphere/zk/prover") only, not the compiler, viem, the SDK or onnxruntime
+// that the package index and the chain commands pull in (~250 MB and seconds of start-up).
+const zkLib = () => import("@noosphere/zk");
+const sdk = () => import("@noosphere/sdk");
+const context = () => import("../context.js");
+
+async function invalidParameter(field: string, expected: string, received: unknown) {
+  const { InvalidParameterError } = await sdk();
+  return new InvalidParameterError({ field, expected, received });
+}
 
 const VISIBILITY = {
   input: ["public", "private", "hashed"],
@@ -37,26 +24,22 @@ const VISIBILITY = {
   param: ["fixed", "hashed"],
 } as const;
 
-function choice<T extends string>(field: string, allowed: readonly T[], value: string): T {
+async function choice<T extends string>(
+  field: string,
+  allowed: readonly T[],
+  value: string,
+): Promise<T> {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new InvalidParameterError({
-      field,
-      expected: `one of ${allowed.join(", ")}`,
-      received: value,
-    });
+    throw await invalidParameter(field, `one of ${allowed.join(", ")}`, value);
   }
   return value as T;
 }
 
-function scale(field: string, value: string | undefined): number | undefined {
+async function scale(field: string, value: string | undefined): Promise<number | undefined> {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 32) {
-    throw new InvalidParameterError({
-      field,
-      expected: "an integer exponent 0..32",
-      received: value,
-    });
+    throw await invalidParameter(field, "an integer exponent 0..32", value);
   }
   return n;
 }
@@ -77,7 +60,9 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     if (!globals().json) process.stderr.write(`${message}\n`);
   };
   const done = async (result: Record<string, unknown>, human: () => void) => {
-    await terminateSnarkjs();
+    // snarkjs' curve (worker threads) keeps the process alive until terminated.
+    const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+    if (g.curve_bn128) await g.curve_bn128.terminate();
     if (globals().json) printJson(result);
     else human();
   };
@@ -102,15 +87,20 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--input-scale <n>", "fixed-point exponent of the inputs (value x 2^n)")
     .option("--param-scale <n>", "fixed-point exponent of the weights")
     .action(async (o) => {
-      const inputScale = scale("--input-scale", o.inputScale);
-      const paramScale = scale("--param-scale", o.paramScale);
+      const inputScale = await scale("--input-scale", o.inputScale);
+      const paramScale = await scale("--param-scale", o.paramScale);
+      const { genSettingsStep } = await zkLib();
       const r = await genSettingsStep({
         modelPath: o.model,
         settingsPath: o.settingsPath,
         options: {
-          inputVisibility: choice("--input-visibility", VISIBILITY.input, o.inputVisibility),
-          outputVisibility: choice("--output-visibility", VISIBILITY.output, o.outputVisibility),
-          paramVisibility: choice("--param-visibility", VISIBILITY.param, o.paramVisibility),
+          inputVisibility: await choice("--input-visibility", VISIBILITY.input, o.inputVisibility),
+          outputVisibility: await choice(
+            "--output-visibility",
+            VISIBILITY.output,
+            o.outputVisibility,
+          ),
+          paramVisibility: await choice("--param-visibility", VISIBILITY.param, o.paramVisibility),
           ...(inputScale !== undefined ? { inputScale } : {}),
           ...(paramScale !== undefined ? { paramScale } : {}),
         },
@@ -142,11 +132,13 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
       "resources",
     )
     .action(async (o) => {
+      const target = await choice("--target", ["resources", "accuracy"] as const, o.target);
+      const { calibrateSettingsStep } = await zkLib();
       const r = await calibrateSettingsStep({
         modelPath: o.model,
         dataPath: o.data,
         settingsPath: o.settingsPath,
-        target: choice("--target", ["resources", "accuracy"] as const, o.target),
+        target,
         onProgress: progress,
       });
       const c = r.settings.calibration;
@@ -170,6 +162,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("-S, --settings-path <file>", "settings", "settings.json")
     .option("--compiled-circuit <file>", "output", "model.compiled")
     .action(async (o) => {
+      const { compileCircuitStep } = await zkLib();
       const r = await compileCircuitStep({
         modelPath: o.model,
         settingsPath: o.settingsPath,
@@ -199,6 +192,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--pk-path <file>", "proving key to write", "pk.key")
     .option("--vk-path <file>", "verification key to write", "vk.key")
     .action(async (o) => {
+      const { setupStep } = await zkLib();
       const r = await setupStep({
         compiledPath: o.compiledCircuit,
         pkPath: o.pkPath,
@@ -222,6 +216,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
     .option("-O, --output <file>", "witness file to write", "witness.json")
     .action(async (o) => {
+      const { genWitnessStep } = await zkLib();
       const r = await genWitnessStep({
         compiledPath: o.compiledCircuit,
         dataPath: o.data,
@@ -244,20 +239,34 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--proof-path <file>", "proof to write", "proof.json")
     .option(
       "--single-thread",
-      "prove without worker threads: ~60 MB less memory, ~1.3x the time (digits MLP: 160 MB, 1.25 s)",
+      "prove without worker threads (the default below 2^15 constraints, where starting them costs more than they save)",
+    )
+    .option(
+      "--worker-threads",
+      "prove with one worker thread per core (the default from 2^15 constraints): faster on big circuits, more memory",
     )
     .action(async (o) => {
-      if (o.singleThread) await warmUpProver({ singleThread: true });
+      if (o.singleThread && o.workerThreads) {
+        throw await invalidParameter(
+          "--single-thread",
+          "at most one of --single-thread and --worker-threads",
+          "both",
+        );
+      }
+      // Only the prover: snarkjs and one module of @noosphere/zk.
+      const { proveStep } = await import("@noosphere/zk/prover");
       const r = await proveStep({
         witnessPath: o.witness,
         compiledPath: o.compiledCircuit,
         pkPath: o.pkPath,
         proofPath: o.proofPath,
+        singleThread: o.singleThread ? true : o.workerThreads ? false : "auto",
       });
       await done(r, () =>
         printFields({
           proof: r.proofPath,
           "public signals": r.publicSignals.length,
+          threads: r.singleThread === false ? "worker threads" : "single",
           time: secs(r.seconds),
         }),
       );
@@ -269,6 +278,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--vk-path <file>", "verification key", "vk.key")
     .option("-S, --settings-path <file>", "settings (EZKL's flag): checked against the key's")
     .action(async (o) => {
+      const { verifyStep } = await zkLib();
       const r = await verifyStep({
         proofPath: o.proofPath,
         vkPath: o.vkPath,
@@ -293,6 +303,7 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--abi-path <file>", "also write the verifier's ABI")
     .option("-S, --settings-path <file>", "settings (EZKL's flag): checked against the key's")
     .action(async (o) => {
+      const { createEvmVerifierStep } = await zkLib();
       const r = await createEvmVerifierStep({
         vkPath: o.vkPath,
         solCodePath: o.solCodePath,
@@ -315,7 +326,8 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--sol-code-path <file>", "verifier source", "evm_deploy.sol")
     .option("--addr-path <file>", "also write the address to this file")
     .action(async (o) => {
-      const { rpcUrl, privateKey } = await endpointAndKey(globals());
+      const { rpcUrl, privateKey } = await (await context()).endpointAndKey(globals());
+      const { deployEvmStep } = await zkLib();
       const r = await deployEvmStep({
         solCodePath: o.solCodePath,
         rpcUrl,
@@ -340,7 +352,9 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .requiredOption("--addr <address>", "address of the deployed verifier")
     .option("--proof-path <file>", "proof", "proof.json")
     .action(async (o) => {
+      const { endpoint, parseAddress } = await context();
       const address = parseAddress("--addr", o.addr);
+      const { verifyEvmStep } = await zkLib();
       const r = await verifyEvmStep({
         proofPath: o.proofPath,
         address,
@@ -377,18 +391,19 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
       "record this URI instead of publishing artifacts (the model then cannot be served by coprocessor nodes)",
     )
     .action(async (o) => {
+      const { parseAddress, walletClient } = await context();
+      const { publishModelArtifacts } = await zkLib();
       const verifier = parseAddress("--addr", o.addr);
-      const registration = modelRegistration(o.compiledCircuit, o.settingsPath);
+      const registration = await modelRegistration(o.compiledCircuit, o.settingsPath);
       let metadataURI: string = o.metadataUri ?? "";
       let artifacts: Awaited<ReturnType<typeof publishModelArtifacts>> | undefined;
       if (o.metadataUri === undefined) {
         if (o.model === undefined) {
-          throw new InvalidParameterError({
-            field: "--model",
-            expected:
-              "the ONNX file the circuit was compiled from (or --metadata-uri to record a URI without publishing artifacts)",
-            received: undefined,
-          });
+          throw await invalidParameter(
+            "--model",
+            "the ONNX file the circuit was compiled from (or --metadata-uri to record a URI without publishing artifacts)",
+            undefined,
+          );
         }
         const { createStore } = await import("@noosphere/storage");
         const store = createStore({
@@ -453,8 +468,9 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
         "not a copier's (without it the submitter is just the first sender)",
     )
     .action(async (o) => {
+      const { parseId, walletClient } = await context();
       const modelId = parseId("--model-id", o.modelId);
-      const proof = readProofFile(o.proofPath);
+      const proof = await readProofFile(o.proofPath);
       const { client } = await walletClient(globals());
       const params = { modelId, proof: proof.proof, publicSignals: proof.public_signals };
       if (o.commit) {
@@ -507,16 +523,17 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
 }
 
 /** What ModelRegistry records for a compiled circuit: hashes, layout, weight commitment. */
-export function modelRegistration(compiledPath: string, settingsPath: string) {
-  const file = readJsonFile<CompiledFile>("--compiled-circuit", compiledPath);
+export async function modelRegistration(compiledPath: string, settingsPath: string) {
+  const [{ modelLayout }, { paramHash }] = await Promise.all([sdk(), zkLib()]);
+  const file = await readJsonFile<CompiledFile>("--compiled-circuit", compiledPath);
   const settingsBytes = readFileSync(settingsPath);
   const settingsHash = `0x${createHash("sha256").update(settingsBytes).digest("hex")}` as const;
   if (settingsHash.slice(2) !== file.settings_sha256) {
-    throw new InvalidParameterError({
-      field: "--settings-path",
-      expected: `the settings the circuit was compiled from (sha256 ${file.settings_sha256})`,
-      received: `${settingsPath} (sha256 ${settingsHash.slice(2)})`,
-    });
+    throw await invalidParameter(
+      "--settings-path",
+      `the settings the circuit was compiled from (sha256 ${file.settings_sha256})`,
+      `${settingsPath} (sha256 ${settingsHash.slice(2)})`,
+    );
   }
   const { run_args } = file.circuit.settings;
   const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
@@ -535,24 +552,21 @@ export function modelRegistration(compiledPath: string, settingsPath: string) {
   };
 }
 
-function readJsonFile<T>(field: string, file: string): T {
-  if (!existsSync(file))
-    throw new InvalidParameterError({ field, expected: "an existing file", received: file });
+async function readJsonFile<T>(field: string, file: string): Promise<T> {
+  if (!existsSync(file)) throw await invalidParameter(field, "an existing file", file);
+  let value: T;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    value = JSON.parse(readFileSync(file, "utf8")) as T;
   } catch {
-    throw new InvalidParameterError({ field, expected: "a JSON file", received: file });
+    throw await invalidParameter(field, "a JSON file", file);
   }
+  return value;
 }
 
-function readProofFile(file: string): ProofFile {
-  const proof = readJsonFile<ProofFile>("--proof-path", file);
+async function readProofFile(file: string): Promise<ProofFile> {
+  const proof = await readJsonFile<ProofFile>("--proof-path", file);
   if (proof.protocol !== "groth16" || !Array.isArray(proof.public_signals)) {
-    throw new InvalidParameterError({
-      field: "--proof-path",
-      expected: "a proof written by `noos zk prove`",
-      received: file,
-    });
+    throw await invalidParameter("--proof-path", "a proof written by `noos zk prove`", file);
   }
   return proof;
 }

@@ -204,7 +204,7 @@ async function prepareZkModel(
     vkPath: files.vk,
   });
   const registered = await owner.registerModelAndWait({
-    ...modelRegistration(files.compiled, files.settings),
+    ...(await modelRegistration(files.compiled, files.settings)),
     verifier: verifier.address,
     metadataURI: artifacts.metadataURI,
   });

@@ -29,14 +29,7 @@ import {
   VERIFIER_EVM_VERSION,
   verifyOnChain,
 } from "./evm.js";
-import {
-  circuitInfo,
-  type Groth16Proof,
-  prove,
-  setup,
-  type VerificationKey,
-  verify,
-} from "./groth16.js";
+import { circuitInfo, type Groth16Proof, setup, type VerificationKey, verify } from "./groth16.js";
 import { ensurePtau } from "./ptau.js";
 
 export type Progress = (message: string) => void;
@@ -366,37 +359,8 @@ export function readPublicSignals(wtns: Uint8Array, count: number): bigint[] {
   return out;
 }
 
-export async function proveStep(p: {
-  witnessPath: string;
-  compiledPath: string;
-  pkPath: string;
-  proofPath: string;
-}) {
-  const compiled = readCompiled(p.compiledPath);
-  const witness = readJson<WitnessFile>(p.witnessPath, "--witness");
-  if (!existsSync(p.pkPath)) {
-    throw new InvalidParameterError({
-      field: "--pk-path",
-      expected: "the proving key written by `noos zk setup`",
-      received: p.pkPath,
-    });
-  }
-  const start = performance.now();
-  const { proof, publicSignals } = await prove(p.pkPath, Buffer.from(witness.witness, "base64"));
-  const proveSeconds = seconds(start);
-  const layout = publicSignalLayout(compiled.circuit);
-  const file: ProofFile = {
-    protocol: "groth16",
-    curve: "bn128",
-    proof,
-    public_signals: publicSignals,
-    layout: { param_hash: layout.paramHash, inputs: layout.inputs, outputs: layout.outputs },
-    output_data: witness.output_data,
-    model_sha256: compiled.model_sha256,
-  };
-  writeJson(p.proofPath, file);
-  return { proofPath: p.proofPath, publicSignals, seconds: proveSeconds };
-}
+// proveStep lives in ./prove.ts (the "@noosphere/zk/prover" entry, which loads only snarkjs).
+export { proveStep } from "./prove.js";
 
 /**
  * EZKL passes `-S settings.json` to verify and create-evm-verifier. Our keys already carry what
