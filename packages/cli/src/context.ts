@@ -1,6 +1,10 @@
-// Where a command connects: flags first, then environment variables, then the running devnet.
+// Where a command connects: flags first, then environment variables, then a deployment file
+// (`--network` / NOOS_NETWORK, written by `noos network deploy`), then the running devnet.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { readDevnet } from "@noosphere/devnet";
 import {
+  BaseError,
   createNoosClient,
   createNoosReadClient,
   InvalidParameterError,
@@ -11,6 +15,8 @@ import { type Address, type Hex, isAddress, isHex, parseEther } from "viem";
 
 export type GlobalOptions = {
   dir: string;
+  /** A deployment file from `noos network deploy` (env NOOS_NETWORK); used instead of the devnet. */
+  network?: string;
   rpcUrl?: string;
   privateKey?: string;
   account?: string;
@@ -22,12 +28,115 @@ export type Connection = {
   chainId: number;
   contracts: NoosphereAddresses;
   startBlock: number;
-  /** Dev account keys when connected to a devnet. */
+  /** Dev account keys when connected to a devnet (none on a network from a deployment file). */
   devnetKeys: Hex[];
+  /** The deployment file, when connected through `--network` / NOOS_NETWORK. */
+  networkFile?: string | undefined;
 };
 
-/** Contracts from the devnet's file; `--rpc-url` (or NOOS_RPC_URL) overrides its endpoint. */
+/**
+ * The contents of a deployment file written by `noos network deploy`: the same `rpcUrl`,
+ * `chainId`, `contracts` and `startBlock` as the devnet's devnet.json, plus who deployed it.
+ */
+export type NetworkFile = {
+  rpcUrl: string;
+  chainId: number;
+  contracts: NoosphereAddresses;
+  startBlock: number;
+  /** Holds the admin roles and, unless another treasury was named, the initial NOOS supply. */
+  deployer: Address;
+  /** ISO 8601. */
+  deployedAt: string;
+};
+
+/** The `contracts` keys every deployment file has (the devnet's too). */
+export const CONTRACT_NAMES = [
+  "token",
+  "params",
+  "staking",
+  "registry",
+  "market",
+  "modelRegistry",
+  "proofRegistry",
+  "subnetRegistry",
+  "coprocessor",
+] as const satisfies readonly (keyof NoosphereAddresses)[];
+
+/** Reads and checks a deployment file; the error names the file and each bad field. */
+export async function readNetworkFile(file: string): Promise<NetworkFile> {
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(resolved, "utf8");
+  } catch (err) {
+    throw new InvalidParameterError({
+      field: "--network",
+      expected: "a deployment file written by `noos network deploy`",
+      received: `${file} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    });
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new BaseError(`${resolved} is not valid JSON.`, {
+      name: "InvalidNetworkFileError",
+      cause: err,
+    });
+  }
+  const problems: string[] = [];
+  if (typeof json.rpcUrl !== "string" || !URL.canParse(json.rpcUrl))
+    problems.push("rpcUrl: expected a URL");
+  if (typeof json.chainId !== "number" || !Number.isSafeInteger(json.chainId) || json.chainId <= 0)
+    problems.push("chainId: expected a positive integer");
+  if (
+    typeof json.startBlock !== "number" ||
+    !Number.isSafeInteger(json.startBlock) ||
+    json.startBlock < 0
+  )
+    problems.push("startBlock: expected a non-negative integer");
+  if (
+    json.deployer !== undefined &&
+    (typeof json.deployer !== "string" || !isAddress(json.deployer))
+  )
+    problems.push("deployer: expected an address");
+  const contracts = (json.contracts ?? {}) as Record<string, unknown>;
+  const missing = CONTRACT_NAMES.filter((name) => {
+    const a = contracts[name];
+    return typeof a !== "string" || !isAddress(a);
+  });
+  if (missing.length > 0) problems.push(`contracts: expected an address for ${missing.join(", ")}`);
+  if (problems.length > 0) {
+    throw new BaseError(`${resolved} is not a valid deployment file.`, {
+      name: "InvalidNetworkFileError",
+      metaMessages: problems,
+    });
+  }
+  return json as NetworkFile;
+}
+
+/** `--network`, else NOOS_NETWORK: the deployment file to use instead of the devnet. */
+export function networkFileOption(options: GlobalOptions): string | undefined {
+  return options.network ?? (process.env.NOOS_NETWORK || undefined);
+}
+
+/**
+ * Contracts from the deployment file (`--network` / NOOS_NETWORK) if one is named, else from the
+ * devnet's file; `--rpc-url` (or NOOS_RPC_URL) overrides either's endpoint.
+ */
 export async function connect(options: GlobalOptions): Promise<Connection> {
+  const networkFile = networkFileOption(options);
+  if (networkFile !== undefined) {
+    const network = await readNetworkFile(networkFile);
+    return {
+      rpcUrl: options.rpcUrl ?? process.env.NOOS_RPC_URL ?? network.rpcUrl,
+      chainId: network.chainId,
+      contracts: network.contracts,
+      startBlock: network.startBlock,
+      devnetKeys: [],
+      networkFile: path.resolve(networkFile),
+    };
+  }
   const devnet = await readDevnet(options.dir);
   const rpcUrl = options.rpcUrl ?? process.env.NOOS_RPC_URL ?? devnet.rpcUrl;
   return {
@@ -68,6 +177,14 @@ function resolveKey(options: GlobalOptions, connection: Connection): Hex {
       });
     }
     return explicit;
+  }
+  if (connection.networkFile !== undefined) {
+    // No dev accounts on a real network: the signer is always named.
+    throw new InvalidParameterError({
+      field: "--private-key",
+      expected: `a signing key (--private-key or env NOOS_PRIVATE_KEY) for the network in ${connection.networkFile}`,
+      received: undefined,
+    });
   }
   const index = Number(options.account ?? "0");
   const key = connection.devnetKeys[index];

@@ -20,9 +20,10 @@ const commands: Record<string, () => Promise<Register>> = {
   subnet: async () => (await import("./commands/subnet.js")).registerSubnet,
   zk: async () => (await import("./commands/zk.js")).registerZk,
   coprocessor: async () => (await import("./commands/coprocessor.js")).registerCoprocessor,
+  network: async () => (await import("./commands/network.js")).registerNetwork,
 };
 /** Global options that take a value (the token after them is not a command name). */
-const valueOptions = new Set(["--dir", "--rpc-url", "--private-key", "--account"]);
+const valueOptions = new Set(["--dir", "--network", "--rpc-url", "--private-key", "--account"]);
 
 // `noos ... | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -38,7 +39,14 @@ const program = new Command("noos")
     "where the devnet keeps its state (default: env NOOS_DIR, else the nearest .noos in this folder or above)",
     findDevnetDir(),
   )
-  .option("--rpc-url <url>", "JSON-RPC endpoint (default: the devnet's; env NOOS_RPC_URL)")
+  .option(
+    "--network <file>",
+    "deployment file from `noos network deploy`, used instead of the devnet (env NOOS_NETWORK)",
+  )
+  .option(
+    "--rpc-url <url>",
+    "JSON-RPC endpoint (default: the network file's or the devnet's; env NOOS_RPC_URL)",
+  )
   .option("--private-key <key>", "signing key (env NOOS_PRIVATE_KEY)")
   .option("--account <index>", "devnet account to sign with when no key is given", "0")
   .option("--json", "machine-readable output")

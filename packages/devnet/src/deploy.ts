@@ -1,5 +1,6 @@
 // Deploys every Noosphere contract to any EVM chain with viem: the devnet runs it against anvil,
-// and the same code deploys to an L1/L2 given an RPC URL and a funded key.
+// and `noos network deploy` runs the same function against any other chain (an L1/L2, Hardhat's
+// node) given an RPC URL and a funded key.
 import {
   BaseError,
   chainFor,
@@ -51,13 +52,14 @@ export type { Deployment } from "@noosphere/sdk";
 
 export type DeployNoosphereParameters = {
   rpcUrl: string;
+  /** The chain's id (eth_chainId of the endpoint). */
   chainId: number;
   /** Deploys, owns the parameters and admin roles. */
   deployer: Account;
   /** Receives the initial NOOS supply, fees and slashes. Default: the deployer. */
   treasury?: Address | undefined;
-  /** Accounts that get `fundAmount` NOOS (and 10 ETH if they have less than 1). */
-  fund: Address[];
+  /** Accounts that get `fundAmount` NOOS (and 10 ETH if they have less than 1). Default: none. */
+  fund?: Address[] | undefined;
   /** NOOS per funded account. Default 100,000. */
   fundAmount?: bigint | undefined;
   /** Initial NOOS supply. Default 1,000,000,000. */
@@ -67,7 +69,12 @@ export type DeployNoosphereParameters = {
   coprocessorMinStake?: bigint | undefined;
   /** Subnet protocol config and bounds. Default: DEVNET_SUBNET_CONFIG. */
   subnetConfig?: SubnetConfig | undefined;
+  /** How often receipts are polled, in ms. Default 50 (anvil mines at once). */
+  pollingInterval?: number | undefined;
 };
+
+/** A deployment and the account that made it (it holds the admin roles). */
+export type NoosphereDeployment = Deployment & { deployer: Address };
 
 /** Devnet payment-token minimums, after Akash's defaults (0.5 for a bid deposit). */
 export const DEVNET_MIN_ORDER_DEPOSIT = parseEther("1");
@@ -99,13 +106,16 @@ export const DEVNET_SUBNET_CONFIG: SubnetConfig = {
 /** COPROCESSOR stake a devnet coprocessor node needs (and loses if caught lying in redundant mode). */
 export const DEVNET_COPROCESSOR_MIN_STAKE = parseEther("100");
 
-export async function deployNoosphere(params: DeployNoosphereParameters): Promise<Deployment> {
+export async function deployNoosphere(
+  params: DeployNoosphereParameters,
+): Promise<NoosphereDeployment> {
   const log = params.log ?? (() => {});
+  const chainId = params.chainId;
   const client = createWalletClient({
     account: params.deployer,
-    chain: chainFor(params.chainId, params.rpcUrl),
+    chain: chainFor(chainId, params.rpcUrl),
     transport: http(params.rpcUrl),
-    pollingInterval: 50,
+    pollingInterval: params.pollingInterval ?? 50,
   }).extend(publicActions);
   const deployer = params.deployer.address;
   const treasury = params.treasury ?? deployer;
@@ -238,7 +248,7 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
 
   // Funding needs the treasury's NOOS, so only when the deployer holds them.
   const fundAmount = params.fundAmount ?? parseEther("100000");
-  const accounts = params.fund.filter((a) => a.toLowerCase() !== treasury.toLowerCase());
+  const accounts = (params.fund ?? []).filter((a) => a.toLowerCase() !== treasury.toLowerCase());
   if (treasury.toLowerCase() === deployer.toLowerCase()) {
     for (const account of accounts) {
       await call(token, noosTokenAbi, "transfer", [account, fundAmount]);
@@ -266,7 +276,7 @@ export async function deployNoosphere(params: DeployNoosphereParameters): Promis
     subnetRegistry,
     coprocessor,
   };
-  return { chainId: params.chainId, rpcUrl: params.rpcUrl, contracts, startBlock };
+  return { chainId, rpcUrl: params.rpcUrl, contracts, startBlock, deployer };
 }
 
 type LinkReferences = Readonly<
