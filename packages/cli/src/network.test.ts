@@ -168,6 +168,8 @@ describe("noos network (Hardhat's node)", () => {
       expect((await client.getCode({ address }))?.length ?? 0).toBeGreaterThan(2);
     }
     expect(file.startBlock).toBeLessThan(Number(await client.getBlockNumber()));
+    const shown = await onNetwork("network", "show");
+    expect(shown.out).toMatchObject({ chainId: CHAIN_ID, contracts: file.contracts, live: true });
 
     // An existing file is not overwritten by accident.
     const again = await noos([
