@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,13 +21,35 @@ import {
 import { type DeployProgress, deployJob } from "@noosphere/node";
 import { createNoosClient, type NoosphereAddresses, noosphereActions } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
+import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const _noosBin = path.join(repoRoot, "packages/cli/bin/noos.js");
-const { values } = parseArgs({ options: { jobs: { type: "string", default: "200" } } });
+const packagesDir = path.join(repoRoot, "packages");
+const stampFile = path.join(packagesDir, "cli", "dist", "build.json");
+const resultsFile = path.join(repoRoot, "bench/results/provider.json");
+// --label names this run in the results file (e.g. "before" on the old code, "after"): the other
+// labels' runs are kept beside it, so one file shows both.
+const { values } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "200" },
+    label: { type: "string", default: "after" },
+  },
+});
 const jobs = Number(values.jobs);
+
+/** The providers run `noos` (bin/noos.js): the compiled build while it is fresh, else tsx. */
+function buildIsFresh(): boolean {
+  if (!existsSync(stampFile)) return false;
+  const stamp = JSON.parse(readFileSync(stampFile, "utf8")) as { sourcesMtimeMs: number };
+  return newestSourceMtimeMs(packagesDir) <= stamp.sourcesMtimeMs;
+}
+if (!buildIsFresh()) {
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const built = spawnSync(process.execPath, [tsx, path.join(packagesDir, "cli/scripts/build.ts")]);
+  if (built.status !== 0) throw new Error(`the build failed: ${built.stderr}`);
+}
 const LANES = [1, 2, 3, 7, 8, 9]; // tenant dev accounts, one sequential lane each
 
 const dir = await mkdtemp(path.join(tmpdir(), "noos-bench-provider-"));
@@ -60,10 +85,14 @@ try {
 
   // The market: devnet + 3 providers.
   const { info } = await startDevnetWithProviders({ dir, port: await getFreePort(), count: 3 });
+  // Decided when the providers started: whether they (and their job workers) run compiled JS.
+  const providersCompiled = buildIsFresh();
   const contracts = info.contracts as NoosphereAddresses;
   const store = createStore({ kind: "local", dir: path.join(dir, "store") });
 
   const latencies: { orderToLease: number; leaseToResult: number; total: number }[] = [];
+  /** Wall-clock (ms since epoch) of each order's lease and result as the tenant saw them. */
+  const seen = new Map<string, { leased?: number; result?: number }>();
   let next = 0;
   const marketStart = performance.now();
   await Promise.all(
@@ -107,6 +136,11 @@ bidWindow: 10s
           pollIntervalMs: 50,
           onProgress: (e) => {
             t[e.step] ??= performance.now();
+            if (e.step === "leased" || e.step === "result") {
+              const at = seen.get(e.orderId.toString()) ?? {};
+              at[e.step] ??= Date.now();
+              seen.set(e.orderId.toString(), at);
+            }
           },
         });
         latencies.push({
@@ -119,15 +153,22 @@ bidWindow: 10s
   );
   const marketSeconds = (performance.now() - marketStart) / 1000;
   await stopDevnet({ dir });
+  const phases = await providerPhases(seen);
 
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
     return { mean: s.reduce((a, b) => a + b, 0) / s.length, p50: at(0.5), p95: at(0.95) };
   };
-  const result = {
-    name: "provider",
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot })
+    .stdout.toString()
+    .trim();
+  const run = {
     date: new Date().toISOString(),
+    commit,
+    providersRan: providersCompiled
+      ? "compiled build (packages/*/dist), job workers from worker.js"
+      : "sources through tsx (the build was older than the sources)",
     machine: describeMachine(),
     inputs: {
       jobs,
@@ -149,17 +190,68 @@ bidWindow: 10s
         leaseToResult: stats(latencies.map((l) => l.leaseToResult)),
         total: stats(latencies.map((l) => l.total)),
       },
+      // Where lease -> result goes, from the providers' logs (same machine, same clock).
+      leaseToResultPhases: {
+        leaseToProviderStart: stats(phases.leaseToStart),
+        providerRun: stats(phases.run),
+        submitToTenant: stats(phases.submitToTenant),
+        ...Object.fromEntries(
+          Object.entries(phases.timings).map(([name, xs]) => [`${name}Ms`, stats(xs)]),
+        ),
+      },
     },
   };
+  // One file, one entry per label: "before" (the old code) and "after" side by side.
+  const previous = existsSync(resultsFile)
+    ? (JSON.parse(readFileSync(resultsFile, "utf8")) as { runs?: Record<string, unknown> })
+    : {};
+  const result = {
+    name: "provider",
+    about:
+      "one-sample inference jobs through the market (devnet + 3 providers, 6 tenant lanes); lease -> result is what a provider's job path costs. runs.before: the code before the warm worker pool; runs.after: with it",
+    runs: { ...(previous.runs ?? {}), [values.label as string]: run },
+  };
   await mkdir(path.join(repoRoot, "bench/results"), { recursive: true });
-  await writeFile(
-    path.join(repoRoot, "bench/results/provider.json"),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
-  console.log(JSON.stringify(result.metrics, null, 2));
+  await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(run.metrics, null, 2));
   console.log(
     `direct onnxruntime: ${(jobs / directSeconds).toFixed(0)} inferences/s; market: ${(jobs / marketSeconds).toFixed(2)} jobs/s`,
   );
+
+  /** Reads every provider's pino log: "job started" and "result submitted" per lease. */
+  async function providerPhases(tenant: Map<string, { leased?: number; result?: number }>) {
+    const leaseToStart: number[] = [];
+    const run: number[] = [];
+    const submitToTenant: number[] = [];
+    const timings: Record<string, number[]> = {};
+    for (const i of [0, 1, 2]) {
+      const log = await readFile(path.join(dir, "providers", `p${i}`, "provider.log"), "utf8");
+      const started = new Map<string, number>();
+      for (const line of log.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const entry = JSON.parse(line) as {
+          msg?: string;
+          time: number;
+          leaseId?: string | number;
+          timings?: Record<string, number>;
+        };
+        const id = String(entry.leaseId);
+        const at = tenant.get(id);
+        if (entry.msg === "job started") {
+          started.set(id, entry.time);
+          if (at?.leased) leaseToStart.push((entry.time - at.leased) / 1000);
+        } else if (entry.msg === "result submitted") {
+          const begin = started.get(id);
+          if (begin) run.push((entry.time - begin) / 1000);
+          if (at?.result) submitToTenant.push((at.result - entry.time) / 1000);
+          for (const [name, ms] of Object.entries(entry.timings ?? {})) {
+            timings[name] = [...(timings[name] ?? []), ms];
+          }
+        }
+      }
+    }
+    return { leaseToStart, run, submitToTenant, timings };
+  }
 } catch (err) {
   // Show what the providers said: the first thing to look at when a job fails.
   for (const i of [0, 1, 2]) {

@@ -79,6 +79,8 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
       workDir: path.join(stateDir, "work"),
       memoryBytes: settings.jobMemoryBytes,
       timeoutMs: settings.jobTimeoutMs,
+      workers: settings.jobWorkers,
+      jobsPerWorker: settings.jobsPerWorker,
     }),
   });
   await daemon.done;

@@ -7,6 +7,7 @@ import {
   evaluate,
   exportMlpOnnx,
   loadTable,
+  type MlSession,
   readEzklInput,
   runInference,
   type Table,
@@ -21,6 +22,8 @@ export type ExecuteJobParameters = {
   modelPath?: string | undefined;
   inputPath: string;
   outDir: string;
+  /** Opens the model (default: a new session); the worker reuses sessions by the model's CID. */
+  loadSession?: ((modelPath: string) => Promise<MlSession>) | undefined;
 };
 
 export type ExecuteJobResult = {
@@ -34,8 +37,9 @@ export type ExecuteJobResult = {
 export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJobResult> {
   const { manifest, outDir } = params;
   const resultPath = path.join(outDir, "result.json");
+  const loadSession = params.loadSession ?? ((modelPath: string) => createSession(modelPath));
   if (manifest.kind === "inference") {
-    const session = await createSession(requireModel(params));
+    const session = await loadSession(requireModel(params));
     const input =
       manifest.input.format === "json"
         ? await readEzklInput(params.inputPath)
@@ -50,7 +54,7 @@ export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJ
     const { features, labels } = toFeaturesAndLabels(table, {
       label: labelName(table, manifest.evaluation.labelsColumn),
     });
-    const session = await createSession(requireModel(params));
+    const session = await loadSession(requireModel(params));
     const metrics = await evaluate(session, features, labels);
     await writeJson(resultPath, { kind: "evaluation", ...metrics });
     return { resultPath, artifacts: {}, summary: { ...metrics } };

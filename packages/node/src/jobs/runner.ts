@@ -1,23 +1,30 @@
-// The provider's job runner: fetch the manifest by CID and check its on-chain hash, fetch the
-// model and input, run the job in a worker process with a heap limit and a timeout, and put the
-// result in the content store. The result document's CID and sha256 are what go on chain.
-import { fork } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+// The provider's job runner: fetch the manifest by CID and check its on-chain hash, take the model
+// and input from the artifact cache (fetched by CID on a miss), run the job in a warm worker
+// process of the pool (heap limit, timeout, see pool.ts), and put the result in the content store.
+// The result document's CID and sha256 are what go on chain.
+import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { BaseError, type ContentRef, type JobManifest, verifyJobManifest } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Hex } from "viem";
-import type { JobRunner } from "../provider/provider.js";
-import type { WorkerReply, WorkerRequest } from "./worker.js";
+import type { JobRunner, JobTimings } from "../provider/provider.js";
+import { type ArtifactCache, createArtifactCache } from "./artifactCache.js";
+import { createWorkerPool, type WorkerPool } from "./pool.js";
+import type { WorkerReply } from "./worker.js";
 
 export type JobRunnerConfig = {
   store: ContentStore;
-  /** Scratch space; each lease gets its own folder, removed afterwards. */
+  /** Scratch space; each lease gets its own folder, removed afterwards. Cache: `<workDir>/cache`. */
   workDir: string;
-  /** V8 heap limit of the worker. */
+  /** V8 heap limit of each worker. */
   memoryBytes: bigint;
   timeoutMs: number;
+  /** Warm worker processes (default 2, the provider's default maxJobs): one per job slot. */
+  workers?: number | undefined;
+  /** Jobs a worker runs before a fresh process replaces it (default 32; 1: one per job). */
+  jobsPerWorker?: number | undefined;
+  /** Byte budget of the artifact cache (default 1 GiB). */
+  cacheBytes?: number | undefined;
 };
 
 export class JobFailedError extends BaseError {
@@ -26,34 +33,72 @@ export class JobFailedError extends BaseError {
   }
 }
 
-// Beside this file: worker.ts under the sources (run through tsx), worker.js in the compiled build.
-const fromSources = import.meta.url.endsWith(".ts");
-const workerPath = fileURLToPath(
-  new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url),
-);
+export const DEFAULT_JOB_WORKERS = 2;
+export const DEFAULT_JOBS_PER_WORKER = 32;
+const DEFAULT_CACHE_BYTES = 1024 ** 3;
 
-export function createJobRunner(config: JobRunnerConfig): JobRunner {
-  return async ({ leaseId, manifestCid, manifestHash, signal }) => {
+/** A job runner with its pool and cache (for /status and tests); `close` kills the workers. */
+export type PooledJobRunner = JobRunner & {
+  close: () => Promise<void>;
+  pool: WorkerPool;
+  cache: ArtifactCache;
+};
+
+export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
+  const pool = createWorkerPool({
+    size: config.workers ?? DEFAULT_JOB_WORKERS,
+    memoryBytes: config.memoryBytes,
+    jobsPerWorker: config.jobsPerWorker ?? DEFAULT_JOBS_PER_WORKER,
+  });
+  const cache = createArtifactCache({
+    store: config.store,
+    dir: path.join(config.workDir, "cache"),
+    maxBytes: config.cacheBytes ?? DEFAULT_CACHE_BYTES,
+  });
+  const run = async ({
+    leaseId,
+    manifestCid,
+    manifestHash,
+    signal,
+  }: Parameters<JobRunner>[0]): Promise<Awaited<ReturnType<JobRunner>>> => {
     const dir = path.join(config.workDir, `lease-${leaseId}`);
-    await mkdir(dir, { recursive: true });
+    const held: (() => void)[] = [];
+    const timings: JobTimings = {};
+    let t = performance.now();
+    const lap = (name: keyof JobTimings) => {
+      const now = performance.now();
+      timings[name] = Math.round(now - t);
+      t = now;
+    };
     try {
-      const manifestBytes = await config.store.get(manifestCid, { signal });
-      const manifest = verifyJobManifest(manifestBytes, { manifestHash, source: manifestCid });
-      const inputPath = await fetchRef(
-        config.store,
-        manifest.input,
-        path.join(dir, `input.${manifest.input.format}`),
-        signal,
-      );
-      const modelPath =
-        manifest.kind === "training"
-          ? undefined
-          : await fetchRef(config.store, manifest.model, path.join(dir, "model.onnx"), signal);
       const outDir = path.join(dir, "out");
-      await mkdir(outDir, { recursive: true });
-      const reply = await runWorker(config, { manifest, modelPath, inputPath, outDir }, signal);
+      const [manifestBytes] = await Promise.all([
+        config.store.get(manifestCid, { signal }),
+        mkdir(outDir, { recursive: true }),
+      ]);
+      const manifest = verifyJobManifest(manifestBytes, { manifestHash, source: manifestCid });
+      const fetch = async (ref: ContentRef) => {
+        const cid = cidOf(ref);
+        const artifact = await cache.acquire(cid, signal);
+        held.push(artifact.release);
+        return { cid, path: artifact.path };
+      };
+      const [input, model] = await Promise.all([
+        fetch(manifest.input),
+        manifest.kind === "training" ? undefined : fetch(manifest.model),
+      ]);
+      lap("fetchMs");
+      const { reply, waitMs, sessionReused } = await pool.run(
+        { manifest, modelPath: model?.path, modelCid: model?.cid, inputPath: input.path, outDir },
+        { timeoutMs: config.timeoutMs, signal },
+      );
+      lap("executeMs");
+      timings.workerWaitMs = Math.round(waitMs);
+      timings.sessionReused = sessionReused ? 1 : 0;
       if (!reply.ok) throw new JobFailedError(leaseId, `${reply.name}: ${reply.error}`);
-      return await storeResult(config.store, manifest, reply);
+      const stored = await storeResult(config.store, manifest, reply);
+      lap("storeMs");
+      return { ...stored, timings };
     } catch (err) {
       if (err instanceof JobFailedError) throw err;
       throw new JobFailedError(
@@ -62,16 +107,17 @@ export function createJobRunner(config: JobRunnerConfig): JobRunner {
         err,
       );
     } finally {
+      for (const release of held) release();
       await rm(dir, { recursive: true, force: true });
     }
   };
+  return Object.assign(run, { close: () => pool.close(), pool, cache });
 }
 
-async function fetchRef(store: ContentStore, ref: ContentRef, file: string, signal: AbortSignal) {
+function cidOf(ref: ContentRef): string {
   if (!("cid" in ref))
     throw new BaseError(`Manifest reference ${ref.path} is a local path, not a CID.`);
-  await store.getToFile(ref.cid, file, { signal });
-  return file;
+  return ref.cid;
 }
 
 /** Training results name their model by CID, so the one result CID covers everything. */
@@ -89,54 +135,6 @@ async function storeResult(
   }
   result.manifestKind = manifest.kind;
   const bytes = new TextEncoder().encode(`${JSON.stringify(result)}\n`);
-  await writeFile(reply.resultPath, bytes);
   const added = await store.add(bytes);
   return { resultCid: added.cid, resultHash: added.sha256 as Hex };
-}
-
-function runWorker(
-  config: JobRunnerConfig,
-  request: WorkerRequest,
-  signal: AbortSignal,
-): Promise<WorkerReply> {
-  const heapMb = Number(config.memoryBytes / 1024n / 1024n);
-  const child = fork(workerPath, [], {
-    execArgv: [
-      ...(fromSources ? ["--import", import.meta.resolve("tsx")] : []),
-      `--max-old-space-size=${Math.max(heapMb, 64)}`,
-    ],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    serialization: "advanced",
-  });
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      fn();
-    };
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      finish(() => reject(new BaseError(`timed out after ${config.timeoutMs / 1000} s`)));
-    }, config.timeoutMs);
-    const onAbort = () => {
-      child.kill("SIGKILL");
-      finish(() => reject(new BaseError("aborted: the provider is shutting down")));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    child.once("message", (reply: WorkerReply) => finish(() => resolve(reply)));
-    child.once("exit", (code, sig) =>
-      finish(() =>
-        reject(
-          new BaseError(
-            `worker exited (${sig ?? `code ${code}`}) without a result, e.g. out of memory`,
-          ),
-        ),
-      ),
-    );
-    child.once("error", (err) => finish(() => reject(err)));
-    child.send(request);
-  });
 }

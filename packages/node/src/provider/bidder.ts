@@ -25,6 +25,11 @@ export type BidderParameters = {
   bidDeposit: bigint;
   /** Jobs this provider runs now (for the capacity check). */
   runningJobs: () => number;
+  /**
+   * Sends the bid's transactions (the daemon queues them when its account has no nonce manager,
+   * so bids decided at the same time do not take the same nonce). Default: send at once.
+   */
+  send?: (<T>(transaction: () => Promise<T>) => Promise<T>) | undefined;
   /** Told every decision, so the daemon can say on /status why it did not bid. */
   onDecision?: ((orderId: bigint, decision: BidDecision) => void) | undefined;
 };
@@ -32,9 +37,12 @@ export type BidderParameters = {
 /** Whether to bid on `orderId`, and at what price. Reads the order and checks placement on chain. */
 export async function decideBid(params: BidderParameters, orderId: bigint): Promise<BidDecision> {
   const { client, contracts } = params;
-  const order = await getOrder(client as NoosReadClient, { address: contracts.market, orderId });
+  // Independent reads go out together: each one waited for alone is a round trip on the bid path.
+  const [order, block] = await Promise.all([
+    getOrder(client as NoosReadClient, { address: contracts.market, orderId }),
+    client.getBlock(),
+  ]);
   if (order.stateName !== "Open") return { bid: false, reason: `order is ${order.stateName}` };
-  const block = await client.getBlock();
   if (block.timestamp >= order.bidDeadline) {
     return { bid: false, reason: "bid window closed" };
   }
@@ -48,14 +56,16 @@ export async function decideBid(params: BidderParameters, orderId: bigint): Prom
     return { bid: false, reason: "not enough memory" };
   if (resources.gpus > capacity.gpus) return { bid: false, reason: "not enough GPUs" };
   if (params.runningJobs() >= capacity.maxJobs) return { bid: false, reason: "at capacity" };
-  const matches = await readContract(client, {
-    address: contracts.registry,
-    abi: providerRegistryAbi,
-    functionName: "matchesPlacement",
-    args: [client.account.address, order.placement],
-  });
+  const [matches, bids] = await Promise.all([
+    readContract(client, {
+      address: contracts.registry,
+      abi: providerRegistryAbi,
+      functionName: "matchesPlacement",
+      args: [client.account.address, order.placement],
+    }),
+    getBids(client as NoosReadClient, { address: contracts.market, orderId }),
+  ]);
   if (!matches) return { bid: false, reason: "placement requirements not met" };
-  const bids = await getBids(client as NoosReadClient, { address: contracts.market, orderId });
   if (bids.some((b) => b.provider.toLowerCase() === client.account.address.toLowerCase())) {
     return { bid: false, reason: "already bid" };
   }
@@ -68,26 +78,30 @@ export async function decideBid(params: BidderParameters, orderId: bigint): Prom
 
 /** Decides and, if worth it, bids. Returns the bid index, or null when it did not bid. */
 export async function bidOnOrder(common: Common, params: BidderParameters, orderId: bigint) {
-  const decision = await decideBid(params, orderId);
+  const { client, contracts } = params;
+  // The allowance is read beside the decision rather than after it (one round trip less).
+  const [decision, allowance] = await Promise.all([
+    decideBid(params, orderId),
+    client.getAllowance({ owner: client.account.address, spender: contracts.market }),
+  ]);
   params.onDecision?.(orderId, decision);
   if (!decision.bid) {
     common.logger.debug({ orderId, reason: decision.reason }, "not bidding");
     count(common, "ordersSkipped");
     return null;
   }
-  const { client, contracts } = params;
-  const allowance = await client.getAllowance({
-    owner: client.account.address,
-    spender: contracts.market,
-  });
-  if (allowance < params.bidDeposit) {
-    // Approve many deposits at once: one approval instead of one per bid.
-    await client.approveAndWait({ spender: contracts.market, amount: params.bidDeposit * 100n });
-  }
-  const { event } = await client.createBidAndWait({
-    orderId,
-    pricePerSecond: decision.pricePerSecond,
-    deposit: params.bidDeposit,
+  const send = params.send ?? (<T>(transaction: () => Promise<T>) => transaction());
+  const { event } = await send(async () => {
+    if (allowance < params.bidDeposit) {
+      // Approve many deposits at once: one approval instead of one per bid.
+      const amount = params.bidDeposit * 100n;
+      await client.approveAndWait({ spender: contracts.market, amount });
+    }
+    return client.createBidAndWait({
+      orderId,
+      pricePerSecond: decision.pricePerSecond,
+      deposit: params.bidDeposit,
+    });
   });
   count(common, "bids");
   common.logger.info(

@@ -54,8 +54,15 @@ export const providerFileSchema = z
       minPricePerSecond: noos.default("0.000001"),
     }),
     job: z
-      .object({ memoryLimit: z.string().default("1Gi"), timeout: z.string().default("10m") })
-      .default({ memoryLimit: "1Gi", timeout: "10m" }),
+      .object({
+        memoryLimit: z.string().default("1Gi"),
+        timeout: z.string().default("10m"),
+        /** Warm worker processes; default capacity.maxJobs (one per job slot). */
+        workers: z.number().int().min(1).max(64).optional(),
+        /** Jobs a worker runs before a fresh process replaces it; 1: a new process per job. */
+        jobsPerWorker: z.number().int().min(1).default(32),
+      })
+      .default({ memoryLimit: "1Gi", timeout: "10m", jobsPerWorker: 32 }),
     stateDir: z.string(),
     storeDir: z.string().optional(),
     withdrawInterval: z.string().default("30s"),
@@ -127,6 +134,8 @@ export function providerSettings(file: ProviderFile) {
     bidDeposit: parseNoos(file.bidDeposit, "bidDeposit"),
     jobMemoryBytes: parseMemory(file.job.memoryLimit, "job.memoryLimit"),
     jobTimeoutMs: parseDuration(file.job.timeout, "job.timeout") * 1000,
+    jobWorkers: file.job.workers ?? capacity.maxJobs,
+    jobsPerWorker: file.job.jobsPerWorker,
     withdrawIntervalMs: durationMs(file.withdrawInterval, "withdrawInterval"),
     pollIntervalMs: durationMs(file.pollInterval, "pollInterval"),
   };

@@ -32,16 +32,29 @@ const retry = <T>(send: () => Promise<T>, signal: AbortSignal) =>
 /** Bid decisions kept for GET /status. */
 const MAX_DECISIONS = 200;
 
-/** What running a job produced: the result is already in the content store. */
-export type JobResult = { resultCid: string; resultHash: Hex };
+/** Where a job's time went, ms (logged with "result submitted"; bench/provider.ts reads them). */
+export type JobTimings = {
+  fetchMs?: number;
+  workerWaitMs?: number;
+  executeMs?: number;
+  storeMs?: number;
+  /** 1 when the worker reused the parsed model (same model CID as an earlier job). */
+  sessionReused?: number;
+};
 
-/** Runs the job of a lease (fetch manifest and inputs, execute, store outputs). */
-export type JobRunner = (job: {
+/** What running a job produced: the result is already in the content store. */
+export type JobResult = { resultCid: string; resultHash: Hex; timings?: JobTimings | undefined };
+
+/**
+ * Runs the job of a lease (fetch manifest and inputs, execute, store outputs). `close` (if any)
+ * stops what the runner keeps (its worker processes) once the provider has stopped.
+ */
+export type JobRunner = ((job: {
   leaseId: bigint;
   manifestCid: string;
   manifestHash: Hex;
   signal: AbortSignal;
-}) => Promise<JobResult>;
+}) => Promise<JobResult>) & { close?: () => Promise<void> };
 
 export type ProviderConfig = {
   client: NoosphereClient;
@@ -119,7 +132,21 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     );
     if (decisions.size > MAX_DECISIONS) decisions.delete(decisions.keys().next().value as string);
   };
+  /**
+   * Bids are decided side by side (see onEvent) and jobs submit while others bid. An account with
+   * a nonce manager (`noos provider start` makes one) sends them at once; without one, two
+   * transactions sent together would take the same nonce, so they are sent one at a time.
+   */
+  const serialSends = !(client.account as { nonceManager?: unknown }).nonceManager;
+  let sendChain: Promise<unknown> = Promise.resolve();
+  const send = <T>(transaction: () => Promise<T>): Promise<T> => {
+    if (!serialSends) return transaction();
+    const next = sendChain.then(transaction, transaction);
+    sendChain = next.catch(() => {});
+    return next;
+  };
   const bidder = {
+    send,
     client,
     contracts,
     pricing: config.pricing,
@@ -150,7 +177,17 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
 
   async function runLease(leaseId: bigint) {
     const key = leaseId.toString();
-    const lease = await getLease(client, { address: contracts.market, leaseId });
+    const started = performance.now();
+    // Both reads at once: the order is needed anyway when the lease is still active.
+    const [lease, order] = await Promise.all([
+      getLease(client, { address: contracts.market, leaseId }),
+      client.readContract({
+        address: contracts.market,
+        abi: computeMarketAbi,
+        functionName: "getOrder",
+        args: [leaseId],
+      }),
+    ]);
     if (lease.stateName !== "Active") {
       // Finished while we were away (submitted, expired or closed): nothing left to run.
       await state.update((s) => {
@@ -161,15 +198,9 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       });
       return;
     }
-    const order = await client.readContract({
-      address: contracts.market,
-      abi: computeMarketAbi,
-      functionName: "getOrder",
-      args: [leaseId],
-    });
     logger.info({ leaseId }, "job started");
     try {
-      const result = await config.runJob({
+      const { timings, ...result } = await config.runJob({
         leaseId,
         manifestCid: order.manifestCid,
         manifestHash: order.manifestHash,
@@ -180,8 +211,13 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
         await commitGrouped(leaseId, order.group, result);
         return;
       }
+      const ran = performance.now();
       const receipt = await client.signReceipt({ leaseId, ...result });
-      await retry(() => client.submitResultAndWait({ leaseId, ...result, receipt }), common.signal);
+      await retry(
+        () => send(() => client.submitResultAndWait({ leaseId, ...result, receipt })),
+        common.signal,
+      );
+      const submitMs = Math.round(performance.now() - ran);
       await state.update((s) => {
         s.jobs[key] = {
           state: "submitted",
@@ -191,7 +227,14 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
         return s;
       });
       count(common, "jobsSubmitted");
-      logger.info({ leaseId, resultCid: result.resultCid }, "result submitted");
+      logger.info(
+        {
+          leaseId,
+          resultCid: result.resultCid,
+          timings: { ...timings, submitMs, totalMs: Math.round(performance.now() - started) },
+        },
+        "result submitted",
+      );
     } catch (err) {
       if (common.signal.aborted) return; // shutting down: the job resumes on restart
       count(common, "jobsFailed");
@@ -209,7 +252,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       });
       // A provider that cannot deliver gives the job up before its deadline: the tenant gets
       // everything back and no stake is slashed.
-      await client.closeLeaseAndWait({ leaseId }).catch((closeErr: unknown) => {
+      await send(() => client.closeLeaseAndWait({ leaseId })).catch((closeErr: unknown) => {
         logger.error({ leaseId, err: String(closeErr) }, "could not close the failed lease");
       });
     }
@@ -245,7 +288,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       salt: job.salt as Hex,
       provider: client.account.address,
     });
-    await retry(() => client.commitResultAndWait({ leaseId, commitment }), common.signal);
+    await retry(
+      () => send(() => client.commitResultAndWait({ leaseId, commitment })),
+      common.signal,
+    );
     await state.update((s) => {
       const current = s.jobs[key];
       if (current?.state === "committing") s.jobs[key] = { ...current, state: "committed" };
@@ -288,7 +334,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       const result = { resultCid: job.resultCid as string, resultHash: job.resultHash as Hex };
       const receipt = await client.signReceipt({ leaseId, ...result });
       await retry(
-        () => client.revealResultAndWait({ leaseId, ...result, salt: job.salt as Hex, receipt }),
+        () =>
+          send(() =>
+            client.revealResultAndWait({ leaseId, ...result, salt: job.salt as Hex, receipt }),
+          ),
         common.signal,
       );
       count(common, "jobsSubmitted");
@@ -348,10 +397,18 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     }
   }
 
+  /**
+   * Bids of the batch of events being handled. They run side by side (each is a few reads and a
+   * transaction) instead of one after the other, and the LeaseCreated events behind them start
+   * their jobs without waiting; the follower's cursor is saved only once they are all done, so a
+   * restart still replays an order whose bid was in flight.
+   */
+  const pendingBids = new Set<Promise<void>>();
   async function onEvent(event: DecodedEvent) {
     const args = event.args as Record<string, unknown>;
     if (event.eventName === "OrderCreated") {
-      await bid(args.orderId as bigint);
+      const pending = bid(args.orderId as bigint).finally(() => pendingBids.delete(pending));
+      pendingBids.add(pending);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
       await startJob(args.leaseId as bigint);
     } else if (event.eventName === "GroupRevealOpened") {
@@ -404,7 +461,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
           token: contracts.token,
         });
         if (amount > 0n) {
-          await client.withdrawEarningsAndWait({ token: contracts.token });
+          await send(() => client.withdrawEarningsAndWait({ token: contracts.token }));
           await state.update((s) => ({ ...s, earnedWithdrawn: s.earnedWithdrawn + amount }));
           logger.info({ amount }, "withdrew earnings");
         }
@@ -421,6 +478,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     fromBlock: config.startBlock,
     loadCursor: async () => (await state.read()).cursor,
     saveCursor: async (block) => {
+      await Promise.all(pendingBids);
       await state.update((s) => ({ ...s, cursor: block }));
     },
     onEvent,
@@ -429,7 +487,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
 
   const done = (async () => {
     await Promise.all([followLoop, withdrawLoop]);
-    await Promise.allSettled(running.values());
+    await Promise.allSettled([...running.values(), ...pendingBids]);
+    await config.runJob.close?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     logger.info("provider stopped");
   })();
