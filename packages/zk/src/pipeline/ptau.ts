@@ -1,9 +1,8 @@
 // Powers of tau for Groth16 setup. A ceremony file (e.g. the Perpetual Powers of Tau / Hermez
 // `powersOfTau28_hez_final_NN.ptau`) is what production uses; this environment cannot download
-// one, so `ensurePtau` can also prepare a local one. A local file has a single contributor whose
-// randomness was discarded: anyone who kept it could forge proofs. It is labelled a development
-// setup everywhere it appears.
-import { randomBytes } from "node:crypto";
+// one and no npm package ships one, so `ensurePtau` can also prepare a local one (devPtau.ts). A
+// local file's secrets were known to one process and discarded: anyone who kept them could forge
+// proofs. It is labelled a development setup everywhere it appears.
 import {
   existsSync,
   mkdirSync,
@@ -16,7 +15,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { InvalidParameterError } from "@noosphere/sdk";
-import * as snarkjs from "snarkjs";
+import { writeDevelopmentPtau } from "./devPtau.js";
 
 export type PtauSource = {
   path: string;
@@ -38,9 +37,9 @@ export type EnsurePtauOptions = {
   onProgress?: ((message: string) => void) | undefined;
 };
 
-/** Largest power we prepare locally: 2^20 already takes ~20 min on 2 cores. */
+/** Largest power we prepare locally (the file and its preparation double with each power). */
 export const MAX_LOCAL_PTAU_POWER = 20;
-/** Smallest file we prepare (2^10 takes ~20 s here; each power doubles the time). */
+/** Smallest file we prepare: one file then serves every smaller circuit (2^10: ~20 s here, loaded). */
 const MIN_LOCAL_PTAU_POWER = 10;
 
 export function defaultPtauCacheDir(): string {
@@ -83,22 +82,17 @@ export async function ensurePtau(options: EnsurePtauOptions): Promise<PtauSource
   options.onProgress?.(
     `preparing a development powers of tau 2^${target} (one local contributor: NOT for production)...`,
   );
-  const curve = await snarkjs.curves.getCurveFromName("bn128");
-  const tmp = path.join(dir, `.tmp-${process.pid}-${target}`);
+  const tmp = path.join(dir, `.tmp-${process.pid}-${target}.ptau`);
   try {
-    await snarkjs.powersOfTau.newAccumulator(curve, target, `${tmp}.0.ptau`);
-    await snarkjs.powersOfTau.contribute(
-      `${tmp}.0.ptau`,
-      `${tmp}.1.ptau`,
-      "noosphere development setup",
-      randomBytes(32).toString("hex"),
-    );
-    await snarkjs.powersOfTau.preparePhase2(`${tmp}.1.ptau`, `${tmp}.final.ptau`);
-  } finally {
-    for (const suffix of [".0.ptau", ".1.ptau"]) rmSync(`${tmp}${suffix}`, { force: true });
+    // The same file snarkjs' new + contribute + preparePhase2 would write (byte for byte for a
+    // given tau, alpha, beta), ~10x faster: see devPtau.ts.
+    await writeDevelopmentPtau(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
   const file = path.join(dir, fileName(target));
-  renameSync(`${tmp}.final.ptau`, file); // atomic: concurrent runs never see half a file
+  renameSync(tmp, file); // atomic: concurrent runs never see half a file
   writeFileSync(
     `${file}.json`,
     `${JSON.stringify({ power: target, development: true, note: "single local contributor; not for production", created: new Date().toISOString() }, null, 2)}\n`,

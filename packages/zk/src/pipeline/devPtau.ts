@@ -1,0 +1,128 @@
+// A development powers of tau written directly from its secrets, in the file layout snarkjs
+// reads (the same sections `powersOfTau new` + `contribute` + `preparePhase2` produce).
+//
+// Why: snarkjs' preparePhase2 turns the powers [tau^i]G into Lagrange-basis points with an
+// inverse FFT over curve points, one scalar multiplication per butterfly: (n log n)/2 per size,
+// for every size up to 2^power and for each of four sections. That is ~90% of a local
+// preparation. Whoever picks tau can instead compute each L_i(tau) as a field element and do one
+// scalar multiplication per point. The trust is the same as the local contribution it replaces:
+// one party saw tau, alpha and beta, and forgot them (they live only in this function's scope).
+// It is still a development setup and is labelled so everywhere.
+import { randomBytes } from "node:crypto";
+import { open } from "node:fs/promises";
+import * as snarkjs from "snarkjs";
+
+// ffjavascript's curve objects (untyped here, as in snarkjs.d.ts).
+// biome-ignore lint/suspicious/noExplicitAny: ffjavascript ships no types
+type Any = any;
+
+/** Writes a phase-2-ready ptau of 2^power to `file`; returns seconds spent. */
+export async function writeDevelopmentPtau(file: string, power: number): Promise<number> {
+  const started = performance.now();
+  const curve: Any = await snarkjs.curves.getCurveFromName("bn128");
+  const { Fr, G1, G2 } = curve;
+  const random = () => {
+    for (;;) {
+      const x = BigInt(`0x${randomBytes(64).toString("hex")}`) % (curve.r as bigint);
+      if (x !== 0n) return Fr.e(x);
+    }
+  };
+  const tau = random();
+  const alpha = random();
+  const beta = random();
+  const n = 2 ** power;
+  const generators = (G: Any, count: number) => {
+    const one = G.oneAffine as Uint8Array;
+    const out = new Uint8Array(count * one.length);
+    for (let i = 0; i < count; i++) out.set(one, i * one.length);
+    return out;
+  };
+  // [first * inc^i] G for i < count, affine (Montgomery, as ptau files store points): worker threads.
+  const powers = async (G: Any, count: number, first: Any, inc: Any): Promise<Uint8Array> =>
+    G.batchApplyKey(generators(G, count), first, inc, "affine", "affine");
+
+  const sections = new Map<number, Uint8Array[]>();
+  sections.set(2, [await powers(G1, 2 * n - 1, Fr.one, tau)]);
+  sections.set(3, [await powers(G2, n, Fr.one, tau)]);
+  sections.set(4, [await powers(G1, n, alpha, tau)]);
+  sections.set(5, [await powers(G1, n, beta, tau)]);
+  sections.set(6, [await powers(G2, 1, beta, Fr.one)]);
+  // Section 7: the contributions transcript. None: this file has no ceremony behind it.
+  sections.set(7, [new Uint8Array(4)]);
+
+  // Lagrange basis of each domain 2^p (snarkjs' roots of unity Fr.w[p]) evaluated at tau:
+  // L_i(tau) = (tau^m - 1) / m * w^i / (tau - w^i).
+  const lagrange = async (p: number): Promise<Any[]> => {
+    const m = 2 ** p;
+    const w = Fr.w[p];
+    const c = Fr.div(Fr.sub(Fr.exp(tau, m), Fr.one), Fr.e(m));
+    const roots: Any[] = [];
+    let wi = Fr.one;
+    for (let i = 0; i < m; i++) {
+      roots.push(wi);
+      wi = Fr.mul(wi, w);
+    }
+    const denominators = roots.map((r) => Fr.sub(tau, r));
+    if (denominators.some((d) => Fr.isZero(d))) throw new Error("tau is a root of unity: retry");
+    const inverses = (await Fr.batchInverse(denominators)) as Any[];
+    const l = roots.map((r, i) => Fr.mul(c, Fr.mul(r, inverses[i])));
+    if (p <= power) return l;
+    // The 2^(power+1) domain: snarkjs transforms the 2m-1 powers it has with the last one set to
+    // zero, so each point lacks tau^(m-1) w^(-i(m-1)) / m = tau^(m-1) w^i / m.
+    const missing = Fr.div(Fr.exp(tau, m - 1), Fr.e(m));
+    return l.map((li, i) => Fr.sub(li, Fr.mul(missing, roots[i])));
+  };
+  const times = (G: Any, scalars: Any[], factor: Any): Uint8Array => {
+    const size = G.F.n8 * 2;
+    const out = new Uint8Array(scalars.length * size);
+    scalars.forEach((s, i) => {
+      G.toRprLEM(out, i * size, G.timesFr(G.g, Fr.mul(s, factor)));
+    });
+    return out;
+  };
+  for (const id of [12, 13, 14, 15]) sections.set(id, []);
+  for (let p = 0; p <= power + 1; p++) {
+    const l = await lagrange(p);
+    sections.get(12)?.push(times(G1, l, Fr.one));
+    if (p > power) continue; // only tauG1 has the 2^(power+1) domain (Groth16's H query)
+    sections.get(13)?.push(times(G2, l, Fr.one));
+    sections.get(14)?.push(times(G1, l, alpha));
+    sections.get(15)?.push(times(G1, l, beta));
+  }
+
+  // Binary file: "ptau", version 1, section count; each section: type u32, size u64, bytes.
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    return b;
+  };
+  const header = Buffer.concat([
+    u32(curve.F1.n8),
+    (() => {
+      const q = Buffer.alloc(curve.F1.n8);
+      let x = curve.q as bigint;
+      for (let i = 0; i < q.length; i++, x >>= 8n) q[i] = Number(x & 0xffn);
+      return q;
+    })(),
+    u32(power),
+    u32(power), // ceremony power
+  ]);
+  sections.set(1, [header]);
+  const ids = [1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15];
+  const fd = await open(file, "w");
+  try {
+    await fd.write(Buffer.concat([Buffer.from("ptau", "latin1"), u32(1), u32(ids.length)]));
+    for (const id of ids) {
+      const parts = sections.get(id) ?? [];
+      const size = parts.reduce((a, b) => a + b.length, 0);
+      const head = Buffer.alloc(12);
+      head.writeUInt32LE(id, 0);
+      head.writeBigUInt64LE(BigInt(size), 4);
+      await fd.write(head);
+      for (const part of parts) await fd.write(part);
+    }
+  } finally {
+    await fd.close();
+  }
+  return (performance.now() - started) / 1000;
+}
