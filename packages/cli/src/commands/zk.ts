@@ -239,11 +239,11 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--proof-path <file>", "proof to write", "proof.json")
     .option(
       "--single-thread",
-      "prove without worker threads (the default below 2^15 constraints, where starting them costs more than they save)",
+      "prove without worker threads (the default below 2^15 constraints: each worker holds its own wasm heap, ~50 MB)",
     )
     .option(
       "--worker-threads",
-      "prove with one worker thread per core (the default from 2^15 constraints): faster on big circuits, more memory",
+      "prove with one worker thread per core (the default from 2^15 constraints): faster on an idle machine, more memory",
     )
     .action(async (o) => {
       if (o.singleThread && o.workerThreads) {

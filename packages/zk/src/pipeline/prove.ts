@@ -17,9 +17,11 @@ export {
 } from "./groth16.js";
 
 /**
- * Below this many constraints a one-shot proof is faster on one thread: building snarkjs'
- * worker threads (each compiles the curve's wasm) costs more than they save on the
- * multi-exponentiations. Measured on the 2-core machine (bench/results/zk.json, `cliProve`).
+ * Below this many constraints a one-shot proof runs on one thread: each snarkjs worker compiles
+ * and holds its own wasm heap, so one thread keeps a fresh `noos zk prove` of the digits MLP at
+ * ~165 MB peak instead of ~210 MB, and on the shared 2-core machine it was as fast or faster
+ * (2.8 s vs 3.4 s median under load; on an idle machine workers were ~1.2x faster).
+ * bench/results/zk.json `cliProve` has the figures. Larger circuits get worker threads.
  */
 export const SINGLE_THREAD_MAX_CONSTRAINTS = 1 << 15;
 
