@@ -52,6 +52,8 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
     chainId: devnet?.chainId ?? 31337,
     privateKey,
     concurrent: true,
+    // How often a sent transaction's receipt is polled: every bid and result waits for one.
+    pollingInterval: 50,
   }).extend(noosphereActions(contracts));
   const settings = providerSettings(file);
   const stateDir = resolve(file.stateDir);
