@@ -28,10 +28,11 @@ const CONTRACTS = [
   // (contracts/src/coprocessor/examples) that the README and the e2e test deploy.
   "CoprocessorCoordinator",
   "LinregConsumer",
-  // AI DAO delegate app (contracts/src/apps/dao): the DAO (token, OZ TimelockController, governor)
+  // AI DAO delegate app (contracts/src/apps/dao): the DAO (token, OZ TimelockController as a project
+  // source so its bytecode is the same in every checkout, governor)
   // and the delegate that `noos demo dao-delegate` deploys.
   "DaoToken",
-  "TimelockController",
+  "DaoTimelock",
   "DaoGovernor",
   "AiDelegate",
   // AI-resolved prediction market app (contracts/src/apps/prediction): the conditional tokens, the

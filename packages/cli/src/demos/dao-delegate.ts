@@ -18,8 +18,8 @@ import {
   daoTokenAbi,
   daoTokenBytecode,
   depositCoprocessorEscrowAndWait,
-  timelockControllerAbi,
-  timelockControllerBytecode,
+  daoTimelockAbi,
+  daoTimelockBytecode,
 } from "@noosphere/sdk";
 import {
   type Address,
@@ -96,7 +96,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     admin.account.address,
     SUPPLY,
   ]);
-  const timelock = await deployContract(admin, timelockControllerAbi, timelockControllerBytecode, [
+  const timelock = await deployContract(admin, daoTimelockAbi, daoTimelockBytecode, [
     BigInt(TIMELOCK_DELAY),
     [],
     [zeroAddress],
@@ -121,18 +121,18 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   const role = async (name: "PROPOSER_ROLE" | "CANCELLER_ROLE" | "DEFAULT_ADMIN_ROLE") =>
     (await admin.readContract({
       address: timelock,
-      abi: timelockControllerAbi,
+      abi: daoTimelockAbi,
       functionName: name,
     })) as Hex;
-  await sendTransaction(admin, timelock, timelockControllerAbi, "grantRole", [
+  await sendTransaction(admin, timelock, daoTimelockAbi, "grantRole", [
     await role("PROPOSER_ROLE"),
     governor,
   ]);
-  await sendTransaction(admin, timelock, timelockControllerAbi, "grantRole", [
+  await sendTransaction(admin, timelock, daoTimelockAbi, "grantRole", [
     await role("CANCELLER_ROLE"),
     governor,
   ]);
-  await sendTransaction(admin, timelock, timelockControllerAbi, "renounceRole", [
+  await sendTransaction(admin, timelock, daoTimelockAbi, "renounceRole", [
     await role("DEFAULT_ADMIN_ROLE"),
     admin.account.address,
   ]);
