@@ -72,22 +72,58 @@ export async function writeDevelopmentPtau(file: string, power: number): Promise
     const missing = Fr.div(Fr.exp(tau, m - 1), Fr.e(m));
     return l.map((li, i) => Fr.sub(li, Fr.mul(missing, roots[i])));
   };
-  const times = (G: Any, scalars: Any[], factor: Any): Uint8Array => {
-    const size = G.F.n8 * 2;
-    const out = new Uint8Array(scalars.length * size);
-    scalars.forEach((s, i) => {
-      G.toRprLEM(out, i * size, G.timesFr(G.g, Fr.mul(s, factor)));
-    });
+  // [s_i * factor] G for each scalar: one scalar multiplication per point, on snarkjs' worker
+  // threads (each chunk is a task of wasm calls, as ffjavascript's own batch operations are).
+  const times = async (G: Any, scalars: Any[], factor: Any): Promise<Uint8Array> => {
+    const sFr = Fr.n8 as number;
+    const sAffine = G.F.n8 * 2;
+    const sJacobian = G.F.n8 * 3;
+    const tm = curve.tm;
+    const chunk = Math.max(1, Math.ceil(scalars.length / (tm.concurrency * 4)));
+    const tasks: Promise<Uint8Array[]>[] = [];
+    for (let start = 0; start < scalars.length; start += chunk) {
+      const part = scalars.slice(start, start + chunk);
+      const buff = new Uint8Array(part.length * sFr);
+      part.forEach((x, i) => {
+        buff.set(Fr.mul(x, factor), i * sFr);
+      });
+      const task: Any[] = [
+        { cmd: "ALLOCSET", var: 0, buff: G.oneAffine },
+        { cmd: "ALLOCSET", var: 1, buff },
+        { cmd: "ALLOC", var: 2, len: part.length * sJacobian },
+      ];
+      for (let i = 0; i < part.length; i++) {
+        task.push({
+          cmd: "CALL",
+          fnName: `${G.prefix}_timesFrAffine`,
+          params: [{ var: 0 }, { var: 1, offset: i * sFr }, { var: 2, offset: i * sJacobian }],
+        });
+      }
+      task.push({
+        cmd: "CALL",
+        fnName: `${G.prefix}_batchToAffine`,
+        params: [{ var: 2 }, { val: part.length }, { var: 2 }],
+      });
+      task.push({ cmd: "GET", out: 0, var: 2, len: part.length * sAffine });
+      tasks.push(tm.queueAction(task));
+    }
+    const parts = (await Promise.all(tasks)).map((r) => r[0] as Uint8Array);
+    const out = new Uint8Array(scalars.length * sAffine);
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
     return out;
   };
   for (const id of [12, 13, 14, 15]) sections.set(id, []);
   for (let p = 0; p <= power + 1; p++) {
     const l = await lagrange(p);
-    sections.get(12)?.push(times(G1, l, Fr.one));
+    sections.get(12)?.push(await times(G1, l, Fr.one));
     if (p > power) continue; // only tauG1 has the 2^(power+1) domain (Groth16's H query)
-    sections.get(13)?.push(times(G2, l, Fr.one));
-    sections.get(14)?.push(times(G1, l, alpha));
-    sections.get(15)?.push(times(G1, l, beta));
+    sections.get(13)?.push(await times(G2, l, Fr.one));
+    sections.get(14)?.push(await times(G1, l, alpha));
+    sections.get(15)?.push(await times(G1, l, beta));
   }
 
   // Binary file: "ptau", version 1, section count; each section: type u32, size u64, bytes.

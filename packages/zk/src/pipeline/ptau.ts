@@ -39,7 +39,7 @@ export type EnsurePtauOptions = {
 
 /** Largest power we prepare locally (the file and its preparation double with each power). */
 export const MAX_LOCAL_PTAU_POWER = 20;
-/** Smallest file we prepare: one file then serves every smaller circuit (2^10: ~20 s here, loaded). */
+/** Smallest file we prepare: one file then serves every smaller circuit. */
 const MIN_LOCAL_PTAU_POWER = 10;
 
 export function defaultPtauCacheDir(): string {
