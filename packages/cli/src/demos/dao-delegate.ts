@@ -15,11 +15,11 @@ import {
   coprocessorCoordinatorAbi,
   daoGovernorAbi,
   daoGovernorBytecode,
+  daoTimelockAbi,
+  daoTimelockBytecode,
   daoTokenAbi,
   daoTokenBytecode,
   depositCoprocessorEscrowAndWait,
-  daoTimelockAbi,
-  daoTimelockBytecode,
 } from "@noosphere/sdk";
 import {
   type Address,
