@@ -42,8 +42,11 @@ export type DemoWallet = ReturnType<typeof demoWallet>;
 
 export type PreparedModel = {
   modelId: bigint;
-  /** The settings the circuit was compiled from (run_args.input_scale / output_scale). */
+  /** The settings the circuit was compiled from. */
   settings: ZkSettings;
+  /** Fixed-point exponents: inputs are round(x * 2^inputScale), outputs y * 2^outputScale. */
+  inputScale: number;
+  outputScale: number;
   /** Calibration's bound on |circuit output - onnxruntime output|. */
   errorBound: number | undefined;
   constraints: number;
@@ -215,6 +218,9 @@ async function prepareZkModel(
   return {
     modelId: registered.modelId,
     settings: calibrated.settings,
+    inputScale: calibrated.settings.run_args.input_scale,
+    outputScale:
+      calibrated.settings.model_output_scales[0] ?? calibrated.settings.run_args.input_scale,
     errorBound: calibrated.settings.calibration?.error_bound,
     constraints: compiled.constraints,
     workDir,

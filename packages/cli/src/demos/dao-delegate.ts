@@ -25,6 +25,7 @@ import {
   type Address,
   encodeAbiParameters,
   encodeFunctionData,
+  erc20Abi,
   type Hex,
   keccak256,
   parseEther,
@@ -85,8 +86,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     calibration: path.join(appDir, "calibration.json"),
     inputVisibility: "public",
   });
-  const inputScale = model.settings.run_args.input_scale;
-  const outputScale = model.settings.model_output_scales[0] ?? inputScale;
+  const { inputScale, outputScale } = model;
 
   // 2. The DAO and the delegate.
   ctx.say("deploying the DAO (token, timelock, governor) and the AI delegate...");
@@ -138,7 +138,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
   ]);
 
   // The delegate pays the coprocessor from its escrow at the coordinator (anyone may fund it).
-  await sendTransaction(admin, ctx.contracts.token, erc20ApproveAbi, "approve", [
+  await sendTransaction(admin, ctx.contracts.token, erc20Abi, "approve", [
     ctx.contracts.coprocessor,
     parseEther("1"),
   ]);
@@ -440,19 +440,6 @@ const PROPOSAL_STATES = [
   "Queued",
   "Expired",
   "Executed",
-] as const;
-
-const erc20ApproveAbi = [
-  {
-    type: "function",
-    name: "approve",
-    stateMutability: "nonpayable",
-    inputs: [
-      { name: "spender", type: "address" },
-      { name: "amount", type: "uint256" },
-    ],
-    outputs: [{ name: "", type: "bool" }],
-  },
 ] as const;
 
 const fmt = (wei: bigint) => Number(wei / 10n ** 18n);

@@ -17,10 +17,11 @@ import {
   predictionMarketFactoryAbi,
   predictionMarketFactoryBytecode,
 } from "@noosphere/sdk";
-import { dequantize, quantizeValue, terminateSnarkjs } from "@noosphere/zk";
+import { dequantize, quantizeValue } from "@noosphere/zk";
 import {
   type Abi,
   type Address,
+  erc20Abi,
   formatEther,
   type Hex,
   parseEther,
@@ -53,15 +54,6 @@ const OUTCOMES = ["unresolved", "YES", "NO", "INVALID"] as const;
 type Sent = { hash: Hex; gas: number; receipt: TransactionReceipt };
 
 export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
-  try {
-    return await runMarket(ctx);
-  } finally {
-    // A first run compiles and sets up the circuit: snarkjs' worker threads would keep node alive.
-    await terminateSnarkjs();
-  }
-}
-
-async function runMarket(ctx: DemoContext): Promise<Record<string, unknown>> {
   // 1. The model through the zk pipeline, input public (the coordinator hashes it on chain).
   const model = await ctx.prepareZkModel({
     name: "prediction-linreg",
@@ -69,8 +61,7 @@ async function runMarket(ctx: DemoContext): Promise<Record<string, unknown>> {
     calibration: CALIBRATION,
     inputVisibility: "public",
   });
-  const inScale = model.settings.run_args.input_scale;
-  const outScale = model.settings.model_output_scales[0] ?? inScale;
+  const { inputScale: inScale, outputScale: outScale } = model;
   const record = JSON.parse(readFileSync(RECORD, "utf8")).input_data[0] as number[];
   const input = record.map((x) => quantizeValue(x, inScale));
 
@@ -286,26 +277,6 @@ async function runMarket(ctx: DemoContext): Promise<Record<string, unknown>> {
     },
   };
 }
-
-const erc20Abi = [
-  {
-    type: "function",
-    name: "approve",
-    stateMutability: "nonpayable",
-    inputs: [
-      { name: "spender", type: "address" },
-      { name: "amount", type: "uint256" },
-    ],
-    outputs: [{ name: "", type: "bool" }],
-  },
-  {
-    type: "function",
-    name: "balanceOf",
-    stateMutability: "view",
-    inputs: [{ name: "account", type: "address" }],
-    outputs: [{ name: "", type: "uint256" }],
-  },
-] as const;
 
 /** A sent transaction's hash and gas, for the demo's JSON. */
 async function send(...args: Parameters<typeof sendTransaction>): Promise<Sent> {

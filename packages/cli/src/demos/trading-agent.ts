@@ -88,8 +88,7 @@ export async function run(ctx: DemoContext): Promise<Record<string, unknown>> {
     calibration: path.join(appDir, "calibration.json"),
     inputVisibility: "public",
   });
-  const inputScale = model.settings.run_args.input_scale;
-  const outputScale = model.settings.model_output_scales[0] ?? inputScale;
+  const { inputScale, outputScale } = model;
 
   // 2. A real Uniswap v2 pair: dETH / NOOS from the npm package's build artifacts.
   ctx.say(
