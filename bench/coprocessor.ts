@@ -47,6 +47,7 @@ import {
   toHex,
 } from "viem";
 import { describeMachine } from "./lib/machine.js";
+import { mean, round, summarize } from "./lib/stats.js";
 
 const NAME = "coprocessor";
 const exec = promisify(execFile);
@@ -84,21 +85,7 @@ const { values: args } = parseArgs({
 const N = Number(args.requests);
 
 const log = (message: string) => process.stdout.write(`${message}\n`);
-const round = (x: number, digits = 4) => Number(x.toFixed(digits));
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** Nearest-rank percentile. */
-function percentile(xs: number[], p: number) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-const stats = (xs: number[]) => ({
-  n: xs.length,
-  p50: round(percentile(xs, 50) ?? Number.NaN, 3),
-  p95: round(percentile(xs, 95) ?? Number.NaN, 3),
-  mean: round(mean(xs), 3),
-  min: round(Math.min(...xs), 3),
-  max: round(Math.max(...xs), 3),
-});
+const stats = (xs: number[]) => summarize(xs);
 
 const dir = await mkdtemp(path.join(tmpdir(), "noos-bench-coprocessor-"));
 async function noos(

@@ -24,6 +24,7 @@ import { createStore } from "@noosphere/storage";
 import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
+import { summarize as stats } from "./lib/stats.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const packagesDir = path.join(repoRoot, "packages");
@@ -174,11 +175,6 @@ bidWindow: 10s
   await stopDevnet({ dir });
   const phases = await providerPhases(seen);
 
-  const stats = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-    return { mean: s.reduce((a, b) => a + b, 0) / s.length, p50: at(0.5), p95: at(0.95) };
-  };
   const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot })
     .stdout.toString()
     .trim();
