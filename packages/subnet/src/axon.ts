@@ -107,7 +107,14 @@ export type CreateAxonOptions = {
   log?: Logger;
 };
 
-export type AxonStats = { requests: number; byStatus: Record<number, number> };
+export type AxonStats = {
+  /** Requests answered, by HTTP status. */
+  requests: number;
+  byStatus: Record<number, number>;
+  /** Handlers running now, and requests waiting for one. */
+  active: number;
+  queued: number;
+};
 
 export type Axon = {
   url: string;
@@ -467,7 +474,7 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${addr.port}`,
     hotkey,
-    stats: () => ({ requests, byStatus: { ...byStatus } }),
+    stats: () => ({ requests, byStatus: { ...byStatus }, active, queued: queue.length }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
