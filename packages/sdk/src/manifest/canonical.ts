@@ -3,7 +3,7 @@ import { BaseError } from "../errors.js";
 import { ManifestError, ManifestHashMismatchError, manifestIssue } from "./errors.js";
 import { parseJobManifest } from "./parse.js";
 import { manifestRefs } from "./resolve.js";
-import type { JobManifest } from "./schema.js";
+import type { JobManifest, ServiceManifest } from "./schema.js";
 
 /**
  * Canonical JSON: object keys sorted by UTF-16 code units, no whitespace, numbers and strings as
@@ -36,7 +36,7 @@ export function canonicalJson(value: unknown): string {
  * (defaults filled in, references normalised), so the hash does not depend on YAML layout, key
  * order or comments. Store these bytes: `parseJobManifest` reads them back.
  */
-export function canonicalManifestBytes(manifest: JobManifest): Uint8Array {
+export function canonicalManifestBytes(manifest: JobManifest | ServiceManifest): Uint8Array {
   return new TextEncoder().encode(canonicalJson(manifest));
 }
 
@@ -47,7 +47,7 @@ export function canonicalManifestBytes(manifest: JobManifest): Uint8Array {
  * manifest bytes for 30 gas + 6 per word, where sha256 costs a precompile call; it is also the
  * hash viem, EIP-712 receipts and the rest of the stack already use.
  */
-export function manifestHash(manifest: JobManifest): Hex {
+export function manifestHash(manifest: JobManifest | ServiceManifest): Hex {
   return keccak256(canonicalManifestBytes(manifest));
 }
 

@@ -22,10 +22,14 @@ export {
 } from "./order.js";
 export {
   loadJobManifest,
+  loadServiceManifest,
+  manifestKindOf,
   type ParseJobManifestOptions,
   parseJobManifest,
+  parseServiceManifest,
   stringifyJobManifest,
   validateJobManifest,
+  validateServiceManifest,
 } from "./parse.js";
 export { inferInputFormat, inputFormats, isCid } from "./refs.js";
 export {
@@ -57,10 +61,23 @@ export {
   type Pricing,
   plannedVerificationModes,
   type Resources,
+  type ServiceManifest,
+  type ServicePricing,
+  type ServiceSpec,
+  serviceLimits,
+  serviceManifestSchema,
   type TrainingJobManifest,
   type TrainingSpec,
   type Verification,
   type VerificationMode,
   verificationModes,
 } from "./schema.js";
+export {
+  isServiceManifestContent,
+  resolveServiceManifestRefs,
+  type ServiceOrderOptions,
+  serviceManifestToOrderParameters,
+  servicePricePerThousandSamples,
+  verifyServiceManifest,
+} from "./service.js";
 export { formatNoos, parseCpu, parseDuration, parseMemory, parseNoos } from "./units.js";

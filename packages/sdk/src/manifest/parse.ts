@@ -17,6 +17,8 @@ import {
   type JobManifest,
   jobManifestFields,
   jobManifestSchema,
+  type ServiceManifest,
+  serviceManifestSchema,
 } from "./schema.js";
 import { closest } from "./suggest.js";
 
@@ -42,6 +44,12 @@ type RawIssue = { path: (string | number)[]; problem: string; expected: string }
  * rounding happens; attribute values written as numbers or booleans are kept as their text too.
  */
 export function parseJobManifest(text: string, options: ParseJobManifestOptions = {}): JobManifest {
+  const { data, locate } = readYaml(text, options);
+  return validate(jobSpec, data, options, locate);
+}
+
+/** Reads YAML text with positions; throws a ManifestError for YAML that does not parse. */
+function readYaml(text: string, options: ParseJobManifestOptions) {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): Position => {
@@ -61,7 +69,36 @@ export function parseJobManifest(text: string, options: ParseJobManifestOptions 
   }
   keepSourceText(doc);
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  return validate(data, options, (path) => locate(doc, path, at));
+  return { data, locate: (path: readonly (string | number)[]) => locate(doc, path, at) };
+}
+
+/**
+ * Parses and validates a service manifest (`kind: service`) written in YAML, with the same
+ * reporting as `parseJobManifest`: every issue with its field, allowed values and line.
+ */
+export function parseServiceManifest(
+  text: string,
+  options: ParseJobManifestOptions = {},
+): ServiceManifest {
+  const { data, locate } = readYaml(text, options);
+  return validate(serviceSpec, data, options, locate);
+}
+
+/** The `kind` a manifest's text declares (undefined when it does not parse or names none). */
+export function manifestKindOf(text: string): string | undefined {
+  try {
+    const data: unknown = parseDocument(text).toJS();
+    const kind = (data as { kind?: unknown } | null)?.kind;
+    return typeof kind === "string" ? kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads and parses a service manifest file; `model` paths are relative to its directory. */
+export async function loadServiceManifest(path: string): Promise<ServiceManifest> {
+  const { text, fileExists } = await readManifestFile(path);
+  return parseServiceManifest(text, { source: path, fileExists });
 }
 
 /** Validates a manifest already parsed from JSON or built in code. Same errors, without lines. */
@@ -69,7 +106,15 @@ export function validateJobManifest(
   value: unknown,
   options: ParseJobManifestOptions = {},
 ): JobManifest {
-  return validate(value, options, () => undefined);
+  return validate(jobSpec, value, options, () => undefined);
+}
+
+/** Validates a service manifest already parsed from JSON (the canonical bytes a provider fetched). */
+export function validateServiceManifest(
+  value: unknown,
+  options: ParseJobManifestOptions = {},
+): ServiceManifest {
+  return validate(serviceSpec, value, options, () => undefined);
 }
 
 /**
@@ -77,6 +122,11 @@ export function validateJobManifest(
  * are relative to the file's directory; they stay as written (see `resolveManifestRefs`).
  */
 export async function loadJobManifest(path: string): Promise<JobManifest> {
+  const { text, fileExists } = await readManifestFile(path);
+  return parseJobManifest(text, { source: path, fileExists });
+}
+
+async function readManifestFile(path: string) {
   // Imported here so the SDK's other entry points stay usable in a browser.
   const { readFile } = await import("node:fs/promises");
   let text: string;
@@ -94,7 +144,7 @@ export async function loadJobManifest(path: string): Promise<JobManifest> {
       return false;
     }
   };
-  return parseJobManifest(text, { source: path, fileExists });
+  return { text, fileExists };
 }
 
 /**
@@ -135,18 +185,47 @@ function sameRef(a: object | undefined, b: object): boolean {
 
 // ---- validation and reporting ----
 
-function validate(
+type ManifestSpec<T> = {
+  schema: z.ZodType<T>;
+  crossFieldIssues: (raw: unknown) => RawIssue[];
+  refs: (manifest: T) => [(string | number)[], ContentRef | InputRef | undefined][];
+};
+
+const jobSpec: ManifestSpec<JobManifest> = {
+  schema: jobManifestSchema,
+  crossFieldIssues,
+  refs: (manifest) => [
+    [["model"], "model" in manifest ? manifest.model : undefined],
+    [["input"], manifest.input],
+    [
+      ["training", "initialModel"],
+      "training" in manifest && "initialModel" in manifest.training
+        ? manifest.training.initialModel
+        : undefined,
+    ],
+  ],
+};
+
+const serviceSpec: ManifestSpec<ServiceManifest> = {
+  schema: serviceManifestSchema,
+  crossFieldIssues: () => [],
+  refs: (manifest) => [[["model"], manifest.model]],
+};
+
+function validate<T>(
+  spec: ManifestSpec<T>,
   data: unknown,
   { source, fileExists }: ParseJobManifestOptions,
   locate: (path: readonly (string | number)[]) => Position | undefined,
-): JobManifest {
-  const result = jobManifestSchema.safeParse(data);
-  const missing = result.success && fileExists ? missingFiles(result.data, fileExists) : [];
+): T {
+  const result = spec.schema.safeParse(data);
+  const missing =
+    result.success && fileExists ? missingFiles(spec.refs(result.data), fileExists) : [];
   if (result.success && missing.length === 0) return result.data;
   // zod skips the cross-field refinement once a field fails: run it on the raw document too.
   const raw = result.success
     ? missing
-    : [...result.error.issues.flatMap(fromZod), ...crossFieldIssues(data)];
+    : [...result.error.issues.flatMap(fromZod), ...spec.crossFieldIssues(data)];
   const seen = new Set<string>();
   const issues: ManifestIssue[] = [];
   for (const { path, problem, expected } of raw) {
@@ -160,18 +239,10 @@ function validate(
 }
 
 /** The file references of a valid manifest whose file does not exist. */
-function missingFiles(manifest: JobManifest, fileExists: (path: string) => boolean): RawIssue[] {
-  const refs: [(string | number)[], ContentRef | InputRef | undefined][] = [
-    [["model"], "model" in manifest ? manifest.model : undefined],
-    [["input"], manifest.input],
-    [
-      ["training", "initialModel"],
-      "training" in manifest && "initialModel" in manifest.training
-        ? manifest.training.initialModel
-        : undefined,
-    ],
-  ];
-
+function missingFiles(
+  refs: [(string | number)[], ContentRef | InputRef | undefined][],
+  fileExists: (path: string) => boolean,
+): RawIssue[] {
   return refs.flatMap(([path, ref]) =>
     ref && "path" in ref && !fileExists(ref.path)
       ? [
@@ -251,6 +322,7 @@ function keepSourceText(doc: Document) {
     doc.getIn(["pricing", "maxPricePerSecond"], true),
     doc.getIn(["pricing", "deposit"], true),
     doc.getIn(["pricing", "token"], true),
+    doc.getIn(["pricing", "perThousandSamples"], true),
   ];
   const attributes = doc.getIn(["placement", "attributes"], true);
   if (isMap(attributes)) nodes.push(...attributes.items.map((pair) => pair.value));

@@ -400,44 +400,50 @@ const topLevelKeys = [
   "maxBids",
 ] as const;
 
+const resourcesSchema = mapping(
+  {
+    cpu: leaf((v) => {
+      const r = checkCpu(v);
+      if (!r.ok) return r;
+      if (r.value < 1) return bad<number | string>(v, `${unitExpectations.cpu}, above 0`);
+      if (r.value > manifestLimits.cpuMillis)
+        return bad<number | string>(v, `${unitExpectations.cpu}, below 2^32 millicores`);
+      return ok(v as number | string);
+    }),
+    memory: byteSize(1n),
+    gpu: integerIn(0, manifestLimits.gpus).optional(),
+    storage: byteSize(0n).optional(),
+  },
+  ["gpu", "storage"],
+);
+
+const placementSchema = mapping(
+  {
+    attributes: attributes.default(() => ({})),
+    signedBy: mapping(
+      { allOf: addressList.default(() => []), anyOf: addressList.default(() => []) },
+      ["allOf", "anyOf"],
+    ).default(() => ({ allOf: [], anyOf: [] })),
+  },
+  ["attributes", "signedBy"],
+).default(() => ({ attributes: {}, signedBy: { allOf: [], anyOf: [] } }));
+
+const versionSchema = leaf((v) =>
+  v === "1" || v === 1 ? ok("1" as const) : bad<"1">(v, `"1" (this SDK reads manifest version 1)`),
+);
+
 const baseSchema = mapping(
   {
-    version: leaf((v) =>
-      v === "1" || v === 1
-        ? ok("1" as const)
-        : bad<"1">(v, `"1" (this SDK reads manifest version 1)`),
+    version: versionSchema,
+    kind: enumOf(jobKinds, (input) =>
+      input === "service" ? "a service manifest: read it with parseServiceManifest" : undefined,
     ),
-    kind: enumOf(jobKinds),
     model: withIssues(readModelRef).optional(),
     input: withIssues(readInputRef),
     training: training.optional(),
     evaluation: mapping({ labelsColumn }).optional(),
-    resources: mapping(
-      {
-        cpu: leaf((v) => {
-          const r = checkCpu(v);
-          if (!r.ok) return r;
-          if (r.value < 1) return bad<number | string>(v, `${unitExpectations.cpu}, above 0`);
-          if (r.value > manifestLimits.cpuMillis)
-            return bad<number | string>(v, `${unitExpectations.cpu}, below 2^32 millicores`);
-          return ok(v as number | string);
-        }),
-        memory: byteSize(1n),
-        gpu: integerIn(0, manifestLimits.gpus).optional(),
-        storage: byteSize(0n).optional(),
-      },
-      ["gpu", "storage"],
-    ),
-    placement: mapping(
-      {
-        attributes: attributes.default(() => ({})),
-        signedBy: mapping(
-          { allOf: addressList.default(() => []), anyOf: addressList.default(() => []) },
-          ["allOf", "anyOf"],
-        ).default(() => ({ allOf: [], anyOf: [] })),
-      },
-      ["attributes", "signedBy"],
-    ).default(() => ({ attributes: {}, signedBy: { allOf: [], anyOf: [] } })),
+    resources: resourcesSchema,
+    placement: placementSchema,
     pricing: mapping(
       { maxPricePerSecond: noosAmount(), deposit: noosAmount(), token: address.optional() },
       ["token"],
@@ -631,3 +637,92 @@ export const jobManifestSchema = baseSchema
 
 /** The fields a version 1 manifest may have, in the order `stringifyJobManifest` writes them. */
 export const jobManifestFields: readonly string[] = topLevelKeys;
+
+// ---- service manifests (kind: service): a leased, long-running inference endpoint ----
+
+/** Triton's max_batch_size bound we accept (rows per onnxruntime call). */
+export const serviceLimits = { maxBatchSize: 4096, maxQueueDelayMicroseconds: 1_000_000 } as const;
+
+export type ServiceSpec = {
+  /** The Open Inference Protocol model name (`/v2/models/<name>/infer`). */
+  name: string;
+  /** Rows per onnxruntime call (Triton's max_batch_size). Default 64. */
+  maxBatchSize: number;
+  /** How long a request may wait for others to fill a batch (Triton's knob). Default 0. */
+  maxQueueDelayMicroseconds: number;
+};
+export type ServicePricing = Pricing & {
+  /** x402 price per 1,000 samples (batch rows), NOOS; calls are free when left out. */
+  perThousandSamples?: string;
+};
+/** A validated service manifest: a lease (priced per second) of a running model endpoint. */
+export type ServiceManifest = {
+  version: "1";
+  kind: "service";
+  model: ContentRef;
+  resources: Resources;
+  placement: Placement;
+  pricing: ServicePricing;
+  service: ServiceSpec;
+  /** Time providers have to bid. Default `"30s"`. */
+  bidWindow: Duration;
+  maxBids?: number;
+};
+
+const serviceNameExpected = "a model name of 1..64 letters, digits, ., _ or -";
+const serviceName = leaf((v) =>
+  typeof v === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(v)
+    ? ok(v)
+    : bad<string>(v, serviceNameExpected),
+);
+
+export const serviceManifestFields = [
+  "version",
+  "kind",
+  "model",
+  "resources",
+  "placement",
+  "pricing",
+  "service",
+  "bidWindow",
+  "maxBids",
+] as const;
+
+/**
+ * The service manifest, version 1, as a zod schema (`parseServiceManifest` reads YAML with lines).
+ * The lease pays `pricing.maxPricePerSecond` at most, from `pricing.deposit`, until it is closed
+ * or the escrow runs out; `pricing.perThousandSamples` makes each call pay through x402.
+ */
+export const serviceManifestSchema = mapping(
+  {
+    version: versionSchema,
+    kind: enumOf(["service"] as const, (input) =>
+      (jobKinds as readonly unknown[]).includes(input)
+        ? `a job manifest: read it with parseJobManifest`
+        : undefined,
+    ),
+    model: withIssues(readModelRef),
+    resources: resourcesSchema,
+    placement: placementSchema,
+    pricing: mapping(
+      {
+        maxPricePerSecond: noosAmount(),
+        deposit: noosAmount(),
+        perThousandSamples: noosAmount().optional(),
+        token: address.optional(),
+      },
+      ["perThousandSamples", "token"],
+    ),
+    service: mapping(
+      {
+        name: serviceName,
+        maxBatchSize: integerIn(1, serviceLimits.maxBatchSize).default(64),
+        maxQueueDelayMicroseconds: integerIn(0, serviceLimits.maxQueueDelayMicroseconds).default(0),
+      },
+      ["maxBatchSize", "maxQueueDelayMicroseconds"],
+    ),
+    bidWindow: durationIn(manifestLimits.bidWindowSeconds).default("30s"),
+    maxBids: integerIn(1, manifestLimits.maxBids).optional(),
+  } satisfies Record<(typeof serviceManifestFields)[number], z.ZodType>,
+  ["placement", "bidWindow", "maxBids"],
+).transform((manifest) => manifest as ServiceManifest);
