@@ -131,6 +131,10 @@ interface IPaymentChannels {
     /// @notice Applies a batch of vouchers; the caller is each row's receiver or receiverAuthorizer.
     function claim(VoucherClaim[] calldata claims) external;
 
+    /// @notice `claim`, then `settle` for each row's (receiver, token): the receiver is paid in the
+    ///         same transaction (one intrinsic cost instead of two; no claim/settle ordering race).
+    function claimAndSettle(VoucherClaim[] calldata claims) external;
+
     /// @notice Applies a batch of vouchers authorized by the receiverAuthorizer's EIP-712
     ///         `ClaimBatch` signature (anyone may relay). All rows share that authorizer.
     function claimWithSignature(VoucherClaim[] calldata claims, bytes calldata authorizerSignature) external;

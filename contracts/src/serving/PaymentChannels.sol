@@ -85,6 +85,18 @@ contract PaymentChannels is IPaymentChannels, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannels
     function claim(VoucherClaim[] calldata claims) external nonReentrant {
+        _claimAsReceiverSide(claims);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function claimAndSettle(VoucherClaim[] calldata claims) external nonReentrant {
+        _claimAsReceiverSide(claims);
+        for (uint256 i; i < claims.length; ++i) {
+            _settle(claims[i].channel.receiver, claims[i].channel.token);
+        }
+    }
+
+    function _claimAsReceiverSide(VoucherClaim[] calldata claims) private {
         uint256 n = claims.length;
         if (n == 0) revert ChannelEmptyBatch();
         for (uint256 i; i < n; ++i) {
@@ -151,6 +163,10 @@ contract PaymentChannels is IPaymentChannels, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IPaymentChannels
     function settle(address receiver, address token) external nonReentrant {
+        _settle(receiver, token);
+    }
+
+    function _settle(address receiver, address token) private {
         ReceiverTotals storage totals = _receivers[receiver][token];
         uint128 claimed = totals.claimed;
         uint128 amount = claimed - totals.settled;

@@ -262,6 +262,33 @@ contract PaymentChannelsTest is PaymentChannelsFixture {
         assertEq(channels.unsettled(receiver, address(token)), 1.5 ether);
     }
 
+    // ---------------------------------------------------------------- claimAndSettle
+
+    function test_claimAndSettle_paysReceiverInSameCall() public {
+        IPaymentChannels.ChannelConfig memory a = _open(SALT, 10 ether);
+        IPaymentChannels.ChannelConfig memory b = _open(bytes32(uint256(2)), 10 ether);
+        IPaymentChannels.VoucherClaim[] memory rows = new IPaymentChannels.VoucherClaim[](2);
+        rows[0] = _voucher(a, 3 ether, 3 ether);
+        rows[1] = _voucher(b, 1 ether, 1 ether);
+        vm.prank(receiver);
+        channels.claimAndSettle(rows);
+        assertEq(token.balanceOf(receiver), 4 ether);
+        assertEq(channels.unsettled(receiver, address(token)), 0);
+        assertEq(token.balanceOf(address(channels)), 16 ether);
+    }
+
+    function test_claimAndSettle_revertsForNonReceiverAndEmpty() public {
+        IPaymentChannels.ChannelConfig memory c = _open(SALT, 10 ether);
+        IPaymentChannels.VoucherClaim[] memory rows = _one(_voucher(c, 3 ether, 3 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentChannels.ChannelNotReceiverSide.selector, channels.getChannelId(c), payer)
+        );
+        vm.prank(payer);
+        channels.claimAndSettle(rows);
+        vm.expectRevert(IPaymentChannels.ChannelEmptyBatch.selector);
+        channels.claimAndSettle(new IPaymentChannels.VoucherClaim[](0));
+    }
+
     // ---------------------------------------------------------------- claimWithSignature
 
     function _batchSig(IPaymentChannels.VoucherClaim[] memory claims, uint256 key)

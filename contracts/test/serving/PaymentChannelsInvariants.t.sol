@@ -69,6 +69,23 @@ contract PaymentChannelsHandler is Test {
         } catch {}
     }
 
+    function claimAndSettle(uint256 i, uint128 max, uint128 total) external {
+        IPaymentChannels.ChannelConfig memory c = configs[i % 3];
+        bytes32 id = channels.getChannelId(c);
+        max = uint128(bound(max, 0, 400 ether));
+        total = uint128(bound(total, 0, max));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(payerKey, channels.getVoucherDigest(id, max));
+        IPaymentChannels.VoucherClaim[] memory claims = new IPaymentChannels.VoucherClaim[](1);
+        claims[0] = IPaymentChannels.VoucherClaim(c, max, abi.encodePacked(r, s, v), total);
+        uint128 before = channels.getChannel(id).totalClaimed;
+        uint256 paidBefore = token.balanceOf(receiver);
+        vm.prank(receiver);
+        try channels.claimAndSettle(claims) {
+            if (total > before) claimed += total - before;
+            settled += token.balanceOf(receiver) - paidBefore;
+        } catch {}
+    }
+
     function settle() external {
         uint256 owed = channels.unsettled(receiver, address(token));
         channels.settle(receiver, address(token));

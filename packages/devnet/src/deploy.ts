@@ -17,6 +17,8 @@ import {
   type NoosphereAddresses,
   noosTokenAbi,
   noosTokenBytecode,
+  paymentChannelsAbi,
+  paymentChannelsBytecode,
   proofRegistryAbi,
   proofRegistryBytecode,
   protocolParamsAbi,
@@ -265,6 +267,15 @@ export async function deployNoosphere(
   if (accounts.length)
     log(`funded ${accounts.length} accounts with ${fundAmount / 10n ** 18n} NOOS`);
 
+  // Pay-per-call serving: x402 batch-settlement payment channels (no owner, no parameters); deployed
+  // last so that every other contract keeps its devnet address.
+  const paymentChannels = await deploy(
+    "PaymentChannels",
+    paymentChannelsAbi,
+    paymentChannelsBytecode,
+    [],
+  );
+
   const contracts: NoosphereAddresses = {
     token,
     params: protocolParams,
@@ -275,6 +286,7 @@ export async function deployNoosphere(
     proofRegistry,
     subnetRegistry,
     coprocessor,
+    paymentChannels,
   };
   return { chainId, rpcUrl: params.rpcUrl, contracts, startBlock, deployer };
 }

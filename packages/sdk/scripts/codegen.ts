@@ -46,6 +46,8 @@ const CONTRACTS = [
   // and the plain ERC-20 it pairs with NOOS.
   "TradingVault",
   "TradingDemoToken",
+  // x402 batch-settlement payment channels for pay-per-call serving (contracts/src/serving).
+  "PaymentChannels",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

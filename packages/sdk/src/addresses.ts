@@ -15,6 +15,8 @@ export type NoosphereAddresses = {
   subnetRegistry: Address;
   /** AI coprocessor coordinator: inference requests, subscriptions, escrow, verified deliveries. */
   coprocessor: Address;
+  /** x402 batch-settlement payment channels for pay-per-call serving (absent in older deployments). */
+  paymentChannels?: Address;
 };
 
 /** A deployment: where the contracts live and from which block to index them. */

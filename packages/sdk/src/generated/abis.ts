@@ -21820,6 +21820,1391 @@ export const tradingDemoTokenAbi = [
 
 export const tradingDemoTokenBytecode = "0x608060405234801561000f575f5ffd5b50604051610b44380380610b4483398101604081905261002e91610265565b8383600361003c8382610374565b5060046100498282610374565b50505061005c828261006560201b60201c565b50505050610453565b6001600160a01b0382166100935760405163ec442f0560e01b81525f60048201526024015b60405180910390fd5b61009e5f83836100a2565b5050565b6001600160a01b0383166100cc578060025f8282546100c1919061042e565b9091555061013c9050565b6001600160a01b0383165f908152602081905260409020548181101561011e5760405163391434e360e21b81526001600160a01b0385166004820152602481018290526044810183905260640161008a565b6001600160a01b0384165f9081526020819052604090209082900390555b6001600160a01b03821661015857600280548290039055610176565b6001600160a01b0382165f9081526020819052604090208054820190555b816001600160a01b0316836001600160a01b03167fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef836040516101bb91815260200190565b60405180910390a3505050565b634e487b7160e01b5f52604160045260245ffd5b5f82601f8301126101eb575f5ffd5b81516001600160401b03811115610204576102046101c8565b604051601f8201601f19908116603f011681016001600160401b0381118282101715610232576102326101c8565b604052818152838201602001851015610249575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b5f5f5f5f60808587031215610278575f5ffd5b84516001600160401b0381111561028d575f5ffd5b610299878288016101dc565b602087015190955090506001600160401b038111156102b6575f5ffd5b6102c2878288016101dc565b604087015190945090506001600160a01b03811681146102e0575f5ffd5b6060959095015193969295505050565b600181811c9082168061030457607f821691505b60208210810361032257634e487b7160e01b5f52602260045260245ffd5b50919050565b601f82111561036f57805f5260205f20601f840160051c8101602085101561034d5750805b601f840160051c820191505b8181101561036c575f8155600101610359565b50505b505050565b81516001600160401b0381111561038d5761038d6101c8565b6103a18161039b84546102f0565b84610328565b6020601f8211600181146103d3575f83156103bc5750848201515b5f19600385901b1c1916600184901b17845561036c565b5f84815260208120601f198516915b8281101561040257878501518255602094850194600190920191016103e2565b508482101561041f57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b8082018082111561044d57634e487b7160e01b5f52601160045260245ffd5b92915050565b6106e4806104605f395ff3fe608060405234801561000f575f5ffd5b5060043610610090575f3560e01c8063313ce56711610063578063313ce567146100fa57806370a082311461010957806395d89b4114610131578063a9059cbb14610139578063dd62ed3e1461014c575f5ffd5b806306fdde0314610094578063095ea7b3146100b257806318160ddd146100d557806323b872dd146100e7575b5f5ffd5b61009c610184565b6040516100a99190610554565b60405180910390f35b6100c56100c03660046105a4565b610214565b60405190151581526020016100a9565b6002545b6040519081526020016100a9565b6100c56100f53660046105cc565b61022d565b604051601281526020016100a9565b6100d9610117366004610606565b6001600160a01b03165f9081526020819052604090205490565b61009c610250565b6100c56101473660046105a4565b61025f565b6100d961015a366004610626565b6001600160a01b039182165f90815260016020908152604080832093909416825291909152205490565b60606003805461019390610657565b80601f01602080910402602001604051908101604052809291908181526020018280546101bf90610657565b801561020a5780601f106101e15761010080835404028352916020019161020a565b820191905f5260205f20905b8154815290600101906020018083116101ed57829003601f168201915b5050505050905090565b5f3361022181858561026c565b60019150505b92915050565b5f3361023a85828561027e565b6102458585856102ff565b506001949350505050565b60606004805461019390610657565b5f336102218185856102ff565b610279838383600161035c565b505050565b6001600160a01b038381165f908152600160209081526040808320938616835292905220545f198110156102f957818110156102eb57604051637dc7a0d960e11b81526001600160a01b038416600482015260248101829052604481018390526064015b60405180910390fd5b6102f984848484035f61035c565b50505050565b6001600160a01b03831661032857604051634b637e8f60e11b81525f60048201526024016102e2565b6001600160a01b0382166103515760405163ec442f0560e01b81525f60048201526024016102e2565b61027983838361042e565b6001600160a01b0384166103855760405163e602df0560e01b81525f60048201526024016102e2565b6001600160a01b0383166103ae57604051634a1406b160e11b81525f60048201526024016102e2565b6001600160a01b038085165f90815260016020908152604080832093871683529290522082905580156102f957826001600160a01b0316846001600160a01b03167f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b9258460405161042091815260200190565b60405180910390a350505050565b6001600160a01b038316610458578060025f82825461044d919061068f565b909155506104c89050565b6001600160a01b0383165f90815260208190526040902054818110156104aa5760405163391434e360e21b81526001600160a01b038516600482015260248101829052604481018390526064016102e2565b6001600160a01b0384165f9081526020819052604090209082900390555b6001600160a01b0382166104e457600280548290039055610502565b6001600160a01b0382165f9081526020819052604090208054820190555b816001600160a01b0316836001600160a01b03167fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef8360405161054791815260200190565b60405180910390a3505050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b80356001600160a01b038116811461059f575f5ffd5b919050565b5f5f604083850312156105b5575f5ffd5b6105be83610589565b946020939093013593505050565b5f5f5f606084860312156105de575f5ffd5b6105e784610589565b92506105f560208501610589565b929592945050506040919091013590565b5f60208284031215610616575f5ffd5b61061f82610589565b9392505050565b5f5f60408385031215610637575f5ffd5b61064083610589565b915061064e60208401610589565b90509250929050565b600181811c9082168061066b57607f821691505b60208210810361068957634e487b7160e01b5f52602260045260245ffd5b50919050565b8082018082111561022757634e487b7160e01b5f52601160045260245ffdfea26469706673582212208f6fc72b0a0759459dff1b94d6891cedc3d684de0f9c1dfe127b8936cb208dff64736f6c634300081e0033" as const;
 
+export const paymentChannelsAbi = [
+  {
+    "type": "constructor",
+    "inputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "MAX_WITHDRAW_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint40",
+        "internalType": "uint40"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_WITHDRAW_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint40",
+        "internalType": "uint40"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "claim",
+    "inputs": [
+      {
+        "name": "claims",
+        "type": "tuple[]",
+        "internalType": "struct IPaymentChannels.VoucherClaim[]",
+        "components": [
+          {
+            "name": "channel",
+            "type": "tuple",
+            "internalType": "struct IPaymentChannels.ChannelConfig",
+            "components": [
+              {
+                "name": "payer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payerAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiver",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiverAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "token",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "withdrawDelay",
+                "type": "uint40",
+                "internalType": "uint40"
+              },
+              {
+                "name": "salt",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "maxClaimableAmount",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "totalClaimed",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claimAndSettle",
+    "inputs": [
+      {
+        "name": "claims",
+        "type": "tuple[]",
+        "internalType": "struct IPaymentChannels.VoucherClaim[]",
+        "components": [
+          {
+            "name": "channel",
+            "type": "tuple",
+            "internalType": "struct IPaymentChannels.ChannelConfig",
+            "components": [
+              {
+                "name": "payer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payerAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiver",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiverAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "token",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "withdrawDelay",
+                "type": "uint40",
+                "internalType": "uint40"
+              },
+              {
+                "name": "salt",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "maxClaimableAmount",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "totalClaimed",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claimWithSignature",
+    "inputs": [
+      {
+        "name": "claims",
+        "type": "tuple[]",
+        "internalType": "struct IPaymentChannels.VoucherClaim[]",
+        "components": [
+          {
+            "name": "channel",
+            "type": "tuple",
+            "internalType": "struct IPaymentChannels.ChannelConfig",
+            "components": [
+              {
+                "name": "payer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payerAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiver",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiverAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "token",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "withdrawDelay",
+                "type": "uint40",
+                "internalType": "uint40"
+              },
+              {
+                "name": "salt",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "maxClaimableAmount",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "totalClaimed",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "authorizerSignature",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "deposit",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "depositWithPermit",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "v",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "r",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "s",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "eip712Domain",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "fields",
+        "type": "bytes1",
+        "internalType": "bytes1"
+      },
+      {
+        "name": "name",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "version",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "chainId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "verifyingContract",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "salt",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "extensions",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "finalizeWithdraw",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "getChannel",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.Channel",
+        "components": [
+          {
+            "name": "balance",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "totalClaimed",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getChannelId",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getClaimBatchDigest",
+    "inputs": [
+      {
+        "name": "claims",
+        "type": "tuple[]",
+        "internalType": "struct IPaymentChannels.VoucherClaim[]",
+        "components": [
+          {
+            "name": "channel",
+            "type": "tuple",
+            "internalType": "struct IPaymentChannels.ChannelConfig",
+            "components": [
+              {
+                "name": "payer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payerAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiver",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "receiverAuthorizer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "token",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "withdrawDelay",
+                "type": "uint40",
+                "internalType": "uint40"
+              },
+              {
+                "name": "salt",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "maxClaimableAmount",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "totalClaimed",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getVoucherDigest",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "maxClaimableAmount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getWithdrawal",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.Withdrawal",
+        "components": [
+          {
+            "name": "amount",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "initiatedAt",
+            "type": "uint40",
+            "internalType": "uint40"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "initiateWithdraw",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "refund",
+    "inputs": [
+      {
+        "name": "config",
+        "type": "tuple",
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "settle",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "unsettled",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "event",
+    "name": "ChannelCreated",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "config",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct IPaymentChannels.ChannelConfig",
+        "components": [
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payerAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiver",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "receiverAuthorizer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "withdrawDelay",
+            "type": "uint40",
+            "internalType": "uint40"
+          },
+          {
+            "name": "salt",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Claimed",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "receiver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      },
+      {
+        "name": "newTotalClaimed",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Deposited",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      },
+      {
+        "name": "newBalance",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EIP712DomainChanged",
+    "inputs": [],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Refunded",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Settled",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "WithdrawFinalized",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "WithdrawInitiated",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      },
+      {
+        "name": "finalizeAfter",
+        "type": "uint40",
+        "indexed": false,
+        "internalType": "uint40"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "ChannelClaimAboveBalance",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelClaimAboveVoucher",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "totalClaimed",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "maxClaimableAmount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelDepositOverflow",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelEmptyBatch",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ChannelInvalidClaimSignature",
+    "inputs": [
+      {
+        "name": "receiverAuthorizer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelInvalidVoucherSignature",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "maxClaimableAmount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelMixedAuthorizers",
+    "inputs": [
+      {
+        "name": "expected",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "actual",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNoWithdrawPending",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNotPayerSide",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNotReceiverSide",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawAboveBalance",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawDelayOutOfRange",
+    "inputs": [
+      {
+        "name": "withdrawDelay",
+        "type": "uint40",
+        "internalType": "uint40"
+      },
+      {
+        "name": "min",
+        "type": "uint40",
+        "internalType": "uint40"
+      },
+      {
+        "name": "max",
+        "type": "uint40",
+        "internalType": "uint40"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawPending",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawTooEarly",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "finalizeAfter",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "now_",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ECDSAInvalidSignature",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ECDSAInvalidSignatureLength",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ECDSAInvalidSignatureS",
+    "inputs": [
+      {
+        "name": "s",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidShortString",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StringTooLong",
+    "inputs": [
+      {
+        "name": "str",
+        "type": "string",
+        "internalType": "string"
+      }
+    ]
+  }
+] as const;
+
+export const paymentChannelsBytecode = "0x610160604052348015610010575f5ffd5b506040518060400160405280601581526020017f7834303220426174636820536574746c656d656e740000000000000000000000815250604051806040016040528060018152602001603160f81b8152506100708261011760201b60201c565b6101205261007d81610117565b61014052815160208084019190912060e052815190820120610100524660a05261010960e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526101b8565b5f5f829050601f8151111561014a578260405163305a27a960e01b8152600401610141919061015d565b60405180910390fd5b805161015582610192565b179392505050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b805160208083015191908110156101b2575f198160200360031b1b821691505b50919050565b60805160a05160c05160e0516101005161012051610140516125f96102095f395f61176401525f61173401525f611d0001525f611cd801525f611c3301525f611c5d01525f611c8701526125f95ff3fe608060405234801561000f575f5ffd5b5060043610610111575f3560e01c8063862bb1991161009e578063b794d4b11161006e578063b794d4b11461030e578063cf5cf3dc14610321578063dce4bfae14610334578063e88377b114610347578063f495eb4b1461035a575f5ffd5b8063862bb1991461025757806398efa6531461026a5780639db32a8f146102f2578063ae15943914610305575f5ffd5b80633ad5ec87116100e45780633ad5ec87146101755780635e5e0b8714610196578063773bde79146101a9578063831c2b82146101bc57806384b0196e1461023c575f5ffd5b80630d56fc2d146101155780631fc3277d1461012a57806326a6e96e1461014f5780632bae461b14610162575b5f5ffd5b610128610123366004612055565b610385565b005b61013462278d0081565b60405164ffffffffff90911681526020015b60405180910390f35b61012861015d3660046120c5565b6103a3565b61012861017036600461212d565b61045a565b610188610183366004612055565b61046c565b604051908152602001610146565b6101886101a4366004612160565b610480565b6101286101b736600461217a565b61048a565b6102156101ca366004612213565b604080518082019091525f8082526020820152505f908152600260209081526040918290208251808401909352546001600160801b038082168452600160801b909104169082015290565b6040805182516001600160801b039081168252602093840151169281019290925201610146565b610244610643565b6040516101469796959493929190612258565b6101886102653660046122ee565b610685565b6102c7610278366004612213565b604080518082019091525f8082526020820152505f908152600360209081526040918290208251808401909352546001600160801b0381168352600160801b900464ffffffffff169082015290565b6040805182516001600160801b0316815260209283015164ffffffffff169281019290925201610146565b610128610300366004612325565b6106e9565b61013461038481565b61012861031c366004612055565b6106fb565b61012861032f36600461212d565b61079a565b61012861034236600461212d565b61090f565b610128610355366004612160565b610b47565b61036d610368366004612325565b610d10565b6040516001600160801b039091168152602001610146565b61038d610d71565b6103978282610da8565b61039f610e9c565b5050565b6103ab610d71565b6103bb60a087016080880161234d565b60405163d505accf60e01b81523360048201523060248201526001600160801b03871660448201526064810186905260ff8516608482015260a4810184905260c481018390526001600160a01b03919091169063d505accf9060e4015f604051808303815f87803b15801561042e575f5ffd5b505af192505050801561043f575060015b5061044a8686610ec6565b610452610e9c565b505050505050565b610462610d71565b6103978282610ec6565b5f6104778383611089565b90505b92915050565b5f61047a8261126a565b610492610d71565b825f8190036104b45760405163d3ede90560e01b815260040160405180910390fd5b5f85855f8181106104c7576104c7612366565b90506020028101906104d9919061237a565b6104ea90608081019060600161234d565b905060015b82811015610582575f87878381811061050a5761050a612366565b905060200281019061051c919061237a565b61052d90608081019060600161234d565b9050826001600160a01b0316816001600160a01b0316146105795760405163518f1aff60e01b81526001600160a01b038085166004830152821660248201526044015b60405180910390fd5b506001016104ef565b506105cc816105918888611089565b86868080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152506112a192505050565b6105f45760405163337afbdb60e01b81526001600160a01b0382166004820152602401610570565b5f5b828110156106325761062a87878381811061061357610613612366565b9050602002810190610625919061237a565b611314565b6001016105f6565b50505061063d610e9c565b50505050565b5f6060805f5f5f606061065461172d565b61065c61175d565b604080515f80825260208201909252600f60f81b9b939a50919850469750309650945092509050565b604080517f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a6960208201529081018390526001600160801b03821660608201525f90610477906080015b60405160208183030381529060405280519060200120611788565b6106f1610d71565b61039782826117b4565b610703610d71565b61070d8282610da8565b5f5b818110156107915761078983838381811061072c5761072c612366565b905060200281019061073e919061237a565b61074f90606081019060400161234d565b84848481811061076157610761612366565b9050602002810190610773919061237a565b6107849060a081019060800161234d565b6117b4565b60010161070f565b5061039f610e9c565b6107a2610d71565b5f6107ac8361126a565b90506107b88382611893565b816001600160801b03165f036107e15760405163bde423b960e01b815260040160405180910390fd5b5f8181526003602052604090208054600160801b900464ffffffffff161561081f576040516320c3148160e11b815260048101839052602401610570565b5f828152600260205260409020546001600160801b0390811690841681101561087557604051630b6873a560e01b8152600481018490526001600160801b03808616602483015282166044820152606401610570565b815464ffffffffff4216600160801b026001600160a81b03199091166001600160801b03861617178255827fe4280d0d903c7f258f62b07c62f262377cbaa23f7791d78126e6446e0f0e3c23856108d260c0890160a08a016123c1565b6108dc90426123ee565b604080516001600160801b03909316835264ffffffffff90911660208301520160405180910390a250505061039f610e9c565b610917610d71565b5f6109218361126a565b9050610933606084016040850161234d565b6001600160a01b0316336001600160a01b031614158015610975575061095f608084016060850161234d565b6001600160a01b0316336001600160a01b031614155b1561099c57604051630337985960e11b815260048101829052336024820152604401610570565b816001600160801b03165f036109c55760405163bde423b960e01b815260040160405180910390fd5b5f818152600260205260408120805490916001600160801b0391821691851682106109f057846109f2565b815b9050806001600160801b03165f03610a0d5750505050610397565b82546001600160801b0319168183036001600160801b03161783555f8481526003602052604090208054600160801b900464ffffffffff1615610ac05780546001600160801b0390811690831610610a7f575f85815260036020526040902080546001600160a81b0319169055610ac0565b8054829082905f90610a9b9084906001600160801b031661240b565b92506101000a8154816001600160801b0302191690836001600160801b031602179055505b6040516001600160801b0383168152339086907fa84286cf8ebc7903a663c77c8d99aa92b600d4c2fcca872a5d4a663db4eb394b9060200160405180910390a3610b3a610b10602089018961234d565b6001600160801b038416610b2a60a08b0160808c0161234d565b6001600160a01b03169190611909565b505050505061039f610e9c565b610b4f610d71565b5f610b598261126a565b9050610b658282611893565b5f8181526003602090815260408083208151808301909252546001600160801b0381168252600160801b900464ffffffffff169181018290529103610bc057604051630902deab60e21b815260048101839052602401610570565b5f610bd160c0850160a086016123c1565b64ffffffffff16826020015164ffffffffff16610bee919061242a565b905080421015610c21576040516367b32a3960e11b81526004810184905260248101829052426044820152606401610570565b5f83815260036020908152604080832080546001600160a81b0319169055600290915281208054845191926001600160801b03918216929091168210610c68578451610c6a565b815b83546001600160801b0319168184036001600160801b039081169190911785556040519082168152909150339087907f546ce1e2242cd930c196bd08b894443562d709b4fffe4f028a75a6d233efc6e39060200160405180910390a36001600160801b03811615610cff57610cff610ce5602089018961234d565b6001600160801b038316610b2a60a08b0160808c0161234d565b505050505050610d0d610e9c565b50565b6001600160a01b038083165f90815260046020908152604080832093851683529281528282208351808501909452546001600160801b03808216808652600160801b90920416918401829052919291610d69919061240b565b949350505050565b610d79611943565b610da660017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90611983565b565b805f819003610dca5760405163d3ede90560e01b815260040160405180910390fd5b5f5b8181101561063d5736848483818110610de757610de7612366565b9050602002810190610df9919061237a565b9050610e0b606082016040830161234d565b6001600160a01b0316336001600160a01b031614158015610e4d5750610e37608082016060830161234d565b6001600160a01b0316336001600160a01b031614155b15610e7e57610e5b8161126a565b604051630337985960e11b81526004810191909152336024820152604401610570565b610e9385858481811061061357610613612366565b50600101610dcc565b610da65f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00610da0565b610ecf8261198a565b806001600160801b03165f03610ef85760405163bde423b960e01b815260040160405180910390fd5b5f610f028361126a565b5f8181526002602052604090208054919250906001600160801b0390811690610f2c90829061240b565b6001600160801b0316846001600160801b03161115610f7857604051636bf6992360e11b8152600481018490526001600160801b03808316602483015285166044820152606401610570565b6001600160801b038116158015610f9e57508154600160801b90046001600160801b0316155b15610fdc57827f69d8248d5566bdb2ebc4d218970710d8378a2ff9b709a999e052b71970f808fa86604051610fd391906124dc565b60405180910390a25b610fe684826124ea565b82546001600160801b0319166001600160801b039190911617825533837f6c2a09353b5e75e70d0b9778b80a413809bb235d46c211811c474b3346791d898661102f81866124ea565b604080516001600160801b0393841681529290911660208301520160405180910390a361108233306001600160801b03871661107160a08a0160808b0161234d565b6001600160a01b0316929190611adc565b5050505050565b5f81818167ffffffffffffffff8111156110a5576110a5612399565b6040519080825280602002602001820160405280156110ce578160200160208202803683370190505b5090505f5b828110156111fb577f30b9a0367528fca13c3e8ec6134c3113f1887ebe7a1ad61de0955aac288b0cf561112887878481811061111157611111612366565b9050602002810190611123919061237a565b61126a565b87878481811061113a5761113a612366565b905060200281019061114c919061237a565b61115e9061010081019060e001612509565b88888581811061117057611170612366565b9050602002810190611182919061237a565b6111959061014081019061012001612509565b6040805160208101959095528401929092526001600160801b03908116606084015216608082015260a001604051602081830303815290604052805190602001208282815181106111e8576111e8612366565b60209081029190910101526001016110d3565b506112617f42bd57c010b870c2e96203c66341f28a6a19b4d56a74533a8eb5f706b9fd6d57826040516020016112319190612522565b604051602081830303815290604052805190602001206040516020016106ce929190918252602082015260400190565b95945050505050565b5f61047a7f1c9a06ceab9b0ebbd3301dc56c9111bb6d9af421356dc9ccb3b7084c755db308836040516020016106ce929190612557565b5f836001600160a01b03163b5f036112ff575f5f6112bf8585611b12565b5090925090505f8160038111156112d8576112d861256c565b1480156112f65750856001600160a01b0316826001600160a01b0316145b9250505061130d565b61130a848484611b5b565b90505b9392505050565b5f61131e8261126a565b5f81815260026020908152604091829020825180840190935280546001600160801b038082168552600160801b9091041691830182905292935061136a61014086016101208701612509565b6001600160801b03161161137e5750505050565b61138f610100850160e08601612509565b6001600160801b03166113aa61014086016101208701612509565b6001600160801b0316111561141057826113cc61014086016101208701612509565b6113dd610100870160e08801612509565b604051637350491f60e01b815260048101939093526001600160801b039182166024840152166044820152606401610570565b60208101515f9061142961014087016101208801612509565b039050815f01516001600160801b0316816001600160801b0316111561147f5781516040516383dea61160e01b8152600481018690526001600160801b0380841660248301529091166044820152606401610570565b5f6114de7f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a69866114b66101008a0160e08b01612509565b6040805160208101949094528301919091526001600160801b031660608201526080016106ce565b90505f6114f1604088016020890161234d565b90505f6001600160a01b03821661155f5761155a61151260208a018a61234d565b846115216101008c018c612580565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152506112a192505050565b61158b565b6001600160a01b0382166115808461157b6101008c018c612580565b611bc0565b6001600160a01b0316145b9050806115cf57866115a46101008a0160e08b01612509565b604051631641b9b760e21b815260048101929092526001600160801b03166024820152604401610570565b845186546001600160801b031916908590036001600160801b03161786556115ff61014089016101208a01612509565b86546001600160801b03918216600160801b0291161786558360045f61162b60608c0160408d0161234d565b6001600160a01b0316815260208101919091526040015f9081209061165660a08c0160808d0161234d565b6001600160a01b0316815260208101919091526040015f90812080549091906116899084906001600160801b03166124ea565b92506101000a8154816001600160801b0302191690836001600160801b03160217905550875f0160400160208101906116c2919061234d565b6001600160a01b0316877f36bd546bb573e8921fdbfd934bbed62d872796b01792cd240cce27f79dd3eddd866117006101408d016101208e01612509565b604080516001600160801b0393841681529290911660208301520160405180910390a35050505050505050565b60606117587f0000000000000000000000000000000000000000000000000000000000000000611bea565b905090565b60606117587f0000000000000000000000000000000000000000000000000000000000000000611bea565b5f61047a611794611c27565b8360405161190160f01b8152600281019290925260228201526042902090565b6001600160a01b038083165f9081526004602090815260408083209385168352929052908120805490916001600160801b03808316926117fd91600160801b909104168361240b565b9050806001600160801b03165f03611816575050505050565b82546001600160801b03908116600160801b84831602178455604051908216815233906001600160a01b0386811691908816907f7337b4386b690fdb8ba66905b92b9d45d33bc6626ee2620c905fb150ec0cc47d9060200160405180910390a46110826001600160a01b038516866001600160801b038416611909565b6118a0602083018361234d565b6001600160a01b0316336001600160a01b0316141580156118e257506118cc604083016020840161234d565b6001600160a01b0316336001600160a01b031614155b1561039f5760405163652851cf60e01b815260048101829052336024820152604401610570565b6119168383836001611d50565b61193e57604051635274afe760e01b81526001600160a01b0384166004820152602401610570565b505050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c15610da657604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b5f611998602083018361234d565b6001600160a01b0316036119c157604051630857238d60e21b81525f6004820152602401610570565b5f6119d2606083016040840161234d565b6001600160a01b0316036119fc57604051630857238d60e21b815260026004820152602401610570565b5f611a0d608083016060840161234d565b6001600160a01b031603611a3757604051630857238d60e21b815260036004820152602401610570565b5f611a4860a083016080840161234d565b6001600160a01b031603611a7157604051630857238d60e21b8152600481810152602401610570565b5f611a8260c0830160a084016123c1565b905061038464ffffffffff82161080611aa4575062278d0064ffffffffff8216115b1561039f57604051631fb4d38560e31b815264ffffffffff82166004820152610384602482015262278d006044820152606401610570565b611aea848484846001611db2565b61063d57604051635274afe760e01b81526001600160a01b0385166004820152602401610570565b5f5f5f8351604103611b49576020840151604085015160608601515f1a611b3b88828585611e1f565b955095509550505050611b54565b505081515f91506002905b9250925092565b805160408051630b135d3f60e11b8082526004820186905260248201929092525f92906020820185604483015e5f82606483010152601f820160051c60051b915060205f60648401838a5afa9050825f5114601f3d1116811693505050509392505050565b5f5f5f5f611bcf878787611ee7565b925092509250611bdf8282611f2e565b509095945050505050565b60605f611bf683611fe6565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f306001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016148015611c7f57507f000000000000000000000000000000000000000000000000000000000000000046145b15611ca957507f000000000000000000000000000000000000000000000000000000000000000090565b611758604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316611da6578383151615611d9a573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316611e0e578383151615611e02573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841115611e5857505f91506003905082611edd565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015611ea9573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b038116611ed457505f925060019150829050611edd565b92505f91508190505b9450945094915050565b5f80806041849003611f1b578435602086013560408701355f1a611f0d89828585611e1f565b955095509550505050611f25565b505f915060029050825b93509350939050565b5f826003811115611f4157611f4161256c565b03611f4a575050565b6001826003811115611f5e57611f5e61256c565b03611f7c5760405163f645eedf60e01b815260040160405180910390fd5b6002826003811115611f9057611f9061256c565b03611fb15760405163fce698f760e01b815260048101829052602401610570565b6003826003811115611fc557611fc561256c565b0361039f576040516335e2f38360e21b815260048101829052602401610570565b5f60ff8216601f81111561047a57604051632cd44ac360e21b815260040160405180910390fd5b5f5f83601f84011261201d575f5ffd5b50813567ffffffffffffffff811115612034575f5ffd5b6020830191508360208260051b850101111561204e575f5ffd5b9250929050565b5f5f60208385031215612066575f5ffd5b823567ffffffffffffffff81111561207c575f5ffd5b6120888582860161200d565b90969095509350505050565b5f60e082840312156120a4575f5ffd5b50919050565b80356001600160801b03811681146120c0575f5ffd5b919050565b5f5f5f5f5f5f61018087890312156120db575f5ffd5b6120e58888612094565b95506120f360e088016120aa565b9450610100870135935061012087013560ff81168114612111575f5ffd5b9598949750929561014081013594610160909101359350915050565b5f5f610100838503121561213f575f5ffd5b6121498484612094565b915061215760e084016120aa565b90509250929050565b5f60e08284031215612170575f5ffd5b6104778383612094565b5f5f5f5f6040858703121561218d575f5ffd5b843567ffffffffffffffff8111156121a3575f5ffd5b6121af8782880161200d565b909550935050602085013567ffffffffffffffff8111156121ce575f5ffd5b8501601f810187136121de575f5ffd5b803567ffffffffffffffff8111156121f4575f5ffd5b876020828401011115612205575f5ffd5b949793965060200194505050565b5f60208284031215612223575f5ffd5b5035919050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b60ff60f81b8816815260e060208201525f61227660e083018961222a565b8281036040840152612288818961222a565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b818110156122dd5783518352602093840193909201916001016122bf565b50909b9a5050505050505050505050565b5f5f604083850312156122ff575f5ffd5b82359150612157602084016120aa565b80356001600160a01b03811681146120c0575f5ffd5b5f5f60408385031215612336575f5ffd5b61233f8361230f565b91506121576020840161230f565b5f6020828403121561235d575f5ffd5b6104778261230f565b634e487b7160e01b5f52603260045260245ffd5b5f823561013e1983360301811261238f575f5ffd5b9190910192915050565b634e487b7160e01b5f52604160045260245ffd5b803564ffffffffff811681146120c0575f5ffd5b5f602082840312156123d1575f5ffd5b610477826123ad565b634e487b7160e01b5f52601160045260245ffd5b64ffffffffff818116838216019081111561047a5761047a6123da565b6001600160801b03828116828216039081111561047a5761047a6123da565b8082018082111561047a5761047a6123da565b6001600160a01b0361244e8261230f565b1682526001600160a01b036124656020830161230f565b1660208301526001600160a01b0361247f6040830161230f565b1660408301526001600160a01b036124996060830161230f565b1660608301526001600160a01b036124b36080830161230f565b1660808301526124c560a082016123ad565b64ffffffffff1660a083015260c090810135910152565b60e0810161047a828461243d565b6001600160801b03818116838216019081111561047a5761047a6123da565b5f60208284031215612519575f5ffd5b610477826120aa565b81515f90829060208501835b8281101561254c57815184526020938401939091019060010161252e565b509195945050505050565b828152610100810161130d602083018461243d565b634e487b7160e01b5f52602160045260245ffd5b5f5f8335601e19843603018112612595575f5ffd5b83018035915067ffffffffffffffff8211156125af575f5ffd5b60200191503681900382131561204e575f5ffdfea2646970667358221220e19008498b89746c0c61a6a2459e99fc2286e59f8139849b33f426aa2deafcaa64736f6c634300081e0033" as const;
+
 /** Every custom error of every contract above, once each: decode any revert with it. */
 export const allErrorsAbi = [
   {
@@ -25662,6 +27047,250 @@ export const allErrorsAbi = [
     "type": "error",
     "name": "TradingVaultZeroAmount",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ChannelClaimAboveBalance",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelClaimAboveVoucher",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "totalClaimed",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "maxClaimableAmount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelDepositOverflow",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelEmptyBatch",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ChannelInvalidClaimSignature",
+    "inputs": [
+      {
+        "name": "receiverAuthorizer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelInvalidVoucherSignature",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "maxClaimableAmount",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelMixedAuthorizers",
+    "inputs": [
+      {
+        "name": "expected",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "actual",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNoWithdrawPending",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNotPayerSide",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelNotReceiverSide",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawAboveBalance",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "balance",
+        "type": "uint128",
+        "internalType": "uint128"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawDelayOutOfRange",
+    "inputs": [
+      {
+        "name": "withdrawDelay",
+        "type": "uint40",
+        "internalType": "uint40"
+      },
+      {
+        "name": "min",
+        "type": "uint40",
+        "internalType": "uint40"
+      },
+      {
+        "name": "max",
+        "type": "uint40",
+        "internalType": "uint40"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawPending",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelWithdrawTooEarly",
+    "inputs": [
+      {
+        "name": "channelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "finalizeAfter",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "now_",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ChannelZeroAmount",
+    "inputs": []
   }
 ] as const;
 
@@ -25689,6 +27318,7 @@ export const contractNames = [
   "PredictionMarket",
   "TradingVault",
   "TradingDemoToken",
+  "PaymentChannels",
 ] as const;
 
 export type ContractName = (typeof contractNames)[number];
@@ -25717,6 +27347,7 @@ export const abis = {
   PredictionMarket: predictionMarketAbi,
   TradingVault: tradingVaultAbi,
   TradingDemoToken: tradingDemoTokenAbi,
+  PaymentChannels: paymentChannelsAbi,
 } as const;
 
 export const bytecodes = {
@@ -25743,4 +27374,5 @@ export const bytecodes = {
   PredictionMarket: predictionMarketBytecode,
   TradingVault: tradingVaultBytecode,
   TradingDemoToken: tradingDemoTokenBytecode,
+  PaymentChannels: paymentChannelsBytecode,
 } as const;

@@ -1,0 +1,3 @@
+export * from "./client.js";
+export * from "./voucher.js";
+export * from "./wire.js";
