@@ -22,9 +22,11 @@ import {
   commitWeightsAndWait,
   computeWeightsCommitHash,
   generateWeightsSalt,
+  getSubnet,
   type NoosWalletClient,
   parseNoos,
   revealWeightsAndWait,
+  type Subnet,
   setWeightsAndWait,
   subnetRegistryAbi,
 } from "@noosphere/sdk";
@@ -258,27 +260,32 @@ export async function createValidator(common: Common, config: ValidatorConfig): 
       .map(([u, s]) => ({ uid: u, score: max > 0 ? s / max : 0 }));
   };
 
-  const versionKey = () =>
-    BigInt(Math.max(file.weights.versionKey, Number(metagraph.hyperparams.weightsVersionKey)));
+  const versionKey = (subnet: Subnet) =>
+    BigInt(Math.max(file.weights.versionKey, Number(subnet.hyperparams.weightsVersionKey)));
 
   /** Sets or commits weights when due. */
-  const maybeSetWeights = async (block: bigint) => {
+  const maybeSetWeights = async (block: bigint, subnet: Subnet) => {
     const me = metagraph.byUid(uid);
-    const subnet = metagraph.subnet;
     if (!me?.validatorPermit || subnet.epochInProgress) return;
     const every = BigInt(
-      Math.max(file.weights.everyBlocks, Number(metagraph.hyperparams.weightsSetRateLimit)),
+      Math.max(file.weights.everyBlocks, Number(subnet.hyperparams.weightsSetRateLimit)),
     );
+    const lastUpdate = await readContract(client, {
+      address: contracts.subnetRegistry,
+      abi: subnetRegistryAbi,
+      functionName: "lastUpdate",
+      args: [netuid, uid],
+    });
     // The transaction lands in the next block.
-    if (me.lastUpdate !== 0n && block + 1n < me.lastUpdate + every) return;
+    if (lastUpdate !== 0n && block + 1n < lastUpdate + every) return;
     const current = await state.read();
     const scores = file.copyWeights
       ? await copiedScores()
       : current.scores.filter((s) => metagraph.byUid(s.uid)?.hotkey === s.hotkey);
     const { uids, values } = scoresToWeights(scores, file.weights.exponent);
-    const min = Math.min(metagraph.hyperparams.minAllowedWeights, subnet.n);
+    const min = Math.min(subnet.hyperparams.minAllowedWeights, subnet.n);
     if (uids.length === 0 || uids.length < min) return; // nothing (enough) learned yet
-    const key = versionKey();
+    const key = versionKey(subnet);
     if (!subnet.hyperparams.commitReveal) {
       const { hash } = await setWeightsAndWait(client, {
         address: contracts.subnetRegistry,
@@ -324,8 +331,7 @@ export async function createValidator(common: Common, config: ValidatorConfig): 
   };
 
   /** Reveals every commit whose epoch has come; drops the ones that expired. */
-  const maybeReveal = async () => {
-    const subnet = metagraph.subnet;
+  const maybeReveal = async (subnet: Subnet) => {
     if (subnet.epochInProgress) return;
     const { commits } = await state.read();
     for (const c of commits) {
@@ -401,9 +407,15 @@ export async function createValidator(common: Common, config: ValidatorConfig): 
           await metagraph.sync();
         } else {
           waitingLogged = false;
+          // Reveals first: the registry takes them only during one epoch. The subnet is read
+          // fresh each round (the metagraph may lag the epoch by a poll).
+          const [subnet, block] = await Promise.all([
+            getSubnet(client, { address: contracts.subnetRegistry, netuid }),
+            getBlockNumber(client, { cacheTime: 0 }),
+          ]);
+          await maybeReveal(subnet);
           if (!file.copyWeights) await queryRound(++step);
-          await maybeReveal();
-          await maybeSetWeights(await getBlockNumber(client, { cacheTime: 0 }));
+          await maybeSetWeights(block, subnet);
         }
       } catch (err) {
         if (common.signal.aborted) break;

@@ -43,7 +43,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .command("demo")
     .argument(
       "[name]",
-      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
+      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), subnet (a live subnet: 5 miners, 3 validators, a weight copier and a keeper as processes), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
     )
     .description(
       "run a capability end to end on the devnet (reuses a running one, or starts one) and report what it did",
@@ -55,11 +55,15 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .action(async (name: string | undefined, opts: { keep?: boolean }) => {
       const { dir, json } = globals();
       const say = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+      if (name === "subnet") {
+        await runSubnetDemoCommand({ dir, json: json === true, say, keep: opts.keep });
+        return;
+      }
       if (name !== undefined && name !== "digits") {
         if (!(APP_DEMOS as readonly string[]).includes(name)) {
           throw new InvalidParameterError({
             field: "name",
-            expected: `one of digits, ${APP_DEMOS.join(", ")}`,
+            expected: `one of digits, subnet, ${APP_DEMOS.join(", ")}`,
             received: name,
           });
         }
@@ -237,6 +241,39 @@ async function runAppDemo(
   } finally {
     // snarkjs keeps worker threads for its curve: end them, or the process never exits.
     await (await import("@noosphere/zk")).terminateSnarkjs();
+    if (ours && !p.keep) await stopDevnet({ dir: p.dir });
+    else if (ours) p.say("the devnet keeps running: stop it with `noos devnet stop`");
+  }
+}
+
+/**
+ * `noos demo subnet`: runs demos/subnet.ts on the running devnet, or on a plain one it starts;
+ * prints its figures with "ok" (and exits 1 when a target is missed).
+ */
+async function runSubnetDemoCommand(p: {
+  dir: string;
+  json: boolean;
+  say: (line: string) => void;
+  keep?: boolean | undefined;
+}) {
+  const started = Date.now();
+  let ours = false;
+  let devnet = await readDevnet(p.dir).catch(() => undefined);
+  if (!devnet) {
+    const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
+    p.say(`starting a devnet on port ${port}...`);
+    devnet = (await startDevnetWithProviders({ dir: p.dir, port, count: 0 })).info;
+    ours = true;
+  }
+  try {
+    const { runSubnetDemo } = await import("../demos/subnet.js");
+    p.say("subnet: held-out inference, scored live by validators over HTTP, paid on chain");
+    const figures = await runSubnetDemo({ dir: p.dir, devnet, say: p.say });
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    if (p.json) printJson({ ...figures, demo: "subnet", seconds });
+    else p.say(`${figures.ok ? "ok" : "NOT ok"}: done in ${seconds.toFixed(1)} s`);
+    if (!figures.ok) process.exitCode = 1;
+  } finally {
     if (ours && !p.keep) await stopDevnet({ dir: p.dir });
     else if (ours) p.say("the devnet keeps running: stop it with `noos devnet stop`");
   }
