@@ -197,16 +197,35 @@ describe("axon", () => {
     expect((await send(first.url, raw)).status).toBe(200);
     const again = await send(first.url, raw);
     expect(again.status).toBe(401);
-    expect(again.error).toMatch(/not above the last accepted/);
-    // An older nonce (signed later) is refused too: nonces must increase, not just differ.
-    const older = await rawRequest(acct(V0), MINER_A, { nonce: 5n });
-    expect((await send(first.url, older)).status).toBe(401);
+    expect(again.error).toMatch(/already used/);
     await first.close();
     const restarted = await echoAxon(MINER_A, {}, { stateFile });
     expect((await send(restarted.url, raw)).status).toBe(401);
     // Control: without the file a restarted axon accepts the replay inside the time window.
     const forgetful = await echoAxon(MINER_A);
     expect((await send(forgetful.url, raw)).status).toBe(200);
+  });
+
+  it("test_axon_nonceWindow_outOfOrderInsideItOnlyOnceNeverBelowIt", async () => {
+    // Strictly increasing (window 1): an older nonce is refused even though never used.
+    const strict = await echoAxon(MINER_A, { nonceWindow: 1 });
+    expect(
+      (await send(strict.url, await rawRequest(acct(V0), MINER_A, { nonce: 100n }))).status,
+    ).toBe(200);
+    const older = await send(strict.url, await rawRequest(acct(V0), MINER_A, { nonce: 99n }));
+    expect(older.status).toBe(401);
+    expect(older.error).toMatch(/below the last 1 accepted/);
+    expect(
+      (await send(strict.url, await rawRequest(acct(V0), MINER_A, { nonce: 101n }))).status,
+    ).toBe(200);
+    // Window 3: out of order is fine inside it; a nonce that left the window is spent for good.
+    const windowed = await echoAxon(MINER_A, { nonceWindow: 3 });
+    const codes: number[] = [];
+    for (const nonce of [10n, 12n, 11n, 13n, 14n, 11n, 10n, 9n, 15n])
+      codes.push((await send(windowed.url, await rawRequest(acct(V0), MINER_A, { nonce }))).status);
+    // 10 12 11 ok; 13 ok (10 leaves: spent up to 10); 14 ok (11 leaves); 11 spent; 10 spent;
+    // 9 spent; 15 ok.
+    expect(codes).toEqual([200, 200, 200, 200, 200, 401, 401, 401, 200]);
   });
 
   it("test_axon_forgedTamperedStaleOrMisaddressedRequest_refused", async () => {

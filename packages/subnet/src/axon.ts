@@ -4,8 +4,8 @@
 //   404 unknown synapse · 413 body over the limit (Content-Length, then while reading) ·
 //   400 malformed/mismatched envelope · 421 addressed to another hotkey · 401 timestamp outside
 //   the window · 403 blacklisted · 403 not a registered validator with a permit and the minimum
-//   stake (metagraph) · 400 body hash mismatch · 401 bad signature · 401 nonce not above the
-//   last accepted one for that validator (persisted) · 429 over the caller's rate ·
+//   stake (metagraph) · 400 body hash mismatch · 401 bad signature · 401 nonce already used or
+//   not increasing for that validator (persisted; see nonceWindow) · 429 over the caller's rate ·
 //   503 queue full (lowest stake is shed first) · 400 request fails the synapse's schema.
 // Bittensor runs its blacklist before verification and has no body limit, rate limit, or real
 // priority (its priority pool runs a no-op); here signature, nonce and rate are checked before
@@ -46,6 +46,13 @@ export type AxonPolicy = {
   maxConcurrent: number;
   /** Requests waiting for a handler slot (default 256); beyond it the lowest stake is shed. */
   maxQueue: number;
+  /**
+   * Anti-replay window per validator (RFC 4303 §3.4.3, as IPsec and DTLS do): a nonce is
+   * accepted once, and only above the highest nonce that has left the last `nonceWindow`
+   * accepted ones, so concurrent queries of one validator may arrive out of order. 1 = strictly
+   * increasing. Default 64.
+   */
+  nonceWindow: number;
 };
 
 export const DEFAULT_AXON_POLICY: AxonPolicy = {
@@ -57,6 +64,7 @@ export const DEFAULT_AXON_POLICY: AxonPolicy = {
   ratePerMinute: 600,
   maxConcurrent: 16,
   maxQueue: 256,
+  nonceWindow: 64,
 };
 
 /** The authenticated caller, as the handler sees it. */
@@ -123,7 +131,38 @@ export type Axon = {
   close(): Promise<void>;
 };
 
-type NonceDoc = { netuid: number; hotkey: Address; nonces: Record<string, string> };
+/** Per validator: nonces at or below `low` are spent; `recent` are the last accepted above it. */
+type NonceDoc = {
+  netuid: number;
+  hotkey: Address;
+  nonces: Record<string, { low: string; recent: string[] }>;
+};
+type NonceWindow = { low: bigint; recent: bigint[] }; // recent ascending, at most nonceWindow
+
+/** Records `nonce` for `key`, or says why it is refused (used, or not increasing). */
+function acceptNonce(
+  nonces: Map<string, NonceWindow>,
+  key: string,
+  nonce: bigint,
+  size: number,
+): string | undefined {
+  let w = nonces.get(key);
+  if (!w) {
+    w = { low: -1n, recent: [] };
+    nonces.set(key, w);
+  }
+  const { recent } = w;
+  if (nonce <= w.low) return `nonce ${nonce} not above ${w.low}, the highest spent one (replay?)`;
+  const lowest = recent[0];
+  if (recent.length >= size && lowest !== undefined && nonce < lowest)
+    return `nonce ${nonce} below the last ${size} accepted (from ${lowest}; replay?)`;
+  let i = recent.length;
+  while (i > 0 && (recent[i - 1] as bigint) > nonce) i--;
+  if (recent[i - 1] === nonce) return `nonce ${nonce} already used (replay)`;
+  recent.splice(i, 0, nonce);
+  if (recent.length > size) w.low = recent.shift() as bigint;
+  return undefined;
+}
 
 class Reject extends Error {
   constructor(
@@ -139,7 +178,13 @@ type Waiter = { stake: bigint; start: () => void; shed: (err: Reject) => void };
 
 export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
   const policy: AxonPolicy = { ...DEFAULT_AXON_POLICY, ...opts.policy };
-  for (const field of ["timeWindowMs", "maxBodyBytes", "ratePerMinute", "maxConcurrent"] as const) {
+  for (const field of [
+    "timeWindowMs",
+    "maxBodyBytes",
+    "ratePerMinute",
+    "maxConcurrent",
+    "nonceWindow",
+  ] as const) {
     if (!(policy[field] > 0))
       throw new InvalidParameterError({
         field: `policy.${field}`,
@@ -168,13 +213,14 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
   const log = opts.log;
 
   // ---------------------------------------------------------------- nonces (persisted)
-  const nonces = new Map<string, bigint>();
+  const nonces = new Map<string, NonceWindow>();
   let state: StateFile<NonceDoc | undefined> | undefined;
   if (opts.stateFile) {
     state = createStateFile<NonceDoc | undefined>(opts.stateFile, () => undefined);
     const doc = await state.read();
     if (doc && doc.netuid === opts.netuid && getAddress(doc.hotkey) === hotkey) {
-      for (const [k, v] of Object.entries(doc.nonces)) nonces.set(k, BigInt(v));
+      for (const [k, v] of Object.entries(doc.nonces))
+        nonces.set(k, { low: BigInt(v.low), recent: v.recent.map(BigInt) });
     }
   }
   // Writes coalesce: requests accepted while a write runs share the next one; each request is
@@ -185,7 +231,12 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
     const doc: NonceDoc = {
       netuid: opts.netuid,
       hotkey,
-      nonces: Object.fromEntries([...nonces].map(([k, v]) => [k, v.toString()])),
+      nonces: Object.fromEntries(
+        [...nonces].map(([k, v]) => [
+          k,
+          { low: v.low.toString(), recent: v.recent.map((n) => n.toString()) },
+        ]),
+      ),
     };
     const w = (state as StateFile<NonceDoc | undefined>).write(doc).finally(() => {
       writing = undefined;
@@ -363,10 +414,8 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
     }
     if (signer !== env.validator)
       throw new Reject(401, `signature by ${signer}, not ${env.validator}`);
-    const last = nonces.get(key);
-    if (last !== undefined && env.nonce <= last)
-      throw new Reject(401, `nonce ${env.nonce} not above the last accepted ${last} (replay?)`);
-    nonces.set(key, env.nonce);
+    const why = acceptNonce(nonces, key, env.nonce, policy.nonceWindow);
+    if (why) throw new Reject(401, why);
     const persisted = persist();
     const wait = take(key);
     if (wait > 0) {

@@ -33,7 +33,7 @@ export type QueryResult<Res> = {
   hotkey: Address;
   status: QueryStatus;
   httpStatus?: number;
-  /** Send to last byte read (or to the deadline), ms. */
+  /** From sending (after signing) to the last byte read (or to the deadline), ms. */
   latencyMs: number;
   response?: Res;
   /** The miner's signature over (request hash, its hotkey, response body hash). */
@@ -130,7 +130,9 @@ export function createDendrite(opts: CreateDendriteOptions): Dendrite {
     timeoutMs: number,
   ): Promise<QueryResult<Res>> => {
     const base = { uid: target.uid, hotkey: getAddress(target.hotkey) };
-    const started = performance.now();
+    // The clock starts when the request leaves (after signing): a miner's latency is the
+    // network's and its own, not the time this process spent signing for other targets.
+    let started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     let url: URL;
     try {
@@ -157,6 +159,7 @@ export function createDendrite(opts: CreateDendriteOptions): Dendrite {
     const { requestHash, signature } = await signRequest(opts.account, envelope);
     const signed: SignedRequest = { ...envelope, signature };
     const controller = new AbortController();
+    started = performance.now();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let httpStatus: number | undefined;
     try {
