@@ -527,6 +527,11 @@ describe("metagraph", () => {
       await until(() => live.neurons.length === n + 1);
       await newcomer.setEndpointAndWait({ netuid, endpoint: "http://127.0.0.1:9999" });
       await until(() => live.byHotkey(acct(9).address)?.endpoint === "http://127.0.0.1:9999");
+      // Stake lives in Staking: its event for this subnet's role refreshes the stake column.
+      const amount = parseEther("5");
+      await newcomer.approveAndWait({ spender: net.deployment.contracts.staking, amount });
+      await newcomer.stakeAndWait({ role: subnetStakeRole(netuid), amount });
+      await until(() => live.byHotkey(acct(9).address)?.stake === amount / 10n ** 9n);
       expect(synced.length).toBeGreaterThanOrEqual(2);
     } finally {
       stop();

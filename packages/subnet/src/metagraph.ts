@@ -1,7 +1,7 @@
 // The chain's view of one subnet (Bittensor's metagraph), read from the SubnetRegistry with the
 // SDK's getSubnet/getNeurons and refreshed when the registry emits an event for the subnet
-// (registrations, endpoints, weights, epochs, hyperparameters) plus a slow periodic resync for
-// stake, which changes in the Staking contract. Proportions are floats in [0, 1] (u16 / 65535),
+// (registrations, endpoints, weights, epochs, hyperparameters) or Staking one for the subnet's
+// stake role (stake, unstake, slash), plus a slow periodic resync as a safety net. Proportions are floats in [0, 1] (u16 / 65535),
 // as in Bittensor's metagraph; stake and emission are alpha units (1 unit = 1e9 NOOS wei).
 // `trust` and `rank` are not kept: Bittensor dropped both in Dec 2025 and our Yuma stores neither.
 import {
@@ -11,10 +11,12 @@ import {
   type NoosReadClient,
   type Subnet,
   type SubnetHyperparams,
+  stakingAbi,
   subnetRegistryAbi,
+  subnetStakeRole,
 } from "@noosphere/sdk";
 import { type Address, getAddress, isAddress } from "viem";
-import { getBlockNumber, watchContractEvent } from "viem/actions";
+import { getBlockNumber, readContract, watchContractEvent } from "viem/actions";
 
 export type NeuronView = {
   uid: number;
@@ -49,8 +51,8 @@ export type Metagraph = {
   /** Re-reads the subnet and every uid (concurrent calls share one read). */
   sync(): Promise<void>;
   /**
-   * Resyncs on each registry event of this subnet and every `resyncMs` (stake lives in
-   * Staking). Returns the function that stops watching.
+   * Resyncs on each registry event of this subnet, each Staking event of its stake role, and
+   * every `resyncMs`. Returns the function that stops watching.
    */
   watch(opts?: WatchOptions): () => void;
   byHotkey(hotkey: Address): NeuronView | undefined;
@@ -176,25 +178,51 @@ export async function createMetagraph(
           () => w.onSync?.(metagraph),
           (err) => w.onError?.(err),
         );
-      const unwatch = watchContractEvent(client, {
-        address: registry,
-        abi: subnetRegistryAbi,
-        ...(w.pollingInterval !== undefined ? { pollingInterval: w.pollingInterval } : {}),
-        onLogs: (logs) => {
-          const ours = logs.some((l) => {
-            const args = (l as { args?: { netuid?: number } }).args;
-            // Events without a netuid (config, admin) may change what every subnet sees.
-            return args?.netuid === undefined || args.netuid === netuid;
-          });
-          if (ours) void resync();
-        },
-        onError: (err) => w.onError?.(err),
-      });
+      const polling = w.pollingInterval !== undefined ? { pollingInterval: w.pollingInterval } : {};
+      const unwatch: (() => void)[] = [];
+      let stopped = false;
+      unwatch.push(
+        watchContractEvent(client, {
+          address: registry,
+          abi: subnetRegistryAbi,
+          ...polling,
+          onLogs: (logs) => {
+            const ours = logs.some((l) => {
+              const args = (l as { args?: { netuid?: number } }).args;
+              // Events without a netuid (config, admin) may change what every subnet sees.
+              return args?.netuid === undefined || args.netuid === netuid;
+            });
+            if (ours) void resync();
+          },
+          onError: (err) => w.onError?.(err),
+        }),
+      );
+      const role = subnetStakeRole(netuid).toLowerCase();
+      readContract(client, { address: registry, abi: subnetRegistryAbi, functionName: "staking" })
+        .then((staking) => {
+          if (stopped) return;
+          unwatch.push(
+            watchContractEvent(client, {
+              address: staking,
+              abi: stakingAbi,
+              ...polling,
+              onLogs: (logs) => {
+                const ours = logs.some(
+                  (l) => (l as { args?: { role?: string } }).args?.role?.toLowerCase() === role,
+                );
+                if (ours) void resync();
+              },
+              onError: (err) => w.onError?.(err),
+            }),
+          );
+        })
+        .catch((err) => w.onError?.(err));
       const resyncMs = w.resyncMs ?? 12_000;
       const timer = resyncMs > 0 ? setInterval(() => void resync(), resyncMs) : undefined;
       timer?.unref();
       return () => {
-        unwatch();
+        stopped = true;
+        for (const u of unwatch) u();
         if (timer) clearInterval(timer);
       };
     },
