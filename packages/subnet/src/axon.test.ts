@@ -167,6 +167,21 @@ describe("axon", () => {
     expect(info).toEqual({ netuid, hotkey: acct(MINER_A).address, synapses: ["Echo"] });
   });
 
+  it("test_axon_abortSignal_closesIt", async () => {
+    const controller = new AbortController();
+    const axon = await createAxon({
+      account: acct(MINER_A),
+      netuid,
+      metagraph,
+      signal: controller.signal,
+      synapses: [route(Echo, async (req) => ({ text: req.text, by: "a" }))],
+    });
+    expect((await fetch(axon.url)).status).toBe(200);
+    controller.abort();
+    await until(() => false, 100).catch(() => {});
+    await expect(fetch(axon.url)).rejects.toThrow();
+  });
+
   it("test_axon_unregisteredOrUnpermittedOrLowStakeCaller_403", async () => {
     const axon = await echoAxon(MINER_A, { minValidatorStake: parseEther("2") / 10n ** 9n });
     const stranger = await send(axon.url, await rawRequest(acct(STRANGER), MINER_A));

@@ -113,6 +113,8 @@ export type CreateAxonOptions = {
    */
   stateFile?: string;
   log?: Logger;
+  /** Closes the axon when aborted (a daemon's shutdown signal). */
+  signal?: AbortSignal;
 };
 
 export type AxonStats = {
@@ -520,17 +522,20 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const close = async () => {
+    await new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await writing?.catch(() => {});
+    await next?.catch(() => {});
+  };
+  opts.signal?.addEventListener("abort", () => void close(), { once: true });
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${addr.port}`,
     hotkey,
     stats: () => ({ requests, byStatus: { ...byStatus }, active, queued: queue.length }),
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await writing?.catch(() => {});
-      await next?.catch(() => {});
-    },
+    close,
   };
 }
