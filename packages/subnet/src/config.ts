@@ -114,6 +114,11 @@ export const keeperFileSchema = z
     claim: z.enum(["all", "self", "none"]).default("all"),
     /** Claim after every N finished epochs. */
     claimEvery: z.number().int().min(1).default(1),
+    /**
+     * Development chains only (anvil mines on demand): also mine an empty block this often, so
+     * that tempos pass without traffic. Unset on a real chain.
+     */
+    mineEvery: duration.optional(),
   })
   .strict();
 

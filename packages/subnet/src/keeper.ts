@@ -132,7 +132,22 @@ export function createKeeper(common: Common, config: KeeperConfig): Keeper {
       await sleep(Math.max(0, intervalMs - (Date.now() - started)), common.signal);
     }
   };
-  const done = loop();
-  log.info({ netuids: file.netuids, claim: file.claim }, "keeper running");
+  // A development chain's clock: anvil mines only on transactions unless told to.
+  const mineEveryMs =
+    file.mineEvery !== undefined ? durationMs(file.mineEvery, "mineEvery") : undefined;
+  const miner = async () => {
+    if (mineEveryMs === undefined) return;
+    while (!common.signal.aborted) {
+      await client
+        .request({ method: "evm_mine" } as unknown as Parameters<typeof client.request>[0])
+        .catch((err: unknown) => log.warn({ err: String(err) }, "evm_mine failed"));
+      await sleep(mineEveryMs, common.signal);
+    }
+  };
+  const done = Promise.all([loop(), miner()]).then(() => {});
+  log.info(
+    { netuids: file.netuids, claim: file.claim, mineEvery: file.mineEvery },
+    "keeper running",
+  );
   return { stats: () => ({ ...stats }), claimNow, done };
 }

@@ -700,6 +700,10 @@ function registerSubnetDaemons(subnet: Command, globals: () => GlobalOptions) {
     .option("--claim <who>", "all | self | none", "all")
     .option("--claim-every <epochs>", "claim after every N epochs", "1")
     .option("--max-columns <n>", "epoch work per transaction (0: all at once)", "0")
+    .option(
+      "--mine-every <duration>",
+      "development chains (anvil mines on demand): also mine a block this often, e.g. 250ms",
+    )
     .action(
       async (opts: {
         config?: string;
@@ -708,6 +712,7 @@ function registerSubnetDaemons(subnet: Command, globals: () => GlobalOptions) {
         claim: string;
         claimEvery: string;
         maxColumns: string;
+        mineEvery?: string;
       }) => {
         const { loadKeeperFile, keeperFileSchema, SubnetConfigError, createKeeper } = await import(
           "@noosphere/subnet"
@@ -721,6 +726,7 @@ function registerSubnetDaemons(subnet: Command, globals: () => GlobalOptions) {
             claim: opts.claim,
             claimEvery: integerOption("--claim-every", opts.claimEvery, 1),
             maxColumns: integerOption("--max-columns", opts.maxColumns, 0),
+            ...(opts.mineEvery !== undefined ? { mineEvery: opts.mineEvery } : {}),
           });
           if (!parsed.success)
             throw new SubnetConfigError(

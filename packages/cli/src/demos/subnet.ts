@@ -6,8 +6,7 @@
 //     commits the stake-weighted mean of the weights the others revealed (spec §6), all with
 //     `noos subnet validator start`;
 //   - a keeper (`noos subnet keeper`) runs each epoch when it is due and claims emissions;
-//   - the demo itself is the chain's clock: anvil mines on demand, so it mines a block every
-//     `blockMs` (subtensor: 12 s).
+//   - anvil mines on demand, so the keeper also mines a block every BLOCK_MS (subtensor: 12 s).
 // It then reads the metagraph from the chain and reports Spearman(held-out quality, incentive)
 // and the copier's dividends per unit of stake against the honest validators'.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -167,15 +166,6 @@ export async function runSubnetDemo(p: {
   });
   say(`subnet ${netuid} created (tempo ${TEMPO} blocks, commit-reveal on)`);
 
-  // 3. The chain's clock.
-  let ticking = true;
-  const ticker = (async () => {
-    while (ticking) {
-      await test.mine({ blocks: 1 }).catch(() => {});
-      await new Promise((r) => setTimeout(r, BLOCK_MS));
-    }
-  })();
-
   const children: Neuron[] = [];
   const start = async (n: Neuron, args: string[], config?: Record<string, unknown>) => {
     const home = path.join(work, n.name);
@@ -285,6 +275,9 @@ export async function runSubnetDemo(p: {
       "all",
       "--claim-every",
       "4",
+      // The chain's clock: anvil mines on demand, the keeper mines a block every BLOCK_MS.
+      "--mine-every",
+      `${BLOCK_MS}ms`,
     ]);
 
     // 5. Wait until every neuron is registered, staked and (miners) serving.
@@ -355,8 +348,6 @@ export async function runSubnetDemo(p: {
       await new Promise((r) => setTimeout(r, 300));
     }
     await stopAll();
-    ticking = false;
-    await ticker;
 
     // 7. Claim what is left, then sum every claim of the run.
     const keeperClient = wallet(keeper.key);
@@ -459,8 +450,6 @@ export async function runSubnetDemo(p: {
       work,
     };
   } finally {
-    ticking = false;
     await stopAll();
-    await ticker;
   }
 }
