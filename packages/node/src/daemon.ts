@@ -2,18 +2,25 @@
 import { createServer, type Server } from "node:http";
 import { sleep } from "./follower.js";
 
-/** Serves `GET /status` as JSON (bigints as decimal strings); anything else is a 404. */
+/**
+ * Serves `GET /status` as JSON (bigints as decimal strings), and other GET paths `routes` answers
+ * (undefined: 404); anything else is a 404.
+ */
 export function serveStatus(
   listen: { host: string; port: number },
   status: () => Promise<unknown>,
+  routes?: (path: string) => Promise<unknown>,
 ): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url !== "/status") {
+    const notFound = () =>
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
-      return;
-    }
-    status()
+    if (req.method !== "GET" || (req.url !== "/status" && !routes)) return notFound();
+    (req.url === "/status"
+      ? status()
+      : (routes as (path: string) => Promise<unknown>)(req.url ?? "/")
+    )
       .then((body) => {
+        if (body === undefined) return notFound();
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
       })

@@ -49,6 +49,38 @@ export {
 } from "./provider/provider.js";
 export { ensureRegistered } from "./provider/registration.js";
 export {
+  type Batcher,
+  type BatcherConfig,
+  type BatchMode,
+  createBatcher,
+} from "./service/batcher.js";
+export { decodeResponse, encodeRequest, type InferResponse } from "./service/binaryTensors.js";
+export {
+  type FetchLike,
+  getModelMetadata,
+  type InferServiceParameters,
+  type InferServiceResult,
+  inferService,
+  ServiceCallError,
+  toInferRequest,
+} from "./service/client.js";
+export {
+  createServiceHost,
+  type PaywallFactory,
+  type RunningService,
+  type ServiceHost,
+  type ServiceHostConfig,
+  type ServiceLease,
+  ServiceStartError,
+} from "./service/leases.js";
+export type { ModelMetadata, OipDatatype, Tensor } from "./service/oip.js";
+export type { Paywall, PaywallDecision, PaywallRequest, PendingCharge } from "./service/paywall.js";
+export {
+  createInferenceServer,
+  type InferenceServer,
+  type InferenceServerConfig,
+} from "./service/server.js";
+export {
   createStateFile,
   type DeploymentKey,
   deploymentKeyOf,
@@ -70,6 +102,14 @@ export {
   download,
   NoBidsError,
 } from "./tenant/deployJob.js";
+export {
+  type DeployServiceParameters,
+  type DeployServiceProgress,
+  type DeployServiceResult,
+  deployService,
+  type LeaseStatus,
+  readLeaseStatus,
+} from "./tenant/deployService.js";
 export {
   openTenantJobs,
   type TenantJob,

@@ -23,6 +23,8 @@ export type BidderParameters = {
   pricing: ScalePricing;
   capacity: Capacity;
   bidDeposit: bigint;
+  /** Whether this provider hosts service leases (orders with jobTimeout 0); default false. */
+  servesServices?: boolean | undefined;
   /** Jobs this provider runs now (for the capacity check). */
   runningJobs: () => number;
   /**
@@ -48,6 +50,9 @@ export async function decideBid(params: BidderParameters, orderId: bigint): Prom
   }
   if (order.token.toLowerCase() !== contracts.token.toLowerCase()) {
     return { bid: false, reason: `payment token ${order.token} not accepted` };
+  }
+  if (order.jobTimeout === 0 && !params.servesServices) {
+    return { bid: false, reason: "service leases are not hosted here (no service host)" };
   }
   const { resources } = order;
   const { capacity } = params;

@@ -16,6 +16,7 @@ import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { retryTransaction, serveStatus } from "../daemon.js";
 import { follow, sleep } from "../follower.js";
+import type { ServiceHost } from "../service/leases.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
 import { newSalt, resultCommitment } from "./commitReveal.js";
@@ -71,13 +72,30 @@ export type ProviderConfig = {
   withdrawIntervalMs: number;
   pollIntervalMs: number;
   runJob: JobRunner;
+  /**
+   * Hosts service leases (orders with jobTimeout 0): one inference server per lease, announced at
+   * GET <hostUri>/lease/<id>/status. Without it the provider does not bid on service orders.
+   */
+  services?: ServiceHost | undefined;
+  /** How often the provider settles its service leases (collects their per-second pay). Default 60 s. */
+  serviceSettleIntervalMs?: number | undefined;
+  /** How long a closing service lets in-flight calls finish. Default 10 s. */
+  serviceDrainMs?: number | undefined;
 };
 
 /**
  * `committing`: a grouped lease's result and salt are saved and the commit is being sent;
  * `committed`: on chain, waiting for the group's reveal phase; then `submitted` once revealed.
  */
-type JobState = "running" | "committing" | "committed" | "submitted" | "failed";
+type JobState =
+  | "running"
+  | "committing"
+  | "committed"
+  | "submitted"
+  | "failed"
+  /** Service leases: the server is up (resumed after a restart), then closed when the lease ends. */
+  | "serving"
+  | "closed";
 type ProviderJob = {
   state: JobState;
   startedAt: string;
@@ -87,6 +105,10 @@ type ProviderJob = {
   group?: bigint;
   resultHash?: Hex;
   salt?: Hex;
+  /** Service leases: where the server answers, and the model name. */
+  endpoint?: string;
+  port?: number;
+  model?: string;
 };
 type ProviderState = {
   cursor?: bigint;
@@ -153,6 +175,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     capacity: config.capacity,
     bidDeposit: config.bidDeposit,
     runningJobs: () => running.size,
+    servesServices: Boolean(config.services),
     onDecision: decided,
   };
 
@@ -165,6 +188,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       s.jobs[key] = {
         state: "running",
         startedAt: previous?.startedAt ?? new Date().toISOString(),
+        // A service restarted after a provider restart tries its old port (same endpoint).
+        ...(previous?.port === undefined ? {} : { port: previous.port }),
       };
       return s;
     });
@@ -193,8 +218,41 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await state.update((s) => {
         const job = s.jobs[key];
         if (job?.state === "running")
-          s.jobs[key] = { ...job, state: lease.stateName === "Failed" ? "failed" : "submitted" };
+          s.jobs[key] = {
+            ...job,
+            state:
+              order.jobTimeout === 0
+                ? "closed"
+                : lease.stateName === "Failed"
+                  ? "failed"
+                  : "submitted",
+          };
         return s;
+      });
+      return;
+    }
+    if (order.jobTimeout === 0) {
+      await runService(leaseId, order).catch(async (err: unknown) => {
+        if (common.signal.aborted) return;
+        count(common, "servicesFailed");
+        logger.error(
+          { leaseId, err: String(err) },
+          "service failed; closing the lease so the tenant is refunded",
+        );
+        await state.update((s) => {
+          s.jobs[key] = {
+            state: "failed",
+            startedAt: s.jobs[key]?.startedAt ?? "",
+            error: String(err),
+          };
+          return s;
+        });
+        await send(() => client.closeLeaseAndWait({ leaseId })).catch((closeErr: unknown) => {
+          logger.error(
+            { leaseId, err: String(closeErr) },
+            "could not close the failed service lease",
+          );
+        });
       });
       return;
     }
@@ -255,6 +313,77 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await send(() => client.closeLeaseAndWait({ leaseId })).catch((closeErr: unknown) => {
         logger.error({ leaseId, err: String(closeErr) }, "could not close the failed lease");
       });
+    }
+  }
+
+  /** Resolvers that end a running service, by lease id (called on its LeaseClosed event). */
+  const serviceEnded = new Map<string, () => void>();
+  /**
+   * A service lease: start its server, announce it (state + lease status), serve until the lease
+   * closes (then drain and stop) or the provider stops (state stays "serving": a restart resumes it).
+   */
+  async function runService(leaseId: bigint, order: { manifestCid: string; manifestHash: Hex }) {
+    const key = leaseId.toString();
+    const services = config.services;
+    if (!services) throw new Error("this provider hosts no services");
+    const saved = (await state.read()).jobs[key];
+    const info = await services.start(
+      {
+        leaseId,
+        manifestCid: order.manifestCid,
+        manifestHash: order.manifestHash,
+        port: saved?.port,
+      },
+      common.signal,
+    );
+    await state.update((s) => {
+      s.jobs[key] = {
+        state: "serving",
+        startedAt: s.jobs[key]?.startedAt ?? "",
+        endpoint: info.endpoint,
+        port: info.port,
+        model: info.model,
+      };
+      return s;
+    });
+    count(common, "servicesStarted");
+    const ended = new Promise<"closed" | "shutdown">((resolve) => {
+      serviceEnded.set(key, () => resolve("closed"));
+      if (common.signal.aborted) resolve("shutdown");
+      common.signal.addEventListener("abort", () => resolve("shutdown"), { once: true });
+    });
+    // The lease may have closed while the server was starting (its event already handled).
+    const lease = await getLease(client, { address: contracts.market, leaseId });
+    if (lease.stateName !== "Active") serviceEnded.get(key)?.();
+    const how = await ended;
+    serviceEnded.delete(key);
+    if (how === "shutdown") {
+      await services.stop(leaseId, { drainMs: 2_000 });
+      return;
+    }
+    await services.stop(leaseId, { drainMs: config.serviceDrainMs ?? 10_000 });
+    await state.update((s) => {
+      const job = s.jobs[key];
+      if (job) s.jobs[key] = { ...job, state: "closed" };
+      return s;
+    });
+    count(common, "servicesClosed");
+  }
+
+  /** Collects the per-second pay of the services it runs (settle also closes a lease whose escrow ran out). */
+  let lastServiceSettle = Date.now();
+  async function settleServices() {
+    if (Date.now() - lastServiceSettle < (config.serviceSettleIntervalMs ?? 60_000)) return;
+    lastServiceSettle = Date.now();
+    for (const service of config.services?.list() ?? []) {
+      await send(() => client.settleLeaseAndWait({ leaseId: service.leaseId })).catch(
+        (err: unknown) => {
+          logger.warn(
+            { leaseId: service.leaseId, err: String(err) },
+            "settling the service lease failed",
+          );
+        },
+      );
     }
   }
 
@@ -411,6 +540,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       pendingBids.add(pending);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
       await startJob(args.leaseId as bigint);
+    } else if (event.eventName === "LeaseClosed" && String(args.provider).toLowerCase() === me) {
+      serviceEnded.get(String(args.leaseId))?.();
     } else if (event.eventName === "GroupRevealOpened") {
       await revealGroup(args.groupId as bigint);
     }
@@ -419,7 +550,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   // Resume the jobs this provider held when it stopped.
   const saved = await state.read();
   for (const [key, job] of Object.entries(saved.jobs)) {
-    if (job.state === "running") await startJob(BigInt(key));
+    if (job.state === "running" || job.state === "serving") await startJob(BigInt(key));
     else if (job.state === "committing" || job.state === "committed") {
       await resumeGrouped(BigInt(key), job).catch((err: unknown) => {
         logger.error({ leaseId: key, err: String(err) }, "could not resume a committed result");
@@ -427,23 +558,55 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     }
   }
 
-  const server = await serveStatus(config.listen, async () => ({
-    version: PROVIDER_VERSION,
-    address: client.account.address,
-    hostUri: config.hostUri,
-    chainCursor: (await state.read()).cursor,
-    running: [...running.keys()],
-    jobs: (await state.read()).jobs,
-    orders: Object.fromEntries(decisions),
-    earnings: {
-      withdrawable: await client.getEarnings({
-        provider: client.account.address,
-        token: contracts.token,
-      }),
-      withdrawn: (await state.read()).earnedWithdrawn,
-    },
-    metrics: Object.fromEntries(common.metrics),
-  }));
+  /** Akash's lease status (provider gateway `lease/{id}/status`): where the service answers. */
+  const leaseStatus = async (path: string) => {
+    const match = /^\/lease\/(\d+)\/status$/.exec(path);
+    if (!match) return undefined;
+    const service = config.services?.get(BigInt(match[1] as string));
+    const job = (await state.read()).jobs[match[1] as string];
+    if (!job) return undefined;
+    return {
+      lease: { id: match[1], state: job.state },
+      services: service
+        ? {
+            [service.model]: {
+              name: service.model,
+              available: 1,
+              total: 1,
+              ready_replicas: 1,
+              uris: [service.endpoint],
+              protocol: "open-inference-protocol/v2",
+              ...(service.pricePerThousandSamples === undefined
+                ? {}
+                : { pricePerThousandSamples: service.pricePerThousandSamples }),
+            },
+          }
+        : {},
+    };
+  };
+
+  const server = await serveStatus(
+    config.listen,
+    async () => ({
+      version: PROVIDER_VERSION,
+      address: client.account.address,
+      hostUri: config.hostUri,
+      chainCursor: (await state.read()).cursor,
+      running: [...running.keys()],
+      jobs: (await state.read()).jobs,
+      orders: Object.fromEntries(decisions),
+      earnings: {
+        withdrawable: await client.getEarnings({
+          provider: client.account.address,
+          token: contracts.token,
+        }),
+        withdrawn: (await state.read()).earnedWithdrawn,
+      },
+      services: config.services?.list() ?? [],
+      metrics: Object.fromEntries(common.metrics),
+    }),
+    leaseStatus,
+  );
   const address = server.address();
   const statusUrl =
     typeof address === "object" && address
@@ -455,6 +618,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     while (!common.signal.aborted) {
       await sleep(config.withdrawIntervalMs, common.signal);
       if (common.signal.aborted) break;
+      await settleServices();
       try {
         const amount = await client.getEarnings({
           provider: client.account.address,
@@ -489,6 +653,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     await Promise.all([followLoop, withdrawLoop]);
     await Promise.allSettled([...running.values(), ...pendingBids]);
     await config.runJob.close?.();
+    await config.services?.close({ drainMs: 2_000 });
     await new Promise<void>((resolve) => server.close(() => resolve()));
     logger.info("provider stopped");
   })();

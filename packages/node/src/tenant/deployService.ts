@@ -1,0 +1,189 @@
+// The tenant's side of a service lease (`noos deploy service.yaml`): publish the manifest and the
+// model, open a service order (jobTimeout 0: paid per second until closed), take the lowest bid
+// (or a chosen provider), then read the endpoint from the provider's lease status, as an Akash
+// tenant reads `uris` from `lease/{dseq}/{gseq}/{oseq}/status`.
+import path from "node:path";
+import {
+  BaseError,
+  type Bid,
+  canonicalManifestBytes,
+  formatNoos,
+  InvalidParameterError,
+  loadServiceManifest,
+  type NoosphereAddresses,
+  type NoosphereClient,
+  protocolParamsAbi,
+  resolveServiceManifestRefs,
+  serviceManifestToOrderParameters,
+  servicePricePerThousandSamples,
+} from "@noosphere/sdk";
+import type { ContentStore } from "@noosphere/storage";
+import type { Address, Hex } from "viem";
+import { sleep } from "../follower.js";
+import { NoBidsError } from "./deployJob.js";
+import { diagnoseNoBids } from "./noBids.js";
+
+export type DeployServiceProgress =
+  | { step: "published"; manifestCid: string; manifestHash: Hex }
+  | { step: "ordered"; orderId: bigint }
+  | { step: "bid"; orderId: bigint; provider: Address; pricePerSecond: bigint }
+  | { step: "leased"; orderId: bigint; provider: Address; pricePerSecond: bigint }
+  | { step: "serving"; leaseId: bigint; endpoint: string };
+
+export type DeployServiceParameters = {
+  client: NoosphereClient;
+  contracts: NoosphereAddresses;
+  store: ContentStore;
+  manifestPath: string;
+  /** Lease to this provider instead of the lowest bid. */
+  provider?: Address | undefined;
+  /** Take the lowest bid present as soon as there is one, instead of waiting out the bid window. */
+  acceptFirstBid?: boolean | undefined;
+  onProgress?: ((event: DeployServiceProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** How often to poll the chain and the provider, ms. Default 250. */
+  pollIntervalMs?: number | undefined;
+  /** How long the provider has to start the server once leased, ms. Default 60 s. */
+  readyTimeoutMs?: number | undefined;
+};
+
+export type DeployServiceResult = {
+  leaseId: bigint;
+  /** Base URL of the Open Inference Protocol server (`<endpoint>/v2/models/<model>/infer`). */
+  endpoint: string;
+  model: string;
+  provider: Address;
+  manifestCid: string;
+  pricePerSecond: bigint;
+  /** Wei per 1,000 samples charged through x402; undefined when calls are free. */
+  pricePerThousandSamples: bigint | undefined;
+};
+
+/** What a provider's `GET /lease/<id>/status` answers (Akash's lease status, services only). */
+export type LeaseStatus = {
+  lease: { id: string; state: string };
+  services: Record<string, { name: string; available: number; total: number; uris: string[] }>;
+};
+
+export async function deployService(params: DeployServiceParameters): Promise<DeployServiceResult> {
+  const { client, contracts, store } = params;
+  const progress = params.onProgress ?? (() => {});
+  const poll = params.pollIntervalMs ?? 250;
+  const manifestDir = path.dirname(path.resolve(params.manifestPath));
+  const manifest = await loadServiceManifest(params.manifestPath);
+  const resolved = await resolveServiceManifestRefs(
+    manifest,
+    async (p) => (await store.addFile(path.resolve(manifestDir, p))).cid,
+  );
+  const { cid: manifestCid } = await store.add(canonicalManifestBytes(resolved));
+  const order = serviceManifestToOrderParameters(resolved, { manifestCid, token: contracts.token });
+  const { minOrderDeposit } = await client.readContract({
+    address: contracts.params,
+    abi: protocolParamsAbi,
+    functionName: "paymentToken",
+    args: [contracts.token],
+  });
+  if (order.deposit < minOrderDeposit) {
+    throw new InvalidParameterError({
+      field: "pricing.deposit",
+      expected: `at least ${formatNoos(minOrderDeposit)} NOOS (this chain's minimum order deposit)`,
+      received: `${formatNoos(order.deposit)} NOOS`,
+    });
+  }
+  progress({ step: "published", manifestCid, manifestHash: order.manifestHash });
+
+  await client.approveAndWait({ spender: contracts.market, amount: order.deposit });
+  const { orderId, event } = await client.createOrderAndWait(order);
+  progress({ step: "ordered", orderId });
+
+  const bid = await chooseBid(orderId, event.bidDeadline);
+  await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+  progress({ step: "leased", orderId, provider: bid.provider, pricePerSecond: bid.pricePerSecond });
+
+  const record = await client.getProvider({ provider: bid.provider });
+  if (!record) throw new BaseError(`Provider ${bid.provider} of lease ${orderId} is not registered.`);
+  const { hostUri } = record;
+  const deadline = Date.now() + (params.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    const status = await readLeaseStatus(hostUri, orderId).catch(() => undefined);
+    const service = status?.services[resolved.service.name];
+    const uri = service?.uris[0];
+    if (service && service.available > 0 && uri) {
+      progress({ step: "serving", leaseId: orderId, endpoint: uri });
+      return {
+        leaseId: orderId,
+        endpoint: uri,
+        model: resolved.service.name,
+        provider: bid.provider,
+        manifestCid,
+        pricePerSecond: bid.pricePerSecond,
+        pricePerThousandSamples: servicePricePerThousandSamples(resolved),
+      };
+    }
+    const lease = await client.getLease({ leaseId: orderId });
+    if (lease.stateName !== "Active") {
+      throw new BaseError(
+        `The provider of lease ${orderId} could not start the service; the lease is ${lease.stateName} and the escrow was refunded.`,
+        { name: "ServiceStartError", metaMessages: [`See ${hostUri}/status for its reason.`] },
+      );
+    }
+    if (Date.now() > deadline) {
+      await client.closeLeaseAndWait({ leaseId: orderId });
+      throw new BaseError(
+        `The provider of lease ${orderId} did not announce an endpoint within ${(params.readyTimeoutMs ?? 60_000) / 1000} s; the lease was closed.`,
+        { name: "ServiceStartError" },
+      );
+    }
+    await sleep(poll, params.signal);
+    params.signal?.throwIfAborted();
+  }
+
+  async function chooseBid(id: bigint, bidDeadline: bigint): Promise<Bid> {
+    const seen = new Set<string>();
+    let eligible: Bid[] = [];
+    for (;;) {
+      const bids = await client.getBids({ orderId: id });
+      for (const b of bids) {
+        if (seen.has(b.provider)) continue;
+        seen.add(b.provider);
+        progress({
+          step: "bid",
+          orderId: id,
+          provider: b.provider,
+          pricePerSecond: b.pricePerSecond,
+        });
+      }
+      eligible = bids.filter(
+        (b) =>
+          b.stateName === "Open" &&
+          (!params.provider || b.provider.toLowerCase() === params.provider.toLowerCase()),
+      );
+      const o = await client.getOrder({ orderId: id });
+      const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
+      const early =
+        (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
+      if (windowClosed || o.bidCount >= o.maxBids || early) break;
+      await sleep(poll, params.signal);
+      params.signal?.throwIfAborted();
+    }
+    const best = eligible.sort((a, b) =>
+      a.pricePerSecond < b.pricePerSecond
+        ? -1
+        : a.pricePerSecond > b.pricePerSecond
+          ? 1
+          : Number(a.index - b.index),
+    )[0];
+    if (!best) {
+      await client.cancelOrderAndWait({ orderId: id });
+      throw new NoBidsError(id, await diagnoseNoBids(client, id));
+    }
+    return best;
+  }
+}
+
+/** `GET <hostUri>/lease/<id>/status` (404 until the provider serves the lease). */
+export async function readLeaseStatus(hostUri: string, leaseId: bigint): Promise<LeaseStatus> {
+  const res = await fetch(`${hostUri.replace(/\/$/, "")}/lease/${leaseId}/status`);
+  if (!res.ok) throw new BaseError(`Lease status of ${leaseId} at ${hostUri}: HTTP ${res.status}.`);
+  return (await res.json()) as LeaseStatus;
+}
