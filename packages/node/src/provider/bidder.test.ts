@@ -45,7 +45,7 @@ async function setupProvider(attributes: Record<string, string>): Promise<Bidder
   };
 }
 
-async function openOrder(placement: Record<string, string>, cpuMillis = 1000) {
+async function openOrder(placement: Record<string, string>, cpuMillis = 1000, jobTimeout = 600) {
   const tenant = net.client(1);
   await tenant.approveAndWait({
     spender: net.deployment.contracts.market,
@@ -59,6 +59,7 @@ async function openOrder(placement: Record<string, string>, cpuMillis = 1000) {
     deposit: parseEther("5"),
     resources: { cpuMillis, memoryBytes: 1024n ** 3n },
     placement: { attributes: placement },
+    jobTimeout,
   });
   return orderId;
 }
@@ -87,6 +88,17 @@ describe("provider bid engine", () => {
       bid: false,
       reason: "not enough CPU",
     });
+    // A service lease (jobTimeout 0) needs a service host (ProviderConfig.services).
+    expect(await decideBid(params, await openOrder({ region: "eu" }, 1000, 0))).toEqual({
+      bid: false,
+      reason: "service leases are not hosted here (no service host)",
+    });
+    expect(
+      await decideBid(
+        { ...params, servesServices: true },
+        await openOrder({ region: "eu" }, 1000, 0),
+      ),
+    ).toMatchObject({ bid: true });
     const expensive = { ...params, pricing: { ...pricing, cpuPerCore: parseEther("1") } };
     expect(await decideBid(expensive, await openOrder({ region: "eu" }))).toEqual({
       bid: false,
