@@ -27,6 +27,7 @@ import {
   signResponse,
 } from "./envelope.js";
 import type { Metagraph } from "./metagraph.js";
+import { createSignerCache } from "./signers.js";
 import type { Synapse } from "./synapse.js";
 
 export type AxonPolicy = {
@@ -212,6 +213,7 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
   }
   const hotkey = getAddress(opts.account.address);
   const blacklist = new Set(policy.blacklist.map((a) => a.toLowerCase()));
+  const signers = createSignerCache(); // only registered validators reach the signature check
   const log = opts.log;
 
   // ---------------------------------------------------------------- nonces (persisted)
@@ -410,7 +412,7 @@ export async function createAxon(opts: CreateAxonOptions): Promise<Axon> {
       throw new Reject(400, "body does not match x-noos-body-hash");
     let signer: Address;
     try {
-      signer = await recoverRequestSigner(env);
+      signer = await recoverRequestSigner(env, signers);
     } catch {
       throw new Reject(401, "malformed signature");
     }

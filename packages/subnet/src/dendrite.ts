@@ -17,6 +17,7 @@ import {
   type SignedRequest,
   signRequest,
 } from "./envelope.js";
+import { createSignerCache } from "./signers.js";
 import type { Synapse } from "./synapse.js";
 
 export type DendriteTarget = { uid: number; hotkey: Address; endpoint: string };
@@ -80,6 +81,7 @@ export function createDendrite(opts: CreateDendriteOptions): Dendrite {
       received: opts.timeoutMs,
     });
   const hotkey = getAddress(opts.account.address);
+  const signers = createSignerCache(); // miners' keys, checked again every round
   let last = 0n;
   let reservedUpTo: bigint | undefined; // nonces <= this are covered by the file
   let loading: Promise<void> | undefined;
@@ -191,10 +193,12 @@ export function createDendrite(opts: CreateDendriteOptions): Dendrite {
         const why = err instanceof EnvelopeError ? err.shortMessage : String(err);
         return { ...withStatus, status: "invalid", error: `unsigned answer: ${why}` };
       }
-      const bad = await checkSignedResponse(signedResponse, text, {
-        miner: base.hotkey,
-        requestHash,
-      });
+      const bad = await checkSignedResponse(
+        signedResponse,
+        text,
+        { miner: base.hotkey, requestHash },
+        signers,
+      );
       if (bad) return { ...withStatus, status: "invalid", error: bad };
       let json: unknown;
       try {

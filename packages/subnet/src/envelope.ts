@@ -24,6 +24,7 @@ import {
   type LocalAccount,
   recoverMessageAddress,
 } from "viem";
+import type { SignerCache } from "./signers.js";
 
 export const REQUEST_DOMAIN = "noosphere/subnet-request/v1";
 export const RESPONSE_DOMAIN = "noosphere/subnet-response/v1";
@@ -125,8 +126,13 @@ export async function signRequest(
 }
 
 /** The address that signed the request (compare with `validator`). */
-export async function recoverRequestSigner(r: SignedRequest): Promise<Address> {
-  return recoverMessageAddress({ message: { raw: hashRequest(r) }, signature: r.signature });
+export async function recoverRequestSigner(
+  r: SignedRequest,
+  signers?: SignerCache,
+): Promise<Address> {
+  const raw = hashRequest(r);
+  if (signers) return signers.signerOf(raw, r.signature, r.validator);
+  return recoverMessageAddress({ message: { raw }, signature: r.signature });
 }
 
 export function requestHeaders(r: SignedRequest): Record<string, string> {
@@ -230,8 +236,13 @@ export function parseResponseHeaders(h: HeaderBag): SignedResponse {
 }
 
 /** The address that signed the response (compare with `miner`). */
-export async function recoverResponseSigner(r: SignedResponse): Promise<Address> {
-  return recoverMessageAddress({ message: { raw: hashResponse(r) }, signature: r.signature });
+export async function recoverResponseSigner(
+  r: SignedResponse,
+  signers?: SignerCache,
+): Promise<Address> {
+  const raw = hashResponse(r);
+  if (signers) return signers.signerOf(raw, r.signature, r.miner);
+  return recoverMessageAddress({ message: { raw }, signature: r.signature });
 }
 
 /**
@@ -243,11 +254,12 @@ export async function checkSignedResponse(
   r: SignedResponse,
   body: Uint8Array | string,
   expected: { miner: Address; requestHash: Hex },
+  signers?: SignerCache,
 ): Promise<string | undefined> {
   if (hashBody(body) !== r.responseHash) return "response body does not match its signed hash";
   let signer: Address;
   try {
-    signer = await recoverResponseSigner(r);
+    signer = await recoverResponseSigner(r, signers);
   } catch {
     return "response signature is malformed";
   }
