@@ -361,7 +361,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await services.stop(leaseId, { drainMs: 2_000 });
       return;
     }
-    await services.stop(leaseId, { drainMs: config.serviceDrainMs ?? 10_000 });
+    await services.stop(leaseId, { drainMs: config.serviceDrainMs ?? 10_000, claim: true });
     await state.update((s) => {
       const job = s.jobs[key];
       if (job) s.jobs[key] = { ...job, state: "closed" };

@@ -79,7 +79,7 @@ export async function inferService(params: InferServiceParameters): Promise<Infe
     typeof params.input === "object" && params.input !== null && "inputs" in params.input
       ? params.input
       : toInferRequest(
-          await getModelMetadata(params.endpoint, params.model, fetchFn),
+          await getModelMetadata(params.endpoint, params.model), // free: a paying fetch would attach a voucher
           params.input,
         );
   const res = await fetchFn(

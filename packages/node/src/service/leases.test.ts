@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
+import { createX402Client, getChannel } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import * as ort from "onnxruntime-node";
 import { parseEther } from "viem";
@@ -17,7 +18,7 @@ import { type Common, createCommon } from "../common.js";
 import { createProvider, type ProviderConfig } from "../provider/provider.js";
 import { deployService, readLeaseStatus } from "../tenant/deployService.js";
 import { inferService } from "./client.js";
-import { createServiceHost } from "./leases.js";
+import { createServiceHost, x402PaywallFactory } from "./leases.js";
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../examples");
 const cnnPath = path.join(examples, "zk/models/cnn.onnx");
@@ -68,54 +69,72 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("service leases", () => {
-  it("test_serviceLease_deployInferRestartClose_endToEnd", async () => {
-    const store = createStore({ kind: "local", dir: path.join(dir, "store") });
-    const statusPort = await freePort();
-    const config = (): ProviderConfig => ({
-      client: net.client(5),
-      contracts: net.deployment.contracts,
-      startBlock: BigInt(net.deployment.startBlock),
-      hostUri: `http://127.0.0.1:${statusPort}`,
-      attributes: [{ key: "region", value: "eu" }],
-      stake: parseEther("150"),
-      pricing: {
-        cpuPerCore: parseEther("0.00001"),
-        memoryPerGiB: 0n,
-        gpuPerUnit: 0n,
-        base: 0n,
-        marginBps: 0,
-        minPricePerSecond: 1n,
-      },
-      capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-      bidDeposit: parseEther("0.5"),
-      stateDir: path.join(dir, "provider"),
-      listen: { host: "127.0.0.1", port: statusPort },
-      withdrawIntervalMs: 200,
-      serviceSettleIntervalMs: 300,
-      serviceDrainMs: 1_000,
-      pollIntervalMs: 50,
-      runJob: async () => {
-        throw new Error("no batch jobs in this test");
-      },
-      services: createServiceHost({ store, listenHost: "127.0.0.1" }),
-    });
-    let common: Common = createCommon({ handleSignals: false, logLevel: "silent" });
-    let provider = await createProvider(common, config());
+function providerConfig(
+  statusPort: number,
+  stateDir: string,
+  services: ProviderConfig["services"],
+): ProviderConfig {
+  return {
+    client: net.client(5),
+    contracts: net.deployment.contracts,
+    startBlock: BigInt(net.deployment.startBlock),
+    hostUri: `http://127.0.0.1:${statusPort}`,
+    attributes: [{ key: "region", value: "eu" }],
+    stake: parseEther("150"),
+    pricing: {
+      cpuPerCore: parseEther("0.00001"),
+      memoryPerGiB: 0n,
+      gpuPerUnit: 0n,
+      base: 0n,
+      marginBps: 0,
+      minPricePerSecond: 1n,
+    },
+    capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
+    bidDeposit: parseEther("0.5"),
+    stateDir,
+    listen: { host: "127.0.0.1", port: statusPort },
+    withdrawIntervalMs: 200,
+    serviceSettleIntervalMs: 300,
+    serviceDrainMs: 1_000,
+    pollIntervalMs: 50,
+    runJob: async () => {
+      throw new Error("no batch jobs in this test");
+    },
+    services,
+  };
+}
 
-    const manifest = path.join(dir, "service.yaml");
-    await writeFile(
-      manifest,
-      `version: "1"
+async function writeManifest(name: string, extra = "") {
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
+    `version: "1"
 kind: service
 model: ${cnnPath}
 resources: { cpu: 1, memory: 256Mi }
 placement: { attributes: { region: eu } }
-pricing: { maxPricePerSecond: "0.0001", deposit: "1" }
-service: { name: digits-cnn, maxBatchSize: 8 }
+pricing: { maxPricePerSecond: "0.0001", deposit: "1"${extra} }
+service: { name: ${name}, maxBatchSize: 8 }
 bidWindow: 10s
 `,
-    );
+  );
+  return file;
+}
+
+describe("service leases", () => {
+  it("test_serviceLease_deployInferRestartClose_endToEnd", async () => {
+    const store = createStore({ kind: "local", dir: path.join(dir, "store") });
+    const statusPort = await freePort();
+    const config = () =>
+      providerConfig(
+        statusPort,
+        path.join(dir, "provider"),
+        createServiceHost({ store, listenHost: "127.0.0.1" }),
+      );
+    let common: Common = createCommon({ handleSignals: false, logLevel: "silent" });
+    let provider = await createProvider(common, config());
+
+    const manifest = await writeManifest("digits-cnn");
     const tenant = net.client(1);
     const deployed = await deployService({
       client: tenant,
@@ -168,12 +187,96 @@ bidWindow: 10s
         ? true
         : undefined,
     );
-    const after = (await (await fetch(provider.statusUrl)).json()) as {
-      jobs: Record<string, { state: string }>;
-      services: unknown[];
-    };
-    expect(after.jobs[deployed.leaseId.toString()]?.state).toBe("closed");
+    const after = await until("the lease recorded as closed", async () => {
+      const status = (await (await fetch(provider.statusUrl)).json()) as {
+        jobs: Record<string, { state: string }>;
+        services: unknown[];
+      };
+      return status.jobs[deployed.leaseId.toString()]?.state === "closed" ? status : undefined;
+    });
     expect(after.services).toEqual([]);
+    common.shutdown();
+    await provider.done;
+  });
+
+  it("test_paidServiceLease_402ThenPaidCalls_claimLandsOnChainWhenLeaseCloses", async () => {
+    const store = createStore({ kind: "local", dir: path.join(dir, "store") });
+    const statusPort = await freePort();
+    const stateDir = path.join(dir, "provider-paid");
+    const common = createCommon({ handleSignals: false, logLevel: "silent" });
+    const providerClient = net.client(6);
+    const paywall = x402PaywallFactory(common, {
+      client: providerClient,
+      contracts: net.deployment.contracts,
+      stateDir,
+      claim: { intervalMs: 600_000 }, // only the lease's end claims here
+    });
+    expect(paywall).toBeDefined();
+    const provider = await createProvider(common, {
+      ...providerConfig(
+        statusPort,
+        stateDir,
+        createServiceHost({ store, listenHost: "127.0.0.1", paywall }),
+      ),
+      client: providerClient,
+    });
+    const deployed = await deployService({
+      client: net.client(1),
+      contracts: net.deployment.contracts,
+      store,
+      manifestPath: await writeManifest("digits-paid", ', perThousandSamples: "1"'),
+      provider: providerClient.account.address,
+      pollIntervalMs: 100,
+    });
+    expect(deployed.pricePerThousandSamples).toBe(parseEther("1"));
+    const url = `${deployed.endpoint}/v2/models/digits-paid/infer`;
+    const request = JSON.stringify({
+      inputs: [{ name: "input", shape: [1, 64], datatype: "FP32", data: sample }],
+    });
+    // A plain call (curl) is asked to pay.
+    const unpaid = await fetch(url, { method: "POST", body: request });
+    expect(unpaid.status).toBe(402);
+    expect(unpaid.headers.get("payment-required")).toBeTruthy();
+
+    const payer = createX402Client({
+      wallet: net.client(2),
+      maxPerCall: parseEther("0.01"),
+      maxTotal: parseEther("1"),
+      deposit: parseEther("0.5"),
+    });
+    for (let i = 0; i < 3; i++) {
+      const paid = await inferService({
+        endpoint: deployed.endpoint,
+        model: "digits-paid",
+        input: { input_data: [sample] },
+        fetch: payer.fetch,
+      });
+      expect(paid.paymentResponse).toBeTruthy();
+      expect(Math.abs((paid.output_data[0]?.[0] as number) - (expected[0] as number))).toBeLessThan(
+        1e-4,
+      );
+    }
+    expect(payer.spent()).toBe(3n * parseEther("0.001")); // 1 NOOS per 1,000 samples, 1 sample each
+    const [channel] = payer.channels();
+    if (!channel) throw new Error("the payer opened no channel");
+    const contract = net.deployment.contracts.paymentChannels as `0x${string}`;
+    expect(
+      (await getChannel(net.client(0), { address: contract, channelId: channel.channelId }))
+        .totalClaimed,
+    ).toBe(0n);
+
+    // The lease closes: the provider drains, then claims every voucher it holds.
+    await net.client(1).closeLeaseAndWait({ leaseId: deployed.leaseId });
+    await until("the provider's claim", async () => {
+      const state = await getChannel(net.client(0), {
+        address: contract,
+        channelId: channel.channelId,
+      });
+      return state.totalClaimed === payer.spent() ? true : undefined;
+    });
+    expect(
+      (await fetch(url, { method: "POST", body: request }).catch(() => undefined))?.status ?? 0,
+    ).not.toBe(200);
     common.shutdown();
     await provider.done;
   });

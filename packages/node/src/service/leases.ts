@@ -3,8 +3,11 @@
 // the model from the content store, and serves it on its own port until the lease ends; the
 // endpoint is announced through the provider's lease status (GET <hostUri>/lease/<id>/status,
 // Akash's gateway path), so ComputeMarket stays as it is.
+import path from "node:path";
 import {
   BaseError,
+  type NoosphereAddresses,
+  type NoosWalletClient,
   type ServiceManifest,
   servicePricePerThousandSamples,
   verifyServiceManifest,
@@ -12,8 +15,10 @@ import {
 import type { ContentStore } from "@noosphere/storage";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
+import type { Common } from "../common.js";
 import type { Paywall } from "./paywall.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
+import { createX402Paywall, type X402PaywallConfig } from "./x402Paywall.js";
 
 export type ServiceLease = {
   leaseId: bigint;
@@ -23,6 +28,9 @@ export type ServiceLease = {
   port?: number | undefined;
 };
 
+/** A paywall that can claim what it charged at once (x402Paywall's `claimNow`). */
+export type LeasePaywall = Paywall & { claimNow?: () => Promise<unknown> };
+
 /** What the host needs to charge per call: the lease, its manifest and its price. */
 export type PaywallFactory = (context: {
   leaseId: bigint;
@@ -31,7 +39,7 @@ export type PaywallFactory = (context: {
   pricePerThousandSamples: bigint;
   /** The endpoint the paywall names as the resource. */
   endpoint: string;
-}) => Promise<Paywall>;
+}) => Promise<LeasePaywall>;
 
 export type ServiceHostConfig = {
   store: ContentStore;
@@ -59,8 +67,11 @@ export type RunningService = {
 
 export type ServiceHost = {
   start(lease: ServiceLease, signal?: AbortSignal): Promise<RunningService>;
-  /** Drains (in-flight calls finish, new ones get 503) and stops the lease's server. */
-  stop(leaseId: bigint, options?: { drainMs?: number }): Promise<void>;
+  /**
+   * Drains (in-flight calls finish, new ones get 503) and stops the lease's server. With
+   * `claim` (the lease ended) the paywall then claims every voucher it still holds.
+   */
+  stop(leaseId: bigint, options?: { drainMs?: number; claim?: boolean }): Promise<void>;
   get(leaseId: bigint): RunningService | undefined;
   list(): RunningService[];
   /** The live server of a lease (tests and /status read its batchers). */
@@ -78,7 +89,10 @@ export class ServiceStartError extends BaseError {
 }
 
 export function createServiceHost(config: ServiceHostConfig): ServiceHost {
-  const running = new Map<string, { info: RunningService; server: InferenceServer }>();
+  const running = new Map<
+    string,
+    { info: RunningService; server: InferenceServer; paywall: LeasePaywall | undefined }
+  >();
   const publicHost = config.publicHost ?? config.listenHost;
   const formatHost = (h: string) => (h.includes(":") ? `[${h}]` : h);
 
@@ -101,7 +115,7 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
     ];
     const open = async (port: number) => {
       // The paywall names the endpoint, which needs the port: a lazy one is bound after listening.
-      let paywall: Paywall | undefined;
+      let paywall: LeasePaywall | undefined;
       const deferred: Paywall | undefined =
         price === undefined
           ? undefined
@@ -129,7 +143,7 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
           throw err;
         }
       }
-      return { server, endpoint, price };
+      return { server, endpoint, price, paywall };
     };
     if (lease.port) {
       try {
@@ -159,7 +173,7 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
         },
       );
       const model = await config.store.get((manifest.model as { cid: string }).cid, { signal });
-      const { server, endpoint, price } = await listen(lease, manifest, model);
+      const { server, endpoint, price, paywall } = await listen(lease, manifest, model);
       const info: RunningService = {
         leaseId: lease.leaseId,
         endpoint,
@@ -169,7 +183,7 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
         pricePerThousandSamples: price,
         startedAt: new Date().toISOString(),
       };
-      running.set(key, { info, server });
+      running.set(key, { info, server, paywall });
       config.logger?.info(
         { leaseId: lease.leaseId, endpoint, model: info.model },
         "service started",
@@ -182,6 +196,15 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
       if (!entry) return;
       running.delete(key);
       await entry.server.close(options);
+      if (options?.claim && entry.paywall?.claimNow) {
+        // The lease is over: nothing will claim these vouchers later.
+        await entry.paywall.claimNow().catch((err: unknown) => {
+          config.logger?.error(
+            { leaseId, err: String(err) },
+            "final x402 claim failed; vouchers stay persisted",
+          );
+        });
+      }
       config.logger?.info({ leaseId }, "service stopped");
     },
     get: (leaseId) => running.get(leaseId.toString())?.info,
@@ -193,4 +216,35 @@ export function createServiceHost(config: ServiceHostConfig): ServiceHost {
       await Promise.all(all.map((e) => e.server.close(options)));
     },
   };
+}
+
+/**
+ * The provider's x402 paywall per paid service lease: PaymentChannels (x402 batch-settlement),
+ * the provider's wallet as receiver, vouchers persisted per lease in the provider's state folder.
+ */
+export function x402PaywallFactory(
+  common: Common,
+  config: {
+    client: NoosWalletClient;
+    contracts: NoosphereAddresses;
+    stateDir: string;
+    claim?: X402PaywallConfig["claim"];
+    withdrawDelay?: number | undefined;
+    pollIntervalMs?: number | undefined;
+  },
+): PaywallFactory | undefined {
+  const contract = config.contracts.paymentChannels;
+  if (!contract) return undefined;
+  return ({ leaseId, manifest, pricePerThousandSamples, endpoint }) =>
+    createX402Paywall(common, {
+      client: config.client,
+      contract,
+      token: manifest.pricing.token ?? config.contracts.token,
+      pricePer1000: pricePerThousandSamples,
+      stateFile: path.join(config.stateDir, `x402-lease-${leaseId}.json`),
+      withdrawDelay: config.withdrawDelay,
+      ...(config.claim ? { claim: config.claim } : {}),
+      pollIntervalMs: config.pollIntervalMs,
+      description: `${manifest.service.name} at ${endpoint} (lease ${leaseId})`,
+    });
 }
