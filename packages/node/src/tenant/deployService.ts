@@ -101,7 +101,8 @@ export async function deployService(params: DeployServiceParameters): Promise<De
   progress({ step: "leased", orderId, provider: bid.provider, pricePerSecond: bid.pricePerSecond });
 
   const record = await client.getProvider({ provider: bid.provider });
-  if (!record) throw new BaseError(`Provider ${bid.provider} of lease ${orderId} is not registered.`);
+  if (!record)
+    throw new BaseError(`Provider ${bid.provider} of lease ${orderId} is not registered.`);
   const { hostUri } = record;
   const deadline = Date.now() + (params.readyTimeoutMs ?? 60_000);
   for (;;) {
