@@ -81,7 +81,7 @@ function verifyWithPoint(digest: Hex, signature: Hex, point: Point): boolean {
     const u1 = ((BigInt(digest) % N) * w) % N;
     let R = point.multiply((r * w) % N);
     if (u1 !== 0n) R = R.add(G.multiply(u1));
-    if (R.is0()) return false;
+    if (R.equals(secp256k1.ProjectivePoint.ZERO)) return false;
     const { x, y } = R.toAffine();
     return x === r && Number(y & 1n) === bit;
   } catch {
