@@ -12,7 +12,7 @@
 // any work, and work waits in a queue ordered by the caller's stake.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createStateFile, type StateFile } from "@noosphere/node";
+import { createStateFile, type StateFile } from "@noosphere/node/state";
 import { InvalidParameterError } from "@noosphere/sdk";
 import type { Logger } from "pino";
 import { type Address, getAddress, type Hex, type LocalAccount } from "viem";

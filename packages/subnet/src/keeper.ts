@@ -3,7 +3,8 @@
 // block production; here a keeper sends `runEpoch` when one is due (continuing one in progress
 // in chunks of `maxColumns`) and, every `claimEvery` finished epochs, claims for the subnet's
 // hotkeys (or only itself). Stops when `common.signal` aborts.
-import { type Common, sleep } from "@noosphere/node";
+import type { Common } from "@noosphere/node/common";
+import { sleep } from "@noosphere/node/follower";
 import {
   claimEmissionAndWait,
   getClaimable,

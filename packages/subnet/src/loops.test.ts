@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getFreePort, startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { type Common, createCommon } from "@noosphere/node";
+import { type Common, createCommon } from "@noosphere/node/common";
 import { subnetRegistryAbi } from "@noosphere/sdk";
 import { getAddress, parseEther } from "viem";
 import { readContract } from "viem/actions";

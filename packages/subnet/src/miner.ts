@@ -2,7 +2,7 @@
 // synapse on an axon, publish the axon's URL on chain, and keep the metagraph the axon checks
 // callers against fresh from registry events. Stops when `common.signal` aborts.
 import path from "node:path";
-import type { Common } from "@noosphere/node";
+import type { Common } from "@noosphere/node/common";
 import { ALPHA_UNIT, type NoosWalletClient, parseNoos, setEndpointAndWait } from "@noosphere/sdk";
 import { type Address, getAddress, type LocalAccount } from "viem";
 import { type Axon, createAxon, route } from "./axon.js";

@@ -11,13 +11,9 @@
 // Unlike the template, only the sampled uids' averages move (it decays every unsampled uid),
 // and a uid whose hotkey changed starts again from 0.
 import path from "node:path";
-import {
-  type Common,
-  deploymentKeyOf,
-  openDeploymentState,
-  type StateFile,
-  sleep,
-} from "@noosphere/node";
+import type { Common } from "@noosphere/node/common";
+import { sleep } from "@noosphere/node/follower";
+import { deploymentKeyOf, openDeploymentState, type StateFile } from "@noosphere/node/state";
 import {
   commitWeightsAndWait,
   computeWeightsCommitHash,

@@ -43,7 +43,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .command("demo")
     .argument(
       "[name]",
-      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), subnet (a live subnet: 5 miners, 3 validators, a weight copier and a keeper as processes), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
+      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), subnet (a live subnet: 5 miners, 3 validators, a weight copier and a keeper as processes), serving (an agent with a wallet buys inference from two leased endpoints over x402, by price and latency), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
     )
     .description(
       "run a capability end to end on the devnet (reuses a running one, or starts one) and report what it did",
@@ -59,11 +59,16 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
         await runSubnetDemoCommand({ dir, json: json === true, say, keep: opts.keep });
         return;
       }
+      if (name === "serving") {
+        const { runServingDemoCommand } = await import("../demos/serving.js");
+        await runServingDemoCommand({ dir, json: json === true, say, keep: opts.keep });
+        return;
+      }
       if (name !== undefined && name !== "digits") {
         if (!(APP_DEMOS as readonly string[]).includes(name)) {
           throw new InvalidParameterError({
             field: "name",
-            expected: `one of digits, subnet, ${APP_DEMOS.join(", ")}`,
+            expected: `one of digits, subnet, serving, ${APP_DEMOS.join(", ")}`,
             received: name,
           });
         }
@@ -268,7 +273,7 @@ async function runSubnetDemoCommand(p: {
   try {
     const { runSubnetDemo } = await import("../demos/subnet.js");
     p.say("subnet: held-out inference, scored live by validators over HTTP, paid on chain");
-    const figures = await runSubnetDemo({ dir: p.dir, devnet, say: p.say });
+    const figures = await runSubnetDemo({ dir: p.dir, devnet, json: p.json, say: p.say });
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     if (p.json) printJson({ ...figures, demo: "subnet", seconds });
     else p.say(`${figures.ok ? "ok" : "NOT ok"}: done in ${seconds.toFixed(1)} s`);

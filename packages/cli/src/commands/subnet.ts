@@ -510,7 +510,7 @@ async function writeWeights(
   netuid: number,
   opts: { set?: string; reveal?: boolean },
 ) {
-  const { createStateFile } = await import("@noosphere/node");
+  const { createStateFile } = await import("@noosphere/node/state");
   const { generateWeightsSalt } = await import("@noosphere/sdk");
   const { client } = await walletClient(options);
   type Saved = {
@@ -634,7 +634,7 @@ export async function loadTask(file: string) {
 }
 
 async function daemonSetup(options: GlobalOptions, name: string) {
-  const { createCommon } = await import("@noosphere/node");
+  const { createCommon } = await import("@noosphere/node/common");
   const { client, connection } = await walletClient(options);
   const common = createCommon({ name });
   return { common, client, contracts: connection.contracts };

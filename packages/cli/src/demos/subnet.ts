@@ -35,8 +35,8 @@ const noosBin = path.resolve(here, "../../bin/noos.js");
 const taskFile = path.resolve(here, "../../../../examples/subnets/heldout/task.ts");
 
 /** Blocks per epoch, and the demo's block time. */
-const TEMPO = 24;
-const BLOCK_MS = 250;
+const TEMPO = 20;
+const BLOCK_MS = 200;
 /** Epochs to run after every neuron is up (issue 12: at least 10 tempos with commit-reveal). */
 const EPOCHS = 11;
 
@@ -104,6 +104,7 @@ export function spearman(xs: readonly number[], ys: readonly number[]): number {
 export async function runSubnetDemo(p: {
   dir: string;
   devnet: DevnetInfo;
+  json: boolean;
   say: (line: string) => void;
 }): Promise<Record<string, unknown>> {
   const { devnet } = p;
@@ -229,8 +230,8 @@ export async function runSubnetDemo(p: {
       netuid,
       stake,
       stateDir: ".",
-      query: { interval: "400ms", timeout: "1s" },
-      scores: { alpha: 0.2 },
+      query: { interval: "500ms", timeout: "3s" },
+      scores: { alpha: 0.3 },
       weights: { everyBlocks: TEMPO / 2, exponent: 2 },
       ...extra,
     });
@@ -247,7 +248,7 @@ export async function runSubnetDemo(p: {
           path.join(work, v.name, "validator.yaml"),
         ],
         validatorConfig(v.stake as string, {
-          task: { part: v.part, of: VALIDATORS.length, batch: 16 },
+          task: { part: v.part, of: VALIDATORS.length, batch: 32 },
         }),
       );
     }
@@ -321,6 +322,19 @@ export async function runSubnetDemo(p: {
         throw new BaseError("Neurons not ready after 120 s.", {
           metaMessages: [`logs: ${work}/*/*.log`],
         });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Every honest validator has scored a few rounds (they wait for a permit first), so that
+    // the epochs counted below pay for measured quality.
+    const stepsOf = async (v: Neuron) => {
+      const file = path.join(work, v.name, `validator-${netuid}-${v.address.toLowerCase()}.json`);
+      const doc = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as {
+        state?: { step?: number };
+      };
+      return doc.state?.step ?? 0;
+    };
+    while ((await Promise.all(validators.map(stepsOf))).some((s) => s < 3)) {
+      if (Date.now() > deadline) throw new BaseError("Validators scored no rounds in 120 s.");
       await new Promise((r) => setTimeout(r, 500));
     }
     const startBlock = await deployer.getBlockNumber();
@@ -424,14 +438,15 @@ export async function runSubnetDemo(p: {
 
     say("");
     say(`subnet ${netuid} after ${epochs} epochs (commit-reveal on), from the chain:`);
-    printMetagraphTable(rows, (uid) => {
-      const r = metagraph[uid];
-      return {
-        name: r?.name ?? "",
-        quality: r?.quality !== undefined ? r.quality.toFixed(4) : "-",
-        claimed: r?.claimed ?? "0",
-      };
-    });
+    if (!p.json)
+      printMetagraphTable(rows, (uid) => {
+        const r = metagraph[uid];
+        return {
+          name: r?.name ?? "",
+          quality: r?.quality !== undefined ? r.quality.toFixed(4) : "-",
+          claimed: r?.claimed ?? "0",
+        };
+      });
     say(`Spearman(held-out quality, incentive) over the 5 miners: ${rho.toFixed(4)}`);
     say(
       `copier dividends per NOOS staked / honest validators': ${copierDividendRatio.toFixed(4)} (copier ${copierPerStake.toExponential(3)}, honest ${honestPerStake.toExponential(3)})`,
