@@ -34,6 +34,7 @@ import {
 import { type Hex, type LocalAccount, parseEther } from "viem";
 import { describeMachine } from "./lib/machine.js";
 import { round, summarize } from "./lib/stats.js";
+import { gasPerTempo } from "./lib/subnet-gas.js";
 import { type BenchContext, type BenchSection, setupSubnet } from "./lib/subnet-setup.js";
 import { BENCH_SYNAPSE, benchAnswer, EMPTY_SYNAPSE } from "./lib/subnet-synapse.js";
 
@@ -360,7 +361,7 @@ function account(net: BenchContext["net"], index: number): LocalAccount {
 // ------------------------------------------------------------------ main
 
 /** Every section, in run order. Add one here (e.g. gas per tempo) to add it to subnet.json. */
-const SECTIONS: BenchSection[] = [axonOverhead, validatorRound];
+const SECTIONS: BenchSection[] = [axonOverhead, validatorRound, gasPerTempo];
 
 const { values } = parseArgs({ options: { only: { type: "string" } } });
 const only = values.only?.split(",").map((s) => s.trim());
