@@ -72,6 +72,7 @@ export {
   type ServiceHostConfig,
   type ServiceLease,
   ServiceStartError,
+  x402PaywallFactory,
 } from "./service/leases.js";
 export type { ModelMetadata, OipDatatype, Tensor } from "./service/oip.js";
 export type { Paywall, PaywallDecision, PaywallRequest, PendingCharge } from "./service/paywall.js";
