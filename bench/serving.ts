@@ -9,7 +9,7 @@
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -108,6 +108,7 @@ function figures(run: { latencies: number[]; seconds: number }, batch: number) {
   };
 }
 
+const loadBefore = loadavg().map((x) => round(x, 2));
 const net = await startTestDeployment();
 const dir = await mkdtemp(path.join(tmpdir(), "noos-bench-serving-"));
 const contracts = net.deployment.contracts as typeof net.deployment.contracts & {
@@ -320,6 +321,8 @@ try {
       "OIP V2 endpoint (node:http, dynamic batching over warm onnxruntime sessions, 1 intra-op thread) vs direct in-process onnxruntime (same session options, same rows), same run. Servers in a child process; load from this process with Node's fetch (keep-alive). concurrency1: one call at a time (latency); concurrencyN: N lanes, paid lanes each with their own channel (the paying client serializes the calls of one channel). throughputVsDirect: endpoint samples/s at concurrencyN over direct samples/s. Paid: x402 v2 batch-settlement vouchers (one EIP-712 signature per call by the client, one recovery per call by the server) on a devnet PaymentChannels channel.",
     date: new Date().toISOString(),
     machine: describeMachine(),
+    // The machine is shared (other builds and tests run beside it): its 1/5/15-minute load.
+    loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
     inputs: {
       requestsPerCase: REQUESTS,
       batch64RequestsPerCase: Math.max(200, Math.floor(REQUESTS / 4)),

@@ -262,6 +262,10 @@ export function createAgent(params: {
     channels: () => [...payers.entries()].flatMap(([, p]) => p.channels()),
     spent: () => [...payers.values()].reduce((sum, p) => sum + p.spent(), 0n),
     spentLastHour,
+    /** Counts a payment made outside this agent (another process on the same wallet) against the hourly cap. */
+    recordSpend(amount: bigint) {
+      spending.push({ at: now(), amount });
+    },
     refusals: () => ({ ...refusals }),
     check,
   };
