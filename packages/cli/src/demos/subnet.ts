@@ -282,7 +282,8 @@ export async function runSubnetDemo(p: {
     ]);
 
     // 5. Wait until every neuron is registered, staked and (miners) serving.
-    const deadline = Date.now() + 120_000;
+    // Generous: ten processes starting at once on a loaded 2-core machine took 95 s.
+    const deadline = Date.now() + 180_000;
     const role = subnetStakeRole(netuid);
     let offlineStopped = false;
     for (;;) {
@@ -319,7 +320,7 @@ export async function runSubnetDemo(p: {
       }
       if (ready.every(Boolean) && offlineStopped) break;
       if (Date.now() > deadline)
-        throw new BaseError("Neurons not ready after 120 s.", {
+        throw new BaseError("Neurons not ready after 180 s.", {
           metaMessages: [`logs: ${work}/*/*.log`],
         });
       await new Promise((r) => setTimeout(r, 500));
@@ -333,8 +334,12 @@ export async function runSubnetDemo(p: {
       };
       return doc.state?.step ?? 0;
     };
+    const warmup = Date.now() + 90_000;
     while ((await Promise.all(validators.map(stepsOf))).some((s) => s < 3)) {
-      if (Date.now() > deadline) throw new BaseError("Validators scored no rounds in 120 s.");
+      if (Date.now() > warmup)
+        throw new BaseError("Validators scored fewer than 3 rounds in 90 s.", {
+          metaMessages: [`logs: ${work}/*/*.log`],
+        });
       await new Promise((r) => setTimeout(r, 500));
     }
     const startBlock = await deployer.getBlockNumber();
