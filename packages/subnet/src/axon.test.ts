@@ -342,14 +342,14 @@ describe("axon", () => {
       },
     );
     const waitQueued = async (n: number) => {
-      for (let i = 0; i < 200 && axon.stats().queued !== n; i++)
+      for (let i = 0; i < 500 && axon.stats().queued !== n; i++)
         await new Promise((r) => setTimeout(r, 10));
       expect(axon.stats().queued).toBe(n);
     };
     const body = (text: string) => JSON.stringify({ text });
     const pending: Promise<{ status: number }>[] = [];
     pending.push(send(axon.url, await rawRequest(acct(V1), MINER_A, { body: body("first") })));
-    for (let i = 0; i < 200 && axon.stats().active !== 1; i++)
+    for (let i = 0; i < 500 && axon.stats().active !== 1; i++)
       await new Promise((r) => setTimeout(r, 10));
     pending.push(send(axon.url, await rawRequest(acct(VLOW), MINER_A, { body: body("low") })));
     await waitQueued(1);
@@ -378,7 +378,7 @@ describe("dendrite", () => {
     const slow = await echoAxon(
       MINER_B,
       {},
-      { handler: () => new Promise((r) => setTimeout(r, 1500)) },
+      { handler: () => new Promise((r) => setTimeout(r, 3000)) },
     );
     const refusing = await echoAxon(MINER_A, { blacklist: [acct(V0).address] });
     // A closed port: nobody listens.
@@ -438,15 +438,15 @@ describe("dendrite", () => {
       [7, "error"],
     ]);
     expect(results[1]?.latencyMs).toBeGreaterThanOrEqual(395);
-    expect(results[1]?.latencyMs).toBeLessThan(1400);
+    expect(results[1]?.latencyMs).toBeLessThan(2500);
     expect(results[0]?.latencyMs).toBeLessThan(results[1]?.latencyMs ?? 0);
     expect(results[3]?.error).toMatch(/unsigned answer/);
     expect(results[4]?.httpStatus).toBe(403);
     expect(results[5]?.error).toMatch(/^response\.text: /);
     expect(results[6]?.error).toMatch(/bad endpoint/);
     expect(results[7]).toMatchObject({ httpStatus: 500, error: "boom" });
-    // Concurrent: the whole round takes about one timeout, not the sum.
-    expect(wall).toBeLessThan(1400);
+    // Concurrent and cut at the deadline: about one timeout, not the slow miner's 3 s.
+    expect(wall).toBeLessThan(2500);
     await garbage.close();
     await misshapen.close();
   });
