@@ -1,6 +1,13 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type DeployProgress, deployJob, download } from "@noosphere/node";
-import { formatNoos, loadJobManifest, type NoosphereClient } from "@noosphere/sdk";
+import { type DeployProgress, deployJob, deployService, download } from "@noosphere/node";
+import {
+  formatNoos,
+  loadJobManifest,
+  loadServiceManifest,
+  manifestKindOf,
+  type NoosphereClient,
+} from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import { formatEther } from "viem";
@@ -24,7 +31,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .description(
       "run a job on the market: validate, upload, order, take the lowest bid, wait, download",
     )
-    .argument("<manifest>", "job manifest (YAML), see examples/manifests/")
+    .argument("<manifest>", "job or service manifest (YAML), see examples/manifests/")
     .option("--provider <address>", "lease to this provider instead of the lowest bid")
     .option("--retry <n>", "re-order up to n times if a provider misses its deadline", "0")
     .option("--results <dir>", "where results go (<dir>/<order>/)", "results")
@@ -38,6 +45,10 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         opts: { provider?: string; retry: string; results: string; wait?: true },
       ) => {
         const options = tenant();
+        const text = await readFile(manifest, "utf8").catch(() => "");
+        if (manifestKindOf(text) === "service") {
+          return deployServiceCommand(manifest, options, opts.provider);
+        }
         // A bad manifest (field, line, missing file) is reported before a devnet is needed.
         await loadJobManifest(manifest);
         const { client, connection } = await walletClient(options);
@@ -151,6 +162,49 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
       if (options.json) printJson({ orderId, action });
       else process.stdout.write(`${action}; the rest of the escrow is back with the tenant\n`);
     });
+}
+
+/** `kind: service`: lease a running endpoint; prints {leaseId, endpoint, model}. */
+async function deployServiceCommand(manifest: string, options: GlobalOptions, provider?: string) {
+  await loadServiceManifest(manifest); // field and line errors before a devnet is needed
+  const { client, connection } = await walletClient(options);
+  const result = await deployService({
+    client: client as NoosphereClient,
+    contracts: connection.contracts,
+    store: storeFor(options),
+    manifestPath: manifest,
+    provider: provider ? parseAddress("--provider", provider) : undefined,
+    onProgress: options.json
+      ? undefined
+      : (e) => {
+          const line =
+            e.step === "published"
+              ? `manifest ${e.manifestCid}`
+              : e.step === "ordered"
+                ? `service order ${e.orderId} open, waiting for bids`
+                : e.step === "bid"
+                  ? `  bid from ${e.provider} at ${formatEther(e.pricePerSecond)} NOOS/s`
+                  : e.step === "leased"
+                    ? `leased to ${e.provider} at ${formatEther(e.pricePerSecond)} NOOS/s; starting the server`
+                    : `serving at ${e.endpoint}`;
+          process.stderr.write(`${line}\n`);
+        },
+  });
+  if (options.json) {
+    return printJson({ leaseId: result.leaseId, endpoint: result.endpoint, model: result.model });
+  }
+  printFields({
+    lease: result.leaseId.toString(),
+    endpoint: result.endpoint,
+    model: result.model,
+    infer: `${result.endpoint}/v2/models/${result.model}/infer`,
+    provider: result.provider,
+    price: `${formatNoos(result.pricePerSecond)} NOOS/s`,
+    perCall:
+      result.pricePerThousandSamples === undefined
+        ? "free"
+        : `${formatNoos(result.pricePerThousandSamples)} NOOS per 1,000 samples (x402)`,
+  });
 }
 
 function describe(e: DeployProgress): string {

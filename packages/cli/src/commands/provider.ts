@@ -4,9 +4,11 @@ import {
   createCommon,
   createJobRunner,
   createProvider,
+  createServiceHost,
   loadProviderFile,
   type ProviderFile,
   providerSettings,
+  x402PaywallFactory,
 } from "@noosphere/node";
 import {
   createNoosClient,
@@ -62,11 +64,20 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
     : path.join(path.resolve(options.dir), "store");
   const store = createStore({ kind: "local", dir: storeDir });
   const common = createCommon({ name: `provider:${client.account.address.slice(0, 8)}` });
+  const hostUri = file.hostUri ?? `http://${file.listen.host}:${file.listen.port}`;
+  // Service leases: one OIP server per lease on this host; paid ones behind an x402 paywall.
+  const services = createServiceHost({
+    store,
+    listenHost: file.listen.host,
+    publicHost: new URL(hostUri).hostname,
+    paywall: x402PaywallFactory(common, { client, contracts, stateDir }),
+    logger: common.logger,
+  });
   const daemon = await createProvider(common, {
     client,
     contracts,
     startBlock: BigInt(devnet?.startBlock ?? 0),
-    hostUri: file.hostUri ?? `http://${file.listen.host}:${file.listen.port}`,
+    hostUri,
     attributes: Object.entries(file.attributes).map(([key, value]) => ({ key, value })),
     stake: settings.stake,
     pricing: settings.pricing,
@@ -84,6 +95,7 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
       workers: settings.jobWorkers,
       jobsPerWorker: settings.jobsPerWorker,
     }),
+    services,
   });
   await daemon.done;
 }
