@@ -17,13 +17,17 @@ import { startTestDeployment } from "@noosphere/devnet";
 import { createCnnOnnx, createSession, encodeModel } from "@noosphere/ml";
 import { decodeResponse, encodeRequest } from "@noosphere/node";
 import {
+  type ChannelConfig,
+  computeChannelId,
   createX402Client,
   getChannel,
   type NoosWalletClient,
   paymentChannelsAbi,
+  signVoucher,
+  verifyVoucher,
 } from "@noosphere/sdk";
 import * as ort from "onnxruntime-node";
-import { type Hex, pad, parseEther, toHex } from "viem";
+import { type Hex, type LocalAccount, pad, parseEther, toHex, zeroAddress } from "viem";
 import { describeMachine } from "./lib/machine.js";
 import type { ServingChildArgs } from "./lib/serving-server-child.js";
 import { round, summarize } from "./lib/stats.js";
@@ -44,7 +48,7 @@ const PRICE_PER_1000 = parseEther("0.001"); // NOOS per 1,000 samples
 const BATCHES = [1, 64] as const;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-type Model = { name: string; about: string; path: string };
+type Model = { name: string; about: string; path: string; batches: readonly number[] };
 type Figures = ReturnType<typeof figures>;
 type CaseKey = "jsonUnpaid" | "jsonPaid" | "binaryUnpaid" | "binaryPaid";
 type Case = { concurrency1: Figures; throughputVsDirect: number } & Record<string, unknown>;
@@ -116,17 +120,29 @@ const contracts = net.deployment.contracts as typeof net.deployment.contracts & 
 };
 const cnnPath = path.join(dir, "cnn.onnx");
 await writeFile(cnnPath, encodeModel(createCnnOnnx({ seed: 7, input: "flat", channels: 8 })));
+// The same CNN 16x wider: enough compute per batch-64 call (~1 ms) to show where serving overhead
+// stops dominating (the digits models take tens of microseconds per call).
+const wideCnnPath = path.join(dir, "cnn-wide.onnx");
+await writeFile(wideCnnPath, encodeModel(createCnnOnnx({ seed: 7, input: "flat", channels: 128 })));
 const models: Model[] = [
   {
     name: "mlp",
     about: "digits MLP 64-32-10 (examples/digits/mlp.onnx, dynamic batch)",
     path: path.join(repoRoot, "examples/digits/mlp.onnx"),
+    batches: BATCHES,
   },
   {
     name: "cnn",
     about:
       "digits CNN [batch,64] -> Reshape -> Conv 3x3 x8 -> Relu -> Pad -> AveragePool -> Flatten -> Gemm (createCnnOnnx, torch.onnx.export's layout, random weights)",
     path: cnnPath,
+    batches: BATCHES,
+  },
+  {
+    name: "cnn-wide",
+    about: "the same CNN with 128 conv channels (createCnnOnnx, random weights): batch 64 only",
+    path: wideCnnPath,
+    batches: [64],
   },
 ];
 const childArgs: ServingChildArgs = {
@@ -173,7 +189,7 @@ try {
   const results: Row[] = [];
   for (const model of models) {
     const session = await createSession(model.path, { threads: 1 });
-    for (const batch of BATCHES) {
+    for (const batch of model.batches) {
       const n = batch === 1 ? REQUESTS : Math.max(200, Math.floor(REQUESTS / 4));
       // Direct: the same session kind the server uses (1 intra-op thread), the same rows.
       const feeds = { input: new ort.Tensor("float32", rowsOf(batch), [batch, 64]) };
@@ -198,10 +214,7 @@ try {
             paid
               ? payer(
                   net.client(3),
-                  1000 * batch +
-                    100 * (model.name === "mlp" ? 0 : 1) +
-                    (encoding === "json" ? 0 : 50) +
-                    i,
+                  1000 * batch + 100 * models.indexOf(model) + (encoding === "json" ? 0 : 50) + i,
                 ).fetch
               : fetch,
           );
@@ -246,6 +259,48 @@ try {
     }
     await session.release();
   }
+
+  // Where a paid call's extra time goes: the client's voucher signature and the server's
+  // recovery of it (viem over @noble/curves, pure JS), timed here in-process.
+  const signer = net.accounts[6]?.account as LocalAccount;
+  const voucherDomain = {
+    chainId: net.anvil.chainId,
+    verifyingContract: contracts.paymentChannels,
+  };
+  const voucherConfig: ChannelConfig = {
+    payer: signer.address,
+    payerAuthorizer: zeroAddress,
+    receiver: signer.address,
+    receiverAuthorizer: signer.address,
+    token: contracts.token,
+    withdrawDelay: 3600,
+    salt: pad(toHex(0), { size: 32 }),
+  };
+  const channelId = computeChannelId(voucherConfig, voucherDomain);
+  let voucher = await signVoucher(signer, {
+    channelId,
+    maxClaimableAmount: 1n,
+    domain: voucherDomain,
+  });
+  let amount = 1n;
+  const signRun = await drive(300, 1, async () => {
+    voucher = await signVoucher(signer, {
+      channelId,
+      maxClaimableAmount: ++amount,
+      domain: voucherDomain,
+    });
+  });
+  const verifyRun = await drive(300, 1, async () => {
+    if (!(await verifyVoucher(voucher, voucherConfig, voucherDomain)))
+      throw new Error("a voucher did not verify");
+  });
+  const voucherCrypto = {
+    signMs: summarize(signRun.latencies, 3),
+    verifyMs: summarize(verifyRun.latencies, 3),
+  };
+  log(
+    `voucher sign p50 ${voucherCrypto.signMs.p50} ms, verify p50 ${voucherCrypto.verifyMs.p50} ms`,
+  );
 
   // Gas: settle what the runs above charged, then 1,000 paid calls on one fresh channel and the
   // one transaction that claims and settles them.
@@ -333,6 +388,7 @@ try {
       models: models.map((m) => ({ name: m.name, about: m.about })),
     },
     results,
+    voucherCrypto,
     gas: {
       paidCalls: PAID_CALLS,
       claimAndSettleGas: claimGas,
