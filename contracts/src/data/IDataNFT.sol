@@ -26,7 +26,8 @@ interface IDataNFT {
     /// @notice Metadata states (Ocean): 0 active, 1 end-of-life (no ordering), 2 deprecated,
     ///         3 revoked, 4 ordering disabled, 5 unlisted (orderable). Datatokens refuse orders in
     ///         states 1, 2, 3 and 4.
-    /// @param state See above. @param decryptorUrl The serving provider's base URL.
+    /// @param state See above.
+    /// @param decryptorUrl The serving provider's base URL.
     /// @param decryptorAddress The serving provider's Ethereum address (its key decrypts the files).
     /// @param metadataCid The DDO JSON's CID in the content store.
     /// @param metadataHash sha256 of the DDO JSON bytes.

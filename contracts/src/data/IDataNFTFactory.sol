@@ -25,7 +25,9 @@ interface IDataNFTFactory {
     }
 
     /// @notice NFT parameters.
-    /// @param name ERC-721 name. @param symbol ERC-721 symbol. @param tokenURI URI of token 1.
+    /// @param name ERC-721 name.
+    /// @param symbol ERC-721 symbol.
+    /// @param tokenURI URI of token 1.
     /// @param transferable Whether token 1 may ever change owner.
     /// @param owner Receives token 1 and the manager role.
     struct NftParams {
@@ -116,7 +118,9 @@ interface IDataNFTFactory {
     /// @notice Publishes in one transaction: NFT (to `nftParams.owner`), one datatoken, metadata,
     ///         allowed algorithms and pricing. The exchange or dispenser becomes a datatoken
     ///         minter; the exchange is owned by the NFT's owner side.
-    /// @return nft The data NFT. @return datatoken Its datatoken. @return did The DID hash.
+    /// @return nft The data NFT.
+    /// @return datatoken Its datatoken.
+    /// @return did The DID hash.
     /// @return exchangeId The fixed-rate exchange id (zero unless FixedRate).
     function createDataAsset(
         NftParams calldata nftParams,

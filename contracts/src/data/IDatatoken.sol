@@ -21,7 +21,8 @@ interface IDatatoken {
     /// @param minter First minter (zero: none besides `extraMinters`).
     /// @param paymentCollector Receives exchange revenue (zero: the NFT owner at creation).
     /// @param publishMarketFeeAddress Receives the publish-market order fee (zero: no fee).
-    /// @param publishMarketFeeToken Token of that fee. @param publishMarketFeeAmount Absolute amount.
+    /// @param publishMarketFeeToken Token of that fee.
+    /// @param publishMarketFeeAmount Absolute amount.
     struct DatatokenParams {
         string name;
         string symbol;

@@ -1,0 +1,3 @@
+export * from "./ddo.js";
+export * from "./did.js";
+export * from "./providerFee.js";
