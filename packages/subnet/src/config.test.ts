@@ -8,7 +8,7 @@ import {
   SubnetConfigError,
 } from "./config.js";
 
-const problems = (fn: () => unknown): string[] => {
+const problems = (fn: () => unknown): readonly string[] => {
   try {
     fn();
   } catch (err) {

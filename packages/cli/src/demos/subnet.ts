@@ -342,17 +342,36 @@ export async function runSubnetDemo(p: {
         });
       await new Promise((r) => setTimeout(r, 500));
     }
+    // Earnings are counted from this block: what each account was credited after it.
     const startBlock = await deployer.getBlockNumber();
-    const first = (await getSubnet(deployer, { address: registry, netuid })).epochIndex;
+    const atStart = { address: registry, abi: subnetRegistryAbi, blockNumber: startBlock } as const;
+    const first = (
+      await readContract(deployer, { ...atStart, functionName: "getSubnet", args: [netuid] })
+    ).epochIndex;
+    const claimableAtStart = new Map(
+      await Promise.all(
+        everyone.map(
+          async (n) =>
+            [
+              n.address.toLowerCase(),
+              await readContract(deployer, {
+                ...atStart,
+                functionName: "claimable",
+                args: [n.address],
+              }),
+            ] as const,
+        ),
+      ),
+    );
     say(`all neurons up at block ${startBlock} (epoch ${first}); running ${EPOCHS} tempos...`);
 
     // 6. Let the subnet run.
     const until = Date.now() + 150_000;
-    let last = first;
+    let seen = first;
     for (;;) {
       const info = await getSubnet(deployer, { address: registry, netuid });
-      if (info.epochIndex !== last) {
-        last = info.epochIndex;
+      if (info.epochIndex !== seen) {
+        seen = info.epochIndex;
         say(`  epoch ${info.epochIndex} finished (block ${await deployer.getBlockNumber()})`);
       }
       if (info.epochIndex >= first + BigInt(EPOCHS)) break;
@@ -368,7 +387,8 @@ export async function runSubnetDemo(p: {
     }
     await stopAll();
 
-    // 7. Claim what is left, then sum every claim of the run.
+    // 7. Claim what is left. Earned over the run = claims after the start - claimable at it.
+    const last = (await getSubnet(deployer, { address: registry, netuid })).epochIndex;
     const keeperClient = wallet(keeper.key);
     for (const n of [...miners, ...validators, copier, owner]) {
       if ((await keeperClient.getClaimable({ account: n.address })) > 0n)
@@ -378,15 +398,16 @@ export async function runSubnetDemo(p: {
       address: registry,
       abi: subnetRegistryAbi,
       eventName: "EmissionClaimed",
-      fromBlock: startBlock,
+      fromBlock: startBlock + 1n,
     });
-    const claimed = new Map<string, bigint>();
+    const earned = new Map<string, bigint>();
     for (const c of claims) {
       const a = (c.args.account as string).toLowerCase();
-      claimed.set(a, (claimed.get(a) ?? 0n) + (c.args.amount as bigint));
+      earned.set(a, (earned.get(a) ?? 0n) + (c.args.amount as bigint));
     }
-    const claimedBy = (n: Neuron) => claimed.get(n.address.toLowerCase()) ?? 0n;
-    // The whole run's emission per neuron, from the first epoch on (claims since the start).
+    const earnedBy = (n: Neuron) =>
+      (earned.get(n.address.toLowerCase()) ?? 0n) -
+      (claimableAtStart.get(n.address.toLowerCase()) ?? 0n);
     const epochs = Number(last - first);
 
     // 8. Quality: each miner's accuracy on the whole held-out split (what the validators sample).
@@ -426,7 +447,7 @@ export async function runSubnetDemo(p: {
         name: n?.name ?? "?",
         role: n?.role ?? "?",
         ...(q !== undefined ? { quality: Math.round(q * 1e4) / 1e4 } : {}),
-        claimed: formatNoos(n ? claimedBy(n) : 0n),
+        earned: formatNoos(n ? earnedBy(n) : 0n),
       };
     });
     const minerRows = metagraph.filter((r) => r.role === "miner");
@@ -435,7 +456,7 @@ export async function runSubnetDemo(p: {
       minerRows.map((r) => r.incentive),
     );
     const perStake = (ns: Neuron[]) =>
-      Number(ns.reduce((a, n) => a + claimedBy(n), 0n)) /
+      Number(ns.reduce((a, n) => a + earnedBy(n), 0n)) /
       Number(ns.reduce((a, n) => a + parseEther(n.stake as string), 0n));
     const honestPerStake = perStake(validators);
     const copierPerStake = perStake([copier]);
@@ -449,7 +470,7 @@ export async function runSubnetDemo(p: {
         return {
           name: r?.name ?? "",
           quality: r?.quality !== undefined ? r.quality.toFixed(4) : "-",
-          claimed: r?.claimed ?? "0",
+          earned: r?.earned ?? "0",
         };
       });
     say(`Spearman(held-out quality, incentive) over the 5 miners: ${rho.toFixed(4)}`);
@@ -465,7 +486,9 @@ export async function runSubnetDemo(p: {
       blockMs: BLOCK_MS,
       spearman: Math.round(rho * 1e4) / 1e4,
       copierDividendRatio: Math.round(copierDividendRatio * 1e4) / 1e4,
-      claimed: formatNoos([...claimed.values()].reduce((a, b) => a + b, 0n)),
+      claims: claims.length,
+      /** NOOS claimed (all of it) for what the counted epochs credited. */
+      earned: formatNoos(everyone.reduce((a, n) => a + earnedBy(n), 0n)),
       metagraph,
       work,
     };
