@@ -81,6 +81,15 @@ export {
   type InferenceServer,
   type InferenceServerConfig,
 } from "./service/server.js";
+export { openVoucherStore, readVoucherFiles, type VoucherStore } from "./service/voucherLog.js";
+export {
+  createX402Paywall,
+  type X402ChannelRecord,
+  type X402ClaimResult,
+  type X402Paywall,
+  type X402PaywallConfig,
+  X402PaywallConfigError,
+} from "./service/x402Paywall.js";
 export {
   createStateFile,
   type DeploymentKey,

@@ -1,7 +1,7 @@
 // noos channel: x402 batch-settlement payment channels (PaymentChannels). A payer opens (deposits
 // into) a channel to a service's receiver, checks it, and closes it with a timed withdrawal; a
 // provider claims the vouchers its paywall stored, in one claimAndSettle transaction.
-import { createStateFile } from "@noosphere/node";
+import { readVoucherFiles, type X402ChannelRecord } from "@noosphere/node";
 import {
   BaseError,
   claimAndSettleChannelsAndWait,
@@ -217,16 +217,19 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
       const options = globals();
       const { connection, client } = await walletClient(options);
       const address = contractOf(connection.contracts);
-      type Doc = {
-        state?: {
-          channels?: Record<
-            string,
-            { config: never; charged: bigint; voucherMax: bigint; signature: Hex }
-          >;
-        };
-      };
-      const doc = await createStateFile<Doc>(opts.state, () => ({})).read();
-      const records = Object.entries(doc.state?.channels ?? {});
+      const { deployment, records: stored } = await readVoucherFiles<X402ChannelRecord>(opts.state);
+      if (
+        deployment &&
+        (deployment.chainId !== connection.chainId ||
+          deployment.contract.toLowerCase() !== address.toLowerCase())
+      ) {
+        throw new InvalidParameterError({
+          field: "--state",
+          expected: `vouchers of chain ${connection.chainId}, PaymentChannels ${address}`,
+          received: `${opts.state} (chain ${deployment.chainId}, contract ${deployment.contract})`,
+        });
+      }
+      const records = [...stored.entries()];
       const claims = [];
       let amount = 0n;
       for (const [id, r] of records) {

@@ -21,7 +21,8 @@ import {
   type PaymentRequired,
   type PaymentRequirements,
   paymentChannelsAbi,
-  verifyVoucher,
+  recoverVoucherSigner,
+  voucherSignerOf,
   X402_VERSION,
   X402Errors,
 } from "@noosphere/sdk";
@@ -30,8 +31,9 @@ import { readContract } from "viem/actions";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { follow } from "../follower.js";
-import { deploymentKeyOf, openDeploymentState, type StateFile } from "../state.js";
+import { deploymentKeyOf } from "../state.js";
 import type { Paywall, PaywallDecision, PaywallRequest } from "./paywall.js";
+import { openVoucherStore } from "./voucherLog.js";
 
 export type X402PaywallConfig = {
   /** The receiver's wallet: it is the channels' receiver and receiverAuthorizer, and pays claim gas. */
@@ -69,8 +71,6 @@ export type X402ChannelRecord = {
   /** On-chain totalClaimed as last seen. */
   claimed: bigint;
 };
-
-type PersistedState = { channels: Record<string, X402ChannelRecord>; cursor?: bigint | undefined };
 
 type Mirror = {
   balance: bigint;
@@ -133,34 +133,30 @@ export async function createX402Paywall(
     }),
     deploymentKeyOf(client, config.contract),
   ]);
-  const store: StateFile<PersistedState> = await openDeploymentState<PersistedState>({
+  const store = await openVoucherStore<X402ChannelRecord>({
     file: config.stateFile,
     deployment,
-    initial: () => ({ channels: {} }),
-    onReset: (message) => common.logger.warn(message),
+    logger: common.logger,
   });
-  const loaded = await store.read();
-  const records = new Map<string, X402ChannelRecord>(Object.entries(loaded.channels));
-  let cursor = loaded.cursor;
+  const records = store.records;
   const mirrors = new Map<string, Mirror>();
   const locks = new Map<string, Promise<void>>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   common.signal.addEventListener("abort", onAbort);
   const inner: Common = { ...common, signal: controller.signal };
-
-  // Group commit: one write covers every change made before it starts.
-  let writing: Promise<void> = Promise.resolve();
-  let scheduled: Promise<void> | undefined;
-  const persist = (): Promise<void> => {
-    if (scheduled) return scheduled;
-    const next = writing.then(async () => {
-      scheduled = undefined;
-      await store.write({ channels: Object.fromEntries(records), cursor });
-    });
-    scheduled = next;
-    writing = next.catch((err) => common.logger.error({ err }, "x402: persisting vouchers failed"));
-    return next;
+  // Channel ids by config: hashing the config is half the cost of checking a voucher.
+  const ids = new Map<string, string>();
+  const idOf = (c: ChannelConfig): string => {
+    const key =
+      `${c.payer}${c.payerAuthorizer}${c.receiver}${c.receiverAuthorizer}${c.token}${c.withdrawDelay}${c.salt}`.toLowerCase();
+    let id = ids.get(key);
+    if (!id) {
+      id = computeChannelId(c, domain).toLowerCase();
+      if (ids.size > 100_000) ids.clear();
+      ids.set(key, id);
+    }
+    return id;
   };
 
   const priceOf = (model: string, samples: number): bigint | undefined => {
@@ -324,11 +320,12 @@ export async function createX402Paywall(
       maxClaimableAmount: BigInt(payload.payload.voucher.maxClaimableAmount),
       signature: payload.payload.voucher.signature as Hex,
     };
-    const id = computeChannelId(channelConfig, domain).toLowerCase();
+    const id = idOf(channelConfig);
     // Verified before queueing: recovery is the CPU cost of a paid call; do it outside the lock.
+    const signer = await recoverVoucherSigner(voucher, domain).catch(() => undefined);
     if (
       voucher.channelId.toLowerCase() !== id ||
-      !(await verifyVoucher(voucher, channelConfig, domain))
+      signer?.toLowerCase() !== voucherSignerOf(channelConfig).toLowerCase()
     ) {
       return paymentRequired(req, price, X402Errors.invalidSignature);
     }
@@ -394,7 +391,7 @@ export async function createX402Paywall(
               },
             });
             try {
-              await persist();
+              await store.save(id);
             } finally {
               release();
             }
@@ -448,6 +445,7 @@ export async function createX402Paywall(
       let amount = 0n;
       for (const r of rows) {
         amount += r.total - r.record.claimed;
+        void store.save(r.id);
         r.record.claimed = r.total;
         const m = mirrors.get(r.id);
         if (m) {
@@ -455,7 +453,6 @@ export async function createX402Paywall(
           m.totalClaimed = r.total;
         }
       }
-      await persist();
       count(common, "x402.claims");
       common.logger.info(
         { hash: result.hash, channels: rows.length, amount: amount.toString() },
@@ -480,16 +477,15 @@ export async function createX402Paywall(
 
   // Mirror the chain: a deposit, claim, refund or withdrawal on a channel we serve refreshes it;
   // a withdrawal start triggers a claim at once.
-  const startBlock = cursor === undefined ? await client.getBlockNumber() : cursor + 1n;
+  const saved = store.cursor();
+  const startBlock = saved === undefined ? await client.getBlockNumber() : saved + 1n;
   const following = follow(inner, {
     client,
     address: domain.verifyingContract,
     abi: paymentChannelsAbi,
     fromBlock: startBlock,
-    loadCursor: async () => cursor,
-    saveCursor: async (block) => {
-      cursor = block;
-    },
+    loadCursor: async () => store.cursor(),
+    saveCursor: async (block) => store.setCursor(block),
     pollIntervalMs: config.pollIntervalMs ?? 500,
     onEvent: async (event) => {
       const args = event.args as { channelId?: Hex };
@@ -524,7 +520,7 @@ export async function createX402Paywall(
       common.signal.removeEventListener("abort", onAbort);
       await following.catch(() => {});
       while (claiming) await claiming.catch(() => {});
-      await persist();
+      await store.close();
     },
   };
 }
