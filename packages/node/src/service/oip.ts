@@ -120,9 +120,12 @@ export function fromJsonData(
   data: unknown,
   length: number,
 ): TypedData {
-  const flat: unknown[] = Array.isArray(data)
-    ? (data.flat(Number.POSITIVE_INFINITY) as unknown[])
-    : [data];
+  // Flat data (the common case) is used as it is; nested data is flattened (OIP allows both).
+  const flat: unknown[] = !Array.isArray(data)
+    ? [data]
+    : data.some(Array.isArray)
+      ? (data.flat(Number.POSITIVE_INFINITY) as unknown[])
+      : data;
   if (flat.length !== length) {
     throw badRequest(
       `input ${input}: data has ${flat.length} values; expected ${length} (the product of its shape)`,
