@@ -124,6 +124,8 @@ interface IDataNFT {
 
     /// @notice Creates a datatoken under this NFT. Only a Deployer.
     function createDatatoken(IDatatoken.DatatokenParams calldata p) external returns (address datatoken);
+    /// @notice Records a datatoken the factory cloned for this NFT. Only the factory.
+    function registerDatatoken(address datatoken) external;
     /// @notice The datatokens created under this NFT.
     function getDatatokens() external view returns (address[] memory);
 
