@@ -14,7 +14,8 @@ import { subnetRegistryAbi } from "@noosphere/sdk";
 import { getAddress, parseEther } from "viem";
 import { readContract } from "viem/actions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMinerFile, parseValidatorFile } from "./config.js";
+import { parseKeeperFile, parseMinerFile, parseValidatorFile } from "./config.js";
+import { createKeeper, type KeeperEvent } from "./keeper.js";
 import { createMiner } from "./miner.js";
 import task from "./testdata/double.task.js";
 import type { ValidatorState } from "./validator.js";
@@ -252,5 +253,40 @@ describe("validator loop (a noos subnet validator process)", () => {
       args: [netuid, await uidOf(VALIDATOR)],
     });
     expect([...uids]).toEqual([goodUid]);
+  });
+
+  it("test_keeper_dueEpochs_runsThemAndClaimsForEveryHotkey", { timeout: 60_000 }, async () => {
+    const registry = net.deployment.contracts.subnetRegistry;
+    const before = (await net.client(9).getSubnet({ netuid })).epochIndex;
+    const goodMiner = getAddress(net.accounts[MINERS.good]?.address as string);
+    const events: KeeperEvent[] = [];
+    const common = createCommon({ handleSignals: false, logLevel: "silent" });
+    // The keeper is the only clock here: without its blocks no epoch would come due.
+    const keeper = createKeeper(common, {
+      client: net.client(8),
+      contracts: { subnetRegistry: registry },
+      file: parseKeeperFile(
+        `netuids: [${netuid}]\ninterval: 100ms\nmineEvery: 100ms\nclaimEvery: 1\n`,
+      ),
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await until("two epochs and a claim for the good miner", async () =>
+        events.filter((e) => e.kind === "epoch").length >= 2 &&
+        events.some((e) => e.kind === "claim" && e.account === goodMiner)
+          ? true
+          : undefined,
+      );
+    } finally {
+      common.shutdown();
+      await keeper.done;
+    }
+    const after = (await net.client(9).getSubnet({ netuid })).epochIndex;
+    expect(after - before).toBeGreaterThanOrEqual(2n);
+    const epochs = events.filter((e) => e.kind === "epoch");
+    expect(epochs.every((e) => e.kind === "epoch" && e.gasUsed > 0n)).toBe(true);
+    // Claimed to the miner's own account, and nothing is left to claim right after.
+    expect(keeper.stats().claimed).toBeGreaterThan(0n);
+    expect(await net.client(9).getClaimable({ account: goodMiner })).toBe(0n);
   });
 });
