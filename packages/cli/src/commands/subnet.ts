@@ -78,12 +78,16 @@ function printSimulation(result: WeightCopyingResult): void {
   );
 }
 
-/** `noos subnet epoch|simulate`: Yuma Consensus as a pure function; no devnet needed. */
+/**
+ * `noos subnet ...`: epoch|simulate run Yuma Consensus as a pure function (no chain); the rest act
+ * on the SubnetRegistry (create, register, hyperparams, metagraph, weights, claim) or run a
+ * neuron (miner start, validator start, keeper).
+ */
 export function registerSubnet(program: Command, globals: () => GlobalOptions) {
   const subnet = program
     .command("subnet")
     .description(
-      "incentive subnets: Yuma Consensus epochs (bit-exact with subtensor) and simulations",
+      "incentive subnets: create and join one, run miners, validators and a keeper (examples/subnets/template), read the metagraph; Yuma Consensus epochs (bit-exact with subtensor) and simulations",
     );
 
   subnet
