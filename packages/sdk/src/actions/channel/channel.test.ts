@@ -5,6 +5,7 @@ import { startTestDeployment, type TestDeployment, withSnapshot } from "@noosphe
 import { type Address, type Hex, pad, parseEther, toHex, zeroAddress } from "viem";
 import { readContract } from "viem/actions";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { channelActions } from "../../decorators/channel.js";
 import { ContractRevertError } from "../../errors.js";
 import { paymentChannelsAbi } from "../../generated/abis.js";
 import {
@@ -15,6 +16,7 @@ import {
 } from "../../x402/voucher.js";
 import { claimAndSettleChannelsAndWait } from "./claimAndSettleChannels.js";
 import { claimChannelsAndWait } from "./claimChannels.js";
+import { depositChannelAndWait } from "./depositChannel.js";
 import { depositChannelWithPermitAndWait } from "./depositChannelWithPermit.js";
 import { finalizeChannelWithdrawAndWait } from "./finalizeChannelWithdraw.js";
 import { getChannel } from "./getChannel.js";
@@ -67,6 +69,13 @@ describe("PaymentChannels SDK", () => {
     });
     expect(await verifyVoucher(voucher, c, domain())).toBe(true);
     expect(await verifyVoucher({ ...voucher, maxClaimableAmount: 124n }, c, domain())).toBe(false);
+    // Bound to the deployment with the decorator.
+    const bound = net.client(payerIdx).extend(channelActions({ paymentChannels: contract }));
+    await bound.depositChannelWithPermitAndWait({ config: c, amount: 5n });
+    expect(await bound.getChannel({ channelId: onChain })).toMatchObject({
+      balance: 5n,
+      totalClaimed: 0n,
+    });
   });
 
   it("test_lifecycle_depositClaimSettleWithdrawRefund_gas", async () => {
@@ -83,6 +92,21 @@ describe("PaymentChannels SDK", () => {
       gas.depositWithPermit ??= r.receipt.gasUsed;
       expect(r.event?.newBalance).toBe(parseEther("10"));
     }
+    // Plain deposits (approve first): a new channel, then a top-up.
+    await payer.approveAndWait({ spender: contract, amount: parseEther("2") });
+    const plain = await depositChannelAndWait(payer, {
+      address: contract,
+      config: config(9),
+      amount: parseEther("1"),
+    });
+    gas.firstDeposit = plain.receipt.gasUsed;
+    const topUp = await depositChannelAndWait(payer, {
+      address: contract,
+      config: config(9),
+      amount: parseEther("1"),
+    });
+    gas.topUpDeposit = topUp.receipt.gasUsed;
+    expect(topUp.event?.newBalance).toBe(parseEther("2"));
     // 1,000 calls at 0.001 NOOS each on channel 0: only the last cumulative voucher goes on chain.
     // The receiver's first claim ever writes its zeroed totals slot (+17k once); measure both.
     const first = channels[0] as ChannelConfig;
