@@ -102,6 +102,7 @@ export * from "./actions/zk/verifyAndRecordProof.js";
 export * from "./actions/zk/verifyProofView.js";
 export * from "./addresses.js";
 export * from "./client.js";
+export * from "./data/index.js";
 export { channelActions } from "./decorators/channel.js";
 export {
   marketActions,
