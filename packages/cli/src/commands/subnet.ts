@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   ALPHA_UNIT,
   BaseError,
@@ -617,13 +617,22 @@ async function writeWeights(
 
 // ------------------------------------------------------------------ daemons
 
-/** Imports a subnet task module (TypeScript through tsx) and checks its default export. */
-export async function loadTask(file: string) {
+/**
+ * Imports a module of a subnet task (TypeScript through tsx). From the compiled build, its
+ * `@noosphere/*` imports resolve to the build too (taskResolve.ts).
+ */
+export async function importTaskModule<T = Record<string, unknown>>(file: string): Promise<T> {
   const resolved = path.resolve(file);
-  if (/\.[cm]?ts$/.test(resolved)) (await import("tsx/esm/api")).register();
-  let mod: { default?: unknown };
+  if (!hooksRegistered) {
+    hooksRegistered = true;
+    (await import("tsx/esm/api")).register();
+    if (/[\\/]dist[\\/]commands[\\/]subnet\.js$/.test(fileURLToPath(import.meta.url))) {
+      const { register } = await import("node:module");
+      register(new URL("../taskResolve.js", import.meta.url));
+    }
+  }
   try {
-    mod = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+    return (await import(pathToFileURL(resolved).href)) as T;
   } catch (err) {
     throw new InvalidParameterError({
       field: "--task",
@@ -631,6 +640,13 @@ export async function loadTask(file: string) {
       received: file,
     });
   }
+}
+let hooksRegistered = false;
+
+/** Imports a subnet task module and checks its default export. */
+export async function loadTask(file: string) {
+  const resolved = path.resolve(file);
+  const mod = await importTaskModule<{ default?: unknown }>(resolved);
   const { defineTask } = await import("@noosphere/subnet");
   // biome-ignore lint/suspicious/noExplicitAny: any author's task
   const task = defineTask(mod.default as any);

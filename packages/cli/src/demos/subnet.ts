@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { DevnetInfo } from "@noosphere/devnet";
 import {
   BaseError,
@@ -28,7 +28,12 @@ import { createTestClient, type Hex, http, parseEther, publicActions } from "vie
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readContract } from "viem/actions";
 import { stringify } from "yaml";
-import { type MetagraphRow, printMetagraphTable, readMetagraphRows } from "../commands/subnet.js";
+import {
+  importTaskModule,
+  type MetagraphRow,
+  printMetagraphTable,
+  readMetagraphRows,
+} from "../commands/subnet.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const noosBin = path.resolve(here, "../../bin/noos.js");
@@ -411,13 +416,13 @@ export async function runSubnetDemo(p: {
     const epochs = Number(last - first);
 
     // 8. Quality: each miner's accuracy on the whole held-out split (what the validators sample).
-    (await import("tsx/esm/api")).register();
-    const heldout = (await import(
-      pathToFileURL(taskFile).href
-    )) as typeof import("../../../../examples/subnets/heldout/task.js");
-    const { loadDigitsSplit } = (await import(
-      pathToFileURL(path.join(path.dirname(taskFile), "data.ts")).href
-    )) as typeof import("../../../../examples/subnets/heldout/data.js");
+    const heldout =
+      await importTaskModule<typeof import("../../../../examples/subnets/heldout/task.js")>(
+        taskFile,
+      );
+    const { loadDigitsSplit } = await importTaskModule<
+      typeof import("../../../../examples/subnets/heldout/data.js")
+    >(path.join(path.dirname(taskFile), "data.ts"));
     const { heldOut } = await loadDigitsSplit();
     const quality = new Map<string, number>();
     for (const m of miners) {
