@@ -159,7 +159,9 @@ export async function runSubnetDemo(p: {
   // 2. The subnet: commit-reveal on, one weight setting per tempo at most.
   const ownerClient = wallet(owner.key);
   await ownerClient.approveAndWait({ spender: registry, amount: lock });
-  const { netuid } = await ownerClient.createSubnetAndWait({ maxLock: lock });
+  const created = await ownerClient.createSubnetAndWait({ maxLock: lock });
+  const { netuid } = created;
+  const createdAt = created.receipt.blockNumber;
   await ownerClient.setHyperparamsAndWait({
     netuid,
     hyperparams: {
@@ -330,25 +332,30 @@ export async function runSubnetDemo(p: {
         });
       await new Promise((r) => setTimeout(r, 500));
     }
-    // Every honest validator has scored a few rounds (they wait for a permit first), so that
-    // the epochs counted below pay for measured quality.
-    const stepsOf = async (v: Neuron) => {
-      const file = path.join(work, v.name, `validator-${netuid}-${v.address.toLowerCase()}.json`);
-      const doc = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as {
-        state?: { step?: number };
-      };
-      return doc.state?.step ?? 0;
-    };
+    // The weight game starts with the first weights an honest validator commits: epochs and
+    // earnings are counted from that block on. The copier can only copy weights once revealed,
+    // one epoch later, and its own copy is revealed an epoch after that.
+    const honest = new Set(validators.map((v) => v.address.toLowerCase()));
     const warmup = Date.now() + 90_000;
-    while ((await Promise.all(validators.map(stepsOf))).some((s) => s < 3)) {
+    let startBlock: bigint | undefined;
+    while (startBlock === undefined) {
+      const commits = await deployer.getContractEvents({
+        address: registry,
+        abi: subnetRegistryAbi,
+        eventName: "WeightsCommitted",
+        args: { netuid },
+        fromBlock: createdAt,
+      });
+      startBlock = commits.find((c) =>
+        honest.has(String(c.args.hotkey).toLowerCase()),
+      )?.blockNumber;
+      if (startBlock !== undefined) break;
       if (Date.now() > warmup)
-        throw new BaseError("Validators scored fewer than 3 rounds in 90 s.", {
+        throw new BaseError("No validator committed weights in 90 s.", {
           metaMessages: [`logs: ${work}/*/*.log`],
         });
       await new Promise((r) => setTimeout(r, 500));
     }
-    // Earnings are counted from this block: what each account was credited after it.
-    const startBlock = await deployer.getBlockNumber();
     const atStart = { address: registry, abi: subnetRegistryAbi, blockNumber: startBlock } as const;
     const first = (
       await readContract(deployer, { ...atStart, functionName: "getSubnet", args: [netuid] })
@@ -368,7 +375,9 @@ export async function runSubnetDemo(p: {
         ),
       ),
     );
-    say(`all neurons up at block ${startBlock} (epoch ${first}); running ${EPOCHS} tempos...`);
+    say(
+      `all neurons up; first honest weights committed at block ${startBlock} (epoch ${first}): counting ${EPOCHS} tempos from there...`,
+    );
 
     // 6. Let the subnet run.
     const until = Date.now() + 150_000;
