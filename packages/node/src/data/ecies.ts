@@ -118,7 +118,7 @@ export async function storeEncrypted(
 export async function readDecrypted(
   store: ContentStore,
   privateKey: Hex,
-  file: Pick<EncryptedFile, "cid"> & Partial<EncryptedFile>,
+  file: { cid: string; sha256?: string | undefined },
 ): Promise<Uint8Array> {
   const plaintext = decryptWithKey(privateKey, await store.get(file.cid), file.cid);
   if (file.sha256 !== undefined && sha256(plaintext) !== file.sha256.toLowerCase()) {
