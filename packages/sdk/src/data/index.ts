@@ -1,3 +1,4 @@
 export * from "./ddo.js";
 export * from "./did.js";
 export * from "./providerFee.js";
+export * from "./quote.js";
