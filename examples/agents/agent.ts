@@ -76,7 +76,7 @@ export class SpendingPolicyError extends BaseError {
 export class NoOfferError extends BaseError {
   constructor(model: string, seen: number) {
     super(
-      `No allow-listed provider serves ${model} now (${seen} service lease(s) of it found on the market).`,
+      `No allow-listed provider serves ${model} now (${seen} known, all ended or benched after a failure).`,
       { name: "NoOfferError" },
     );
   }
@@ -194,6 +194,22 @@ export function createAgent(params: {
     return price;
   };
 
+  /** The offer the next call of `samples` rows goes to. */
+  const choose = (samples = 1): OfferStats => {
+    const ready = [...offers.values()].filter((o) => !o.gone && o.benchedUntil <= now());
+    if (ready.length === 0) throw new NoOfferError(model(), offers.size);
+    ready.sort((a, b) => {
+      const d = cost(a, samples) - cost(b, samples);
+      return d < 0n ? -1 : d > 0n ? 1 : a.endpoint.localeCompare(b.endpoint);
+    });
+    const every = routing.exploreEvery ?? 10;
+    const explore = every > 0 && ready.length > 1 && calls % every === every - 1;
+    return (
+      explore ? ready[1 + (Math.floor(calls / every) % (ready.length - 1))] : ready[0]
+    ) as OfferStats;
+  };
+  const model = () => [...offers.values()][0]?.model ?? "the model";
+
   return {
     /** Replaces the offers with those found now (stats of known endpoints are kept). */
     setOffers(found: readonly Offer[]) {
@@ -213,23 +229,10 @@ export function createAgent(params: {
         });
       }
     },
-    /** The offer the next call of `samples` rows goes to. */
-    choose(samples = 1): OfferStats {
-      const ready = [...offers.values()].filter((o) => !o.gone && o.benchedUntil <= now());
-      if (ready.length === 0) throw new NoOfferError([...offers.values()][0]?.model ?? "?", 0);
-      ready.sort((a, b) => {
-        const d = cost(a, samples) - cost(b, samples);
-        return d < 0n ? -1 : d > 0n ? 1 : a.endpoint.localeCompare(b.endpoint);
-      });
-      const every = routing.exploreEvery ?? 10;
-      const explore = every > 0 && ready.length > 1 && calls % every === every - 1;
-      return (
-        explore ? ready[1 + (Math.floor(calls / every) % (ready.length - 1))] : ready[0]
-      ) as OfferStats;
-    },
+    choose,
     /** One paid inference: policy check, route, pay, measure. */
     async infer(input: number[][], options: { offer?: OfferStats } = {}) {
-      const offer = options.offer ?? this.choose(input.length);
+      const offer = options.offer ?? choose(input.length);
       const price = check(offer, input.length);
       calls++;
       offer.calls++;

@@ -14,6 +14,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createAgent,
+  NoOfferError,
   type Offer,
   priceOf,
   SpendingPolicyError,
@@ -108,6 +109,9 @@ describe("agent spending policy", () => {
     agent.setOffers([offer(A, "1", "http://a")]);
     expect(agent.choose().provider).toBe(A);
     expect(agent.offers().find((o) => o.provider === B)?.gone).toBe(true);
+    // No live offer left: a named error, not a call.
+    agent.setOffers([]);
+    expect(() => agent.choose()).toThrow(NoOfferError);
   });
 });
 
