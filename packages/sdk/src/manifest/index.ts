@@ -1,3 +1,4 @@
+export { algorithmHashOf } from "./algorithm.js";
 export {
   canonicalJson,
   canonicalManifestBytes,

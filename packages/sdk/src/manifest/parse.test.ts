@@ -525,7 +525,7 @@ colour: blue
       'job.yaml:11:3: verification.mode: got "zk" (zk verification is not supported yet); expected none | receipt | redundant',
     );
     expect(error?.message).toContain(
-      "job.yaml:13:1: colour: unknown field; expected one of version | kind | model | input | training | evaluation | resources | placement | pricing | verification | deadline | bidWindow | maxBids",
+      "job.yaml:13:1: colour: unknown field; expected one of version | kind | model | input | data | training | evaluation | resources | placement | pricing | verification | deadline | bidWindow | maxBids",
     );
   });
 

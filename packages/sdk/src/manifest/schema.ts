@@ -106,6 +106,12 @@ export type Verification =
 type JobManifestCommon = {
   version: "1";
   input: InputRef;
+  /**
+   * A data asset (`did:noos:…`) whose provider decrypts `input` (one of the asset's encrypted
+   * files) inside the job: compute-to-data. The job then runs only on that provider, and only if
+   * the job's algorithm hash is on the asset's allow-list.
+   */
+  data?: string;
   resources: Resources;
   placement: Placement;
   pricing: Pricing;
@@ -389,6 +395,7 @@ const topLevelKeys = [
   "kind",
   "model",
   "input",
+  "data",
   "training",
   "evaluation",
   "resources",
@@ -440,6 +447,11 @@ const baseSchema = mapping(
     ),
     model: withIssues(readModelRef).optional(),
     input: withIssues(readInputRef),
+    data: leaf((v) =>
+      typeof v === "string" && /^did:noos:[0-9a-fA-F]{64}$/.test(v)
+        ? ok(v.toLowerCase())
+        : bad<string>(v, "a data asset DID: did:noos: followed by 64 hex"),
+    ).optional(),
     training: training.optional(),
     evaluation: mapping({ labelsColumn }).optional(),
     resources: resourcesSchema,
@@ -453,7 +465,7 @@ const baseSchema = mapping(
     bidWindow: durationIn(manifestLimits.bidWindowSeconds).default("30s"),
     maxBids: integerIn(1, manifestLimits.maxBids).optional(),
   } satisfies Record<(typeof topLevelKeys)[number], z.ZodType>,
-  ["model", "training", "evaluation", "placement", "bidWindow", "maxBids"],
+  ["model", "data", "training", "evaluation", "placement", "bidWindow", "maxBids"],
 );
 
 // ---- rules across fields ----
