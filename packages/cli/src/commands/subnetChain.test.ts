@@ -5,14 +5,16 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { ContractRevertError, InvalidParameterError, subnetStakeRole } from "@noosphere/sdk";
 import { Command } from "commander";
 import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GlobalOptions } from "../context.js";
-import { parseHyperparamAssignments, registerSubnet } from "./subnet.js";
+import { loadTask, parseHyperparamAssignments, registerSubnet } from "./subnet.js";
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 let net: TestDeployment;
 let dir: string;
 let networkFile: string;
@@ -169,5 +171,34 @@ describe("noos subnet (chain commands)", () => {
     expect((badWeights as InvalidParameterError).message).toMatch(/--set/);
     const badNetuid = await fails(OWNER, "subnet", "metagraph", "zero");
     expect((badNetuid as InvalidParameterError).message).toMatch(/netuid/);
+  });
+
+  it("test_loadTask_template_answersAndScores", async () => {
+    const template = path.resolve(here, "../../../../examples/subnets/template/task.ts");
+    const { task, dir: taskDir } = await loadTask(template);
+    expect(task.synapse.name).toBe("sum");
+    expect(taskDir).toBe(path.dirname(template));
+    const log = { info: () => {} } as never;
+    const vctx = {
+      netuid: 1,
+      uid: 0,
+      hotkey: "0x0",
+      config: { count: 5 },
+      dir: taskDir,
+      log,
+      random: Math.random,
+    } as never;
+    const { request, truth } = await task.challenge(vctx);
+    const right = await task.forward(request, { config: {}, log } as never);
+    const wrong = await task.forward(request, { config: { wrong: true }, log } as never);
+    const score = (response: unknown, latencyMs: number) =>
+      task.reward({ request, truth, response, latencyMs, timeoutMs: 1000 });
+    expect(score(right, 0)).toBe(1);
+    expect(score(right, 1000)).toBeCloseTo(0.8);
+    expect(score(wrong, 0)).toBe(0);
+    expect(score(undefined, 0)).toBe(0);
+    const bad = await loadTask(path.join(dir, "missing.ts")).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(InvalidParameterError);
+    expect((bad as InvalidParameterError).message).toMatch(/--task/);
   });
 });
