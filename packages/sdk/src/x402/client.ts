@@ -179,6 +179,12 @@ export function createX402Client(params: X402ClientParameters): X402Client {
     if (!state || state.channelId.toLowerCase() !== entry.channelId.toLowerCase()) return;
     const charged = BigInt(state.chargedCumulativeAmount ?? state.totalClaimed);
     if (charged === entry.cumulative) return;
+    if (charged < entry.cumulative) {
+      // The server forgot charges it may still claim with our older, higher voucher: stop here.
+      throw new X402PaymentError(
+        `The server reports ${charged} charged on channel ${entry.channelId}, below the ${entry.cumulative} it confirmed; use another channel (salt).`,
+      );
+    }
     const v = r.extra.voucherState;
     if (!v?.signature && charged === BigInt(state.totalClaimed)) {
       entry.cumulative = charged; // all of it claimed on chain (with our vouchers): the chain is the truth
@@ -253,20 +259,23 @@ export function createX402Client(params: X402ClientParameters): X402Client {
   };
 
   const settle = (entry: ChannelEntry, url: string, header: string | null): void => {
-    let response: SettleResponse;
+    const signed = entry.lastSigned?.maxClaimableAmount ?? 0n;
+    // A server that answers without a consistent receipt may still claim the whole voucher: count that.
+    const worstCase = (message: string, cause?: unknown): never => {
+      spent += signed - entry.cumulative;
+      entry.cumulative = signed;
+      throw new X402PaymentError(message, cause);
+    };
+    let response: SettleResponse | undefined;
     try {
       response = decodeSettleResponse(header);
     } catch (cause) {
-      throw new X402PaymentError(
-        `The paid call to ${url} returned no valid PAYMENT-RESPONSE.`,
-        cause,
-      );
+      worstCase(`The paid call to ${url} returned no valid PAYMENT-RESPONSE.`, cause);
     }
-    const state = response.extra?.channelState;
+    const state = response?.extra?.channelState;
     const cumulative = BigInt(state?.chargedCumulativeAmount ?? "0");
-    const signed = entry.lastSigned?.maxClaimableAmount ?? 0n;
-    if (!response.success || cumulative < entry.cumulative || cumulative > signed) {
-      throw new X402PaymentError(
+    if (!response?.success || cumulative < entry.cumulative || cumulative > signed) {
+      worstCase(
         `The PAYMENT-RESPONSE of ${url} is inconsistent: cumulative ${cumulative}, previous ${entry.cumulative}, signed ${signed}.`,
       );
     }

@@ -2,11 +2,16 @@
 // bound to a PaymentChannels deployment instead of x402's fixed CREATE2 address (see wire.ts).
 import {
   type Address,
+  concatHex,
+  encodeAbiParameters,
   type Hex,
+  hashDomain,
   hashTypedData,
+  keccak256,
   type LocalAccount,
-  recoverTypedDataAddress,
+  recoverAddress,
   type TypedDataDomain,
+  toHex,
 } from "viem";
 
 /** Immutable channel parameters; their EIP-712 hash is the channel id. */
@@ -90,18 +95,53 @@ export async function signVoucher(
   return { channelId: params.channelId, maxClaimableAmount: params.maxClaimableAmount, signature };
 }
 
+const VOUCHER_TYPEHASH = keccak256(toHex("Voucher(bytes32 channelId,uint128 maxClaimableAmount)"));
+const separators = new Map<string, Hex>();
+
+/**
+ * The EIP-712 digest of a voucher (PaymentChannels.getVoucherDigest), with the domain separator
+ * cached per deployment: a server checks one voucher per paid call, and viem's generic
+ * hashTypedData re-derives the types and the domain every time.
+ */
+export function voucherDigest(
+  voucher: Omit<SignedVoucher, "signature">,
+  domain: ChannelDomain,
+): Hex {
+  const key = `${domain.chainId}:${domain.verifyingContract.toLowerCase()}`;
+  let separator = separators.get(key);
+  if (!separator) {
+    separator = hashDomain({
+      domain: {
+        ...BATCH_SETTLEMENT_DOMAIN,
+        chainId: BigInt(domain.chainId),
+        verifyingContract: domain.verifyingContract,
+      },
+      types: {
+        EIP712Domain: [
+          { name: "name", type: "string" },
+          { name: "version", type: "string" },
+          { name: "chainId", type: "uint256" },
+          { name: "verifyingContract", type: "address" },
+        ],
+      },
+    });
+    separators.set(key, separator);
+  }
+  const structHash = keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint128" }],
+      [VOUCHER_TYPEHASH, voucher.channelId, voucher.maxClaimableAmount],
+    ),
+  );
+  return keccak256(concatHex(["0x1901", separator, structHash]));
+}
+
 /** The address that signed `voucher` (compare with payerAuthorizer, or payer when that is zero). */
 export function recoverVoucherSigner(
   voucher: SignedVoucher,
   domain: ChannelDomain,
 ): Promise<Address> {
-  return recoverTypedDataAddress({
-    domain: channelDomain(domain),
-    types: voucherTypes,
-    primaryType: "Voucher",
-    message: { channelId: voucher.channelId, maxClaimableAmount: voucher.maxClaimableAmount },
-    signature: voucher.signature,
-  });
+  return recoverAddress({ hash: voucherDigest(voucher, domain), signature: voucher.signature });
 }
 
 /** The key expected to sign a channel's vouchers. */

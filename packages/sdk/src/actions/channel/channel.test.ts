@@ -13,6 +13,7 @@ import {
   computeChannelId,
   signVoucher,
   verifyVoucher,
+  voucherDigest,
 } from "../../x402/voucher.js";
 import { claimAndSettleChannelsAndWait } from "./claimAndSettleChannels.js";
 import { claimChannelsAndWait } from "./claimChannels.js";
@@ -68,6 +69,13 @@ describe("PaymentChannels SDK", () => {
       domain: domain(),
     });
     expect(await verifyVoucher(voucher, c, domain())).toBe(true);
+    const digest = await readContract(net.publicClient, {
+      address: contract,
+      abi: paymentChannelsAbi,
+      functionName: "getVoucherDigest",
+      args: [onChain, 123n],
+    });
+    expect(voucherDigest({ channelId: onChain, maxClaimableAmount: 123n }, domain())).toBe(digest);
     expect(await verifyVoucher({ ...voucher, maxClaimableAmount: 124n }, c, domain())).toBe(false);
     // Bound to the deployment with the decorator.
     const bound = net.client(payerIdx).extend(channelActions({ paymentChannels: contract }));
