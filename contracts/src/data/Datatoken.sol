@@ -254,6 +254,8 @@ contract Datatoken is ERC20, ReentrancyGuardTransient, IDatatoken {
         _usedQuotes[digest] = true;
         if (fee.validity == 0) return type(uint64).max;
         uint256 until = block.timestamp + fee.validity;
+        // casting to 'uint64' is safe because the branch checked the bound
+        // forge-lint: disable-next-line(unsafe-typecast)
         return until > type(uint64).max ? type(uint64).max : uint64(until);
     }
 

@@ -12,6 +12,16 @@ import {
   coprocessorCoordinatorAbi,
   coprocessorCoordinatorBytecode,
   type Deployment,
+  dataNFTAbi,
+  dataNFTBytecode,
+  dataNFTFactoryAbi,
+  dataNFTFactoryBytecode,
+  datatokenAbi,
+  datatokenBytecode,
+  dispenserAbi,
+  dispenserBytecode,
+  fixedRateExchangeAbi,
+  fixedRateExchangeBytecode,
   modelRegistryAbi,
   modelRegistryBytecode,
   type NoosphereAddresses,
@@ -276,6 +286,26 @@ export async function deployNoosphere(
     [],
   );
 
+  // Data assets (Ocean v4): templates, the factory that clones them, and its exchange and dispenser.
+  const dataNftFactory = await deploy("DataNFTFactory", dataNFTFactoryAbi, dataNFTFactoryBytecode, [
+    deployer,
+    token,
+    await deploy("DataNFT", dataNFTAbi, dataNFTBytecode, []),
+    await deploy("Datatoken", datatokenAbi, datatokenBytecode, []),
+    treasury,
+  ]);
+  const fixedRateExchange = await deploy(
+    "FixedRateExchange",
+    fixedRateExchangeAbi,
+    fixedRateExchangeBytecode,
+    [dataNftFactory],
+  );
+  const dispenser = await deploy("Dispenser", dispenserAbi, dispenserBytecode, [dataNftFactory]);
+  await call(dataNftFactory, dataNFTFactoryAbi, "setPricingContracts", [
+    fixedRateExchange,
+    dispenser,
+  ]);
+
   const contracts: NoosphereAddresses = {
     token,
     params: protocolParams,
@@ -287,6 +317,9 @@ export async function deployNoosphere(
     subnetRegistry,
     coprocessor,
     paymentChannels,
+    dataNftFactory,
+    fixedRateExchange,
+    dispenser,
   };
   return { chainId, rpcUrl: params.rpcUrl, contracts, startBlock, deployer };
 }

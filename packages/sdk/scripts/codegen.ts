@@ -48,6 +48,13 @@ const CONTRACTS = [
   "TradingDemoToken",
   // x402 batch-settlement payment channels for pay-per-call serving (contracts/src/serving).
   "PaymentChannels",
+  // Data assets (contracts/src/data, Ocean v4): the factory clones the two templates; the exchange
+  // and dispenser price the datatokens.
+  "DataNFT",
+  "Datatoken",
+  "DataNFTFactory",
+  "FixedRateExchange",
+  "Dispenser",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -17,6 +17,12 @@ export type NoosphereAddresses = {
   coprocessor: Address;
   /** x402 batch-settlement payment channels for pay-per-call serving (absent in older deployments). */
   paymentChannels?: Address;
+  /** Data assets: clones data NFTs and datatokens, maps DIDs to NFTs (absent in older deployments). */
+  dataNftFactory?: Address;
+  /** Fixed-rate datatoken exchange (absent in older deployments). */
+  fixedRateExchange?: Address;
+  /** Free-datatoken dispenser (absent in older deployments). */
+  dispenser?: Address;
 };
 
 /** A deployment: where the contracts live and from which block to index them. */

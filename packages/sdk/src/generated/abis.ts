@@ -23205,6 +23205,5081 @@ export const paymentChannelsAbi = [
 
 export const paymentChannelsBytecode = "0x610160604052348015610010575f5ffd5b506040518060400160405280601581526020017f7834303220426174636820536574746c656d656e740000000000000000000000815250604051806040016040528060018152602001603160f81b8152506100708261011760201b60201c565b6101205261007d81610117565b61014052815160208084019190912060e052815190820120610100524660a05261010960e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526101b8565b5f5f829050601f8151111561014a578260405163305a27a960e01b8152600401610141919061015d565b60405180910390fd5b805161015582610192565b179392505050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b805160208083015191908110156101b2575f198160200360031b1b821691505b50919050565b60805160a05160c05160e0516101005161012051610140516125f96102095f395f61176401525f61173401525f611d0001525f611cd801525f611c3301525f611c5d01525f611c8701526125f95ff3fe608060405234801561000f575f5ffd5b5060043610610111575f3560e01c8063862bb1991161009e578063b794d4b11161006e578063b794d4b11461030e578063cf5cf3dc14610321578063dce4bfae14610334578063e88377b114610347578063f495eb4b1461035a575f5ffd5b8063862bb1991461025757806398efa6531461026a5780639db32a8f146102f2578063ae15943914610305575f5ffd5b80633ad5ec87116100e45780633ad5ec87146101755780635e5e0b8714610196578063773bde79146101a9578063831c2b82146101bc57806384b0196e1461023c575f5ffd5b80630d56fc2d146101155780631fc3277d1461012a57806326a6e96e1461014f5780632bae461b14610162575b5f5ffd5b610128610123366004612055565b610385565b005b61013462278d0081565b60405164ffffffffff90911681526020015b60405180910390f35b61012861015d3660046120c5565b6103a3565b61012861017036600461212d565b61045a565b610188610183366004612055565b61046c565b604051908152602001610146565b6101886101a4366004612160565b610480565b6101286101b736600461217a565b61048a565b6102156101ca366004612213565b604080518082019091525f8082526020820152505f908152600260209081526040918290208251808401909352546001600160801b038082168452600160801b909104169082015290565b6040805182516001600160801b039081168252602093840151169281019290925201610146565b610244610643565b6040516101469796959493929190612258565b6101886102653660046122ee565b610685565b6102c7610278366004612213565b604080518082019091525f8082526020820152505f908152600360209081526040918290208251808401909352546001600160801b0381168352600160801b900464ffffffffff169082015290565b6040805182516001600160801b0316815260209283015164ffffffffff169281019290925201610146565b610128610300366004612325565b6106e9565b61013461038481565b61012861031c366004612055565b6106fb565b61012861032f36600461212d565b61079a565b61012861034236600461212d565b61090f565b610128610355366004612160565b610b47565b61036d610368366004612325565b610d10565b6040516001600160801b039091168152602001610146565b61038d610d71565b6103978282610da8565b61039f610e9c565b5050565b6103ab610d71565b6103bb60a087016080880161234d565b60405163d505accf60e01b81523360048201523060248201526001600160801b03871660448201526064810186905260ff8516608482015260a4810184905260c481018390526001600160a01b03919091169063d505accf9060e4015f604051808303815f87803b15801561042e575f5ffd5b505af192505050801561043f575060015b5061044a8686610ec6565b610452610e9c565b505050505050565b610462610d71565b6103978282610ec6565b5f6104778383611089565b90505b92915050565b5f61047a8261126a565b610492610d71565b825f8190036104b45760405163d3ede90560e01b815260040160405180910390fd5b5f85855f8181106104c7576104c7612366565b90506020028101906104d9919061237a565b6104ea90608081019060600161234d565b905060015b82811015610582575f87878381811061050a5761050a612366565b905060200281019061051c919061237a565b61052d90608081019060600161234d565b9050826001600160a01b0316816001600160a01b0316146105795760405163518f1aff60e01b81526001600160a01b038085166004830152821660248201526044015b60405180910390fd5b506001016104ef565b506105cc816105918888611089565b86868080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152506112a192505050565b6105f45760405163337afbdb60e01b81526001600160a01b0382166004820152602401610570565b5f5b828110156106325761062a87878381811061061357610613612366565b9050602002810190610625919061237a565b611314565b6001016105f6565b50505061063d610e9c565b50505050565b5f6060805f5f5f606061065461172d565b61065c61175d565b604080515f80825260208201909252600f60f81b9b939a50919850469750309650945092509050565b604080517f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a6960208201529081018390526001600160801b03821660608201525f90610477906080015b60405160208183030381529060405280519060200120611788565b6106f1610d71565b61039782826117b4565b610703610d71565b61070d8282610da8565b5f5b818110156107915761078983838381811061072c5761072c612366565b905060200281019061073e919061237a565b61074f90606081019060400161234d565b84848481811061076157610761612366565b9050602002810190610773919061237a565b6107849060a081019060800161234d565b6117b4565b60010161070f565b5061039f610e9c565b6107a2610d71565b5f6107ac8361126a565b90506107b88382611893565b816001600160801b03165f036107e15760405163bde423b960e01b815260040160405180910390fd5b5f8181526003602052604090208054600160801b900464ffffffffff161561081f576040516320c3148160e11b815260048101839052602401610570565b5f828152600260205260409020546001600160801b0390811690841681101561087557604051630b6873a560e01b8152600481018490526001600160801b03808616602483015282166044820152606401610570565b815464ffffffffff4216600160801b026001600160a81b03199091166001600160801b03861617178255827fe4280d0d903c7f258f62b07c62f262377cbaa23f7791d78126e6446e0f0e3c23856108d260c0890160a08a016123c1565b6108dc90426123ee565b604080516001600160801b03909316835264ffffffffff90911660208301520160405180910390a250505061039f610e9c565b610917610d71565b5f6109218361126a565b9050610933606084016040850161234d565b6001600160a01b0316336001600160a01b031614158015610975575061095f608084016060850161234d565b6001600160a01b0316336001600160a01b031614155b1561099c57604051630337985960e11b815260048101829052336024820152604401610570565b816001600160801b03165f036109c55760405163bde423b960e01b815260040160405180910390fd5b5f818152600260205260408120805490916001600160801b0391821691851682106109f057846109f2565b815b9050806001600160801b03165f03610a0d5750505050610397565b82546001600160801b0319168183036001600160801b03161783555f8481526003602052604090208054600160801b900464ffffffffff1615610ac05780546001600160801b0390811690831610610a7f575f85815260036020526040902080546001600160a81b0319169055610ac0565b8054829082905f90610a9b9084906001600160801b031661240b565b92506101000a8154816001600160801b0302191690836001600160801b031602179055505b6040516001600160801b0383168152339086907fa84286cf8ebc7903a663c77c8d99aa92b600d4c2fcca872a5d4a663db4eb394b9060200160405180910390a3610b3a610b10602089018961234d565b6001600160801b038416610b2a60a08b0160808c0161234d565b6001600160a01b03169190611909565b505050505061039f610e9c565b610b4f610d71565b5f610b598261126a565b9050610b658282611893565b5f8181526003602090815260408083208151808301909252546001600160801b0381168252600160801b900464ffffffffff169181018290529103610bc057604051630902deab60e21b815260048101839052602401610570565b5f610bd160c0850160a086016123c1565b64ffffffffff16826020015164ffffffffff16610bee919061242a565b905080421015610c21576040516367b32a3960e11b81526004810184905260248101829052426044820152606401610570565b5f83815260036020908152604080832080546001600160a81b0319169055600290915281208054845191926001600160801b03918216929091168210610c68578451610c6a565b815b83546001600160801b0319168184036001600160801b039081169190911785556040519082168152909150339087907f546ce1e2242cd930c196bd08b894443562d709b4fffe4f028a75a6d233efc6e39060200160405180910390a36001600160801b03811615610cff57610cff610ce5602089018961234d565b6001600160801b038316610b2a60a08b0160808c0161234d565b505050505050610d0d610e9c565b50565b6001600160a01b038083165f90815260046020908152604080832093851683529281528282208351808501909452546001600160801b03808216808652600160801b90920416918401829052919291610d69919061240b565b949350505050565b610d79611943565b610da660017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90611983565b565b805f819003610dca5760405163d3ede90560e01b815260040160405180910390fd5b5f5b8181101561063d5736848483818110610de757610de7612366565b9050602002810190610df9919061237a565b9050610e0b606082016040830161234d565b6001600160a01b0316336001600160a01b031614158015610e4d5750610e37608082016060830161234d565b6001600160a01b0316336001600160a01b031614155b15610e7e57610e5b8161126a565b604051630337985960e11b81526004810191909152336024820152604401610570565b610e9385858481811061061357610613612366565b50600101610dcc565b610da65f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00610da0565b610ecf8261198a565b806001600160801b03165f03610ef85760405163bde423b960e01b815260040160405180910390fd5b5f610f028361126a565b5f8181526002602052604090208054919250906001600160801b0390811690610f2c90829061240b565b6001600160801b0316846001600160801b03161115610f7857604051636bf6992360e11b8152600481018490526001600160801b03808316602483015285166044820152606401610570565b6001600160801b038116158015610f9e57508154600160801b90046001600160801b0316155b15610fdc57827f69d8248d5566bdb2ebc4d218970710d8378a2ff9b709a999e052b71970f808fa86604051610fd391906124dc565b60405180910390a25b610fe684826124ea565b82546001600160801b0319166001600160801b039190911617825533837f6c2a09353b5e75e70d0b9778b80a413809bb235d46c211811c474b3346791d898661102f81866124ea565b604080516001600160801b0393841681529290911660208301520160405180910390a361108233306001600160801b03871661107160a08a0160808b0161234d565b6001600160a01b0316929190611adc565b5050505050565b5f81818167ffffffffffffffff8111156110a5576110a5612399565b6040519080825280602002602001820160405280156110ce578160200160208202803683370190505b5090505f5b828110156111fb577f30b9a0367528fca13c3e8ec6134c3113f1887ebe7a1ad61de0955aac288b0cf561112887878481811061111157611111612366565b9050602002810190611123919061237a565b61126a565b87878481811061113a5761113a612366565b905060200281019061114c919061237a565b61115e9061010081019060e001612509565b88888581811061117057611170612366565b9050602002810190611182919061237a565b6111959061014081019061012001612509565b6040805160208101959095528401929092526001600160801b03908116606084015216608082015260a001604051602081830303815290604052805190602001208282815181106111e8576111e8612366565b60209081029190910101526001016110d3565b506112617f42bd57c010b870c2e96203c66341f28a6a19b4d56a74533a8eb5f706b9fd6d57826040516020016112319190612522565b604051602081830303815290604052805190602001206040516020016106ce929190918252602082015260400190565b95945050505050565b5f61047a7f1c9a06ceab9b0ebbd3301dc56c9111bb6d9af421356dc9ccb3b7084c755db308836040516020016106ce929190612557565b5f836001600160a01b03163b5f036112ff575f5f6112bf8585611b12565b5090925090505f8160038111156112d8576112d861256c565b1480156112f65750856001600160a01b0316826001600160a01b0316145b9250505061130d565b61130a848484611b5b565b90505b9392505050565b5f61131e8261126a565b5f81815260026020908152604091829020825180840190935280546001600160801b038082168552600160801b9091041691830182905292935061136a61014086016101208701612509565b6001600160801b03161161137e5750505050565b61138f610100850160e08601612509565b6001600160801b03166113aa61014086016101208701612509565b6001600160801b0316111561141057826113cc61014086016101208701612509565b6113dd610100870160e08801612509565b604051637350491f60e01b815260048101939093526001600160801b039182166024840152166044820152606401610570565b60208101515f9061142961014087016101208801612509565b039050815f01516001600160801b0316816001600160801b0316111561147f5781516040516383dea61160e01b8152600481018690526001600160801b0380841660248301529091166044820152606401610570565b5f6114de7f1e1bd6ff84c3e0d9029a292b212e039c0ca97ec497c55191a4a5874294609a69866114b66101008a0160e08b01612509565b6040805160208101949094528301919091526001600160801b031660608201526080016106ce565b90505f6114f1604088016020890161234d565b90505f6001600160a01b03821661155f5761155a61151260208a018a61234d565b846115216101008c018c612580565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f920191909152506112a192505050565b61158b565b6001600160a01b0382166115808461157b6101008c018c612580565b611bc0565b6001600160a01b0316145b9050806115cf57866115a46101008a0160e08b01612509565b604051631641b9b760e21b815260048101929092526001600160801b03166024820152604401610570565b845186546001600160801b031916908590036001600160801b03161786556115ff61014089016101208a01612509565b86546001600160801b03918216600160801b0291161786558360045f61162b60608c0160408d0161234d565b6001600160a01b0316815260208101919091526040015f9081209061165660a08c0160808d0161234d565b6001600160a01b0316815260208101919091526040015f90812080549091906116899084906001600160801b03166124ea565b92506101000a8154816001600160801b0302191690836001600160801b03160217905550875f0160400160208101906116c2919061234d565b6001600160a01b0316877f36bd546bb573e8921fdbfd934bbed62d872796b01792cd240cce27f79dd3eddd866117006101408d016101208e01612509565b604080516001600160801b0393841681529290911660208301520160405180910390a35050505050505050565b60606117587f0000000000000000000000000000000000000000000000000000000000000000611bea565b905090565b60606117587f0000000000000000000000000000000000000000000000000000000000000000611bea565b5f61047a611794611c27565b8360405161190160f01b8152600281019290925260228201526042902090565b6001600160a01b038083165f9081526004602090815260408083209385168352929052908120805490916001600160801b03808316926117fd91600160801b909104168361240b565b9050806001600160801b03165f03611816575050505050565b82546001600160801b03908116600160801b84831602178455604051908216815233906001600160a01b0386811691908816907f7337b4386b690fdb8ba66905b92b9d45d33bc6626ee2620c905fb150ec0cc47d9060200160405180910390a46110826001600160a01b038516866001600160801b038416611909565b6118a0602083018361234d565b6001600160a01b0316336001600160a01b0316141580156118e257506118cc604083016020840161234d565b6001600160a01b0316336001600160a01b031614155b1561039f5760405163652851cf60e01b815260048101829052336024820152604401610570565b6119168383836001611d50565b61193e57604051635274afe760e01b81526001600160a01b0384166004820152602401610570565b505050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c15610da657604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b5f611998602083018361234d565b6001600160a01b0316036119c157604051630857238d60e21b81525f6004820152602401610570565b5f6119d2606083016040840161234d565b6001600160a01b0316036119fc57604051630857238d60e21b815260026004820152602401610570565b5f611a0d608083016060840161234d565b6001600160a01b031603611a3757604051630857238d60e21b815260036004820152602401610570565b5f611a4860a083016080840161234d565b6001600160a01b031603611a7157604051630857238d60e21b8152600481810152602401610570565b5f611a8260c0830160a084016123c1565b905061038464ffffffffff82161080611aa4575062278d0064ffffffffff8216115b1561039f57604051631fb4d38560e31b815264ffffffffff82166004820152610384602482015262278d006044820152606401610570565b611aea848484846001611db2565b61063d57604051635274afe760e01b81526001600160a01b0385166004820152602401610570565b5f5f5f8351604103611b49576020840151604085015160608601515f1a611b3b88828585611e1f565b955095509550505050611b54565b505081515f91506002905b9250925092565b805160408051630b135d3f60e11b8082526004820186905260248201929092525f92906020820185604483015e5f82606483010152601f820160051c60051b915060205f60648401838a5afa9050825f5114601f3d1116811693505050509392505050565b5f5f5f5f611bcf878787611ee7565b925092509250611bdf8282611f2e565b509095945050505050565b60605f611bf683611fe6565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f306001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016148015611c7f57507f000000000000000000000000000000000000000000000000000000000000000046145b15611ca957507f000000000000000000000000000000000000000000000000000000000000000090565b611758604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316611da6578383151615611d9a573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316611e0e578383151615611e02573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841115611e5857505f91506003905082611edd565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015611ea9573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b038116611ed457505f925060019150829050611edd565b92505f91508190505b9450945094915050565b5f80806041849003611f1b578435602086013560408701355f1a611f0d89828585611e1f565b955095509550505050611f25565b505f915060029050825b93509350939050565b5f826003811115611f4157611f4161256c565b03611f4a575050565b6001826003811115611f5e57611f5e61256c565b03611f7c5760405163f645eedf60e01b815260040160405180910390fd5b6002826003811115611f9057611f9061256c565b03611fb15760405163fce698f760e01b815260048101829052602401610570565b6003826003811115611fc557611fc561256c565b0361039f576040516335e2f38360e21b815260048101829052602401610570565b5f60ff8216601f81111561047a57604051632cd44ac360e21b815260040160405180910390fd5b5f5f83601f84011261201d575f5ffd5b50813567ffffffffffffffff811115612034575f5ffd5b6020830191508360208260051b850101111561204e575f5ffd5b9250929050565b5f5f60208385031215612066575f5ffd5b823567ffffffffffffffff81111561207c575f5ffd5b6120888582860161200d565b90969095509350505050565b5f60e082840312156120a4575f5ffd5b50919050565b80356001600160801b03811681146120c0575f5ffd5b919050565b5f5f5f5f5f5f61018087890312156120db575f5ffd5b6120e58888612094565b95506120f360e088016120aa565b9450610100870135935061012087013560ff81168114612111575f5ffd5b9598949750929561014081013594610160909101359350915050565b5f5f610100838503121561213f575f5ffd5b6121498484612094565b915061215760e084016120aa565b90509250929050565b5f60e08284031215612170575f5ffd5b6104778383612094565b5f5f5f5f6040858703121561218d575f5ffd5b843567ffffffffffffffff8111156121a3575f5ffd5b6121af8782880161200d565b909550935050602085013567ffffffffffffffff8111156121ce575f5ffd5b8501601f810187136121de575f5ffd5b803567ffffffffffffffff8111156121f4575f5ffd5b876020828401011115612205575f5ffd5b949793965060200194505050565b5f60208284031215612223575f5ffd5b5035919050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b60ff60f81b8816815260e060208201525f61227660e083018961222a565b8281036040840152612288818961222a565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b818110156122dd5783518352602093840193909201916001016122bf565b50909b9a5050505050505050505050565b5f5f604083850312156122ff575f5ffd5b82359150612157602084016120aa565b80356001600160a01b03811681146120c0575f5ffd5b5f5f60408385031215612336575f5ffd5b61233f8361230f565b91506121576020840161230f565b5f6020828403121561235d575f5ffd5b6104778261230f565b634e487b7160e01b5f52603260045260245ffd5b5f823561013e1983360301811261238f575f5ffd5b9190910192915050565b634e487b7160e01b5f52604160045260245ffd5b803564ffffffffff811681146120c0575f5ffd5b5f602082840312156123d1575f5ffd5b610477826123ad565b634e487b7160e01b5f52601160045260245ffd5b64ffffffffff818116838216019081111561047a5761047a6123da565b6001600160801b03828116828216039081111561047a5761047a6123da565b8082018082111561047a5761047a6123da565b6001600160a01b0361244e8261230f565b1682526001600160a01b036124656020830161230f565b1660208301526001600160a01b0361247f6040830161230f565b1660408301526001600160a01b036124996060830161230f565b1660608301526001600160a01b036124b36080830161230f565b1660808301526124c560a082016123ad565b64ffffffffff1660a083015260c090810135910152565b60e0810161047a828461243d565b6001600160801b03818116838216019081111561047a5761047a6123da565b5f60208284031215612519575f5ffd5b610477826120aa565b81515f90829060208501835b8281101561254c57815184526020938401939091019060010161252e565b509195945050505050565b828152610100810161130d602083018461243d565b634e487b7160e01b5f52602160045260245ffd5b5f5f8335601e19843603018112612595575f5ffd5b83018035915067ffffffffffffffff8211156125af575f5ffd5b60200191503681900382131561204e575f5ffdfea2646970667358221220e19008498b89746c0c61a6a2459e99fc2286e59f8139849b33f426aa2deafcaa64736f6c634300081e0033" as const;
 
+export const dataNFTAbi = [
+  {
+    "type": "constructor",
+    "inputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "approve",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "balanceOf",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "closeFactorySetup",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "createDatatoken",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.DatatokenParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "cap",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "minter",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "paymentCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "did",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "factory",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getAllowedAlgorithms",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32[]",
+        "internalType": "bytes32[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getApproved",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getDatatokens",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getMetadata",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IDataNFT.Metadata",
+        "components": [
+          {
+            "name": "state",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "decryptorUrl",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "decryptorAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "metadataCid",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "metadataHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "computeOnly",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "metricsOnly",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "createdAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "updatedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "grantDataRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "hasDataRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "initialize",
+    "inputs": [
+      {
+        "name": "owner_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "name_",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "symbol_",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "tokenURI_",
+        "type": "string",
+        "internalType": "string"
+      },
+      {
+        "name": "transferable_",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "factory_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "did_",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "isAlgorithmAllowed",
+    "inputs": [
+      {
+        "name": "algorithm",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isApprovedForAll",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "name",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "owner",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "ownerOf",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "registerDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "revokeDataRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "safeTransferFrom",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "safeTransferFrom",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "data",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setAlgorithmsAllowed",
+    "inputs": [
+      {
+        "name": "algorithms",
+        "type": "bytes32[]",
+        "internalType": "bytes32[]"
+      },
+      {
+        "name": "allowed",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setApprovalForAll",
+    "inputs": [
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setMetadata",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IDataNFT.MetadataParams",
+        "components": [
+          {
+            "name": "state",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "decryptorUrl",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "decryptorAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "metadataCid",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "metadataHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "computeOnly",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "metricsOnly",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setMetadataState",
+    "inputs": [
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "supportsInterface",
+    "inputs": [
+      {
+        "name": "interfaceId",
+        "type": "bytes4",
+        "internalType": "bytes4"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "symbol",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "tokenURI",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "transferFrom",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "transferable",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "event",
+    "name": "AlgorithmAllowedSet",
+    "inputs": [
+      {
+        "name": "algorithm",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "allowed",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Approval",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ApprovalForAll",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatatokenAdded",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MetadataCreated",
+    "inputs": [
+      {
+        "name": "updater",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "state",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "decryptorUrl",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "decryptorAddress",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "metadataCid",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "metadataHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MetadataStateUpdated",
+    "inputs": [
+      {
+        "name": "updater",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "state",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MetadataUpdated",
+    "inputs": [
+      {
+        "name": "updater",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "state",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "decryptorUrl",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "decryptorAddress",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "metadataCid",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "metadataHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PermissionsCleaned",
+    "inputs": [
+      {
+        "name": "newOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleGranted",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "indexed": true,
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleRevoked",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "indexed": true,
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Transfer",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "DataNFTAlreadyInitialized",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataNFTBadState",
+    "inputs": [
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTMissingRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTNotOwner",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTNotTransferable",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroDecryptor",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroMetadataHash",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ERC721IncorrectOwner",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InsufficientApproval",
+    "inputs": [
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidApprover",
+    "inputs": [
+      {
+        "name": "approver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidOperator",
+    "inputs": [
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidOwner",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidSender",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721NonexistentToken",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  }
+] as const;
+
+export const dataNFTBytecode = "0x608060405234801561000f575f5ffd5b5060408051602080820183525f8083528351918201909352828152909161003683826100f0565b50600161004382826100f0565b50506006805460ff19166001179055506101aa565b634e487b7160e01b5f52604160045260245ffd5b600181811c9082168061008057607f821691505b60208210810361009e57634e487b7160e01b5f52602260045260245ffd5b50919050565b601f8211156100eb57805f5260205f20601f840160051c810160208510156100c95750805b601f840160051c820191505b818110156100e8575f81556001016100d5565b50505b505050565b81516001600160401b0381111561010957610109610058565b61011d81610117845461006c565b846100a4565b6020601f82116001811461014f575f83156101385750848201515b5f19600385901b1c1916600184901b1784556100e8565b5f84815260208120601f198516915b8281101561017e578785015182556020948501946001909201910161015e565b508482101561019b57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b61282c806101b75f395ff3fe608060405234801561000f575f5ffd5b50600436106101dc575f3560e01c80637a5b4f5911610109578063b847c3251161009e578063c45a01551161006e578063c45a015514610403578063c87b56dd1461041b578063e6fcc84b1461042e578063e985e9c514610436575f5ffd5b8063b847c325146103b5578063b88d4fde146103ca578063c2bca2ed146103dd578063c3153ba9146103f0575f5ffd5b806392ff0d31116100d957806392ff0d311461037457806395d89b41146103855780639f4240c71461038d578063a22cb465146103a2575f5ffd5b80637a5b4f591461033c5780637e432148146103515780638c8cee1c146103645780638da5cb5b1461036c575f5ffd5b8063221fe5641161017f578063472eb2b51161014f578063472eb2b5146102e257806356201722146102f55780636352211e1461030857806370a082311461031b575f5ffd5b8063221fe5641461029657806323b872dd146102a957806339290716146102bc57806342842e0e146102cf575f5ffd5b8063095ea7b3116101ba578063095ea7b3146102485780630a589a251461025d57806316597c5c146102705780631909d58914610283575f5ffd5b806301ffc9a7146101e057806306fdde0314610208578063081812fc1461021d575b5f5ffd5b6101f36101ee366004611cd0565b610449565b60405190151581526020015b60405180910390f35b61021061049a565b6040516101ff9190611d19565b61023061022b366004611d2b565b61052a565b6040516001600160a01b0390911681526020016101ff565b61025b610256366004611d66565b610551565b005b61025b61026b366004611d9f565b610560565b61025b61027e366004611e1c565b61063c565b6101f3610291366004611e37565b6106f3565b61025b6102a4366004611e71565b61077b565b61025b6102b7366004611e91565b61081e565b6101f36102ca366004611d2b565b6108a1565b61025b6102dd366004611e91565b6108ad565b61025b6102f0366004611f13565b6108cc565b61025b610303366004611fef565b6109a5565b610230610316366004611d2b565b610d3e565b61032e610329366004611e1c565b610d48565b6040519081526020016101ff565b610344610d8d565b6040516101ff9190612025565b61023061035f3660046120f0565b610f77565b61025b611023565b610230611066565b60065462010000900460ff166101f3565b6102106110a2565b6103956110b1565b6040516101ff919061216a565b61025b6103b036600461217c565b611110565b6103bd61111b565b6040516101ff91906121af565b61025b6103d8366004612205565b611127565b61025b6103eb366004611e37565b61113f565b61025b6103fe366004611e37565b6111f0565b600654630100000090046001600160a01b0316610230565b610210610429366004611d2b565b6112d6565b60075461032e565b6101f36104443660046122e3565b611372565b5f6001600160e01b031982166380ac58cd60e01b148061047957506001600160e01b03198216635b5e139f60e01b145b8061049457506301ffc9a760e01b6001600160e01b03198316145b92915050565b6060600880546104a9906122ff565b80601f01602080910402602001604051908101604052809291908181526020018280546104d5906122ff565b80156105205780601f106104f757610100808354040283529160200191610520565b820191905f5260205f20905b81548152906001019060200180831161050357829003601f168201915b5050505050905090565b5f6105348261139f565b505f828152600460205260409020546001600160a01b0316610494565b61055c8282336113d7565b5050565b61056a60026113e4565b5f5b828110156106365781156105ac576105a684848381811061058f5761058f612337565b90506020020135601461144290919063ffffffff16565b506105da565b6105d88484838181106105c1576105c1612337565b90506020020135601461144d90919063ffffffff16565b505b8383828181106105ec576105ec612337565b905060200201357fa6bbf9b369e96556fa3dd7e9bea05f217dcfc03d190c5e80bdac259439bd8f4b83604051610626911515815260200190565b60405180910390a260010161056c565b50505050565b600654630100000090046001600160a01b0316331461067c57600133604051630f44257360e11b815260040161067392919061235f565b60405180910390fd5b600d80546001810182555f9182527fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb50180546001600160a01b0319166001600160a01b03841690811790915560405190917f216a81419c4fb73aa340675ece5cc26a11734b6d1a112bf602b1f89ceaee742991a250565b5f6106fc611066565b6001600160a01b0316826001600160a01b031614806107745750600b545f908152600c60205260408120908460028111156107395761073961234b565b600281111561074a5761074a61234b565b815260208082019290925260409081015f9081206001600160a01b038616825290925290205460ff165b9392505050565b61078560026113e4565b600560ff821611156107af5760405163321d5a6d60e01b815260ff82166004820152602401610673565b600e805460ff191660ff83169081179091556013805467ffffffffffffffff60501b1916600160501b426001600160401b03160217905560405190815233907f0d1b86984c0f0f8cf871fdafccffd9ed5c04b5b949d9c3dc7fa5dc378ea05a589060200160405180910390a250565b6001600160a01b03821661084757604051633250574960e11b81525f6004820152602401610673565b5f610853838333611458565b9050836001600160a01b0316816001600160a01b031614610636576040516364283d7b60e01b81526001600160a01b0380861660048301526024820184905282166044820152606401610673565b5f610494601483611585565b6108c783838360405180602001604052805f815250611127565b505050565b60065460ff16156108f0576040516344bb215360e11b815260040160405180910390fd5b6001600160a01b038a1661092157604051630a61b8f360e01b81526437bbb732b960d91b6004820152602401610673565b600680546001600160a01b03841663010000000262ff0001600160b81b0319909116176101011790556007819055600861095c898b836123db565b50600961096a8789836123db565b50600a6109788587836123db565b506006805462ff0000191662010000851515021790556109998a600161159c565b50505050505050505050565b6109af60026113e4565b60056109be6020830183611e71565b60ff1611156109f3576109d46020820182611e71565b60405163321d5a6d60e01b815260ff9091166004820152602401610673565b5f610a046060830160408401611e1c565b6001600160a01b031603610a2b57604051630efa7d9d60e31b815260040160405180910390fd5b6080810135610a4d57604051632c58dde560e21b815260040160405180910390fd5b601354604080516101208101909152620100009091046001600160401b03161590429080610a7e6020860186611e71565b60ff168152602001848060200190610a969190612494565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250505090825250602001610adf6060860160408701611e1c565b6001600160a01b03168152602001610afa6060860186612494565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f9201919091525050509082525060808501356020820152604001610b4d60c0860160a087016124d6565b15158152602001610b6460e0860160c087016124d6565b1515815260200183610b87576013546201000090046001600160401b0316610b89565b825b6001600160401b03908116825283166020918201528151600e805460ff191660ff90921691909117815590820151600f90610bc490826124ef565b5060408201516002820180546001600160a01b0319166001600160a01b0390921691909117905560608201516003820190610bff90826124ef565b506080820151600482015560a08201516005909101805460c084015160e08501516101009586015161ffff1990931694151561ff001916949094179015159094029390931771ffffffffffffffffffffffffffffffff00001916620100006001600160401b039384160267ffffffffffffffff60501b191617600160501b92909316919091029190911790558115610d0f57337ff34801f44266224fe6975b7da4dfa1a9a3fee924a5bdba519e506982c89e5932610cc06020860186611e71565b610ccd6020870187612494565b610cdd6060890160408a01611e1c565b610cea60608a018a612494565b8a60800135604051610d0297969594939291906125d1565b60405180910390a2505050565b337fdd3e63b83c41b614b380d5241c307264b27c13cb34d4d6d24af4d26285b90804610cc06020860186611e71565b5f6104948261139f565b5f6001600160a01b038216610d72576040516322718ad960e21b81525f6004820152602401610673565b506001600160a01b03165f9081526003602052604090205490565b60408051610120810182525f808252606060208301819052928201819052828201929092526080810182905260a0810182905260c0810182905260e08101829052610100810191909152604080516101208101909152600e805460ff168252600f8054602084019190610dff906122ff565b80601f0160208091040260200160405190810160405280929190818152602001828054610e2b906122ff565b8015610e765780601f10610e4d57610100808354040283529160200191610e76565b820191905f5260205f20905b815481529060010190602001808311610e5957829003601f168201915b505050918352505060028201546001600160a01b03166020820152600382018054604090920191610ea6906122ff565b80601f0160208091040260200160405190810160405280929190818152602001828054610ed2906122ff565b8015610f1d5780601f10610ef457610100808354040283529160200191610f1d565b820191905f5260205f20905b815481529060010190602001808311610f0057829003601f168201915b50505091835250506004820154602082015260059091015460ff80821615156040840152610100820416151560608301526001600160401b0362010000820481166080840152600160501b9091041660a090910152919050565b5f610f8260016113e4565b600654630100000090046001600160a01b031663d943fb67835f604051908082528060200260200182016040528015610fc5578160200160208202803683370190505b506040518363ffffffff1660e01b8152600401610fe3929190612665565b6020604051808303815f875af1158015610fff573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906104949190612751565b600654630100000090046001600160a01b03163314611059575f33604051630f44257360e11b815260040161067392919061235f565b6006805461ff0019169055565b60015f5260026020527fe90b7bceb6e7df5418fb78d8ee546e97c83a08bbccc01a0644d599ccd2a7c2e0546001600160a01b031690565b905090565b6060600980546104a9906122ff565b6060600d80548060200260200160405190810160405280929190818152602001828054801561052057602002820191905f5260205f20905b81546001600160a01b031681526001909101906020018083116110e9575050505050905090565b61055c3383836115fd565b606061109d60146116c4565b61113284848461081e565b61063633858585856116d0565b611148826117f8565b600b545f908152600c602052604081208184600281111561116b5761116b61234b565b600281111561117c5761117c61234b565b815260208082019290925260409081015f9081206001600160a01b038616808352935220805460ff19169215159290921790915533908360028111156111c4576111c461234b565b6040517f5a8379f4a3380f87fd5924475f76a3471ac8d775668601653e3f9ef69a3dd271905f90a45050565b6111f9826117f8565b6001600160a01b03811661122c57604051630a61b8f360e01b8152661858d8dbdd5b9d60ca1b6004820152602401610673565b600b545f908152600c602052604081206001918460028111156112515761125161234b565b60028111156112625761126261234b565b815260208082019290925260409081015f9081206001600160a01b038616808352935220805460ff19169215159290921790915533908360028111156112aa576112aa61234b565b6040517f570d3756e5b890fbf84c01fc2daf898fa7e95ae3ca9f1ed5edf012eacb5c6ce6905f90a45050565b60606112e18261139f565b50600a80546112ef906122ff565b80601f016020809104026020016040519081016040528092919081815260200182805461131b906122ff565b80156113665780601f1061133d57610100808354040283529160200191611366565b820191905f5260205f20905b81548152906001019060200180831161134957829003601f168201915b50505050509050919050565b6001600160a01b039182165f90815260056020908152604080832093909416825291909152205460ff1690565b5f818152600260205260408120546001600160a01b03168061049457604051637e27328960e01b815260048101849052602401610673565b6108c78383836001611876565b600654610100900460ff16801561140c5750600654630100000090046001600160a01b031633145b156114145750565b61141e81336106f3565b61143f578033604051630f44257360e11b815260040161067392919061235f565b50565b5f610774838361197a565b5f61077483836119c6565b5f611464848484611aa9565b90506001600160a01b038116156107745760065462010000900460ff16158061149457506001600160a01b038416155b156114b5576040516381180c1d60e01b815260048101849052602401610673565b600b805460010190555f5b600d5481101561154a57600d81815481106114dd576114dd612337565b5f918252602090912001546040516397d3166f60e01b81526001600160a01b038781166004830152909116906397d3166f906024015f604051808303815f87803b158015611529575f5ffd5b505af115801561153b573d5f5f3e3d5ffd5b505050508060010190506114c0565b506040516001600160a01b038516907fdb81f5725fe7f8d9aa3b3ace71faf1651c3e62e015d712f6b532b4f6a524cde6905f90a29392505050565b5f8181526001830160205260408120541515610774565b6001600160a01b0382166115c557604051633250574960e11b81525f6004820152602401610673565b5f6115d183835f611458565b90506001600160a01b038116156108c7576040516339e3563760e11b81525f6004820152602401610673565b6001600160a01b0383166116265760405163a9fbf51f60e01b81525f6004820152602401610673565b6001600160a01b03821661165857604051630b61174360e31b81526001600160a01b0383166004820152602401610673565b6001600160a01b038381165f81815260056020908152604080832094871680845294825291829020805460ff191686151590811790915591519182527f17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c31910160405180910390a3505050565b60605f61077483611b9b565b6001600160a01b0383163b156117f157604051630a85bd0160e11b81526001600160a01b0384169063150b7a029061171290889088908790879060040161276c565b6020604051808303815f875af192505050801561174c575060408051601f3d908101601f19168201909252611749918101906127a8565b60015b6117b3573d808015611779576040519150601f19603f3d011682016040523d82523d5f602084013e61177e565b606091505b5080515f036117ab57604051633250574960e11b81526001600160a01b0385166004820152602401610673565b805160208201fd5b6001600160e01b03198116630a85bd0160e11b146117ef57604051633250574960e11b81526001600160a01b0385166004820152602401610673565b505b5050505050565b5f81600281111561180b5761180b61234b565b0361184b57611818611066565b6001600160a01b0316336001600160a01b03161461143f5760405163031e054560e31b8152336004820152602401610673565b6118555f336106f3565b61143f575f33604051630f44257360e11b815260040161067392919061235f565b808061188a57506001600160a01b03821615155b1561194b575f6118998461139f565b90506001600160a01b038316158015906118c55750826001600160a01b0316816001600160a01b031614155b80156118d857506118d68184611372565b155b156119015760405163a9fbf51f60e01b81526001600160a01b0384166004820152602401610673565b81156119495783856001600160a01b0316826001600160a01b03167f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b92560405160405180910390a45b505b50505f90815260046020526040902080546001600160a01b0319166001600160a01b0392909216919091179055565b5f8181526001830160205260408120546119bf57508154600181810184555f848152602080822090930184905584548482528286019093526040902091909155610494565b505f610494565b5f8181526001830160205260408120548015611aa0575f6119e86001836127c3565b85549091505f906119fb906001906127c3565b9050808214611a5a575f865f018281548110611a1957611a19612337565b905f5260205f200154905080875f018481548110611a3957611a39612337565b5f918252602080832090910192909255918252600188019052604090208390555b8554869080611a6b57611a6b6127e2565b600190038181905f5260205f20015f90559055856001015f8681526020019081526020015f205f905560019350505050610494565b5f915050610494565b5f828152600260205260408120546001600160a01b0390811690831615611ad557611ad5818486611bf3565b6001600160a01b03811615611b0f57611af05f855f5f611876565b6001600160a01b0381165f90815260036020526040902080545f190190555b6001600160a01b03851615611b3d576001600160a01b0385165f908152600360205260409020805460010190555b5f8481526002602052604080822080546001600160a01b0319166001600160a01b0389811691821790925591518793918516917fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef91a4949350505050565b6060815f0180548060200260200160405190810160405280929190818152602001828054801561136657602002820191905f5260205f20905b815481526020019060010190808311611bd45750505050509050919050565b611bfe838383611c57565b6108c7576001600160a01b038316611c2c57604051637e27328960e01b815260048101829052602401610673565b60405163177e802f60e01b81526001600160a01b038316600482015260248101829052604401610673565b5f6001600160a01b03831615801590611cb35750826001600160a01b0316846001600160a01b03161480611c905750611c908484611372565b80611cb357505f828152600460205260409020546001600160a01b038481169116145b949350505050565b6001600160e01b03198116811461143f575f5ffd5b5f60208284031215611ce0575f5ffd5b813561077481611cbb565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b602081525f6107746020830184611ceb565b5f60208284031215611d3b575f5ffd5b5035919050565b6001600160a01b038116811461143f575f5ffd5b8035611d6181611d42565b919050565b5f5f60408385031215611d77575f5ffd5b8235611d8281611d42565b946020939093013593505050565b80358015158114611d61575f5ffd5b5f5f5f60408486031215611db1575f5ffd5b83356001600160401b03811115611dc6575f5ffd5b8401601f81018613611dd6575f5ffd5b80356001600160401b03811115611deb575f5ffd5b8660208260051b8401011115611dff575f5ffd5b602091820194509250611e13908501611d90565b90509250925092565b5f60208284031215611e2c575f5ffd5b813561077481611d42565b5f5f60408385031215611e48575f5ffd5b823560038110611e56575f5ffd5b91506020830135611e6681611d42565b809150509250929050565b5f60208284031215611e81575f5ffd5b813560ff81168114610774575f5ffd5b5f5f5f60608486031215611ea3575f5ffd5b8335611eae81611d42565b92506020840135611ebe81611d42565b929592945050506040919091013590565b5f5f83601f840112611edf575f5ffd5b5081356001600160401b03811115611ef5575f5ffd5b602083019150836020828501011115611f0c575f5ffd5b9250929050565b5f5f5f5f5f5f5f5f5f5f60e08b8d031215611f2c575f5ffd5b8a35611f3781611d42565b995060208b01356001600160401b03811115611f51575f5ffd5b611f5d8d828e01611ecf565b909a5098505060408b01356001600160401b03811115611f7b575f5ffd5b611f878d828e01611ecf565b90985096505060608b01356001600160401b03811115611fa5575f5ffd5b611fb18d828e01611ecf565b9096509450611fc4905060808c01611d90565b9250611fd260a08c01611d56565b91505f60c08c01359050809150509295989b9194979a5092959850565b5f60208284031215611fff575f5ffd5b81356001600160401b03811115612014575f5ffd5b820160e08185031215610774575f5ffd5b6020815261203960208201835160ff169052565b5f60208301516101206040840152612055610140840182611ceb565b9050604084015161207160608501826001600160a01b03169052565b506060840151838203601f1901608085015261208d8282611ceb565b915050608084015160a084015260a08401516120ad60c085018215159052565b5060c084015180151560e08501525060e08401516001600160401b038116610100850152506101008401516001600160401b038116610120850152509392505050565b5f60208284031215612100575f5ffd5b81356001600160401b03811115612115575f5ffd5b82016101008185031215610774575f5ffd5b5f8151808452602084019350602083015f5b828110156121605781516001600160a01b0316865260209586019590910190600101612139565b5093949350505050565b602081525f6107746020830184612127565b5f5f6040838503121561218d575f5ffd5b823561219881611d42565b91506121a660208401611d90565b90509250929050565b602080825282518282018190525f918401906040840190835b818110156121e65783518352602093840193909201916001016121c8565b509095945050505050565b634e487b7160e01b5f52604160045260245ffd5b5f5f5f5f60808587031215612218575f5ffd5b843561222381611d42565b9350602085013561223381611d42565b92506040850135915060608501356001600160401b03811115612254575f5ffd5b8501601f81018713612264575f5ffd5b80356001600160401b0381111561227d5761227d6121f1565b604051601f8201601f19908116603f011681016001600160401b03811182821017156122ab576122ab6121f1565b6040528181528282016020018910156122c2575f5ffd5b816020840160208301375f6020838301015280935050505092959194509250565b5f5f604083850312156122f4575f5ffd5b8235611e5681611d42565b600181811c9082168061231357607f821691505b60208210810361233157634e487b7160e01b5f52602260045260245ffd5b50919050565b634e487b7160e01b5f52603260045260245ffd5b634e487b7160e01b5f52602160045260245ffd5b604081016003841061237f57634e487b7160e01b5f52602160045260245ffd5b9281526001600160a01b039190911660209091015290565b601f8211156108c757805f5260205f20601f840160051c810160208510156123bc5750805b601f840160051c820191505b818110156117f1575f81556001016123c8565b6001600160401b038311156123f2576123f26121f1565b6124068361240083546122ff565b83612397565b5f601f841160018114612437575f85156124205750838201355b5f19600387901b1c1916600186901b1783556117f1565b5f83815260208120601f198716915b828110156124665786850135825560209485019460019092019101612446565b5086821015612482575f1960f88860031b161c19848701351681555b505060018560011b0183555050505050565b5f5f8335601e198436030181126124a9575f5ffd5b8301803591506001600160401b038211156124c2575f5ffd5b602001915036819003821315611f0c575f5ffd5b5f602082840312156124e6575f5ffd5b61077482611d90565b81516001600160401b03811115612508576125086121f1565b61251c8161251684546122ff565b84612397565b6020601f82116001811461254e575f83156125375750848201515b5f19600385901b1c1916600184901b1784556117f1565b5f84815260208120601f198516915b8281101561257d578785015182556020948501946001909201910161255d565b508482101561259a57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b60ff8816815260a060208201525f6125ed60a08301888a6125a9565b6001600160a01b0387166040840152828103606084015261260f8186886125a9565b91505082608083015298975050505050505050565b5f5f8335601e19843603018112612639575f5ffd5b83016020810192503590506001600160401b03811115612657575f5ffd5b803603821315611f0c575f5ffd5b604081525f6126748485612624565b610100604085015261268b610140850182846125a9565b91505061269b6020860186612624565b848303603f190160608601526126b28382846125a9565b604088013560808701529250505060608501356126ce81611d42565b6001600160a01b031660a08401526126e860808601611d56565b6001600160a01b031660c084015261270260a08601611d56565b6001600160a01b031660e084015261271c60c08601611d56565b6001600160a01b031661010084015260e085013561012084015282810360208401526127488185612127565b95945050505050565b5f60208284031215612761575f5ffd5b815161077481611d42565b6001600160a01b03858116825284166020820152604081018390526080606082018190525f9061279e90830184611ceb565b9695505050505050565b5f602082840312156127b8575f5ffd5b815161077481611cbb565b8181038181111561049457634e487b7160e01b5f52601160045260245ffd5b634e487b7160e01b5f52603160045260245ffdfea264697066735822122008804c055a58fa1be90be00e2ca990e46e9be7a1123d1217b10093477240652764736f6c634300081e0033" as const;
+
+export const datatokenAbi = [
+  {
+    "type": "constructor",
+    "inputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "allowance",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "approve",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "balanceOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "cap",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "cleanPermissions",
+    "inputs": [
+      {
+        "name": "newOwner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "decimals",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getOrder",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.Order",
+        "components": [
+          {
+            "name": "consumer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "provider",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "serviceIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "startedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "validUntil",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "hasValidOrder",
+    "inputs": [
+      {
+        "name": "consumer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "serviceIndex",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "initialize",
+    "inputs": [
+      {
+        "name": "nft_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.DatatokenParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "cap",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "minter",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "paymentCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "extraMinters",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "isDeployer",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isMinter",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "latestOrder",
+    "inputs": [
+      {
+        "name": "consumer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "serviceIndex",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "mint",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "name",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nft",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "orderCount",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "paymentCollector",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "providerFeeDigest",
+    "inputs": [
+      {
+        "name": "consumer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "serviceIndex",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "fee",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.ProviderFee",
+        "components": [
+          {
+            "name": "providerFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "validity",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "quoteDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "providerData",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "publishMarketFee",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.Fee",
+        "components": [
+          {
+            "name": "feeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "amount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "reuseOrder",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "providerFee",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.ProviderFee",
+        "components": [
+          {
+            "name": "providerFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "validity",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "quoteDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "providerData",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setMinter",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "enabled",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setPaymentCollector",
+    "inputs": [
+      {
+        "name": "collector",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setPublishMarketFee",
+    "inputs": [
+      {
+        "name": "fee",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.Fee",
+        "components": [
+          {
+            "name": "feeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "amount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "startOrder",
+    "inputs": [
+      {
+        "name": "consumer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "serviceIndex",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "providerFee",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.ProviderFee",
+        "components": [
+          {
+            "name": "providerFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "providerFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "validity",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "quoteDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "providerData",
+            "type": "bytes",
+            "internalType": "bytes"
+          },
+          {
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
+          }
+        ]
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.Fee",
+        "components": [
+          {
+            "name": "feeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "amount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "symbol",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "totalSupply",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "transfer",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "transferFrom",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "Approval",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ConsumeMarketFeePaid",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "feeAddress",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MinterSet",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "enabled",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OrderReused",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "payer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "validUntil",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OrderStarted",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "payer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "serviceIndex",
+        "type": "uint32",
+        "indexed": false,
+        "internalType": "uint32"
+      },
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "validUntil",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      },
+      {
+        "name": "publishMarketAddress",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PaymentCollectorSet",
+    "inputs": [
+      {
+        "name": "collector",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProviderFeePaid",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "provider",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "providerData",
+        "type": "bytes",
+        "indexed": false,
+        "internalType": "bytes"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PublishMarketFeePaid",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "feeAddress",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PublishMarketFeeSet",
+    "inputs": [
+      {
+        "name": "feeAddress",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Transfer",
+    "inputs": [
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "DatatokenAlreadyInitialized",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DatatokenBadProviderSignature",
+    "inputs": [
+      {
+        "name": "providerFeeAddress",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "recovered",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenCapExceeded",
+    "inputs": [
+      {
+        "name": "supply",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cap",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotDeployer",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotMinter",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotNFT",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotPublishMarket",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenOrderingDisabled",
+    "inputs": [
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenProviderMismatch",
+    "inputs": [
+      {
+        "name": "expected",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "actual",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenQuoteExpired",
+    "inputs": [
+      {
+        "name": "quoteDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "now_",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenQuoteUsed",
+    "inputs": [
+      {
+        "name": "digest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenUnknownOrder",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenZeroConsumer",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DatatokenZeroProvider",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ERC20InsufficientAllowance",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC20InsufficientBalance",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "balance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC20InvalidApprover",
+    "inputs": [
+      {
+        "name": "approver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC20InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC20InvalidSender",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC20InvalidSpender",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const datatokenBytecode = "0x608060405234801561000f575f5ffd5b5060408051602080820183525f808352835191820190935291825290600361003783826100f1565b50600461004482826100f1565b50506005805460ff19166001179055506101ab565b634e487b7160e01b5f52604160045260245ffd5b600181811c9082168061008157607f821691505b60208210810361009f57634e487b7160e01b5f52602260045260245ffd5b50919050565b601f8211156100ec57805f5260205f20601f840160051c810160208510156100ca5750805b601f840160051c820191505b818110156100e9575f81556001016100d6565b50505b505050565b81516001600160401b0381111561010a5761010a610059565b61011e81610118845461006d565b846100a5565b6020601f821160018114610150575f83156101395750848201515b5f19600385901b1c1916600184901b1784556100e9565b5f84815260208120601f198516915b8281101561017f578785015182556020948501946001909201910161015f565b508482101561019c57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b61268a806101b85f395ff3fe608060405234801561000f575f5ffd5b50600436106101bb575f3560e01c806370a08231116100f3578063b57d976b11610093578063cf456ae71161006e578063cf456ae71461044c578063d09ef2411461045f578063dd62ed3e146104db578063fa31844014610513575f5ffd5b8063b57d976b14610397578063b66906ac146103aa578063cc138054146103e7575f5ffd5b806397d3166f116100ce57806397d3166f146103255780639cd9840014610338578063a9059cbb1461034b578063aa271e1a1461035e575f5ffd5b806370a08231146102e25780638dc17e721461030a57806395d89b411461031d575f5ffd5b8063355274ea1161015e5780634869da98116101395780634869da981461029657806350c358a4146102a957806357a3a31b146102bc57806361eddc16146102cf575f5ffd5b8063355274ea1461024f57806340c10f191461025757806347ccca021461026c575f5ffd5b806323b872dd1161019957806323b872dd146102125780632453ffa8146102255780632c4d76631461022d578063313ce56714610240575f5ffd5b806306fdde03146101bf578063095ea7b3146101dd57806318160ddd14610200575b5f5ffd5b6101c761051b565b6040516101d49190611da6565b60405180910390f35b6101f06101eb366004611df2565b6105ab565b60405190151581526020016101d4565b6002545b6040519081526020016101d4565b6101f0610220366004611e1c565b6105c4565b600f54610204565b61020461023b366004611e98565b6105e9565b604051601281526020016101d4565b600854610204565b61026a610265366004611df2565b610aa6565b005b60055461010090046001600160a01b03165b6040516001600160a01b0390911681526020016101d4565b6101f06102a4366004611f05565b610b42565b6101f06102b7366004611f38565b610bb9565b61026a6102ca366004611f38565b610c30565b61026a6102dd366004611f53565b610ca4565b6102046102f0366004611f38565b6001600160a01b03165f9081526020819052604090205490565b61026a610318366004611ffe565b610f09565b6101c7610fb2565b61026a610333366004611f38565b610fc1565b61026a610346366004612018565b611048565b6101f0610359366004611df2565b61118f565b6101f061036c366004611f38565b600d545f908152600e602090815260408083206001600160a01b039094168352929052205460ff1690565b6102046103a536600461205b565b61119c565b6102046103b8366004611f05565b6001600160a01b0382165f90815260106020908152604080832063ffffffff8516845290915290205492915050565b60408051606080820183525f80835260208084018290529284015282518082018452600a546001600160a01b03908116808352600b548216838601908152600c54938701938452865191825251909116938101939093525192820192909252016101d4565b61026a61045a3660046120c3565b611292565b61047261046d3660046120fa565b611328565b6040805182516001600160a01b03908116825260208085015182169083015283830151169181019190915260608083015163ffffffff16908201526080808301516001600160401b039081169183019190915260a092830151169181019190915260c0016101d4565b6102046104e9366004612111565b6001600160a01b039182165f90815260016020908152604080832093909416825291909152205490565b61027e611428565b60606006805461052a9061213d565b80601f01602080910402602001604051908101604052809291908181526020018280546105569061213d565b80156105a15780601f10610578576101008083540402835291602001916105a1565b820191905f5260205f20905b81548152906001019060200180831161058457829003601f168201915b5050505050905090565b5f336105b88185856114c5565b60019150505b92915050565b5f336105d18582856114d2565b6105dc85858561154e565b60019150505b9392505050565b5f6105f26115ab565b6001600160a01b0385166106195760405163277b706d60e21b815260040160405180910390fd5b5f600560019054906101000a90046001600160a01b03166001600160a01b0316637a5b4f596040518163ffffffff1660e01b81526004015f60405180830381865afa15801561066a573d5f5f3e3d5ffd5b505050506040513d5f823e601f3d908101601f19168201604052610691919081019061227a565b519050600160ff8216108015906106ac575060048160ff1611155b156106d45760405163261c17f360e11b815260ff821660048201526024015b60405180910390fd5b5f6106e08787876115e2565b9050600f6040518060c00160405280896001600160a01b03168152602001336001600160a01b03168152602001875f01602081019061071f9190611f38565b6001600160a01b03908116825263ffffffff808b1660208085018290526001600160401b03428116604080880191909152898216606097880152885460018181018b555f9a8b52848b208a5160049093020180549289166001600160a01b03199384161781558a8601519181018054928a16929093169190911790915588820151600282018054998b015160808c01518616600160c01b026001600160c01b0391909916600160a01b026001600160c01b0319909b16928a169290921799909917169590951790965560a090960151600390930180549390961667ffffffffffffffff1990931692909217909455600f54918c1685526010815282852093855292909252909120819055925061083d33670de0b6b3a7640000611827565b60408051606081018252600a546001600160a01b039081168252600b548116602080840191909152600c5493830193909352909133918a169086907f8e1047a4699aefe0d6153345d62ec4b943b398545c71adf472c962f9d71c740d908b906108a8908c018c611f38565b86516040805163ffffffff90941684526001600160a01b0392831660208501526001600160401b038a169084015216606082015260800160405180910390a480516001600160a01b03161580159061090c575060208101516001600160a01b031615155b801561091b5750604081015115155b1561099657805160408201516020830151610944926001600160a01b039091169133919061185b565b805160208083015160408085015181516001600160a01b0393841681529384015292169186917f1a19c2b76d61b2823170da4c56194f5db54dfa2e7e355359b4b0a13652fa94b8910160405180910390a35b5f6109a46020870187611f38565b6001600160a01b0316141580156109d357505f6109c76040870160208801611f38565b6001600160a01b031614155b80156109e25750604085013515155b15610a8957610a1d336109f86020880188611f38565b60408801803590610a0c9060208b01611f38565b6001600160a01b031692919061185b565b610a2a6020860186611f38565b6001600160a01b0316847fdb3cada5af2d56c5cd02c851cad5358a23ddd180e4ae89f43a00aa9fd711df2d610a656040890160208a01611f38565b604080516001600160a01b039092168252808a013560208301520160405180910390a35b610a938487611891565b505050610a9e611950565b949350505050565b600d545f908152600e6020908152604080832033845290915290205460ff16610ae45760405163928f5ce560e01b81523360048201526024016106cb565b5f610aee60025490565b905080600854610afe9190612395565b821115610b335760085460405163c90464d760e01b8152600481018390526024810184905260448101919091526064016106cb565b610b3d838361197a565b505050565b6001600160a01b0382165f90815260106020908152604080832063ffffffff851684529091528120548015801590610a9e5750600f610b82600183612395565b81548110610b9257610b926123a8565b5f9182526020909120600360049092020101546001600160401b0316421115949350505050565b600554604051631909d58960e01b81525f9161010090046001600160a01b031690631909d58990610bf19060019086906004016123bc565b602060405180830381865afa158015610c0c573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906105be91906123f4565b610c3933610bb9565b610c5857604051636057fe8960e01b81523360048201526024016106cb565b600980546001600160a01b0319166001600160a01b0383169081179091556040513391907f845a9fcc0324a40a7f7cd0e1232b6d3d8b5a5374d9b5b297e458171bad829393905f90a350565b60055460ff1615610cc857604051632f5bb0cb60e11b815260040160405180910390fd5b600580546001600160a01b038616610100026001600160a81b0319909116176001179055610cf6838061240f565b600691610d0491908361249c565b50610d12602084018461240f565b600791610d2091908361249c565b50604083013515610d35578260400135610d38565b5f195b600855610d4b60a0840160808501611f38565b600980546001600160a01b0319166001600160a01b0392909216919091179055604080516060810190915280610d8760c0860160a08701611f38565b6001600160a01b03168152602001610da560e0860160c08701611f38565b6001600160a01b03908116825260e08601356020928301528251600a80546001600160a01b031990811692841692909217905591830151600b8054909316911617905560400151600c555f610e006080850160608601611f38565b6001600160a01b031614610e74575f808052600e6020526001907fe710864318d4a32f37d6ce54cb3fadbef648dd12d8dbdf53973564d56b7f881c90610e4c6080870160608801611f38565b6001600160a01b0316815260208101919091526040015f20805460ff19169115159190911790555b5f5b81811015610f02575f808052600e6020526001907fe710864318d4a32f37d6ce54cb3fadbef648dd12d8dbdf53973564d56b7f881c90858585818110610ebe57610ebe6123a8565b9050602002016020810190610ed39190611f38565b6001600160a01b0316815260208101919091526040015f20805460ff1916911515919091179055600101610e76565b5050505050565b600a546001600160a01b03163314610f3557604051627663d560e01b81523360048201526024016106cb565b80600a610f428282612575565b50610f5290506020820182611f38565b6001600160a01b03167f9f5af96d082e770c0707f2838f54d56e1ce98cdfcee44e75e9a4abdae32b31bf610f8c6040840160208501611f38565b604080516001600160a01b0390921682528085013560208301520160405180910390a250565b60606007805461052a9061213d565b60055461010090046001600160a01b03163314610ff357604051638d6b237160e01b81523360048201526024016106cb565b600d80546001019055600980546001600160a01b0319166001600160a01b0383169081179091556040513391907f845a9fcc0324a40a7f7cd0e1232b6d3d8b5a5374d9b5b297e458171bad829393905f90a350565b6110506115ab565b5f600f61105c846119ae565b8154811061106c5761106c6123a8565b5f9182526020918290206002600490920201908101549092506001600160a01b03169061109b90840184611f38565b6001600160a01b0316146110f05760028101546001600160a01b03166110c46020840184611f38565b60405163368f61b560e21b81526001600160a01b039283166004820152911660248201526044016106cb565b805460028201545f9161111c916001600160a01b0390911690600160a01b900463ffffffff16856115e2565b60038301805467ffffffffffffffff19166001600160401b038316908117909155604051908152909150339085907f237be8bc35ab702a6ce08bcd12c9602cc3fb7a38b08a329b194dbf445ddb1bb19060200160405180910390a36111818484611891565b505061118b611950565b5050565b5f336105b881858561154e565b5f463085856111ae6020870187611f38565b6111be6040880160208901611f38565b60408801356111d360808a0160608b016125b5565b6111e360a08b0160808c016125b5565b6111f060a08c018c61240f565b6040516111fe9291906125d0565b60408051918290038220602083019b909b526001600160a01b03998a1690820152968816606088015263ffffffff909516608087015292861660a0860152941660c084015260e08301939093526001600160401b0392831661010083015291909116610120820152610140810191909152610160016040516020818303038152906040528051906020012090509392505050565b61129b33610bb9565b6112ba57604051636057fe8960e01b81523360048201526024016106cb565b600d545f908152600e602090815260408083206001600160a01b03861680855290835292819020805460ff191685151590811790915590519081523392917fadee18853cbda12aca9833fa0c9c1a095463b27b96332bf3b0d82efbd9772e0791015b60405180910390a35050565b6040805160c0810182525f80825260208201819052918101829052606081018290526080810182905260a08101919091528115806113675750600f5482115b1561138857604051635253fd5360e01b8152600481018390526024016106cb565b600f611395600184612395565b815481106113a5576113a56123a8565b5f9182526020918290206040805160c081018252600490930290910180546001600160a01b039081168452600182015481169484019490945260028101549384169183019190915263ffffffff600160a01b84041660608301526001600160401b03600160c01b909304831660808301526003015490911660a082015292915050565b6009545f906001600160a01b03161561144b57506009546001600160a01b031690565b600560019054906101000a90046001600160a01b03166001600160a01b0316638da5cb5b6040518163ffffffff1660e01b8152600401602060405180830381865afa15801561149c573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906114c091906125df565b905090565b610b3d83838360016119e9565b6001600160a01b038381165f908152600160209081526040808320938616835292905220545f19811015611548578181101561153a57604051637dc7a0d960e11b81526001600160a01b038416600482015260248101829052604481018390526064016106cb565b61154884848484035f6119e9565b50505050565b6001600160a01b03831661157757604051634b637e8f60e11b81525f60048201526024016106cb565b6001600160a01b0382166115a05760405163ec442f0560e01b81525f60048201526024016106cb565b610b3d838383611abb565b6115b3611be1565b6115e060017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90611c21565b565b5f806115f16020840184611f38565b6001600160a01b03160361161857604051638ed1dfc160e01b815260040160405180910390fd5b61162860a08301608084016125b5565b6001600160401b03164211156116735761164860a08301608084016125b5565b60405163e226f0f560e01b81526001600160401b0390911660048201524260248201526044016106cb565b5f61167f85858561119c565b5f8181526011602052604090205490915060ff16156116b45760405163129a630960e21b8152600481018290526024016106cb565b7f19457468657265756d205369676e6564204d6573736167653a0a3332000000005f908152601c829052603c812061172c906116f360c087018761240f565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f92019190915250611c2892505050565b5090915061173f90506020850185611f38565b6001600160a01b0316816001600160a01b031614611791576117646020850185611f38565b604051635907f75560e01b81526001600160a01b03918216600482015290821660248201526044016106cb565b5f828152601160205260409020805460ff191660011790556117b960808501606086016125b5565b6001600160401b03165f036117d9576001600160401b03925050506105e2565b5f6117ea60808601606087016125b5565b6117fd906001600160401b0316426125fa565b90506001600160401b038111611813578061181c565b6001600160401b035b979650505050505050565b6001600160a01b03821661185057604051634b637e8f60e11b81525f60048201526024016106cb565b61118b825f83611abb565b611869848484846001611c71565b61154857604051635274afe760e01b81526001600160a01b03851660048201526024016106cb565b5f6118a26040830160208401611f38565b6001600160a01b0316141580156118bc5750604081013515155b1561118b576118e6336118d26020840184611f38565b60408401803590610a0c9060208701611f38565b6118f36020820182611f38565b6001600160a01b0316827f8e87e36506e4d21081208963dd5822aafe22f5089d9ea5b594a2698889113ad461192e6040850160208601611f38565b604085013561194060a087018761240f565b60405161131c949392919061260d565b6115e05f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f006115da565b6001600160a01b0382166119a35760405163ec442f0560e01b81525f60048201526024016106cb565b61118b5f8383611abb565b5f8115806119bd5750600f5482115b156119de57604051635253fd5360e01b8152600481018390526024016106cb565b6105be600183612395565b6001600160a01b038416611a125760405163e602df0560e01b81525f60048201526024016106cb565b6001600160a01b038316611a3b57604051634a1406b160e11b81525f60048201526024016106cb565b6001600160a01b038085165f908152600160209081526040808320938716835292905220829055801561154857826001600160a01b0316846001600160a01b03167f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b92584604051611aad91815260200190565b60405180910390a350505050565b6001600160a01b038316611ae5578060025f828254611ada91906125fa565b90915550611b559050565b6001600160a01b0383165f9081526020819052604090205481811015611b375760405163391434e360e21b81526001600160a01b038516600482015260248101829052604481018390526064016106cb565b6001600160a01b0384165f9081526020819052604090209082900390555b6001600160a01b038216611b7157600280548290039055611b8f565b6001600160a01b0382165f9081526020819052604090208054820190555b816001600160a01b0316836001600160a01b03167fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef83604051611bd491815260200190565b60405180910390a3505050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c156115e057604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b5f5f5f8351604103611c5f576020840151604085015160608601515f1a611c5188828585611cde565b955095509550505050611c6a565b505081515f91506002905b9250925092565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316611ccd578383151615611cc1573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841115611d1757505f91506003905082611d9c565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015611d68573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b038116611d9357505f925060019150829050611d9c565b92505f91508190505b9450945094915050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b6001600160a01b0381168114611def575f5ffd5b50565b5f5f60408385031215611e03575f5ffd5b8235611e0e81611ddb565b946020939093013593505050565b5f5f5f60608486031215611e2e575f5ffd5b8335611e3981611ddb565b92506020840135611e4981611ddb565b929592945050506040919091013590565b803563ffffffff81168114611e6d575f5ffd5b919050565b5f60e08284031215611e82575f5ffd5b50919050565b5f60608284031215611e82575f5ffd5b5f5f5f5f60c08587031215611eab575f5ffd5b8435611eb681611ddb565b9350611ec460208601611e5a565b925060408501356001600160401b03811115611ede575f5ffd5b611eea87828801611e72565b925050611efa8660608701611e88565b905092959194509250565b5f5f60408385031215611f16575f5ffd5b8235611f2181611ddb565b9150611f2f60208401611e5a565b90509250929050565b5f60208284031215611f48575f5ffd5b81356105e281611ddb565b5f5f5f5f60608587031215611f66575f5ffd5b8435611f7181611ddb565b935060208501356001600160401b03811115611f8b575f5ffd5b85016101008188031215611f9d575f5ffd5b925060408501356001600160401b03811115611fb7575f5ffd5b8501601f81018713611fc7575f5ffd5b80356001600160401b03811115611fdc575f5ffd5b8760208260051b8401011115611ff0575f5ffd5b949793965060200194505050565b5f6060828403121561200e575f5ffd5b6105e28383611e88565b5f5f60408385031215612029575f5ffd5b8235915060208301356001600160401b03811115612045575f5ffd5b61205185828601611e72565b9150509250929050565b5f5f5f6060848603121561206d575f5ffd5b833561207881611ddb565b925061208660208501611e5a565b915060408401356001600160401b038111156120a0575f5ffd5b6120ac86828701611e72565b9150509250925092565b8015158114611def575f5ffd5b5f5f604083850312156120d4575f5ffd5b82356120df81611ddb565b915060208301356120ef816120b6565b809150509250929050565b5f6020828403121561210a575f5ffd5b5035919050565b5f5f60408385031215612122575f5ffd5b823561212d81611ddb565b915060208301356120ef81611ddb565b600181811c9082168061215157607f821691505b602082108103611e8257634e487b7160e01b5f52602260045260245ffd5b634e487b7160e01b5f52604160045260245ffd5b60405161012081016001600160401b03811182821017156121a6576121a661216f565b60405290565b805160ff81168114611e6d575f5ffd5b5f82601f8301126121cb575f5ffd5b81516001600160401b038111156121e4576121e461216f565b604051601f8201601f19908116603f011681016001600160401b03811182821017156122125761221261216f565b604052818152838201602001851015612229575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b8051611e6d81611ddb565b8051611e6d816120b6565b6001600160401b0381168114611def575f5ffd5b8051611e6d8161225b565b5f6020828403121561228a575f5ffd5b81516001600160401b0381111561229f575f5ffd5b820161012081850312156122b1575f5ffd5b6122b9612183565b6122c2826121ac565b815260208201516001600160401b038111156122dc575f5ffd5b6122e8868285016121bc565b6020830152506122fa60408301612245565b604082015260608201516001600160401b03811115612317575f5ffd5b612323868285016121bc565b6060830152506080828101519082015261233f60a08301612250565b60a082015261235060c08301612250565b60c082015261236160e0830161226f565b60e0820152612373610100830161226f565b610100820152949350505050565b634e487b7160e01b5f52601160045260245ffd5b818103818111156105be576105be612381565b634e487b7160e01b5f52603260045260245ffd5b60408101600384106123dc57634e487b7160e01b5f52602160045260245ffd5b9281526001600160a01b039190911660209091015290565b5f60208284031215612404575f5ffd5b81516105e2816120b6565b5f5f8335601e19843603018112612424575f5ffd5b8301803591506001600160401b0382111561243d575f5ffd5b602001915036819003821315612451575f5ffd5b9250929050565b601f821115610b3d57805f5260205f20601f840160051c8101602085101561247d5750805b601f840160051c820191505b81811015610f02575f8155600101612489565b6001600160401b038311156124b3576124b361216f565b6124c7836124c1835461213d565b83612458565b5f601f8411600181146124f8575f85156124e15750838201355b5f19600387901b1c1916600186901b178355610f02565b5f83815260208120601f198716915b828110156125275786850135825560209485019460019092019101612507565b5086821015612543575f1960f88860031b161c19848701351681555b505060018560011b0183555050505050565b80546001600160a01b0319166001600160a01b0392909216919091179055565b813561258081611ddb565b61258a8183612555565b50602082013561259981611ddb565b6125a68160018401612555565b50604082013560028201555050565b5f602082840312156125c5575f5ffd5b81356105e28161225b565b818382375f9101908152919050565b5f602082840312156125ef575f5ffd5b81516105e281611ddb565b808201808211156105be576105be612381565b6001600160a01b0385168152602081018490526060604082018190528101829052818360808301375f818301608090810191909152601f909201601f19160101939250505056fea2646970667358221220ac339eafb6b0b7adf0d341c0781c1e6056e5f86cd00fd842f962c0ad340b3d7564736f6c634300081e0033" as const;
+
+export const dataNFTFactoryAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "owner_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "noos_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "nftTemplate_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "dtTemplate_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "feeCollector_",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "createDataAsset",
+    "inputs": [
+      {
+        "name": "nftParams",
+        "type": "tuple",
+        "internalType": "struct IDataNFTFactory.NftParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "tokenURI",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "transferable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          }
+        ]
+      },
+      {
+        "name": "dtParams",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.DatatokenParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "cap",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "minter",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "paymentCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "metadata",
+        "type": "tuple",
+        "internalType": "struct IDataNFT.MetadataParams",
+        "components": [
+          {
+            "name": "state",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "decryptorUrl",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "decryptorAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "metadataCid",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "metadataHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "computeOnly",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "metricsOnly",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      },
+      {
+        "name": "allowedAlgorithms",
+        "type": "bytes32[]",
+        "internalType": "bytes32[]"
+      },
+      {
+        "name": "pricing",
+        "type": "tuple",
+        "internalType": "struct IDataNFTFactory.PricingParams",
+        "components": [
+          {
+            "name": "kind",
+            "type": "uint8",
+            "internalType": "enum IDataNFTFactory.PricingKind"
+          },
+          {
+            "name": "baseToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "rate",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFeeCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "maxTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxBalance",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "nft",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "did",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "createNft",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IDataNFTFactory.NftParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "tokenURI",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "transferable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "owner",
+            "type": "address",
+            "internalType": "address"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "nft",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "did",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "datatokenTemplate",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "deployDatatoken",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct IDatatoken.DatatokenParams",
+        "components": [
+          {
+            "name": "name",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "symbol",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "cap",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "minter",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "paymentCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAddress",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "publishMarketFeeAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "extraMinters",
+        "type": "address[]",
+        "internalType": "address[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "didOf",
+    "inputs": [
+      {
+        "name": "nft",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "dispenser",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "exchange",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isDataNFT",
+    "inputs": [
+      {
+        "name": "nft",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nftAt",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nftCount",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nftOf",
+    "inputs": [
+      {
+        "name": "did",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "nftTemplate",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "noos",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "owner",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "protocolFeeCollector",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "protocolSwapFee",
+    "inputs": [
+      {
+        "name": "baseToken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "renounceOwnership",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setPricingContracts",
+    "inputs": [
+      {
+        "name": "exchange_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "dispenser_",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setProtocolFeeCollector",
+    "inputs": [
+      {
+        "name": "collector",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "transferOwnership",
+    "inputs": [
+      {
+        "name": "newOwner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "DataNFTCreated",
+    "inputs": [
+      {
+        "name": "nft",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "did",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "name",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "symbol",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatatokenCreated",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "nft",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "name",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "symbol",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "cap",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OwnershipTransferred",
+    "inputs": [
+      {
+        "name": "previousOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newOwner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PricingContractsSet",
+    "inputs": [
+      {
+        "name": "exchange",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "dispenser",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProtocolFeeCollectorUpdated",
+    "inputs": [
+      {
+        "name": "oldCollector",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newCollector",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryBadPricingKind",
+    "inputs": [
+      {
+        "name": "kind",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryNotDataNFT",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryNotOwner",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryPricingAlreadySet",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryPricingNotSet",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "FailedDeployment",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "InsufficientBalance",
+    "inputs": [
+      {
+        "name": "balance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OwnableInvalidOwner",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OwnableUnauthorizedAccount",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StringsInsufficientHexLength",
+    "inputs": [
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  }
+] as const;
+
+export const dataNFTFactoryBytecode = "0x60e060405234801561000f575f5ffd5b50604051611e89380380611e8983398101604081905261002e916101f2565b846001600160a01b03811661005d57604051631e4fbdf760e01b81525f60048201526024015b60405180910390fd5b61006681610188565b506001600160a01b0384166100975760405163635683f160e01b8152636e6f6f7360e01b6004820152602401610054565b6001600160a01b0383166100ce5760405163635683f160e01b81526a6e667454656d706c61746560a81b6004820152602401610054565b6001600160a01b03821661010b5760405163635683f160e01b81527064617461746f6b656e54656d706c61746560781b6004820152602401610054565b6001600160a01b0381166101545760405163635683f160e01b81527f70726f746f636f6c466565436f6c6c6563746f720000000000000000000000006004820152602401610054565b6001600160a01b0393841660805291831660a052821660c052600380546001600160a01b0319169190921617905550610253565b5f80546001600160a01b038381166001600160a01b0319831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b80516001600160a01b03811681146101ed575f5ffd5b919050565b5f5f5f5f5f60a08688031215610206575f5ffd5b61020f866101d7565b945061021d602087016101d7565b935061022b604087016101d7565b9250610239606087016101d7565b9150610247608087016101d7565b90509295509295909350565b60805160a05160c051611bf76102925f395f81816102610152610fff01525f81816102e60152610c7f01525f818161016f0152610a6a0152611bf75ff3fe608060405234801561000f575f5ffd5b5060043610610132575f3560e01c8063850a1501116100b4578063cfca314711610079578063cfca31471461031d578063d0cbf1fe14610330578063d2f7265a1461035b578063d943fb671461036c578063e09d894d1461037f578063f2fde38b14610390575f5ffd5b8063850a1501146102855780638da5cb5b14610296578063923d7391146102a65780639c675667146102e4578063a77f3bdf1461030a575f5ffd5b8063364c707b116100fa578063364c707b146101f6578063496c3079146102095780635efc11d11461021c578063715018a61461025757806378ab2ea11461025f575f5ffd5b80630204196c1461013657806304a26fa81461016d5780630af2c6ca146101a75780632c85f1cb146101b95780632e5752f0146101e1575b5f5ffd5b610149610144366004611481565b6103a3565b604080516001600160a01b0390931683526020830191909152015b60405180910390f35b7f00000000000000000000000000000000000000000000000000000000000000005b6040516001600160a01b039091168152602001610164565b6004545b604051908152602001610164565b61018f6101c73660046114b2565b5f908152600760205260409020546001600160a01b031690565b6101f46101ef3660046114e4565b610409565b005b6101ab610204366004611515565b61053b565b61018f6102173660046114b2565b6105bf565b61024761022a366004611515565b6001600160a01b03165f9081526006602052604090205460ff1690565b6040519015158152602001610164565b6101f46105ed565b7f000000000000000000000000000000000000000000000000000000000000000061018f565b6003546001600160a01b031661018f565b5f546001600160a01b031661018f565b6102b96102b436600461159d565b610600565b604080516001600160a01b039586168152949093166020850152918301526060820152608001610164565b7f000000000000000000000000000000000000000000000000000000000000000061018f565b6101ab610318366004611515565b610a67565b6101f461032b366004611515565b610abc565b61024761033e366004611515565b6001600160a01b03165f9081526005602052604090205460ff1690565b6001546001600160a01b031661018f565b61018f61037a366004611669565b610b83565b6002546001600160a01b031661018f565b6101f461039e366004611515565b610bf9565b5f5f6103ae83610c36565b8092508193505050816001600160a01b0316638c8cee1c6040518163ffffffff1660e01b81526004015f604051808303815f87803b1580156103ee575f5ffd5b505af1158015610400573d5f5f3e3d5ffd5b50505050915091565b5f546001600160a01b0316331461043a576040516345b6bd5760e11b81523360048201526024015b60405180910390fd5b6001546001600160a01b03161561046457604051631a6f363360e21b815260040160405180910390fd5b6001600160a01b0382166104985760405163635683f160e01b81526765786368616e676560c01b6004820152602401610431565b6001600160a01b0381166104cd5760405163635683f160e01b8152683234b9b832b739b2b960b91b6004820152602401610431565b600180546001600160a01b038481166001600160a01b03199283168117909355600280549185169190921681179091556040805192835260208301919091527fab1db19820aae5e8823981502b6677251db14e48b79cfd1d01bd2f6d61918bec910160405180910390a15050565b5f600261054783610e40565b61055046610eee565b6040516020016105619291906116e7565b60408051601f198184030181529082905261057b916116fb565b602060405180830381855afa158015610596573d5f5f3e3d5ffd5b5050506040513d601f19601f820116820180604052508101906105b99190611706565b92915050565b5f600482815481106105d3576105d361171d565b5f918252602090912001546001600160a01b031692915050565b6105f5610f7e565b6105fe5f610faa565b565b5f5f5f5f61060d8a610c36565b90945091505f806106216020880188611745565b600281111561063257610632611731565b1461063e576001610640565b5f5b60ff166001600160401b0381111561065a5761065a611763565b604051908082528060200260200182016040528015610683578160200160208202803683370190505b50905060016106956020880188611745565b60028111156106a6576106a6611731565b0361071a576001546001600160a01b03166106d45760405163f61a5da560e01b815260040160405180910390fd5b60015481516001600160a01b039091169082905f906106f5576106f561171d565b60200260200101906001600160a01b031690816001600160a01b0316815250506107aa565b60026107296020880188611745565b600281111561073a5761073a611731565b036107aa576002546001600160a01b03166107685760405163f61a5da560e01b815260040160405180910390fd5b60025481516001600160a01b039091169082905f906107895761078961171d565b60200260200101906001600160a01b031690816001600160a01b0316815250505b6107b5858b83610ff9565b604051632b100b9160e11b81529094506001600160a01b038616906356201722906107e4908c906004016117ef565b5f604051808303815f87803b1580156107fb575f5ffd5b505af115801561080d573d5f5f3e3d5ffd5b505088159150610878905057604051630a589a2560e01b81526001600160a01b03861690630a589a259061084a908b908b906001906004016118b5565b5f604051808303815f87803b158015610861575f5ffd5b505af1158015610873573d5f5f3e3d5ffd5b505050505b60016108876020880188611745565b600281111561089857610898611731565b03610971576001546001600160a01b0316632730b233856108bf60408a0160208b01611515565b60408a013560608b01356108d960a08d0160808e01611515565b60405160e087901b6001600160e01b03191681526001600160a01b0395861660048201529385166024850152604484019290925260648301529091166084820152600160a48201525f60c482015260e4016020604051808303815f875af1158015610946573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061096a9190611706565b9150610a0b565b60026109806020880188611745565b600281111561099157610991611731565b03610a0b5760025460405163a5d048d360e01b81526001600160a01b03868116600483015260a0890135602483015260c089013560448301525f60648301529091169063a5d048d3906084015f604051808303815f87803b1580156109f4575f5ffd5b505af1158015610a06573d5f5f3e3d5ffd5b505050505b846001600160a01b0316638c8cee1c6040518163ffffffff1660e01b81526004015f604051808303815f87803b158015610a43575f5ffd5b505af1158015610a55573d5f5f3e3d5ffd5b50505050509650965096509692505050565b5f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316826001600160a01b031614610aae5766071afd498d00006105b9565b66038d7ea4c6800092915050565b5f546001600160a01b03163314610ae8576040516345b6bd5760e11b8152336004820152602401610431565b6001600160a01b038116610b285760405163635683f160e01b815273383937ba37b1b7b62332b2a1b7b63632b1ba37b960611b6004820152602401610431565b6003546040516001600160a01b038084169216907fd975c62eaa3c65dc5a253ebc57cfcd285d46a7cab97817ca43413a396e3303a8905f90a3600380546001600160a01b0319166001600160a01b0392909216919091179055565b335f9081526005602052604081205460ff16610bb4576040516315735bd760e01b8152336004820152602401610431565b610bf133858585808060200260200160405190810160405280939291908181526020018383602002808284375f92019190915250610ff992505050565b949350505050565b610c01610f7e565b6001600160a01b038116610c2a57604051631e4fbdf760e01b81525f6004820152602401610431565b610c3381610faa565b50565b5f8080610c4960a0850160808601611515565b6001600160a01b031603610c7a5760405163635683f160e01b81526437bbb732b960d91b6004820152602401610431565b610ca37f000000000000000000000000000000000000000000000000000000000000000061116e565b9150610cae8261053b565b6004805460018181019092557f8a35acfbc15ff81a39ae7d344fd709f28e8600b4aa8c65c6b64bfe7fe36bd19b0180546001600160a01b0386166001600160a01b031991821681179092555f828152600560209081526040808320805460ff191690961790955585825260079052929092208054909216811790915590915063472eb2b5610d4260a0860160808701611515565b610d4c86806118f1565b610d5960208901896118f1565b610d6660408b018b6118f1565b610d7660808d0160608e01611933565b308b6040518b63ffffffff1660e01b8152600401610d9d9a9998979695949392919061194c565b5f604051808303815f87803b158015610db4575f5ffd5b505af1158015610dc6573d5f5f3e3d5ffd5b50610ddb9250505060a0840160808501611515565b6001600160a01b0390811690829084167fae97392db70ce7bccd101e981e784fe0373035467d3f8aadef200fe23aab42b8610e1687806118f1565b610e2360208a018a6118f1565b604051610e3394939291906119c4565b60405180910390a4915091565b60605f610e4c83611179565b6028602282012090915060601c60295b6001811115610ee557600782600f16118015610e9157506060838281518110610e8757610e8761171d565b016020015160f81c115b15610ece57602060f81b838281518110610ead57610ead61171d565b0160200180516001600160f81b0319908116909218909116905f82901a9053505b60049190911c90610ede81611a09565b9050610e5c565b50909392505050565b60605f610efa8361118f565b60010190505f816001600160401b03811115610f1857610f18611763565b6040519080825280601f01601f191660200182016040528015610f42576020820181803683370190505b5090508181016020015b5f19016f181899199a1a9b1b9c1cb0b131b232b360811b600a86061a8153600a8504945084610f4c575b509392505050565b5f546001600160a01b031633146105fe5760405163118cdaa760e01b8152336004820152602401610431565b5f80546001600160a01b038381166001600160a01b0319831681178455604051919092169283917f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e09190a35050565b5f6110237f000000000000000000000000000000000000000000000000000000000000000061116e565b6001600160a01b0381165f8181526006602052604090819020805460ff19166001179055516330f6ee0b60e11b8152919250906361eddc169061106e90879087908790600401611a61565b5f604051808303815f87803b158015611085575f5ffd5b505af1158015611097573d5f5f3e3d5ffd5b50506040516305965f1760e21b81526001600160a01b038481166004830152871692506316597c5c91506024015f604051808303815f87803b1580156110db575f5ffd5b505af11580156110ed573d5f5f3e3d5ffd5b5050506001600160a01b03858116915082167fd5d8d80079445db731142882c12d19dbbf80b274487a453c0ef1ce99bf78221161112a86806118f1565b61113760208901896118f1565b60408a01351561114b57896040013561114e565b5f195b60405161115f959493929190611b5e565b60405180910390a39392505050565b5f6105b9825f611266565b60606105b96001600160a01b03831660146112fa565b5f8072184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b83106111cd5772184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b830492506040015b6d04ee2d6d415b85acef810000000083106111f9576d04ee2d6d415b85acef8100000000830492506020015b662386f26fc10000831061121757662386f26fc10000830492506010015b6305f5e100831061122f576305f5e100830492506008015b612710831061124357612710830492506004015b60648310611255576064830492506002015b600a83106105b95760010192915050565b5f814710156112915760405163cf47918160e01b815247600482015260248101839052604401610431565b763d602d80600a3d3981f3363d3d373d3d3d363d730000008360601b60e81c175f526e5af43d82803e903d91602b57fd5bf38360781b176020526037600983f090506001600160a01b0381166105b95760405163b06ebf3d60e01b815260040160405180910390fd5b6060825f611309846002611b97565b611314906002611bae565b6001600160401b0381111561132b5761132b611763565b6040519080825280601f01601f191660200182016040528015611355576020820181803683370190505b509050600360fc1b815f8151811061136f5761136f61171d565b60200101906001600160f81b03191690815f1a905350600f60fb1b8160018151811061139d5761139d61171d565b60200101906001600160f81b03191690815f1a9053505f6113bf856002611b97565b6113ca906001611bae565b90505b6001811115611441576f181899199a1a9b1b9c1cb0b131b232b360811b83600f16601081106113fe576113fe61171d565b1a60f81b8282815181106114145761141461171d565b60200101906001600160f81b03191690815f1a90535060049290921c9161143a81611a09565b90506113cd565b508115610bf15760405163e22e27eb60e01b81526004810186905260248101859052604401610431565b5f60a0828403121561147b575f5ffd5b50919050565b5f60208284031215611491575f5ffd5b81356001600160401b038111156114a6575f5ffd5b610bf18482850161146b565b5f602082840312156114c2575f5ffd5b5035919050565b80356001600160a01b03811681146114df575f5ffd5b919050565b5f5f604083850312156114f5575f5ffd5b6114fe836114c9565b915061150c602084016114c9565b90509250929050565b5f60208284031215611525575f5ffd5b61152e826114c9565b9392505050565b5f610100828403121561147b575f5ffd5b5f60e0828403121561147b575f5ffd5b5f5f83601f840112611566575f5ffd5b5081356001600160401b0381111561157c575f5ffd5b6020830191508360208260051b8501011115611596575f5ffd5b9250929050565b5f5f5f5f5f5f61016087890312156115b3575f5ffd5b86356001600160401b038111156115c8575f5ffd5b6115d489828a0161146b565b96505060208701356001600160401b038111156115ef575f5ffd5b6115fb89828a01611535565b95505060408701356001600160401b03811115611616575f5ffd5b61162289828a01611546565b94505060608701356001600160401b0381111561163d575f5ffd5b61164989828a01611556565b909450925061165d90508860808901611546565b90509295509295509295565b5f5f5f6040848603121561167b575f5ffd5b83356001600160401b03811115611690575f5ffd5b61169c86828701611535565b93505060208401356001600160401b038111156116b7575f5ffd5b6116c386828701611556565b9497909650939450505050565b5f81518060208401855e5f93019283525090919050565b5f610bf16116f583866116d0565b846116d0565b5f61152e82846116d0565b5f60208284031215611716575f5ffd5b5051919050565b634e487b7160e01b5f52603260045260245ffd5b634e487b7160e01b5f52602160045260245ffd5b5f60208284031215611755575f5ffd5b81356003811061152e575f5ffd5b634e487b7160e01b5f52604160045260245ffd5b5f5f8335601e1984360301811261178c575f5ffd5b83016020810192503590506001600160401b038111156117aa575f5ffd5b803603821315611596575f5ffd5b81835281816020850137505f828201602090810191909152601f909101601f19169091010190565b803580151581146114df575f5ffd5b602081525f823560ff81168114611804575f5ffd5b60ff811660208401525061181b6020840184611777565b60e06040850152611831610100850182846117b8565b915050611840604085016114c9565b6001600160a01b03811660608501525061185d6060850185611777565b848303601f190160808601526118748382846117b8565b925050505f608085013590508060a08501525061189360a085016117e0565b80151560c0850152506118a860c085016117e0565b80151560e0850152610f76565b604080825281018390525f6001600160fb1b038411156118d3575f5ffd5b8360051b808660608501379215156020830152500160600192915050565b5f5f8335601e19843603018112611906575f5ffd5b8301803591506001600160401b0382111561191f575f5ffd5b602001915036819003821315611596575f5ffd5b5f60208284031215611943575f5ffd5b61152e826117e0565b6001600160a01b038b16815260e0602082018190525f906119709083018b8d6117b8565b8281036040840152611983818a8c6117b8565b9050828103606084015261199881888a6117b8565b951515608084015250506001600160a01b039290921660a083015260c090910152979650505050505050565b604081525f6119d76040830186886117b8565b82810360208401526119ea8185876117b8565b979650505050505050565b634e487b7160e01b5f52601160045260245ffd5b5f81611a1757611a176119f5565b505f190190565b5f8151808452602084019350602083015f5b82811015611a575781516001600160a01b0316865260209586019590910190600101611a30565b5093949350505050565b6001600160a01b0384168152606060208201525f611a7f8480611777565b6101006060850152611a96610160850182846117b8565b915050611aa66020860186611777565b848303605f19016080860152611abd8382846117b8565b604088013560a087015292506001600160a01b039150611ae19050606087016114c9565b1660c0840152611af3608086016114c9565b6001600160a01b031660e0840152611b0d60a086016114c9565b6001600160a01b0316610100840152611b2860c086016114c9565b6001600160a01b031661012084015260e08501356101408401528281036040840152611b548185611a1e565b9695505050505050565b606081525f611b716060830187896117b8565b8281036020840152611b848186886117b8565b9150508260408301529695505050505050565b80820281158282048414176105b9576105b96119f5565b808201808211156105b9576105b96119f556fea26469706673582212207556a0e735cf206e8333c737c5167b76054f2b032c96e97423de8a8eff75048f64736f6c634300081e0033" as const;
+
+export const fixedRateExchangeAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "factory_",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "MAX_FEE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_FEE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_RATE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "buyDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "dtAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBaseTokenAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketAddress",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "q",
+        "type": "tuple",
+        "internalType": "struct IFixedRateExchange.Quote",
+        "components": [
+          {
+            "name": "baseTokenAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "baseNoFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "consumeMarketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "calcBaseInGivenOutDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "dtAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "q",
+        "type": "tuple",
+        "internalType": "struct IFixedRateExchange.Quote",
+        "components": [
+          {
+            "name": "baseTokenAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "baseNoFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "consumeMarketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "calcBaseOutGivenInDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "dtAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "q",
+        "type": "tuple",
+        "internalType": "struct IFixedRateExchange.Quote",
+        "components": [
+          {
+            "name": "baseTokenAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "baseNoFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "consumeMarketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "collectBT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "collectDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "collectMarketFee",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "collectProtocolFee",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "createExchange",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "baseToken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "fixedRate",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketFeeCollector",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "withMint",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "allowedSwapper",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "depositDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "exchangeId",
+    "inputs": [
+      {
+        "name": "baseToken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "exists",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "factory",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getExchange",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct IFixedRateExchange.Exchange",
+        "components": [
+          {
+            "name": "active",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "withMint",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "datatoken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "baseToken",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "dtDecimals",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "btDecimals",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "fixedRate",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "dtBalance",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "btBalance",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFeeCollector",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "marketFeeAvailable",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFeeAvailable",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "allowedSwapper",
+            "type": "address",
+            "internalType": "address"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "sellDT",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "dtAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "minBaseTokenAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketAddress",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "q",
+        "type": "tuple",
+        "internalType": "struct IFixedRateExchange.Quote",
+        "components": [
+          {
+            "name": "baseTokenAmount",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "baseNoFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "marketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "consumeMarketFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setActive",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "active",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setAllowedSwapper",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "swapper",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setMintState",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "withMint",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setRate",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "newRate",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "updateMarketFee",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "marketFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "collector",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "AllowedSwapperChanged",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "allowedSwapper",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BaseTokenCollected",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatatokenCollected",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DatatokenDeposited",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ExchangeCreated",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "baseToken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "creator",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "fixedRate",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ExchangeStateChanged",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "by",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "active",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MarketFeeChanged",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "by",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "marketFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "collector",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MarketFeeCollected",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MintStateChanged",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "by",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "withMint",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ProtocolFeeCollected",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RateChanged",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "by",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newRate",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Swapped",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "by",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "buy",
+        "type": "bool",
+        "indexed": true,
+        "internalType": "bool"
+      },
+      {
+        "name": "dtAmount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "baseTokenAmount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "protocolFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "marketFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "consumeMarketAddress",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "ExchangeBadDecimals",
+    "inputs": [
+      {
+        "name": "decimals",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeExists",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeFeeOutOfRange",
+    "inputs": [
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeInactive",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotAllowedSwapper",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotDeployer",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotEnoughBaseTokens",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotEnoughDatatokens",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotFactoryDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeRateTooLow",
+    "inputs": [
+      {
+        "name": "rate",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeSlippage",
+    "inputs": [
+      {
+        "name": "baseTokenAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "limit",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeUnknown",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const fixedRateExchangeBytecode = "0x60a060405234801561000f575f5ffd5b5060405161247138038061247183398101604081905261002e91610076565b6001600160a01b03811661006557604051636f8280e760e01b815266666163746f727960c81b600482015260240160405180910390fd5b6001600160a01b03166080526100a3565b5f60208284031215610086575f5ffd5b81516001600160a01b038116811461009c575f5ffd5b9392505050565b60805161239a6100d75f395f81816104560152818161052201528181610606015281816109de0152611b2c015261239a5ff3fe608060405234801561000f575f5ffd5b506004361061013d575f3560e01c806368c4b7e9116100b4578063c2c0d1ab11610079578063c2c0d1ab14610436578063c45a015514610449578063c612e48a14610480578063d819bfef14610493578063dd1bc96a1461049f578063f32f9476146104b2575f5ffd5b806368c4b7e9146103e157806376c7a3c7146103f4578063a8b6026a14610401578063b686bcaf14610414578063bc063e1a14610427575f5ffd5b806350d571d51161010557806350d571d51461032e578063584af12e146103825780635e4ed7ad1461039557806360311e95146103a85780636485d678146103bb578063680819eb146103ce575f5ffd5b8063102ae489146101415780632730b2331461016757806338a699a41461017a5780634900c02f146101ba5780634c87087d146101cf575b5f5ffd5b61015461014f366004611e60565b6104c5565b6040519081526020015b60405180910390f35b610154610175366004611ea4565b610501565b6101aa610188366004611f23565b5f908152602081905260409020546201000090046001600160a01b0316151590565b604051901515815260200161015e565b6101cd6101c8366004611f23565b6109b6565b005b6103216101dd366004611f23565b604080516101c0810182525f80825260208201819052918101829052606081018290526080810182905260a0810182905260c0810182905260e08101829052610100810182905261012081018290526101408101829052610160810182905261018081018290526101a0810191909152505f908152602081815260409182902082516101c081018452815460ff808216151583526101008083048216151595840195909552620100009091046001600160a01b039081169583019590955260018301548086166060840152600160a01b810482166080840152600160a81b90041660a0820152600282015460c0820152600382015460e082015260048201549281019290925260058101546101208301526006810154831661014083015260078101546101608301526008810154610180830152600901549091166101a082015290565b60405161015e9190611f3a565b61034161033c36600461203d565b610acf565b60405161015e91905f60a082019050825182526020830151602083015260408301516040830152606083015160608301526080830151608083015292915050565b6101cd610390366004612082565b610d07565b6101cd6103a33660046120a2565b610db4565b6101cd6103b63660046120d8565b610f35565b6101cd6103c93660046120fb565b610f92565b6101cd6103dc366004612082565b610fea565b6103416103ef36600461203d565b611065565b610154655af3107a400081565b6101cd61040f3660046120fb565b61132b565b6101cd610422366004611f23565b611382565b6101546706f05b59d3b2000081565b61034161044436600461211e565b61141a565b6040516001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016815260200161015e565b6101cd61048e366004612082565b6114a6565b6101546402540be40081565b6103416104ad36600461211e565b6115ea565b6101cd6104c0366004612082565b611667565b604080516001600160a01b0384811660208084019190915290841682840152825180830384018152606090920190925280519101205b92915050565b604051635efc11d160e01b81526001600160a01b0388811660048301525f917f000000000000000000000000000000000000000000000000000000000000000090911690635efc11d190602401602060405180830381865afa158015610569573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061058d9190612147565b6105ba57604051633c07bc1d60e11b81526001600160a01b03891660048201526024015b60405180910390fd5b6001600160a01b0387166105ef57604051636f8280e760e01b8152683130b9b2aa37b5b2b760b91b60048201526024016105b1565b6105f987896104c5565b9050336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016148015906106975750604051631430d62960e21b81523360048201526001600160a01b038916906350c358a490602401602060405180830381865afa158015610671573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906106959190612147565b155b156106be5760405163792cebfb60e11b8152600481018290523360248201526044016105b1565b5f818152602081905260409020546201000090046001600160a01b0316156106fc576040516341a89a7360e11b8152600481018290526024016105b1565b6402540be400861015610730576040516399c0248360e01b8152600481018790526402540be40060248201526044016105b1565b6107398561179b565b841580159061074f57506001600160a01b038416155b1561078457604051636f8280e760e01b81527136b0b935b2ba2332b2a1b7b63632b1ba37b960711b60048201526024016105b1565b5f876001600160a01b031663313ce5676040518163ffffffff1660e01b8152600401602060405180830381865afa1580156107c1573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906107e59190612162565b905060128160ff16111561081157604051630a66028560e41b815260ff821660048201526024016105b1565b5f5f5f8481526020019081526020015f2090506001815f015f6101000a81548160ff02191690831515021790555084815f0160016101000a81548160ff02191690831515021790555089815f0160026101000a8154816001600160a01b0302191690836001600160a01b0316021790555088816001015f6101000a8154816001600160a01b0302191690836001600160a01b0316021790555060128160010160146101000a81548160ff021916908360ff160217905550818160010160156101000a81548160ff021916908360ff16021790555087816002018190555086816005018190555085816006015f6101000a8154816001600160a01b0302191690836001600160a01b0316021790555083816009015f6101000a8154816001600160a01b0302191690836001600160a01b03160217905550896001600160a01b0316896001600160a01b0316847feb7a353641f7d3cc54b497ef1553fdc292b64d9cc3be8587c23dfba01f310b19338c6040516109a19291906001600160a01b03929092168252602082015260400190565b60405180910390a45050979650505050505050565b6109be6117fb565b5f6109c882611832565b90505f816008015490505f82600801819055505f7f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663850a15016040518163ffffffff1660e01b8152600401602060405180830381865afa158015610a38573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610a5c9190612182565b9050806001600160a01b0316847f38e0351a30f1ad29b5f3c004f0c4c166d06d42da6dcf3a0a48b32eb4d7726ac884604051610a9a91815260200190565b60405180910390a38115610ac1576001830154610ac1906001600160a01b03168284611875565b505050610acc6118af565b50565b610afc6040518060a001604052805f81526020015f81526020015f81526020015f81526020015f81525090565b610b046117fb565b5f610b0e87611832565b9050610b1b8782886118d9565b6001600160a01b038416610b2d575f92505b610b3887878561141a565b915084825f01511015610b6b5781516040516317a0622d60e31b81526004810191909152602481018690526044016105b1565b806004015482602001511115610bb1576020820151600480830154604051635f9b89e160e11b81529182018a9052602482019290925260448101919091526064016105b1565b8160200151816004015f828254610bc891906121b1565b909155505060608201516007820180545f90610be59084906121c4565b909155505060408201516008820180545f90610c029084906121c4565b9250508190555085816003015f828254610c1c91906121c4565b9091555050815160408084015160608086015160808088015185518d8152602081019790975294860193909352908401528201526001600160a01b03851660a08201525f90339089907fb5cba43a8095684564df0ff7a84e67910b4608f5f863fd24afdeb32b003655119060c00160405180910390a48054610caf906201000090046001600160a01b0316333089611983565b600181015482516001600160a01b0390911690610ccf9082903390611875565b608083015115610cf4576080830151610cf4906001600160a01b038316908790611875565b5050610cfe6118af565b95945050505050565b610d0f6117fb565b5f610d1983611832565b9050815f03610d3b576040516317dabdab60e21b815260040160405180910390fd5b81816003015f828254610d4e91906121c4565b9091555050604051828152339084907faf8001a4702c5f0035a30727f89a2df28ed7896c14d4dc1a653c1608e70573ae9060200160405180910390a38054610da7906201000090046001600160a01b0316333085611983565b50610db06118af565b5050565b5f610dbe84611832565b60068101549091505f906001600160a01b031615610deb5760068201546001600160a01b03163314610e59565b8154604051631430d62960e21b8152336004820152620100009091046001600160a01b0316906350c358a490602401602060405180830381865afa158015610e35573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610e599190612147565b905080610e825760405163792cebfb60e11b8152600481018690523360248201526044016105b1565b610e8b8461179b565b6001600160a01b038316610ec957604051636f8280e760e01b81527136b0b935b2ba2332b2a1b7b63632b1ba37b960711b60048201526024016105b1565b600582018490556006820180546001600160a01b0319166001600160a01b038516908117909155604080518681526020810192909252339187917fe257fdb6aabc39daa0338bd377e9cb7118bda2c6d253ff786ca29965399807ee910160405180910390a35050505050565b5f610f3f836119bf565b6009810180546001600160a01b0319166001600160a01b0385169081179091556040519192509084907f7a92e4b466a431c70f80b0ca67e73a835909d89afdd122b4eac40fcb32e7c73f905f90a3505050565b5f610f9c836119bf565b805460ff19168315159081178255604051908152909150339084907f48852dbe787adc24324e7d129fe13d6cb2370526ec4f90a894641043d936bfa2906020015b60405180910390a3505050565b5f610ff4836119bf565b90506402540be40082101561102a576040516399c0248360e01b8152600481018390526402540be40060248201526044016105b1565b60028101829055604051828152339084907f48a535f54446cc78593044a596630e4015c2163269cd85fdf2f8da62116dda8790602001610fdd565b6110926040518060a001604052805f81526020015f81526020015f81526020015f81526020015f81525090565b61109a6117fb565b5f6110a487611832565b90506110b18782886118d9565b6001600160a01b0384166110c3575f92505b6110ce8787856115ea565b915084825f015111156111015781516040516317a0622d60e31b81526004810191909152602481018690526044016105b1565b8160200151816004015f82825461111891906121c4565b909155505060608201516007820180545f906111359084906121c4565b909155505060408201516008820180545f906111529084906121c4565b9091555050600381015486118015906111835786826003015f82825461117891906121b1565b909155506111c19050565b8154610100900460ff166111c157600382015460405163f91aaf8960e01b8152600481018a90526024810189905260448101919091526064016105b1565b825160408085015160608087015160808089015185518e8152602081019790975294860193909352908401528201526001600160a01b03861660a082015260019033908a907fb5cba43a8095684564df0ff7a84e67910b4608f5f863fd24afdeb32b003655119060c00160405180910390a46001820154608084015184516001600160a01b039092169161126e913391309161125c916121b1565b6001600160a01b038516929190611983565b608084015115611295576080840151611295906001600160a01b0383169033908990611983565b81156112bc5782546112b7906201000090046001600160a01b0316338a611875565b611320565b82546040516340c10f1960e01b8152336004820152602481018a9052620100009091046001600160a01b0316906340c10f19906044015f604051808303815f87803b158015611309575f5ffd5b505af115801561131b573d5f5f3e3d5ffd5b505050505b505050610cfe6118af565b5f611335836119bf565b805461ff001916610100841515908102919091178255604051908152909150339084907f340c9005262aa001429cfda73c92f108e371f4eb8d8c17dcf0ac9aa42231813490602001610fdd565b61138a6117fb565b5f61139482611832565b6007810180545f909155600682015460405182815292935090916001600160a01b039091169084907f192a3cd95e40313e0e12c28b398e31633936e38d134419161f883c8d640790559060200160405180910390a380156114105760068201546001830154611410916001600160a01b03918216911683611875565b5050610acc6118af565b6114476040518060a001604052805f81526020015f81526020015f81526020015f81526020015f81525090565b5f61145185611832565b90506114688161146283875f611a5f565b85611ac4565b9150816080015182606001518360400151846020015161148891906121b1565b61149291906121b1565b61149c91906121b1565b8252509392505050565b6114ae6117fb565b5f6114b883611832565b905080600301548211156114f657600381015460405163f91aaf8960e01b8152600481018590526024810184905260448101919091526064016105b1565b81816003015f82825461150991906121b1565b90915550508054604080516303e8c61160e61b815290515f926201000090046001600160a01b03169163fa3184409160048083019260209291908290030181865afa15801561155a573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061157e9190612182565b9050806001600160a01b0316847ff252ba65ad6d655da44fc887c6635185cc2129902ed1861556eecec6207eb7e7856040516115bc91815260200190565b60405180910390a381546115e0906201000090046001600160a01b03168285611875565b5050610db06118af565b6116176040518060a001604052805f81526020015f81526020015f81526020015f81526020015f81525090565b5f61162185611832565b90506116338161146283876001611a5f565b9150816080015182606001518360400151846020015161165391906121c4565b61165d91906121c4565b61149c91906121c4565b61166f6117fb565b5f61167983611832565b905080600401548211156116b457600480820154604051635f9b89e160e11b81529182018590526024820184905260448201526064016105b1565b81816004015f8282546116c791906121b1565b90915550508054604080516303e8c61160e61b815290515f926201000090046001600160a01b03169163fa3184409160048083019260209291908290030181865afa158015611718573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061173c9190612182565b9050806001600160a01b0316847f49af7291b9640d9e128f30adfb99b3f3bb6ff89403b8acce97b4d0e14a53c7498560405161177a91815260200190565b60405180910390a360018201546115e0906001600160a01b03168285611875565b80158015906117c05750655af3107a40008110806117c057506706f05b59d3b2000081115b15610acc57604051633e9cdaab60e21b815260048101829052655af3107a400060248201526706f05b59d3b2000060448201526064016105b1565b611803611beb565b61183060017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90611c2b565b565b5f81815260208190526040902080546201000090046001600160a01b031661187057604051633298c69f60e21b8152600481018390526024016105b1565b919050565b6118828383836001611c32565b6118aa57604051635274afe760e01b81526001600160a01b03841660048201526024016105b1565b505050565b6118305f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f0061182a565b815460ff166118fe5760405163fb3f455f60e01b8152600481018490526024016105b1565b805f0361191e576040516317dabdab60e21b815260040160405180910390fd5b60098201546001600160a01b031615801590611947575060098201546001600160a01b03163314155b156118aa576009820154604051630d1c29dd60e01b8152600481018590523360248201526001600160a01b0390911660448201526064016105b1565b611991848484846001611c94565b6119b957604051635274afe760e01b81526001600160a01b03851660048201526024016105b1565b50505050565b5f6119c982611832565b8054604051631430d62960e21b81523360048201529192506201000090046001600160a01b0316906350c358a490602401602060405180830381865afa158015611a15573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611a399190612147565b6118705760405163792cebfb60e11b8152600481018390523360248201526044016105b1565b60018301545f908190611a7d90600160a81b900460ff1660126121d7565b611a8890600a6122d3565b9050611ab984866002015483670de0b6b3a7640000611aa791906122e1565b86611ab2575f611d01565b6001611d01565b9150505b9392505050565b611af16040518060a001604052805f81526020015f81526020015f81526020015f81526020015f81525090565b611afa8261179b565b6020810183905260018481015460405163a77f3bdf60e01b81526001600160a01b039182166004820152611ba69186917f00000000000000000000000000000000000000000000000000000000000000009091169063a77f3bdf90602401602060405180830381865afa158015611b73573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611b9791906122f8565b670de0b6b3a764000084611d01565b60408301526005850154611bc5908590670de0b6b3a764000084611d01565b6060830152611bde8484670de0b6b3a764000084611d01565b6080830152509392505050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c1561183057604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316611c88578383151615611c7c573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b6040516323b872dd60e01b5f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316611cf0578383151615611ce4573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b5f611d2e611d0e83611d43565b8015611d2957505f8480611d2457611d2461230f565b868809115b151590565b611d39868686611d6f565b610cfe91906121c4565b5f6002826003811115611d5857611d58612323565b611d629190612337565b60ff166001149050919050565b5f5f5f611d7c8686611e1f565b91509150815f03611da057838181611d9657611d9661230f565b0492505050611abd565b818411611db757611db76003851502601118611e3b565b5f848688095f868103871696879004966002600389028118808a02820302808a02820302808a02820302808a02820302808a02820302808a02909103029181900381900460010185841190960395909502919093039390930492909217029150509392505050565b5f805f1983850993909202808410938190039390930393915050565b634e487b715f52806020526024601cfd5b6001600160a01b0381168114610acc575f5ffd5b5f5f60408385031215611e71575f5ffd5b8235611e7c81611e4c565b91506020830135611e8c81611e4c565b809150509250929050565b8015158114610acc575f5ffd5b5f5f5f5f5f5f5f60e0888a031215611eba575f5ffd5b8735611ec581611e4c565b96506020880135611ed581611e4c565b955060408801359450606088013593506080880135611ef381611e4c565b925060a0880135611f0381611e97565b915060c0880135611f1381611e4c565b8091505092959891949750929550565b5f60208284031215611f33575f5ffd5b5035919050565b8151151581526101c081016020830151611f58602084018215159052565b506040830151611f7360408401826001600160a01b03169052565b506060830151611f8e60608401826001600160a01b03169052565b506080830151611fa3608084018260ff169052565b5060a0830151611fb860a084018260ff169052565b5060c083015160c083015260e083015160e08301526101008301516101008301526101208301516101208301526101408301516120016101408401826001600160a01b03169052565b506101608301516101608301526101808301516101808301526101a08301516120366101a08401826001600160a01b03169052565b5092915050565b5f5f5f5f5f60a08688031215612051575f5ffd5b853594506020860135935060408601359250606086013561207181611e4c565b949793965091946080013592915050565b5f5f60408385031215612093575f5ffd5b50508035926020909101359150565b5f5f5f606084860312156120b4575f5ffd5b833592506020840135915060408401356120cd81611e4c565b809150509250925092565b5f5f604083850312156120e9575f5ffd5b823591506020830135611e8c81611e4c565b5f5f6040838503121561210c575f5ffd5b823591506020830135611e8c81611e97565b5f5f5f60608486031215612130575f5ffd5b505081359360208301359350604090920135919050565b5f60208284031215612157575f5ffd5b8151611abd81611e97565b5f60208284031215612172575f5ffd5b815160ff81168114611abd575f5ffd5b5f60208284031215612192575f5ffd5b8151611abd81611e4c565b634e487b7160e01b5f52601160045260245ffd5b818103818111156104fb576104fb61219d565b808201808211156104fb576104fb61219d565b60ff82811682821603908111156104fb576104fb61219d565b6001815b600184111561222b5780850481111561220f5761220f61219d565b600184161561221d57908102905b60019390931c9280026121f4565b935093915050565b5f82612241575060016104fb565b8161224d57505f6104fb565b8160018114612263576002811461226d57612289565b60019150506104fb565b60ff84111561227e5761227e61219d565b50506001821b6104fb565b5060208310610133831016604e8410600b84101617156122ac575081810a6104fb565b6122b85f1984846121f0565b805f19048211156122cb576122cb61219d565b029392505050565b5f611abd60ff841683612233565b80820281158282048414176104fb576104fb61219d565b5f60208284031215612308575f5ffd5b5051919050565b634e487b7160e01b5f52601260045260245ffd5b634e487b7160e01b5f52602160045260245ffd5b5f60ff83168061235557634e487b7160e01b5f52601260045260245ffd5b8060ff8416069150509291505056fea26469706673582212205e862db907631a19c94d94bd18db00afd9e0a6d38b629852e3fb0d5ee082161464736f6c634300081e0033" as const;
+
+export const dispenserAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "factory_",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "activate",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "create",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "allowedSwapper",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "deactivate",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "dispense",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "destination",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "factory",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "ownerWithdraw",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setAllowedSwapper",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "swapper",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "status",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "s",
+        "type": "tuple",
+        "internalType": "struct IDispenser.Status",
+        "components": [
+          {
+            "name": "exists",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "active",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "maxTokens",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "maxBalance",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "allowedSwapper",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "balance",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "isMinter",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "event",
+    "name": "DispenserActivated",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DispenserAllowedSwapperChanged",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "swapper",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DispenserCreated",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "creator",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "DispenserDeactivated",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OwnerWithdrawn",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "TokensDispensed",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "destination",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "DispenserAboveMaxTokens",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserBalanceAtMax",
+    "inputs": [
+      {
+        "name": "destination",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "balance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserExists",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserInactive",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotAllowedSwapper",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotDeployer",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotEnoughTokens",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotFactoryDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserUnknown",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const dispenserBytecode = "0x60a060405234801561000f575f5ffd5b5060405161112738038061112783398101604081905261002e91610076565b6001600160a01b03811661006557604051636309b11760e01b815266666163746f727960c81b600482015260240160405180910390fd5b6001600160a01b03166080526100a3565b5f60208284031215610086575f5ffd5b81516001600160a01b038116811461009c575f5ffd5b9392505050565b60805161105e6100c95f395f8181610173015281816108a90152610945015261105e5ff3fe608060405234801561000f575f5ffd5b5060043610610085575f3560e01c8063938d71d011610058578063938d71d014610140578063a5d048d314610153578063c45a015514610166578063f9bfaa7d1461019d575f5ffd5b80631d746d83146100895780633ea053eb1461009e57806345d6646b146100b1578063645b8b1b146100c4575b5f5ffd5b61009c610097366004610ea1565b6101b0565b005b61009c6100ac366004610ee0565b6105e6565b61009c6100bf366004610f02565b610633565b6100d76100d2366004610ee0565b610693565b604051610137919081511515815260208083015115159082015260408083015190820152606080830151908201526080808301516001600160a01b03169082015260a0808301519082015260c09182015115159181019190915260e00190565b60405180910390f35b61009c61014e366004610f39565b610818565b61009c610161366004610f6b565b61088a565b6040516001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000168152602001610137565b61009c6101ab366004610ee0565b610b1e565b6101b8610c71565b6001600160a01b0383165f908152602081905260409020805460ff166102015760405163937470f760e01b81526001600160a01b03851660048201526024015b60405180910390fd5b8054610100900460ff1661023357604051631145561160e31b81526001600160a01b03851660048201526024016101f8565b825f036102535760405163fcac151360e01b815260040160405180910390fd5b6001600160a01b03821661028a57604051636309b11760e01b81526a3232b9ba34b730ba34b7b760a91b60048201526024016101f8565b60038101546001600160a01b0316158015906102b3575060038101546001600160a01b03163314155b156102f057600381015460405163ef5a169560e01b81526001600160a01b03808716600483015233602483015290911660448201526064016101f8565b806001015483111561032557600181015460405163c18e1f3560e01b81526101f8918591600401918252602082015260400190565b6040516370a0823160e01b81526001600160a01b0383811660048301525f91908616906370a0823190602401602060405180830381865afa15801561036c573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906103909190610fb2565b9050816002015481106103d5576002820154604051636d238f8560e01b81526001600160a01b03851660048201526024810183905260448101919091526064016101f8565b6040516370a0823160e01b81523060048201525f906001600160a01b038716906370a0823190602401602060405180830381865afa158015610419573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061043d9190610fb2565b9050836001600160a01b0316336001600160a01b0316876001600160a01b03167ffe92f9a770a6844891221f739f78ebe8713af30b39dce815e20ea1cf3d55397c8860405161048e91815260200190565b60405180910390a48481106104b6576104b16001600160a01b0387168587610ca8565b6105d6565b6040516355138f0d60e11b81523060048201526001600160a01b0387169063aa271e1a90602401602060405180830381865afa1580156104f8573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061051c9190610fc9565b156105b357801561053b5761053b6001600160a01b0387168583610ca8565b6001600160a01b0386166340c10f19856105558489610fe8565b6040516001600160e01b031960e085901b1681526001600160a01b03909216600483015260248201526044015f604051808303815f87803b158015610598575f5ffd5b505af11580156105aa573d5f5f3e3d5ffd5b505050506105d6565b604051633d40732760e01b815260048101869052602481018290526044016101f8565b5050506105e1610cdd565b505050565b5f6105f082610d07565b805461ff00191681556040519091506001600160a01b038316907f393f01061139648745ea000bb047bbe1785bd3a19d3a9c90f6747e1d2357d2b8905f90a25050565b5f61063d83610d07565b6003810180546001600160a01b0319166001600160a01b0385811691821790925560405192935091908516907fac5c7317d52e88de62aff4ba6869a4882a4556557b761158934d2fd32a8b2ca5905f90a3505050565b6040805160e080820183525f80835260208084018290528385018290526060808501839052608080860184905260a080870185905260c09687018590526001600160a01b03898116865285855288862089519788018a52805460ff8082161580158b52610100909204161515968901969096526001810154998801999099526002890154938701939093526003880154909216908501528301829052928201529190610812576040516370a0823160e01b81523060048201526001600160a01b038416906370a0823190602401602060405180830381865afa15801561077b573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061079f9190610fb2565b60a08301526040516355138f0d60e11b81523060048201526001600160a01b0384169063aa271e1a90602401602060405180830381865afa1580156107e6573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061080a9190610fc9565b151560c08301525b50919050565b5f61082284610d07565b805461ff001916610100178155600181018490556002810183905560408051858152602081018590529192506001600160a01b038616917fefff119136ed10cad2ebf1f56f641e59620359cd8ecf081f02be5e1c5d39eb5f910160405180910390a250505050565b604051635efc11d160e01b81526001600160a01b0385811660048301527f00000000000000000000000000000000000000000000000000000000000000001690635efc11d190602401602060405180830381865afa1580156108ee573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906109129190610fc9565b61093a57604051633b93045960e11b81526001600160a01b03851660048201526024016101f8565b336001600160a01b037f000000000000000000000000000000000000000000000000000000000000000016148015906109d65750604051631430d62960e21b81523360048201526001600160a01b038516906350c358a490602401602060405180830381865afa1580156109b0573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906109d49190610fc9565b155b15610a055760405163e669fb1960e01b81526001600160a01b03851660048201523360248201526044016101f8565b6001600160a01b0384165f908152602081905260409020805460ff1615610a4a5760405163440202ad60e01b81526001600160a01b03861660048201526024016101f8565b6040805160a08101825260018082526020808301828152838501898152606085018981526001600160a01b03898116608088019081528d82165f8181528088528a902098518954965161ffff1990971690151561ff001916176101009615159690960295909517885592519587019590955551600286015551600390940180546001600160a01b0319169490931693909317909155825187815290810186905233927ffe02470932dde3d97ceb4866908e28c14f0a6fd752c46526b1c7edd6bc6cc915910160405180910390a35050505050565b610b26610c71565b610b2f81610d07565b506040516370a0823160e01b81523060048201525f906001600160a01b038316906370a0823190602401602060405180830381865afa158015610b74573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610b989190610fb2565b90505f826001600160a01b031663fa3184406040518163ffffffff1660e01b8152600401602060405180830381865afa158015610bd7573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610bfb919061100d565b9050806001600160a01b0316836001600160a01b03167f94a52c597edbfb3aac8c58a7636b4c53452088eff45dc4e971bcd1177bc2067584604051610c4291815260200190565b60405180910390a38115610c6457610c646001600160a01b0384168284610ca8565b5050610c6e610cdd565b50565b610c79610de4565b610ca660017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90610e24565b565b610cb58383836001610e2b565b6105e157604051635274afe760e01b81526001600160a01b03841660048201526024016101f8565b610ca65f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00610ca0565b6001600160a01b0381165f908152602081905260409020805460ff16610d4b5760405163937470f760e01b81526001600160a01b03831660048201526024016101f8565b604051631430d62960e21b81523360048201526001600160a01b038316906350c358a490602401602060405180830381865afa158015610d8d573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610db19190610fc9565b610ddf5760405163e669fb1960e01b81526001600160a01b03831660048201523360248201526044016101f8565b919050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c15610ca657604051633ee5aeb560e01b815260040160405180910390fd5b80825d5050565b60405163a9059cbb60e01b5f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316610e81578383151615610e75573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b6001600160a01b0381168114610c6e575f5ffd5b5f5f5f60608486031215610eb3575f5ffd5b8335610ebe81610e8d565b9250602084013591506040840135610ed581610e8d565b809150509250925092565b5f60208284031215610ef0575f5ffd5b8135610efb81610e8d565b9392505050565b5f5f60408385031215610f13575f5ffd5b8235610f1e81610e8d565b91506020830135610f2e81610e8d565b809150509250929050565b5f5f5f60608486031215610f4b575f5ffd5b8335610f5681610e8d565b95602085013595506040909401359392505050565b5f5f5f5f60808587031215610f7e575f5ffd5b8435610f8981610e8d565b935060208501359250604085013591506060850135610fa781610e8d565b939692955090935050565b5f60208284031215610fc2575f5ffd5b5051919050565b5f60208284031215610fd9575f5ffd5b81518015158114610efb575f5ffd5b8181038181111561100757634e487b7160e01b5f52601160045260245ffd5b92915050565b5f6020828403121561101d575f5ffd5b8151610efb81610e8d56fea26469706673582212201215fb88ebd778f61d71de14d7de4df4ca8b13d0d0fc387a7b92c7ff4b4f30a064736f6c634300081e0033" as const;
+
 /** Every custom error of every contract above, once each: decode any revert with it. */
 export const allErrorsAbi = [
   {
@@ -27291,6 +32366,768 @@ export const allErrorsAbi = [
     "type": "error",
     "name": "ChannelZeroAmount",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataNFTAlreadyInitialized",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataNFTBadState",
+    "inputs": [
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTMissingRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "uint8",
+        "internalType": "enum IDataNFT.Role"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTNotOwner",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTNotTransferable",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroDecryptor",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataNFTZeroMetadataHash",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "ERC721IncorrectOwner",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InsufficientApproval",
+    "inputs": [
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidApprover",
+    "inputs": [
+      {
+        "name": "approver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidOperator",
+    "inputs": [
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidOwner",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721InvalidSender",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC721NonexistentToken",
+    "inputs": [
+      {
+        "name": "tokenId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenAlreadyInitialized",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DatatokenBadProviderSignature",
+    "inputs": [
+      {
+        "name": "providerFeeAddress",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "recovered",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenCapExceeded",
+    "inputs": [
+      {
+        "name": "supply",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "cap",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotDeployer",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotMinter",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotNFT",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenNotPublishMarket",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenOrderingDisabled",
+    "inputs": [
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenProviderMismatch",
+    "inputs": [
+      {
+        "name": "expected",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "actual",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenQuoteExpired",
+    "inputs": [
+      {
+        "name": "quoteDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "now_",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenQuoteUsed",
+    "inputs": [
+      {
+        "name": "digest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenUnknownOrder",
+    "inputs": [
+      {
+        "name": "orderId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DatatokenZeroConsumer",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DatatokenZeroProvider",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryBadPricingKind",
+    "inputs": [
+      {
+        "name": "kind",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryNotDataNFT",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryNotOwner",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryPricingAlreadySet",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryPricingNotSet",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DataFactoryZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "StringsInsufficientHexLength",
+    "inputs": [
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeBadDecimals",
+    "inputs": [
+      {
+        "name": "decimals",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeExists",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeFeeOutOfRange",
+    "inputs": [
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeInactive",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotAllowedSwapper",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotDeployer",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotEnoughBaseTokens",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotEnoughDatatokens",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeNotFactoryDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeRateTooLow",
+    "inputs": [
+      {
+        "name": "rate",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeSlippage",
+    "inputs": [
+      {
+        "name": "baseTokenAmount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "limit",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeUnknown",
+    "inputs": [
+      {
+        "name": "exchangeId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ExchangeZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "DispenserAboveMaxTokens",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxTokens",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserBalanceAtMax",
+    "inputs": [
+      {
+        "name": "destination",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "balance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxBalance",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserExists",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserInactive",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotAllowedSwapper",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotDeployer",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotEnoughTokens",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserNotFactoryDatatoken",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserUnknown",
+    "inputs": [
+      {
+        "name": "datatoken",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserZeroAddress",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "DispenserZeroAmount",
+    "inputs": []
   }
 ] as const;
 
@@ -27319,6 +33156,11 @@ export const contractNames = [
   "TradingVault",
   "TradingDemoToken",
   "PaymentChannels",
+  "DataNFT",
+  "Datatoken",
+  "DataNFTFactory",
+  "FixedRateExchange",
+  "Dispenser",
 ] as const;
 
 export type ContractName = (typeof contractNames)[number];
@@ -27348,6 +33190,11 @@ export const abis = {
   TradingVault: tradingVaultAbi,
   TradingDemoToken: tradingDemoTokenAbi,
   PaymentChannels: paymentChannelsAbi,
+  DataNFT: dataNFTAbi,
+  Datatoken: datatokenAbi,
+  DataNFTFactory: dataNFTFactoryAbi,
+  FixedRateExchange: fixedRateExchangeAbi,
+  Dispenser: dispenserAbi,
 } as const;
 
 export const bytecodes = {
@@ -27375,4 +33222,9 @@ export const bytecodes = {
   TradingVault: tradingVaultBytecode,
   TradingDemoToken: tradingDemoTokenBytecode,
   PaymentChannels: paymentChannelsBytecode,
+  DataNFT: dataNFTBytecode,
+  Datatoken: datatokenBytecode,
+  DataNFTFactory: dataNFTFactoryBytecode,
+  FixedRateExchange: fixedRateExchangeBytecode,
+  Dispenser: dispenserBytecode,
 } as const;
