@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Register>> = {
   network: async () => (await import("./commands/network.js")).registerNetwork,
   channel: async () => (await import("./commands/channel.js")).registerChannel,
   service: async () => (await import("./commands/service.js")).registerService,
+  data: async () => (await import("./commands/data.js")).registerData,
 };
 /** Global options that take a value (the token after them is not a command name). */
 const valueOptions = new Set(["--dir", "--network", "--rpc-url", "--private-key", "--account"]);
