@@ -144,7 +144,12 @@ describe("noos data", () => {
     );
     expect(published.code, published.stderr).toBe(0);
     const pub = published.out;
-    expect(pub).toMatchObject({ price: parseEther("2").toString(), free: false, computeOnly: true, allowedAlgorithms: [ALGO] });
+    expect(pub).toMatchObject({
+      price: parseEther("2").toString(),
+      free: false,
+      computeOnly: true,
+      allowedAlgorithms: [ALGO],
+    });
     const did = pub.did as string;
     expect(did).toMatch(/^did:noos:[0-9a-f]{64}$/);
 
