@@ -7,6 +7,7 @@ import path from "node:path";
 import { BaseError, type ContentRef, type JobManifest, verifyJobManifest } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Hex } from "viem";
+import { type DataJobs, metricsOnlyResult, type PreparedDataInput } from "../data/job.js";
 import type { JobRunner, JobTimings } from "../provider/provider.js";
 import { type ArtifactCache, createArtifactCache } from "./artifactCache.js";
 import { createWorkerPool, type WorkerPool } from "./pool.js";
@@ -25,6 +26,8 @@ export type JobRunnerConfig = {
   jobsPerWorker?: number | undefined;
   /** Byte budget of the artifact cache (default 1 GiB). */
   cacheBytes?: number | undefined;
+  /** Compute-to-data: checks and decrypts the input of `data:` jobs (none: such jobs fail). */
+  dataJobs?: DataJobs | undefined;
 };
 
 export class JobFailedError extends BaseError {
@@ -83,8 +86,16 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
         held.push(artifact.release);
         return { cid, path: artifact.path };
       };
+      // A `data:` job's input is decrypted here, after the C2D checks; never cached.
+      let data: PreparedDataInput | undefined;
+      if (manifest.data) {
+        if (!config.dataJobs) {
+          throw new BaseError(`This provider serves no data assets (job data ${manifest.data}).`);
+        }
+        data = await config.dataJobs.prepare({ leaseId, manifest, dir });
+      }
       const [input, model] = await Promise.all([
-        fetch(manifest.input),
+        data ? { path: data.inputPath } : fetch(manifest.input),
         manifest.kind === "training" ? undefined : fetch(manifest.model),
       ]);
       lap("fetchMs");
@@ -96,7 +107,7 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
       timings.workerWaitMs = Math.round(waitMs);
       timings.sessionReused = sessionReused ? 1 : 0;
       if (!reply.ok) throw new JobFailedError(leaseId, `${reply.name}: ${reply.error}`);
-      const stored = await storeResult(config.store, manifest, reply);
+      const stored = await storeResult(config.store, manifest, reply, data?.metricsOnly ?? false);
       lap("storeMs");
       return { ...stored, timings };
     } catch (err) {
@@ -125,14 +136,18 @@ async function storeResult(
   store: ContentStore,
   manifest: JobManifest,
   reply: Extract<WorkerReply, { ok: true }>,
+  metricsOnly: boolean,
 ) {
-  const result = JSON.parse(await readFile(reply.resultPath, "utf8")) as Record<string, unknown>;
-  for (const [name, file] of Object.entries(reply.artifacts)) {
-    const added = await store.add(file);
-    for (const [key, value] of Object.entries(result)) {
-      if (value === name) result[key] = { cid: added.cid, sha256: added.sha256, size: added.size };
+  let result = JSON.parse(await readFile(reply.resultPath, "utf8")) as Record<string, unknown>;
+  if (metricsOnly) result = metricsOnlyResult(result, Object.keys(reply.artifacts));
+  else
+    for (const [name, file] of Object.entries(reply.artifacts)) {
+      const added = await store.add(file);
+      for (const [key, value] of Object.entries(result)) {
+        if (value === name)
+          result[key] = { cid: added.cid, sha256: added.sha256, size: added.size };
+      }
     }
-  }
   result.manifestKind = manifest.kind;
   const bytes = new TextEncoder().encode(`${JSON.stringify(result)}\n`);
   const added = await store.add(bytes);
