@@ -1,6 +1,7 @@
 import path from "node:path";
 import { readDevnet } from "@noosphere/devnet";
 import {
+  type Common,
   createCommon,
   createJobRunner,
   createProvider,
@@ -11,13 +12,21 @@ import {
   x402PaywallFactory,
 } from "@noosphere/node";
 import {
+  createDataChain,
+  createDataJobs,
+  createDataServer,
+  type DataJobs,
+} from "@noosphere/node/data";
+import {
   createNoosClient,
   InvalidParameterError,
   type NoosphereAddresses,
+  type NoosReadClient,
   noosphereActions,
 } from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
+import { type ContentStore, createStore } from "@noosphere/storage";
 import type { Command } from "commander";
+import type { Hex } from "viem";
 import { daemonKey, type GlobalOptions } from "../context.js";
 
 export function registerProvider(program: Command, globals: () => GlobalOptions) {
@@ -94,8 +103,42 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
       timeoutMs: settings.jobTimeoutMs,
       workers: settings.jobWorkers,
       jobsPerWorker: settings.jobsPerWorker,
+      dataJobs: await startDataServices(common, { file, client, contracts, privateKey, store }),
     }),
     services,
   });
   await daemon.done;
+}
+
+/**
+ * Data assets (where the network has a DataNFTFactory): the data endpoint on `dataPort`
+ * (listen.port + 1 by default) and the compute-to-data checks the job runner applies.
+ */
+async function startDataServices(
+  common: Common,
+  p: {
+    file: ProviderFile;
+    client: NoosReadClient;
+    contracts: NoosphereAddresses;
+    privateKey: Hex;
+    store: ContentStore;
+  },
+): Promise<DataJobs | undefined> {
+  if (!p.contracts.dataNftFactory) return undefined;
+  const chain = createDataChain(p.client, p.contracts.dataNftFactory);
+  const listen = { host: p.file.listen.host, port: p.file.dataPort ?? p.file.listen.port + 1 };
+  const server = await createDataServer(common, {
+    listen,
+    privateKey: p.privateKey,
+    chain,
+    store: p.store,
+  });
+  common.logger.info({ url: server.url }, "data endpoint listening");
+  return createDataJobs({
+    client: p.client,
+    market: p.contracts.market,
+    chain,
+    store: p.store,
+    privateKey: p.privateKey,
+  });
 }

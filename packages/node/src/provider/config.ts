@@ -36,6 +36,8 @@ export const providerFileSchema = z
       host: z.string().default("127.0.0.1"),
       port: z.number().int().min(0).max(65535),
     }),
+    /** Port of the data endpoint (private downloads, publishers' key); default listen.port + 1. */
+    dataPort: z.number().int().min(0).max(65535).optional(),
     attributes: z.record(z.string(), z.string()).default({}),
     stake: noos.default("100"),
     bidDeposit: noos.default("0.5"),
