@@ -110,6 +110,11 @@ contract DataNFT is ERC721, IDataNFT {
     }
 
     /// @inheritdoc IDataNFT
+    function metadataState() external view returns (uint8) {
+        return _metadata.state;
+    }
+
+    /// @inheritdoc IDataNFT
     function getMetadata() external view returns (Metadata memory) {
         return _metadata;
     }

@@ -27,7 +27,17 @@ contract Datatoken is ERC20, ReentrancyGuardTransient, IDatatoken {
     /// Minters are keyed by epoch so that cleanPermissions wipes them at once.
     uint256 private _minterEpoch;
     mapping(uint256 epoch => mapping(address account => bool)) private _minters;
-    Order[] private _orders;
+    /// Orders packed in two slots, three when a third party paid (the payer is kept only then).
+    struct StoredOrder {
+        address consumer;
+        uint64 validUntil;
+        uint32 serviceIndex;
+        address provider;
+        uint64 startedAt;
+        address payer;
+    }
+
+    StoredOrder[] private _orders;
     mapping(address consumer => mapping(uint32 serviceIndex => uint256 orderId)) private _latest;
     mapping(bytes32 digest => bool) private _usedQuotes;
 
@@ -93,8 +103,15 @@ contract Datatoken is ERC20, ReentrancyGuardTransient, IDatatoken {
 
     /// @inheritdoc IDatatoken
     function getOrder(uint256 orderId) public view returns (Order memory) {
-        if (orderId == 0 || orderId > _orders.length) revert DatatokenUnknownOrder(orderId);
-        return _orders[orderId - 1];
+        StoredOrder storage o = _orders[_orderIndex(orderId)];
+        return Order({
+            consumer: o.consumer,
+            payer: o.payer == address(0) ? o.consumer : o.payer,
+            provider: o.provider,
+            serviceIndex: o.serviceIndex,
+            startedAt: o.startedAt,
+            validUntil: o.validUntil
+        });
     }
 
     /// @inheritdoc IDatatoken
@@ -188,19 +205,19 @@ contract Datatoken is ERC20, ReentrancyGuardTransient, IDatatoken {
         returns (uint256 orderId)
     {
         if (consumer == address(0)) revert DatatokenZeroConsumer();
-        uint8 state = IDataNFT(_nft).getMetadata().state;
+        uint8 state = IDataNFT(_nft).metadataState();
         // Ocean: 1 end-of-life, 2 deprecated, 3 revoked, 4 ordering disabled; 0 and 5 are orderable.
         if (state >= 1 && state <= 4) revert DatatokenOrderingDisabled(state);
         uint64 validUntil = _checkQuote(consumer, serviceIndex, providerFee);
 
         _orders.push(
-            Order({
+            StoredOrder({
                 consumer: consumer,
-                payer: msg.sender,
-                provider: providerFee.providerFeeAddress,
+                validUntil: validUntil,
                 serviceIndex: serviceIndex,
+                provider: providerFee.providerFeeAddress,
                 startedAt: uint64(block.timestamp),
-                validUntil: validUntil
+                payer: msg.sender == consumer ? address(0) : msg.sender
             })
         );
         orderId = _orders.length;
@@ -226,7 +243,7 @@ contract Datatoken is ERC20, ReentrancyGuardTransient, IDatatoken {
 
     /// @inheritdoc IDatatoken
     function reuseOrder(uint256 orderId, ProviderFee calldata providerFee) external nonReentrant {
-        Order storage o = _orders[_orderIndex(orderId)];
+        StoredOrder storage o = _orders[_orderIndex(orderId)];
         if (providerFee.providerFeeAddress != o.provider) {
             revert DatatokenProviderMismatch(o.provider, providerFee.providerFeeAddress);
         }

@@ -133,6 +133,8 @@ interface IDataNFT {
     function setMetadata(MetadataParams calldata p) external;
     /// @notice Sets only the state. Only a MetadataUpdater.
     function setMetadataState(uint8 state) external;
+    /// @notice Only the metadata state (what datatokens check on every order; cheaper than getMetadata).
+    function metadataState() external view returns (uint8);
     /// @notice The metadata (createdAt == 0: none yet).
     function getMetadata() external view returns (Metadata memory);
 

@@ -184,6 +184,20 @@ contract DatatokenOrdersTest is DataFixture {
         dt.reuseOrder(1, f);
     }
 
+    function test_startOrder_recordsThirdPartyPayer() public {
+        address consumer = makeAddr("consumer");
+        IDatatoken.ProviderFee memory f = _quote(dt, consumer, 0, 1 hours);
+        vm.prank(buyer);
+        dt.startOrder(consumer, 0, f, _noFee());
+        IDatatoken.Order memory o = dt.getOrder(1);
+        assertEq(o.consumer, consumer);
+        assertEq(o.payer, buyer);
+        assertTrue(dt.hasValidOrder(consumer, 0));
+        assertFalse(dt.hasValidOrder(buyer, 0));
+        _order(_quote(dt, buyer, 0, 1 hours), _noFee());
+        assertEq(dt.getOrder(2).payer, buyer, "payer == consumer is stored implicitly");
+    }
+
     function test_providerFeeDigest_matchesEip191Signing() public view {
         IDatatoken.ProviderFee memory f = _quote(dt, buyer, 1, 60);
         bytes32 d = dt.providerFeeDigest(buyer, 0, f);
