@@ -27,6 +27,7 @@ import {
 import { type ContentStore, createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import type { Hex } from "viem";
+import { getBlock, getChainId } from "viem/actions";
 import { daemonKey, type GlobalOptions } from "../context.js";
 
 export function registerProvider(program: Command, globals: () => GlobalOptions) {
@@ -127,7 +128,12 @@ async function startDataServices(
   if (!p.contracts.dataNftFactory) return undefined;
   const chain = createDataChain(p.client, p.contracts.dataNftFactory);
   const listen = { host: p.file.listen.host, port: p.file.dataPort ?? p.file.listen.port + 1 };
+  const quote = {
+    chainId: await getChainId(p.client),
+    now: async () => (await getBlock(p.client)).timestamp,
+  };
   const server = await createDataServer(common, {
+    quote,
     listen,
     privateKey: p.privateKey,
     chain,

@@ -74,7 +74,10 @@ async function resolve(
     );
   }
   const ddo = await loadDdo(store, metadata);
-  const serviceIndex = ddo.services.findIndex((s) => s.type === type);
+  // A compute job may use a compute service, or an access service that also allows compute.
+  const serviceIndex = ddo.services.findIndex(
+    (s) => s.type === type || (type === "compute" && s.compute !== undefined),
+  );
   const service = ddo.services[serviceIndex];
   if (!service) {
     throw new DataAccessRefusedError("no_service", `Data ${did} has no ${type} service.`);

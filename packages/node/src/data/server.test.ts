@@ -4,9 +4,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ddoBytes, didOf, parseDdo } from "@noosphere/sdk";
+import { ddoBytes, didOf, fetchProviderQuote, parseDdo, providerFeeDigest } from "@noosphere/sdk";
 import { createLocalStore } from "@noosphere/storage";
-import { type Address, type Hex, sha256, stringToBytes } from "viem";
+import { type Address, type Hex, recoverMessageAddress, sha256, stringToBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
@@ -50,6 +50,7 @@ beforeAll(async () => {
     privateKey: providerKey,
     chain,
     store,
+    quote: { chainId: 31337, now: async () => 1_000n },
   });
   const key = await fetchProviderKey(server.url, provider.address);
   let n = 1;
@@ -105,6 +106,24 @@ const order = (consumer: Address, i: number) =>
   orders.add(`${datatoken}:${consumer}:${i}`.toLowerCase());
 
 describe("data server", () => {
+  it("test_quote_isSignedByTheProviderWithDeadlineFromChainTime", async () => {
+    const fee = await fetchProviderQuote(server.url, { datatoken, consumer: buyer.address });
+    expect(fee.providerFeeAddress).toBe(provider.address);
+    expect(fee.quoteDeadline).toBe(1_600n);
+    const digest = providerFeeDigest({
+      chainId: 31337,
+      datatoken,
+      consumer: buyer.address,
+      serviceIndex: 0,
+      fee,
+    });
+    expect(
+      await recoverMessageAddress({ message: { raw: digest }, signature: fee.signature }),
+    ).toBe(provider.address);
+    const bad = await fetch(`${server.url}/data/quote`, { method: "POST", body: "{}" });
+    expect(bad.status).toBe(400);
+  });
+
   it("test_fetchProviderKey_whenAddressIsAnotherProviders_refuses", async () => {
     await expect(fetchProviderKey(server.url, stranger.address)).rejects.toThrow(
       /not to the data's provider/,

@@ -2,6 +2,7 @@
 // `GET /data/<did>[?file=<i>]`, which streams a decrypted file after the signed request and the
 // buyer's on-chain order are checked. Nothing is decrypted before both checks pass.
 import { createServer, type Server } from "node:http";
+import { providerFeeToJson, quoteFor, quoteRequestSchema } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import { type Hex, sha256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -17,6 +18,8 @@ export type DataServerConfig = {
   privateKey: Hex;
   chain: DataChain;
   store: ContentStore;
+  /** Signs provider quotes (`POST /data/quote`, free, validity from the order's inclusion). */
+  quote?: { chainId: number; now: () => Promise<bigint>; validity?: bigint } | undefined;
 };
 
 export type DataServer = { url: string; server: Server; close: () => Promise<void> };
@@ -28,7 +31,8 @@ export async function createDataServer(
   config: DataServerConfig,
 ): Promise<DataServer> {
   const { privateKey, chain, store } = config;
-  const provider = privateKeyToAccount(privateKey).address;
+  const account = privateKeyToAccount(privateKey);
+  const provider = account.address;
   const publicKey = publicKeyOf(privateKey);
   const checkRequest = createNonceGuard();
   const json = (res: import("node:http").ServerResponse, status: number, body: unknown) =>
@@ -36,7 +40,23 @@ export async function createDataServer(
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    if (req.method !== "GET") return json(res, 405, { error: "only GET" });
+    if (req.method === "POST" && url.pathname === "/data/quote" && config.quote) {
+      const q = config.quote;
+      void (async () => {
+        let body = "";
+        for await (const chunk of req) body += chunk;
+        const fee = await quoteFor({
+          account,
+          chainId: q.chainId,
+          request: quoteRequestSchema.parse(JSON.parse(body)),
+          validity: q.validity ?? 0n,
+          now: await q.now(),
+        });
+        json(res, 200, providerFeeToJson(fee));
+      })().catch((err: unknown) => json(res, 400, { error: String(err) }));
+      return;
+    }
+    if (req.method !== "GET") return json(res, 405, { error: "only GET (and POST /data/quote)" });
     if (url.pathname === "/data/key") return json(res, 200, { address: provider, publicKey });
     const m = /^\/data\/(did:noos:[0-9a-fA-F]{64})$/.exec(url.pathname);
     if (!m) return json(res, 404, { error: "not found" });
