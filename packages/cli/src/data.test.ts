@@ -1,30 +1,31 @@
-// `noos data publish | list | show | buy` against a detached devnet. The provider's two data
-// endpoints the CLI calls (GET /data/key, POST /data/quote) are served here on a real socket with
-// the provider's real key and the SDK's quote signer; the full provider server is tested with it in
-// packages/node/src/data. Publish encrypts the CSV to that key (only it decrypts), stores the DDO,
-// and buying starts an order the chain then reports valid; bad input names the field.
+// `noos data publish | list | show | buy` against a detached devnet and the provider's real data
+// server (@noosphere/node/data: GET /data/key, POST /data/quote) reading that chain. Publish
+// encrypts the CSV to the provider's key (only it decrypts), stores the DDO, and buying starts an
+// order with the provider's signed quote that the chain then reports valid; bad input names the field.
 
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { getFreePort, readDevnet } from "@noosphere/devnet";
-import { decryptWithKey, publicKeyOf } from "@noosphere/node/data";
+import { createCommon } from "@noosphere/node/common";
+import {
+  createDataChain,
+  createDataServer,
+  type DataServer,
+  decryptWithKey,
+} from "@noosphere/node/data";
 import {
   createNoosReadClient,
   hasValidDataOrder,
   InvalidParameterError,
   parseDdo,
-  providerFeeToJson,
-  quoteFor,
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import { Command } from "commander";
 import { type Address, type Hex, parseEther, sha256, stringToHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerData } from "./commands/data.js";
 import type { GlobalOptions } from "./context.js";
@@ -33,7 +34,7 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const noosBin = path.resolve(here, "../bin/noos.js");
 let dir: string;
-let server: Server;
+let server: DataServer;
 let providerUrl: string;
 let providerKey: Hex;
 let csv: string;
@@ -85,39 +86,24 @@ beforeAll(async () => {
   if (start.code !== 0) throw new Error(`devnet: ${start.stderr}`);
   const devnet = await readDevnet(dir);
   providerKey = devnet.accounts[3]?.privateKey as Hex;
-  const account = privateKeyToAccount(providerKey);
   const reader = createNoosReadClient({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId });
-  server = createServer(async (req, res) => {
-    if (req.method === "GET" && req.url === "/data/key") {
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ address: account.address, publicKey: publicKeyOf(providerKey) }));
-      return;
-    }
-    if (req.method === "POST" && req.url === "/data/quote") {
-      let body = "";
-      for await (const chunk of req) body += chunk;
-      const now = (await reader.getBlock()).timestamp;
-      const fee = await quoteFor({
-        account,
-        chainId: devnet.chainId,
-        request: JSON.parse(body),
-        validity: 3600n,
-        now,
-      });
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(providerFeeToJson(fee)));
-      return;
-    }
-    res.statusCode = 404;
-    res.end();
+  server = await createDataServer(createCommon({ handleSignals: false, logLevel: "silent" }), {
+    listen: { host: "127.0.0.1", port: 0 },
+    privateKey: providerKey,
+    chain: createDataChain(reader, devnet.contracts.dataNftFactory as Address),
+    store: createStore({ kind: "local", dir: path.join(dir, "store") }),
+    quote: {
+      chainId: devnet.chainId,
+      now: async () => (await reader.getBlock()).timestamp,
+      validity: 3600n,
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  providerUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  providerUrl = server.url;
   csv = path.join(dir, "iris.csv");
   await writeFile(csv, "sepal_length,sepal_width,species\n5.1,3.5,setosa\n7.0,3.2,versicolor\n");
 }, 180_000);
 afterAll(async () => {
-  server?.close();
+  await server?.close();
   await noos("devnet", "stop").catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
