@@ -212,7 +212,7 @@ export async function runSubnetDemo(p: {
 
   try {
     // 4. Every neuron as its own process.
-    say(`starting 5 miners, 3 validators, 1 copier and a keeper as separate processes...`);
+    say(`starting 5 miners, 3 validators and 1 copier as separate processes...`);
     for (const m of miners) {
       await start(
         m,
@@ -272,22 +272,6 @@ export async function runSubnetDemo(p: {
       ],
       validatorConfig(copier.stake as string, { copyWeights: true, task: {} }),
     );
-    await start(keeper, [
-      "subnet",
-      "keeper",
-      "--netuid",
-      String(netuid),
-      "--interval",
-      "200ms",
-      "--claim",
-      "all",
-      "--claim-every",
-      "4",
-      // The chain's clock: anvil mines on demand, the keeper mines a block every BLOCK_MS.
-      "--mine-every",
-      `${BLOCK_MS}ms`,
-    ]);
-
     // 5. Wait until every neuron is registered, staked and (miners) serving.
     // Generous: ten processes starting at once on a loaded 2-core machine took 95 s.
     const deadline = Date.now() + 180_000;
@@ -332,6 +316,23 @@ export async function runSubnetDemo(p: {
         });
       await new Promise((r) => setTimeout(r, 500));
     }
+    // The keeper (the clock: epochs, permits) starts once every neuron is up, so that the
+    // validators get their permits in the same epoch however unevenly the processes started.
+    await start(keeper, [
+      "subnet",
+      "keeper",
+      "--netuid",
+      String(netuid),
+      "--interval",
+      "200ms",
+      "--claim",
+      "all",
+      "--claim-every",
+      "4",
+      // The chain's clock: anvil mines on demand, the keeper mines a block every BLOCK_MS.
+      "--mine-every",
+      `${BLOCK_MS}ms`,
+    ]);
     // The weight game starts with the first weights an honest validator commits: epochs and
     // earnings are counted from that block on. The copier can only copy weights once revealed,
     // one epoch later, and its own copy is revealed an epoch after that.
