@@ -256,6 +256,21 @@ describe("noos data", () => {
         "http://127.0.0.1:9",
       ),
     ).toBe("--provider");
+    expect(
+      await field(
+        "data",
+        "publish",
+        csv,
+        "--name",
+        "x",
+        "--price",
+        "1",
+        "--base-token",
+        "0x12",
+        "--provider",
+        providerUrl,
+      ),
+    ).toBe("--base-token");
     expect(await field("data", "show", "did:op:1234")).toBe("did");
   }, 120_000);
 });

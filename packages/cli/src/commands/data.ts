@@ -28,8 +28,15 @@ import {
 import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import { type Address, getContractAddress, type Hex, isHex } from "viem";
-import { type GlobalOptions, parseAmount, readClient, walletClient } from "../context.js";
+import {
+  type GlobalOptions,
+  parseAddress,
+  parseAmount,
+  readClient,
+  walletClient,
+} from "../context.js";
 import { noos, printFields, printJson, printTable } from "../output.js";
+import { registerDataDownload } from "./dataDownload.js";
 
 function dataAddresses(contracts: NoosphereAddresses): DataAddresses {
   const { dataNftFactory, fixedRateExchange, dispenser } = contracts;
@@ -126,6 +133,7 @@ type PublishOptions = {
   allow?: Hex[];
   provider: string;
   timeout?: string;
+  baseToken?: string;
 };
 
 export function registerData(program: Command, globals: () => GlobalOptions) {
@@ -144,7 +152,11 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .argument("<file>", "the data file (e.g. a CSV)")
     .requiredOption("--name <name>", "asset name")
     .requiredOption("--provider <url>", "the serving provider's URL (only it can decrypt the file)")
-    .option("--price <noos>", "NOOS per datatoken (one access)")
+    .option("--price <noos>", "NOOS (or --base-token units) per datatoken (one access)")
+    .option(
+      "--base-token <address>",
+      "price in this ERC-20 instead of NOOS (18 decimals assumed by --price)",
+    )
     .option("--free", "free datatokens from the dispenser instead of a price")
     .option("--compute-only", "no download: only compute-to-data jobs may use the data")
     .option("--metrics-only", "compute-to-data jobs return metrics only, no output files")
@@ -181,6 +193,7 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
           received: opts.timeout,
         });
       }
+      const baseToken = opts.baseToken ? parseAddress("--base-token", opts.baseToken) : undefined;
       let bytes: Uint8Array;
       try {
         bytes = await readFile(file);
@@ -256,7 +269,11 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
         allowedAlgorithms: opts.allow ?? [],
         pricing: opts.free
           ? { kind: "free" }
-          : { kind: "fixed", baseToken: connection.contracts.token, rate },
+          : {
+              kind: "fixed",
+              baseToken: baseToken ?? connection.contracts.token,
+              rate,
+            },
         ...common,
       });
       let gasUsed = result.receipt.gasUsed;
@@ -426,4 +443,5 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
             : { order: "not started (--no-order)" }),
         });
     });
+  registerDataDownload(data, globals);
 }
