@@ -2,15 +2,18 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type DeployProgress, deployJob, deployService, download } from "@noosphere/node";
 import {
+  BaseError,
   formatNoos,
+  getDataAsset,
   loadJobManifest,
   loadServiceManifest,
   manifestKindOf,
+  type NoosphereAddresses,
   type NoosphereClient,
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
-import { formatEther } from "viem";
+import { type Address, formatEther } from "viem";
 import { type GlobalOptions, parseAddress, parseId, walletClient } from "../context.js";
 import { printFields, printJson } from "../output.js";
 import { describeCheck, registerJobCheck, tenantStateDir } from "./job.js";
@@ -50,8 +53,12 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
           return deployServiceCommand(manifest, options, opts.provider);
         }
         // A bad manifest (field, line, missing file) is reported before a devnet is needed.
-        await loadJobManifest(manifest);
+        const parsed = await loadJobManifest(manifest);
         const { client, connection } = await walletClient(options);
+        // Compute-to-data: only the data's provider can decrypt it, so the lease goes to it.
+        const dataProvider = parsed.data
+          ? await dataProviderOf(client as NoosphereClient, connection.contracts, parsed.data)
+          : undefined;
         const log = options.json
           ? () => {}
           : (e: DeployProgress) => process.stderr.write(`${describe(e)}\n`);
@@ -60,7 +67,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
           contracts: connection.contracts,
           store: storeFor(options),
           manifestPath: manifest,
-          provider: opts.provider ? parseAddress("--provider", opts.provider) : undefined,
+          provider: opts.provider ? parseAddress("--provider", opts.provider) : dataProvider,
           resultsDir: opts.results,
           retries: Number(parseId("--retry", opts.retry)),
           onProgress: log,
@@ -227,4 +234,20 @@ function describe(e: DeployProgress): string {
     case "done":
       return describeCheck(e);
   }
+}
+
+/** The provider that serves a data asset (its files are encrypted to that provider's key). */
+async function dataProviderOf(
+  client: NoosphereClient,
+  contracts: NoosphereAddresses,
+  did: string,
+): Promise<Address> {
+  const { dataNftFactory, fixedRateExchange, dispenser } = contracts;
+  if (!dataNftFactory || !fixedRateExchange || !dispenser) {
+    throw new BaseError(
+      `The manifest names data ${did}, but this deployment has no data-asset contracts.`,
+    );
+  }
+  const asset = await getDataAsset(client, { dataNftFactory, fixedRateExchange, dispenser, did });
+  return asset.provider.address;
 }
