@@ -15,7 +15,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { createVoucherVerifier } from "./verifier.js";
-import { signVoucher, voucherDigest } from "./voucher.js";
+import { BATCH_SETTLEMENT_DOMAIN, signVoucher, voucherDigest, voucherTypes } from "./voucher.js";
 
 const domain = {
   chainId: 31337,
@@ -44,6 +44,17 @@ describe("voucher verifier", () => {
         payer.address,
       );
     }
+  });
+
+  it("test_signVoucher_rawDigestEqualsTypedDataSignature", async () => {
+    const fast = await signVoucher(payer, { channelId, maxClaimableAmount: 77n, domain });
+    const typed = await payer.signTypedData({
+      domain: { ...BATCH_SETTLEMENT_DOMAIN, ...domain },
+      types: voucherTypes,
+      primaryType: "Voucher",
+      message: { channelId, maxClaimableAmount: 77n },
+    });
+    expect(fast.signature).toBe(typed);
   });
 
   it("test_verifier_refusesHighSWrongVAndBadLength", async () => {

@@ -22,8 +22,8 @@ export type VoucherVerifier = {
   verify: (voucher: SignedVoucher, signer: Address) => Promise<boolean>;
 };
 
-/** A verifier for one deployment; remembers up to `maxKeys` signer keys (each table ~0.3 MB). */
-export function createVoucherVerifier(domain: ChannelDomain, maxKeys = 1024): VoucherVerifier {
+/** A verifier for one deployment; remembers up to `maxKeys` signer keys (a table is ~0.5 MB). */
+export function createVoucherVerifier(domain: ChannelDomain, maxKeys = 128): VoucherVerifier {
   const keys = new Map<string, PointType>();
   return {
     verify: async (voucher, signer) => {

@@ -86,12 +86,17 @@ export async function signVoucher(
   account: LocalAccount,
   params: { channelId: Hex; maxClaimableAmount: bigint; domain: ChannelDomain },
 ): Promise<SignedVoucher> {
-  const signature = await account.signTypedData({
-    domain: channelDomain(params.domain),
-    types: voucherTypes,
-    primaryType: "Voucher",
-    message: { channelId: params.channelId, maxClaimableAmount: params.maxClaimableAmount },
-  });
+  const message = { channelId: params.channelId, maxClaimableAmount: params.maxClaimableAmount };
+  // Signing the digest directly skips viem's generic typed-data encoding (one voucher per call);
+  // accounts that cannot sign a raw hash get the same signature through signTypedData.
+  const signature = account.sign
+    ? await account.sign({ hash: voucherDigest(message, params.domain) })
+    : await account.signTypedData({
+        domain: channelDomain(params.domain),
+        types: voucherTypes,
+        primaryType: "Voucher",
+        message,
+      });
   return { channelId: params.channelId, maxClaimableAmount: params.maxClaimableAmount, signature };
 }
 
