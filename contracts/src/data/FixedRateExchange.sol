@@ -114,7 +114,9 @@ contract FixedRateExchange is IFixedRateExchange, ReentrancyGuardTransient {
     {
         Exchange storage e = _get(id);
         q = _fees(e, _baseFor(e, dtAmount, false), consumeMarketFee);
-        q.baseTokenAmount = q.baseNoFee - q.protocolFee - q.marketFee - q.consumeMarketFee;
+        uint256 fees = q.protocolFee + q.marketFee + q.consumeMarketFee;
+        if (fees > q.baseNoFee) revert ExchangeFeesAboveProceeds(fees, q.baseNoFee);
+        q.baseTokenAmount = q.baseNoFee - fees;
     }
 
     /// Base units for `dtAmount` at the rate, rounded in the exchange's favour (up on buys, down on sells).

@@ -82,6 +82,8 @@ interface IFixedRateExchange {
     error ExchangeNotEnoughDatatokens(bytes32 exchangeId, uint256 needed, uint256 available);
     error ExchangeNotEnoughBaseTokens(bytes32 exchangeId, uint256 needed, uint256 available);
     error ExchangeBadDecimals(uint8 decimals);
+    /// @notice A sale whose fees (market + consume-market + protocol) exceed its gross proceeds.
+    error ExchangeFeesAboveProceeds(uint256 fees, uint256 proceeds);
 
     /// @notice Smallest nonzero fee (0.01%) and largest (50%), 1e18 = 100%; smallest rate.
     function MIN_FEE() external view returns (uint256);

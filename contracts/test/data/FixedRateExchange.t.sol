@@ -139,6 +139,20 @@ contract FixedRateExchangeTest is DataFixture {
         vm.stopPrank();
     }
 
+    function test_sellDT_revertsWhenFeesExceedProceeds() public {
+        _buy(exId, 1 ether);
+        vm.prank(publishMarket);
+        exchange.updateMarketFee(exId, 5e17, publishMarket);
+        vm.startPrank(buyer);
+        dt.approve(address(exchange), 1 ether);
+        // 50% market + 50% consume + 0.1% protocol of 2 NOOS
+        vm.expectRevert(
+            abi.encodeWithSelector(IFixedRateExchange.ExchangeFeesAboveProceeds.selector, 2.002 ether, 2 ether)
+        );
+        exchange.sellDT(exId, 1 ether, 0, consumeMarket, 5e17);
+        vm.stopPrank();
+    }
+
     function test_createExchange_checks() public {
         vm.expectRevert(abi.encodeWithSelector(IFixedRateExchange.ExchangeNotFactoryDatatoken.selector, address(noos)));
         exchange.createExchange(address(noos), address(noos), RATE, 0, address(0), true, address(0));
