@@ -5,6 +5,7 @@ import type { TestDeployment } from "@noosphere/devnet";
 import {
   buyDatatokensAndWait,
   collectDataRevenueAndWait,
+  createOrderAndWait,
   dispenseDatatokensAndWait,
   publishDataAssetAndWait,
   signProviderFee,
@@ -103,6 +104,22 @@ export async function measureDataGas(net: TestDeployment): Promise<DataGas> {
     (await dispenseDatatokensAndWait(buyer, { address: c.dispenser, datatoken: free.datatoken }))
       .receipt.gasUsed,
   );
+
+  // A C2D job start = the data order above + the market order for the batch job whose manifest
+  // names `data: <did>` (the manifest is off chain: only its CID and hash go on chain).
+  await buyer.approveAndWait({ spender: c.market, amount: parseEther("10") });
+  const job = await createOrderAndWait(buyer, {
+    address: c.market,
+    manifestCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    manifestHash: sha256(stringToHex(`data: ${pub.did}`)),
+    resources: { cpuMillis: 1000, memoryBytes: 1n << 30n },
+    token: c.token,
+    maxPricePerSecond: parseEther("0.001"),
+    deposit: parseEther("10"),
+    jobTimeout: 600,
+  });
+  gas.c2dMarketOrder = Number(job.receipt.gasUsed);
+  gas.c2dJobStart = gas.orderFreeQuote + gas.c2dMarketOrder;
 
   // Baseline: a NOOS transfer between two holders.
   const sender = net.client(4);
