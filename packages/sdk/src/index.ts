@@ -115,7 +115,6 @@ export * from "./actions/zk/verifyProofView.js";
 export * from "./addresses.js";
 export * from "./client.js";
 export * from "./data/index.js";
-export * from "./data/index.js";
 export { channelActions } from "./decorators/channel.js";
 export {
   marketActions,
