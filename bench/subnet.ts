@@ -18,11 +18,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startTestDeployment } from "@noosphere/devnet";
+import { createSignerCache } from "@noosphere/sdk";
 import {
   createAxon,
   createDendrite,
   createMetagraph,
-  createSignerCache,
   hashBody,
   hashRequest,
   recoverRequestSigner,

@@ -130,5 +130,6 @@ export * from "./errors.js";
 export * from "./generated/abis.js";
 export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";
 export * from "./manifest/index.js";
+export * from "./signers.js";
 export * from "./x402/index.js";
 export * from "./yuma/index.js";

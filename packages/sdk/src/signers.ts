@@ -1,21 +1,16 @@
-// Checks EIP-191 signatures of signers seen before against their cached public keys.
+// Checks signatures of signers seen before against their cached public keys: used by the subnet's
+// axon and dendrite (EIP-191 envelopes) and by the x402 paywall (EIP-712 vouchers).
 //
 // Why hand-written: viem (and noble under it) can only recover the signer (~2.5 ms here, the
-// axon's largest cost per request) or verify against key bytes, which rebuilds the point and its
-// multiplication table at every call. An axon sees the same few validators and a dendrite the
-// same miners again and again: after one recovery that matches the claimed address, the key's
-// point gets a noble precomputation table (window 6, ~20 ms once) and each later check is the
-// plain ECDSA equation on noble's point arithmetic, R = (h/s)·G + (r/s)·P, x(R) = r (mod n),
-// about 4x cheaper. A miss or a mismatch falls back to recovery, which names the real signer.
+// largest cost of a signed request or a paid call) or verify against key bytes, which rebuilds the
+// point and its multiplication table at every call. A server sees the same few keys again and
+// again: after one recovery that matches the claimed address, the key's point gets a noble
+// precomputation table (~20 ms once) and each later check is the plain ECDSA equation on noble's
+// point arithmetic, R = (h/s)·G + (r/s)·P, x(R) = r (mod n), about 4x cheaper. A miss or a
+// mismatch falls back to recovery, which names the real signer.
+import { invert, mod } from "@noble/curves/abstract/modular";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import {
-  type Address,
-  getAddress,
-  type Hex,
-  hashMessage,
-  hexToBytes,
-  recoverPublicKey,
-} from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, recoverPublicKey } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 
 type Point = InstanceType<typeof secp256k1.ProjectivePoint>;
@@ -26,18 +21,18 @@ const WINDOW = 6;
 
 export type SignerCache = {
   /**
-   * The address that signed `raw` (EIP-191 over the 32 raw bytes) when it is `expected`, checked
-   * against the cached key; otherwise the recovered signer (recovery also fills the cache).
+   * The address that signed the 32-byte `digest` when it is `expected`, checked against the
+   * cached key; otherwise the recovered signer (recovery also fills the cache). Throws on a
+   * signature that cannot be recovered.
    */
-  signerOf(raw: Hex, signature: Hex, expected: Address): Promise<Address>;
+  signerOf(digest: Hex, signature: Hex, expected: Address): Promise<Address>;
   readonly size: number;
 };
 
 /** `max` keys at most; the least recently used goes first. */
 export function createSignerCache(max = 1024): SignerCache {
   const keys = new Map<string, Point>(); // lowercase address -> public key point (insertion = LRU)
-  const signerOf = async (raw: Hex, signature: Hex, expected: Address): Promise<Address> => {
-    const digest = hashMessage({ raw });
+  const signerOf = async (digest: Hex, signature: Hex, expected: Address): Promise<Address> => {
     const id = expected.toLowerCase();
     const point = keys.get(id);
     if (point && verifyWithPoint(digest, signature, point)) {
@@ -77,9 +72,11 @@ function verifyWithPoint(digest: Hex, signature: Hex, point: Point): boolean {
     if (bit < 0) return false;
     const { r, s } = secp256k1.Signature.fromCompact(bytes.subarray(0, 64));
     if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
-    const w = invert(s);
-    const u1 = ((BigInt(digest) % N) * w) % N;
-    let R = point.multiply((r * w) % N);
+    const w = invert(s, N);
+    const u1 = mod(BigInt(digest) * w, N);
+    // multiply(), not multiplyAndAddUnsafe: in noble-curves 1.9.1 the unsafe path gives wrong
+    // results on a point with a precomputed table.
+    let R = point.multiply(mod(r * w, N));
     if (u1 !== 0n) R = R.add(G.multiply(u1));
     if (R.equals(secp256k1.ProjectivePoint.ZERO)) return false;
     const { x, y } = R.toAffine();
@@ -87,17 +84,4 @@ function verifyWithPoint(digest: Hex, signature: Hex, point: Point): boolean {
   } catch {
     return false;
   }
-}
-
-/** x^-1 mod n (n is prime: Fermat). */
-function invert(x: bigint): bigint {
-  let result = 1n;
-  let base = x % N;
-  let e = N - 2n;
-  while (e > 0n) {
-    if (e & 1n) result = (result * base) % N;
-    base = (base * base) % N;
-    e >>= 1n;
-  }
-  return result;
 }

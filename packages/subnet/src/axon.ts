@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createStateFile, type StateFile } from "@noosphere/node/state";
-import { InvalidParameterError } from "@noosphere/sdk";
+import { createSignerCache, InvalidParameterError } from "@noosphere/sdk";
 import type { Logger } from "pino";
 import { type Address, getAddress, type Hex, type LocalAccount } from "viem";
 import {
@@ -27,7 +27,6 @@ import {
   signResponse,
 } from "./envelope.js";
 import type { Metagraph } from "./metagraph.js";
-import { createSignerCache } from "./signers.js";
 import type { Synapse } from "./synapse.js";
 
 export type AxonPolicy = {

@@ -5,7 +5,7 @@
 // (envelope.ts); Bittensor's dendrite never checks the axon's signature.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InvalidParameterError } from "@noosphere/sdk";
+import { createSignerCache, InvalidParameterError } from "@noosphere/sdk";
 import { type Address, getAddress, type Hex, type LocalAccount } from "viem";
 import {
   type AnswerProof,
@@ -17,7 +17,6 @@ import {
   type SignedRequest,
   signRequest,
 } from "./envelope.js";
-import { createSignerCache } from "./signers.js";
 import type { Synapse } from "./synapse.js";
 
 export type DendriteTarget = { uid: number; hotkey: Address; endpoint: string };

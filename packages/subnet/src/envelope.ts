@@ -12,19 +12,20 @@
 // miner, keccak256(responseBody))). Bittensor's axon signs no body and its dendrite never checks;
 // here the dendrite refuses an answer not signed by the hotkey it asked, and the pair (signed
 // request, signed response) is a portable proof of what a miner answered to what.
+import type { SignerCache } from "@noosphere/sdk";
 import { BaseError } from "@noosphere/sdk";
 import {
   type Address,
   encodeAbiParameters,
   getAddress,
   type Hex,
+  hashMessage,
   isAddress,
   isHex,
   keccak256,
   type LocalAccount,
   recoverMessageAddress,
 } from "viem";
-import type { SignerCache } from "./signers.js";
 
 export const REQUEST_DOMAIN = "noosphere/subnet-request/v1";
 export const RESPONSE_DOMAIN = "noosphere/subnet-response/v1";
@@ -131,7 +132,7 @@ export async function recoverRequestSigner(
   signers?: SignerCache,
 ): Promise<Address> {
   const raw = hashRequest(r);
-  if (signers) return signers.signerOf(raw, r.signature, r.validator);
+  if (signers) return signers.signerOf(hashMessage({ raw }), r.signature, r.validator);
   return recoverMessageAddress({ message: { raw }, signature: r.signature });
 }
 
@@ -241,7 +242,7 @@ export async function recoverResponseSigner(
   signers?: SignerCache,
 ): Promise<Address> {
   const raw = hashResponse(r);
-  if (signers) return signers.signerOf(raw, r.signature, r.miner);
+  if (signers) return signers.signerOf(hashMessage({ raw }), r.signature, r.miner);
   return recoverMessageAddress({ message: { raw }, signature: r.signature });
 }
 

@@ -6,7 +6,6 @@ export * from "./envelope.js";
 export * from "./keeper.js";
 export * from "./metagraph.js";
 export * from "./miner.js";
-export * from "./signers.js";
 export * from "./synapse.js";
 export * from "./task.js";
 export * from "./validator.js";
