@@ -34,6 +34,8 @@ export type LocalProvider = {
   address: string;
   pid: number;
   statusUrl: string;
+  /** Its data endpoint (private downloads, provider key, quotes) where data assets are deployed. */
+  dataUrl?: string;
   config: string;
   log: string;
 };
@@ -58,6 +60,7 @@ export async function startLocalProviders(params: {
       const home = path.join(dir, "providers", `p${i}`);
       await mkdir(home, { recursive: true });
       const port = await getFreePort();
+      const dataPort = await getFreePort();
       const config = path.join(home, "provider.yaml");
       await writeFile(
         config,
@@ -65,6 +68,7 @@ export async function startLocalProviders(params: {
           devnet: path.relative(home, dir) || ".",
           devnetAccount: 4 + i,
           listen: { host: "127.0.0.1", port },
+          dataPort,
           attributes: {
             region: profile.region,
             tier: profile.tier,
@@ -96,6 +100,7 @@ export async function startLocalProviders(params: {
         address: account.address,
         pid: child.pid ?? 0,
         statusUrl: `http://127.0.0.1:${port}/status`,
+        dataUrl: `http://127.0.0.1:${dataPort}`,
         config,
         log,
       });
