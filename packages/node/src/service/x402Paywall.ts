@@ -1,7 +1,9 @@
 // The server side of x402 `batch-settlement` (v2 headers) over PaymentChannels: vouchers are
-// verified locally against a mirror of the channel's on-chain state, calls on one channel run one
-// at a time (queued, not refused, so many concurrent calls all succeed), a call is charged only
-// when the server commits it after a 2xx, the latest voucher of every channel is persisted before
+// verified locally against a mirror of the channel's on-chain state, calls on one channel are
+// admitted one at a time (queued, not refused, so many concurrent calls all succeed) and each
+// reserves its price against the voucher; the lock is not held through inference, so concurrent
+// calls on one channel still batch together. A call is charged only when the server commits it
+// after a 2xx (a release gives the reservation back), the latest voucher of every channel is persisted before
 // the answer goes out, and claims go on chain in batches (claimAndSettle): on a threshold, on an
 // interval, and at once when a payer starts a withdrawal, which also stops new calls on that
 // channel `marginSeconds` before the withdrawal can be finalized (x402 issue 2901).
@@ -141,6 +143,9 @@ export async function createX402Paywall(
   const records = store.records;
   const mirrors = new Map<string, Mirror>();
   const locks = new Map<string, Promise<void>>();
+  /** Prices of admitted calls not yet committed or released, per channel (not persisted: a
+   * restart drops calls in flight, and those were never charged). */
+  const reserved = new Map<string, bigint>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   common.signal.addEventListener("abort", onAbort);
@@ -261,7 +266,7 @@ export async function createX402Paywall(
     return chainClock.chainTime + Math.floor((Date.now() - chainClock.at) / 1000);
   };
 
-  /** Runs `fn` alone on its channel: the next call on it waits until this one commits or releases. */
+  /** Admission on one channel is serial: the next call on it waits until this one is admitted or refused. */
   const acquire = async (id: string): Promise<() => void> => {
     const previous = locks.get(id) ?? Promise.resolve();
     let unlock!: () => void;
@@ -336,7 +341,8 @@ export async function createX402Paywall(
       let mirror = mirrors.get(id) ?? (await refreshMirror(id));
       record = records.get(id);
       const charged = record?.charged ?? mirror.totalClaimed;
-      const needed = charged + price;
+      const pending = reserved.get(id) ?? 0n;
+      const needed = charged + pending + price;
       if (voucher.maxClaimableAmount < needed) {
         release();
         return paymentRequired(req, price, X402Errors.cumulativeMismatch, { id, record, mirror });
@@ -372,12 +378,28 @@ export async function createX402Paywall(
       }
       const current = record;
       const payer = getAddress(channelConfig.payer);
+      reserved.set(id, pending + price);
+      release();
+      let settled = false;
+      /** Gives the reservation back once; true the first time. */
+      const unreserve = () => {
+        if (settled) return false;
+        settled = true;
+        const left = (reserved.get(id) ?? 0n) - price;
+        if (left > 0n) reserved.set(id, left);
+        else reserved.delete(id);
+        return true;
+      };
       return {
         ok: true,
         charge: {
           amount: price,
-          release,
+          release: () => {
+            unreserve();
+          },
           commit: async () => {
+            if (!unreserve())
+              throw new BaseError("x402: this call was already committed or released.");
             current.charged += price;
             count(common, "x402.paidCalls");
             const response = encodeX402Header({
@@ -391,11 +413,7 @@ export async function createX402Paywall(
                 channelState: channelStateOf(id, current, mirrors.get(id)),
               },
             });
-            try {
-              await store.save(id);
-            } finally {
-              release();
-            }
+            await store.save(id);
             if (threshold !== undefined && unclaimedTotal() >= threshold)
               void claimSoon("threshold");
             return response;
