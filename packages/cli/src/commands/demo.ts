@@ -43,7 +43,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .command("demo")
     .argument(
       "[name]",
-      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), subnet (a live subnet: 5 miners, 3 validators, a weight copier and a keeper as processes), serving (an agent with a wallet buys inference from two leased endpoints over x402, by price and latency), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
+      `digits (default: devnet + 3 providers, train and evaluate a digits classifier through the market), subnet (a live subnet: 5 miners, 3 validators, a weight copier and a keeper as processes), serving (an agent with a wallet buys inference from two leased endpoints over x402, by price and latency), data (compute-to-data: a buyer trains on encrypted digits it can never download), or an AI coprocessor app: ${APP_DEMOS.join(", ")}`,
     )
     .description(
       "run a capability end to end on the devnet (reuses a running one, or starts one) and report what it did",
@@ -59,6 +59,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
         await runSubnetDemoCommand({ dir, json: json === true, say, keep: opts.keep });
         return;
       }
+      if (name === "data") {
+        const { runDataDemoCommand } = await import("../demos/data.js");
+        await runDataDemoCommand({ dir, json: json === true, say, keep: opts.keep });
+        return;
+      }
       if (name === "serving") {
         const { runServingDemoCommand } = await import("../demos/serving.js");
         await runServingDemoCommand({ dir, json: json === true, say, keep: opts.keep });
@@ -68,7 +73,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
         if (!(APP_DEMOS as readonly string[]).includes(name)) {
           throw new InvalidParameterError({
             field: "name",
-            expected: `one of digits, subnet, serving, ${APP_DEMOS.join(", ")}`,
+            expected: `one of digits, subnet, serving, data, ${APP_DEMOS.join(", ")}`,
             received: name,
           });
         }
