@@ -31,6 +31,8 @@ export interface DataChain {
   asset(did: string): Promise<{ nft: Address; metadata: DataAssetMetadata } | undefined>;
   hasValidOrder(datatoken: Address, consumer: Address, serviceIndex: number): Promise<boolean>;
   isAlgorithmAllowed(nft: Address, algorithm: Hex): Promise<boolean>;
+  /** The metadata of the NFT a datatoken belongs to (for quotes: the service's order timeout). */
+  metadataOfDatatoken(datatoken: Address): Promise<DataAssetMetadata>;
 }
 
 // Human-readable fragments of IDataNFTFactory / IDataNFT / IDatatoken (only the views used here),
@@ -41,6 +43,7 @@ const abi = parseAbi([
   "function getMetadata() view returns (Metadata)",
   "function isAlgorithmAllowed(bytes32 algorithm) view returns (bool)",
   "function hasValidOrder(address consumer, uint32 serviceIndex) view returns (bool)",
+  "function nft() view returns (address)",
 ]);
 
 /** Reads data assets through the DataNFTFactory at `factory`. */
@@ -64,6 +67,10 @@ export function createDataChain(client: Client, factory: Address): DataChain {
         functionName: "hasValidOrder",
         args: [consumer, serviceIndex],
       }),
+    async metadataOfDatatoken(datatoken) {
+      const nft = await readContract(client, { address: datatoken, abi, functionName: "nft" });
+      return readContract(client, { address: nft, abi, functionName: "getMetadata" });
+    },
     isAlgorithmAllowed: (nft, algorithm) =>
       readContract(client, {
         address: nft,

@@ -31,6 +31,8 @@ const chain: DataChain = {
   asset: async (did) => assets.get(did),
   hasValidOrder: async (dt, consumer, i) => orders.has(`${dt}:${consumer}:${i}`.toLowerCase()),
   isAlgorithmAllowed: async (_nft, a) => a === ALGO,
+  // Every test asset uses the same datatoken; the first one's metadata answers.
+  metadataOfDatatoken: async () => [...assets.values()][0]?.metadata as DataAssetMetadata,
 };
 
 let dir: string;
@@ -70,6 +72,7 @@ beforeAll(async () => {
           files: [file],
           datatokenAddress: datatoken,
           serviceEndpoint: server.url,
+          timeout: 3600,
         },
         {
           id: "1",
@@ -110,6 +113,7 @@ describe("data server", () => {
     const fee = await fetchProviderQuote(server.url, { datatoken, consumer: buyer.address });
     expect(fee.providerFeeAddress).toBe(provider.address);
     expect(fee.quoteDeadline).toBe(1_600n);
+    expect(fee.validity).toBe(3600n); // the service's timeout
     const digest = providerFeeDigest({
       chainId: 31337,
       datatoken,

@@ -4,11 +4,11 @@
 import { createServer, type Server } from "node:http";
 import { providerFeeToJson, quoteFor, quoteRequestSchema } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import { type Hex, sha256 } from "viem";
+import { type Address, type Hex, sha256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type Common, count } from "../common.js";
 import { checkDownload, DataAccessRefusedError, decryptFiles, REFUSAL_STATUS } from "./access.js";
-import type { DataChain } from "./chain.js";
+import { type DataChain, loadDdo } from "./chain.js";
 import { publicKeyOf } from "./ecies.js";
 import { createNonceGuard, InvalidDataRequestError, parseRequestHeaders } from "./request.js";
 
@@ -19,7 +19,7 @@ export type DataServerConfig = {
   chain: DataChain;
   store: ContentStore;
   /** Signs provider quotes (`POST /data/quote`, free, validity from the order's inclusion). */
-  quote?: { chainId: number; now: () => Promise<bigint>; validity?: bigint } | undefined;
+  quote?: { chainId: number; now: () => Promise<bigint> } | undefined;
 };
 
 export type DataServer = { url: string; server: Server; close: () => Promise<void> };
@@ -45,11 +45,16 @@ export async function createDataServer(
       void (async () => {
         let body = "";
         for await (const chunk of req) body += chunk;
+        const request = quoteRequestSchema.parse(JSON.parse(body));
+        // Access lasts the service's `timeout` (0: forever), counted from the order's inclusion.
+        const meta = await chain.metadataOfDatatoken(request.datatoken as Address);
+        const service = (await loadDdo(store, meta)).services[request.serviceIndex ?? 0];
+        if (!service) throw new Error(`no service ${request.serviceIndex}`);
         const fee = await quoteFor({
           account,
           chainId: q.chainId,
-          request: quoteRequestSchema.parse(JSON.parse(body)),
-          validity: q.validity ?? 0n,
+          request,
+          validity: BigInt(service.timeout),
           now: await q.now(),
         });
         json(res, 200, providerFeeToJson(fee));
