@@ -220,10 +220,21 @@ export async function runDataDemoCommand(p: {
         provider: to,
         resultsDir: path.join(work, "results"),
       });
-    const jobRefusal = (to: Address, manifestPath: string) =>
-      deploy(manifestPath, to).then(
+    // The tenant sees the lease closed without a result; why is in the provider's log.
+    const providerSaid = async (log: string, orderId: string | undefined) => {
+      const lines = (await readFile(log, "utf8").catch(() => "")).split("\n");
+      const line = lines.find((l) => l.includes(`"leaseId":${orderId},`) && l.includes('"err"'));
+      const err = line ? (JSON.parse(line) as { err?: string }).err : undefined;
+      return err?.replace(/^JobFailedError: Job of lease \d+ failed: /, "").split("\n")[0];
+    };
+    const jobRefusal = (to: LocalProvider, manifestPath: string) =>
+      deploy(manifestPath, to.address as Address).then(
         (r) => `ran (${r.outcome})`,
-        (err: unknown) => (err instanceof BaseError ? err.shortMessage : String(err)),
+        async (err: unknown) => {
+          const msg = err instanceof BaseError ? err.shortMessage : String(err);
+          const said = await providerSaid(to.log, /Order (\d+)/.exec(msg)?.[1]);
+          return said ? `refused by the provider: ${said}` : msg;
+        },
       );
 
     say("buyer: training a 64-32-10 MLP through compute-to-data on provider A...");
@@ -246,12 +257,12 @@ export async function runDataDemoCommand(p: {
 
     say("buyer: a job with another algorithm (21 epochs) on provider A...");
     refusals.disallowedAlgorithm = await jobRefusal(
-      a.address as Address,
+      a,
       await write("c2d-other.yaml", manifest(file.cid, pub.did, 21)),
     );
     say(`  -> ${refusals.disallowedAlgorithm}`);
     say("buyer: the allowed job placed on provider B...");
-    refusals.otherProvider = await jobRefusal(b.address as Address, allowed);
+    refusals.otherProvider = await jobRefusal(b, allowed);
     say(`  -> ${refusals.otherProvider}`);
 
     const balance = () =>
