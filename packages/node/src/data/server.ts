@@ -19,7 +19,14 @@ export type DataServerConfig = {
   chain: DataChain;
   store: ContentStore;
   /** Signs provider quotes (`POST /data/quote`, free, validity from the order's inclusion). */
-  quote?: { chainId: number; now: () => Promise<bigint> } | undefined;
+  quote?:
+    | {
+        chainId: number;
+        now: () => Promise<bigint>;
+        /** Seconds of access; default the service's `timeout` in the DDO. */
+        validity?: bigint | undefined;
+      }
+    | undefined;
 };
 
 export type DataServer = { url: string; server: Server; close: () => Promise<void> };
@@ -54,7 +61,7 @@ export async function createDataServer(
           account,
           chainId: q.chainId,
           request,
-          validity: BigInt(service.timeout),
+          validity: q.validity ?? BigInt(service.timeout),
           now: await q.now(),
         });
         json(res, 200, providerFeeToJson(fee));
