@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { checkProviderKey, type ProviderKey, storeEncrypted } from "@noosphere/node/data";
 import {
+  algorithmHashOf,
   BaseError,
   buyDatatokensAndWait,
   type DataAddresses,
@@ -19,9 +20,11 @@ import {
   InvalidParameterError,
   isDid,
   listDataAssets,
+  loadJobManifest,
   type NoosphereAddresses,
   parseDdo,
   publishDataAssetAndWait,
+  resolveManifestRefs,
   setDataMetadataAndWait,
   startDataOrderAndWait,
 } from "@noosphere/sdk";
@@ -317,6 +320,27 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
           "encrypted file": `${encrypted.cid} (${encrypted.size} bytes)`,
           tx: out.tx,
         });
+    });
+
+  data
+    .command("algorithm-hash")
+    .description(
+      "the hash to --allow for a job manifest: kind, model CID and training/evaluation spec, as the provider computes it",
+    )
+    .argument("<manifest>", "the job manifest (job.yaml) that will run on the data")
+    .action(async (file: string) => {
+      const options = globals();
+      const manifest = await loadJobManifest(file);
+      const dir = path.dirname(path.resolve(file));
+      // Files become CIDs exactly as `noos deploy` publishes them: the hash pins the model's content.
+      const store = openStore();
+      const published = await resolveManifestRefs(
+        manifest,
+        async (p) => (await store.addFile(path.resolve(dir, p))).cid,
+      );
+      const algorithmHash = algorithmHashOf(published);
+      if (options.json) printJson({ algorithmHash, kind: published.kind });
+      else printFields({ algorithmHash, kind: published.kind });
     });
 
   data
