@@ -127,20 +127,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     manifestHash: hash,
     token: contracts.token,
   });
-  // The chain's own minimum, told by field before anything is sent (its revert names raw wei only).
-  const { minOrderDeposit } = await client.readContract({
-    address: contracts.params,
-    abi: protocolParamsAbi,
-    functionName: "paymentToken",
-    args: [contracts.token],
-  });
-  if (orderParams.deposit < minOrderDeposit) {
-    throw new InvalidParameterError({
-      field: "pricing.deposit",
-      expected: `at least ${formatNoos(minOrderDeposit)} NOOS (this chain's minimum order deposit)`,
-      received: `${formatNoos(orderParams.deposit)} NOOS`,
-    });
-  }
+  await checkMinOrderDeposit(client, contracts, orderParams.deposit);
   progress({ step: "published", manifestCid, manifestHash: hash });
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
@@ -439,4 +426,28 @@ export async function download(
     });
   }
   return writeResultFiles(store, check.bytes, dir);
+}
+
+/**
+ * The chain's minimum order deposit, told by the manifest's field before anything is sent (the
+ * contract's revert names raw wei only).
+ */
+export async function checkMinOrderDeposit(
+  client: NoosphereClient,
+  contracts: Pick<NoosphereAddresses, "params" | "token">,
+  deposit: bigint,
+): Promise<void> {
+  const { minOrderDeposit } = await client.readContract({
+    address: contracts.params,
+    abi: protocolParamsAbi,
+    functionName: "paymentToken",
+    args: [contracts.token],
+  });
+  if (deposit < minOrderDeposit) {
+    throw new InvalidParameterError({
+      field: "pricing.deposit",
+      expected: `at least ${formatNoos(minOrderDeposit)} NOOS (this chain's minimum order deposit)`,
+      received: `${formatNoos(deposit)} NOOS`,
+    });
+  }
 }

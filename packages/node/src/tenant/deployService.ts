@@ -7,12 +7,9 @@ import {
   BaseError,
   type Bid,
   canonicalManifestBytes,
-  formatNoos,
-  InvalidParameterError,
   loadServiceManifest,
   type NoosphereAddresses,
   type NoosphereClient,
-  protocolParamsAbi,
   resolveServiceManifestRefs,
   serviceManifestToOrderParameters,
   servicePricePerThousandSamples,
@@ -20,7 +17,7 @@ import {
 import type { ContentStore } from "@noosphere/storage";
 import type { Address, Hex } from "viem";
 import { sleep } from "../follower.js";
-import { NoBidsError } from "./deployJob.js";
+import { checkMinOrderDeposit, NoBidsError } from "./deployJob.js";
 import { diagnoseNoBids } from "./noBids.js";
 
 export type DeployServiceProgress =
@@ -77,19 +74,7 @@ export async function deployService(params: DeployServiceParameters): Promise<De
   );
   const { cid: manifestCid } = await store.add(canonicalManifestBytes(resolved));
   const order = serviceManifestToOrderParameters(resolved, { manifestCid, token: contracts.token });
-  const { minOrderDeposit } = await client.readContract({
-    address: contracts.params,
-    abi: protocolParamsAbi,
-    functionName: "paymentToken",
-    args: [contracts.token],
-  });
-  if (order.deposit < minOrderDeposit) {
-    throw new InvalidParameterError({
-      field: "pricing.deposit",
-      expected: `at least ${formatNoos(minOrderDeposit)} NOOS (this chain's minimum order deposit)`,
-      received: `${formatNoos(order.deposit)} NOOS`,
-    });
-  }
+  await checkMinOrderDeposit(client, contracts, order.deposit);
   progress({ step: "published", manifestCid, manifestHash: order.manifestHash });
 
   await client.approveAndWait({ spender: contracts.market, amount: order.deposit });
