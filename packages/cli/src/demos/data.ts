@@ -50,9 +50,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const digitsCsv = path.resolve(here, "../../../../examples/data/digits.csv");
 const PLACEHOLDER_DID = `did:noos:${"0".repeat(64)}`;
 
-const manifest = (cid: string, did: string, epochs: number) => `version: "1"
+// No input: the data asset's file is the job's input (compute-to-data).
+const manifest = (did: string, epochs: number) => `version: "1"
 kind: training
-input: { cid: ${cid}, format: csv }
 data: ${did}
 training:
   architecture: { layers: [64, 32, 10] }
@@ -134,7 +134,7 @@ export async function runDataDemoCommand(p: {
     say(`publisher: encrypting ${train.length} digits to provider ${a.address} (key checked)...`);
     const key = await fetchProviderKey(a.dataUrl, a.address as Address);
     const file = await storeEncrypted(store, key, csv, "digits-train.csv");
-    const algorithm = algorithmHashOf(parseJobManifest(manifest(file.cid, PLACEHOLDER_DID, 20)));
+    const algorithm = algorithmHashOf(parseJobManifest(manifest(PLACEHOLDER_DID, 20)));
     const provider = { address: a.address as Address, url: a.dataUrl };
     const pub = await publishDataAssetAndWait(publisher, {
       address: dataNftFactory,
@@ -238,7 +238,7 @@ export async function runDataDemoCommand(p: {
       );
 
     say("buyer: training a 64-32-10 MLP through compute-to-data on provider A...");
-    const allowed = await write("c2d-training.yaml", manifest(file.cid, pub.did, 20));
+    const allowed = await write("c2d-training.yaml", manifest(pub.did, 20));
     const trained = await deploy(allowed, a.address as Address);
     const doc = JSON.parse(await readFile(trained.files.result as string, "utf8")) as {
       model: { cid: string };
@@ -258,7 +258,7 @@ export async function runDataDemoCommand(p: {
     say("buyer: a job with another algorithm (21 epochs) on provider A...");
     refusals.disallowedAlgorithm = await jobRefusal(
       a,
-      await write("c2d-other.yaml", manifest(file.cid, pub.did, 21)),
+      await write("c2d-other.yaml", manifest(pub.did, 21)),
     );
     say(`  -> ${refusals.disallowedAlgorithm}`);
     say("buyer: the allowed job placed on provider B...");

@@ -4,7 +4,14 @@
 // folder (it is removed with the folder) and, when the publisher said so, let only metrics out.
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { algorithmHashOf, getLease, type JobManifest, type NoosReadClient } from "@noosphere/sdk";
+import {
+  algorithmHashOf,
+  getLease,
+  type InputRef,
+  inferInputFormat,
+  type JobManifest,
+  type NoosReadClient,
+} from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -21,7 +28,13 @@ export type DataJobsConfig = {
   privateKey: Hex;
 };
 
-export type PreparedDataInput = { inputPath: string; metricsOnly: boolean; did: string };
+export type PreparedDataInput = {
+  inputPath: string;
+  /** The asset file the job reads (encrypted CID) and its format. */
+  input: InputRef;
+  metricsOnly: boolean;
+  did: string;
+};
 
 export type DataJobs = {
   /** Checks a `data:` job and writes its decrypted input into `dir`; throws a refusal otherwise. */
@@ -43,21 +56,24 @@ export function createDataJobs(config: DataJobsConfig): DataJobs {
         consumer: lease.tenant,
         algorithm: algorithmHashOf(manifest),
       });
-      const cid = "cid" in manifest.input ? manifest.input.cid : undefined;
-      const file = access.service.files.find((f) => f.cid === cid);
+      // No `input`: the asset's (first) file is the input. An `input` must be one of its files.
+      const cid = manifest.input && "cid" in manifest.input ? manifest.input.cid : undefined;
+      const files = access.service.files;
+      const file = manifest.input ? files.find((f) => f.cid === cid) : files[0];
       if (!file) {
         throw new DataAccessRefusedError(
           "bad_request",
-          `input ${cid ?? "(a path)"} is not a file of ${did}; its compute files: ${access.service.files.map((f) => f.cid).join(", ")}.`,
+          `input ${manifest.input ? (cid ?? "(a path)") : "(none)"} is not a file of ${did}; its compute files: ${files.map((f) => f.cid).join(", ") || "none"}.`,
         );
       }
+      const format = manifest.input?.format ?? inferInputFormat(file.name) ?? "csv";
       const inputPath = path.join(dir, `data-${file.name.replace(/[^\w.-]/g, "_")}`);
       await writeFile(inputPath, await readDecrypted(config.store, config.privateKey, file), {
         mode: 0o600,
       });
       const metricsOnly =
         access.metadata.metricsOnly || access.service.compute?.outputs === "metrics";
-      return { inputPath, metricsOnly, did };
+      return { inputPath, input: { cid: file.cid, format }, metricsOnly, did };
     },
   };
 }

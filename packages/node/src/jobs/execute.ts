@@ -38,18 +38,21 @@ export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJ
   const { manifest, outDir } = params;
   const resultPath = path.join(outDir, "result.json");
   const loadSession = params.loadSession ?? ((modelPath: string) => createSession(modelPath));
+  // The runner fills a compute-to-data job's input from the data asset's file.
+  const format = manifest.input?.format;
+  if (!format) throw new Error("The job has no input to read.");
   if (manifest.kind === "inference") {
     const session = await loadSession(requireModel(params));
     const input =
-      manifest.input.format === "json"
+      format === "json"
         ? await readEzklInput(params.inputPath)
-        : (await loadTable(params.inputPath, { format: manifest.input.format })).rows;
+        : (await loadTable(params.inputPath, { format })).rows;
     const output = await runInference(session, input);
     await writeJson(resultPath, { kind: "inference", ...output });
     return { resultPath, artifacts: {}, summary: { rows: output.output_data.length } };
   }
 
-  const table = await loadTable(params.inputPath, { format: tableFormat(manifest.input.format) });
+  const table = await loadTable(params.inputPath, { format: tableFormat(format) });
   if (manifest.kind === "evaluation") {
     const { features, labels } = toFeaturesAndLabels(table, {
       label: labelName(table, manifest.evaluation.labelsColumn),

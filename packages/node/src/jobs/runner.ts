@@ -94,13 +94,26 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
         }
         data = await config.dataJobs.prepare({ leaseId, manifest, dir });
       }
+      const fetchInput = async () => {
+        if (data) return { path: data.inputPath };
+        if (!manifest.input) throw new BaseError("The job manifest has no input (and no data).");
+        return fetch(manifest.input);
+      };
       const [input, model] = await Promise.all([
-        data ? { path: data.inputPath } : fetch(manifest.input),
+        fetchInput(),
         manifest.kind === "training" ? undefined : fetch(manifest.model),
       ]);
       lap("fetchMs");
+      // A data job without `input` runs on the asset's file: the executor reads its format.
+      const job = data && !manifest.input ? { ...manifest, input: data.input } : manifest;
       const { reply, waitMs, sessionReused } = await pool.run(
-        { manifest, modelPath: model?.path, modelCid: model?.cid, inputPath: input.path, outDir },
+        {
+          manifest: job,
+          modelPath: model?.path,
+          modelCid: model?.cid,
+          inputPath: input.path,
+          outDir,
+        },
         { timeoutMs: config.timeoutMs, signal },
       );
       lap("executeMs");

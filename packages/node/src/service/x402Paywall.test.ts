@@ -25,7 +25,15 @@ import {
   X402PaymentError,
   X402SpendingCapError,
 } from "@noosphere/sdk";
-import { type Address, getAddress, type Hex, type LocalAccount, pad, parseEther, toHex } from "viem";
+import {
+  type Address,
+  getAddress,
+  type Hex,
+  type LocalAccount,
+  pad,
+  parseEther,
+  toHex,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
@@ -111,7 +119,12 @@ describe("x402 paywall", () => {
       network: `eip155:${net.anvil.chainId}`,
       amount: PRICE.toString(),
       payTo: provider.account.address,
-      extra: { channelContract: getAddress(contract), withdrawDelay: 900, name: "Noosphere", version: "1" },
+      extra: {
+        channelContract: getAddress(contract),
+        withdrawDelay: 900,
+        name: "Noosphere",
+        version: "1",
+      },
     });
     expect(await res.json()).toMatchObject({ x402Version: 2, error: X402Errors.paymentRequired });
   });
@@ -122,7 +135,9 @@ describe("x402 paywall", () => {
     for (let i = 0; i < 5; i++) {
       const res = await client.fetch(infer(), { ...post, body: body(i === 4 ? 3 : 1) });
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { outputs: { name: string }[] }).outputs[0]?.name).toBe("logits");
+      expect(((await res.json()) as { outputs: { name: string }[] }).outputs[0]?.name).toBe(
+        "logits",
+      );
       expect(decodeSettleResponse(res.headers.get("payment-response")).success).toBe(true);
     }
     expect(client.spent()).toBe(PRICE * 7n); // four 1-row calls and one 3-row call

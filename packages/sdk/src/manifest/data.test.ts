@@ -5,9 +5,13 @@ import { parseJobManifest } from "./parse.js";
 
 const DID = `did:noos:${"Ab".repeat(32)}`;
 const CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
-const manifest = (extra: string, epochs = 5) => `version: "1"
+const manifest = (
+  extra: string,
+  epochs = 5,
+  input = `input: { cid: ${CID}, format: csv }`,
+) => `version: "1"
 kind: training
-input: { cid: ${CID}, format: csv }
+${input}
 ${extra}
 training:
   architecture: { layers: [64, 32, 10] }
@@ -26,6 +30,17 @@ describe("manifest data:", () => {
   it("test_parse_withDataDid_keepsItLowercased", () => {
     expect(parseJobManifest(manifest(`data: ${DID}`)).data).toBe(DID.toLowerCase());
     expect(parseJobManifest(manifest("")).data).toBeUndefined();
+  });
+
+  it("test_parse_dataWithoutInput_theAssetFileIsTheInput_butNeitherIsAnError", () => {
+    const m = parseJobManifest(manifest(`data: ${DID}`, 5, ""));
+    expect(m.input).toBeUndefined();
+    expect(m.data).toBe(DID.toLowerCase());
+    // The algorithm hash does not depend on where the input comes from.
+    expect(algorithmHashOf(m)).toBe(algorithmHashOf(parseJobManifest(manifest(`data: ${DID}`))));
+    expect(() => parseJobManifest(manifest("", 5, ""))).toThrow(
+      /input: missing; expected .*or data: did:noos:… for compute-to-data/,
+    );
   });
 
   it("test_parse_withBadDataDid_namesTheField", () => {

@@ -23,7 +23,7 @@ export function manifestRefs(manifest: JobManifest): ManifestRef[] {
       ref: manifest.training.initialModel,
     });
   }
-  refs.push({ field: "input", path: ["input"], ref: manifest.input });
+  if (manifest.input) refs.push({ field: "input", path: ["input"], ref: manifest.input });
   return refs;
 }
 
@@ -48,14 +48,17 @@ export async function resolveManifestRefs(
     }
     return { cid };
   };
-  const input = { ...(await toCid(manifest.input, "input")), format: manifest.input.format };
+  // A compute-to-data job may have no input: the data asset's file is its input.
+  const input = manifest.input && {
+    input: { ...(await toCid(manifest.input, "input")), format: manifest.input.format },
+  };
   if (manifest.kind === "training") {
     const training = manifest.training;
     if ("initialModel" in training) {
       const initialModel = await toCid(training.initialModel, "training.initialModel");
-      return { ...manifest, input, training: { ...training, initialModel } };
+      return { ...manifest, ...input, training: { ...training, initialModel } };
     }
-    return { ...manifest, input };
+    return { ...manifest, ...input };
   }
-  return { ...manifest, model: await toCid(manifest.model, "model"), input };
+  return { ...manifest, model: await toCid(manifest.model, "model"), ...input };
 }

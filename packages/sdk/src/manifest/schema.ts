@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   type ContentRef,
   type InputRef,
+  inputRefExpected,
   modelRefExpected,
   type RefIssue,
   readInputRef,
@@ -105,11 +106,12 @@ export type Verification =
 
 type JobManifestCommon = {
   version: "1";
-  input: InputRef;
+  /** The job's input; may be left out when `data` names a data asset (its file is the input). */
+  input?: InputRef;
   /**
-   * A data asset (`did:noos:…`) whose provider decrypts `input` (one of the asset's encrypted
-   * files) inside the job: compute-to-data. The job then runs only on that provider, and only if
-   * the job's algorithm hash is on the asset's allow-list.
+   * A data asset (`did:noos:…`) whose provider decrypts the asset's file (or `input`, one of the
+   * asset's encrypted files) inside the job: compute-to-data. The job then runs only on that
+   * provider, and only if the job's algorithm hash is on the asset's allow-list.
    */
   data?: string;
   resources: Resources;
@@ -446,7 +448,7 @@ const baseSchema = mapping(
       input === "service" ? "a service manifest: read it with parseServiceManifest" : undefined,
     ),
     model: withIssues(readModelRef).optional(),
-    input: withIssues(readInputRef),
+    input: withIssues(readInputRef).optional(),
     data: leaf((v) =>
       typeof v === "string" && /^did:noos:[0-9a-fA-F]{64}$/.test(v)
         ? ok(v.toLowerCase())
@@ -465,7 +467,7 @@ const baseSchema = mapping(
     bidWindow: durationIn(manifestLimits.bidWindowSeconds).default("30s"),
     maxBids: integerIn(1, manifestLimits.maxBids).optional(),
   } satisfies Record<(typeof topLevelKeys)[number], z.ZodType>,
-  ["model", "data", "training", "evaluation", "placement", "bidWindow", "maxBids"],
+  ["model", "input", "data", "training", "evaluation", "placement", "bidWindow", "maxBids"],
 );
 
 // ---- rules across fields ----
@@ -506,6 +508,13 @@ export function crossFieldIssues(raw: unknown): RefIssue[] {
   const kind = (jobKinds as readonly unknown[]).includes(raw.kind)
     ? (raw.kind as JobKind)
     : undefined;
+  if (raw.input === undefined && raw.data === undefined) {
+    issues.push({
+      path: ["input"],
+      problem: "missing",
+      expected: `${inputRefExpected} (or data: did:noos:… for compute-to-data)`,
+    });
+  }
   if (kind) {
     if (kind === "training" && raw.model !== undefined) {
       issues.push({
