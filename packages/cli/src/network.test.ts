@@ -154,9 +154,13 @@ describe("noos network (Hardhat's node)", () => {
     });
     expect(Object.keys(file.contracts).sort()).toEqual([
       "coprocessor",
+      "dataNftFactory",
+      "dispenser",
+      "fixedRateExchange",
       "market",
       "modelRegistry",
       "params",
+      "paymentChannels",
       "proofRegistry",
       "registry",
       "staking",
