@@ -51,8 +51,16 @@ afterAll(async () => {
 
 describe("examples/manifests", () => {
   it("deploys every example manifest and each completes with the expected result", async () => {
-    const names = (await readdir(manifestsDir)).filter((f) => f.endsWith(".yaml")).sort();
-    expect(names).toEqual(["evaluation.yaml", "inference.yaml", "redundant.yaml", "training.yaml"]);
+    const all = (await readdir(manifestsDir)).filter((f) => f.endsWith(".yaml")).sort();
+    expect(all).toEqual([
+      "evaluation.yaml",
+      "inference.yaml",
+      "redundant.yaml",
+      "service.yaml",
+      "training.yaml",
+    ]);
+    // The batch jobs first (service.yaml leases an endpoint: below).
+    const names = all.filter((f) => f !== "service.yaml");
     // All at once, each as its own tenant (accounts 1-3 and 7), so their bid windows overlap.
     const accounts = ["1", "2", "3", "7"];
     const outputs = await Promise.all(
@@ -106,6 +114,24 @@ describe("examples/manifests", () => {
     expect(new Set(redundant.replicas.map((r) => r.provider.toLowerCase())).size).toBe(3);
     const rows = JSON.parse(await readFile(redundant.files.output as string, "utf8"));
     expect(rows.output_data).toHaveLength(labels.length);
+
+    // The service: a leased Open Inference Protocol endpoint, paid per call, so a plain call gets
+    // 402 with PAYMENT-REQUIRED; closing the lease stops it.
+    const { stdout: svc } = await noosOk(["deploy", "service.yaml", "--account", "1", "--json"]);
+    const service = JSON.parse(svc) as { leaseId: string; endpoint: string; model: string };
+    expect(service.model).toBe("digits");
+    const call = () =>
+      fetch(`${service.endpoint}/v2/models/digits/infer`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          inputs: [{ name: "input", shape: [1, 64], datatype: "FP32", data: sample.input_data[0] }],
+        }),
+      });
+    const unpaid = await call();
+    expect(unpaid.status).toBe(402);
+    expect(unpaid.headers.get("payment-required")).toBeTruthy();
+    await noosOk(["service", "close", service.leaseId, "--account", "1"]);
   }, 300_000);
 
   it("says why no provider bid, from each provider's own status", async () => {
