@@ -44,9 +44,13 @@ describe("noos", () => {
     expect(info.rpcUrl).toBe(`http://127.0.0.1:${port}`);
     expect(Object.keys(info.contracts).sort()).toEqual([
       "coprocessor",
+      "dataNftFactory",
+      "dispenser",
+      "fixedRateExchange",
       "market",
       "modelRegistry",
       "params",
+      "paymentChannels",
       "proofRegistry",
       "registry",
       "staking",
