@@ -20,7 +20,8 @@ import {
 import { Command } from "commander";
 import { type Address, type Hex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureStdout } from "./captureStdout.js";
 import { registerChannel } from "./commands/channel.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -61,16 +62,9 @@ async function inProcess(...args: string[]): Promise<Out> {
     .option("--account <n>")
     .exitOverride();
   registerChannel(program, () => program.opts<GlobalOptions>());
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "noos", "--dir", dir, "--json", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
+  const out = await captureStdout(() =>
+    program.parseAsync(["node", "noos", "--dir", dir, "--json", ...args]),
+  );
   return JSON.parse(out);
 }
 

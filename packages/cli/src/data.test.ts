@@ -26,7 +26,8 @@ import {
 import { createStore } from "@noosphere/storage";
 import { Command } from "commander";
 import { type Address, type Hex, parseEther, sha256, stringToHex } from "viem";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureStdout } from "./captureStdout.js";
 import { registerData } from "./commands/data.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -67,16 +68,9 @@ async function inProcess(...args: string[]): Promise<Out> {
     .option("--account <n>")
     .exitOverride();
   registerData(program, () => program.opts<GlobalOptions>());
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "noos", "--dir", dir, "--json", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
+  const out = await captureStdout(() =>
+    program.parseAsync(["node", "noos", "--dir", dir, "--json", ...args]),
+  );
   return JSON.parse(out);
 }
 

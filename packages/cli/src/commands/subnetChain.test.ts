@@ -10,7 +10,8 @@ import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { ContractRevertError, InvalidParameterError, subnetStakeRole } from "@noosphere/sdk";
 import { Command } from "commander";
 import { parseEther } from "viem";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureStdout } from "../captureStdout.js";
 import type { GlobalOptions } from "../context.js";
 import { loadTask, parseHyperparamAssignments, registerSubnet } from "./subnet.js";
 
@@ -35,16 +36,7 @@ async function noos(account: number, ...args: string[]): Promise<Record<string, 
         json: true,
       }) as GlobalOptions,
   );
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "noos", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
+  const out = await captureStdout(() => program.parseAsync(["node", "noos", ...args]));
   return JSON.parse(out) as Record<string, unknown>;
 }
 
