@@ -410,14 +410,74 @@ describe("parseJobManifest: every field's error names the field and the allowed 
     ["pricing.deposit", inference, ["pricing", "deposit"], "-5", "a decimal NOOS amount"],
     ["pricing.deposit", inference, ["pricing", "deposit"], "0.5", 'at least "0.6" NOOS'],
     ["pricing.token", inference, ["pricing", "token"], "0xabc", "an address"],
-    ["verification", inference, ["verification"], undefined, "a mapping with mode, replicas?"],
-    ["verification.mode", inference, ["verification", "mode"], "zk", "none | receipt | redundant"],
+    [
+      "verification",
+      inference,
+      ["verification"],
+      undefined,
+      "a mapping with mode, replicas?, challengeWindow?, bond?",
+    ],
     [
       "verification.mode",
       inference,
       ["verification", "mode"],
-      "optimistic",
-      "none | receipt | redundant",
+      "zk",
+      "none | receipt | redundant | optimistic",
+    ],
+    [
+      "verification.challengeWindow",
+      inference,
+      ["verification"],
+      { mode: "optimistic", bond: "10" },
+      "when mode is optimistic",
+    ],
+    [
+      "verification.bond",
+      inference,
+      ["verification"],
+      { mode: "optimistic", challengeWindow: "10m" },
+      "when mode is optimistic",
+    ],
+    [
+      "verification.bond",
+      inference,
+      ["verification"],
+      { mode: "optimistic", challengeWindow: "10m", bond: "0" },
+      "above 0",
+    ],
+    [
+      "verification.challengeWindow",
+      inference,
+      ["verification"],
+      { mode: "optimistic", challengeWindow: "31d", bond: "10" },
+      "at most 2592000 s",
+    ],
+    [
+      "verification.bond",
+      inference,
+      ["verification"],
+      { mode: "receipt", bond: "10" },
+      "no bond, or mode: optimistic",
+    ],
+    [
+      "verification.replicas",
+      inference,
+      ["verification"],
+      { mode: "optimistic", challengeWindow: "10m", bond: "1", replicas: 2 },
+      "no replicas, or mode: redundant",
+    ],
+    ["training.steps", training, ["training", "steps"], 1000, "verification.mode: optimistic"],
+    [
+      "training.architecture.layers",
+      () =>
+        withValue(training(), ["verification"], {
+          mode: "optimistic",
+          challengeWindow: "1m",
+          bond: "1",
+        }),
+      ["training", "architecture", "layers"],
+      [64, 32, 16, 10],
+      "3 widths [inputs, hidden, classes]",
     ],
     [
       "verification.replicas",
@@ -459,13 +519,27 @@ describe("parseJobManifest: every field's error names the field and the allowed 
     expect(issue.message).toBe(`${issue.field}: ${issue.problem}; expected ${issue.expected}`);
   });
 
-  test("zk and optimistic are refused as not supported yet", () => {
-    for (const mode of ["zk", "optimistic"]) {
-      const [issue] = issuesOf(stringify(withValue(inference(), ["verification", "mode"], mode)));
-      expect(issue?.message).toBe(
-        `verification.mode: got "${mode}" (${mode} verification is not supported yet); expected none | receipt | redundant`,
-      );
+  test("zk is refused as not supported yet", () => {
+    const [issue] = issuesOf(stringify(withValue(inference(), ["verification", "mode"], "zk")));
+    expect(issue?.message).toBe(
+      'verification.mode: got "zk" (zk verification is not supported yet); expected none | receipt | redundant | optimistic',
+    );
+  });
+
+  test("optimistic verification: challengeWindow and bond, for every kind; training may fix its steps", () => {
+    const optimistic = { mode: "optimistic", challengeWindow: "10m", bond: "10" };
+    for (const base of [inference, evaluation]) {
+      const manifest = validateJobManifest(withValue(base(), ["verification"], optimistic));
+      expect(manifest.verification).toEqual(optimistic);
     }
+    const train = withValue(
+      withValue(training(), ["verification"], optimistic),
+      ["training", "steps"],
+      1000,
+    );
+    const manifest = validateJobManifest(train);
+    expect(manifest.verification).toEqual(optimistic);
+    expect(manifest.kind === "training" && manifest.training.steps).toBe(1000);
   });
 
   test("typos get a suggestion", () => {
@@ -522,7 +596,7 @@ colour: blue
     expect(error?.name).toBe("ManifestError");
     expect(error?.shortMessage).toBe("Invalid job manifest job.yaml: 4 problems.");
     expect(error?.message).toContain(
-      'job.yaml:11:3: verification.mode: got "zk" (zk verification is not supported yet); expected none | receipt | redundant',
+      'job.yaml:11:3: verification.mode: got "zk" (zk verification is not supported yet); expected none | receipt | redundant | optimistic',
     );
     expect(error?.message).toContain(
       "job.yaml:13:1: colour: unknown field; expected one of version | kind | model | input | data | training | evaluation | resources | placement | pricing | verification | deadline | bidWindow | maxBids",

@@ -24,10 +24,10 @@ import {
 export const manifestVersions = ["1"] as const;
 export const jobKinds = ["inference", "training", "evaluation"] as const;
 export type JobKind = (typeof jobKinds)[number];
-export const verificationModes = ["none", "receipt", "redundant"] as const;
+export const verificationModes = ["none", "receipt", "redundant", "optimistic"] as const;
 export type VerificationMode = (typeof verificationModes)[number];
-/** Verification strengths the design plans (zk proofs, optimistic disputes) but jobs cannot ask for yet. */
-export const plannedVerificationModes = ["zk", "optimistic"] as const;
+/** Verification strengths the design plans (zk proofs of batch jobs) but jobs cannot ask for yet. */
+export const plannedVerificationModes = ["zk"] as const;
 export const optimizerNames = ["sgd", "momentum"] as const;
 export type OptimizerName = (typeof optimizerNames)[number];
 
@@ -52,6 +52,8 @@ export const manifestLimits = {
   /** ComputeMarket.MAX_PLACEMENT_AUDITORS (allOf and anyOf together). */
   auditors: 8,
   replicas: { min: 2, max: 9 },
+  /** Longest challenge window of an optimistic result (30 days). */
+  challengeWindowSeconds: 30 * 86_400,
 } as const;
 
 // ---- the parsed manifest ----
@@ -71,6 +73,11 @@ export type TrainingSpec = ({ architecture: MlpArchitecture } | { initialModel: 
   batchSize: number;
   /** Seeds initialisation and shuffling: the same manifest trains the same bits everywhere. */
   seed: number;
+  /**
+   * Minibatch steps (optimistic verification only): the fixed-point program runs exactly this
+   * many steps; without it, ceil(epochs x samples / batchSize).
+   */
+  steps?: number;
   /** The label column: a header name (CSV), a key (JSONL), or a 0-based column index. */
   labelsColumn: string | number;
 };
@@ -102,7 +109,13 @@ export type Verification =
   | { mode: "none" }
   | { mode: "receipt" }
   /** `replicas` providers run the job; the result counts only when their output hashes agree. */
-  | { mode: "redundant"; replicas: number };
+  | { mode: "redundant"; replicas: number }
+  /**
+   * The provider posts its result with a bond (`bond` NOOS) and a challenge window; anyone may
+   * challenge it in the window (a bisection game settled by one operation checked on chain), and
+   * the payment waits for the window. Training runs the fixed-point program (Q16.16).
+   */
+  | { mode: "optimistic"; challengeWindow: Duration; bond: string };
 
 type JobManifestCommon = {
   version: "1";
@@ -375,9 +388,10 @@ const training = mapping(
     epochs: integerIn(1, 1_000_000),
     batchSize: integerIn(1, 1_048_576),
     seed: integerIn(0, 2 ** 32 - 1),
+    steps: integerIn(1, 1_000_000).optional(),
     labelsColumn,
   },
-  ["architecture", "initialModel"],
+  ["architecture", "initialModel", "steps"],
 );
 
 const verification = mapping(
@@ -388,8 +402,10 @@ const verification = mapping(
         : undefined,
     ),
     replicas: integerIn(manifestLimits.replicas.min, manifestLimits.replicas.max).optional(),
+    challengeWindow: durationIn(manifestLimits.challengeWindowSeconds).optional(),
+    bond: noosAmount().optional(),
   },
-  ["replicas"],
+  ["replicas", "challengeWindow", "bond"],
 );
 
 const topLevelKeys = [
@@ -596,13 +612,60 @@ export function crossFieldIssues(raw: unknown): RefIssue[] {
         expected: `an integer in ${min}..${max} when mode is redundant`,
       });
     }
-    if ((v.mode === "none" || v.mode === "receipt") && v.replicas !== undefined) {
+    if (v.mode !== "redundant" && v.replicas !== undefined) {
       issues.push({
         path: ["verification", "replicas"],
-        problem: `only used when mode is redundant (mode is ${v.mode})`,
+        problem: `only used when mode is redundant (mode is ${String(v.mode)})`,
         expected: "no replicas, or mode: redundant",
       });
     }
+    const optimisticFields = {
+      challengeWindow: `${unitExpectations.duration}, when mode is optimistic`,
+      bond: `${unitExpectations.noos}, when mode is optimistic`,
+    } as const;
+    for (const field of ["challengeWindow", "bond"] as const) {
+      if (v.mode === "optimistic" && v[field] === undefined) {
+        issues.push({
+          path: ["verification", field],
+          problem: "missing",
+          expected: optimisticFields[field],
+        });
+      }
+      if (v.mode !== "optimistic" && v[field] !== undefined) {
+        issues.push({
+          path: ["verification", field],
+          problem: `only used when mode is optimistic (mode is ${String(v.mode)})`,
+          expected: `no ${field}, or mode: optimistic`,
+        });
+      }
+    }
+    if (v.mode === "optimistic" && kind === "training" && isRecord(raw.training)) {
+      const t = raw.training;
+      const layers = isRecord(t.architecture) ? t.architecture.layers : undefined;
+      if (t.initialModel !== undefined) {
+        issues.push({
+          path: ["training", "initialModel"],
+          problem: "not supported with optimistic verification",
+          expected:
+            "training.architecture: the fixed-point program trains a fresh MLP from its seed",
+        });
+      } else if (Array.isArray(layers) && layers.length !== 3) {
+        issues.push({
+          path: ["training", "architecture", "layers"],
+          problem: `got ${layers.length} widths`,
+          expected:
+            "3 widths [inputs, hidden, classes] with optimistic verification (the fixed-point program trains one hidden layer)",
+        });
+      }
+    }
+  }
+  const tr = raw.training;
+  if (isRecord(tr) && tr.steps !== undefined && !(isRecord(v) && v.mode === "optimistic")) {
+    issues.push({
+      path: ["training", "steps"],
+      problem: "only used with optimistic verification",
+      expected: "no steps (epochs sets the length), or verification.mode: optimistic",
+    });
   }
 
   const p = raw.placement;
