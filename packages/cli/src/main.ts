@@ -5,25 +5,83 @@ import { Command, CommanderError } from "commander";
 import type { GlobalOptions } from "./context.js";
 
 type Register = (program: Command, globals: () => GlobalOptions) => void;
+type Entry = { description: string; load: () => Promise<Register> };
 
-/** Each top-level command and the module that registers it, in `noos --help` order. */
-const commands: Record<string, () => Promise<Register>> = {
-  devnet: async () => (await import("./commands/devnet.js")).registerDevnet,
-  market: async () => (await import("./commands/market.js")).registerMarket,
-  deploy: async () => (await import("./commands/deploy.js")).registerDeploy,
-  job: async () => (await import("./commands/deploy.js")).registerDeploy,
-  demo: async () => (await import("./commands/demo.js")).registerDemo,
-  provider: async () => (await import("./commands/provider.js")).registerProvider,
-  token: async () => (await import("./commands/token.js")).registerToken,
-  stake: async () => (await import("./commands/stake.js")).registerStake,
-  store: async () => (await import("./commands/store.js")).registerStore,
-  subnet: async () => (await import("./commands/subnet.js")).registerSubnet,
-  zk: async () => (await import("./commands/zk.js")).registerZk,
-  coprocessor: async () => (await import("./commands/coprocessor.js")).registerCoprocessor,
-  network: async () => (await import("./commands/network.js")).registerNetwork,
-  channel: async () => (await import("./commands/channel.js")).registerChannel,
-  service: async () => (await import("./commands/service.js")).registerService,
-  data: async () => (await import("./commands/data.js")).registerData,
+/**
+ * Each top-level command, in `noos --help` order: its one-line description (what `noos --help`
+ * prints, so that listing the commands loads none of them; keep it equal to the description the
+ * module registers) and the module that registers it (loaded only when that command runs).
+ */
+const commands: Record<string, Entry> = {
+  devnet: {
+    description: "run a local chain (anvil) with every Noosphere contract deployed",
+    load: async () => (await import("./commands/devnet.js")).registerDevnet,
+  },
+  market: {
+    description: "compute market: orders, bids, leases",
+    load: async () => (await import("./commands/market.js")).registerMarket,
+  },
+  deploy: {
+    description:
+      "run a job on the market: validate, upload, order, take the lowest bid, wait, download",
+    load: async () => (await import("./commands/deploy.js")).registerDeploy,
+  },
+  job: {
+    description: "inspect and manage a deployed job (its order id)",
+    load: async () => (await import("./commands/deploy.js")).registerDeploy,
+  },
+  demo: {
+    description:
+      "run a capability end to end on the devnet (reuses a running one, or starts one) and report what it did",
+    load: async () => (await import("./commands/demo.js")).registerDemo,
+  },
+  provider: {
+    description: "run a compute provider",
+    load: async () => (await import("./commands/provider.js")).registerProvider,
+  },
+  token: {
+    description: "NOOS token",
+    load: async () => (await import("./commands/token.js")).registerToken,
+  },
+  stake: {
+    description: "stake NOOS by role (unbonding before withdrawal)",
+    load: async () => (await import("./commands/stake.js")).registerStake,
+  },
+  store: {
+    description: "content store: IPFS-compatible CIDs (same as `ipfs add --cid-version=1`)",
+    load: async () => (await import("./commands/store.js")).registerStore,
+  },
+  subnet: {
+    description:
+      "incentive subnets: create and join one, run miners, validators and a keeper (examples/subnets/template), read the metagraph; Yuma Consensus epochs (bit-exact with subtensor) and simulations",
+    load: async () => (await import("./commands/subnet.js")).registerSubnet,
+  },
+  zk: {
+    description:
+      "zkML: prove ONNX inference with Groth16 (gen-settings -> calibrate-settings -> compile-circuit -> setup -> gen-witness -> prove -> verify -> create-evm-verifier -> deploy-evm -> verify-evm)",
+    load: async () => (await import("./commands/zk.js")).registerZk,
+  },
+  coprocessor: {
+    description:
+      "AI coprocessor: contracts (or you) request a model's inference, staked nodes deliver it verified (none | redundant | zk) with a callback",
+    load: async () => (await import("./commands/coprocessor.js")).registerCoprocessor,
+  },
+  network: {
+    description: "use Noosphere on an existing EVM chain (deploy, then --network <file>)",
+    load: async () => (await import("./commands/network.js")).registerNetwork,
+  },
+  channel: {
+    description: "x402 payment channels for pay-per-call services: open, status, claim, close",
+    load: async () => (await import("./commands/channel.js")).registerChannel,
+  },
+  service: {
+    description: "call and manage leased inference services (noos deploy service.yaml)",
+    load: async () => (await import("./commands/service.js")).registerService,
+  },
+  data: {
+    description: "data assets: data NFTs, datatokens, compute-to-data (Ocean v4)",
+    load: async () => (await import("./commands/data.js")).registerData,
+  },
 };
 /** Global options that take a value (the token after them is not a command name). */
 const valueOptions = new Set(["--dir", "--network", "--rpc-url", "--private-key", "--account"]);
@@ -68,20 +126,18 @@ function commandName(args: readonly string[]): string | undefined {
 }
 
 const args = process.argv.slice(2);
-const name = commandName(args);
-const versionOnly = name === undefined && (args.includes("--version") || args.includes("-V"));
-const load =
-  name !== undefined && name in commands
-    ? [commands[name]]
-    : versionOnly
-      ? []
-      : Object.values(commands);
-const registered = new Set<Register>();
-for (const loader of load) {
-  const register = await (loader as () => Promise<Register>)();
-  if (registered.has(register)) continue; // deploy and job share a module
-  registered.add(register);
-  register(program, globals);
+let name = commandName(args);
+// `noos help <command>` shows that command's help: load it (commander's help command does the rest).
+if (name === "help") name = commandName(args.slice(args.indexOf("help") + 1));
+const entry = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+if (entry !== undefined) {
+  (await entry.load())(program, globals); // deploy's module registers `job` too
+} else if (!(name === undefined && (args.includes("--version") || args.includes("-V")))) {
+  // `noos --help`, `noos` alone or an unknown command: list every command from the table above
+  // without loading any (commander prints the list, or names the unknown one with a suggestion).
+  for (const [command, { description }] of Object.entries(commands)) {
+    program.command(command).description(description);
+  }
 }
 
 try {
