@@ -361,7 +361,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function disputeResult(uint256 leaseId) external nonReentrant {
         Lease storage lease = _existingLease(leaseId);
-        if (msg.sender != lease.tenant) revert MarketNotTenant(leaseId, msg.sender);
+        if (msg.sender != lease.tenant && msg.sender != params.arbiter()) revert MarketNotTenant(leaseId, msg.sender);
         if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
         if (block.timestamp >= lease.disputeEndsAt) revert MarketDisputeWindowClosed(leaseId, lease.disputeEndsAt);
         lease.state = LeaseState.Disputed;
