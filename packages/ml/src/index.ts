@@ -34,6 +34,7 @@ export {
   TableParseError,
   type TableParseErrorType,
 } from "./errors.js";
+export * from "./fixed/index.js";
 export {
   type AttributeInput,
   attr,

@@ -1,0 +1,12 @@
+export * as fixedArith from "./arith.js";
+export { expQ, fromQ, ONE, toQ } from "./arith.js";
+export * from "./dataset.js";
+export * from "./digits.js";
+export * from "./feistel.js";
+export { fromHex, toHex } from "./hash.js";
+export * from "./merkle.js";
+export * from "./opening.js";
+export * from "./prng.js";
+export * from "./program.js";
+export * from "./run.js";
+export * from "./spec.js";
