@@ -55,6 +55,9 @@ const CONTRACTS = [
   "DataNFTFactory",
   "FixedRateExchange",
   "Dispenser",
+  // Optimistic verification (contracts/src/verify): the step referee, then the dispute-game verifier.
+  "MlpStepReferee",
+  "OptimisticVerifier",
 ] as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
