@@ -107,7 +107,9 @@ contract MlpStepReferee is IStepReferee {
             s.nOut = uint24(_dim(spec, 3, "nOut"));
             s.batch = uint24(_dim(spec, 4, "batch"));
             uint256 steps = _word(spec, 5);
-            if (steps == 0 || steps >= type(uint64).max) revert RefereeBadSpec("steps: expected 1 <= steps < 2^64 - 1");
+            if (steps == 0 || steps >= type(uint64).max) {
+                revert RefereeBadSpec("steps: expected 1 <= steps < 2^64 - 1");
+            }
             s.steps = uint64(steps);
             s.lrQ = _int32(spec, 6, "lrQ");
             s.muQ = _int32(spec, 7, "muQ");
@@ -315,12 +317,7 @@ contract MlpStepReferee is IStepReferee {
     // ------------------------------------------------------------------ operator kernels
 
     /// @dev R2: sat(floor(sum_k A[m][k] * W[n][k] / 2^16) + bias[n]), element e = m * N + n.
-    function _linear(
-        Reader memory r,
-        Op memory o,
-        uint256 e,
-        bytes32[4] memory roots
-    ) internal pure returns (int256) {
+    function _linear(Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots) internal pure returns (int256) {
         uint256 kk = o.d2;
         uint256 aFirst = (e / o.d1) * kk;
         uint256 wFirst = (e % o.d1) * kk;
@@ -345,13 +342,11 @@ contract MlpStepReferee is IStepReferee {
     }
 
     /// @dev RELU, RELU_MASK (z > 0 ? d : 0), MOMENTUM (add(mul(MU, v), g)), UPDATE (sub(w, mul(LR, v'))).
-    function _elementwise(
-        Spec storage s,
-        Reader memory r,
-        Op memory o,
-        uint256 e,
-        bytes32[4] memory roots
-    ) internal view returns (int256) {
+    function _elementwise(Spec storage s, Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+        internal
+        view
+        returns (int256)
+    {
         int256 x = _one(r, roots[0], o.srcN[0], e);
         if (o.kind == T_RELU) return FP.relu(x);
         int256 y = _one(r, roots[1], o.srcN[1], e);
