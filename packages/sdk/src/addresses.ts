@@ -23,6 +23,10 @@ export type NoosphereAddresses = {
   fixedRateExchange?: Address;
   /** Free-datatoken dispenser (absent in older deployments). */
   dispenser?: Address;
+  /** Optimistic verification: the step referee of fixed-point programs (absent in older deployments). */
+  stepReferee?: Address;
+  /** Optimistic verification: bonded claims and their dispute games; the market's arbiter (absent in older deployments). */
+  optimisticVerifier?: Address;
 };
 
 /** A deployment: where the contracts live and from which block to index them. */

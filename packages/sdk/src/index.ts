@@ -95,6 +95,25 @@ export * from "./actions/token/approve.js";
 export * from "./actions/token/getAllowance.js";
 export * from "./actions/token/getTokenBalance.js";
 export * from "./actions/token/transfer.js";
+export * from "./actions/verify/bisectStates.js";
+export * from "./actions/verify/challengeClaim.js";
+export * from "./actions/verify/chooseInterval.js";
+export * from "./actions/verify/closeGame.js";
+export * from "./actions/verify/finalizeClaim.js";
+export * from "./actions/verify/getClaim.js";
+export * from "./actions/verify/getClaimOfLease.js";
+export * from "./actions/verify/getGame.js";
+export * from "./actions/verify/getGamesOfClaim.js";
+export * from "./actions/verify/getSplitPoints.js";
+export * from "./actions/verify/getVerifierConfig.js";
+export * from "./actions/verify/openElement.js";
+export * from "./actions/verify/pickElement.js";
+export * from "./actions/verify/postClaim.js";
+export * from "./actions/verify/postTrace.js";
+export * from "./actions/verify/registerSpec.js";
+export * from "./actions/verify/resolveUnclaimed.js";
+export * from "./actions/verify/timeoutGame.js";
+export * from "./actions/verify/types.js";
 export * from "./actions/zk/calldata.js";
 export * from "./actions/zk/commitAndRecordProof.js";
 export * from "./actions/zk/commitProof.js";
@@ -126,6 +145,7 @@ export {
   tokenActions,
   zkActions,
 } from "./decorators/noosphere.js";
+export { verifyActions } from "./decorators/verify.js";
 export * from "./errors.js";
 export * from "./generated/abis.js";
 export type { DecodedEvent, EventArgs, WaitResult } from "./internal/write.js";
