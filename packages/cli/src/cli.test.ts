@@ -49,11 +49,13 @@ describe("noos", () => {
       "fixedRateExchange",
       "market",
       "modelRegistry",
+      "optimisticVerifier",
       "params",
       "paymentChannels",
       "proofRegistry",
       "registry",
       "staking",
+      "stepReferee",
       "subnetRegistry",
       "token",
     ]);

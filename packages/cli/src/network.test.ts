@@ -159,11 +159,13 @@ describe("noos network (Hardhat's node)", () => {
       "fixedRateExchange",
       "market",
       "modelRegistry",
+      "optimisticVerifier",
       "params",
       "paymentChannels",
       "proofRegistry",
       "registry",
       "staking",
+      "stepReferee",
       "subnetRegistry",
       "token",
     ]);

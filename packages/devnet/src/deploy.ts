@@ -22,11 +22,15 @@ import {
   dispenserBytecode,
   fixedRateExchangeAbi,
   fixedRateExchangeBytecode,
+  mlpStepRefereeAbi,
+  mlpStepRefereeBytecode,
   modelRegistryAbi,
   modelRegistryBytecode,
   type NoosphereAddresses,
   noosTokenAbi,
   noosTokenBytecode,
+  optimisticVerifierAbi,
+  optimisticVerifierBytecode,
   paymentChannelsAbi,
   paymentChannelsBytecode,
   proofRegistryAbi,
@@ -81,6 +85,8 @@ export type DeployNoosphereParameters = {
   coprocessorMinStake?: bigint | undefined;
   /** Subnet protocol config and bounds. Default: DEVNET_SUBNET_CONFIG. */
   subnetConfig?: SubnetConfig | undefined;
+  /** Optimistic verifier's game parameters. Default: DEVNET_VERIFIER_CONFIG. */
+  verifierConfig?: VerifierConfig | undefined;
   /** How often receipts are polled, in ms. Default 50 (anvil mines at once). */
   pollingInterval?: number | undefined;
 };
@@ -117,6 +123,35 @@ export const DEVNET_SUBNET_CONFIG: SubnetConfig = {
 
 /** COPROCESSOR stake a devnet coprocessor node needs (and loses if caught lying in redundant mode). */
 export const DEVNET_COPROCESSOR_MIN_STAKE = parseEther("100");
+
+/** The OptimisticVerifier's constructor parameters (IOptimisticVerifier.Config). */
+export type VerifierConfig = {
+  /** Smallest bond of a claim or a challenge, in wei. */
+  minBond: bigint;
+  /** Smallest challenge window, in seconds. */
+  minWindow: bigint;
+  /** Time each side has for a move, in seconds. */
+  moveTimeout: bigint;
+  /** After a tenant-disputed lease's dispute window, how long its provider has to post a claim (s). */
+  claimResponseWindow: bigint;
+  /** Level A splits each interval into this many sub-intervals (2..256). */
+  arity: number;
+  /** Share of a loser's bond burned, in bps. */
+  burnBps: number;
+};
+
+/**
+ * Devnet verifier parameters: 1 NOOS minimum bond, windows from 10 s (tests), 60 s per move, 32-way
+ * bisection (1,001 states of a 1,000-step training job: 2 rounds), 10% of a loser's bond burned.
+ */
+export const DEVNET_VERIFIER_CONFIG: VerifierConfig = {
+  minBond: parseEther("1"),
+  minWindow: 10n,
+  moveTimeout: 60n,
+  claimResponseWindow: 60n,
+  arity: 32,
+  burnBps: 1000,
+};
 
 export async function deployNoosphere(
   params: DeployNoosphereParameters,
@@ -306,6 +341,18 @@ export async function deployNoosphere(
     dispenser,
   ]);
 
+  // Optimistic verification (contracts/src/verify): the referee of the fixed-point programs and the
+  // dispute-game verifier. The verifier becomes the market's arbiter: a provider's claim freezes the
+  // lease's payment, and the claim's outcome (final or rejected) resolves the dispute.
+  const stepReferee = await deploy("MlpStepReferee", mlpStepRefereeAbi, mlpStepRefereeBytecode, []);
+  const optimisticVerifier = await deploy(
+    "OptimisticVerifier",
+    optimisticVerifierAbi,
+    optimisticVerifierBytecode,
+    [token, market, protocolParams, stepReferee, params.verifierConfig ?? DEVNET_VERIFIER_CONFIG],
+  );
+  await call(protocolParams, protocolParamsAbi, "setArbiter", [optimisticVerifier]);
+
   const contracts: NoosphereAddresses = {
     token,
     params: protocolParams,
@@ -320,6 +367,8 @@ export async function deployNoosphere(
     dataNftFactory,
     fixedRateExchange,
     dispenser,
+    stepReferee,
+    optimisticVerifier,
   };
   return { chainId, rpcUrl: params.rpcUrl, contracts, startBlock, deployer };
 }
