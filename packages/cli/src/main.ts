@@ -82,6 +82,11 @@ const commands: Record<string, Entry> = {
     description: "data assets: data NFTs, datatokens, compute-to-data (Ocean v4)",
     load: async () => (await import("./commands/data.js")).registerData,
   },
+  console: {
+    description:
+      "start the indexer and the web console against the running devnet (or --rpc-url); prints {url, indexerUrl}",
+    load: async () => (await import("./commands/console.js")).registerConsole,
+  },
 };
 /** Global options that take a value (the token after them is not a command name). */
 const valueOptions = new Set(["--dir", "--network", "--rpc-url", "--private-key", "--account"]);
