@@ -1,7 +1,8 @@
 // keccak256 over short byte strings (one 136-byte block) without allocations: the Merkle trees and the
 // Feistel rounds hash hundreds of thousands of 64- and 96-byte messages per training run.
-import { keccak_256, keccakP } from "@noble/hashes/sha3";
+import { keccak_256 } from "@noble/hashes/sha3";
 import type { Hex } from "viem";
+import { keccakF1600 } from "./keccakf.js";
 
 const state8 = new Uint8Array(200);
 const state32 = new Uint32Array(state8.buffer);
@@ -23,7 +24,7 @@ export function keccakInto(
   state8.set(input.subarray(inOff, inOff + len));
   state8[len] = (state8[len] as number) ^ 0x01;
   state8[135] = (state8[135] as number) ^ 0x80;
-  keccakP(state32, 24);
+  keccakF1600(state32);
   out.set(state8.subarray(0, 32), outOff);
 }
 
