@@ -128,9 +128,16 @@ export {
   type TenantOrderStage,
 } from "./tenant/jobState.js";
 export {
+  type OptimisticPhase,
+  optimisticPhase,
+  verifierOf,
+  waitOptimistic,
+} from "./tenant/optimistic.js";
+export {
   type ResumedJob,
   type ResumeJobsParameters,
   type ResumeProgress,
   resumeJobs,
 } from "./tenant/resumeJobs.js";
 export { type SettleJobResult, type SettleProgress, settleJob } from "./tenant/settleJob.js";
+export * from "./verify/index.js";

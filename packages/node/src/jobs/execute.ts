@@ -15,6 +15,8 @@ import {
   trainMlp,
 } from "@noosphere/ml";
 import { InvalidParameterError, type JobManifest } from "@noosphere/sdk";
+import { executeOptimisticTraining } from "../verify/fixedJob.js";
+import type { ProgramFault } from "../verify/program.js";
 
 export type ExecuteJobParameters = {
   manifest: JobManifest;
@@ -24,6 +26,8 @@ export type ExecuteJobParameters = {
   outDir: string;
   /** Opens the model (default: a new session); the worker reuses sessions by the model's CID. */
   loadSession?: ((modelPath: string) => Promise<MlSession>) | undefined;
+  /** Testing: a wrong value the fixed-point program of an optimistic job writes into its run. */
+  fault?: ProgramFault | undefined;
 };
 
 export type ExecuteJobResult = {
@@ -41,6 +45,24 @@ export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJ
   // The runner fills a compute-to-data job's input from the data asset's file.
   const format = manifest.input?.format;
   if (!format) throw new Error("The job has no input to read.");
+  if (manifest.verification.mode === "optimistic") {
+    // Optimistic jobs run the fixed-point program the chain's referee can replay.
+    if (manifest.kind !== "training") {
+      throw new InvalidParameterError({
+        field: "verification.mode",
+        expected:
+          "optimistic verification of training jobs (inference and evaluation: not served yet)",
+        received: `optimistic ${manifest.kind}`,
+      });
+    }
+    return executeOptimisticTraining({
+      manifest,
+      inputPath: params.inputPath,
+      format: tableFormat(format),
+      outDir,
+      fault: params.fault,
+    });
+  }
   if (manifest.kind === "inference") {
     const session = await loadSession(requireModel(params));
     const input =

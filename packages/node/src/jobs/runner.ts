@@ -4,11 +4,20 @@
 // The result document's CID and sha256 are what go on chain.
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { BaseError, type ContentRef, type JobManifest, verifyJobManifest } from "@noosphere/sdk";
+import {
+  BaseError,
+  type ContentRef,
+  type JobManifest,
+  parseDuration,
+  parseNoos,
+  verifyJobManifest,
+} from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Hex } from "viem";
 import { type DataJobs, metricsOnlyResult, type PreparedDataInput } from "../data/job.js";
 import type { JobRunner, JobTimings } from "../provider/provider.js";
+import type { OptimisticJob } from "../verify/defender.js";
+import type { ProgramFault } from "../verify/program.js";
 import { type ArtifactCache, createArtifactCache } from "./artifactCache.js";
 import { createWorkerPool, type WorkerPool } from "./pool.js";
 import type { WorkerReply } from "./worker.js";
@@ -28,6 +37,8 @@ export type JobRunnerConfig = {
   cacheBytes?: number | undefined;
   /** Compute-to-data: checks and decrypts the input of `data:` jobs (none: such jobs fail). */
   dataJobs?: DataJobs | undefined;
+  /** Testing: a wrong value in the program run of every optimistic job (a cheating provider). */
+  optimisticFault?: ProgramFault | undefined;
 };
 
 export class JobFailedError extends BaseError {
@@ -43,6 +54,7 @@ const DEFAULT_CACHE_BYTES = 1024 ** 3;
 /** A job runner with its pool and cache (for /status and tests); `close` kills the workers. */
 export type PooledJobRunner = JobRunner & {
   close: () => Promise<void>;
+  fetchContent: (cid: string) => Promise<Uint8Array>;
   pool: WorkerPool;
   cache: ArtifactCache;
 };
@@ -113,6 +125,7 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
           modelCid: model?.cid,
           inputPath: input.path,
           outDir,
+          ...(config.optimisticFault ? { fault: config.optimisticFault } : {}),
         },
         { timeoutMs: config.timeoutMs, signal },
       );
@@ -122,7 +135,8 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
       if (!reply.ok) throw new JobFailedError(leaseId, `${reply.name}: ${reply.error}`);
       const stored = await storeResult(config.store, manifest, reply, data?.metricsOnly ?? false);
       lap("storeMs");
-      return { ...stored, timings };
+      const optimistic = await optimisticJobOf(manifest, reply.resultPath);
+      return { ...stored, timings, ...(optimistic ? { optimistic } : {}) };
     } catch (err) {
       if (err instanceof JobFailedError) throw err;
       throw new JobFailedError(
@@ -135,7 +149,34 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
       await rm(dir, { recursive: true, force: true });
     }
   };
-  return Object.assign(run, { close: () => pool.close(), pool, cache });
+  return Object.assign(run, {
+    close: () => pool.close(),
+    pool,
+    cache,
+    fetchContent: (cid: string) => config.store.get(cid),
+  });
+}
+
+/** An optimistic training job's claim material (the spec and final state its result document holds). */
+async function optimisticJobOf(
+  manifest: JobManifest,
+  resultPath: string,
+): Promise<OptimisticJob | undefined> {
+  const v = manifest.verification;
+  if (v.mode !== "optimistic" || manifest.kind !== "training" || !manifest.input) return undefined;
+  const result = JSON.parse(await readFile(resultPath, "utf8")) as {
+    optimistic?: { spec: Hex; finalState: Hex };
+  };
+  if (!result.optimistic) return undefined;
+  return {
+    spec: result.optimistic.spec,
+    finalState: result.optimistic.finalState,
+    challengeWindow: parseDuration(v.challengeWindow, "verification.challengeWindow"),
+    bond: parseNoos(v.bond, "verification.bond"),
+    inputCid: cidOf(manifest.input),
+    format: manifest.input.format === "jsonl" ? "jsonl" : "csv",
+    labelsColumn: manifest.training.labelsColumn,
+  };
 }
 
 function cidOf(ref: ContentRef): string {

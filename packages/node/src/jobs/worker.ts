@@ -5,6 +5,7 @@
 // model's CID (content-addressed: the same CID is the same model, whoever's job it is).
 import { createSession, type MlSession } from "@noosphere/ml";
 import type { JobManifest } from "@noosphere/sdk";
+import type { ProgramFault } from "../verify/program.js";
 import { executeJob } from "./execute.js";
 
 export type WorkerRequest = {
@@ -14,6 +15,8 @@ export type WorkerRequest = {
   modelCid?: string | undefined;
   inputPath: string;
   outDir: string;
+  /** Testing: the fault an optimistic job's program run carries (see ProgramFault). */
+  fault?: ProgramFault | undefined;
 };
 export type WorkerReply =
   | {

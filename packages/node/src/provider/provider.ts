@@ -11,13 +11,15 @@ import {
   type NoosphereAddresses,
   type NoosphereClient,
 } from "@noosphere/sdk";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { retryTransaction, serveStatus } from "../daemon.js";
 import { follow, sleep } from "../follower.js";
 import type { ServiceHost } from "../service/leases.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
+import { createDefender, type Defender, type OptimisticJob } from "../verify/defender.js";
+import type { ProgramFault } from "../verify/program.js";
 import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
 import { newSalt, resultCommitment } from "./commitReveal.js";
 import type { ScalePricing } from "./pricing.js";
@@ -44,7 +46,13 @@ export type JobTimings = {
 };
 
 /** What running a job produced: the result is already in the content store. */
-export type JobResult = { resultCid: string; resultHash: Hex; timings?: JobTimings | undefined };
+export type JobResult = {
+  resultCid: string;
+  resultHash: Hex;
+  timings?: JobTimings | undefined;
+  /** An optimistic job: what the provider posts as its claim after submitting the result. */
+  optimistic?: OptimisticJob | undefined;
+};
 
 /**
  * Runs the job of a lease (fetch manifest and inputs, execute, store outputs). `close` (if any)
@@ -55,7 +63,11 @@ export type JobRunner = ((job: {
   manifestCid: string;
   manifestHash: Hex;
   signal: AbortSignal;
-}) => Promise<JobResult>) & { close?: () => Promise<void> };
+}) => Promise<JobResult>) & {
+  close?: () => Promise<void>;
+  /** Reads content by CID (the defender recomputes an optimistic run from its input). */
+  fetchContent?: (cid: string) => Promise<Uint8Array>;
+};
 
 export type ProviderConfig = {
   client: NoosphereClient;
@@ -81,6 +93,18 @@ export type ProviderConfig = {
   serviceSettleIntervalMs?: number | undefined;
   /** How long a closing service lets in-flight calls finish. Default 10 s. */
   serviceDrainMs?: number | undefined;
+  /**
+   * Optimistic jobs: the verifier and referee (default: the deployment's optimisticVerifier and
+   * stepReferee), and for tests a fault the defender's run carries or a defender that goes silent.
+   */
+  optimistic?:
+    | {
+        verifier?: Address | undefined;
+        referee?: Address | undefined;
+        fault?: ProgramFault | undefined;
+        silent?: boolean | undefined;
+      }
+    | undefined;
 };
 
 /**
@@ -101,6 +125,9 @@ type ProviderJob = {
   startedAt: string;
   error?: string;
   resultCid?: string;
+  /** Optimistic jobs: the claim to post after the result (kept until it is posted). */
+  optimistic?: OptimisticJob;
+  claimId?: string;
   /** Grouped leases (redundant jobs): what the commitment binds, kept until the reveal. */
   group?: bigint;
   resultHash?: Hex;
@@ -121,6 +148,8 @@ export type Provider = {
   done: Promise<void>;
   /** Bound address of the status server. */
   statusUrl: string;
+  /** The defender of optimistic claims (when a verifier is deployed). */
+  defender?: Defender | undefined;
 };
 
 export async function createProvider(common: Common, config: ProviderConfig): Promise<Provider> {
@@ -135,6 +164,23 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     onReset: (message, details) => logger.warn(details, message),
   });
   const running = new Map<string, Promise<void>>();
+  const opt = config.optimistic;
+  const named = contracts as { optimisticVerifier?: Address; stepReferee?: Address };
+  const verifier = opt?.verifier ?? named.optimisticVerifier;
+  const referee = opt?.referee ?? named.stepReferee;
+  const defender: Defender | undefined =
+    verifier && referee && config.runJob.fetchContent
+      ? await createDefender(common, {
+          client: client as never,
+          contracts: { verifier, referee, token: contracts.token },
+          stateDir: config.stateDir,
+          startBlock: config.startBlock,
+          fetchContent: config.runJob.fetchContent,
+          pollIntervalMs: config.pollIntervalMs,
+          fault: opt?.fault,
+          silent: opt?.silent,
+        })
+      : undefined;
 
   await ensureRegistered(common, {
     client,
@@ -281,9 +327,13 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
           state: "submitted",
           startedAt: s.jobs[key]?.startedAt ?? "",
           resultCid: result.resultCid,
+          ...(result.optimistic
+            ? { optimistic: result.optimistic, resultHash: result.resultHash }
+            : {}),
         };
         return s;
       });
+      if (result.optimistic) await postClaim(leaseId, result.optimistic, result.resultHash);
       count(common, "jobsSubmitted");
       logger.info(
         {
@@ -313,6 +363,29 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await send(() => client.closeLeaseAndWait({ leaseId })).catch((closeErr: unknown) => {
         logger.error({ leaseId, err: String(closeErr) }, "could not close the failed lease");
       });
+    }
+  }
+
+  /** Posts an optimistic job's claim (bond, challenge window) and defends it. */
+  async function postClaim(leaseId: bigint, job: OptimisticJob, resultHash: Hex) {
+    const key = leaseId.toString();
+    if (!defender) {
+      logger.error({ leaseId }, "optimistic job, but no verifier is deployed: no claim posted");
+      return;
+    }
+    try {
+      const claimId = await send(() => (defender as Defender).claim(leaseId, job, resultHash));
+      await state.update((s) => {
+        const j = s.jobs[key];
+        if (j) {
+          j.claimId = claimId.toString();
+          delete j.optimistic;
+        }
+        return s;
+      });
+    } catch (err) {
+      if (common.signal.aborted) return;
+      logger.error({ leaseId, err: String(err) }, "could not post the claim; retrying on restart");
     }
   }
 
@@ -555,6 +628,9 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       await resumeGrouped(BigInt(key), job).catch((err: unknown) => {
         logger.error({ leaseId: key, err: String(err) }, "could not resume a committed result");
       });
+    } else if (job.state === "submitted" && job.optimistic && job.resultHash && !job.claimId) {
+      // Submitted before the restart, claim not posted yet.
+      void postClaim(BigInt(key), job.optimistic, job.resultHash);
     }
   }
 
@@ -603,9 +679,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
         withdrawn: (await state.read()).earnedWithdrawn,
       },
       services: config.services?.list() ?? [],
+      ...(defender ? { optimistic: await defender.status() } : {}),
       metrics: Object.fromEntries(common.metrics),
     }),
-    leaseStatus,
+    async (path) => (await leaseStatus(path)) ?? defender?.routes(path),
   );
   const address = server.address();
   const statusUrl =
@@ -650,12 +727,12 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   });
 
   const done = (async () => {
-    await Promise.all([followLoop, withdrawLoop]);
+    await Promise.all([followLoop, withdrawLoop, defender?.done]);
     await Promise.allSettled([...running.values(), ...pendingBids]);
     await config.runJob.close?.();
     await config.services?.close({ drainMs: 2_000 });
     await new Promise<void>((resolve) => server.close(() => resolve()));
     logger.info("provider stopped");
   })();
-  return { done, statusUrl };
+  return { done, statusUrl, defender };
 }

@@ -21,7 +21,11 @@ export type ResultCheckFailure =
   /** Redundant replicas returned different result hashes. */
   | "disagreement"
   /** Another replica of the job failed its check or delivered nothing, so agreement is unproven. */
-  | "incomplete";
+  | "incomplete"
+  /** Optimistic: a challenger won a dispute game against the provider's claim. */
+  | "claim-rejected"
+  /** Optimistic: the provider posted no claim for its result in time. */
+  | "unclaimed";
 
 export type ResultCheck =
   | { ok: true; bytes: Uint8Array }

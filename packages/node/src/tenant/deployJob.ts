@@ -28,6 +28,7 @@ import { sleep } from "../follower.js";
 import { checkResult, writeResultFiles } from "./checkResult.js";
 import { memoryTenantJobs, openTenantJobs, type TenantJobs } from "./jobState.js";
 import { diagnoseNoBids, type NoBidsDiagnosis } from "./noBids.js";
+import { type OptimisticPhase, verifierOf, waitOptimistic } from "./optimistic.js";
 import { type DeployedReplica, type SettleProgress, settleJob } from "./settleJob.js";
 
 export type { DeployedReplica } from "./settleJob.js";
@@ -41,6 +42,8 @@ export type DeployProgress =
   | { step: "committed"; orderId: bigint }
   | { step: "result"; orderId: bigint; resultCid: string }
   | { step: "expired"; orderId: bigint; attempt: number }
+  /** Optimistic jobs: the claim's phase (challenge window, dispute, finalized or rejected). */
+  | { step: "optimistic"; orderId: bigint; phase: OptimisticPhase["phase"]; text: string }
   | SettleProgress;
 
 export type DeployJobParameters = {
@@ -377,7 +380,32 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   //    (and re-orders after a missed deadline) as its own order.
   // An error or an abort from here on leaves the job in the records, for `resumeJobs`.
   if (replicas > 1) await runGroup();
-  else await runReplica(0);
+  else {
+    const { orderId, lease } = await runReplica(0);
+    const verifier = verifierOf(contracts);
+    if (resolved.verification.mode === "optimistic" && verifier) {
+      // The provider's claim holds the payment through the challenge window: wait for its end.
+      const { outcome, phase } = await waitOptimistic({
+        client,
+        verifier,
+        leaseId: orderId,
+        claimBy: lease.disputeEndsAt - 30n,
+        onPhase: (ph) => progress({ step: "optimistic", orderId, phase: ph.phase, text: ph.text }),
+        pollIntervalMs: Math.max(poll, 500),
+        signal: params.signal,
+      });
+      if (outcome !== "finalized") {
+        await record(orderId, {
+          ...(outcome === "rejected" ? { stage: "disputed" as const } : {}),
+          check: {
+            ok: false,
+            reason: outcome === "rejected" ? "claim-rejected" : "unclaimed",
+            detail: phase.text,
+          },
+        });
+      }
+    }
+  }
 
   // 3. Check every result, then accept them all or dispute each one (see settleJob).
   params.signal?.throwIfAborted(); // stopping: the records let `resumeJobs` finish the check

@@ -1,0 +1,244 @@
+// One move of an optimistic dispute game, for either side. The game contract says whose turn it
+// is (phase); the player answers from its own run of the program (ProgramView):
+//   asserter:   Bisect -> post the states at the split points; Trace -> open transition lo;
+//               Open -> open the element the challenger named (the referee decides);
+//   challenger: Choose -> the first sub-interval whose right end it disputes;
+//               Pick -> the first op (and element) where the asserter's trace differs from its own.
+// When the other side is to move and its deadline has passed, the player calls `timeout`.
+// Every transaction's gas is recorded (the demo and the bench report them).
+import { type NoosWalletClient, optimisticVerifierAbi } from "@noosphere/sdk";
+import {
+  type Address,
+  type Hex,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+} from "viem";
+import { type OpOutput, type ProgramView, splitPoints } from "./program.js";
+
+export const GAME_PHASES = [
+  "None",
+  "Bisect",
+  "Choose",
+  "Trace",
+  "Pick",
+  "Open",
+  "Resolved",
+] as const;
+export type GamePhaseName = (typeof GAME_PHASES)[number];
+export const RESOLUTIONS = [
+  "None",
+  "ElementChecked",
+  "AsserterTimedOut",
+  "ChallengerTimedOut",
+  "ClaimRejected",
+] as const;
+export const CLAIM_STATUSES = ["None", "Open", "Finalized", "Rejected"] as const;
+
+export type Role = "asserter" | "challenger";
+
+/** The client a player sends with: a viem wallet client with public actions. */
+export type PlayerClient = NoosWalletClient;
+
+export type GameView = {
+  gameId: bigint;
+  claimId: bigint;
+  challenger: Address;
+  phase: GamePhaseName;
+  winner: Address;
+  resolution: (typeof RESOLUTIONS)[number];
+  deadline: number;
+  lo: number;
+  hi: number;
+  op: number;
+  element: number;
+};
+
+/** A transaction a player sent: what it was and what it cost. */
+export type MoveRecord = { gameId: string; move: string; gasUsed: number; txHash: Hex };
+
+export type PlayerContext = {
+  client: PlayerClient;
+  verifier: Address;
+  arity: number;
+  /** Where the other side's op outputs come from (the asserter serves them); optional. */
+  fetchOpOutput?:
+    | ((gameId: bigint, t: number, op: number) => Promise<OpOutput | undefined>)
+    | undefined;
+  onMove?: ((record: MoveRecord) => void) | undefined;
+};
+
+export async function readGame(
+  client: Pick<PublicClient, "readContract">,
+  verifier: Address,
+  gameId: bigint,
+): Promise<GameView> {
+  const g = (await client.readContract({
+    address: verifier,
+    abi: optimisticVerifierAbi,
+    functionName: "getGame",
+    args: [gameId],
+  })) as unknown as {
+    claimId: bigint;
+    challenger: Address;
+    phase: number;
+    winner: Address;
+    resolution: number;
+    deadline: bigint;
+    lo: bigint;
+    hi: bigint;
+    op: bigint;
+    element: bigint;
+  };
+  return {
+    gameId,
+    claimId: g.claimId,
+    challenger: g.challenger,
+    phase: GAME_PHASES[g.phase] ?? "None",
+    winner: g.winner,
+    resolution: RESOLUTIONS[g.resolution] ?? "None",
+    deadline: Number(g.deadline),
+    lo: Number(g.lo),
+    hi: Number(g.hi),
+    op: Number(g.op),
+    element: Number(g.element),
+  };
+}
+
+/** Whose move a phase waits for. */
+export function turnOf(phase: GamePhaseName): Role | undefined {
+  if (phase === "Bisect" || phase === "Trace" || phase === "Open") return "asserter";
+  if (phase === "Choose" || phase === "Pick") return "challenger";
+  return undefined;
+}
+
+/** Sends one verifier transaction and waits for it; a revert throws (with the decoded error). */
+export async function sendVerifier(
+  ctx: Pick<PlayerContext, "client" | "verifier" | "onMove">,
+  gameId: bigint,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<TransactionReceipt> {
+  const { client } = ctx;
+  const { request } = await client.simulateContract({
+    address: ctx.verifier,
+    abi: optimisticVerifierAbi,
+    functionName: functionName as "timeout",
+    args: args as [bigint],
+    account: client.account as never,
+  });
+  const hash = await client.writeContract(request as never);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${functionName} reverted (${hash})`);
+  ctx.onMove?.({
+    gameId: gameId.toString(),
+    move: functionName,
+    gasUsed: Number(receipt.gasUsed),
+    txHash: hash,
+  });
+  return receipt;
+}
+
+/** The latest event of `eventName` for the game (the states or trace the other side posted). */
+async function lastGameEvent(
+  client: Pick<PublicClient, "getLogs">,
+  verifier: Address,
+  eventName: "StatesBisected" | "TracePosted",
+  gameId: bigint,
+) {
+  const logs = await client.getLogs({ address: verifier, fromBlock: 0n, toBlock: "latest" });
+  const events = parseEventLogs({ abi: optimisticVerifierAbi, logs, eventName }) as unknown as {
+    args: Record<string, unknown> & { gameId: bigint };
+  }[];
+  const mine = events.filter((e) => e.args.gameId === gameId);
+  return mine.at(-1)?.args;
+}
+
+export type MoveOutcome =
+  | { kind: "moved"; move: string }
+  | { kind: "waiting" }
+  | { kind: "timedOut" }
+  | { kind: "resolved"; game: GameView };
+
+/**
+ * Looks at the game and makes this side's move if it is its turn (or ends the game by timeout if
+ * the other side let its deadline pass). `now` is the chain's time in seconds.
+ */
+export async function playMove(
+  ctx: PlayerContext,
+  role: Role,
+  gameId: bigint,
+  programOf: () => Promise<ProgramView>,
+  now: number,
+): Promise<MoveOutcome> {
+  const game = await readGame(ctx.client, ctx.verifier, gameId);
+  if (game.phase === "Resolved" || game.phase === "None") return { kind: "resolved", game };
+  const turn = turnOf(game.phase);
+  if (turn !== role) {
+    if (now > game.deadline) {
+      await sendVerifier(ctx, gameId, "timeout", [gameId]);
+      return { kind: "timedOut" };
+    }
+    return { kind: "waiting" };
+  }
+  const { client, verifier } = ctx;
+  const program = await programOf();
+  switch (game.phase) {
+    case "Bisect": {
+      const states = splitPoints(game.lo, game.hi, ctx.arity).map((t) => program.stateAt(t));
+      await sendVerifier(ctx, gameId, "bisect", [gameId, states]);
+      return { kind: "moved", move: "bisect" };
+    }
+    case "Choose": {
+      const posted = await lastGameEvent(client, verifier, "StatesBisected", gameId);
+      if (!posted) return { kind: "waiting" };
+      const states = posted.states as Hex[];
+      const points = splitPoints(game.lo, game.hi, ctx.arity);
+      // The first posted state this side disagrees with closes the interval it disputes; if it
+      // agrees with all of them, it disputes the last interval (it disagrees with hi).
+      let index = states.length;
+      for (let j = 0; j < states.length; j++) {
+        if (program.stateAt(points[j] as number).toLowerCase() !== states[j]?.toLowerCase()) {
+          index = j;
+          break;
+        }
+      }
+      await sendVerifier(ctx, gameId, "chooseInterval", [gameId, states, BigInt(index)]);
+      return { kind: "moved", move: "chooseInterval" };
+    }
+    case "Trace": {
+      const trace = program.trace(game.lo);
+      await sendVerifier(ctx, gameId, "postTrace", [
+        gameId,
+        trace.startComponents,
+        trace.opRoots,
+        trace.endComponents,
+      ]);
+      return { kind: "moved", move: "postTrace" };
+    }
+    case "Pick": {
+      const posted = await lastGameEvent(client, verifier, "TracePosted", gameId);
+      if (!posted) return { kind: "waiting" };
+      const fetchOutput = ctx.fetchOpOutput;
+      const { op, element } = await program.divergence(
+        game.lo,
+        posted.opRoots as Hex[],
+        fetchOutput ? (o) => fetchOutput(gameId, game.lo, o) : undefined,
+      );
+      await sendVerifier(ctx, gameId, "pickElement", [gameId, BigInt(op), BigInt(element)]);
+      return { kind: "moved", move: "pickElement" };
+    }
+    case "Open": {
+      const trace = program.trace(game.lo);
+      const opening = program.opening(game.lo, game.op, game.element);
+      await sendVerifier(ctx, gameId, "openElement", [
+        gameId,
+        trace.startComponents,
+        trace.opRoots,
+        opening,
+      ]);
+      return { kind: "moved", move: "openElement" };
+    }
+  }
+  return { kind: "waiting" };
+}

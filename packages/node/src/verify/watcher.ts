@@ -1,0 +1,292 @@
+// The watcher (`noos verifier start`): re-executes every optimistic claim (the spec's registered
+// bytes from the referee, the data set from the content store, by the lease's manifest), and when
+// its final state differs, challenges with a bond and plays the game to the end: it picks the
+// sub-interval, the op and the element that differ from its own run, and calls `timeout` on an
+// asserter that stops answering. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
+// hash + verifier address (a new devnet starts fresh). GET /status shows claims and games.
+import type { Server } from "node:http";
+import path from "node:path";
+import {
+  computeMarketAbi,
+  noosTokenAbi,
+  optimisticVerifierAbi,
+  providerRegistryAbi,
+  verifyJobManifest,
+} from "@noosphere/sdk";
+import type { ContentStore } from "@noosphere/storage";
+import type { Address, Hex } from "viem";
+import type { Common } from "../common.js";
+import { count } from "../common.js";
+import { serveStatus } from "../daemon.js";
+import {
+  type Agent,
+  type ClaimRecord,
+  createAgent,
+  refereeAbi,
+  specBytesOf,
+  summarize,
+} from "./agent.js";
+import { decodeSpec, fixedDatasetOfText, programViewOf, runFixed } from "./fixedJob.js";
+import { type MoveRecord, type PlayerClient, sendVerifier } from "./player.js";
+import type { OpOutput, ProgramFault, ProgramView } from "./program.js";
+
+export type WatcherConfig = {
+  client: PlayerClient;
+  contracts: {
+    verifier: Address;
+    referee: Address;
+    market: Address;
+    token: Address;
+    registry: Address;
+  };
+  store: ContentStore;
+  stateDir: string;
+  startBlock: bigint;
+  /** Bond of each challenge (token units). */
+  bond: bigint;
+  listen?: { host: string; port: number } | undefined;
+  pollIntervalMs?: number | undefined;
+  /**
+   * Where an asserter's op outputs are served (the provider's status server,
+   * `<hostUri>/verify/games/<gameId>/ops/<t>/<op>`); by default the asserter's registered host URI.
+   */
+  opOutputs?:
+    | ((gameId: bigint, t: number, op: number) => Promise<OpOutput | undefined>)
+    | undefined;
+  /** Testing: a lying watcher (its run carries this fault, so it challenges honest claims). */
+  fault?: ProgramFault | undefined;
+  /** Testing: challenge, then never move (the asserter wins by timeout). */
+  silent?: boolean | undefined;
+};
+
+export type Watcher = {
+  agent: Agent;
+  done: Promise<void>;
+  statusUrl: string | undefined;
+  /** Moves this watcher sent (the demo and the bench sum their gas). */
+  moves: () => Promise<MoveRecord[]>;
+};
+
+export async function createWatcher(common: Common, config: WatcherConfig): Promise<Watcher> {
+  const { client, contracts, logger } = { ...config, logger: common.logger };
+  const me = client.account.address.toLowerCase();
+  const challengeMoves: MoveRecord[] = [];
+
+  /** Re-executes the claim's program: spec from the referee, data from the lease's manifest input. */
+  async function programOf(_claimId: string, claim: ClaimRecord): Promise<ProgramView> {
+    const bytes = await specBytesOf(client, contracts.referee, claim.specHash);
+    if (!bytes) throw new Error(`spec ${claim.specHash} was never registered with the referee`);
+    const spec = decodeSpec(bytes);
+    if (spec.kind !== "mlp-train") {
+      throw new UnsupportedClaimError(
+        `program kind ${spec.kind} is not re-executed by this watcher`,
+      );
+    }
+    if (claim.leaseId === "0") {
+      throw new UnsupportedClaimError("a standalone claim names no data set to re-execute with");
+    }
+    const order = await client.readContract({
+      address: contracts.market,
+      abi: computeMarketAbi,
+      functionName: "getOrder",
+      args: [BigInt(claim.leaseId)],
+    });
+    const manifest = verifyJobManifest(await config.store.get(order.manifestCid), {
+      manifestHash: order.manifestHash,
+      source: order.manifestCid,
+    });
+    if (manifest.kind !== "training" || !manifest.input || !("cid" in manifest.input)) {
+      throw new UnsupportedClaimError("the lease's manifest has no training input by CID");
+    }
+    const text = new TextDecoder().decode(await config.store.get(manifest.input.cid));
+    const format = manifest.input.format === "jsonl" ? "jsonl" : "csv";
+    const data = fixedDatasetOfText(
+      text,
+      format,
+      manifest.training.labelsColumn,
+      manifest.input.cid,
+    );
+    if (data.root.toLowerCase() !== spec.dataRoot.toLowerCase()) {
+      throw new Error(
+        `the lease's input has data root ${data.root}, the spec commits to ${spec.dataRoot}`,
+      );
+    }
+    const started = performance.now();
+    const run = runFixed(spec, data, config.fault);
+    logger.info(
+      { specHash: claim.specHash, steps: run.n, ms: Math.round(performance.now() - started) },
+      "re-executed the claim's program",
+    );
+    return programViewOf(spec, data, run);
+  }
+
+  async function onClaim(claimId: string, claim: ClaimRecord) {
+    if (claim.asserter.toLowerCase() === me) return;
+    let program: ProgramView;
+    try {
+      program = await agent.program(claimId);
+    } catch (err) {
+      const unsupported = err instanceof UnsupportedClaimError;
+      logger.warn({ claimId, err: String(err) }, "could not re-execute the claim");
+      await agent.state.update((s) => {
+        const c = s.claims[claimId];
+        if (c) {
+          c.status = unsupported ? "unsupported" : "failed";
+          c.error = String(err);
+        }
+        return s;
+      });
+      return;
+    }
+    const mine = program.stateAt(program.n);
+    const agrees = mine.toLowerCase() === claim.finalState.toLowerCase();
+    await agent.state.update((s) => {
+      const c = s.claims[claimId];
+      if (c) {
+        c.computedFinal = mine;
+        c.status = agrees ? "agreed" : "checking";
+      }
+      return s;
+    });
+    if (agrees) {
+      logger.info({ claimId }, "claim checked: same final state");
+      return;
+    }
+    const already = (await agent.state.read()).claims[claimId]?.games.length ?? 0;
+    if (already > 0) return;
+    if ((await agent.now()) >= claim.windowEnds) {
+      logger.warn({ claimId }, "claim differs but its challenge window is over");
+      await agent.state.update((s) => {
+        const c = s.claims[claimId];
+        if (c) {
+          c.status = "failed";
+          c.error = "final state differs, but the window closed before the check";
+        }
+        return s;
+      });
+      return;
+    }
+    logger.warn({ claimId, theirs: claim.finalState, mine }, "final state differs: challenging");
+    const allowance = await client.readContract({
+      address: contracts.token,
+      abi: noosTokenAbi,
+      functionName: "allowance",
+      args: [client.account.address, contracts.verifier],
+    });
+    const onMove = (m: MoveRecord) => challengeMoves.push(m);
+    if (allowance < config.bond) {
+      const hash = await client.writeContract({
+        address: contracts.token,
+        abi: noosTokenAbi,
+        functionName: "approve",
+        args: [contracts.verifier, 2n ** 255n],
+      });
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      onMove({ gameId: "0", move: "approve", gasUsed: Number(receipt.gasUsed), txHash: hash });
+    }
+    await sendVerifier({ client, verifier: contracts.verifier, onMove }, 0n, "challenge", [
+      BigInt(claimId),
+      mine,
+      config.bond,
+    ]);
+    count(common, "challenges");
+    await agent.state.update((s) => {
+      const c = s.claims[claimId];
+      if (c) c.status = "challenged";
+      return s;
+    });
+  }
+
+  const opOutputs =
+    config.opOutputs ??
+    (async (gameId: bigint, t: number, op: number): Promise<OpOutput | undefined> => {
+      const game = await client.readContract({
+        address: contracts.verifier,
+        abi: optimisticVerifierAbi,
+        functionName: "getGame",
+        args: [gameId],
+      });
+      const claim = await client.readContract({
+        address: contracts.verifier,
+        abi: optimisticVerifierAbi,
+        functionName: "getClaim",
+        args: [(game as { claimId: bigint }).claimId],
+      });
+      const host = await hostUriOf(
+        client,
+        contracts.registry,
+        (claim as { asserter: Address }).asserter,
+      );
+      if (!host) return undefined;
+      const res = await fetch(`${host.replace(/\/$/, "")}/verify/games/${gameId}/ops/${t}/${op}`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) return undefined;
+      return ((await res.json()) as { values: number[] }).values;
+    });
+
+  const agent = await createAgent(common, {
+    client,
+    verifier: contracts.verifier,
+    startBlock: config.startBlock,
+    stateDir: config.stateDir,
+    stateFile: "verifier.json",
+    pollIntervalMs: config.pollIntervalMs ?? 500,
+    role: "challenger",
+    programOf,
+    onClaim,
+    isMine: (_claim, challenger) => challenger.toLowerCase() === me,
+    fetchOpOutput: opOutputs,
+    silent: config.silent,
+  });
+
+  let server: Server | undefined;
+  if (config.listen) {
+    server = await serveStatus(config.listen, async () => ({
+      role: "verifier",
+      address: client.account.address,
+      verifier: contracts.verifier,
+      bond: config.bond,
+      ...summarize(await agent.state.read()),
+      metrics: Object.fromEntries(common.metrics),
+    }));
+  }
+  const address = server?.address();
+  const statusUrl =
+    address && typeof address === "object"
+      ? `http://${config.listen?.host ?? "127.0.0.1"}:${address.port}/status`
+      : undefined;
+  const done = agent.run().finally(() => server?.close());
+  return {
+    agent,
+    done,
+    statusUrl,
+    moves: async () => [
+      ...challengeMoves,
+      ...Object.values((await agent.state.read()).games).flatMap((g) => g.moves),
+    ],
+  };
+}
+
+export class UnsupportedClaimError extends Error {
+  override name = "UnsupportedClaimError";
+}
+
+/** The provider's registered host URI (where its status server answers). */
+async function hostUriOf(
+  client: PlayerClient,
+  registry: Address,
+  provider: Address,
+): Promise<string | undefined> {
+  const info = (await client.readContract({
+    address: registry,
+    abi: providerRegistryAbi,
+    functionName: "getProvider",
+    args: [provider],
+  })) as { hostUri?: string };
+  return info.hostUri || undefined;
+}
+
+export type { Hex };
+export { refereeAbi };
+export const watcherStateFile = (stateDir: string) => path.join(stateDir, "verifier.json");
