@@ -87,6 +87,11 @@ const commands: Record<string, Entry> = {
       "start the indexer and the web console against the running devnet (or --rpc-url); prints {url, indexerUrl}",
     load: async () => (await import("./commands/console.js")).registerConsole,
   },
+  verifier: {
+    description:
+      "optimistic verification watcher: re-executes optimistic results, challenges a mismatch with a bond, plays every dispute game to the end",
+    load: async () => (await import("./commands/verifier.js")).registerVerifier,
+  },
 };
 /** Global options that take a value (the token after them is not a command name). */
 const valueOptions = new Set(["--dir", "--network", "--rpc-url", "--private-key", "--account"]);

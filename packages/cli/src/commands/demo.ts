@@ -34,6 +34,8 @@ deadline: 10m
 bidWindow: 10s
 `;
 
+type DisputeOptions = { corruptStep?: string; lieOp?: string; honest?: boolean };
+
 /** App demos on the AI coprocessor: packages/cli/src/demos/<name>.ts, loaded only when run. */
 export const APP_DEMOS = ["dao-delegate", "prediction-market", "trading-agent"] as const;
 type AppDemoName = (typeof APP_DEMOS)[number];
@@ -52,9 +54,17 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
       "--keep",
       "leave a devnet that the demo started running afterwards (stop with `noos devnet stop`)",
     )
-    .action(async (name: string | undefined, opts: { keep?: boolean }) => {
+    .option("--corrupt-step <n>", "dispute: the training step (1..1000) the provider corrupts")
+    .option("--lie-op <name>", "dispute: lie about this operator's output in that step instead")
+    .option("--honest", "dispute: an honest provider against a lying challenger")
+    .action(async (name: string | undefined, opts: { keep?: boolean } & DisputeOptions) => {
       const { dir, json } = globals();
       const say = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+      if (name === "dispute") {
+        const { runDisputeDemoCommand } = await import("../demos/dispute.js");
+        await runDisputeDemoCommand({ dir, json: json === true, say, ...opts });
+        return;
+      }
       if (name === "subnet") {
         await runSubnetDemoCommand({ dir, json: json === true, say, keep: opts.keep });
         return;

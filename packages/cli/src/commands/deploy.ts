@@ -1,6 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type DeployProgress, deployJob, deployService, download } from "@noosphere/node";
+import {
+  type DeployProgress,
+  deployJob,
+  deployService,
+  download,
+  optimisticPhase,
+  verifierOf,
+} from "@noosphere/node";
 import {
   BaseError,
   formatNoos,
@@ -98,7 +105,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .description("order, bids and lease of a job")
     .action(async (id: string) => {
       const options = tenant();
-      const { client } = await walletClient(options);
+      const { client, connection } = await walletClient(options);
       const orderId = parseId("id", id);
       const order = await client.getOrder({ orderId });
       const bids = await client.getBids({ orderId });
@@ -106,7 +113,13 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         order.stateName === "Open" || bids.every((b) => b.stateName !== "Won")
           ? undefined
           : await client.getLease({ leaseId: orderId });
-      if (options.json) return printJson({ order, bids, lease });
+      const verifier = lease ? verifierOf(connection.contracts) : undefined;
+      const optimistic =
+        lease && verifier
+          ? await optimisticPhase(client as NoosphereClient, verifier, orderId)
+          : undefined;
+      if (options.json)
+        return printJson({ order, bids, lease, ...(optimistic ? { optimistic } : {}) });
       printFields({
         order: `${orderId} (${order.stateName})`,
         bids:
@@ -121,6 +134,9 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         paid: lease ? `${formatNoos(lease.paid)} NOOS` : "-",
         escrowLeft: `${formatNoos(lease ? lease.pending.escrowLeft : order.escrow)} NOOS`,
         result: lease?.resultCid || "-",
+        ...(optimistic && optimistic.claimId !== undefined
+          ? { verification: optimistic.text }
+          : {}),
       });
     });
   job
@@ -230,6 +246,8 @@ function describe(e: DeployProgress): string {
       return `order ${e.orderId}: provider missed the deadline; escrow refunded, provider slashed`;
     case "committed":
       return `order ${e.orderId}: result committed (revealed once every replica has committed)`;
+    case "optimistic":
+      return `order ${e.orderId}: ${e.text}`;
     case "checked":
     case "done":
       return describeCheck(e);

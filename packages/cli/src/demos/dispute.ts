@@ -1,0 +1,183 @@
+// `noos demo dispute`: optimistic verification of a 1,000-step digits training job on the devnet.
+// A provider (in this process, with its job workers) runs the fixed-point program but corrupts one
+// weight after step N (--corrupt-step N), or lies about one operator's output in step N (--lie-op
+// NAME), submits the result to the market and posts its claim with a bond. A watcher re-executes
+// the job, challenges, and the game narrows the dispute to step N, then to the first operator that
+// differs, then to one element the chain's referee recomputes: the provider loses its bond, its
+// locked stake is slashed and the tenant is refunded. With --honest the provider is honest and
+// the watcher lies (its run is corrupted at step N): the challenger loses its bond.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { getFreePort, isPortFree, readDevnet, stopDevnet } from "@noosphere/devnet";
+import { defaultDigitsTrainSpec, transitionLayout } from "@noosphere/ml";
+import { type ProgramFault, runOptimisticScenario } from "@noosphere/node";
+import {
+  BaseError,
+  createNoosClient,
+  InvalidParameterError,
+  type NoosphereAddresses,
+  noosphereActions,
+} from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import { type Address, formatEther, type Hex } from "viem";
+import { startDevnetWithProviders } from "../localProviders.js";
+import { printJson } from "../output.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const trainCsv = path.resolve(here, "../../../../examples/digits/train.csv");
+const STEPS = 1000;
+
+export type DisputeDemoOptions = {
+  dir: string;
+  json: boolean;
+  say: (line: string) => void;
+  keep?: boolean | undefined;
+  corruptStep?: string | undefined;
+  lieOp?: string | undefined;
+  honest?: boolean | undefined;
+  /** Challenge window, seconds (default 30). */
+  window?: string | undefined;
+};
+
+/** The program fault for a step (1..1000) and an op name (or a corrupted weight). */
+export function faultFor(step: number, lieOp: string | undefined): ProgramFault {
+  if (!lieOp) return { corrupt: { transition: step, component: 0, element: 37, delta: 4096 } };
+  const layout = transitionLayout(defaultDigitsTrainSpec(`0x${"0".repeat(64)}`), step);
+  const op = layout.ops.findIndex((o) => o.name === lieOp);
+  if (op < 0) {
+    throw new InvalidParameterError({
+      field: "--lie-op",
+      expected: `an operator of a training step: ${layout.ops.map((o) => o.name).join(" | ")}`,
+      received: lieOp,
+    });
+  }
+  return { lie: { transition: step, op, element: 5, delta: 4096 } };
+}
+
+export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
+  const { say } = p;
+  const step = p.corruptStep === undefined ? 500 : Number(p.corruptStep);
+  if (!Number.isInteger(step) || step < 1 || step > STEPS) {
+    throw new InvalidParameterError({
+      field: "--corrupt-step",
+      expected: `an integer in 1..${STEPS} (the training step whose result is corrupted)`,
+      received: p.corruptStep,
+    });
+  }
+  const window = p.window === undefined ? 30 : Number(p.window);
+  let ours = false;
+  let info = await readDevnet(p.dir).catch(() => undefined);
+  if (!info) {
+    const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
+    say(`starting a devnet on port ${port}...`);
+    info = (await startDevnetWithProviders({ dir: p.dir, port, count: 0 })).info;
+    ours = true;
+  }
+  try {
+    const contracts = info.contracts as NoosphereAddresses & {
+      optimisticVerifier?: Address;
+      stepReferee?: Address;
+    };
+    if (!contracts.optimisticVerifier || !contracts.stepReferee) {
+      throw new BaseError(
+        `The devnet in ${p.dir} has no optimistic verifier: stop it (noos devnet stop) and rerun.`,
+      );
+    }
+    const clientOf = (i: number) => {
+      const key = info.accounts[i]?.privateKey as Hex | undefined;
+      if (!key) throw new BaseError(`devnet has no account ${i}`);
+      return createNoosClient({
+        rpcUrl: info.rpcUrl,
+        chainId: info.chainId,
+        privateKey: key,
+      }).extend(noosphereActions(contracts));
+    };
+    const fault = faultFor(step, p.lieOp);
+    const cheat = p.honest ? "watcher" : "provider";
+    say(
+      p.honest
+        ? `an honest provider trains; a lying watcher's run is corrupted at step ${step}`
+        : p.lieOp
+          ? `the provider lies about ${p.lieOp} in step ${step}`
+          : `the provider corrupts W1[37] after step ${step}`,
+    );
+    const work = path.resolve(p.dir, "demo-dispute", `${Date.now()}`);
+    await mkdir(work, { recursive: true });
+    const result = await runOptimisticScenario({
+      tenant: clientOf(1),
+      provider: clientOf(3),
+      watcher: clientOf(2),
+      contracts,
+      verifier: contracts.optimisticVerifier,
+      referee: contracts.stepReferee,
+      store: createStore({ kind: "local", dir: path.join(path.resolve(p.dir), "store") }),
+      workDir: work,
+      inputPath: trainCsv,
+      steps: STEPS,
+      challengeWindow: window,
+      bond: "10",
+      ...(cheat === "provider" ? { providerFault: fault } : { watcherFault: fault }),
+      log: (line) => say(`  ${line}`),
+    });
+    const gasOf = (move: string) =>
+      result.moves.filter((m) => m.move === move).map((m) => m.gasUsed);
+    const total = result.moves.reduce((n, m) => n + m.gasUsed, 0);
+    const finalCheck = gasOf("openElement")[0];
+    const expectedWinner = p.honest ? "provider" : "challenger";
+    const ok =
+      result.winner === expectedWinner &&
+      result.disputedStep === step &&
+      (p.honest
+        ? result.claimStatus === "Finalized"
+        : result.claimStatus === "Rejected" && result.tenant.refunded);
+    const figures = {
+      ok,
+      demo: "dispute",
+      disputedStep: result.disputedStep,
+      disputedOperator: result.disputedOperator,
+      disputedElement: result.disputedElement,
+      winner: result.winner,
+      resolution: result.resolution,
+      claim: result.claimStatus,
+      lease: result.leaseState,
+      transactions: result.moves.length,
+      gas: {
+        total,
+        finalCheck,
+        maxMove: Math.max(0, ...result.moves.map((m) => m.gasUsed)),
+        postClaim: result.claimGas,
+        perMove: result.moves.map((m) => ({ move: m.move, gas: m.gasUsed })),
+      },
+      tenantRefunded: result.tenant.refunded,
+      tenantPaid: formatEther(result.tenant.paid),
+      providerSlashed: formatEther(result.provider.slashed),
+      providerBondDelta: formatEther(result.provider.bondDelta),
+      challengerBondDelta: formatEther(result.watcher.bondDelta),
+      seconds: {
+        training: result.timings.resultMs / 1000,
+        dispute: result.timings.disputeMs / 1000,
+        total: result.timings.totalMs / 1000,
+      },
+    };
+    if (p.json) printJson(figures);
+    else {
+      say(
+        `game over: ${result.winner ?? "nobody"} won at step ${result.disputedStep}, operator ${result.disputedOperator} (element ${result.disputedElement})`,
+      );
+      say(
+        `${figures.transactions} dispute transactions, ${total} gas (final check ${finalCheck ?? "-"}), ${figures.seconds.dispute.toFixed(1)} s`,
+      );
+      say(
+        p.honest
+          ? `the challenger lost ${figures.challengerBondDelta} NOOS; the provider was paid after the window`
+          : `the provider was slashed ${figures.providerSlashed} NOOS and lost its bond; the tenant was refunded`,
+      );
+      say(ok ? "ok" : "NOT ok");
+    }
+    if (!ok) process.exitCode = 1;
+  } finally {
+    if (ours && !p.keep) await stopDevnet({ dir: p.dir });
+    else if (ours) say("the devnet keeps running: stop it with `noos devnet stop`");
+  }
+}
