@@ -121,17 +121,19 @@ contract OptimisticVerifier is IOptimisticVerifier, ReentrancyGuardTransient {
         if (existing != 0) revert VerifierLeaseAlreadyClaimed(leaseId, existing);
         IComputeMarket.Lease memory lease = _market.getLease(leaseId);
         if (msg.sender != lease.provider) revert VerifierNotLeaseProvider(leaseId, msg.sender, lease.provider);
-        if (resultHash != lease.resultHash) revert VerifierResultMismatch(leaseId, resultHash, lease.resultHash);
-        _claimOfLease[leaseId] = claimId;
-        if (lease.state == IComputeMarket.LeaseState.ResultSubmitted) {
-            if (block.timestamp >= lease.disputeEndsAt) revert VerifierLeaseClaimTooLate(leaseId, lease.disputeEndsAt);
-            _market.disputeResult(leaseId);
-        } else if (lease.state == IComputeMarket.LeaseState.Disputed) {
-            uint256 deadline = uint256(lease.disputeEndsAt) + _claimResponseWindow;
-            if (block.timestamp > deadline) revert VerifierLeaseClaimTooLate(leaseId, deadline);
-        } else {
+        bool submitted = lease.state == IComputeMarket.LeaseState.ResultSubmitted;
+        if (!submitted && lease.state != IComputeMarket.LeaseState.Disputed) {
             revert VerifierLeaseNotClaimable(leaseId, uint8(lease.state));
         }
+        if (resultHash != lease.resultHash) revert VerifierResultMismatch(leaseId, resultHash, lease.resultHash);
+        // Submitted: the claim must come within the lease's dispute window and freezes the payment. Disputed by
+        // the tenant: the provider has until disputeEndsAt + claimResponseWindow.
+        uint256 deadline = submitted ? lease.disputeEndsAt : uint256(lease.disputeEndsAt) + _claimResponseWindow;
+        if (submitted ? block.timestamp >= deadline : block.timestamp > deadline) {
+            revert VerifierLeaseClaimTooLate(leaseId, deadline);
+        }
+        _claimOfLease[leaseId] = claimId;
+        if (submitted) _market.disputeResult(leaseId);
     }
 
     /// @inheritdoc IOptimisticVerifier
