@@ -80,6 +80,7 @@ export type ScenarioResult = {
   claimGas: number;
   /** Milliseconds: job run (order to result), then claim to resolution. */
   timings: { resultMs: number; disputeMs: number; totalMs: number };
+  /** paid: NOOS the tenant is down (negative: it gained, e.g. a reporter's share of a slash). */
   tenant: { paid: bigint; refunded: boolean };
   provider: { slashed: bigint; bondDelta: bigint };
   watcher: { bondDelta: bigint };
@@ -330,7 +331,8 @@ bidWindow: 10s
       },
       tenant: {
         paid: tenantBefore - tenantAfter,
-        refunded: tenantAfter === tenantBefore,
+        // The whole escrow back (plus the reporter's share of the provider's slashed stake).
+        refunded: tenantAfter >= tenantBefore,
       },
       provider: {
         slashed: stakeBefore - (await stakeOf()),

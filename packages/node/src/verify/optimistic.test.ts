@@ -1,0 +1,255 @@
+// Optimistic verification end to end on a real anvil with the real contracts (market, verifier,
+// referee), a real provider daemon (its job workers run the fixed-point program as child
+// processes; its defender posts the claim and plays) and a real watcher daemon, all over JSON-RPC
+// and HTTP. Each test runs one optimistic training job through the market (runOptimisticScenario)
+// and moves the chain's clock only where a side is meant to run out of time or a window to end.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
+import { defaultDigitsTrainSpec, transitionLayout } from "@noosphere/ml";
+import { optimisticVerifierAbi } from "@noosphere/sdk";
+import { createStore } from "@noosphere/storage";
+import { type Address, type Hex, keccak256, parseEther } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refereeAbi } from "./agent.js";
+import { CLAIM_STATUSES, readGame, turnOf } from "./player.js";
+import type { ProgramFault } from "./program.js";
+import { runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const trainCsv = path.resolve(here, "../../../../examples/digits/train.csv");
+/** Long enough that a loaded machine re-executes before it ends; the tests move the clock past it. */
+const WINDOW = 3600;
+
+let net: TestDeployment;
+let dir: string;
+let verifier: Address;
+let referee: Address;
+
+beforeAll(async () => {
+  net = await startTestDeployment();
+  dir = await mkdtemp(path.join(tmpdir(), "noos-optimistic-"));
+  const contracts = net.deployment.contracts as typeof net.deployment.contracts & {
+    optimisticVerifier: Address;
+    stepReferee: Address;
+  };
+  verifier = contracts.optimisticVerifier;
+  referee = contracts.stepReferee;
+}, 120_000);
+afterAll(async () => {
+  await net?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const chainNow = async () => Number((await net.publicClient.getBlock()).timestamp);
+async function warpTo(t: number) {
+  const now = await chainNow();
+  if (now <= t) {
+    await net.testClient.increaseTime({ seconds: t - now + 1 });
+    await net.testClient.mine({ blocks: 1 });
+  }
+}
+
+/** The chain's clock: past a silent side's deadline, and past the window once the game is over. */
+function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "always" = "resolved") {
+  return async () => {
+    const claimId = (await net.publicClient.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "claimCount",
+    })) as bigint;
+    if (claimId === 0n) return;
+    const claim = (await net.publicClient.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "getClaim",
+      args: [claimId],
+    })) as { windowEnds: bigint; openGames: number; status: number };
+    if (CLAIM_STATUSES[claim.status] !== "Open") return;
+    const games = (await net.publicClient.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "gamesOf",
+      args: [claimId],
+    })) as bigint[];
+    const gameId = games[0];
+    if (gameId !== undefined) {
+      const game = await readGame(net.publicClient, verifier, gameId);
+      if (silent && turnOf(game.phase) === silent) await warpTo(game.deadline);
+      if (game.phase === "Resolved" && Number(claim.openGames) === 0) {
+        await warpTo(Number(claim.windowEnds));
+      }
+    } else if (windowWhen === "always") {
+      await warpTo(Number(claim.windowEnds));
+    }
+  };
+}
+
+async function scenario(name: string, extra: Partial<ScenarioParameters>) {
+  const work = path.join(dir, name);
+  return runOptimisticScenario({
+    tenant: net.client(1),
+    provider: net.client(3),
+    watcher: net.client(2),
+    contracts: net.deployment.contracts,
+    verifier,
+    referee,
+    store: createStore({ kind: "local", dir: path.join(work, "store") }),
+    workDir: work,
+    inputPath: trainCsv,
+    steps: 20,
+    challengeWindow: WINDOW,
+    bond: "10",
+    timeoutMs: 280_000,
+    ...extra,
+  });
+}
+
+const opIndex = (name: string) =>
+  transitionLayout(defaultDigitsTrainSpec(`0x${"0".repeat(64)}`), 1).ops.findIndex(
+    (o) => o.name === name,
+  );
+
+describe("optimistic verification on the market", () => {
+  it("a weight corrupted after step N of a 1,000-step job is caught at step N, at the first differing operator; the provider is slashed and the tenant refunded", async () => {
+    const step = 613;
+    const fault: ProgramFault = { corrupt: { transition: step, component: 0, element: 37 } };
+    const r = await scenario("corrupt", { steps: 1000, providerFault: fault, onTick: clock() });
+    expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("ElementChecked");
+    expect(r.disputedStep).toBe(step);
+    expect(r.disputedOperator).toBe("upd_W1"); // W1 is the update's output
+    expect(r.disputedElement).toBe(37);
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+    expect(r.provider.slashed).toBeGreaterThan(0n);
+    // Its bond, and the winning bid's deposit the market keeps.
+    expect(r.provider.bondDelta).toBeLessThanOrEqual(-parseEther("10"));
+    expect(r.watcher.bondDelta).toBeGreaterThan(0n);
+    for (const m of r.moves)
+      expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+  }, 300_000);
+
+  it("a lie about one operator's output inside an otherwise honest step is caught at that operator", async () => {
+    const op = opIndex("h1");
+    const r = await scenario("lie", {
+      providerFault: { lie: { transition: 7, op, element: 70 } },
+      onTick: clock(),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.disputedStep).toBe(7);
+    expect(r.disputedOperator).toBe("h1");
+    expect(r.disputedElement).toBe(70);
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+  }, 300_000);
+
+  it("an honest provider meets a lying challenger: the challenger loses its bond, the provider is paid after the window", async () => {
+    const r = await scenario("honest", {
+      watcherFault: { corrupt: { transition: 11, component: 2, element: 3 } },
+      onTick: clock(),
+    });
+    expect(r.winner).toBe("provider");
+    expect(r.disputedStep).toBe(11);
+    expect(r.claimStatus).toBe("Finalized");
+    expect(r.leaseState).not.toBe("Disputed");
+    expect(r.tenant.paid).toBeGreaterThan(0n);
+    expect(r.watcher.bondDelta).toBe(-parseEther("10"));
+    expect(r.provider.bondDelta).toBeGreaterThan(0n);
+  }, 300_000);
+
+  it("a provider that goes silent loses the game by timeout", async () => {
+    const r = await scenario("silent-provider", {
+      providerFault: { corrupt: { transition: 5 } },
+      providerSilent: true,
+      onTick: clock("asserter"),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("AsserterTimedOut");
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+  }, 300_000);
+
+  it("a challenger that goes silent loses the game by timeout", async () => {
+    const r = await scenario("silent-watcher", {
+      watcherFault: { corrupt: { transition: 5 } },
+      watcherSilent: true,
+      onTick: clock("challenger"),
+    });
+    expect(r.winner).toBe("provider");
+    expect(r.resolution).toBe("ChallengerTimedOut");
+    expect(r.claimStatus).toBe("Finalized");
+  }, 300_000);
+
+  it("a challenge after the window is rejected", async () => {
+    const asserter = net.client(4);
+    const challenger = net.client(2);
+    const spec = await registerSmallSpec(asserter);
+    await asserter.approveAndWait({ spender: verifier, amount: parseEther("20") });
+    await challenger.approveAndWait({ spender: verifier, amount: parseEther("20") });
+    const minWindow = Number(
+      (
+        (await net.publicClient.readContract({
+          address: verifier,
+          abi: optimisticVerifierAbi,
+          functionName: "config",
+        })) as { minWindow: bigint }
+      ).minWindow,
+    );
+    const { request } = await net.publicClient.simulateContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "postClaim",
+      args: [
+        0n,
+        spec,
+        `0x${"11".repeat(32)}`,
+        BigInt(minWindow),
+        `0x${"22".repeat(32)}`,
+        parseEther("10"),
+      ],
+      account: asserter.account,
+    });
+    await net.publicClient.waitForTransactionReceipt({
+      hash: await asserter.writeContract(request),
+    });
+    const claimId = (await net.publicClient.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "claimCount",
+    })) as bigint;
+    const claim = (await net.publicClient.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "getClaim",
+      args: [claimId],
+    })) as { windowEnds: bigint };
+    await warpTo(Number(claim.windowEnds));
+    await expect(
+      net.publicClient.simulateContract({
+        address: verifier,
+        abi: optimisticVerifierAbi,
+        functionName: "challenge",
+        args: [claimId, `0x${"33".repeat(32)}`, parseEther("10")],
+        account: challenger.account,
+      }),
+    ).rejects.toThrow(/VerifierChallengeWindowClosed/);
+  }, 60_000);
+});
+
+/** Registers a tiny training spec (2 steps) with the referee; returns its hash. */
+async function registerSmallSpec(client: ReturnType<TestDeployment["client"]>): Promise<Hex> {
+  const { encodeSpec } = await import("@noosphere/ml");
+  const bytes = encodeSpec(defaultDigitsTrainSpec(`0x${"ab".repeat(32)}`, 100, { steps: 2 }));
+  const { request } = await net.publicClient.simulateContract({
+    address: referee,
+    abi: refereeAbi,
+    functionName: "registerSpec",
+    args: [bytes],
+    account: client.account,
+  });
+  await net.publicClient.waitForTransactionReceipt({ hash: await client.writeContract(request) });
+  return keccak256(bytes);
+}
