@@ -299,6 +299,19 @@ contract ComputeMarketBatchTest is MarketFixture {
         assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
     }
 
+    function test_disputeResult_byArbiterFreezesPayment() public {
+        address arbiter = makeAddr("arbiter");
+        vm.prank(owner);
+        params.setArbiter(arbiter);
+        _submit(leaseId);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ResultDisputed(leaseId, arbiter);
+        vm.prank(arbiter);
+        market.disputeResult(leaseId);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Disputed));
+    }
+
     function test_disputeResult_revertsWhenNotTenant() public {
         _submit(leaseId);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, leaseId, stranger));
