@@ -182,12 +182,12 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
 
   zk.command("setup")
     .description(
-      "Groth16 keys (pk, vk) from a powers of tau: --srs-path, or a cached local development one",
+      "Groth16 keys (pk, vk): from a ceremony powers of tau (--srs-path), else a development key written in seconds from fresh local secrets (not for production)",
     )
     .option("-M, --compiled-circuit <file>", "compiled circuit", "model.compiled")
     .option(
       "--srs-path <file>",
-      "ceremony powers-of-tau file prepared for phase 2 (default: local development setup)",
+      "ceremony powers-of-tau file prepared for phase 2 (default: development key from local secrets)",
     )
     .option("--pk-path <file>", "proving key to write", "pk.key")
     .option("--vk-path <file>", "verification key to write", "vk.key")

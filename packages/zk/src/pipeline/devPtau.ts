@@ -16,8 +16,16 @@ import * as snarkjs from "snarkjs";
 // biome-ignore lint/suspicious/noExplicitAny: ffjavascript ships no types
 type Any = any;
 
-/** Writes a phase-2-ready ptau of 2^power to `file`; returns seconds spent. */
-export async function writeDevelopmentPtau(file: string, power: number): Promise<number> {
+/**
+ * Writes a phase-2-ready ptau of 2^power to `file`; returns seconds spent. `secrets` is for tests
+ * only (devZkey.test.ts builds the ptau that matches a development zkey's secrets); by default
+ * each secret is fresh randomness that lives only in this call.
+ */
+export async function writeDevelopmentPtau(
+  file: string,
+  power: number,
+  secrets: { tau?: bigint; alpha?: bigint; beta?: bigint } = {},
+): Promise<number> {
   const started = performance.now();
   const curve: Any = await snarkjs.curves.getCurveFromName("bn128");
   const { Fr, G1, G2 } = curve;
@@ -27,9 +35,9 @@ export async function writeDevelopmentPtau(file: string, power: number): Promise
       if (x !== 0n) return Fr.e(x);
     }
   };
-  const tau = random();
-  const alpha = random();
-  const beta = random();
+  const tau = secrets.tau === undefined ? random() : Fr.e(secrets.tau);
+  const alpha = secrets.alpha === undefined ? random() : Fr.e(secrets.alpha);
+  const beta = secrets.beta === undefined ? random() : Fr.e(secrets.beta);
   const n = 2 ** power;
   const generators = (G: Any, count: number) => {
     const one = G.oneAffine as Uint8Array;
@@ -72,50 +80,7 @@ export async function writeDevelopmentPtau(file: string, power: number): Promise
     const missing = Fr.div(Fr.exp(tau, m - 1), Fr.e(m));
     return l.map((li, i) => Fr.sub(li, Fr.mul(missing, roots[i])));
   };
-  // [s_i * factor] G for each scalar: one scalar multiplication per point, on snarkjs' worker
-  // threads (each chunk is a task of wasm calls, as ffjavascript's own batch operations are).
-  const times = async (G: Any, scalars: Any[], factor: Any): Promise<Uint8Array> => {
-    const sFr = Fr.n8 as number;
-    const sAffine = G.F.n8 * 2;
-    const sJacobian = G.F.n8 * 3;
-    const tm = curve.tm;
-    const chunk = Math.max(1, Math.ceil(scalars.length / (tm.concurrency * 4)));
-    const tasks: Promise<Uint8Array[]>[] = [];
-    for (let start = 0; start < scalars.length; start += chunk) {
-      const part = scalars.slice(start, start + chunk);
-      const buff = new Uint8Array(part.length * sFr);
-      part.forEach((x, i) => {
-        buff.set(Fr.mul(x, factor), i * sFr);
-      });
-      const task: Any[] = [
-        { cmd: "ALLOCSET", var: 0, buff: G.oneAffine },
-        { cmd: "ALLOCSET", var: 1, buff },
-        { cmd: "ALLOC", var: 2, len: part.length * sJacobian },
-      ];
-      for (let i = 0; i < part.length; i++) {
-        task.push({
-          cmd: "CALL",
-          fnName: `${G.prefix}_timesFrAffine`,
-          params: [{ var: 0 }, { var: 1, offset: i * sFr }, { var: 2, offset: i * sJacobian }],
-        });
-      }
-      task.push({
-        cmd: "CALL",
-        fnName: `${G.prefix}_batchToAffine`,
-        params: [{ var: 2 }, { val: part.length }, { var: 2 }],
-      });
-      task.push({ cmd: "GET", out: 0, var: 2, len: part.length * sAffine });
-      tasks.push(tm.queueAction(task));
-    }
-    const parts = (await Promise.all(tasks)).map((r) => r[0] as Uint8Array);
-    const out = new Uint8Array(scalars.length * sAffine);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  };
+  const times = (G: Any, scalars: Any[], factor: Any) => timesGenerator(curve, G, scalars, factor);
   for (const id of [12, 13, 14, 15]) sections.set(id, []);
   for (let p = 0; p <= power + 1; p++) {
     const l = await lagrange(p);
@@ -161,4 +126,58 @@ export async function writeDevelopmentPtau(file: string, power: number): Promise
     await fd.close();
   }
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * [s_i * factor] G for each scalar (Fr elements as the curve holds them), affine, in the layout
+ * ptau and zkey files store: one scalar multiplication per point, on snarkjs' worker threads
+ * (each chunk is a task of wasm calls, as ffjavascript's own batch operations are).
+ */
+export async function timesGenerator(
+  curve: Any,
+  G: Any,
+  scalars: Any[],
+  factor: Any,
+): Promise<Uint8Array> {
+  const { Fr } = curve;
+  const sFr = Fr.n8 as number;
+  const sAffine = G.F.n8 * 2;
+  const sJacobian = G.F.n8 * 3;
+  const tm = curve.tm;
+  const chunk = Math.max(1, Math.ceil(scalars.length / (tm.concurrency * 4)));
+  const tasks: Promise<Uint8Array[]>[] = [];
+  for (let start = 0; start < scalars.length; start += chunk) {
+    const part = scalars.slice(start, start + chunk);
+    const buff = new Uint8Array(part.length * sFr);
+    part.forEach((x, i) => {
+      buff.set(Fr.mul(x, factor), i * sFr);
+    });
+    const task: Any[] = [
+      { cmd: "ALLOCSET", var: 0, buff: G.oneAffine },
+      { cmd: "ALLOCSET", var: 1, buff },
+      { cmd: "ALLOC", var: 2, len: part.length * sJacobian },
+    ];
+    for (let i = 0; i < part.length; i++) {
+      task.push({
+        cmd: "CALL",
+        fnName: `${G.prefix}_timesFrAffine`,
+        params: [{ var: 0 }, { var: 1, offset: i * sFr }, { var: 2, offset: i * sJacobian }],
+      });
+    }
+    task.push({
+      cmd: "CALL",
+      fnName: `${G.prefix}_batchToAffine`,
+      params: [{ var: 2 }, { val: part.length }, { var: 2 }],
+    });
+    task.push({ cmd: "GET", out: 0, var: 2, len: part.length * sAffine });
+    tasks.push(tm.queueAction(task));
+  }
+  const parts = (await Promise.all(tasks)).map((r) => r[0] as Uint8Array);
+  const out = new Uint8Array(scalars.length * sAffine);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { BaseError, createNoosClient, InvalidParameterError } from "@noosphere/sdk";
+import * as snarkjs from "snarkjs";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { calibrateSettings, genSettings } from "../calibrate.js";
 import { compileCircom } from "../circom/compile.js";
@@ -22,6 +23,7 @@ import {
   runQuantized,
 } from "../quantize/run.js";
 import { parseSettings, type ZkSettings } from "../settings.js";
+import { writeDevelopmentZkey } from "./devZkey.js";
 import {
   compileVerifier,
   deployVerifier,
@@ -234,6 +236,9 @@ function readCompiled(compiledPath: string): CompiledFile {
   return file;
 }
 
+/** What `setup` reports as its powers of tau when it wrote a development key without one. */
+export const DEVELOPMENT_KEY = "none (development key from one local party's secrets)";
+
 export async function setupStep(p: {
   compiledPath: string;
   pkPath: string;
@@ -243,24 +248,40 @@ export async function setupStep(p: {
 }) {
   const start = performance.now();
   const compiled = readCompiled(p.compiledPath);
-  const ptau = await ensurePtau({
-    power: compiled.power,
-    srsPath: p.srsPath,
-    onProgress: p.onProgress,
-  });
+  // With a ceremony file: snarkjs' newZKey from it plus one contribution. Without one: a
+  // development key written directly from fresh secrets (devZkey.ts), seconds instead of the
+  // minutes a local powers of tau and newZKey took; labelled a development setup either way.
+  const ptau =
+    p.srsPath === undefined
+      ? {
+          path: DEVELOPMENT_KEY,
+          power: compiled.power,
+          development: true,
+          preparedSeconds: 0,
+        }
+      : await ensurePtau({ power: compiled.power, srsPath: p.srsPath, onProgress: p.onProgress });
   const tmp = mkdtempSync(path.join(os.tmpdir(), "noos-setup-"));
   try {
     const r1csPath = path.join(tmp, "circuit.r1cs");
     writeFileSync(r1csPath, unpack(compiled.r1cs_gz));
     const setupStart = performance.now();
-    const vk = await setup({ r1csPath, ptauPath: ptau.path, pkPath: p.pkPath });
+    if (p.srsPath === undefined) {
+      p.onProgress?.(
+        `writing a development proving key for 2^${compiled.power} from fresh secrets (one local party: NOT for production)...`,
+      );
+      await writeDevelopmentZkey(r1csPath, p.pkPath);
+    }
+    const vk =
+      p.srsPath === undefined
+        ? ((await snarkjs.zKey.exportVerificationKey(p.pkPath)) as VerificationKey)
+        : await setup({ r1csPath, ptauPath: ptau.path, pkPath: p.pkPath });
     const vkFile = {
       ...vk,
       noosphere: {
         model_sha256: compiled.model_sha256,
         settings_sha256: compiled.settings_sha256,
         development_setup: ptau.development,
-        ptau: path.basename(ptau.path),
+        ptau: p.srsPath === undefined ? DEVELOPMENT_KEY : path.basename(ptau.path),
         layout: publicSignalLayout(compiled.circuit),
       },
     };
