@@ -212,6 +212,9 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
     await context.db
       .update(order, { id: a.leaseId })
       .set({ state: "Leased", updatedAt: event.block.timestamp });
+  // The winning bid has no BidClosed of its own: the lease is its outcome.
+  const won = { orderId: a.leaseId, bidIndex: Number(a.bidIndex) };
+  if (await context.db.find(bid, won)) await context.db.update(bid, won).set({ state: "Won" });
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db
     .update(provider, { address: a.provider })
