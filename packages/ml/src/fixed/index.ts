@@ -4,6 +4,7 @@ export * from "./dataset.js";
 export * from "./digits.js";
 export * from "./feistel.js";
 export { fromHex, toHex } from "./hash.js";
+export * from "./measure.js";
 export * from "./merkle.js";
 export * from "./opening.js";
 export * from "./prng.js";
