@@ -4,20 +4,19 @@
 // `--network <file>` or NOOS_NETWORK.
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { deployNoosphere } from "@noosphere/devnet";
-import { InvalidParameterError } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { createPublicClient, http, isHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import {
-  connect,
-  type GlobalOptions,
-  type NetworkFile,
-  networkFileOption,
-  parseAddress,
-  readNetworkFile,
-} from "../context.js";
+import type { GlobalOptions, NetworkFile } from "../context.js";
 import { printFields, printJson } from "../output.js";
+
+// The deployment code, the SDK and viem load inside the actions: `noos network --help` loads
+// commander and this file only.
+const load = async () => ({
+  ...(await import("viem")),
+  ...(await import("viem/accounts")),
+  ...(await import("@noosphere/sdk")), // after viem: its InvalidParameterError is the SDK's
+  ...(await import("../context.js")),
+  deployNoosphere: (await import("@noosphere/devnet")).deployNoosphere,
+});
 
 /** Where `noos network deploy` writes its file unless `--out` says otherwise. */
 export const DEFAULT_NETWORK_FILE = "noos-network.json";
@@ -36,6 +35,15 @@ export function registerNetwork(program: Command, globals: () => GlobalOptions) 
     .option("--treasury <address>", "receives the initial NOOS supply and fees (default: deployer)")
     .option("--force", "overwrite an existing deployment file")
     .action(async (o: { out: string; treasury?: string; force?: boolean }) => {
+      const {
+        createPublicClient,
+        deployNoosphere,
+        http,
+        InvalidParameterError,
+        isHex,
+        parseAddress,
+        privateKeyToAccount,
+      } = await load();
       const options = globals();
       const rpcUrl = options.rpcUrl ?? process.env.NOOS_RPC_URL;
       if (!rpcUrl || !URL.canParse(rpcUrl)) {
@@ -107,6 +115,14 @@ export function registerNetwork(program: Command, globals: () => GlobalOptions) 
     .command("show")
     .description("the deployment in use (--network / NOOS_NETWORK) and whether the chain has it")
     .action(async () => {
+      const {
+        connect,
+        createPublicClient,
+        http,
+        InvalidParameterError,
+        networkFileOption,
+        readNetworkFile,
+      } = await load();
       const options = globals();
       const file = networkFileOption(options);
       if (file === undefined) {

@@ -1,16 +1,17 @@
 // `noos service infer | status | close`: call a leased inference service (paying through x402
 // when it asks), read a service lease's state and endpoint, and close it.
 import { readFile } from "node:fs/promises";
-import { inferService, readLeaseStatus } from "@noosphere/node";
-import {
-  createX402Client,
-  formatNoos,
-  type NoosphereClient,
-  type X402Client,
-} from "@noosphere/sdk";
+import type { NoosphereClient, X402Client } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type GlobalOptions, parseAmount, parseId, walletClient } from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { printFields, printJson } from "../output.js";
+
+// The SDK, viem and @noosphere/node load inside the actions: `noos service --help` loads
+// commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
 
 export function registerService(program: Command, globals: () => GlobalOptions) {
   /** On a devnet, the tenant (and payer) is account 1 unless --account or a key says otherwise. */
@@ -47,6 +48,8 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
         maxTotal: string;
         deposit?: string;
       }) => {
+        const { createX402Client, formatNoos, parseAmount, walletClient } = await load();
+        const { inferService } = await import("@noosphere/node");
         const options = tenant();
         const input: unknown = JSON.parse(await readFile(opts.input, "utf8"));
         const maxPerCall = parseAmount("--max-per-call", opts.maxPerCall);
@@ -90,6 +93,8 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
     .argument("<leaseId>", "the service's lease id (noos deploy prints it)")
     .description("lease state, provider, endpoint and what it has paid so far")
     .action(async (id: string) => {
+      const { formatNoos, parseId, walletClient } = await load();
+      const { readLeaseStatus } = await import("@noosphere/node");
       const options = tenant();
       const { client } = await walletClient(options);
       const leaseId = parseId("leaseId", id);
@@ -128,6 +133,7 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
       "close the lease: the provider drains and stops the server; the rest of the escrow comes back",
     )
     .action(async (id: string) => {
+      const { formatNoos, parseId, walletClient } = await load();
       const options = tenant();
       const { client } = await walletClient(options);
       const leaseId = parseId("leaseId", id);

@@ -1,22 +1,22 @@
-import { getStake, InvalidParameterError, PROVIDER_ROLE } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type Hex, keccak256, toHex } from "viem";
-import {
-  addressOrSelf,
-  type GlobalOptions,
-  parseAmount,
-  readClient,
-  walletClient,
-} from "../context.js";
+import type { Hex } from "viem";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson, printTable, time } from "../output.js";
 
-/** Roles by name; the contracts key stake by keccak256 of the name. */
-const roles: Record<string, Hex> = {
-  provider: PROVIDER_ROLE,
-  validator: keccak256(toHex("VALIDATOR")),
-};
+// The SDK and viem load inside the actions: `noos stake --help` loads commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
 
-function role(name: string): Hex {
+/** The role's hash by name; the contracts key stake by keccak256 of the name. */
+async function role(name: string): Promise<Hex> {
+  const { InvalidParameterError, PROVIDER_ROLE } = await import("@noosphere/sdk");
+  const { keccak256, toHex } = await import("viem");
+  const roles: Record<string, Hex> = {
+    provider: PROVIDER_ROLE,
+    validator: keccak256(toHex("VALIDATOR")),
+  };
   const hash = roles[name];
   if (!hash) {
     throw new InvalidParameterError({
@@ -39,11 +39,12 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
     .argument("<amount>", "amount of NOOS")
     .option("--role <role>", "provider | validator", "provider")
     .action(async (amount: string, opts: { role: string }) => {
+      const { parseAmount, walletClient } = await load();
       const options = globals();
       const wei = parseAmount("amount", amount);
       const { client, connection } = await walletClient(options);
       await client.approveAndWait({ spender: connection.contracts.staking, amount: wei });
-      const { hash } = await client.stakeAndWait({ role: role(opts.role), amount: wei });
+      const { hash } = await client.stakeAndWait({ role: await role(opts.role), amount: wei });
       if (options.json)
         printJson({ account: client.account.address, role: opts.role, amount: wei, tx: hash });
       else process.stdout.write(`staked ${noos(wei)} as ${opts.role} (tx ${hash})\n`);
@@ -55,11 +56,12 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
     .argument("<amount>", "amount of NOOS")
     .option("--role <role>", "provider | validator", "provider")
     .action(async (amount: string, opts: { role: string }) => {
+      const { parseAmount, walletClient } = await load();
       const options = globals();
       const wei = parseAmount("amount", amount);
       const { client } = await walletClient(options);
       const { event, hash } = await client.requestUnstakeAndWait({
-        role: role(opts.role),
+        role: await role(opts.role),
         amount: wei,
       });
       if (options.json)
@@ -81,9 +83,10 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
     .description("withdraw every matured unbonding")
     .option("--role <role>", "provider | validator", "provider")
     .action(async (opts: { role: string }) => {
+      const { walletClient } = await load();
       const options = globals();
       const { client } = await walletClient(options);
-      const { event, hash } = await client.withdrawStakeAndWait({ role: role(opts.role) });
+      const { event, hash } = await client.withdrawStakeAndWait({ role: await role(opts.role) });
       if (options.json)
         printJson({
           account: client.account.address,
@@ -100,13 +103,14 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
     .argument("[address]", "account to look up")
     .option("--role <role>", "provider | validator", "provider")
     .action(async (address: string | undefined, opts: { role: string }) => {
+      const { addressOrSelf, getStake, readClient } = await load();
       const options = globals();
       const account = await addressOrSelf(options, address);
       const { client, connection } = await readClient(options);
       const result = await getStake(client, {
         address: connection.contracts.staking,
         account,
-        role: role(opts.role),
+        role: await role(opts.role),
       });
       if (options.json) {
         printJson({ address: account, role: opts.role, ...result });

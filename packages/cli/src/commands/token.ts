@@ -1,14 +1,12 @@
-import { getTokenBalance } from "@noosphere/sdk";
 import type { Command } from "commander";
-import {
-  addressOrSelf,
-  type GlobalOptions,
-  parseAddress,
-  parseAmount,
-  readClient,
-  walletClient,
-} from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson } from "../output.js";
+
+// The SDK (viem) loads inside the actions: `noos token --help` loads commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
 
 export function registerToken(program: Command, globals: () => GlobalOptions) {
   const token = program.command("token").description("NOOS token");
@@ -18,6 +16,7 @@ export function registerToken(program: Command, globals: () => GlobalOptions) {
     .description("NOOS balance of an address (default: the selected account)")
     .argument("[address]", "account to look up")
     .action(async (address: string | undefined) => {
+      const { addressOrSelf, getTokenBalance, readClient } = await load();
       const options = globals();
       const account = await addressOrSelf(options, address);
       const { connection, client } = await readClient(options);
@@ -35,6 +34,7 @@ export function registerToken(program: Command, globals: () => GlobalOptions) {
     .argument("<to>", "recipient address")
     .argument("<amount>", "amount of NOOS, e.g. 25 or 0.5")
     .action(async (to: string, amount: string) => {
+      const { parseAddress, parseAmount, walletClient } = await load();
       const options = globals();
       const recipient = parseAddress("to", to);
       const wei = parseAmount("amount", amount);
