@@ -67,6 +67,12 @@ export default createConfig({
       address: optional(contracts.paymentChannels),
       startBlock,
     },
+    OptimisticVerifier: {
+      abi: abis.OptimisticVerifier,
+      chain,
+      address: optional(contracts.optimisticVerifier),
+      startBlock,
+    },
     DataNFTFactory: {
       abi: abis.DataNFTFactory,
       chain,

@@ -494,3 +494,56 @@ export const activityHour = onchainTable("activity_hour", (t) => ({
   requests: t.integer().notNull(),
   events: t.integer().notNull(),
 }));
+
+// ---------------------------------------------------------------- optimistic verification
+
+/** OptimisticVerifier claims (status None | Open | Finalized | Rejected), read with getClaim. */
+export const claim = onchainTable(
+  "claim",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    leaseId: t.bigint().notNull(),
+    asserter: t.hex().notNull(),
+    status: t.text().notNull(),
+    windowEnds: t.bigint().notNull(),
+    openGames: t.integer().notNull(),
+    specHash: t.hex().notNull(),
+    finalState: t.hex().notNull(),
+    resultHash: t.hex().notNull(),
+    bond: t.bigint().notNull(),
+    numTransitions: t.bigint().notNull(),
+    createdAt: t.bigint().notNull(),
+    updatedAt: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ leaseIdx: index().on(table.leaseId) }),
+);
+
+/**
+ * Dispute games on claims, as getGame says after the last move: phase (Bisect | Choose | Trace |
+ * Pick | Open | Resolved), [lo, hi] the disputed step interval, winner and resolution once over.
+ */
+export const disputeGame = onchainTable(
+  "dispute_game",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    claimId: t.bigint().notNull(),
+    challenger: t.hex().notNull(),
+    phase: t.text().notNull(),
+    winner: t.hex(),
+    resolution: t.text().notNull(),
+    deadline: t.bigint().notNull(),
+    lo: t.bigint().notNull(),
+    hi: t.bigint().notNull(),
+    op: t.bigint().notNull(),
+    element: t.bigint().notNull(),
+    challengerFinal: t.hex().notNull(),
+    bond: t.bigint().notNull(),
+    moves: t.integer().notNull(),
+    lastMove: t.text().notNull(),
+    createdAt: t.bigint().notNull(),
+    updatedAt: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ claimIdx: index().on(table.claimId) }),
+);

@@ -64,7 +64,7 @@ async function createOrder(tenantIndex: number, deposit = parseEther("5")) {
 async function caughtUp(): Promise<bigint> {
   const head = await net.publicClient.getBlockNumber();
   if (!ix) throw new Error("indexer not started");
-  await waitForBlock(ix.url, head, 60_000);
+  await waitForBlock(ix.url, head, 300_000);
   return head;
 }
 
@@ -117,9 +117,9 @@ beforeAll(async () => {
     port,
     pollingIntervalMs: 200,
     waitReady: true,
-    timeoutMs: 150_000,
+    timeoutMs: 400_000,
   });
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await ix?.stop();
@@ -260,7 +260,7 @@ describe("indexer", () => {
     };
     expect(freshness.block).toBe(freshness.head);
     expect(freshness.lagBlocks).toBe(0);
-  });
+  }, 300_000);
 
   it("drops the rows of blocks an anvil_reorg replaced", async () => {
     const { orderId } = await createOrder(3, parseEther("2"));
@@ -275,7 +275,7 @@ describe("indexer", () => {
     expect((await net.client(3).getOrders({})).map((o) => o.id)).not.toContain(orderId);
     await caughtUp();
     // The new head is indexed; wait for the rollback to show (it lands with the same poll).
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 120_000;
     let after = await gql<{ order: { id: string } | null }>(`{ order(id: "${orderId}") { id } }`);
     while (after.order && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
@@ -285,7 +285,7 @@ describe("indexer", () => {
     const stats = await gql<{ stats: { orders: number } }>(`{ stats(id: "global") { orders } }`);
     expect(stats.stats.orders).toBe((await net.client(3).getOrders({})).length);
     expect(ix?.logs.join("\n")).toMatch(/reorg/i);
-  });
+  }, 300_000);
 
   it("resumes from its checkpoint after a restart", async () => {
     const rowsBefore = await gql<{ accountActivitys: { totalCount: number } }>(
@@ -299,7 +299,7 @@ describe("indexer", () => {
       port,
       pollingIntervalMs: 200,
       waitReady: true,
-      timeoutMs: 150_000,
+      timeoutMs: 400_000,
     });
     await caughtUp();
     const logs = ix.logs.join("\n");
@@ -316,5 +316,5 @@ describe("indexer", () => {
     expect(after.order).toEqual({ id: String(orderId), state: "Open" });
     // Nothing indexed twice: exactly the new order's rows were added.
     expect(after.accountActivitys.totalCount).toBe(rowsBefore.accountActivitys.totalCount + 1);
-  }, 240_000);
+  }, 600_000);
 });
