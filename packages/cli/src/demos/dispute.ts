@@ -36,7 +36,7 @@ export type DisputeDemoOptions = {
   corruptStep?: string | undefined;
   lieOp?: string | undefined;
   honest?: boolean | undefined;
-  /** Challenge window, seconds (default 30). */
+  /** Challenge window, seconds (default 90). */
   window?: string | undefined;
 };
 
@@ -65,7 +65,8 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       received: p.corruptStep,
     });
   }
-  const window = p.window === undefined ? 30 : Number(p.window);
+  // Long enough for the watcher to re-execute 1,000 steps on a busy machine before it closes.
+  const window = p.window === undefined ? 90 : Number(p.window);
   let ours = false;
   let info = await readDevnet(p.dir).catch(() => undefined);
   if (!info) {

@@ -55,7 +55,14 @@ export type GameView = {
 };
 
 /** A transaction a player sent: what it was and what it cost. */
-export type MoveRecord = { gameId: string; move: string; gasUsed: number; txHash: Hex };
+export type MoveRecord = {
+  gameId: string;
+  move: string;
+  gasUsed: number;
+  txHash: Hex;
+  /** Block of the transaction (orders both sides' moves). */
+  block?: number;
+};
 
 export type PlayerContext = {
   client: PlayerClient;
@@ -126,6 +133,9 @@ export async function sendVerifier(
     functionName: functionName as "timeout",
     args: args as [bigint],
     account: client.account as never,
+    // Deadlines and windows are checked against the next block's time: a chain that mined
+    // nothing for a while has an old `latest` timestamp, and `timeout` / `finalize` would look early.
+    blockTag: "pending",
   });
   const hash = await client.writeContract(request as never);
   const receipt = await client.waitForTransactionReceipt({ hash });
@@ -135,6 +145,7 @@ export async function sendVerifier(
     move: functionName,
     gasUsed: Number(receipt.gasUsed),
     txHash: hash,
+    block: Number(receipt.blockNumber),
   });
   return receipt;
 }

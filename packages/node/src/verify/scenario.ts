@@ -285,7 +285,7 @@ bidWindow: 10s
     const claimGas = moves.filter((m) => m.move === "postClaim").reduce((n, m) => n + m.gasUsed, 0);
     const dispute = moves
       .filter((m) => m.move !== "postClaim" && m.move !== "finalize" && m.move !== "approve")
-      .sort((a, b) => Number(a.gameId) - Number(b.gameId));
+      .sort((a, b) => (a.block ?? 0) - (b.block ?? 0));
     let disputedOperator: string | undefined;
     if (
       game &&
