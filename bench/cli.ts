@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
@@ -91,6 +92,7 @@ async function main() {
     ]);
     if (built.status !== 0) throw new Error(`the build failed: ${built.stderr}`);
   }
+  const loadBefore = os.loadavg();
   runOnce(["-e", "0"]); // warm the file cache
   for (const c of cases) runOnce(c.args);
   const metrics = cases.map((c) => {
@@ -116,6 +118,8 @@ async function main() {
       runner:
         "packages/cli/bin/noos.js -> packages/cli/dist/main.js (compiled JavaScript from packages/cli/scripts/build.ts, fresh by its stamp; `noos --help` lists the commands from main.ts' table and loads none, `noos <cmd> --help` loads that command's module only, whose libraries load inside its actions); the last case runs the sources through tsx, as bin/noos.js does when the build is older than the sources",
       buildFreshThroughout: buildFreshAfter,
+      // A shared 2-core machine: the ratios to bare node in the same run are what compare.
+      loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
       stampCheckMsMedian: stampCheckMs(),
       targets: { wallSeconds: 0.3, peakRssBytes: 100 * 1024 * 1024, ratioToBareNode: 5 },
     },
