@@ -23,6 +23,7 @@ contract VerifierHandler is Test {
     mapping(uint256 gameId => uint256) internal gameWrongFrom;
     uint256 public bondsIn;
     uint256 public calls;
+    uint256 public resolvedGames;
 
     constructor(OptimisticVerifier v_, NoosToken token_, bytes32 spec_, address[] memory players_) {
         v = v_;
@@ -74,7 +75,14 @@ contract VerifierHandler is Test {
     function move(uint256 gameSeed, uint256 skipBy) external {
         uint256 count = v.gameCount();
         if (count == 0) return;
-        uint256 gameId = gameSeed % count + 1;
+        // A third of the time the newest game, so that runs play games to the end.
+        uint256 gameId = gameSeed % 3 == 0 ? count : gameSeed % count + 1;
+        bool wasResolved = v.getGame(gameId).phase == IOptimisticVerifier.GamePhase.Resolved;
+        _move(gameId, skipBy);
+        if (!wasResolved && v.getGame(gameId).phase == IOptimisticVerifier.GamePhase.Resolved) resolvedGames++;
+    }
+
+    function _move(uint256 gameId, uint256 skipBy) internal {
         IOptimisticVerifier.Game memory g = v.getGame(gameId);
         IOptimisticVerifier.Claim memory c = v.getClaim(g.claimId);
         calls++;
@@ -167,6 +175,23 @@ contract OptimisticVerifierInvariantTest is GameFixture {
         assertEq(token.balanceOf(address(verifier)), held, "balance == held");
         assertEq(_playersNow() + held + verifier.totalBurned(), playersTotal, "players + held + burned");
         assertEq(token.totalSupply() + verifier.totalBurned(), supply0, "burned leaves the supply");
+    }
+
+    /// @dev The handler does play games to the end (resolutions by element checks and by timeouts).
+    function test_handler_playsGamesToTheEnd() public {
+        handler.post(0, 4, 100); // asserter wrong from state 4
+        handler.challenge(0, 1, 1); // challenger wrong from state 1
+        handler.challenge(0, 2, 0); // an honest challenger
+        for (uint256 i = 0; i < 10; ++i) {
+            handler.move(0, 1); // the newest game (2): the honest challenger plays it to the element check
+        }
+        assertEq(uint8(verifier.getGame(2).phase), uint8(IOptimisticVerifier.GamePhase.Resolved));
+        assertEq(verifier.getGame(2).winner, verifier.getGame(2).challenger);
+        handler.move(2, 1); // game 1: its claim is rejected, so it is closed with a refund
+        assertEq(uint8(verifier.getGame(1).resolution), uint8(IOptimisticVerifier.Resolution.ClaimRejected));
+        assertEq(handler.resolvedGames(), 2);
+        invariant_bondsConserved();
+        invariant_heldMatchesOpenBonds();
     }
 
     /// @dev Held = bonds of open claims + bonds of unresolved games.
