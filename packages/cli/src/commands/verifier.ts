@@ -5,16 +5,12 @@
 // (state in <stateDir>/verifier.json, keyed by chain id + genesis hash + verifier address); serves
 // GET /status. Connects like every command (the devnet, or --network), signing with --account /
 // --private-key unless the config names a key.
+// Modules load inside the action: `noos verifier --help` loads commander and this file only.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createCommon, createWatcher } from "@noosphere/node";
-import { InvalidParameterError, parseNoos } from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
-import { parse as parseYaml } from "yaml";
-import { type GlobalOptions, walletClient } from "../context.js";
-import { printFields, printJson } from "../output.js";
+import type { GlobalOptions } from "../context.js";
 
 /** verifier.yaml: every field optional. */
 export type VerifierFile = {
@@ -34,6 +30,8 @@ export type VerifierFile = {
 const FIELDS = ["bond", "stateDir", "storeDir", "listen", "pollIntervalMs", "privateKey"];
 
 export async function loadVerifierFile(file: string): Promise<VerifierFile> {
+  const { parse: parseYaml } = await import("yaml");
+  const { InvalidParameterError, parseNoos } = await import("@noosphere/sdk");
   const raw = parseYaml(await readFile(file, "utf8")) as unknown;
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
@@ -88,6 +86,14 @@ export function registerVerifier(program: Command, globals: () => GlobalOptions)
 }
 
 export async function startVerifier(options: GlobalOptions, configFile?: string) {
+  const [{ createCommon, createWatcher }, { InvalidParameterError, parseNoos }, { createStore }] =
+    await Promise.all([
+      import("@noosphere/node"),
+      import("@noosphere/sdk"),
+      import("@noosphere/storage"),
+    ]);
+  const { walletClient } = await import("../context.js");
+  const { printFields, printJson } = await import("../output.js");
   const file = configFile ? await loadVerifierFile(configFile) : {};
   const baseDir = configFile ? path.dirname(path.resolve(configFile)) : process.cwd();
   const resolve = (p: string) => path.resolve(baseDir, p);
