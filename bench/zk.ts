@@ -290,14 +290,19 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
         note: `compiled only: proving needs a 2^${compiled.power} powers of tau, too slow to prepare on this machine (preparePhase2 ~20 s at 2^10, doubling per power); bring a ceremony file with --srs-path`,
       };
     }
+    // CPU seconds (this process and snarkjs' worker threads) beside wall: on a shared machine the
+    // wall time mostly measures the other processes.
+    const setupCpu = process.cpuUsage();
     const setup = await setupStep({
       compiledPath: f("model.compiled"),
       pkPath: f("pk.key"),
       vkPath: f("vk.key"),
       onProgress: log,
     });
+    const setupCpuUsed = process.cpuUsage(setupCpu);
+    const setupCpuSeconds = (setupCpuUsed.user + setupCpuUsed.system) / 1e6;
     log(
-      `  setup ${setup.setupSeconds.toFixed(1)} s (+ powers of tau ${setup.ptauSeconds.toFixed(1)} s)`,
+      `  setup ${setup.setupSeconds.toFixed(1)} s wall, ${setupCpuSeconds.toFixed(1)} CPU-s (+ powers of tau ${setup.ptauSeconds.toFixed(1)} s); load ${os.loadavg()[0]?.toFixed(1)}`,
     );
 
     const { features, targets } = await s.load();
@@ -424,6 +429,8 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
       publicSignals: compiled.publicSignals,
       compileSeconds: round(compiled.seconds, 2),
       setupSeconds: round(setup.setupSeconds, 2),
+      setupCpuSeconds: round(setupCpuSeconds, 2),
+      setupLoadAverage: round(os.loadavg()[0] ?? 0, 2),
       ptauPrepareSeconds: round(setup.ptauSeconds, 2),
       witnessSeconds: round(mean(witnessTimes)),
       proveSecondsCold: round(cold.seconds),
@@ -507,7 +514,8 @@ try {
       runs: RUNS,
       prover: "snarkjs 0.7.6 Groth16 (BN254), in process",
       compiler: "circom2 0.2.23 (wasm), --O2",
-      setup: "development powers of tau (single local contributor) + one zkey contribution",
+      setup:
+        "development key written directly from fresh local secrets (packages/zk/src/pipeline/devZkey.ts; no powers of tau, no ceremony: NOT for production); before 2026-12-07 rows: development powers of tau + newZKey + one contribution",
       data: "held-out rows (i % 5 == 0) of examples/data/digits.csv (pixels / 16) and examples/zk/data/diabetes.csv",
     },
     // --only re-measures one suite and keeps the other rows of the last full run.
