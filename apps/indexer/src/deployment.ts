@@ -1,6 +1,7 @@
 // Where the indexer finds the chain and the contracts: a deployment JSON (NOOS_DEPLOYMENT, or the
 // devnet's devnet.json in the devnet folder that `noos` itself would use), with NOOS_RPC_URL and
 // NOOS_CHAIN_ID overriding what the file says. Kept free of Ponder so tests and the bench reuse it.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { findDevnetDir } from "@noosphere/devnet/dir";
@@ -11,7 +12,7 @@ export type IndexerSettings = {
   deployment: Deployment;
   /** Where the deployment came from (a file path). */
   source: string;
-  /** The PGlite folder (ignored when DATABASE_URL is set). */
+  /** The PGlite folder (ignored when DATABASE_URL is set): NOOS_INDEXER_DB, else one per deployment. */
   pgliteDir: string;
   databaseUrl: string | undefined;
   pollingIntervalMs: number;
@@ -44,10 +45,22 @@ export function loadIndexerSettings(
   if (env.NOOS_RPC_URL) deployment.rpcUrl = env.NOOS_RPC_URL;
   if (env.NOOS_CHAIN_ID) deployment.chainId = Number(env.NOOS_CHAIN_ID);
   const pollingIntervalMs = env.NOOS_INDEXER_POLLING_MS ? Number(env.NOOS_INDEXER_POLLING_MS) : 500;
+  // One database per deployment (a new devnet in the same folder gets a new one: an old database
+  // would otherwise resume from checkpoints of a chain that no longer exists).
+  const startedAt = (raw as { startedAt?: unknown }).startedAt;
+  const identity = createHash("sha256")
+    .update(
+      JSON.stringify([deployment.chainId, deployment.startBlock, deployment.contracts, startedAt]),
+    )
+    .digest("hex")
+    .slice(0, 12);
   return {
     deployment,
     source,
-    pgliteDir: path.resolve(cwd, env.NOOS_INDEXER_DB ?? path.join(devnetDir, "indexer")),
+    pgliteDir: path.resolve(
+      cwd,
+      env.NOOS_INDEXER_DB ?? path.join(devnetDir, "indexer", `${deployment.chainId}-${identity}`),
+    ),
     databaseUrl: env.DATABASE_URL || undefined,
     pollingIntervalMs,
   };

@@ -126,7 +126,9 @@ ponder.on("ComputeMarket:EscrowDeposited", async ({ event, context }) => {
 
 ponder.on("ComputeMarket:OrderCanceled", async ({ event, context }) => {
   const a = event.args;
+  // Values read before any update: Ponder's store may hand back the row it later updates in place.
   const o = await context.db.find(order, { id: a.orderId });
+  const wasOpen = o?.state === "Open";
   if (o)
     await context.db.update(order, { id: a.orderId }).set({
       state: "Closed",
@@ -135,7 +137,7 @@ ponder.on("ComputeMarket:OrderCanceled", async ({ event, context }) => {
     });
   await timeline(context.db, event, a.orderId, "canceled", { actor: a.tenant, amount: a.refund });
   await activity(context.db, event, C, "OrderCanceled", [a.tenant], a.orderId);
-  await bumpStats(context.db, event, { openOrders: o?.state === "Open" ? -1 : 0 });
+  await bumpStats(context.db, event, { openOrders: wasOpen ? -1 : 0 });
 });
 
 ponder.on("ComputeMarket:BidCreated", async ({ event, context }) => {
@@ -183,6 +185,7 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
   const a = event.args;
   const o = await context.db.find(order, { id: a.leaseId });
   const escrowLeft = o?.escrow ?? 0n;
+  const wasOpen = o?.state === "Open";
   await context.db.insert(lease).values({
     id: a.leaseId,
     orderId: a.leaseId,
@@ -228,7 +231,7 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
   await bumpStats(context.db, event, {
     leases: 1,
     activeLeases: 1,
-    openOrders: o?.state === "Open" ? -1 : 0,
+    openOrders: wasOpen ? -1 : 0,
   });
   await bumpHour(context.db, event, "leases");
 });
@@ -459,7 +462,8 @@ async function registered(
   });
   const s = await context.db.find(stake, { account: a.provider, role: PROVIDER_ROLE });
   await ensureProvider(context.db, a.provider, event.block.timestamp);
-  const before = await context.db.find(provider, { address: a.provider });
+  const wasRegistered =
+    (await context.db.find(provider, { address: a.provider }))?.registered === true;
   await context.db.update(provider, { address: a.provider }).set({
     hostUri: a.hostUri,
     registered: true,
@@ -469,7 +473,7 @@ async function registered(
     locked: s?.locked ?? 0n,
   });
   await writeAttributes(context.db, a.provider, zeroAddress, info.attributes);
-  return before?.registered === true;
+  return wasRegistered;
 }
 
 ponder.on("ProviderRegistry:ProviderRegistered", async ({ event, context }) => {
@@ -489,13 +493,14 @@ ponder.on("ProviderRegistry:ProviderUpdated", async ({ event, context }) => {
 ponder.on("ProviderRegistry:ProviderUnregistered", async ({ event, context }) => {
   const a = event.args;
   const p = await context.db.find(provider, { address: a.provider });
+  const wasRegistered = p?.registered === true;
   if (p)
     await context.db
       .update(provider, { address: a.provider })
       .set({ registered: false, updatedAt: event.block.timestamp });
   await writeAttributes(context.db, a.provider, zeroAddress, []);
   await activity(context.db, event, "ProviderRegistry", "ProviderUnregistered", [a.provider]);
-  await bumpStats(context.db, event, { providers: p?.registered ? -1 : 0 });
+  await bumpStats(context.db, event, { providers: wasRegistered ? -1 : 0 });
 });
 
 ponder.on("ProviderRegistry:AttributesSigned", async ({ event, context }) => {

@@ -131,8 +131,9 @@ ponder.on("Staking:Slashed", async ({ event, context }) => {
     read("unbondingOf"),
   ]);
   const before = await context.db.find(stake, { account: a.account, role: a.role });
+  const stakedDelta = staked - (before?.staked ?? 0n);
   await applyStake(context.db, event, a.account, a.role, {
-    staked: staked - (before?.staked ?? 0n),
+    staked: stakedDelta,
     locked: locked - (before?.locked ?? 0n),
     unbonding: unbondingTotal - (before?.unbonding ?? 0n),
     slashed: a.amount,
@@ -144,7 +145,7 @@ ponder.on("Staking:Slashed", async ({ event, context }) => {
     }));
   await activity(context.db, event, C, "Slashed", [a.account, a.slasher, a.reporter]);
   await bumpStats(context.db, event, {
-    noosStaked: staked - (before?.staked ?? 0n),
+    noosStaked: stakedDelta,
   });
 });
 

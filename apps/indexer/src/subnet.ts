@@ -66,15 +66,16 @@ ponder.on("SubnetRegistry:ProtocolHyperparamsUpdated", async ({ event, context }
 ponder.on("SubnetRegistry:SubnetDissolved", async ({ event, context }) => {
   const a = event.args;
   const s = await context.db.find(subnet, { netuid: a.netuid });
+  const wasLive = s !== null && !s.dissolved;
   if (s) await context.db.update(subnet, { netuid: a.netuid }).set({ dissolved: true });
   await activity(context.db, event, C, "SubnetDissolved", [a.owner], a.netuid);
-  await bumpStats(context.db, event, { subnets: s && !s.dissolved ? -1 : 0 });
+  await bumpStats(context.db, event, { subnets: wasLive ? -1 : 0 });
 });
 
 ponder.on("SubnetRegistry:NeuronRegistered", async ({ event, context }) => {
   const a = event.args;
   const key = { netuid: a.netuid, uid: a.uid };
-  const before = await context.db.find(neuron, key);
+  const wasActive = (await context.db.find(neuron, key))?.active === true;
   const fresh = {
     hotkey: a.hotkey,
     active: true,
@@ -93,7 +94,7 @@ ponder.on("SubnetRegistry:NeuronRegistered", async ({ event, context }) => {
     .insert(neuron)
     .values({ ...key, ...fresh })
     .onConflictDoUpdate(fresh);
-  if (!before?.active && (await context.db.find(subnet, { netuid: a.netuid })))
+  if (!wasActive && (await context.db.find(subnet, { netuid: a.netuid })))
     await context.db
       .update(subnet, { netuid: a.netuid })
       .set((row) => ({ neurons: row.neurons + 1 }));
@@ -105,8 +106,9 @@ ponder.on("SubnetRegistry:NeuronDeregistered", async ({ event, context }) => {
   const a = event.args;
   const key = { netuid: a.netuid, uid: a.uid };
   const before = await context.db.find(neuron, key);
+  const wasActive = before?.active === true;
   if (before) await context.db.update(neuron, key).set({ active: false });
-  if (before?.active && (await context.db.find(subnet, { netuid: a.netuid })))
+  if (wasActive && (await context.db.find(subnet, { netuid: a.netuid })))
     await context.db
       .update(subnet, { netuid: a.netuid })
       .set((row) => ({ neurons: row.neurons - 1 }));
