@@ -35,3 +35,21 @@ export async function launchChromium(): Promise<{
     },
   };
 }
+
+/** A browser for fresh (cold-cache) contexts, one per measurement. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}

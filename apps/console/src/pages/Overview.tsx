@@ -20,13 +20,28 @@ type Stats = {
   noosStaked: string;
   events: number;
 };
+type Count = { totalCount: number };
 type Counts = {
   stats: Stats | null;
+  providers: Count;
+  open: Count;
+  active: Count;
+  completed: Count;
+  proofs: Count;
+  models: Count;
+  subnets: Count;
   leaseEvents: Page<{ kind: string; timestamp: string }>;
 };
 
 const QUERY = `{
   stats(id: "global") { providers orders openOrders leases activeLeases completedLeases proofsVerified models subnets coprocessorRequests noosStaked events }
+  providers(where: { registered: true }) { totalCount }
+  open: orders(where: { state: "Open" }) { totalCount }
+  active: leases(where: { state: "Active" }) { totalCount }
+  completed: leases(where: { state: "Completed" }) { totalCount }
+  proofs { totalCount }
+  models { totalCount }
+  subnets(where: { dissolved: false }) { totalCount }
   leaseEvents(orderBy: "timestamp", orderDirection: "desc", limit: 1000) { items { kind timestamp } }
 }`;
 

@@ -105,7 +105,7 @@ async function startDetachedConsole(stateDir: string, argv: string[]): Promise<C
   });
   await out.close();
   child.unref();
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     const info = await readConsoleInfo(stateDir);
     if (info) return info;
@@ -118,7 +118,7 @@ async function startDetachedConsole(stateDir: string, argv: string[]): Promise<C
     }
     await sleep(200);
   }
-  throw new BaseError(`The console was not up after 180 s; see ${log}.`, {
+  throw new BaseError(`The console was not up after 300 s; see ${log}.`, {
     name: "ConsoleStartError",
   });
 }
