@@ -358,13 +358,16 @@ interface IOptimisticVerifier {
     function gamesOf(uint256 claimId) external view returns (uint256[] memory);
     /// @notice The claim posted for a lease (0 if none).
     function claimOfLease(uint256 leaseId) external view returns (uint256);
-    /// @notice Number of claims / games posted (ids are 1..count).
+    /// @notice Number of claims posted (claim ids are 1..claimCount).
     function claimCount() external view returns (uint256);
+    /// @notice Number of games opened (game ids are 1..gameCount).
     function gameCount() external view returns (uint256);
     /// @notice The points at which a bisection of (lo, hi) posts states: k = min(arity - 1, hi - lo - 1) evenly
     ///         spaced points lo + j * (hi - lo) / (k + 1), j = 1..k.
     function splitPoints(uint256 lo, uint256 hi) external view returns (uint256[] memory points);
-    /// @notice Bonds held now, and the totals burned / sent to the treasury (for the conservation invariant).
+    /// @notice Bonds held now (claims not yet final or rejected, games not yet resolved).
     function totalHeld() external view returns (uint256);
+    /// @notice Total of the loser shares burned (or sent to the treasury for a token without burn) so far.
+    ///         Conservation: bonds paid in = paid out + totalBurned + totalHeld.
     function totalBurned() external view returns (uint256);
 }
