@@ -278,10 +278,18 @@ bidWindow: 10s
     const finalClaim = await readClaim(p.tenant, p.verifier, claimId);
     const claimStatus = CLAIM_STATUSES[finalClaim.status] ?? "None";
     const lease = await p.tenant.getLease({ leaseId: orderId });
-    const moves = [
+    if (gameId !== undefined) game = await readGame(p.tenant, p.verifier, gameId);
+    // The move that ended the game is recorded by its daemon once its receipt is in: wait for it.
+    const allMoves = async () => [
       ...((await provider.defender?.moves()) ?? []),
       ...((await watcher?.moves()) ?? []),
     ];
+    const ending = game?.resolution === "ElementChecked" ? "openElement" : "timeout";
+    let moves = await allMoves();
+    for (let i = 0; game && i < 50 && !moves.some((m) => m.move === ending); i++) {
+      await sleep(200);
+      moves = await allMoves();
+    }
     const claimGas = moves.filter((m) => m.move === "postClaim").reduce((n, m) => n + m.gasUsed, 0);
     const dispute = moves
       .filter((m) => m.move !== "postClaim" && m.move !== "finalize" && m.move !== "approve")
