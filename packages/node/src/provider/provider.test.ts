@@ -110,11 +110,15 @@ describe("provider daemon", () => {
     expect(lease.resultCid).toBe("result-of-job-a");
     await tenant.acceptResultAndWait({ leaseId: orderId });
 
-    const status = (await (await fetch(provider.statusUrl)).json()) as {
-      jobs: Record<string, { state: string }>;
-      version: string;
-    };
-    expect(status.jobs[orderId.toString()]?.state).toBe("submitted");
+    // The provider records "submitted" once its transaction's receipt is back, which can be after
+    // the chain already shows the result.
+    const status = await until("the provider's record of its submission", async () => {
+      const s = (await (await fetch(provider.statusUrl)).json()) as {
+        jobs: Record<string, { state: string }>;
+        version: string;
+      };
+      return s.jobs[orderId.toString()]?.state === "submitted" ? s : undefined;
+    });
     expect(status.version).toBe("0.1.0");
     // The earnings are withdrawn periodically.
     await until("the withdrawal", async () =>

@@ -106,7 +106,7 @@ describe("digits MLP 64-32-10", () => {
     // Public signals: the input hash, then the 10 logits.
     expect(compiled.layout).toEqual({ paramHash: false, inputs: 1, outputs: 10, total: 11 });
     expect(witness.slice(2, 12)).toEqual(runQuantized(compiled, row).outputs.map(toField));
-  });
+  }, 300_000); // trains, compiles and proves: minutes on a loaded 2-core machine
 });
 
 describe("PyTorch-layout CNN", () => {
