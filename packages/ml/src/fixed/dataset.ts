@@ -99,3 +99,13 @@ export type FixedInferInput = {
   w2: Int32Array;
   b2: Int32Array;
 };
+
+/** The tensors of a cnn-infer program (genesis components, in order): x [rows][side * side], convW [channels][9],
+ * convB [channels], fcW [classes][features], fcB [classes]. */
+export type FixedCnnInput = {
+  x: Int32Array;
+  convW: Int32Array;
+  convB: Int32Array;
+  fcW: Int32Array;
+  fcB: Int32Array;
+};

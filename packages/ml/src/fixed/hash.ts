@@ -28,9 +28,22 @@ export function keccakInto(
   out.set(state8.subarray(0, 32), outOff);
 }
 
-/** keccak256 of any byte string. */
+/** keccak256 of any byte string (multi-block absorb with the unrolled permutation). */
 export function keccakBytes(input: Uint8Array): Uint8Array {
-  return keccak_256(input);
+  if (!littleEndian) return keccak_256(input);
+  state32.fill(0);
+  let off = 0;
+  while (input.length - off >= 136) {
+    for (let i = 0; i < 136; i++) state8[i] = (state8[i] as number) ^ (input[off + i] as number);
+    keccakF1600(state32);
+    off += 136;
+  }
+  const rest = input.length - off;
+  for (let i = 0; i < rest; i++) state8[i] = (state8[i] as number) ^ (input[off + i] as number);
+  state8[rest] = (state8[rest] as number) ^ 0x01;
+  state8[135] = (state8[135] as number) ^ 0x80;
+  keccakF1600(state32);
+  return state8.slice(0, 32);
 }
 
 const hexChars = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

@@ -1,5 +1,6 @@
 export * as fixedArith from "./arith.js";
 export { expQ, fromQ, ONE, toQ } from "./arith.js";
+export * from "./cnn.js";
 export * from "./dataset.js";
 export * from "./digits.js";
 export * from "./feistel.js";

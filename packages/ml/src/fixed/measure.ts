@@ -1,9 +1,12 @@
 // Honest-overhead measurement for bench/optimistic.ts: fixed-point training without and with per-state
 // commitments, against the float trainer, on the digits data (same machine, same process).
+
+import type { OnnxModel } from "../onnx/types.js";
 import { predictMlp, trainMlp } from "../train/mlp.js";
+import { cnnInferProgramFromOnnx } from "./cnn.js";
 import { type DigitsRows, loadDigitsDataset, readDigitsCsv, splitDigits } from "./dataset.js";
 import { digitsTrainSpecFor, fixedAccuracy } from "./digits.js";
-import { runProgram } from "./run.js";
+import { runProgram, runTransition, transitionTrace } from "./run.js";
 
 export type MeasureFixedTrainingOptions = {
   /** examples/data/digits.csv path or its parsed rows. */
@@ -93,5 +96,58 @@ export function measureFixedTraining(
     fixedAccuracy: fixedAccuracy(committed.value.components, scaled, test.labels, spec),
     floatAccuracy,
     finalState: committed.value.finalState,
+  };
+}
+
+export type MeasureFixedCnnInferenceResult = {
+  rows: number;
+  repeats: number;
+  /** Mean ms of one fixed-point inference without any hashing (ops only). */
+  plainMs: number;
+  /** Mean ms with the state commitments (roots of input and weights, genesis and final state hashes). */
+  committedMs: number;
+  /** Mean ms with the state commitments and every op output's root (the per-operator trace). */
+  tracedMs: number;
+  overheadCommitted: number;
+  overheadTraced: number;
+  finalState: `0x${string}`;
+};
+
+/** Honest overhead of the cnn-infer program's commitments (examples/zk/models/cnn.onnx) for the bench. */
+export function measureFixedCnnInference(
+  model: OnnxModel,
+  rows: readonly (readonly number[])[],
+  repeats = 200,
+): MeasureFixedCnnInferenceResult {
+  const mean = (f: () => unknown) => {
+    f();
+    const t0 = performance.now();
+    for (let r = 0; r < repeats; r++) f();
+    return (performance.now() - t0) / repeats;
+  };
+  // Each variant starts from the model and the raw rows (quantisation included in all three).
+  const plainMs = mean(() => {
+    const { spec, input } = cnnInferProgramFromOnnx(model, rows, { roots: false });
+    return runTransition(spec, input, 0, [input.x, input.convW, input.convB, input.fcW, input.fcB]);
+  });
+  let finalState = "0x" as `0x${string}`;
+  const committedMs = mean(() => {
+    const { spec, input } = cnnInferProgramFromOnnx(model, rows);
+    finalState = runProgram(spec, input).finalState;
+  });
+  const tracedMs = mean(() => {
+    const { spec, input } = cnnInferProgramFromOnnx(model, rows);
+    const run = runProgram(spec, input);
+    transitionTrace(spec, input, run, 0);
+  });
+  return {
+    rows: rows.length,
+    repeats,
+    plainMs,
+    committedMs,
+    tracedMs,
+    overheadCommitted: committedMs / plainMs,
+    overheadTraced: tracedMs / plainMs,
+    finalState,
   };
 }

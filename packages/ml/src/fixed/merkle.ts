@@ -120,3 +120,15 @@ export function verifyProof(
 export function leafElement(leaf: Uint8Array, q: number): number {
   return new DataView(leaf.buffer, leaf.byteOffset, 32).getInt32(4 * q, false);
 }
+
+const rootCache = new WeakMap<Int32Array, Uint8Array>();
+
+/** tensorRootBytes memoised per array object (tensors are never mutated once built: weights, inputs, op outputs). */
+export function cachedRootBytes(values: Int32Array): Uint8Array {
+  let r = rootCache.get(values);
+  if (!r) {
+    r = tensorRootBytes(values);
+    rootCache.set(values, r);
+  }
+  return r;
+}

@@ -3,7 +3,14 @@
 import { dot, momentum, relu, sat, softmaxGradElement, softmaxGradRow, update } from "./arith.js";
 import { batchIndices } from "./feistel.js";
 import { initElement, initTensor } from "./prng.js";
-import { type FixedSpec, type MlpTrainSpec, numTransitions, sampleStride } from "./spec.js";
+import {
+  type CnnInferSpec,
+  cnnGeometry,
+  type FixedSpec,
+  type MlpTrainSpec,
+  numTransitions,
+  sampleStride,
+} from "./spec.js";
 
 export type OperandRef =
   | { from: "start"; index: number }
@@ -23,7 +30,9 @@ export type OpType =
   | "RELU_MASK"
   | "MOMENTUM"
   | "UPDATE"
-  | "CURSOR";
+  | "CURSOR"
+  | "IM2COL"
+  | "AVGPOOL";
 
 export type OpDef = {
   name: string;
@@ -102,6 +111,34 @@ export function transitionLayout(spec: FixedSpec, t: number): TransitionLayout {
 }
 
 function buildLayouts(spec: FixedSpec): TransitionLayout[] {
+  if (spec.kind === "cnn-infer") {
+    const { rows: M, side, channels: Ch, classes } = spec;
+    const g = cnnGeometry(spec);
+    const P = g.convSide * g.convSide;
+    return [
+      {
+        startSizes: [M * side * side, Ch * 9, Ch, classes * g.features, classes],
+        ops: [
+          op("im2col", "IM2COL", [S(0)], [M * P, 9]),
+          op("conv", "LINEAR", [O(0), S(1), S(2)], [M * P, Ch], {
+            M: M * P,
+            K: 9,
+            N: Ch,
+            bias: true,
+          }),
+          op("relu", "RELU", [O(1)], [M * P, Ch]),
+          op("pool", "AVGPOOL", [O(2)], [M, g.features]),
+          op("logits", "LINEAR", [O(3), S(3), S(4)], [M, classes], {
+            M,
+            K: g.features,
+            N: classes,
+            bias: true,
+          }),
+        ],
+        endSources: [4],
+      },
+    ];
+  }
   const { nIn: I, nHidden: H, nOut: C } = spec;
   if (spec.kind === "mlp-infer") {
     const M = spec.rows;
@@ -199,6 +236,46 @@ function rowMaxAbs(x: Int32Array, rows: number, cols: number): Float64Array {
 
 const TWO53 = 9007199254740992;
 
+function cnnSpec(ctx: OpContext): CnnInferSpec {
+  if (ctx.spec.kind !== "cnn-infer") throw new TypeError("op needs a cnn-infer spec");
+  return ctx.spec;
+}
+
+/** IM2COL element e = (m * P + y * convSide + x) * 9 + dy * 3 + dx: the input element it copies, or -1 (zero padding). */
+function im2colSource(spec: CnnInferSpec, e: number): number {
+  const { convSide } = cnnGeometry(spec);
+  const P = convSide * convSide;
+  const k = e % 9;
+  const pos = Math.floor(e / 9);
+  const m = Math.floor(pos / P);
+  const y = Math.floor((pos % P) / convSide);
+  const x = pos % convSide;
+  const iy = y + Math.floor(k / 3) - spec.convPad;
+  const ix = x + (k % 3) - spec.convPad;
+  if (iy < 0 || ix < 0 || iy >= spec.side || ix >= spec.side) return -1;
+  return m * spec.side * spec.side + iy * spec.side + ix;
+}
+
+/** AVGPOOL element e = m * features + (c * poolSide + py) * poolSide + px: the (up to 4) conv elements it averages. */
+function poolSources(spec: CnnInferSpec, e: number): number[] {
+  const g = cnnGeometry(spec);
+  const Ch = spec.channels;
+  const m = Math.floor(e / g.features);
+  const r = e % g.features;
+  const c = Math.floor(r / (g.poolSide * g.poolSide));
+  const py = Math.floor((r % (g.poolSide * g.poolSide)) / g.poolSide);
+  const px = r % g.poolSide;
+  const out: number[] = [];
+  for (let a = 0; a < 2; a++)
+    for (let b = 0; b < 2; b++) {
+      const y = 2 * py + a - spec.poolPad;
+      const x = 2 * px + b - spec.poolPad;
+      if (y >= 0 && x >= 0 && y < g.convSide && x < g.convSide)
+        out.push((m * g.convSide * g.convSide + y * g.convSide + x) * Ch + c);
+    }
+  return out;
+}
+
 /** Evaluates a whole op output from its operand tensors (in op.inputs order). */
 export function evalOp(o: OpDef, ins: readonly Int32Array[], ctx: OpContext): Int32Array {
   const out = new Int32Array(o.size);
@@ -290,6 +367,23 @@ export function evalOp(o: OpDef, ins: readonly Int32Array[], ctx: OpContext): In
     case "CURSOR":
       out[0] = sat((in0[0] as number) + trainSpec(ctx).batch);
       return out;
+    case "IM2COL": {
+      const s = cnnSpec(ctx);
+      for (let e = 0; e < o.size; e++) {
+        const src = im2colSource(s, e);
+        out[e] = src < 0 ? 0 : (in0[src] as number);
+      }
+      return out;
+    }
+    case "AVGPOOL": {
+      const s = cnnSpec(ctx);
+      for (let e = 0; e < o.size; e++) {
+        let sum = 0;
+        for (const src of poolSources(s, e)) sum += in0[src] as number;
+        out[e] = Math.floor(sum / 4);
+      }
+      return out;
+    }
   }
 }
 
@@ -343,6 +437,12 @@ export function operandElements(o: OpDef, e: number, ctx: OpContext): number[][]
     }
     case "CURSOR":
       return [[0]];
+    case "IM2COL": {
+      const src = im2colSource(cnnSpec(ctx), e);
+      return [src < 0 ? [] : [src]];
+    }
+    case "AVGPOOL":
+      return [poolSources(cnnSpec(ctx), e)];
   }
 }
 
@@ -393,5 +493,9 @@ export function evalElement(
       return update(trainSpec(ctx).lrQ, v0[0] as number, v1[0] as number);
     case "CURSOR":
       return sat((v0[0] as number) + trainSpec(ctx).batch);
+    case "IM2COL":
+      return v0.length === 0 ? 0 : (v0[0] as number);
+    case "AVGPOOL":
+      return Math.floor(v0.reduce((a, b) => a + b, 0) / 4);
   }
 }

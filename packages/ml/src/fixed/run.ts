@@ -3,13 +3,13 @@
 import type { Hex } from "viem";
 import type { Mlp } from "../train/mlp.js";
 import { sat } from "./arith.js";
-import type { FixedDataset, FixedInferInput } from "./dataset.js";
+import type { FixedCnnInput, FixedDataset, FixedInferInput } from "./dataset.js";
 import { fromHex, keccakBytes, toHex, writeUint256 } from "./hash.js";
-import { tensorRoot, tensorRootBytes } from "./merkle.js";
+import { cachedRootBytes, tensorRootBytes } from "./merkle.js";
 import { evalOp, makeContext, transitionLayout } from "./program.js";
 import { type FixedSpec, numTransitions, specHashOf } from "./spec.js";
 
-export type FixedData = FixedDataset | FixedInferInput;
+export type FixedData = FixedDataset | FixedInferInput | FixedCnnInput;
 
 export type CorruptOption = {
   /** After transition `transition` (so state transition + 1 is the first wrong one). */
@@ -84,7 +84,14 @@ function stateHashBytes(specHash: Uint8Array, t: number, roots: readonly Uint8Ar
 
 function genesisComponents(spec: FixedSpec, data: FixedData): Int32Array[] {
   if (spec.kind === "mlp-train") return [];
-  if (!("x" in data))
+  if (spec.kind === "cnn-infer") {
+    if (!("convW" in data))
+      throw new TypeError(
+        "runProgram: a cnn-infer spec needs { x, convW, convB, fcW, fcB } as data",
+      );
+    return [data.x, data.convW, data.convB, data.fcW, data.fcB];
+  }
+  if (!("w1" in data))
     throw new TypeError("runProgram: an mlp-infer spec needs { x, w1, b1, w2, b2 } as data");
   return [data.x, data.w1, data.b1, data.w2, data.b2];
 }
@@ -233,6 +240,7 @@ export type TransitionTrace = {
 };
 
 const traceCache = new WeakMap<ProgramRun, TransitionTrace>();
+const rootHex = (x: Int32Array): Hex => toHex(cachedRootBytes(x));
 
 /** The op-level trace of transition t of the run, as the run computed it (lie and corruption included). */
 export function transitionTrace(
@@ -255,9 +263,9 @@ export function transitionTrace(
   });
   const trace: TransitionTrace = {
     t,
-    startComponents: start.map(tensorRoot),
-    opRoots: opOutputs.map(tensorRoot),
-    endComponents: end.map(tensorRoot),
+    startComponents: start.map(rootHex),
+    opRoots: opOutputs.map(rootHex),
+    endComponents: end.map(rootHex),
     opNames: layout.ops.map((o) => o.name),
     startTensors: start,
     opOutputs,

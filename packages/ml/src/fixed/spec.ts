@@ -1,5 +1,6 @@
 // Program specs (ARITHMETIC.md §2): the bytes the referee's registerSpec takes, and their hash.
-import { encodeAbiParameters, type Hex, keccak256 } from "viem";
+import type { Hex } from "viem";
+import { fromHex, keccakBytes, toHex } from "./hash.js";
 
 /** kind 1: training an MLP nIn-nHidden-nOut with momentum SGD on a committed dataset. */
 export type MlpTrainSpec = {
@@ -39,9 +40,42 @@ export type MlpInferSpec = {
   b2Root: Hex;
 };
 
-export type FixedSpec = MlpTrainSpec | MlpInferSpec;
+/**
+ * kind 3: a small CNN on single-channel side x side images: Conv 3x3 (stride 1, zero padding convPad) + bias,
+ * ReLU, zero padding poolPad on each side, AveragePool 2x2 stride 2, Flatten (c, y, x), Gemm (fc) + bias.
+ * examples/zk/models/cnn.onnx: side 8, channels 4, classes 10, convPad 0, poolPad 1.
+ */
+export type CnnInferSpec = {
+  kind: "cnn-infer";
+  rows: number;
+  side: number;
+  channels: number;
+  classes: number;
+  convPad: number;
+  poolPad: number;
+  xRoot: Hex;
+  convWRoot: Hex;
+  convBRoot: Hex;
+  fcWRoot: Hex;
+  fcBRoot: Hex;
+};
 
-export const SPEC_KIND = { "mlp-train": 1, "mlp-infer": 2 } as const;
+export type FixedSpec = MlpTrainSpec | MlpInferSpec | CnnInferSpec;
+
+export const SPEC_KIND = { "mlp-train": 1, "mlp-infer": 2, "cnn-infer": 3 } as const;
+
+/** Derived CNN geometry: conv output side, padded side, pooled side, fc input features. */
+export function cnnGeometry(spec: CnnInferSpec): {
+  convSide: number;
+  padSide: number;
+  poolSide: number;
+  features: number;
+} {
+  const convSide = spec.side + 2 * spec.convPad - 2;
+  const padSide = convSide + 2 * spec.poolPad;
+  const poolSide = Math.floor(padSide / 2);
+  return { convSide, padSide, poolSide, features: spec.channels * poolSide * poolSide };
+}
 
 function checkUint(name: string, x: number, min = 1): void {
   if (!Number.isSafeInteger(x) || x < min)
@@ -57,6 +91,21 @@ function checkBytes32(name: string, x: string): void {
 }
 
 export function validateSpec(spec: FixedSpec): void {
+  if (spec.kind === "cnn-infer") {
+    checkUint("rows", spec.rows);
+    checkUint("side", spec.side, 2);
+    checkUint("channels", spec.channels);
+    checkUint("classes", spec.classes);
+    checkUint("convPad", spec.convPad, 0);
+    checkUint("poolPad", spec.poolPad, 0);
+    if (spec.convPad > 1 || spec.poolPad > 1)
+      throw new RangeError("spec.convPad and spec.poolPad must be 0 or 1");
+    if (cnnGeometry(spec).poolSide < 1)
+      throw new RangeError("spec.side too small for the conv and pool");
+    for (const k of ["xRoot", "convWRoot", "convBRoot", "fcWRoot", "fcBRoot"] as const)
+      checkBytes32(k, spec[k]);
+    return;
+  }
   checkUint("nIn", spec.nIn);
   checkUint("nHidden", spec.nHidden);
   checkUint("nOut", spec.nOut);
@@ -81,52 +130,64 @@ export function validateSpec(spec: FixedSpec): void {
   }
 }
 
-const u = { type: "uint256" } as const;
-const i = { type: "int256" } as const;
-const b = { type: "bytes32" } as const;
+/** One abi word: a non-negative or negative (two's complement) integer, or a bytes32. */
+function word(x: number | Hex): string {
+  if (typeof x === "string") return x.slice(2).toLowerCase();
+  return BigInt.asUintN(256, BigInt(x)).toString(16).padStart(64, "0");
+}
 
-/** abi.encode of the spec tuple (ARITHMETIC.md §2). */
+/** abi.encode of the spec tuple (ARITHMETIC.md §2): every field is one static 32-byte word. */
 export function encodeSpec(spec: FixedSpec): Hex {
   validateSpec(spec);
-  if (spec.kind === "mlp-train") {
-    return encodeAbiParameters(
-      [u, u, u, u, u, u, i, i, u, i, i, u, b],
-      [
-        1n,
-        BigInt(spec.nIn),
-        BigInt(spec.nHidden),
-        BigInt(spec.nOut),
-        BigInt(spec.batch),
-        BigInt(spec.steps),
-        BigInt(spec.lrQ),
-        BigInt(spec.muQ),
-        BigInt(spec.seed),
-        BigInt(spec.initScaleW1Q),
-        BigInt(spec.initScaleW2Q),
-        BigInt(spec.n),
-        spec.dataRoot,
-      ],
-    );
-  }
-  return encodeAbiParameters(
-    [u, u, u, u, u, b, b, b, b, b],
-    [
-      2n,
-      BigInt(spec.nIn),
-      BigInt(spec.nHidden),
-      BigInt(spec.nOut),
-      BigInt(spec.rows),
-      spec.xRoot,
-      spec.w1Root,
-      spec.b1Root,
-      spec.w2Root,
-      spec.b2Root,
-    ],
-  );
+  const fields: (number | Hex)[] =
+    spec.kind === "mlp-train"
+      ? [
+          1,
+          spec.nIn,
+          spec.nHidden,
+          spec.nOut,
+          spec.batch,
+          spec.steps,
+          spec.lrQ,
+          spec.muQ,
+          spec.seed,
+          spec.initScaleW1Q,
+          spec.initScaleW2Q,
+          spec.n,
+          spec.dataRoot,
+        ]
+      : spec.kind === "mlp-infer"
+        ? [
+            2,
+            spec.nIn,
+            spec.nHidden,
+            spec.nOut,
+            spec.rows,
+            spec.xRoot,
+            spec.w1Root,
+            spec.b1Root,
+            spec.w2Root,
+            spec.b2Root,
+          ]
+        : [
+            3,
+            spec.rows,
+            spec.side,
+            spec.channels,
+            spec.classes,
+            spec.convPad,
+            spec.poolPad,
+            spec.xRoot,
+            spec.convWRoot,
+            spec.convBRoot,
+            spec.fcWRoot,
+            spec.fcBRoot,
+          ];
+  return `0x${fields.map(word).join("")}`;
 }
 
 export function specHashOf(spec: FixedSpec): Hex {
-  return keccak256(encodeSpec(spec));
+  return toHex(keccakBytes(fromHex(encodeSpec(spec))));
 }
 
 /** Number of transitions n (states 0..n). */
