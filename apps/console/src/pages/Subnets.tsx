@@ -43,6 +43,9 @@ type WeightRow = {
   value: number;
 };
 
+/** Epoch emission is in alpha units of 1e9 NOOS wei. */
+const ALPHA_UNIT = 10n ** 9n;
+
 const SUBNET_FIELDS =
   "netuid owner locked dissolved neurons epochs lastEpochIndex totalEmission hyperparams protocol createdAt";
 
@@ -148,7 +151,7 @@ const chart = (
   label: string,
 ): Plot.PlotOptions => ({
   title: label,
-  x: { label: "epoch", tickFormat: "d" },
+  x: { label: "epoch", type: "point" },
   y: { label, grid: true },
   color: { legend: true },
   marks: [
@@ -172,7 +175,8 @@ function SubnetBody(p: {
         uid: `uid ${r.uid}`,
         incentive: unit(r.incentive),
         dividends: unit(r.dividends),
-        emission: Number(BigInt(r.emission)) / 1e18,
+        // Alpha units: 1 = 1e9 NOOS wei (ALPHA_UNIT).
+        emission: Number(BigInt(r.emission)) / 1e9,
       })),
     [p.rows],
   );
@@ -232,7 +236,7 @@ function SubnetBody(p: {
     ecol.accessor((r) => Number(BigInt(r.emission) / 10n ** 12n), {
       id: "emission",
       header: "emission / epoch",
-      cell: (c) => noos(c.row.original.emission),
+      cell: (c) => noos(BigInt(c.row.original.emission) * ALPHA_UNIT, 9),
     }),
   ];
   return (
