@@ -169,7 +169,12 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       progress({ step: "ordered", orderId, replica });
       await leaseOrder(orderId, event.bidDeadline);
       const lease = await waitForResult(orderId);
-      if (lease.stateName === "ResultSubmitted") {
+      // An optimistic job's provider posts its claim right after the result, which freezes the
+      // payment: the lease is then Disputed (by the verifier), with the result on it.
+      if (
+        lease.stateName === "ResultSubmitted" ||
+        (lease.stateName === "Disputed" && lease.resultCid !== "")
+      ) {
         await record(orderId, {
           stage: "result",
           resultCid: lease.resultCid,
