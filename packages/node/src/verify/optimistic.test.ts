@@ -160,6 +160,18 @@ describe("optimistic verification on the market", () => {
     expect(r.provider.bondDelta).toBeGreaterThan(0n);
   }, 300_000);
 
+  it("a watcher restarted right after its challenge takes the game up from its state file and wins", async () => {
+    const r = await scenario("restart", {
+      providerFault: { corrupt: { transition: 9, component: 3, element: 2 } },
+      restartWatcher: true,
+      onTick: clock(),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.disputedStep).toBe(9);
+    expect(r.disputedOperator).toBe("upd_b2");
+    expect(r.claimStatus).toBe("Rejected");
+  }, 300_000);
+
   it("a provider that goes silent loses the game by timeout", async () => {
     const r = await scenario("silent-provider", {
       providerFault: { corrupt: { transition: 5 } },

@@ -52,6 +52,8 @@ export type ScenarioParameters = {
   watcherFault?: ProgramFault | undefined;
   providerSilent?: boolean | undefined;
   watcherSilent?: boolean | undefined;
+  /** Testing: stop the watcher once it has challenged and start a new one on its state. */
+  restartWatcher?: boolean | undefined;
   /** Start no watcher (an unchallenged job). */
   noWatcher?: boolean | undefined;
   /** Called while waiting for the claim to end (a test moves the chain's clock here). */
@@ -157,30 +159,31 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
   });
   // The provider's status server serves its op outputs to challengers.
   const providerHost = provider.statusUrl.replace(/\/status$/, "");
-  const watcher = p.noWatcher
-    ? undefined
-    : await createWatcher(common("watcher"), {
-        client: p.watcher as never,
-        contracts: {
-          verifier: p.verifier,
-          referee: p.referee,
-          market: p.contracts.market,
-          token: p.contracts.token,
-          registry: p.contracts.registry,
-        },
-        store: p.store,
-        stateDir: path.join(p.workDir, "watcher-state"),
-        startBlock: fromBlock,
-        bond: parseEther(p.challengeBond ?? p.bond ?? "10"),
-        pollIntervalMs: 100,
-        fault: p.watcherFault,
-        silent: p.watcherSilent,
-        opOutputs: async (gameId, t, op) => {
-          const res = await fetch(`${providerHost}/verify/games/${gameId}/ops/${t}/${op}`);
-          if (!res.ok) return undefined;
-          return ((await res.json()) as { values: number[] }).values;
-        },
-      });
+  let watcherCommon: Common | undefined;
+  const startWatcher = () =>
+    createWatcher((watcherCommon = common("watcher")), {
+      client: p.watcher as never,
+      contracts: {
+        verifier: p.verifier,
+        referee: p.referee,
+        market: p.contracts.market,
+        token: p.contracts.token,
+        registry: p.contracts.registry,
+      },
+      store: p.store,
+      stateDir: path.join(p.workDir, "watcher-state"),
+      startBlock: fromBlock,
+      bond: parseEther(p.challengeBond ?? p.bond ?? "10"),
+      pollIntervalMs: 100,
+      fault: p.watcherFault,
+      silent: p.watcherSilent,
+      opOutputs: async (gameId, t, op) => {
+        const res = await fetch(`${providerHost}/verify/games/${gameId}/ops/${t}/${op}`);
+        if (!res.ok) return undefined;
+        return ((await res.json()) as { values: number[] }).values;
+      },
+    });
+  let watcher = p.noWatcher ? undefined : await startWatcher();
 
   try {
     // 2. The tenant's job.
@@ -260,6 +263,13 @@ bidWindow: 10s
       if (games.length > 0 && gameId === undefined) {
         gameId = games[0] as bigint;
         log(`challenged: game ${gameId}`);
+        if (p.restartWatcher && watcher) {
+          // The watcher stops right after its challenge and a new one takes over from its state file.
+          watcherCommon?.shutdown();
+          await watcher.done;
+          watcher = await startWatcher();
+          log("watcher restarted");
+        }
       }
       if (gameId !== undefined) {
         const view = await readGame(p.tenant, p.verifier, gameId);
