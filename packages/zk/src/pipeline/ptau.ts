@@ -1,8 +1,10 @@
 // Powers of tau for Groth16 setup. A ceremony file (e.g. the Perpetual Powers of Tau / Hermez
-// `powersOfTau28_hez_final_NN.ptau`) is what production uses; this environment cannot download
-// one and no npm package ships one, so `ensurePtau` can also prepare a local one (devPtau.ts). A
-// local file's secrets were known to one process and discarded: anyone who kept them could forge
-// proofs. It is labelled a development setup everywhere it appears.
+// `powersOfTau28_hez_final_NN.ptau`, passed as --srs-path) is what production uses; no npm
+// package ships one. `noos zk setup` without --srs-path no longer needs a powers of tau at all:
+// it writes a development key directly from its secrets (devZkey.ts), so setupStep calls
+// ensurePtau only with --srs-path. The local preparation below (devPtau.ts, cached by power) is
+// kept for callers that want a development ptau file for other tools; a local file's secrets
+// were known to one process and discarded, and it is labelled a development setup.
 import {
   existsSync,
   mkdirSync,
