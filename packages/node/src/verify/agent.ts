@@ -232,6 +232,7 @@ export async function createAgent(common: Common, config: AgentConfig): Promise<
           arity,
           fetchOpOutput: config.fetchOpOutput,
           onMove: (m) => moves.push(m),
+          fromBlock: config.startBlock,
         };
         const outcome = await playMove(
           ctx,

@@ -7,13 +7,7 @@
 // When the other side is to move and its deadline has passed, the player calls `timeout`.
 // Every transaction's gas is recorded (the demo and the bench report them).
 import { type NoosWalletClient, optimisticVerifierAbi } from "@noosphere/sdk";
-import {
-  type Address,
-  type Hex,
-  type PublicClient,
-  parseEventLogs,
-  type TransactionReceipt,
-} from "viem";
+import type { Address, Hex, PublicClient, TransactionReceipt } from "viem";
 import { type OpOutput, type ProgramView, splitPoints } from "./program.js";
 
 export const GAME_PHASES = [
@@ -73,6 +67,8 @@ export type PlayerContext = {
     | ((gameId: bigint, t: number, op: number) => Promise<OpOutput | undefined>)
     | undefined;
   onMove?: ((record: MoveRecord) => void) | undefined;
+  /** Where the game's events are searched from (the daemon's start block). Default 0. */
+  fromBlock?: bigint | undefined;
 };
 
 export async function readGame(
@@ -152,17 +148,20 @@ export async function sendVerifier(
 
 /** The latest event of `eventName` for the game (the states or trace the other side posted). */
 async function lastGameEvent(
-  client: Pick<PublicClient, "getLogs">,
+  client: Pick<PublicClient, "getContractEvents">,
   verifier: Address,
   eventName: "StatesBisected" | "TracePosted",
   gameId: bigint,
+  fromBlock: bigint,
 ) {
-  const logs = await client.getLogs({ address: verifier, fromBlock: 0n, toBlock: "latest" });
-  const events = parseEventLogs({ abi: optimisticVerifierAbi, logs, eventName }) as unknown as {
-    args: Record<string, unknown> & { gameId: bigint };
-  }[];
-  const mine = events.filter((e) => e.args.gameId === gameId);
-  return mine.at(-1)?.args;
+  const events = await client.getContractEvents({
+    address: verifier,
+    abi: optimisticVerifierAbi,
+    eventName,
+    args: { gameId },
+    fromBlock,
+  });
+  return (events.at(-1) as unknown as { args: Record<string, unknown> } | undefined)?.args;
 }
 
 export type MoveOutcome =
@@ -201,7 +200,13 @@ export async function playMove(
       return { kind: "moved", move: "bisect" };
     }
     case "Choose": {
-      const posted = await lastGameEvent(client, verifier, "StatesBisected", gameId);
+      const posted = await lastGameEvent(
+        client,
+        verifier,
+        "StatesBisected",
+        gameId,
+        ctx.fromBlock ?? 0n,
+      );
       if (!posted) return { kind: "waiting" };
       const states = posted.states as Hex[];
       const points = splitPoints(game.lo, game.hi, ctx.arity);
@@ -228,7 +233,13 @@ export async function playMove(
       return { kind: "moved", move: "postTrace" };
     }
     case "Pick": {
-      const posted = await lastGameEvent(client, verifier, "TracePosted", gameId);
+      const posted = await lastGameEvent(
+        client,
+        verifier,
+        "TracePosted",
+        gameId,
+        ctx.fromBlock ?? 0n,
+      );
       if (!posted) return { kind: "waiting" };
       const fetchOutput = ctx.fetchOpOutput;
       const { op, element } = await program.divergence(

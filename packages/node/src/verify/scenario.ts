@@ -160,8 +160,9 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
   // The provider's status server serves its op outputs to challengers.
   const providerHost = provider.statusUrl.replace(/\/status$/, "");
   let watcherCommon: Common | undefined;
-  const startWatcher = () =>
-    createWatcher((watcherCommon = common("watcher")), {
+  const startWatcher = () => {
+    watcherCommon = common("watcher");
+    return createWatcher(watcherCommon, {
       client: p.watcher as never,
       contracts: {
         verifier: p.verifier,
@@ -183,6 +184,7 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
         return ((await res.json()) as { values: number[] }).values;
       },
     });
+  };
   let watcher = p.noWatcher ? undefined : await startWatcher();
 
   try {
