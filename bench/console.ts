@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The web console's first meaningful paint of the Jobs page: a devnet with ORDERS orders, the
 // indexer and the built console (`noos console --detach`), then in Debian's chromium, with a fresh
 // browser context (cold cache) each run, the time from navigation start until the orders table is
@@ -22,6 +21,9 @@ import { keccak256, parseEther, toHex } from "viem";
 import { CHROMIUM, launchBrowser } from "../apps/console/e2e/browser.js";
 import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
+
+/** What the page function reads in the browser (the DOM lib is not in this Node project's types). */
+type PageGlobals = { document: { querySelectorAll(selector: string): { length: number } } };
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -100,7 +102,9 @@ try {
     await page.goto(`${url}/jobs`);
     const at = await page.waitForFunction(
       (n) =>
-        document.querySelectorAll("[data-testid=orders] tbody tr").length >= n
+        (globalThis as unknown as PageGlobals).document.querySelectorAll(
+          "[data-testid=orders] tbody tr",
+        ).length >= n
           ? performance.now()
           : false,
       ORDERS,

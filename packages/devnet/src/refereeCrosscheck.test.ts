@@ -25,7 +25,7 @@ import {
   transitionTrace,
 } from "@noosphere/ml";
 import { mlpStepRefereeAbi, mlpStepRefereeBytecode } from "@noosphere/sdk";
-import type { Address, Hex } from "viem";
+import { type Address, encodeFunctionData, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestChain, type TestChain } from "./testing.js";
 
@@ -209,11 +209,14 @@ describe("MlpStepReferee against the TS executor", () => {
     const ops = transitionLayout(spec, 1).ops;
     await Promise.all(
       ops.map(async (o, op) => {
-        const g = await chain.publicClient.estimateContractGas({
-          address: referee,
-          abi: mlpStepRefereeAbi,
-          functionName: "checkElement",
-          args: checkArgs(spec, data, run, { t: 1, op, element: o.size - 1 }),
+        // checkElement is a view: estimate the transaction that would call it.
+        const g = await chain.publicClient.estimateGas({
+          to: referee,
+          data: encodeFunctionData({
+            abi: mlpStepRefereeAbi,
+            functionName: "checkElement",
+            args: checkArgs(spec, data, run, { t: 1, op, element: o.size - 1 }),
+          }),
           account: chain.walletClient.account,
         });
         gas[o.name] = Number(g);
