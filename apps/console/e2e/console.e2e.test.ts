@@ -4,7 +4,8 @@
 // it get bid on, leased, computed and completed; the Jobs page shows every order
 // `noos market orders --json` lists, with the same states; the Providers page lists the three
 // providers; a zk proof recorded by `noos zk submit-proof` verifies in the browser (snarkjs);
-// a subnet's charts fill as its epochs run. Screenshots of every page go to apps/console/screenshots/.
+// a subnet's charts fill as its epochs run. Screenshots of every page go to a temporary folder, or
+// with NOOS_UPDATE_SCREENSHOTS=1 to the committed apps/console/screenshots/.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -30,7 +31,9 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
 const noosBin = path.join(repo, "packages/cli/bin/noos.js");
-const screenshots = path.join(here, "../screenshots");
+const screenshots = process.env.NOOS_UPDATE_SCREENSHOTS
+  ? path.join(here, "../screenshots")
+  : path.join(tmpdir(), "noos-console-screenshots");
 const zkExamples = path.join(repo, "examples/zk");
 
 let dir: string;
