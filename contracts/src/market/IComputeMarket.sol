@@ -331,7 +331,8 @@ interface IComputeMarket {
     ) external;
     /// @notice Accepts a submitted result: the tenant at any time, anyone after the dispute window.
     function acceptResult(uint256 leaseId) external;
-    /// @notice The tenant disputes a submitted result within the dispute window.
+    /// @notice The tenant (or the arbiter, e.g. the optimistic verifier freezing payment while a claim
+    ///         can be challenged) disputes a submitted result within the dispute window.
     function disputeResult(uint256 leaseId) external;
     /// @notice The arbiter settles a dispute.
     function resolveDispute(uint256 leaseId, bool providerWins) external;
