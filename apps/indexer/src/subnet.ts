@@ -14,35 +14,24 @@ ponder.on("SubnetRegistry:SubnetCreated", async ({ event, context }) => {
     functionName: "getSubnet",
     args: [a.netuid],
   });
+  // A netuid reused after dissolution starts over: the same row, fresh.
+  const row = {
+    owner: a.owner,
+    locked: a.locked,
+    dissolved: false,
+    neurons: 0,
+    epochs: 0,
+    lastEpochIndex: null,
+    totalEmission: 0n,
+    hyperparams: jsonSafe(info.hyperparams),
+    protocol: jsonSafe(info.protocol),
+    createdAt: event.block.timestamp,
+    txHash: event.transaction.hash,
+  };
   await context.db
     .insert(subnet)
-    .values({
-      netuid: a.netuid,
-      owner: a.owner,
-      locked: a.locked,
-      dissolved: false,
-      neurons: 0,
-      epochs: 0,
-      lastEpochIndex: null,
-      totalEmission: 0n,
-      hyperparams: jsonSafe(info.hyperparams),
-      protocol: jsonSafe(info.protocol),
-      createdAt: event.block.timestamp,
-      txHash: event.transaction.hash,
-    })
-    .onConflictDoUpdate({
-      owner: a.owner,
-      locked: a.locked,
-      dissolved: false,
-      neurons: 0,
-      epochs: 0,
-      lastEpochIndex: null,
-      totalEmission: 0n,
-      hyperparams: jsonSafe(info.hyperparams),
-      protocol: jsonSafe(info.protocol),
-      createdAt: event.block.timestamp,
-      txHash: event.transaction.hash,
-    });
+    .values({ netuid: a.netuid, ...row })
+    .onConflictDoUpdate(row);
   await activity(context.db, event, C, "SubnetCreated", [a.owner], a.netuid);
   await bumpStats(context.db, event, { subnets: 1 });
 });
