@@ -7,6 +7,7 @@ import {
   createFixedDataset,
   encodeSpec,
   exportMlpOnnx,
+  type FixedData,
   type FixedDataset,
   type FixedSpec,
   firstDivergence,
@@ -22,8 +23,9 @@ import {
   toQ,
   transitionTrace,
 } from "@noosphere/ml";
-import { BaseError, type TrainingJobManifest } from "@noosphere/sdk";
+import { BaseError, type JobManifest, type TrainingJobManifest } from "@noosphere/sdk";
 import { decodeAbiParameters, type Hex, keccak256 } from "viem";
+import { UnsupportedClaimError } from "./claimSource.js";
 import type { OpOutput, ProgramFault, ProgramView } from "./program.js";
 
 /**
@@ -150,7 +152,7 @@ export function decodeSpec(bytes: Hex): FixedSpec {
 }
 
 /** Runs the program (with a test fault, if any). */
-export function runFixed(spec: FixedSpec, data: FixedDataset, fault?: ProgramFault): ProgramRun {
+export function runFixed(spec: FixedSpec, data: FixedData, fault?: ProgramFault): ProgramRun {
   return runProgram(spec, data, {
     ...(fault && "corrupt" in fault ? { corrupt: fault.corrupt } : {}),
     ...(fault && "lie" in fault ? { lie: fault.lie } : {}),
@@ -162,7 +164,7 @@ export function runFixed(spec: FixedSpec, data: FixedDataset, fault?: ProgramFau
 }
 
 /** The game's view of a run. */
-export function programViewOf(spec: FixedSpec, data: FixedDataset, run: ProgramRun): ProgramView {
+export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun): ProgramView {
   const specHash = keccak256(encodeSpec(spec));
   return {
     specHash,
@@ -198,6 +200,39 @@ export function programViewOf(spec: FixedSpec, data: FixedDataset, run: ProgramR
       return { op: known.op, element: known.element };
     },
   };
+}
+
+/**
+ * The program data of an optimistic job, from its manifest and content (what the provider ran):
+ * training, the input table as a data set (its root must be the spec's dataRoot).
+ */
+export async function fixedDataOfManifest(
+  manifest: JobManifest,
+  spec: FixedSpec,
+  fetchContent: (cid: string) => Promise<Uint8Array>,
+): Promise<FixedData> {
+  if (!manifest.input || !("cid" in manifest.input)) {
+    throw new UnsupportedClaimError("the manifest names no input by CID");
+  }
+  const text = new TextDecoder().decode(await fetchContent(manifest.input.cid));
+  const format = manifest.input.format === "jsonl" ? "jsonl" : "csv";
+  if (manifest.kind === "training" && spec.kind === "mlp-train") {
+    const data = fixedDatasetOfText(
+      text,
+      format,
+      manifest.training.labelsColumn,
+      manifest.input.cid,
+    );
+    if (data.root.toLowerCase() !== spec.dataRoot.toLowerCase()) {
+      throw new BaseError(
+        `The input has data root ${data.root}, the spec commits to ${spec.dataRoot}.`,
+      );
+    }
+    return data;
+  }
+  throw new UnsupportedClaimError(
+    `a ${manifest.kind} job with a ${spec.kind} program is not re-executed`,
+  );
 }
 
 /** What an optimistic training job leaves in its result document (`optimistic`). */

@@ -7,6 +7,13 @@ export {
   summarize,
 } from "./agent.js";
 export {
+  type ClaimProgram,
+  type ClaimSource,
+  type PostedClaim,
+  programFromSources,
+  UnsupportedClaimError,
+} from "./claimSource.js";
+export {
   createDefender,
   type Defender,
   type DefenderConfig,
@@ -15,6 +22,7 @@ export {
 export {
   decodeSpec,
   executeOptimisticTraining,
+  fixedDataOfManifest,
   fixedDatasetOf,
   fixedDatasetOfText,
   programViewOf,
@@ -31,4 +39,5 @@ export {
 } from "./player.js";
 export { type ProgramFault, type ProgramView, splitPoints } from "./program.js";
 export { runOptimisticScenario, type ScenarioParameters, type ScenarioResult } from "./scenario.js";
+export { marketLeaseSource } from "./sources/market.js";
 export { createWatcher, type Watcher, type WatcherConfig } from "./watcher.js";

@@ -1,18 +1,13 @@
 // The watcher (`noos verifier start`): re-executes every optimistic claim (the spec's registered
-// bytes from the referee, the data set from the content store, by the lease's manifest), and when
+// bytes from the referee, the program's data from the first claim source that knows the claim:
+// claimSource.ts; the market lease's manifest first), and when
 // its final state differs, challenges with a bond and plays the game to the end: it picks the
 // sub-interval, the op and the element that differ from its own run, and calls `timeout` on an
 // asserter that stops answering. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
 // hash + verifier address (a new devnet starts fresh). GET /status shows claims and games.
 import type { Server } from "node:http";
 import path from "node:path";
-import {
-  computeMarketAbi,
-  noosTokenAbi,
-  optimisticVerifierAbi,
-  providerRegistryAbi,
-  verifyJobManifest,
-} from "@noosphere/sdk";
+import { noosTokenAbi, optimisticVerifierAbi, providerRegistryAbi } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Address, Hex } from "viem";
 import type { Common } from "../common.js";
@@ -26,9 +21,16 @@ import {
   specBytesOf,
   summarize,
 } from "./agent.js";
-import { decodeSpec, fixedDatasetOfText, programViewOf, runFixed } from "./fixedJob.js";
+import {
+  type ClaimSource,
+  type PostedClaim,
+  programFromSources,
+  UnsupportedClaimError,
+} from "./claimSource.js";
+import { decodeSpec, programViewOf, runFixed } from "./fixedJob.js";
 import { type MoveRecord, type PlayerClient, sendVerifier } from "./player.js";
 import type { OpOutput, ProgramFault, ProgramView } from "./program.js";
+import { marketLeaseSource } from "./sources/market.js";
 
 export type WatcherConfig = {
   client: PlayerClient;
@@ -44,6 +46,11 @@ export type WatcherConfig = {
   startBlock: bigint;
   /** Bond of each challenge (token units). */
   bond: bigint;
+  /**
+   * Further claim sources (claimSource.ts), asked in order after the built-in market-lease source:
+   * e.g. the coprocessor's (sources/coprocessor.ts).
+   */
+  sources?: readonly ClaimSource[] | undefined;
   listen?: { host: string; port: number } | undefined;
   pollIntervalMs?: number | undefined;
   /**
@@ -72,52 +79,46 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
   const me = client.account.address.toLowerCase();
   const challengeMoves: MoveRecord[] = [];
 
-  /** Re-executes the claim's program: spec from the referee, data from the lease's manifest input. */
-  async function programOf(_claimId: string, claim: ClaimRecord): Promise<ProgramView> {
+  /** Where claims' programs come from: the market lease first, then the configured sources. */
+  const sources: ClaimSource[] = [
+    marketLeaseSource({ client, market: contracts.market, store: config.store }),
+    ...(config.sources ?? []),
+  ];
+
+  /** Re-executes the claim's program: spec from the referee, data from the first source that knows it. */
+  async function programOf(claimId: string, claim: ClaimRecord): Promise<ProgramView> {
     const bytes = await specBytesOf(client, contracts.referee, claim.specHash);
     if (!bytes) throw new Error(`spec ${claim.specHash} was never registered with the referee`);
-    const spec = decodeSpec(bytes);
-    if (spec.kind !== "mlp-train") {
+    const posted: PostedClaim = {
+      claimId: BigInt(claimId),
+      leaseId: BigInt(claim.leaseId),
+      specHash: claim.specHash,
+      specBytes: bytes,
+      spec: decodeSpec(bytes),
+      asserter: claim.asserter,
+      finalState: claim.finalState,
+      windowEnds: claim.windowEnds,
+    };
+    const found = await programFromSources(sources, posted);
+    if (!found) {
       throw new UnsupportedClaimError(
-        `program kind ${spec.kind} is not re-executed by this watcher`,
-      );
-    }
-    if (claim.leaseId === "0") {
-      throw new UnsupportedClaimError("a standalone claim names no data set to re-execute with");
-    }
-    const order = await client.readContract({
-      address: contracts.market,
-      abi: computeMarketAbi,
-      functionName: "getOrder",
-      args: [BigInt(claim.leaseId)],
-    });
-    const manifest = verifyJobManifest(await config.store.get(order.manifestCid), {
-      manifestHash: order.manifestHash,
-      source: order.manifestCid,
-    });
-    if (manifest.kind !== "training" || !manifest.input || !("cid" in manifest.input)) {
-      throw new UnsupportedClaimError("the lease's manifest has no training input by CID");
-    }
-    const text = new TextDecoder().decode(await config.store.get(manifest.input.cid));
-    const format = manifest.input.format === "jsonl" ? "jsonl" : "csv";
-    const data = fixedDatasetOfText(
-      text,
-      format,
-      manifest.training.labelsColumn,
-      manifest.input.cid,
-    );
-    if (data.root.toLowerCase() !== spec.dataRoot.toLowerCase()) {
-      throw new Error(
-        `the lease's input has data root ${data.root}, the spec commits to ${spec.dataRoot}`,
+        `no claim source knows claim ${claimId} (lease ${claim.leaseId}; sources: ${sources.map((x) => x.name).join(", ")})`,
       );
     }
     const started = performance.now();
-    const run = runFixed(spec, data, config.fault);
+    const run = runFixed(found.spec, found.data, config.fault);
     logger.info(
-      { specHash: claim.specHash, steps: run.n, ms: Math.round(performance.now() - started) },
+      {
+        claimId,
+        specHash: claim.specHash,
+        source: found.source,
+        origin: found.origin,
+        transitions: run.n,
+        ms: Math.round(performance.now() - started),
+      },
       "re-executed the claim's program",
     );
-    return programViewOf(spec, data, run);
+    return programViewOf(found.spec, found.data, run);
   }
 
   async function onClaim(claimId: string, claim: ClaimRecord) {
@@ -268,9 +269,7 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
   };
 }
 
-export class UnsupportedClaimError extends Error {
-  override name = "UnsupportedClaimError";
-}
+export { UnsupportedClaimError };
 
 /** The provider's registered host URI (where its status server answers). */
 async function hostUriOf(
