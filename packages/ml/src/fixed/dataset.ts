@@ -100,6 +100,9 @@ export type FixedInferInput = {
   b2: Int32Array;
 };
 
+/** The tensors of an mlp-eval program (genesis components, in order): mlp-infer's and the labels y [rows]. */
+export type FixedEvalInput = FixedInferInput & { y: Int32Array };
+
 /** The tensors of a cnn-infer program (genesis components, in order): x [rows][side * side], convW [channels][9],
  * convB [channels], fcW [classes][features], fcB [classes]. */
 export type FixedCnnInput = {

@@ -7,6 +7,7 @@ export * from "./feistel.js";
 export { fromHex, toHex } from "./hash.js";
 export * from "./measure.js";
 export * from "./merkle.js";
+export * from "./mlpModel.js";
 export * from "./opening.js";
 export * from "./prng.js";
 export * from "./program.js";

@@ -32,7 +32,8 @@ export type OpType =
   | "UPDATE"
   | "CURSOR"
   | "IM2COL"
-  | "AVGPOOL";
+  | "AVGPOOL"
+  | "ARGMAX_EQ";
 
 export type OpDef = {
   name: string;
@@ -140,6 +141,22 @@ function buildLayouts(spec: FixedSpec): TransitionLayout[] {
     ];
   }
   const { nIn: I, nHidden: H, nOut: C } = spec;
+  if (spec.kind === "mlp-eval") {
+    const M = spec.rows;
+    return [
+      {
+        startSizes: [M * I, H * I, H, C * H, C, M],
+        ops: [
+          op("z1", "LINEAR", [S(0), S(1), S(2)], [M, H], { M, K: I, N: H, bias: true }),
+          op("h1", "RELU", [O(0)], [M, H]),
+          op("logits", "LINEAR", [O(1), S(3), S(4)], [M, C], { M, K: H, N: C, bias: true }),
+          op("correct", "ARGMAX_EQ", [O(2), S(5)], [M], { R: M, C }),
+          op("correct_count", "ROWSUM", [O(3)], [1], { R: 1, C: M }),
+        ],
+        endSources: [2, 4],
+      },
+    ];
+  }
   if (spec.kind === "mlp-infer") {
     const M = spec.rows;
     return [
@@ -276,6 +293,13 @@ function poolSources(spec: CnnInferSpec, e: number): number[] {
   return out;
 }
 
+/** R13 (mlp-eval "correct"): 1 iff the index of the row's first maximum equals the label, else 0. */
+function argmaxEq(row: ArrayLike<number>, label: number): number {
+  let best = 0;
+  for (let c = 1; c < row.length; c++) if ((row[c] as number) > (row[best] as number)) best = c;
+  return best === label ? 1 : 0;
+}
+
 /** Evaluates a whole op output from its operand tensors (in op.inputs order). */
 export function evalOp(o: OpDef, ins: readonly Int32Array[], ctx: OpContext): Int32Array {
   const out = new Int32Array(o.size);
@@ -375,6 +399,12 @@ export function evalOp(o: OpDef, ins: readonly Int32Array[], ctx: OpContext): In
       }
       return out;
     }
+    case "ARGMAX_EQ": {
+      const C = o.p.C as number;
+      for (let r = 0; r < o.size; r++)
+        out[r] = argmaxEq(in0.subarray(r * C, r * C + C), in1[r] as number);
+      return out;
+    }
     case "AVGPOOL": {
       const s = cnnSpec(ctx);
       for (let e = 0; e < o.size; e++) {
@@ -443,6 +473,10 @@ export function operandElements(o: OpDef, e: number, ctx: OpContext): number[][]
     }
     case "AVGPOOL":
       return [poolSources(cnnSpec(ctx), e)];
+    case "ARGMAX_EQ": {
+      const C = o.p.C as number;
+      return [range(e * C, C), [e]];
+    }
   }
 }
 
@@ -497,5 +531,7 @@ export function evalElement(
       return v0.length === 0 ? 0 : (v0[0] as number);
     case "AVGPOOL":
       return Math.floor(v0.reduce((a, b) => a + b, 0) / 4);
+    case "ARGMAX_EQ":
+      return argmaxEq(v0, v1[0] as number);
   }
 }

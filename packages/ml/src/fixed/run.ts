@@ -3,13 +3,13 @@
 import type { Hex } from "viem";
 import type { Mlp } from "../train/mlp.js";
 import { sat } from "./arith.js";
-import type { FixedCnnInput, FixedDataset, FixedInferInput } from "./dataset.js";
+import type { FixedCnnInput, FixedDataset, FixedEvalInput, FixedInferInput } from "./dataset.js";
 import { fromHex, keccakBytes, toHex, writeUint256 } from "./hash.js";
 import { cachedRootBytes, tensorRootBytes } from "./merkle.js";
 import { evalOp, makeContext, transitionLayout } from "./program.js";
 import { type FixedSpec, numTransitions, specHashOf } from "./spec.js";
 
-export type FixedData = FixedDataset | FixedInferInput | FixedCnnInput;
+export type FixedData = FixedDataset | FixedInferInput | FixedCnnInput | FixedEvalInput;
 
 export type CorruptOption = {
   /** After transition `transition` (so state transition + 1 is the first wrong one). */
@@ -90,6 +90,11 @@ function genesisComponents(spec: FixedSpec, data: FixedData): Int32Array[] {
         "runProgram: a cnn-infer spec needs { x, convW, convB, fcW, fcB } as data",
       );
     return [data.x, data.convW, data.convB, data.fcW, data.fcB];
+  }
+  if (spec.kind === "mlp-eval") {
+    if (!("w1" in data) || !("y" in data))
+      throw new TypeError("runProgram: an mlp-eval spec needs { x, w1, b1, w2, b2, y } as data");
+    return [data.x, data.w1, data.b1, data.w2, data.b2, data.y];
   }
   if (!("w1" in data))
     throw new TypeError("runProgram: an mlp-infer spec needs { x, w1, b1, w2, b2 } as data");

@@ -41,6 +41,25 @@ export type MlpInferSpec = {
 };
 
 /**
+ * kind 4: evaluation of an MLP on `rows` labelled inputs: mlp-infer, then per row correct = (argmax of the
+ * logits row == label), then the count of correct rows. The final state commits the logits and the count.
+ */
+export type MlpEvalSpec = {
+  kind: "mlp-eval";
+  nIn: number;
+  nHidden: number;
+  nOut: number;
+  rows: number;
+  xRoot: Hex;
+  w1Root: Hex;
+  b1Root: Hex;
+  w2Root: Hex;
+  b2Root: Hex;
+  /** R10 root of the labels tensor (rows integer class indices, not Q16.16). */
+  yRoot: Hex;
+};
+
+/**
  * kind 3: a small CNN on single-channel side x side images: Conv 3x3 (stride 1, zero padding convPad) + bias,
  * ReLU, zero padding poolPad on each side, AveragePool 2x2 stride 2, Flatten (c, y, x), Gemm (fc) + bias.
  * examples/zk/models/cnn.onnx: side 8, channels 4, classes 10, convPad 0, poolPad 1.
@@ -60,9 +79,9 @@ export type CnnInferSpec = {
   fcBRoot: Hex;
 };
 
-export type FixedSpec = MlpTrainSpec | MlpInferSpec | CnnInferSpec;
+export type FixedSpec = MlpTrainSpec | MlpInferSpec | CnnInferSpec | MlpEvalSpec;
 
-export const SPEC_KIND = { "mlp-train": 1, "mlp-infer": 2, "cnn-infer": 3 } as const;
+export const SPEC_KIND = { "mlp-train": 1, "mlp-infer": 2, "cnn-infer": 3, "mlp-eval": 4 } as const;
 
 /** Derived CNN geometry: conv output side, padded side, pooled side, fc input features. */
 export function cnnGeometry(spec: CnnInferSpec): {
@@ -123,6 +142,10 @@ export function validateSpec(spec: FixedSpec): void {
     checkUint("rows", spec.rows);
     for (const k of ["xRoot", "w1Root", "b1Root", "w2Root", "b2Root"] as const)
       checkBytes32(k, spec[k]);
+  } else if (spec.kind === "mlp-eval") {
+    checkUint("rows", spec.rows);
+    for (const k of ["xRoot", "w1Root", "b1Root", "w2Root", "b2Root", "yRoot"] as const)
+      checkBytes32(k, spec[k]);
   } else {
     throw new TypeError(
       `spec.kind must be "mlp-train" or "mlp-infer", got ${(spec as { kind: string }).kind}`,
@@ -156,9 +179,9 @@ export function encodeSpec(spec: FixedSpec): Hex {
           spec.n,
           spec.dataRoot,
         ]
-      : spec.kind === "mlp-infer"
+      : spec.kind === "mlp-eval"
         ? [
-            2,
+            4,
             spec.nIn,
             spec.nHidden,
             spec.nOut,
@@ -168,21 +191,35 @@ export function encodeSpec(spec: FixedSpec): Hex {
             spec.b1Root,
             spec.w2Root,
             spec.b2Root,
+            spec.yRoot,
           ]
-        : [
-            3,
-            spec.rows,
-            spec.side,
-            spec.channels,
-            spec.classes,
-            spec.convPad,
-            spec.poolPad,
-            spec.xRoot,
-            spec.convWRoot,
-            spec.convBRoot,
-            spec.fcWRoot,
-            spec.fcBRoot,
-          ];
+        : spec.kind === "mlp-infer"
+          ? [
+              2,
+              spec.nIn,
+              spec.nHidden,
+              spec.nOut,
+              spec.rows,
+              spec.xRoot,
+              spec.w1Root,
+              spec.b1Root,
+              spec.w2Root,
+              spec.b2Root,
+            ]
+          : [
+              3,
+              spec.rows,
+              spec.side,
+              spec.channels,
+              spec.classes,
+              spec.convPad,
+              spec.poolPad,
+              spec.xRoot,
+              spec.convWRoot,
+              spec.convBRoot,
+              spec.fcWRoot,
+              spec.fcBRoot,
+            ];
   return `0x${fields.map(word).join("")}`;
 }
 
