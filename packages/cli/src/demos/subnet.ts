@@ -337,6 +337,17 @@ export async function runSubnetDemo(p: {
     // earnings are counted from that block on. The copier can only copy weights once revealed,
     // one epoch later, and its own copy is revealed an epoch after that.
     const honest = new Set(validators.map((v) => v.address.toLowerCase()));
+    // The 90 s count from the keeper's first epoch (permits are handed out there), not from its
+    // spawn: on a loaded machine a process can take a minute to start.
+    const before = (await getSubnet(deployer, { address: registry, netuid })).epochIndex;
+    const keeperDeadline = Date.now() + 180_000;
+    while ((await getSubnet(deployer, { address: registry, netuid })).epochIndex === before) {
+      if (Date.now() > keeperDeadline)
+        throw new BaseError("The keeper ran no epoch in 180 s.", {
+          metaMessages: [`logs: ${work}/keeper/keeper.log`],
+        });
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const warmup = Date.now() + 90_000;
     let startBlock: bigint | undefined;
     while (startBlock === undefined) {
@@ -352,7 +363,7 @@ export async function runSubnetDemo(p: {
       )?.blockNumber;
       if (startBlock !== undefined) break;
       if (Date.now() > warmup)
-        throw new BaseError("No validator committed weights in 90 s.", {
+        throw new BaseError("No validator committed weights in 90 s after the first epoch.", {
           metaMessages: [`logs: ${work}/*/*.log`],
         });
       await new Promise((r) => setTimeout(r, 500));
