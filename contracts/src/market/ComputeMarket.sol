@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
@@ -40,15 +39,58 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @notice An order's bid list (every bid ever placed) holds at most `maxBids x` this.
     uint256 public constant BID_LIST_FACTOR = 2;
 
+    /// @dev Marks a balance slot (earnings, fees) as used, so that crediting it after a withdrawal
+    ///      updates a non-zero slot (5,000 gas) instead of creating one (22,100 gas).
+    uint256 private constant USED = 1 << 255;
+
+    /// @dev A bid in storage, keyed by (order, provider): one slot.
+    struct BidData {
+        uint128 pricePerSecond;
+        uint96 deposit;
+        BidState state;
+        uint8 index;
+    }
+
+    /// @dev An order's bid list entry: one slot.
+    struct Bidder {
+        address provider;
+        uint32 createdAt;
+    }
+
+    /// @dev A lease in storage: one slot (`_paid`, `_resultHashes`, `_commitments` apart). The tenant, token and job timeout are the order's; the provider, price
+    ///      and bid deposit the winning bid's; the deadline is `startedAt + jobTimeout`; a batch job's
+    ///      held price is `pricePerSecond x jobTimeout` until it ends.
+    struct LeaseData {
+        // slot 0
+        LeaseState state;
+        uint16 takeRateBps;
+        uint8 bidIndex;
+        uint32 startedAt;
+        /// @dev Service lease: settled up to this time. Batch job: its dispute window's end, once a
+        ///      result is in (`resultBlock != 0`).
+        uint32 mark;
+        uint32 resultBlock;
+        uint32 closedAt;
+        /// @dev Capped at 2^96 - 1 when locked.
+        uint96 stakeLocked;
+    }
+
     IProtocolParams public immutable params;
     IProviderRegistry public immutable registry;
     IStaking public immutable staking;
 
     uint256 private _orderCount;
-    mapping(uint256 orderId => Order) private _orders;
-    mapping(uint256 orderId => Bid[]) private _bids;
-    mapping(uint256 orderId => mapping(address provider => bool)) private _hasBid;
-    mapping(uint256 leaseId => Lease) private _leases;
+    mapping(uint256 orderId => ComputeMarketLib.OrderData) private _orders;
+    mapping(uint256 orderId => bytes32) private _placementHashes;
+    mapping(uint256 orderId => uint256) private _groupOf;
+    mapping(uint256 orderId => mapping(address provider => BidData)) private _bidOf;
+    mapping(uint256 orderId => mapping(uint256 index => Bidder)) private _bidders;
+    mapping(uint256 leaseId => LeaseData) private _leases;
+    /// @dev Gross paid to the provider: service leases, and a batch job closed by its tenant (a
+    ///      completed batch job paid its job price).
+    mapping(uint256 leaseId => uint256) private _paid;
+    mapping(uint256 leaseId => bytes32) private _resultHashes;
+    mapping(uint256 leaseId => bytes32) private _commitments;
     mapping(address provider => mapping(address token => uint256)) private _earnings;
     mapping(address token => uint256) private _fees;
     mapping(uint256 groupId => Group) private _groups;
@@ -66,8 +108,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function createOrder(OrderParams calldata p) external nonReentrant returns (uint256 orderId) {
-        _validateOrder(p);
-        orderId = _openOrder(p, 0);
+        ComputeMarketLib.validateOrder(p, params);
+        orderId = ++_orderCount;
+        ComputeMarketLib.openOrders(_orders, _placementHashes, _groupOf, orderId, 1, p, 0);
         IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit);
     }
 
@@ -81,50 +124,51 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             revert MarketInvalidReplicas(replicas, 2, MAX_REPLICAS);
         }
         if (p.jobTimeout == 0) revert MarketInvalidJobTimeout(0, params.maxJobTimeout());
-        _validateOrder(p);
+        ComputeMarketLib.validateOrder(p, params);
         groupId = _orderCount + 1;
+        _orderCount += replicas;
         _groups[groupId] = Group(msg.sender, uint16(replicas), 0, 0);
-        for (uint256 i; i < replicas; ++i) {
-            _openOrder(p, groupId);
-        }
+        ComputeMarketLib.openOrders(_orders, _placementHashes, _groupOf, groupId, replicas, p, groupId);
         emit OrderGroupCreated(groupId, msg.sender, groupId, replicas);
         IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit * replicas);
-    }
-
-    function _openOrder(OrderParams calldata p, uint256 groupId) private returns (uint256 orderId) {
-        orderId = ++_orderCount;
-        ComputeMarketLib.writeOrder(_orders[orderId], orderId, p, groupId);
     }
 
     /// @inheritdoc IComputeMarket
     function deposit(uint256 orderId, uint256 amount) external nonReentrant {
         if (amount == 0) revert MarketZeroAmount();
-        Order storage order = _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (order.state == OrderState.Leased) {
-            Lease storage lease = _leases[orderId];
+            LeaseData storage lease = _leases[orderId];
             // Settle first: a lease whose escrow already ran out is not revived (as in Akash).
             _accrue(orderId, lease, order);
             if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(orderId, lease.state);
         } else if (order.state != OrderState.Open) {
             revert MarketOrderNotOpen(orderId, order.state);
         }
-        order.escrow += amount;
+        order.escrow = (order.escrow + amount).toUint128();
         emit EscrowDeposited(orderId, msg.sender, amount);
         IERC20(order.token).safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @inheritdoc IComputeMarket
     function cancelOrder(uint256 orderId) external nonReentrant {
-        Order storage order = _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (msg.sender != order.tenant) revert MarketNotTenant(orderId, msg.sender);
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
+        _closeOrder(orderId, order, BidState.Canceled);
+    }
+
+    /// @dev Closes an open order without a lease: open bids are credited back (as `bidState`), the
+    ///      group (if any) counts it as settled, the escrow goes back to the tenant.
+    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage order, BidState bidState) private {
         order.state = OrderState.Closed;
         uint256 refund = order.escrow;
         order.escrow = 0;
-        emit OrderCanceled(orderId, msg.sender, refund);
-        _closeOpenBids(orderId, order.token, type(uint256).max, BidState.Canceled);
-        if (order.group != 0) _groupSettled(order.group);
-        IERC20(order.token).safeTransfer(msg.sender, refund);
+        address tenant = order.tenant;
+        emit OrderCanceled(orderId, tenant, refund);
+        _closeOpenBids(orderId, order, type(uint256).max, bidState);
+        if (order.grouped) _groupSettled(_groupOf[orderId]);
+        if (refund > 0) IERC20(order.token).safeTransfer(tenant, refund);
     }
 
     // ---------------------------------------------------------------- bids
@@ -135,7 +179,31 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 bidIndex)
     {
-        Order storage order = _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage order = _checkBid(orderId, pricePerSecond, bidDeposit);
+        bytes32 expected = _placementHashes[orderId];
+        if (expected != 0) revert MarketWrongPlacement(orderId, expected, 0);
+        bidIndex = _recordBid(orderId, order, pricePerSecond, bidDeposit);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function createBid(
+        uint256 orderId,
+        uint256 pricePerSecond,
+        uint256 bidDeposit,
+        IProviderRegistry.Placement calldata placement
+    ) external nonReentrant returns (uint256 bidIndex) {
+        ComputeMarketLib.OrderData storage order = _checkBid(orderId, pricePerSecond, bidDeposit);
+        ComputeMarketLib.checkPlacement(registry, orderId, _placementHashes[orderId], placement);
+        bidIndex = _recordBid(orderId, order, pricePerSecond, bidDeposit);
+    }
+
+    /// @dev Every createBid check but the placement's.
+    function _checkBid(uint256 orderId, uint256 pricePerSecond, uint256 bidDeposit)
+        private
+        view
+        returns (ComputeMarketLib.OrderData storage order)
+    {
+        order = _existingOrder(orderId);
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
         if (block.timestamp >= order.bidDeadline) revert MarketBidWindowClosed(orderId, order.bidDeadline);
         if (pricePerSecond == 0) revert MarketZeroPrice();
@@ -146,83 +214,86 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (bidDeposit < minDeposit) revert MarketBidDepositTooLow(bidDeposit, minDeposit);
         if (order.bidCount >= order.maxBids) revert MarketTooManyBids(orderId, order.maxBids);
         uint256 listLimit = uint256(order.maxBids) * BID_LIST_FACTOR;
-        if (_bids[orderId].length >= listLimit) revert MarketBidListFull(orderId, listLimit);
-        if (_hasBid[orderId][msg.sender]) revert MarketDuplicateBid(orderId, msg.sender);
+        if (order.bidListLength >= listLimit) revert MarketBidListFull(orderId, listLimit);
+        if (_bidOf[orderId][msg.sender].state != BidState.None) revert MarketDuplicateBid(orderId, msg.sender);
         if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
-        if (!registry.matchesPlacement(msg.sender, order.placement)) {
-            revert MarketPlacementMismatch(orderId, msg.sender);
-        }
-        _checkUnlockedStake(msg.sender);
+    }
 
-        _hasBid[orderId][msg.sender] = true;
+    function _recordBid(
+        uint256 orderId,
+        ComputeMarketLib.OrderData storage order,
+        uint256 pricePerSecond,
+        uint256 bidDeposit
+    ) private returns (uint256 bidIndex) {
+        _checkUnlockedStake(msg.sender);
+        bidIndex = order.bidListLength;
         ++order.bidCount;
-        bidIndex = _bids[orderId].length;
-        _bids[orderId].push(Bid(msg.sender, BidState.Open, uint64(block.timestamp), pricePerSecond, bidDeposit));
+        order.bidListLength = uint8(bidIndex + 1); // < maxBids x BID_LIST_FACTOR <= 200
+        _bidOf[orderId][msg.sender] =
+            BidData(pricePerSecond.toUint128(), bidDeposit.toUint96(), BidState.Open, uint8(bidIndex));
+        _bidders[orderId][bidIndex] = Bidder(msg.sender, uint32(block.timestamp));
         emit BidCreated(orderId, msg.sender, bidIndex, pricePerSecond, bidDeposit);
         IERC20(order.token).safeTransferFrom(msg.sender, address(this), bidDeposit);
     }
 
     /// @inheritdoc IComputeMarket
     function cancelBid(uint256 orderId, uint256 bidIndex) external nonReentrant {
-        Order storage order = _existingOrder(orderId);
-        Bid storage bid = _existingBid(orderId, bidIndex);
-        if (msg.sender != bid.provider) revert MarketNotBidder(orderId, bidIndex, msg.sender);
+        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
+        (address provider, BidData storage bid) = _existingBid(orderId, order, bidIndex);
+        if (msg.sender != provider) revert MarketNotBidder(orderId, bidIndex, msg.sender);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
         bid.state = BidState.Canceled;
-        --order.bidCount; // the slot is free again; _hasBid stays set: no second bid on this order
-        uint256 forfeit = (bid.deposit * CANCEL_FORFEIT_BPS) / BPS;
-        order.escrow += forfeit;
+        --order.bidCount; // the slot is free again; the bid stays: no second bid on this order
+        uint256 forfeit = (uint256(bid.deposit) * CANCEL_FORFEIT_BPS) / BPS;
+        order.escrow += uint128(forfeit); // forfeit <= deposit < 2^96
         emit BidClosed(orderId, msg.sender, bidIndex, BidState.Canceled);
-        _earnings[msg.sender][order.token] += bid.deposit - forfeit;
+        _credit(msg.sender, order.token, bid.deposit - forfeit);
     }
 
     /// @inheritdoc IComputeMarket
     function acceptBid(uint256 orderId, uint256 bidIndex) external nonReentrant returns (uint256) {
-        Order storage order = _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (msg.sender != order.tenant) revert MarketNotTenant(orderId, msg.sender);
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        Bid storage bid = _existingBid(orderId, bidIndex);
+        (address provider, BidData storage bid) = _existingBid(orderId, order, bidIndex);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
-        if (order.group != 0 && _groupMember[order.group][bid.provider]) {
-            revert MarketProviderInGroup(order.group, bid.provider);
+        if (order.grouped) {
+            uint256 group = _groupOf[orderId];
+            if (_groupMember[group][provider]) revert MarketProviderInGroup(group, provider);
         }
-        _startLease(orderId, order, bidIndex);
+        _startLease(orderId, order, bidIndex, provider, bid);
         return orderId;
     }
 
     /// @inheritdoc IComputeMarket
     function closeAuction(uint256 orderId) external nonReentrant returns (uint256) {
-        Order storage order = _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
         if (block.timestamp < order.bidDeadline) revert MarketBidWindowOpen(orderId, order.bidDeadline);
-        Bid[] storage bids = _bids[orderId];
         uint256 best = type(uint256).max;
         uint256 bestPrice = type(uint256).max;
-        uint256 group = order.group;
+        uint256 group = order.grouped ? _groupOf[orderId] : 0;
         uint256 minStake = params.minProviderStake();
+        uint256 n = order.bidListLength;
         // At most maxBids x BID_LIST_FACTOR <= 200 entries; staking is read only for a bid that
         // would become the best one.
-        for (uint256 i; i < bids.length; ++i) {
-            Bid storage bid = bids[i];
+        for (uint256 i; i < n; ++i) {
+            address provider = _bidders[orderId][i].provider;
+            BidData storage bid = _bidOf[orderId][provider];
             if (bid.state != BidState.Open || bid.pricePerSecond >= bestPrice) continue;
-            if (group != 0 && _groupMember[group][bid.provider]) continue;
-            if (_unlockedStake(bid.provider) < minStake) continue;
+            if (group != 0 && _groupMember[group][provider]) continue;
+            if (_unlockedStake(provider) < minStake) continue;
             best = i;
             bestPrice = bid.pricePerSecond;
         }
         if (best == type(uint256).max) {
             if (group == 0) revert MarketNoBids(orderId);
             // A replica with no eligible bid closes, so that its group can reach the reveal phase.
-            order.state = OrderState.Closed;
-            uint256 refund = order.escrow;
-            order.escrow = 0;
-            emit OrderCanceled(orderId, order.tenant, refund);
-            _closeOpenBids(orderId, order.token, type(uint256).max, BidState.Lost);
-            _groupSettled(group);
-            if (refund > 0) IERC20(order.token).safeTransfer(order.tenant, refund);
+            _closeOrder(orderId, order, BidState.Lost);
             return 0;
         }
-        _startLease(orderId, order, best);
+        address winner = _bidders[orderId][best].provider;
+        _startLease(orderId, order, best, winner, _bidOf[orderId][winner]);
         return orderId;
     }
 
@@ -230,48 +301,51 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function settle(uint256 leaseId) external nonReentrant returns (uint256 accrued) {
-        Lease storage lease = _activeLease(leaseId);
+        LeaseData storage lease = _activeLease(leaseId);
         accrued = _accrue(leaseId, lease, _orders[leaseId]);
     }
 
     /// @inheritdoc IComputeMarket
     function closeLease(uint256 leaseId) external nonReentrant {
-        Lease storage lease = _activeLease(leaseId);
-        Order storage order = _orders[leaseId];
-        bool byTenant = msg.sender == lease.tenant;
-        if (!byTenant && msg.sender != lease.provider) revert MarketNotLeaseParty(leaseId, msg.sender);
+        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        bool byTenant = msg.sender == order.tenant;
+        if (!byTenant && msg.sender != provider) revert MarketNotLeaseParty(leaseId, msg.sender);
+        uint256 timeout = order.jobTimeout;
+        uint256 deadline = timeout == 0 ? 0 : lease.startedAt + timeout;
         // Past its deadline a batch job is a missed deadline (expireLease), not a provider walking away
         // with its bid deposit.
-        if (!byTenant && lease.deadline != 0 && block.timestamp > lease.deadline) {
-            revert MarketDeadlinePassed(leaseId, lease.deadline);
+        if (!byTenant && deadline != 0 && block.timestamp > deadline) {
+            revert MarketDeadlinePassed(leaseId, uint64(deadline));
         }
         _accrue(leaseId, lease, order);
         if (lease.state != LeaseState.Active) return; // the escrow ran out while settling: already closed
         uint256 forfeit;
         uint256 stakeSlash;
-        if (lease.deadline != 0) {
-            uint256 held = lease.held;
-            lease.held = 0;
-            uint256 end = Math.min(block.timestamp, lease.deadline);
-            uint256 elapsed = end - lease.startedAt;
+        if (timeout != 0) {
+            uint256 held = bid.pricePerSecond * timeout;
+            uint256 elapsed = (block.timestamp < deadline ? block.timestamp : deadline) - lease.startedAt;
             if (byTenant) {
                 // The tenant pays for the time worked (<= held: elapsed <= jobTimeout).
-                uint256 worked = lease.pricePerSecond * elapsed;
-                order.escrow += held - worked;
-                _release(leaseId, lease, order.token, worked);
+                uint256 worked = bid.pricePerSecond * elapsed;
+                order.escrow += uint128(held - worked); // the escrow held `held` before the lease
+                _paid[leaseId] = worked;
+                _release(leaseId, lease, provider, order.token, worked);
             } else {
                 // A provider that gives up earns nothing and pays a share growing with the time held:
                 // that share of its bid deposit to the tenant, of its locked stake to the treasury.
-                uint256 timeout = order.jobTimeout;
-                forfeit = (_bids[leaseId][lease.bidIndex].deposit * elapsed) / timeout;
-                stakeSlash = (lease.stakeLocked * elapsed) / timeout;
-                order.escrow += held + forfeit;
+                forfeit = (uint256(bid.deposit) * elapsed) / timeout;
+                stakeSlash = (uint256(lease.stakeLocked) * elapsed) / timeout;
+                order.escrow += (held + forfeit).toUint128();
             }
         }
         _finish(
             leaseId,
             lease,
             order,
+            provider,
+            bid.deposit,
             LeaseState.Closed,
             byTenant ? CloseReason.TenantClosed : CloseReason.ProviderClosed,
             forfeit,
@@ -285,25 +359,29 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        Lease storage lease = _activeLease(leaseId);
-        if (lease.deadline == 0) revert MarketNotBatchJob(leaseId);
-        if (_orders[leaseId].group != 0) revert MarketCommitRevealRequired(leaseId);
-        if (block.timestamp > lease.deadline) revert MarketDeadlinePassed(leaseId, lease.deadline);
+        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        if (order.jobTimeout == 0) revert MarketNotBatchJob(leaseId);
+        if (order.grouped) revert MarketCommitRevealRequired(leaseId);
+        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         _recordResult(leaseId, lease, resultCid, resultHash, receipt);
     }
 
     /// @inheritdoc IComputeMarket
     function commitResult(uint256 leaseId, bytes32 commitment) external nonReentrant {
-        Lease storage lease = _activeLease(leaseId);
-        uint256 group = _orders[leaseId].group;
-        if (group == 0) revert MarketNotGrouped(leaseId);
-        if (msg.sender != lease.provider) revert MarketNotProvider(leaseId, msg.sender);
-        if (block.timestamp > lease.deadline) revert MarketDeadlinePassed(leaseId, lease.deadline);
+        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        if (!order.grouped) revert MarketNotGrouped(leaseId);
+        (address provider,) = _winner(leaseId, lease);
+        if (msg.sender != provider) revert MarketNotProvider(leaseId, msg.sender);
+        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         if (commitment == bytes32(0)) revert MarketInvalidResult();
-        lease.commitment = commitment;
+        _commitments[leaseId] = commitment;
         lease.state = LeaseState.Committed;
         emit ResultCommitted(leaseId, msg.sender, commitment);
-        _groupSettled(group);
+        _groupSettled(_groupOf[leaseId]);
     }
 
     /// @inheritdoc IComputeMarket
@@ -314,13 +392,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes32 salt,
         bytes calldata receipt
     ) external nonReentrant {
-        Lease storage lease = _existingLease(leaseId);
+        LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.Committed) revert MarketNotCommitted(leaseId, lease.state);
-        uint256 group = _orders[leaseId].group;
+        uint256 group = _groupOf[leaseId];
         uint64 revealEndsAt = _groups[group].revealEndsAt;
         if (revealEndsAt == 0) revert MarketRevealNotOpen(group);
         if (block.timestamp > revealEndsAt) revert MarketRevealWindowClosed(leaseId, revealEndsAt);
-        if (_commitment(leaseId, resultHash, resultCid, salt, lease.provider) != lease.commitment) {
+        (address provider,) = _winner(leaseId, lease);
+        if (_commitment(leaseId, resultHash, resultCid, salt, provider) != _commitments[leaseId]) {
             revert MarketCommitmentMismatch(leaseId);
         }
         _recordResult(leaseId, lease, resultCid, resultHash, receipt);
@@ -329,41 +408,44 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev Checks the submitter (the provider, or anyone with its receipt) and records the result.
     function _recordResult(
         uint256 leaseId,
-        Lease storage lease,
+        LeaseData storage lease,
         string calldata resultCid,
         bytes32 resultHash,
         bytes calldata receipt
     ) private {
         if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
-        if (msg.sender != lease.provider) {
+        (address provider,) = _winner(leaseId, lease);
+        if (msg.sender != provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
-            ComputeMarketLib.checkReceipt(
-                leaseId, lease.provider, _receiptDigest(leaseId, resultHash, resultCid), receipt
-            );
+            ComputeMarketLib.checkReceipt(leaseId, provider, _receiptDigest(leaseId, resultHash, resultCid), receipt);
         }
+        uint32 disputeEndsAt = (block.timestamp + params.disputeWindow()).toUint32();
         lease.state = LeaseState.ResultSubmitted;
-        lease.resultCid = resultCid;
-        lease.resultHash = resultHash;
-        lease.disputeEndsAt = (block.timestamp + params.disputeWindow()).toUint64();
-        emit ResultSubmitted(leaseId, lease.provider, resultCid, resultHash, lease.disputeEndsAt);
+        lease.mark = disputeEndsAt;
+        lease.resultBlock = block.number.toUint32();
+        _resultHashes[leaseId] = resultHash;
+        emit ResultSubmitted(leaseId, provider, resultCid, resultHash, disputeEndsAt);
     }
 
     /// @inheritdoc IComputeMarket
     function acceptResult(uint256 leaseId) external nonReentrant {
-        Lease storage lease = _existingLease(leaseId);
+        LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
-        if (msg.sender != lease.tenant && block.timestamp < lease.disputeEndsAt) {
-            revert MarketDisputeWindowOpen(leaseId, lease.disputeEndsAt);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        if (msg.sender != order.tenant && block.timestamp < lease.mark) {
+            revert MarketDisputeWindowOpen(leaseId, lease.mark);
         }
-        _complete(leaseId, lease, CloseReason.ResultAccepted);
+        _complete(leaseId, lease, order, CloseReason.ResultAccepted);
     }
 
     /// @inheritdoc IComputeMarket
     function disputeResult(uint256 leaseId) external nonReentrant {
-        Lease storage lease = _existingLease(leaseId);
-        if (msg.sender != lease.tenant && msg.sender != params.arbiter()) revert MarketNotTenant(leaseId, msg.sender);
+        LeaseData storage lease = _existingLease(leaseId);
+        if (msg.sender != _orders[leaseId].tenant && msg.sender != params.arbiter()) {
+            revert MarketNotTenant(leaseId, msg.sender);
+        }
         if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
-        if (block.timestamp >= lease.disputeEndsAt) revert MarketDisputeWindowClosed(leaseId, lease.disputeEndsAt);
+        if (block.timestamp >= lease.mark) revert MarketDisputeWindowClosed(leaseId, lease.mark);
         lease.state = LeaseState.Disputed;
         emit ResultDisputed(leaseId, msg.sender);
     }
@@ -371,48 +453,51 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function resolveDispute(uint256 leaseId, bool providerWins) external nonReentrant {
         if (msg.sender != params.arbiter()) revert MarketNotArbiter(msg.sender);
-        Lease storage lease = _existingLease(leaseId);
+        LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.Disputed) revert MarketNotDisputed(leaseId, lease.state);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (providerWins) {
-            _complete(leaseId, lease, CloseReason.DisputeWon);
+            _complete(leaseId, lease, order, CloseReason.DisputeWon);
         } else {
-            _fail(leaseId, lease, CloseReason.DisputeLost, lease.tenant);
+            _fail(leaseId, lease, order, CloseReason.DisputeLost, order.tenant);
         }
     }
 
     /// @inheritdoc IComputeMarket
     function expireLease(uint256 leaseId) external nonReentrant {
-        Lease storage lease = _leases[leaseId];
+        LeaseData storage lease = _leases[leaseId];
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (lease.state == LeaseState.Committed) {
-            uint64 revealEndsAt = _groups[_orders[leaseId].group].revealEndsAt;
+            uint64 revealEndsAt = _groups[_groupOf[leaseId]].revealEndsAt;
             if (revealEndsAt == 0 || block.timestamp <= revealEndsAt) {
                 revert MarketRevealWindowOpen(leaseId, revealEndsAt);
             }
-            _fail(leaseId, lease, CloseReason.RevealMissed, msg.sender);
+            _fail(leaseId, lease, order, CloseReason.RevealMissed, msg.sender);
             return;
         }
         if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
-        if (lease.deadline == 0) revert MarketNotBatchJob(leaseId);
-        if (block.timestamp <= lease.deadline) revert MarketDeadlineNotPassed(leaseId, lease.deadline);
-        _fail(leaseId, lease, CloseReason.DeadlineMissed, msg.sender);
+        if (order.jobTimeout == 0) revert MarketNotBatchJob(leaseId);
+        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        if (block.timestamp <= deadline) revert MarketDeadlineNotPassed(leaseId, uint64(deadline));
+        _fail(leaseId, lease, order, CloseReason.DeadlineMissed, msg.sender);
     }
 
     // ---------------------------------------------------------------- payouts
 
     /// @inheritdoc IComputeMarket
     function withdraw(address token) external nonReentrant returns (uint256 amount) {
-        amount = _earnings[msg.sender][token];
+        amount = _earnings[msg.sender][token] & ~USED;
         if (amount == 0) revert MarketNothingToWithdraw(msg.sender, token);
-        _earnings[msg.sender][token] = 0;
+        _earnings[msg.sender][token] = USED;
         emit EarningsWithdrawn(msg.sender, token, amount);
         IERC20(token).safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IComputeMarket
     function sweepFees(address token) external nonReentrant returns (uint256 amount) {
-        amount = _fees[token];
+        amount = _fees[token] & ~USED;
         if (amount == 0) revert MarketNothingToWithdraw(address(this), token);
-        _fees[token] = 0;
+        _fees[token] = USED;
         address treasury = params.treasury();
         emit FeesSwept(token, treasury, amount);
         IERC20(token).safeTransfer(treasury, amount);
@@ -427,26 +512,71 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function getOrder(uint256 orderId) external view returns (Order memory) {
-        return _existingOrder(orderId);
+        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
+        return Order({
+            tenant: o.tenant,
+            state: o.state,
+            maxBids: o.maxBids,
+            bidCount: o.bidCount,
+            token: o.token,
+            createdAt: o.createdAt,
+            bidDeadline: o.bidDeadline,
+            jobTimeout: o.jobTimeout,
+            maxPricePerSecond: o.maxPricePerSecond,
+            escrow: o.escrow,
+            placementHash: _placementHashes[orderId],
+            group: o.grouped ? _groupOf[orderId] : 0,
+            createdBlock: o.createdBlock,
+            bidListLength: o.bidListLength
+        });
     }
 
     /// @inheritdoc IComputeMarket
-    function getBids(uint256 orderId) external view returns (Bid[] memory) {
-        _existingOrder(orderId);
-        return _bids[orderId];
+    function getBids(uint256 orderId) external view returns (Bid[] memory bids) {
+        uint256 n = _existingOrder(orderId).bidListLength;
+        bids = new Bid[](n);
+        for (uint256 i; i < n; ++i) {
+            bids[i] = _bidView(orderId, i);
+        }
     }
 
     /// @inheritdoc IComputeMarket
     function getBid(uint256 orderId, uint256 bidIndex) external view returns (Bid memory) {
-        if (bidIndex >= _bids[orderId].length) revert MarketUnknownBid(orderId, bidIndex);
-        return _bids[orderId][bidIndex];
+        if (bidIndex >= _orders[orderId].bidListLength) revert MarketUnknownBid(orderId, bidIndex);
+        return _bidView(orderId, bidIndex);
+    }
+
+    function _bidView(uint256 orderId, uint256 i) private view returns (Bid memory) {
+        Bidder storage b = _bidders[orderId][i];
+        BidData storage d = _bidOf[orderId][b.provider];
+        return Bid(b.provider, d.state, b.createdAt, d.pricePerSecond, d.deposit);
     }
 
     /// @inheritdoc IComputeMarket
-    function getLease(uint256 leaseId) external view returns (Lease memory) {
-        Lease storage lease = _leases[leaseId];
-        if (lease.state == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
-        return lease;
+    function getLease(uint256 leaseId) external view returns (Lease memory l) {
+        LeaseData storage lease = _existingLease(leaseId);
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        bool batch = order.jobTimeout != 0;
+        uint256 jobPrice = uint256(bid.pricePerSecond) * order.jobTimeout;
+        LeaseState state = lease.state;
+        l.tenant = order.tenant;
+        l.state = state;
+        l.takeRateBps = lease.takeRateBps;
+        l.provider = provider;
+        l.bidIndex = lease.bidIndex;
+        l.startedAt = lease.startedAt;
+        l.settledAt = batch ? lease.startedAt : lease.mark;
+        l.closedAt = lease.closedAt;
+        l.deadline = batch ? uint64(lease.startedAt) + order.jobTimeout : 0;
+        l.disputeEndsAt = lease.resultBlock != 0 ? lease.mark : 0;
+        l.pricePerSecond = bid.pricePerSecond;
+        l.held = batch && _holds(state) ? jobPrice : 0;
+        l.paid = batch && state == LeaseState.Completed ? jobPrice : _paid[leaseId];
+        l.resultHash = _resultHashes[leaseId];
+        l.resultBlock = lease.resultBlock;
+        l.stakeLocked = lease.stakeLocked;
+        l.commitment = _commitments[leaseId];
     }
 
     /// @inheritdoc IComputeMarket
@@ -456,21 +586,23 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft) {
-        Lease storage lease = _leases[leaseId];
-        escrowLeft = _orders[leaseId].escrow;
-        if (lease.state != LeaseState.Active) return (0, escrowLeft);
-        (accrued,,,) = _due(lease, escrowLeft);
+        LeaseData storage lease = _leases[leaseId];
+        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        escrowLeft = order.escrow;
+        if (lease.state != LeaseState.Active || order.jobTimeout != 0) return (0, escrowLeft);
+        (, BidData storage bid) = _winner(leaseId, lease);
+        (accrued,,,) = _due(lease, bid.pricePerSecond, escrowLeft);
         escrowLeft -= accrued;
     }
 
     /// @inheritdoc IComputeMarket
     function earnings(address provider, address token) external view returns (uint256) {
-        return _earnings[provider][token];
+        return _earnings[provider][token] & ~USED;
     }
 
     /// @inheritdoc IComputeMarket
     function accruedFees(address token) external view returns (uint256) {
-        return _fees[token];
+        return _fees[token] & ~USED;
     }
 
     /// @inheritdoc IComputeMarket
@@ -495,53 +627,90 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internals
 
-    function _validateOrder(OrderParams calldata p) private view {
-        ComputeMarketLib.validateOrder(p, params);
+    /// @dev A batch job's price is held from its start until it ends.
+    function _holds(LeaseState state) private pure returns (bool) {
+        return state == LeaseState.Active || state == LeaseState.ResultSubmitted || state == LeaseState.Disputed
+            || state == LeaseState.Committed;
     }
 
-    function _startLease(uint256 orderId, Order storage order, uint256 bidIndex) private {
-        Bid storage bid = _bids[orderId][bidIndex];
-        address provider = bid.provider;
+    /// @dev The winning bid of a lease: its provider and storage.
+    function _winner(uint256 leaseId, LeaseData storage lease)
+        private
+        view
+        returns (address provider, BidData storage bid)
+    {
+        provider = _bidders[leaseId][lease.bidIndex].provider;
+        bid = _bidOf[leaseId][provider];
+    }
+
+    function _startLease(
+        uint256 orderId,
+        ComputeMarketLib.OrderData storage order,
+        uint256 bidIndex,
+        address provider,
+        BidData storage bid
+    ) private {
         // Lock the stake a missed deadline would slash: it stays until the lease ends.
         uint256 free = _checkUnlockedStake(provider);
         uint256 toLock = (free * params.missedDeadlineSlashBps()) / BPS;
+        if (toLock > type(uint96).max) toLock = type(uint96).max;
         if (toLock != 0) staking.lock(provider, PROVIDER_ROLE, toLock);
-        if (order.group != 0) _groupMember[order.group][provider] = true;
+        if (order.grouped) _groupMember[_groupOf[orderId]][provider] = true;
         bid.state = BidState.Won;
         order.state = OrderState.Leased;
-        Lease storage lease = _leases[orderId];
-        lease.tenant = order.tenant;
-        lease.state = LeaseState.Active;
-        lease.takeRateBps = params.takeRateBps(); // fixed for the lease's life
-        lease.provider = bid.provider;
-        lease.bidIndex = bidIndex.toUint32();
-        lease.startedAt = uint64(block.timestamp);
-        lease.settledAt = uint64(block.timestamp);
-        lease.pricePerSecond = bid.pricePerSecond;
-        lease.stakeLocked = toLock;
-        if (order.jobTimeout != 0) lease.deadline = (block.timestamp + order.jobTimeout).toUint64();
-        emit LeaseCreated(orderId, order.tenant, provider, bidIndex, bid.pricePerSecond, lease.deadline);
-        if (order.jobTimeout != 0) {
+        _leases[orderId] = LeaseData({
+            state: LeaseState.Active,
+            takeRateBps: params.takeRateBps(), // fixed for the lease's life
+            bidIndex: uint8(bidIndex), // < 200
+            startedAt: uint32(block.timestamp),
+            mark: uint32(block.timestamp),
+            resultBlock: 0,
+            closedAt: 0,
+            stakeLocked: uint96(toLock)
+        });
+        uint256 timeout = order.jobTimeout;
+        emit LeaseCreated(
+            orderId,
+            order.tenant,
+            provider,
+            bidIndex,
+            bid.pricePerSecond,
+            timeout == 0 ? 0 : uint64(block.timestamp + timeout)
+        );
+        if (timeout != 0) {
             // The job's price is fixed now and held; the escrow covers it (checked at order time).
-            uint256 jobPrice = bid.pricePerSecond * order.jobTimeout;
-            order.escrow -= jobPrice;
-            lease.held = jobPrice;
+            uint256 jobPrice = uint256(bid.pricePerSecond) * timeout;
+            order.escrow -= uint128(jobPrice);
             emit LeaseSettled(orderId, provider, jobPrice, order.escrow);
         }
-        _closeOpenBids(orderId, order.token, bidIndex, BidState.Lost);
+        _closeOpenBids(orderId, order, bidIndex, BidState.Lost);
     }
 
     /// @dev Credits back every open bid but `except` (at most maxBids x BID_LIST_FACTOR <= 200
     ///      entries): no transfer in the loop, so no bidder can block it.
-    function _closeOpenBids(uint256 orderId, address token, uint256 except, BidState newState) private {
-        Bid[] storage bids = _bids[orderId];
-        for (uint256 i; i < bids.length; ++i) {
-            Bid storage bid = bids[i];
-            if (i == except || bid.state != BidState.Open) continue;
+    function _closeOpenBids(
+        uint256 orderId,
+        ComputeMarketLib.OrderData storage order,
+        uint256 except,
+        BidState newState
+    ) private {
+        uint256 n = order.bidListLength;
+        address token = order.token;
+        for (uint256 i; i < n; ++i) {
+            if (i == except) continue;
+            address provider = _bidders[orderId][i].provider;
+            BidData storage bid = _bidOf[orderId][provider];
+            if (bid.state != BidState.Open) continue;
             bid.state = newState;
-            emit BidClosed(orderId, bid.provider, i, newState);
-            _earnings[bid.provider][token] += bid.deposit;
+            emit BidClosed(orderId, provider, i, newState);
+            _credit(provider, token, bid.deposit);
         }
+    }
+
+    /// @dev Credits `amount` to `account`'s earnings in `token`; the slot stays non-zero once used.
+    function _credit(address account, address token, uint256 amount) private {
+        uint256 balance = _earnings[account][token];
+        if (amount != 0 || balance == 0) _earnings[account][token] = (balance | USED) + amount;
     }
 
     /// @dev One more order of `groupId` committed or ended; the last one opens the reveal window.
@@ -564,75 +733,101 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (free < minStake) revert MarketInsufficientUnlockedStake(provider, free, minStake);
     }
 
-    /// @dev What a service lease owes from `settledAt` to now, capped by `escrow` (0 for a batch
-    ///      job). A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
-    function _due(Lease storage lease, uint256 escrow)
+    /// @dev What a service lease owes from `mark` (settled up to) to now at `price`, capped by
+    ///      `escrow`. A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
+    function _due(LeaseData storage lease, uint256 price, uint256 escrow)
         private
         view
-        returns (uint256 due, uint64 end, bool exhausted, uint64 exhaustedAt)
+        returns (uint256 due, uint32 end, bool exhausted, uint32 exhaustedAt)
     {
-        end = uint64(block.timestamp);
-        // A batch job does not accrue by time: its price was held when it started.
-        if (lease.deadline != 0 || end <= lease.settledAt) return (0, lease.settledAt, false, 0);
-        uint256 elapsed = end - lease.settledAt;
-        uint256 affordable = escrow / lease.pricePerSecond; // whole seconds the escrow still pays
+        end = uint32(block.timestamp);
+        uint32 settledAt = lease.mark;
+        if (end <= settledAt) return (0, settledAt, false, 0);
+        uint256 elapsed = end - settledAt;
+        uint256 affordable = escrow / price; // whole seconds the escrow still pays
         if (elapsed <= affordable) {
-            due = lease.pricePerSecond * elapsed; // <= escrow: cannot overflow
+            due = price * elapsed; // <= escrow: cannot overflow
             exhausted = due == escrow;
             return (due, end, exhausted, end);
         }
         // The escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
-        // casting to 'uint64' is safe because affordable < elapsed <= end - settledAt
+        // casting to 'uint32' is safe because affordable < elapsed <= end - settledAt
         // forge-lint: disable-next-line(unsafe-typecast)
-        return (escrow, end, true, lease.settledAt + uint64(affordable));
+        return (escrow, end, true, settledAt + uint32(affordable));
     }
 
     /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
     ///      accrues nothing (its price is held from the start and paid on acceptance).
-    function _accrue(uint256 leaseId, Lease storage lease, Order storage order) private returns (uint256 due) {
-        if (lease.state != LeaseState.Active || lease.deadline != 0) return 0;
-        (uint256 owed, uint64 end, bool exhausted, uint64 exhaustedAt) = _due(lease, order.escrow);
+    function _accrue(uint256 leaseId, LeaseData storage lease, ComputeMarketLib.OrderData storage order)
+        private
+        returns (uint256 due)
+    {
+        if (lease.state != LeaseState.Active || order.jobTimeout != 0) return 0;
+        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        (uint256 owed, uint32 end, bool exhausted, uint32 exhaustedAt) = _due(lease, bid.pricePerSecond, order.escrow);
         due = owed;
-        lease.settledAt = exhausted ? exhaustedAt : end;
+        lease.mark = exhausted ? exhaustedAt : end;
         if (due > 0) {
-            order.escrow -= due;
-            emit LeaseSettled(leaseId, lease.provider, due, order.escrow);
+            order.escrow -= uint128(due); // due <= escrow
+            emit LeaseSettled(leaseId, provider, due, order.escrow);
+            _paid[leaseId] += due;
         }
-        _release(leaseId, lease, order.token, due);
+        _release(leaseId, lease, provider, order.token, due);
         if (exhausted) {
             _finish(
-                leaseId, lease, order, LeaseState.InsufficientFunds, CloseReason.InsufficientFunds, 0, 0, address(0)
+                leaseId,
+                lease,
+                order,
+                provider,
+                bid.deposit,
+                LeaseState.InsufficientFunds,
+                CloseReason.InsufficientFunds,
+                0,
+                0,
+                address(0)
             );
         }
     }
 
-    /// @dev Credits `amount` to the provider, less the lease's take rate.
-    function _release(uint256 leaseId, Lease storage lease, address token, uint256 amount) private {
+    /// @dev Credits `amount` to the provider, less the lease's take rate (the caller books `paid`).
+    function _release(uint256 leaseId, LeaseData storage lease, address provider, address token, uint256 amount)
+        private
+    {
         if (amount == 0) return;
         uint256 fee = (amount * lease.takeRateBps) / BPS;
-        lease.paid += amount;
-        _earnings[lease.provider][token] += amount - fee;
-        _fees[token] += fee;
-        emit PaymentReleased(leaseId, lease.provider, amount - fee, fee);
+        _credit(provider, token, amount - fee);
+        _fees[token] = (_fees[token] | USED) + fee;
+        emit PaymentReleased(leaseId, provider, amount - fee, fee);
     }
 
-    function _complete(uint256 leaseId, Lease storage lease, CloseReason reason) private {
-        Order storage order = _orders[leaseId];
-        uint256 held = lease.held;
-        lease.held = 0;
-        _release(leaseId, lease, order.token, held);
-        _finish(leaseId, lease, order, LeaseState.Completed, reason, 0, 0, address(0));
+    /// @dev A batch job accepted: its held price goes to the provider (`paid` is the job price).
+    function _complete(
+        uint256 leaseId,
+        LeaseData storage lease,
+        ComputeMarketLib.OrderData storage order,
+        CloseReason reason
+    ) private {
+        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        _release(leaseId, lease, provider, order.token, uint256(bid.pricePerSecond) * order.jobTimeout);
+        _finish(leaseId, lease, order, provider, bid.deposit, LeaseState.Completed, reason, 0, 0, address(0));
     }
 
     /// @dev A failed batch job: the tenant gets everything back; the provider loses its bid
     ///      deposit (to the protocol) and its locked stake (reporter reward to `reporter`).
-    function _fail(uint256 leaseId, Lease storage lease, CloseReason reason, address reporter) private {
-        Order storage order = _orders[leaseId];
-        order.escrow += lease.held;
-        lease.held = 0;
-        uint256 bidDeposit = _bids[leaseId][lease.bidIndex].deposit;
-        _fees[order.token] += bidDeposit;
-        _finish(leaseId, lease, order, LeaseState.Failed, reason, bidDeposit, lease.stakeLocked, reporter);
+    function _fail(
+        uint256 leaseId,
+        LeaseData storage lease,
+        ComputeMarketLib.OrderData storage order,
+        CloseReason reason,
+        address reporter
+    ) private {
+        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        order.escrow += uint128(uint256(bid.pricePerSecond) * order.jobTimeout); // the held job price
+        uint256 bidDeposit = bid.deposit;
+        _fees[order.token] = (_fees[order.token] | USED) + bidDeposit;
+        _finish(
+            leaseId, lease, order, provider, bidDeposit, LeaseState.Failed, reason, bidDeposit, lease.stakeLocked, reporter
+        );
     }
 
     /// @dev The one terminal transition of a lease: unlocks the provider's stake and slashes
@@ -640,8 +835,10 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      the caller booked) to the provider, and refunds the escrow left to the tenant.
     function _finish(
         uint256 leaseId,
-        Lease storage lease,
-        Order storage order,
+        LeaseData storage lease,
+        ComputeMarketLib.OrderData storage order,
+        address provider,
+        uint256 bidDeposit,
         LeaseState state,
         CloseReason reason,
         uint256 forfeit,
@@ -649,20 +846,19 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         address reporter
     ) private {
         // A grouped lease ending before it committed counts as settled for the reveal phase.
-        if (order.group != 0 && lease.state == LeaseState.Active) _groupSettled(order.group);
+        if (order.grouped && lease.state == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
         lease.state = state;
-        lease.closedAt = uint64(block.timestamp);
+        lease.closedAt = uint32(block.timestamp);
         order.state = OrderState.Closed;
         uint256 refund = order.escrow;
         order.escrow = 0;
-        address provider = lease.provider;
         uint256 slashed = _releaseStake(provider, lease.stakeLocked, stakeSlash, reporter);
         if (state == LeaseState.Failed || forfeit != 0 || slashed != 0) {
             emit ProviderSlashed(leaseId, provider, forfeit, slashed);
         }
         emit LeaseClosed(leaseId, provider, state, reason, refund);
-        _earnings[provider][order.token] += _bids[leaseId][lease.bidIndex].deposit - forfeit;
-        if (refund > 0) IERC20(order.token).safeTransfer(lease.tenant, refund);
+        _credit(provider, order.token, bidDeposit - forfeit);
+        if (refund > 0) IERC20(order.token).safeTransfer(order.tenant, refund);
     }
 
     /// @dev Unlocks the lease's stake and slashes `amount` of it. Never blocks the tenant's refund:
@@ -699,22 +895,27 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, resultHash, keccak256(bytes(resultCid)))));
     }
 
-    function _existingOrder(uint256 orderId) private view returns (Order storage order) {
+    function _existingOrder(uint256 orderId) private view returns (ComputeMarketLib.OrderData storage order) {
         order = _orders[orderId];
         if (order.state == OrderState.None) revert MarketUnknownOrder(orderId);
     }
 
-    function _existingBid(uint256 orderId, uint256 bidIndex) private view returns (Bid storage) {
-        if (bidIndex >= _bids[orderId].length) revert MarketUnknownBid(orderId, bidIndex);
-        return _bids[orderId][bidIndex];
+    function _existingBid(uint256 orderId, ComputeMarketLib.OrderData storage order, uint256 bidIndex)
+        private
+        view
+        returns (address provider, BidData storage bid)
+    {
+        if (bidIndex >= order.bidListLength) revert MarketUnknownBid(orderId, bidIndex);
+        provider = _bidders[orderId][bidIndex].provider;
+        bid = _bidOf[orderId][provider];
     }
 
-    function _existingLease(uint256 leaseId) private view returns (Lease storage lease) {
+    function _existingLease(uint256 leaseId) private view returns (LeaseData storage lease) {
         lease = _leases[leaseId];
         if (lease.state == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
     }
 
-    function _activeLease(uint256 leaseId) private view returns (Lease storage lease) {
+    function _activeLease(uint256 leaseId) private view returns (LeaseData storage lease) {
         lease = _leases[leaseId];
         if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
     }

@@ -5,6 +5,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
+import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 import {IComputeMarket} from "./IComputeMarket.sol";
 
 /// @title ComputeMarketLib
@@ -14,6 +15,28 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///      market's caller and events come from the market's address.
 library ComputeMarketLib {
     using SafeCast for uint256;
+
+    /// @notice An order in storage: three slots (plus `placementHash` and `group` only when non-zero).
+    ///         Times are uint32 seconds (until 2106) and block numbers uint32.
+    struct OrderData {
+        // slot 0
+        address tenant;
+        IComputeMarket.OrderState state;
+        uint16 maxBids;
+        uint16 bidCount;
+        /// @dev Bids ever placed; at most maxBids x BID_LIST_FACTOR <= 200.
+        uint8 bidListLength;
+        bool grouped;
+        uint32 jobTimeout;
+        // slot 1
+        address token;
+        uint32 createdAt;
+        uint32 createdBlock;
+        uint32 bidDeadline;
+        // slot 2
+        uint128 maxPricePerSecond;
+        uint128 escrow;
+    }
 
     /// @notice Most placement attributes an order may require (ComputeMarket.MAX_PLACEMENT_ATTRIBUTES).
     uint256 internal constant MAX_PLACEMENT_ATTRIBUTES = 16;
@@ -55,31 +78,43 @@ library ComputeMarketLib {
         }
     }
 
-    /// @notice Writes a new open order of `msg.sender` (the tenant) from `p` and emits OrderCreated.
-    function writeOrder(
-        IComputeMarket.Order storage order,
-        uint256 orderId,
+    /// @notice Opens orders `firstId .. firstId + count - 1` of `msg.sender` (the tenant) from `p`,
+    ///         each emitting OrderCreated (which carries what is not stored: manifest, resources,
+    ///         placement). `groupId` 0: an order outside any group.
+    function openOrders(
+        mapping(uint256 => OrderData) storage orders,
+        mapping(uint256 => bytes32) storage placements,
+        mapping(uint256 => uint256) storage groups,
+        uint256 firstId,
+        uint256 count,
         IComputeMarket.OrderParams calldata p,
         uint256 groupId
     ) external {
-        order.tenant = msg.sender;
-        order.state = IComputeMarket.OrderState.Open;
-        order.maxBids = p.maxBids;
-        order.token = p.token;
-        order.createdAt = uint64(block.timestamp);
-        order.bidDeadline = (block.timestamp + p.bidWindow).toUint64();
-        order.jobTimeout = p.jobTimeout;
-        order.maxPricePerSecond = p.maxPricePerSecond;
-        order.escrow = p.deposit;
-        order.manifestHash = p.manifestHash;
-        order.manifestCid = p.manifestCid;
-        order.resources = p.resources;
-        for (uint256 i; i < p.placement.attributes.length; ++i) {
-            order.placement.attributes.push(p.placement.attributes[i]);
+        bytes32 pHash = placementHash(p.placement);
+        uint32 bidDeadline = (block.timestamp + p.bidWindow).toUint32();
+        for (uint256 orderId = firstId; orderId < firstId + count; ++orderId) {
+            orders[orderId] = OrderData({
+                tenant: msg.sender,
+                state: IComputeMarket.OrderState.Open,
+                maxBids: p.maxBids,
+                bidCount: 0,
+                bidListLength: 0,
+                grouped: groupId != 0,
+                jobTimeout: p.jobTimeout,
+                token: p.token,
+                createdAt: uint32(block.timestamp),
+                createdBlock: block.number.toUint32(),
+                bidDeadline: bidDeadline,
+                maxPricePerSecond: p.maxPricePerSecond.toUint128(),
+                escrow: p.deposit.toUint128()
+            });
+            if (pHash != 0) placements[orderId] = pHash;
+            if (groupId != 0) groups[orderId] = groupId;
+            _emitCreated(orderId, p, bidDeadline);
         }
-        order.placement.allOf = p.placement.allOf;
-        order.placement.anyOf = p.placement.anyOf;
-        order.group = groupId;
+    }
+
+    function _emitCreated(uint256 orderId, IComputeMarket.OrderParams calldata p, uint64 bidDeadline) private {
         emit IComputeMarket.OrderCreated(
             orderId,
             msg.sender,
@@ -88,9 +123,35 @@ library ComputeMarketLib {
             p.manifestHash,
             p.maxPricePerSecond,
             p.deposit,
-            order.bidDeadline,
-            p.jobTimeout
+            bidDeadline,
+            p.jobTimeout,
+            p.resources,
+            p.placement
         );
+    }
+
+    /// @notice Reverts with MarketWrongPlacement unless `placement` hashes to `expected` (the
+    ///         order's), and with MarketPlacementMismatch unless the caller (the bidder) matches it.
+    ///         An empty placement matches every registered provider (createBid checked isEligible).
+    function checkPlacement(
+        IProviderRegistry registry,
+        uint256 orderId,
+        bytes32 expected,
+        IProviderRegistry.Placement calldata placement
+    ) external view {
+        bytes32 given = placementHash(placement);
+        if (given != expected) revert IComputeMarket.MarketWrongPlacement(orderId, expected, given);
+        if (given != 0 && !registry.matchesPlacement(msg.sender, placement)) {
+            revert IComputeMarket.MarketPlacementMismatch(orderId, msg.sender);
+        }
+    }
+
+    /// @notice 0 for a placement with no requirement, else `keccak256(abi.encode(placement))`.
+    function placementHash(IProviderRegistry.Placement calldata placement) internal pure returns (bytes32) {
+        if (placement.attributes.length == 0 && placement.allOf.length == 0 && placement.anyOf.length == 0) {
+            return 0;
+        }
+        return keccak256(abi.encode(placement));
     }
 
     /// @notice Reverts with MarketInvalidReceipt unless `receipt` is `provider`'s signature (EOA or

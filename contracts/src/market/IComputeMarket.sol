@@ -108,6 +108,9 @@ interface IComputeMarket {
         uint32 jobTimeout;
     }
 
+    /// @notice An order as `getOrder` returns it. Only what the market checks later is stored: the
+    ///         manifest (CID, hash), the resources and the placement are in the `OrderCreated` event
+    ///         of block `createdBlock`, the placement bound by `placementHash`.
     struct Order {
         address tenant;
         OrderState state;
@@ -120,12 +123,15 @@ interface IComputeMarket {
         uint256 maxPricePerSecond;
         /// @dev Escrow not yet accrued to the lease.
         uint256 escrow;
-        bytes32 manifestHash;
-        string manifestCid;
-        Resources resources;
-        IProviderRegistry.Placement placement;
+        /// @dev 0 for an order without placement requirements (no attribute, no auditor), else
+        ///      `keccak256(abi.encode(placement))`.
+        bytes32 placementHash;
         /// @dev Replica group id (its first order id); 0 for an order outside any group.
         uint256 group;
+        /// @dev Block of the `OrderCreated` event (manifest, resources, placement).
+        uint64 createdBlock;
+        /// @dev Bids ever placed (open, won, lost, canceled): `getBid` indexes.
+        uint16 bidListLength;
     }
 
     /// @notice Replica group: orders `groupId .. groupId + size - 1`.
@@ -164,7 +170,8 @@ interface IComputeMarket {
         /// @dev Gross amount released to the provider (fees included).
         uint256 paid;
         bytes32 resultHash;
-        string resultCid;
+        /// @dev Block of the `ResultSubmitted` event (it carries the result CID); 0 before a result.
+        uint64 resultBlock;
         /// @dev Provider stake locked in Staking for this lease; unlocked (or slashed) at its end.
         uint256 stakeLocked;
         /// @dev Grouped leases: the provider's commitment (see `resultCommitment`).
@@ -188,6 +195,8 @@ interface IComputeMarket {
     error MarketBidWindowOpen(uint256 orderId, uint64 bidDeadline);
     error MarketProviderNotEligible(address provider);
     error MarketPlacementMismatch(uint256 orderId, address provider);
+    /// @notice The placement given with the bid is not the order's (`placementHash`).
+    error MarketWrongPlacement(uint256 orderId, bytes32 expected, bytes32 given);
     error MarketBidAbovePrice(uint256 orderId, uint256 bid, uint256 max);
     error MarketBidDepositTooLow(uint256 deposit, uint256 minimum);
     error MarketTooManyBids(uint256 orderId, uint256 maxBids);
@@ -231,7 +240,9 @@ interface IComputeMarket {
         uint256 maxPricePerSecond,
         uint256 deposit,
         uint64 bidDeadline,
-        uint32 jobTimeout
+        uint32 jobTimeout,
+        Resources resources,
+        IProviderRegistry.Placement placement
     );
     /// @notice Orders `groupId .. groupId + replicas - 1` were opened as one replica group.
     event OrderGroupCreated(uint256 indexed groupId, address indexed tenant, uint256 firstOrderId, uint256 replicas);
@@ -289,7 +300,16 @@ interface IComputeMarket {
     function cancelOrder(uint256 orderId) external;
     /// @notice Bids `pricePerSecond` on an open order, escrowing `bidDeposit`. The caller needs
     ///         `minProviderStake` of unlocked stake, a free slot, and no earlier bid on the order.
+    ///         An order with placement requirements takes the 4-argument form.
     function createBid(uint256 orderId, uint256 pricePerSecond, uint256 bidDeposit) external returns (uint256 bidIndex);
+    /// @notice createBid on an order with placement requirements: `placement` is the order's (from
+    ///         its `OrderCreated` event), checked against `placementHash`, then matched by the registry.
+    function createBid(
+        uint256 orderId,
+        uint256 pricePerSecond,
+        uint256 bidDeposit,
+        IProviderRegistry.Placement calldata placement
+    ) external returns (uint256 bidIndex);
     /// @notice The bidder withdraws an open bid: its slot is freed, CANCEL_FORFEIT_BPS of the deposit
     ///         goes to the order's escrow (the tenant's), the rest is credited to the bidder. The
     ///         bidder cannot bid on this order again.

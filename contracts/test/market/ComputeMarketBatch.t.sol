@@ -34,7 +34,7 @@ contract ComputeMarketBatchTest is MarketFixture {
 
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
-        assertEq(l.resultCid, RESULT_CID);
+        assertEq(l.resultBlock, block.number); // ResultSubmitted (it carries the CID) is in this block
         assertEq(l.resultHash, RESULT_HASH);
         assertEq(l.disputeEndsAt, disputeEndsAt);
         assertEq(l.held, JOB_PRICE);

@@ -170,6 +170,46 @@ contract ComputeMarketBidsTest is MarketFixture {
         _bid(provider, orderId, MAX_PRICE);
     }
 
+    function test_createBid_placementOrderNeedsItsPlacement() public {
+        uint256 orderId = _placementOrder(_attrs1("region", "eu"), new address[](0), new address[](0));
+        bytes32 expected = market.getOrder(orderId).placementHash;
+        assertEq(expected, keccak256(abi.encode(_placementOf(orderId))));
+        // The 3-argument form cannot bid on an order with placement requirements.
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, expected, 0));
+        vm.prank(provider1);
+        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT);
+        // Nor can another placement (here a weaker one that provider2, region=us, would match).
+        IProviderRegistry.Placement memory other;
+        other.attributes = _attrs1("tier", "community");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketWrongPlacement.selector, orderId, expected, keccak256(abi.encode(other))
+            )
+        );
+        vm.prank(provider1);
+        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, other);
+        // Nor an empty one.
+        IProviderRegistry.Placement memory none;
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, expected, 0));
+        vm.prank(provider1);
+        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, none);
+        _bid(provider1, orderId, MAX_PRICE); // with the order's placement
+    }
+
+    function test_createBid_emptyPlacementOnOrderWithoutPlacement() public {
+        uint256 orderId = _openServiceOrder();
+        IProviderRegistry.Placement memory none;
+        vm.prank(provider1);
+        assertEq(market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, none), 0);
+        IProviderRegistry.Placement memory some;
+        some.attributes = _attrs1("region", "eu");
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, 0, keccak256(abi.encode(some)))
+        );
+        vm.prank(provider2);
+        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, some);
+    }
+
     function test_createBid_placementRequiresSubsetOfProviderAttributes() public {
         uint256 orderId =
             _placementOrder(_attrs2("region", "eu", "tier", "community"), new address[](0), new address[](0));

@@ -24,7 +24,9 @@ contract ComputeMarketOrdersTest is MarketFixture {
             MAX_PRICE,
             DEPOSIT,
             uint64(block.timestamp + BID_WINDOW),
-            0
+            0,
+            p.resources,
+            p.placement
         );
         vm.prank(tenant);
         uint256 orderId = market.createOrder(p);
@@ -45,12 +47,10 @@ contract ComputeMarketOrdersTest is MarketFixture {
         assertEq(o.jobTimeout, 0);
         assertEq(o.maxPricePerSecond, MAX_PRICE);
         assertEq(o.escrow, DEPOSIT);
-        assertEq(o.manifestHash, MANIFEST_HASH);
-        assertEq(o.manifestCid, MANIFEST_CID);
-        assertEq(o.resources.cpuMillis, p.resources.cpuMillis);
-        assertEq(o.resources.memoryBytes, p.resources.memoryBytes);
-        assertEq(o.resources.storageBytes, p.resources.storageBytes);
-        assertEq(o.resources.gpus, p.resources.gpus);
+        assertEq(o.placementHash, bytes32(0), "no placement requirement: no hash");
+        assertEq(o.group, 0);
+        assertEq(o.createdBlock, block.number);
+        assertEq(o.bidListLength, 0);
         assertEq(market.getBids(orderId).length, 0);
     }
 
@@ -62,22 +62,31 @@ contract ComputeMarketOrdersTest is MarketFixture {
         assertEq(market.getOrder(2).jobTimeout, JOB_TIMEOUT);
     }
 
-    function test_createOrder_storesPlacement() public {
+    /// @dev Manifest, resources and placement are not stored: OrderCreated carries them, and the
+    ///      order binds its placement by hash.
+    function test_createOrder_emitsManifestResourcesAndPlacement() public {
         IComputeMarket.OrderParams memory p = _serviceParams();
         p.placement.attributes = _attrs2("region", "eu", "gpu/*/*/model/*", "true");
         p.placement.allOf = _addresses(auditor1);
         p.placement.anyOf = _addresses(auditor1, auditor2);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.OrderCreated(
+            1,
+            tenant,
+            address(token),
+            MANIFEST_CID,
+            MANIFEST_HASH,
+            MAX_PRICE,
+            DEPOSIT,
+            uint64(block.timestamp + BID_WINDOW),
+            0,
+            p.resources,
+            p.placement
+        );
         uint256 orderId = _createOrder(tenant, p);
 
-        IProviderRegistry.Placement memory stored = market.getOrder(orderId).placement;
-        assertEq(stored.attributes.length, 2);
-        assertEq(stored.attributes[0].key, "region");
-        assertEq(stored.attributes[0].value, "eu");
-        assertEq(stored.attributes[1].key, "gpu/*/*/model/*");
-        assertEq(stored.allOf.length, 1);
-        assertEq(stored.allOf[0], auditor1);
-        assertEq(stored.anyOf.length, 2);
-        assertEq(stored.anyOf[1], auditor2);
+        assertEq(market.getOrder(orderId).placementHash, keccak256(abi.encode(p.placement)));
+        assertEq(market.getOrder(orderId).createdBlock, block.number);
     }
 
     function test_createOrder_acceptsBoundaryValues() public {

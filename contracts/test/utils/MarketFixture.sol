@@ -55,6 +55,8 @@ abstract contract MarketFixture is Test {
     // Providers have keys so they can sign EIP-712 receipts.
     address internal provider1;
     uint256 internal provider1Key;
+    /// @dev abi.encode(placement) of each order opened by _createOrder with placement requirements.
+    mapping(uint256 orderId => bytes) internal orderPlacement;
     address internal provider2;
     uint256 internal provider2Key;
     address internal provider3;
@@ -196,6 +198,16 @@ abstract contract MarketFixture is Test {
     function _createOrder(address who, IComputeMarket.OrderParams memory p) internal returns (uint256 orderId) {
         vm.prank(who);
         orderId = market.createOrder(p);
+        if (p.placement.attributes.length + p.placement.allOf.length + p.placement.anyOf.length != 0) {
+            orderPlacement[orderId] = abi.encode(p.placement);
+        }
+    }
+
+    /// @dev The placement an order was opened with (as a bidder reads it from OrderCreated).
+    function _placementOf(uint256 orderId) internal view returns (IProviderRegistry.Placement memory placement) {
+        if (orderPlacement[orderId].length != 0) {
+            placement = abi.decode(orderPlacement[orderId], (IProviderRegistry.Placement));
+        }
     }
 
     function _openServiceOrder() internal returns (uint256) {
@@ -212,7 +224,8 @@ abstract contract MarketFixture is Test {
 
     function _bid(address provider, uint256 orderId, uint256 price, uint256 bidDeposit) internal returns (uint256) {
         vm.prank(provider);
-        return market.createBid(orderId, price, bidDeposit);
+        if (orderPlacement[orderId].length == 0) return market.createBid(orderId, price, bidDeposit);
+        return market.createBid(orderId, price, bidDeposit, _placementOf(orderId));
     }
 
     function _accept(uint256 orderId, uint256 bidIndex) internal returns (uint256) {
