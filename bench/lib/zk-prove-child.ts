@@ -4,8 +4,9 @@
 // --baseline loads the same files and snarkjs' curve but does not prove: the floor to subtract.
 // --single-thread builds the curve without worker threads (each worker holds its own wasm memory).
 import { readFileSync } from "node:fs";
-// Only the prover module: the package index would also load onnxruntime, viem and the compiler.
-import { prove, terminateSnarkjs, warmUpProver } from "@noosphere/zk/prover";
+// Only snarkjs' Groth16 wrapper: the package index would also load onnxruntime, viem and the
+// compiler ("@noosphere/zk/prover" is now the lean prover, without snarkjs).
+import { prove, terminateSnarkjs, warmUpProver } from "../../packages/zk/src/pipeline/groth16.js";
 
 const [pkPath, witnessPath, ...flags] = process.argv.slice(2);
 const singleThread = flags.includes("--single-thread");

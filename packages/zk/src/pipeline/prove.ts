@@ -1,27 +1,20 @@
-// `noos zk prove` and only what it needs: node's fs, snarkjs and the Groth16 wrapper. This is the
+// `noos zk prove` and only what it needs: node's fs and the lean Groth16 prover
+// (../prove/groth16.ts: wasmcurves' prebuilt bn128 wasm driven directly, no snarkjs). This is the
 // "@noosphere/zk/prover" entry; the package index would also load the compiler, viem, the SDK and
-// onnxruntime (~250 MB and seconds of module loading) for a proof that needs none of them.
+// onnxruntime (~250 MB and seconds of module loading) for a proof that needs none of them, and
+// snarkjs + ffjavascript alone cost more than the proof of a small model (module loading, a wasm
+// module regenerated in JavaScript at every start). snarkjs is loaded only for --worker-threads.
 // Keep it that way: no value import from the SDK or the rest of the package here (type imports
 // are erased); errors load the SDK only when they are thrown.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { prove, warmUpProver } from "./groth16.js";
+import { proveGroth16 } from "../prove/groth16.js";
 import type { CompiledFile, ProofFile, WitnessFile } from "./steps.js";
 
-export {
-  type Groth16Proof,
-  prove,
-  terminateSnarkjs,
-  type VerificationKey,
-  verify,
-  warmUpProver,
-} from "./groth16.js";
-
 /**
- * Below this many constraints a one-shot proof runs on one thread: each snarkjs worker compiles
- * and holds its own wasm heap, so one thread keeps a fresh `noos zk prove` of the digits MLP at
- * ~165 MB peak instead of ~210 MB, and on the shared 2-core machine it was as fast or faster
- * (2.8 s vs 3.4 s median under load; on an idle machine workers were ~1.2x faster).
- * bench/results/zk.json `cliProve` has the figures. Larger circuits get worker threads.
+ * Below this many constraints a one-shot proof runs on one thread (the lean prover): snarkjs'
+ * worker threads each compile and hold their own wasm heap (~50 MB), and on the shared 2-core
+ * machine they were no faster for the digits models (bench/results/zk.json `cliProve`).
+ * Larger circuits get snarkjs with one worker per core.
  */
 export const SINGLE_THREAD_MAX_CONSTRAINTS = 1 << 15;
 
@@ -49,9 +42,10 @@ export type ProveStepParameters = {
   pkPath: string;
   proofPath: string;
   /**
-   * Worker threads for snarkjs' curve when this process has none yet: true = none, false = one
-   * per core, "auto" (default) = none for a circuit under SINGLE_THREAD_MAX_CONSTRAINTS.
-   * The proof is the same either way (same key, same witness, verified the same).
+   * true = the lean single-thread prover; false = snarkjs with one worker thread per core (or the
+   * curve this process already built: a daemon's or a test's); "auto" (default) = the lean prover
+   * for a circuit under SINGLE_THREAD_MAX_CONSTRAINTS. Either is a Groth16 proof with the same key
+   * of the same witness, checked the same way by the verifier.
    */
   singleThread?: boolean | "auto" | undefined;
 };
@@ -73,15 +67,21 @@ export async function proveStep(p: ProveStepParameters) {
     return invalid("--pk-path", "the proving key written by `noos zk setup`", p.pkPath);
   }
   const start = performance.now();
-  const g = globalThis as { curve_bn128?: unknown };
   const mode = p.singleThread ?? "auto";
   const singleThread =
     mode === "auto" ? compiled.constraints < SINGLE_THREAD_MAX_CONSTRAINTS : mode;
-  // snarkjs proves with globalThis.curve_bn128 once it exists (a daemon's or a test's warm
-  // curve is reused as it is); else build it here with the chosen threads.
-  const built = !g.curve_bn128;
-  if (built) await warmUpProver({ singleThread });
-  const { proof, publicSignals } = await prove(p.pkPath, Buffer.from(witness.witness, "base64"));
+  const wtns = Buffer.from(witness.witness, "base64");
+  let proof: ProofFile["proof"];
+  let publicSignals: string[];
+  if (singleThread) {
+    ({ proof, publicSignals } = await proveGroth16(readFileSync(p.pkPath), wtns));
+  } else {
+    // snarkjs proves with globalThis.curve_bn128 once it exists; else build it with workers.
+    const { prove, warmUpProver } = await import("./groth16.js");
+    const g = globalThis as { curve_bn128?: unknown };
+    if (!g.curve_bn128) await warmUpProver({ singleThread: false });
+    ({ proof, publicSignals } = await prove(p.pkPath, wtns));
+  }
   const proveSeconds = (performance.now() - start) / 1000;
   const layout = compiled.circuit.layout;
   const file: ProofFile = {
@@ -97,8 +97,8 @@ export async function proveStep(p: ProveStepParameters) {
   return {
     proofPath: p.proofPath,
     publicSignals,
-    /** Whether this call built a single-thread curve (undefined: an existing curve was used). */
-    singleThread: built ? singleThread : undefined,
+    /** true: the lean single-thread prover; false: snarkjs' curve with worker threads. */
+    singleThread,
     seconds: proveSeconds,
   };
 }
