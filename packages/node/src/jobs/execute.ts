@@ -15,7 +15,7 @@ import {
   trainMlp,
 } from "@noosphere/ml";
 import { InvalidParameterError, type JobManifest } from "@noosphere/sdk";
-import { executeOptimisticTraining } from "../verify/fixedJob.js";
+import { executeOptimisticModelJob, executeOptimisticTraining } from "../verify/fixedJob.js";
 import type { ProgramFault } from "../verify/program.js";
 
 export type ExecuteJobParameters = {
@@ -48,11 +48,13 @@ export async function executeJob(params: ExecuteJobParameters): Promise<ExecuteJ
   if (manifest.verification.mode === "optimistic") {
     // Optimistic jobs run the fixed-point program the chain's referee can replay.
     if (manifest.kind !== "training") {
-      throw new InvalidParameterError({
-        field: "verification.mode",
-        expected:
-          "optimistic verification of training jobs (inference and evaluation: not served yet)",
-        received: `optimistic ${manifest.kind}`,
+      return executeOptimisticModelJob({
+        manifest,
+        modelPath: requireModel(params),
+        inputPath: params.inputPath,
+        format: format === "json" ? "json" : tableFormat(format),
+        outDir,
+        fault: params.fault,
       });
     }
     return executeOptimisticTraining({

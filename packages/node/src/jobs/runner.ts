@@ -157,13 +157,13 @@ export function createJobRunner(config: JobRunnerConfig): PooledJobRunner {
   });
 }
 
-/** An optimistic training job's claim material (the spec and final state its result document holds). */
+/** An optimistic job's claim material (the spec and final state its result document holds). */
 async function optimisticJobOf(
   manifest: JobManifest,
   resultPath: string,
 ): Promise<OptimisticJob | undefined> {
   const v = manifest.verification;
-  if (v.mode !== "optimistic" || manifest.kind !== "training" || !manifest.input) return undefined;
+  if (v.mode !== "optimistic" || !manifest.input) return undefined;
   const result = JSON.parse(await readFile(resultPath, "utf8")) as {
     optimistic?: { spec: Hex; finalState: Hex };
   };
@@ -174,8 +174,21 @@ async function optimisticJobOf(
     challengeWindow: parseDuration(v.challengeWindow, "verification.challengeWindow"),
     bond: parseNoos(v.bond, "verification.bond"),
     inputCid: cidOf(manifest.input),
-    format: manifest.input.format === "jsonl" ? "jsonl" : "csv",
-    labelsColumn: manifest.training.labelsColumn,
+    format:
+      manifest.input.format === "json"
+        ? "json"
+        : manifest.input.format === "jsonl"
+          ? "jsonl"
+          : "csv",
+    kind: manifest.kind,
+    ...(manifest.kind === "training"
+      ? { labelsColumn: manifest.training.labelsColumn }
+      : {
+          modelCid: cidOf(manifest.model),
+          ...(manifest.kind === "evaluation"
+            ? { labelsColumn: manifest.evaluation.labelsColumn }
+            : {}),
+        }),
   };
 }
 

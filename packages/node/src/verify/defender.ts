@@ -13,7 +13,13 @@ import { type Address, type Hex, keccak256, parseEventLogs } from "viem";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { type Agent, type ClaimRecord, createAgent, refereeAbi, summarize } from "./agent.js";
-import { decodeSpec, fixedDatasetOfText, programViewOf, runFixed } from "./fixedJob.js";
+import {
+  decodeSpec,
+  type FixedJobInputs,
+  fixedDataOfJob,
+  programViewOf,
+  runFixed,
+} from "./fixedJob.js";
 import {
   CLAIM_STATUSES,
   type MoveRecord,
@@ -32,10 +38,13 @@ export type OptimisticJob = {
   challengeWindow: number;
   /** Token units; from the manifest. */
   bond: bigint;
-  /** The training input, by CID, its format and label column (to recompute the run). */
+  /** The input, by CID, its format and label column (to recompute the run). */
   inputCid: string;
-  format: TableFormat;
-  labelsColumn: string | number;
+  format: TableFormat | "json";
+  labelsColumn?: string | number | undefined;
+  /** The job's kind (default training) and, for inference and evaluation, its ONNX model by CID. */
+  kind?: FixedJobInputs["kind"] | undefined;
+  modelCid?: string | undefined;
 };
 
 export type DefenderConfig = {
@@ -66,8 +75,10 @@ export type Defender = {
 type SavedRun = {
   spec: Hex;
   inputCid: string;
-  format: TableFormat;
-  labelsColumn: string | number;
+  format: TableFormat | "json";
+  labelsColumn?: string | number;
+  kind?: FixedJobInputs["kind"];
+  modelCid?: string;
   fault?: ProgramFault;
 };
 
@@ -80,8 +91,17 @@ export async function createDefender(common: Common, config: DefenderConfig): Pr
     const saved = claim.run as SavedRun | undefined;
     if (!saved) throw new Error(`claim ${claimId} has no saved run`);
     const spec = decodeSpec(saved.spec);
-    const text = new TextDecoder().decode(await config.fetchContent(saved.inputCid));
-    const data = fixedDatasetOfText(text, saved.format, saved.labelsColumn, saved.inputCid);
+    const data = await fixedDataOfJob(
+      {
+        kind: saved.kind ?? "training",
+        inputCid: saved.inputCid,
+        format: saved.format,
+        labelsColumn: saved.labelsColumn,
+        modelCid: saved.modelCid,
+      },
+      spec,
+      config.fetchContent,
+    );
     const run = runFixed(spec, data, saved.fault);
     if (run.finalState.toLowerCase() !== claim.finalState.toLowerCase()) {
       logger.error(
@@ -183,7 +203,9 @@ export async function createDefender(common: Common, config: DefenderConfig): Pr
       spec: job.spec,
       inputCid: job.inputCid,
       format: job.format,
-      labelsColumn: job.labelsColumn,
+      ...(job.labelsColumn === undefined ? {} : { labelsColumn: job.labelsColumn }),
+      ...(job.kind ? { kind: job.kind } : {}),
+      ...(job.modelCid ? { modelCid: job.modelCid } : {}),
       ...(config.fault ? { fault: config.fault } : {}),
     };
     const existing = (await client.readContract({

@@ -5,6 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   createFixedDataset,
+  decodeModel,
   encodeSpec,
   exportMlpOnnx,
   type FixedData,
@@ -12,8 +13,11 @@ import {
   type FixedSpec,
   firstDivergence,
   type MlpTrainSpec,
+  mlpEvalProgramFromOnnx,
+  mlpInferProgramFromOnnx,
   openElement,
   type ProgramRun,
+  parseEzklInput,
   parseTable,
   runProgram,
   type Table,
@@ -23,7 +27,13 @@ import {
   toQ,
   transitionTrace,
 } from "@noosphere/ml";
-import { BaseError, type JobManifest, type TrainingJobManifest } from "@noosphere/sdk";
+import {
+  BaseError,
+  type EvaluationJobManifest,
+  type InferenceJobManifest,
+  type JobManifest,
+  type TrainingJobManifest,
+} from "@noosphere/sdk";
 import { decodeAbiParameters, type Hex, keccak256 } from "viem";
 import { UnsupportedClaimError } from "./claimSource.js";
 import type { OpOutput, ProgramFault, ProgramView } from "./program.js";
@@ -146,8 +156,24 @@ export function decodeSpec(bytes: Hex): FixedSpec {
       b2Root: w[9],
     };
   }
+  if (kind === 4n) {
+    const w = decodeAbiParameters([u, u, u, u, u, b, b, b, b, b, b], bytes);
+    return {
+      kind: "mlp-eval",
+      nIn: Number(w[1]),
+      nHidden: Number(w[2]),
+      nOut: Number(w[3]),
+      rows: Number(w[4]),
+      xRoot: w[5],
+      w1Root: w[6],
+      b1Root: w[7],
+      w2Root: w[8],
+      b2Root: w[9],
+      yRoot: w[10],
+    };
+  }
   throw new BaseError(
-    `Unknown program kind ${kind} in the spec (expected 1 mlp-train or 2 mlp-infer).`,
+    `Unknown program kind ${kind} in the spec (expected 1 mlp-train, 2 mlp-infer or 4 mlp-eval).`,
   );
 }
 
@@ -202,27 +228,117 @@ export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun)
   };
 }
 
-/**
- * The program data of an optimistic job, from its manifest and content (what the provider ran):
- * training, the input table as a data set (its root must be the spec's dataRoot).
- */
-export async function fixedDataOfManifest(
-  manifest: JobManifest,
-  spec: FixedSpec,
-  fetchContent: (cid: string) => Promise<Uint8Array>,
-): Promise<FixedData> {
+/** Where an optimistic job's program data comes from (what the provider saves to recompute it). */
+export type FixedJobInputs = {
+  kind: "training" | "inference" | "evaluation";
+  inputCid: string;
+  /** csv / jsonl tables; json: an EZKL input ({"input_data": [[...]]}, inference only). */
+  format: TableFormat | "json";
+  labelsColumn?: string | number | undefined;
+  /** Inference and evaluation: the ONNX model (Gemm, Relu, Gemm). */
+  modelCid?: string | undefined;
+};
+
+/** The inputs of an optimistic job's manifest. */
+export function fixedJobInputsOf(manifest: JobManifest): FixedJobInputs {
   if (!manifest.input || !("cid" in manifest.input)) {
     throw new UnsupportedClaimError("the manifest names no input by CID");
   }
-  const text = new TextDecoder().decode(await fetchContent(manifest.input.cid));
-  const format = manifest.input.format === "jsonl" ? "jsonl" : "csv";
-  if (manifest.kind === "training" && spec.kind === "mlp-train") {
-    const data = fixedDatasetOfText(
-      text,
+  const format =
+    manifest.input.format === "json" ? "json" : manifest.input.format === "jsonl" ? "jsonl" : "csv";
+  if (manifest.kind === "training") {
+    return {
+      kind: "training",
+      inputCid: manifest.input.cid,
       format,
-      manifest.training.labelsColumn,
-      manifest.input.cid,
+      labelsColumn: manifest.training.labelsColumn,
+    };
+  }
+  if (!("cid" in manifest.model))
+    throw new UnsupportedClaimError("the manifest names no model by CID");
+  return {
+    kind: manifest.kind,
+    inputCid: manifest.input.cid,
+    format,
+    modelCid: manifest.model.cid,
+    ...(manifest.kind === "evaluation" ? { labelsColumn: manifest.evaluation.labelsColumn } : {}),
+  };
+}
+
+/** Input rows (and labels, with a label column) of an inference or evaluation input. */
+function rowsOf(
+  text: string,
+  format: TableFormat | "json",
+  labelsColumn: string | number | undefined,
+  source?: string,
+): { rows: number[][]; labels?: number[] } {
+  if (format === "json") {
+    if (labelsColumn !== undefined)
+      throw new BaseError("An evaluation input is a CSV or JSONL table.");
+    return { rows: parseEzklInput(JSON.parse(text), source).input_data };
+  }
+  const table = parseTable(text, { format, ...(source === undefined ? {} : { source }) });
+  if (labelsColumn === undefined) return { rows: table.rows };
+  const { features, labels } = toFeaturesAndLabels(table, { label: labelOf(table, labelsColumn) });
+  return { rows: features, labels };
+}
+
+/**
+ * The program of an optimistic inference (mlp-infer, kind 2) or evaluation (mlp-eval, kind 4) job:
+ * the ONNX MLP's weights and the input rows in Q16.16 (what the provider runs and the watcher
+ * re-executes).
+ */
+export function fixedProgramOfModel(
+  kind: "inference" | "evaluation",
+  modelBytes: Uint8Array,
+  inputText: string,
+  format: TableFormat | "json",
+  labelsColumn?: string | number,
+  source?: string,
+): { spec: FixedSpec; data: FixedData } {
+  let model: ReturnType<typeof decodeModel>;
+  try {
+    model = decodeModel(modelBytes, source);
+  } catch (err) {
+    throw new UnsupportedClaimError(`the model is not ONNX: ${String(err)}`);
+  }
+  const { rows, labels } = rowsOf(
+    inputText,
+    format,
+    kind === "evaluation" ? labelsColumn : undefined,
+    source,
+  );
+  try {
+    const p =
+      kind === "evaluation"
+        ? mlpEvalProgramFromOnnx(model, rows, labels ?? [])
+        : mlpInferProgramFromOnnx(model, rows);
+    return { spec: p.spec, data: p.input };
+  } catch (err) {
+    throw new UnsupportedClaimError(
+      `optimistic ${kind} runs one-hidden-layer MLPs: ${String(err)}`,
     );
+  }
+}
+
+/**
+ * The program data of an optimistic job (what the provider ran), checked against the claim's spec:
+ * training, the input table as a data set; inference and evaluation, the model's and the input's
+ * tensors.
+ */
+export async function fixedDataOfJob(
+  job: FixedJobInputs,
+  spec: FixedSpec,
+  fetchContent: (cid: string) => Promise<Uint8Array>,
+): Promise<FixedData> {
+  const text = new TextDecoder().decode(await fetchContent(job.inputCid));
+  if (job.kind === "training") {
+    if (spec.kind !== "mlp-train" || job.format === "json") {
+      throw new UnsupportedClaimError(
+        `a training job with a ${spec.kind} program is not re-executed`,
+      );
+    }
+    const data = fixedDatasetOfText(text, job.format, job.labelsColumn ?? "label", job.inputCid);
     if (data.root.toLowerCase() !== spec.dataRoot.toLowerCase()) {
       throw new BaseError(
         `The input has data root ${data.root}, the spec commits to ${spec.dataRoot}.`,
@@ -230,9 +346,102 @@ export async function fixedDataOfManifest(
     }
     return data;
   }
-  throw new UnsupportedClaimError(
-    `a ${manifest.kind} job with a ${spec.kind} program is not re-executed`,
+  if (!job.modelCid) throw new UnsupportedClaimError(`the ${job.kind} job names no model`);
+  const mine = fixedProgramOfModel(
+    job.kind,
+    await fetchContent(job.modelCid),
+    text,
+    job.format,
+    job.labelsColumn,
+    job.inputCid,
   );
+  // The claim's spec commits to the tensors' roots: the same job gives the same bytes.
+  if (encodeSpec(mine.spec) !== encodeSpec(spec)) {
+    throw new BaseError(
+      `The ${job.kind} job's model and input give a different program than the claim's spec (${mine.spec.kind} vs ${spec.kind}).`,
+    );
+  }
+  return mine.data;
+}
+
+/** The program data of an optimistic job's manifest (fixedDataOfJob of its inputs). */
+export function fixedDataOfManifest(
+  manifest: JobManifest,
+  spec: FixedSpec,
+  fetchContent: (cid: string) => Promise<Uint8Array>,
+): Promise<FixedData> {
+  return fixedDataOfJob(fixedJobInputsOf(manifest), spec, fetchContent);
+}
+
+/**
+ * Runs an optimistic inference or evaluation job: the fixed-point program of the ONNX MLP on the
+ * input. The result document's output IS the program's output (Q16.16 logits / 2^16; the
+ * evaluation's correct count and accuracy), the bits the chain's referee can check, not the float
+ * runtime's; `arithmetic` and `outputOf` say so.
+ */
+export async function executeOptimisticModelJob(params: {
+  manifest: InferenceJobManifest | EvaluationJobManifest;
+  modelPath: string;
+  inputPath: string;
+  format: TableFormat | "json";
+  outDir: string;
+  fault?: ProgramFault | undefined;
+}): Promise<{
+  resultPath: string;
+  artifacts: Record<string, string>;
+  summary: Record<string, number | string>;
+}> {
+  const { manifest } = params;
+  const labelsColumn =
+    manifest.kind === "evaluation" ? manifest.evaluation.labelsColumn : undefined;
+  const { spec, data } = fixedProgramOfModel(
+    manifest.kind,
+    new Uint8Array(await readFile(params.modelPath)),
+    await readFile(params.inputPath, "utf8"),
+    params.format,
+    labelsColumn,
+    params.inputPath,
+  );
+  const started = performance.now();
+  const run = runFixed(spec, data, params.fault);
+  const seconds = (performance.now() - started) / 1000;
+  const bytes = encodeSpec(spec);
+  const optimistic: OptimisticResultBlock = {
+    spec: bytes,
+    specHash: keccak256(bytes),
+    finalState: run.finalState,
+    steps: 1,
+  };
+  if (spec.kind !== "mlp-infer" && spec.kind !== "mlp-eval") throw new BaseError("unreachable");
+  const logits = run.components[0] as Int32Array;
+  const outputData: number[][] = [];
+  for (let r = 0; r < spec.rows; r++)
+    outputData.push(
+      Array.from(logits.subarray(r * spec.nOut, (r + 1) * spec.nOut), (v) => v / 65536),
+    );
+  const common = {
+    arithmetic: "fixed-q16.16",
+    outputOf: `the fixed-point program ${spec.kind} (Q16.16; values are integers / 65536), the bits the chain's referee checks`,
+    optimistic,
+  };
+  const resultPath = path.join(params.outDir, "result.json");
+  let summary: Record<string, number | string>;
+  if (spec.kind === "mlp-eval") {
+    const correct = (run.components[1] as Int32Array)[0] as number;
+    const accuracy = correct / spec.rows;
+    await writeFile(
+      resultPath,
+      `${JSON.stringify({ kind: "evaluation", accuracy, correct, rows: spec.rows, ...common })}\n`,
+    );
+    summary = { rows: spec.rows, correct, accuracy, seconds, finalState: run.finalState };
+  } else {
+    await writeFile(
+      resultPath,
+      `${JSON.stringify({ kind: "inference", output_data: outputData, ...common })}\n`,
+    );
+    summary = { rows: spec.rows, seconds, finalState: run.finalState };
+  }
+  return { resultPath, artifacts: {}, summary };
 }
 
 /** What an optimistic training job leaves in its result document (`optimistic`). */

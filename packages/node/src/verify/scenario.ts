@@ -1,4 +1,4 @@
-// One optimistic training job through the market, end to end, with real daemons in this process:
+// One optimistic job (training by default; inference or evaluation of an ONNX MLP) through the market, end to end, with real daemons in this process:
 // a provider (its job runner's worker processes run the fixed-point program; its defender posts the
 // claim and plays), a watcher (re-executes and challenges), and a tenant that orders the job. A
 // fault makes the provider cheat (a corrupted weight, or a lie about one op output) or the watcher
@@ -39,8 +39,13 @@ export type ScenarioParameters = {
   store: ContentStore;
   /** Scratch folder (state, manifests, worker folders). */
   workDir: string;
-  /** The training data (CSV with a `label` column). */
+  /** The job's kind (default training). Inference and evaluation run `modelPath` on `inputPath`. */
+  job?: "training" | "inference" | "evaluation" | undefined;
+  /** Inference and evaluation: the ONNX MLP (Gemm, Relu, Gemm). */
+  modelPath?: string | undefined;
+  /** Training and evaluation: a CSV with a `label` column; inference: a CSV of features (or EZKL JSON). */
   inputPath: string;
+  /** Training steps (ignored by inference and evaluation: one transition). */
   steps: number;
   /** Seconds. */
   challengeWindow: number;
@@ -54,6 +59,11 @@ export type ScenarioParameters = {
   watcherSilent?: boolean | undefined;
   /** Testing: stop the watcher once it has challenged and start a new one on its state. */
   restartWatcher?: boolean | undefined;
+  /**
+   * The provider submits its result but posts no claim; the tenant disputes it and the watcher
+   * resolves the lease for the tenant once the verifier's claim response window is over.
+   */
+  providerNoClaim?: boolean | undefined;
   /** Start no watcher (an unchallenged job). */
   noWatcher?: boolean | undefined;
   /** Called while waiting for the claim to end (a test moves the chain's clock here). */
@@ -149,7 +159,12 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,
     pollIntervalMs: 100,
-    runJob: runner,
+    // A provider whose runner cannot fetch content has no defender: it posts no claim.
+    runJob: p.providerNoClaim
+      ? (Object.assign((...a: Parameters<typeof runner>) => runner(...a), {
+          close: runner.close,
+        }) as never)
+      : runner,
     optimistic: {
       verifier: p.verifier,
       referee: p.referee,
@@ -190,11 +205,35 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
   try {
     // 2. The tenant's job.
     const manifestPath = path.join(p.workDir, `job-${tag}.yaml`);
+    const job = p.job ?? "training";
+    const verification = `verification: { mode: optimistic, challengeWindow: ${p.challengeWindow}, bond: "${p.bond ?? "10"}" }`;
+    const tail = `resources: { cpu: 1, memory: 512Mi }
+placement: { attributes: { ${TAG_KEY}: ${tag} } }
+pricing: { maxPricePerSecond: "0.001", deposit: "1" }
+${verification}
+deadline: 10m
+bidWindow: 10s
+`;
+    const input = JSON.stringify(path.resolve(p.inputPath));
+    const model = JSON.stringify(path.resolve(p.modelPath ?? ""));
     await writeFile(
       manifestPath,
-      `version: "1"
+      job === "inference"
+        ? `version: "1"
+kind: inference
+model: ${model}
+input: ${input}
+${tail}`
+        : job === "evaluation"
+          ? `version: "1"
+kind: evaluation
+model: ${model}
+input: ${input}
+evaluation: { labelsColumn: label }
+${tail}`
+          : `version: "1"
 kind: training
-input: ${JSON.stringify(path.resolve(p.inputPath))}
+input: ${input}
 training:
   architecture: { layers: [64, 32, 10] }
   optimizer: { name: momentum, learningRate: 0.05, momentum: 0.9 }
@@ -203,13 +242,7 @@ training:
   batchSize: 32
   seed: 1
   labelsColumn: label
-resources: { cpu: 1, memory: 512Mi }
-placement: { attributes: { ${TAG_KEY}: ${tag} } }
-pricing: { maxPricePerSecond: "0.001", deposit: "1" }
-verification: { mode: optimistic, challengeWindow: ${p.challengeWindow}, bond: "${p.bond ?? "10"}" }
-deadline: 10m
-bidWindow: 10s
-`,
+${tail}`,
     );
     const manifest = await loadJobManifest(manifestPath);
     const resolved = await resolveManifestRefs(
@@ -228,7 +261,11 @@ bidWindow: 10s
     const watcherBefore = await balance(p.watcher);
     await p.tenant.approveAndWait({ spender: p.contracts.market, amount: orderParams.deposit });
     const { orderId } = await p.tenant.createOrderAndWait(orderParams);
-    log(`order ${orderId}: ${p.steps}-step optimistic training job`);
+    log(
+      job === "training"
+        ? `order ${orderId}: ${p.steps}-step optimistic training job`
+        : `order ${orderId}: optimistic ${job} job`,
+    );
     const bid = await until(deadline, "a bid", async () => {
       const bids = await p.tenant.getBids({ orderId });
       return bids[0];
@@ -237,6 +274,46 @@ bidWindow: 10s
     const stakeBefore = await stakeOf();
     const ordered = Date.now();
     log(`leased to ${bid.provider}`);
+
+    if (p.providerNoClaim) {
+      // 3'. A result and no claim: the tenant disputes; the watcher calls resolveUnclaimed.
+      await until(deadline, "the result", async () => {
+        const l = await p.tenant.getLease({ leaseId: orderId });
+        return l.stateName === "ResultSubmitted" ? l : undefined;
+      });
+      const resultAt = Date.now();
+      await p.tenant.disputeResultAndWait({ leaseId: orderId });
+      log(`result posted with no claim; the tenant disputed lease ${orderId}`);
+      let leaseState = "Disputed";
+      while (leaseState === "Disputed") {
+        await p.onTick?.();
+        if (Date.now() > deadline) throw new Error("timed out waiting for resolveUnclaimed");
+        await sleep(200);
+        leaseState = (await p.tenant.getLease({ leaseId: orderId })).stateName;
+      }
+      const resolvedAt = Date.now();
+      const tenantAfter = await balance(p.tenant);
+      return {
+        leaseId: orderId,
+        claimId: 0n,
+        claimStatus: "None",
+        leaseState,
+        moves: ((await watcher?.moves()) ?? []).filter((m) => m.move === "resolveUnclaimed"),
+        claimGas: 0,
+        timings: {
+          resultMs: resultAt - ordered,
+          disputeMs: resolvedAt - resultAt,
+          totalMs: resolvedAt - started,
+        },
+        tenant: { paid: tenantBefore - tenantAfter, refunded: tenantAfter >= tenantBefore },
+        provider: {
+          slashed: stakeBefore - (await stakeOf()),
+          bondDelta: (await balance(p.provider)) - providerBefore,
+        },
+        watcher: { bondDelta: (await balance(p.watcher)) - watcherBefore },
+        finalState: `0x${"00".repeat(32)}`,
+      };
+    }
 
     // 3. Result and claim.
     const claimId = await until(deadline, "the claim", async () => {

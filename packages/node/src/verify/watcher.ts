@@ -7,7 +7,15 @@
 // hash + verifier address (a new devnet starts fresh). GET /status shows claims and games.
 import type { Server } from "node:http";
 import path from "node:path";
-import { noosTokenAbi, optimisticVerifierAbi, providerRegistryAbi } from "@noosphere/sdk";
+import {
+  computeMarketAbi,
+  getOrder,
+  type NoosReadClient,
+  noosTokenAbi,
+  optimisticVerifierAbi,
+  providerRegistryAbi,
+  verifyJobManifest,
+} from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Address, Hex } from "viem";
 import type { Common } from "../common.js";
@@ -226,6 +234,95 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
       return ((await res.json()) as { values: number[] }).values;
     });
 
+  // Unclaimed optimistic leases: a lease its tenant disputed (ResultDisputed) whose provider never
+  // posted a claim goes to the tenant after disputeEndsAt + claimResponseWindow; the watcher calls
+  // resolveUnclaimed then, so a tenant is never stuck. The candidates come from the market's
+  // events since startBlock (re-read after a restart: nothing to save).
+  const unclaimed = new Map<string, { optimistic?: boolean }>();
+  let disputedFrom = config.startBlock;
+  let lastUnclaimedScan = 0;
+  const resolvedUnclaimed: string[] = [];
+  async function resolveUnclaimedDue() {
+    if (Date.now() - lastUnclaimedScan < (config.pollIntervalMs ?? 500) * 2) return;
+    lastUnclaimedScan = Date.now();
+    const head = await client.getBlockNumber();
+    if (head >= disputedFrom) {
+      const logs = await client.getContractEvents({
+        address: contracts.market,
+        abi: computeMarketAbi,
+        eventName: "ResultDisputed",
+        fromBlock: disputedFrom,
+        toBlock: head,
+      });
+      for (const l of logs) {
+        const id = (l.args as { leaseId?: bigint }).leaseId;
+        if (id !== undefined && !unclaimed.has(id.toString())) unclaimed.set(id.toString(), {});
+      }
+      disputedFrom = head + 1n;
+    }
+    if (unclaimed.size === 0) return;
+    const now = await agent.now();
+    for (const [id, entry] of unclaimed) {
+      const leaseId = BigInt(id);
+      try {
+        const claimId = (await client.readContract({
+          address: contracts.verifier,
+          abi: optimisticVerifierAbi,
+          functionName: "claimOfLease",
+          args: [leaseId],
+        })) as bigint;
+        const lease = (await client.readContract({
+          address: contracts.market,
+          abi: computeMarketAbi,
+          functionName: "getLease",
+          args: [leaseId],
+        })) as { state: number; disputeEndsAt: bigint };
+        if (claimId !== 0n || lease.state !== LEASE_DISPUTED) {
+          unclaimed.delete(id); // claimed, or already settled
+          continue;
+        }
+        if (entry.optimistic === undefined) {
+          const order = await getOrder(client as unknown as NoosReadClient, {
+            address: contracts.market,
+            orderId: leaseId,
+          });
+          const manifest = verifyJobManifest(await config.store.get(order.manifestCid), {
+            manifestHash: order.manifestHash,
+            source: order.manifestCid,
+          });
+          entry.optimistic = manifest.verification.mode === "optimistic";
+        }
+        if (!entry.optimistic) {
+          unclaimed.delete(id); // another arbiter's dispute
+          continue;
+        }
+        if (now <= Number(lease.disputeEndsAt) + claimResponseWindow) continue;
+        await sendVerifier(
+          { client, verifier: contracts.verifier, onMove: (m) => challengeMoves.push(m) },
+          0n,
+          "resolveUnclaimed",
+          [leaseId],
+        );
+        unclaimed.delete(id);
+        resolvedUnclaimed.push(id);
+        count(common, "unclaimedResolved");
+        logger.info({ leaseId: id }, "unclaimed optimistic lease resolved for its tenant");
+      } catch (err) {
+        logger.warn({ leaseId: id, err: String(err) }, "resolveUnclaimed check failed; retrying");
+      }
+    }
+  }
+
+  const claimResponseWindow = Number(
+    (
+      (await client.readContract({
+        address: contracts.verifier,
+        abi: optimisticVerifierAbi,
+        functionName: "config",
+      })) as { claimResponseWindow: bigint }
+    ).claimResponseWindow,
+  );
+
   const agent = await createAgent(common, {
     client,
     verifier: contracts.verifier,
@@ -239,6 +336,7 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
     isMine: (_claim, challenger) => challenger.toLowerCase() === me,
     fetchOpOutput: opOutputs,
     silent: config.silent,
+    onTick: resolveUnclaimedDue,
   });
 
   let server: Server | undefined;
@@ -249,6 +347,7 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
       verifier: contracts.verifier,
       bond: config.bond,
       ...summarize(await agent.state.read()),
+      unclaimed: { watching: [...unclaimed.keys()], resolved: resolvedUnclaimed },
       metrics: Object.fromEntries(common.metrics),
     }));
   }
@@ -270,6 +369,9 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
 }
 
 export { UnsupportedClaimError };
+
+/** IComputeMarket.LeaseState.Disputed. */
+const LEASE_DISPUTED = 3;
 
 /** The provider's registered host URI (where its status server answers). */
 async function hostUriOf(

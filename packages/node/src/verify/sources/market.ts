@@ -2,7 +2,7 @@
 // manifest (by CID, checked against its hash) says what ran: an optimistic training job's input
 // is the data set; an inference or evaluation job's model and input are the program's tensors
 // (fixedJob.ts builds them the way the provider did).
-import { computeMarketAbi, verifyJobManifest } from "@noosphere/sdk";
+import { getOrder, type NoosReadClient, verifyJobManifest } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Address } from "viem";
 import { type ClaimSource, UnsupportedClaimError } from "../claimSource.js";
@@ -18,11 +18,9 @@ export function marketLeaseSource(p: {
     name: "market",
     program: async (claim) => {
       if (claim.leaseId === 0n) return undefined;
-      const order = await p.client.readContract({
+      const order = await getOrder(p.client as unknown as NoosReadClient, {
         address: p.market,
-        abi: computeMarketAbi,
-        functionName: "getOrder",
-        args: [claim.leaseId],
+        orderId: claim.leaseId,
       });
       const manifest = verifyJobManifest(await p.store.get(order.manifestCid), {
         manifestHash: order.manifestHash,
