@@ -83,6 +83,18 @@ export type FixedSpec = MlpTrainSpec | MlpInferSpec | CnnInferSpec | MlpEvalSpec
 
 export const SPEC_KIND = { "mlp-train": 1, "mlp-infer": 2, "cnn-infer": 3, "mlp-eval": 4 } as const;
 
+/**
+ * Bounds of a cnn-infer spec (ARITHMETIC.md §2, the CnnStepReferee's MAX_*): they keep every element
+ * check's transaction below 3M gas with its calldata (the logits check opens 2 * features / 8 leaves).
+ */
+export const CNN_LIMITS = {
+  rows: 64,
+  side: 256,
+  channels: 64,
+  classes: 128,
+  features: 512,
+} as const;
+
 /** Derived CNN geometry: conv output side, padded side, pooled side, fc input features. */
 export function cnnGeometry(spec: CnnInferSpec): {
   convSide: number;
@@ -119,8 +131,16 @@ export function validateSpec(spec: FixedSpec): void {
     checkUint("poolPad", spec.poolPad, 0);
     if (spec.convPad > 1 || spec.poolPad > 1)
       throw new RangeError("spec.convPad and spec.poolPad must be 0 or 1");
-    if (cnnGeometry(spec).poolSide < 1)
+    for (const k of ["rows", "side", "channels", "classes"] as const)
+      if (spec[k] > CNN_LIMITS[k])
+        throw new RangeError(`spec.${k} must be at most ${CNN_LIMITS[k]}, got ${spec[k]}`);
+    const g = cnnGeometry(spec);
+    if (g.convSide < 1 || g.poolSide < 1)
       throw new RangeError("spec.side too small for the conv and pool");
+    if (g.features > CNN_LIMITS.features)
+      throw new RangeError(
+        `spec: channels * poolSide^2 must be at most ${CNN_LIMITS.features}, got ${g.features}`,
+      );
     for (const k of ["xRoot", "convWRoot", "convBRoot", "fcWRoot", "fcBRoot"] as const)
       checkBytes32(k, spec[k]);
     return;
