@@ -709,8 +709,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @dev Credits `amount` to `account`'s earnings in `token`; the slot stays non-zero once used.
     function _credit(address account, address token, uint256 amount) private {
-        uint256 balance = _earnings[account][token];
-        if (amount != 0 || balance == 0) _earnings[account][token] = (balance | USED) + amount;
+        if (amount != 0) _earnings[account][token] = (_earnings[account][token] | USED) + amount;
     }
 
     /// @dev One more order of `groupId` committed or ended; the last one opens the reveal window.

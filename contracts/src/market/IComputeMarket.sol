@@ -37,6 +37,17 @@ import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 ///         blocklist, a receive hook) can block an order. Refunds to the tenant are pushed: only
 ///         the tenant's own choice of token can block them.
 ///
+///         Storage (gas): the market stores only what it checks later, packed: an order in three
+///         slots (plus its placement hash, when it has requirements, and its group), a bid in two
+///         (keyed by order and provider, and the order's bid list entry), a lease in one (plus its
+///         result hash, and `paid` for service leases). The manifest (CID and hash), the resources,
+///         the placement and the result CID are in the events (OrderCreated, ResultSubmitted; the
+///         views name their blocks: `createdBlock`, `resultBlock`); a bid on an order with placement
+///         requirements passes the placement, checked against the stored hash. Earnings and fee
+///         balances keep their slot non-zero once used, so later credits do not create a slot.
+///         Amounts are stored as uint128 (escrow, prices), uint96 (bid deposits, locked stake: at
+///         most 2^96 - 1 is locked); times and block numbers as uint32.
+///
 ///         Replica groups (redundant verification): `createOrderGroup` opens several identical
 ///         batch orders at once; each provider wins at most one lease of a group. Their results are
 ///         committed (`commitResult`) before any is revealed (`revealResult`), so no replica can copy
