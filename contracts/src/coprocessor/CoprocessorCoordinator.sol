@@ -5,15 +5,18 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
 import {IStaking} from "../staking/IStaking.sol";
 import {IModelRegistry} from "../zk/IModelRegistry.sol";
 import {IProofRegistry} from "../zk/IProofRegistry.sol";
+import {CoprocessorOptimisticLib} from "./CoprocessorOptimisticLib.sol";
 import {ICoprocessorConsumer, ICoprocessorCoordinator} from "./ICoprocessorCoordinator.sol";
 
 /// @title CoprocessorCoordinator
 /// @notice Requests, subscriptions, escrow, deliveries and callbacks of the AI coprocessor (see
-///         ICoprocessorCoordinator). Needs Staking's LOCKER_ROLE and SLASHER_ROLE (Redundant mode).
+///         ICoprocessorCoordinator). Needs Staking's LOCKER_ROLE and SLASHER_ROLE (Redundant mode);
+///         Optimistic mode reads and finalizes claims of the OptimisticVerifier set by `setOptimisticConfig`.
 contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -51,6 +54,13 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         bytes32 outputHash;
     }
 
+    /// @dev An optimistic delivery awaiting its claim (one slot); the node is the claim's asserter.
+    struct Pending {
+        uint96 fee;
+        uint96 protocolFee;
+        uint64 claimId;
+    }
+
     struct Escrow {
         uint128 available;
         uint128 locked;
@@ -73,6 +83,9 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
     mapping(address node => mapping(address token => uint256)) private _earnings;
     mapping(address token => uint256) private _fees;
     mapping(address node => mapping(uint256 modelId => mapping(address token => NodeFee))) private _nodeFees;
+    OptimisticConfig private _optimistic;
+    mapping(uint256 modelId => OptimisticModel) private _optimisticModels;
+    mapping(uint256 requestId => mapping(uint32 interval => Pending)) private _pending;
 
     constructor(
         IProtocolParams params_,
@@ -93,7 +106,9 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
     /// @inheritdoc ICoprocessorCoordinator
     function request(RequestParams calldata p) external returns (uint256 requestId) {
         Verification v = p.verification;
-        if (v == Verification.Optimistic) revert CoprocessorUnsupportedVerification(v);
+        if (v == Verification.Optimistic && _optimistic.verifier == address(0)) {
+            revert CoprocessorUnsupportedVerification(v);
+        }
         if (v == Verification.Redundant ? (p.redundancy < 2 || p.redundancy > MAX_REDUNDANCY) : p.redundancy != 1) {
             revert CoprocessorInvalidRedundancy(v, p.redundancy);
         }
@@ -141,8 +156,10 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         nonReentrant
     {
         _checkCommitment(r);
-        uint256 deadline = _deadline(r, interval, true);
-        if (block.timestamp > deadline) revert CoprocessorDeadlinePassed(r.id, interval, deadline);
+        {
+            uint256 deadline = _deadline(r, interval, true);
+            if (block.timestamp > deadline) revert CoprocessorDeadlinePassed(r.id, interval, deadline);
+        }
         StoredInterval storage st = _intervals[r.id][interval];
         if (uint8(st.status) > uint8(Status.Pending)) revert CoprocessorAlreadySettled(r.id, interval, st.status);
         (uint256 fee, uint256 protocolFee) = _nodeCharge(r);
@@ -152,6 +169,17 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         if (st.status == Status.None) _openFor(st, r, interval);
         emit OutputDelivered(r.id, interval, msg.sender, outputHash, output);
 
+        if (r.verification == Verification.Optimistic) {
+            _deliverOptimistic(
+                r,
+                interval,
+                output,
+                proof,
+                Pending({fee: SafeCast.toUint96(fee), protocolFee: SafeCast.toUint96(protocolFee), claimId: 0}),
+                outputHash
+            );
+            return;
+        }
         if (r.verification == Verification.Redundant) {
             if (!_recordRedundant(r, interval, st, outputHash, fee, protocolFee)) return;
             if (!_settleRedundant(r, interval, st, outputHash)) return;
@@ -169,12 +197,65 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         }
         st.status = Status.Delivered;
         _outputHashes[r.id][interval] = outputHash;
-        bool ok = _callback(r, interval, output, outputHash);
+        bool ok = _callback(r, interval, output, outputHash, _firstNode(r, interval));
         if (!ok) {
             st.callbackFailed = true;
             _failed[r.id][interval] = abi.encode(output);
         }
         emit RequestFulfilled(r.id, interval, outputHash, r.verification == Verification.Zk, ok, fee, protocolFee);
+    }
+
+    /// @dev The node a callback names: the first Redundant delivery's, else the caller.
+    function _firstNode(Request calldata r, uint32 interval) private view returns (address) {
+        return r.verification == Verification.Redundant ? _deliveries[r.id][interval][0].node : msg.sender;
+    }
+
+    /// @dev Optimistic: checks the claim the delivery names (CoprocessorOptimisticLib.claimDelivery) and
+    ///      records it (`Verifying`): nobody is paid and nothing is called back until it settles.
+    function _deliverOptimistic(
+        Request calldata r,
+        uint32 interval,
+        Output calldata output,
+        bytes calldata proof,
+        Pending memory pd,
+        bytes32 outputHash
+    ) private {
+        pd.claimId = CoprocessorOptimisticLib.claimDelivery(_optimistic, r, interval, output, proof);
+        StoredInterval storage st = _intervals[r.id][interval];
+        st.deliveries = 1;
+        st.status = Status.Verifying;
+        _outputHashes[r.id][interval] = outputHash;
+        _pending[r.id][interval] = pd;
+    }
+
+    /// @inheritdoc ICoprocessorCoordinator
+    function settleOptimistic(Request calldata r, uint32 interval, Output calldata output) external nonReentrant {
+        _checkCommitment(r);
+        if (r.verification != Verification.Optimistic) revert CoprocessorUnsupportedVerification(r.verification);
+        StoredInterval storage st = _intervals[r.id][interval];
+        if (st.status != Status.Verifying) revert CoprocessorNotVerifying(r.id, interval, st.status);
+        Pending memory pd = _pending[r.id][interval];
+        (address node, bool rejected) = CoprocessorOptimisticLib.outcome(_optimistic, pd.claimId);
+        if (rejected) {
+            _settle(st, r.owner, r.paymentToken, 0);
+            st.status = Status.Disputed;
+            address[] memory lost = new address[](1);
+            lost[0] = node;
+            emit RequestDisputed(r.id, interval, lost);
+            return;
+        }
+        bytes32 outputHash = outputHashOf(output);
+        bytes32 delivered = _outputHashes[r.id][interval];
+        if (outputHash != delivered) revert CoprocessorOutputMismatch(r.id, delivered, outputHash);
+        _pay(node, r.paymentToken, pd.fee, pd.protocolFee);
+        _settle(st, r.owner, r.paymentToken, uint256(pd.fee) + pd.protocolFee);
+        st.status = Status.Delivered;
+        bool ok = _callback(r, interval, output, outputHash, node);
+        if (!ok) {
+            st.callbackFailed = true;
+            _failed[r.id][interval] = abi.encode(output);
+        }
+        emit RequestFulfilled(r.id, interval, outputHash, true, ok, pd.fee, pd.protocolFee);
     }
 
     /// @inheritdoc ICoprocessorCoordinator
@@ -249,7 +330,48 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         IERC20(token).safeTransfer(treasury, amount);
     }
 
+    /// @inheritdoc ICoprocessorCoordinator
+    function setOptimisticConfig(address verifier, uint64 minWindow, uint128 minBond) external {
+        if (msg.sender != Ownable(address(PARAMS)).owner()) revert CoprocessorUnauthorized(msg.sender);
+        address current = _optimistic.verifier;
+        if (verifier == address(0) || (current != address(0) && current != verifier)) {
+            revert CoprocessorVerifierAlreadySet(current);
+        }
+        _optimistic = OptimisticConfig({verifier: verifier, minWindow: minWindow, minBond: minBond});
+        emit OptimisticConfigSet(verifier, minWindow, minBond);
+    }
+
+    /// @inheritdoc ICoprocessorCoordinator
+    function setOptimisticModel(uint256 modelId, OptimisticModel calldata m, string calldata weightsCid) external {
+        // The owner is the first field of getModel's struct (behind the tuple's offset word): read only it
+        // instead of decoding the whole Model (its layout and URI cost ~1.5 KB of decoder code here).
+        (bool found, bytes memory ret) =
+            address(MODELS).staticcall(abi.encodeCall(IModelRegistry.getModel, (modelId)));
+        if (!found || ret.length < 64) revert CoprocessorUnknownModel(modelId);
+        (, address owner) = abi.decode(ret, (uint256, address));
+        if (msg.sender != owner) revert CoprocessorUnauthorized(msg.sender);
+        if (m.nIn == 0 || m.nHidden == 0 || m.nOut == 0) revert CoprocessorNotOptimisticModel(modelId);
+        _optimisticModels[modelId] = m;
+        emit OptimisticModelSet(modelId, m, weightsCid);
+    }
+
     // ------------------------------------------------------------------------------------ views
+
+    /// @inheritdoc ICoprocessorCoordinator
+    function optimisticConfig() external view returns (OptimisticConfig memory) {
+        return _optimistic;
+    }
+
+
+    /// @inheritdoc ICoprocessorCoordinator
+    function claimOf(uint256 requestId, uint32 interval) external view returns (uint256) {
+        return _pending[requestId][interval].claimId;
+    }
+
+    /// @inheritdoc ICoprocessorCoordinator
+    function ticketOf(uint256 requestId, uint32 interval) public view returns (bytes32) {
+        return keccak256(abi.encode(address(this), requestId, interval));
+    }
 
     /// @inheritdoc ICoprocessorCoordinator
     function commitmentOf(uint256 requestId) external view returns (bytes32) {
@@ -380,6 +502,11 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         uint256 n = p.input.values.length;
         bytes32 given = p.input.hash;
         if ((n == 0 && given == bytes32(0)) || n > MAX_INLINE_VALUES) revert CoprocessorInvalidInput(n, given);
+        if (p.verification == Verification.Optimistic) {
+            bytes32 spec = CoprocessorOptimisticLib.specHash(_optimisticModels[p.modelId], p.modelId, p.input.values);
+            if (given != bytes32(0) && given != spec) revert CoprocessorInputHashMismatch(0, spec, given);
+            return spec;
+        }
         if (p.verification == Verification.Zk) {
             IModelRegistry.InputVisibility vis = ctx.layout.inputVisibility;
             if (vis == IModelRegistry.InputVisibility.Private) revert CoprocessorInputNotProvable(p.modelId);
@@ -587,7 +714,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
 
     /// @dev Calls the owner back with exactly `callbackGasLimit` gas (the node must leave enough:
     ///      EIP-150 keeps 1/64 back), copying no return data. False if it reverted or ran out of gas.
-    function _callback(Request calldata r, uint32 interval, Output calldata output, bytes32 outputHash)
+    function _callback(Request calldata r, uint32 interval, Output calldata output, bytes32 outputHash, address node)
         private
         returns (bool ok)
     {
@@ -595,13 +722,7 @@ contract CoprocessorCoordinator is ICoprocessorCoordinator, ReentrancyGuardTrans
         if (limit == 0) return true;
         bytes memory data = abi.encodeCall(
             ICoprocessorConsumer.receiveCoprocessorResult,
-            (
-                r.id,
-                interval,
-                output,
-                outputHash,
-                r.verification == Verification.Redundant ? _deliveries[r.id][interval][0].node : msg.sender
-            )
+            (r.id, interval, output, outputHash, node)
         );
         uint256 needed = limit + limit / 63 + CALLBACK_RESERVE;
         if (gasleft() < needed) revert CoprocessorInsufficientGas(r.id, gasleft(), needed);

@@ -37,8 +37,23 @@ pragma solidity 0.8.30;
 ///      delivery). Each paid delivery moves the node's fee to its earnings and
 ///      `fee * takeRateBps / 10_000` (ProtocolParams) to the protocol fees; the rest of the lock
 ///      returns to the owner's available escrow when the interval settles, is disputed or expires.
+///
+///      Optimistic (issue 11): the callback WAITS for the challenge window; it never arrives flagged as
+///      pending. A consumer acts on its answer irreversibly (a trade, a vote, a market resolution), so
+///      a pending flag would push dispute handling into every consumer; waiting keeps the consumer
+///      interface unchanged and costs only latency. The model's owner registers the model as a kind-2
+///      mlp-infer program (`setOptimisticModel`: dims and the R10 roots of its Q16.16 weights, see
+///      packages/ml/src/fixed/ARITHMETIC.md). A request's `inputHash` is then that program's spec hash
+///      over the inline input (Q16.16 int32 values, rows = values / nIn), computed on chain. The node
+///      posts a standalone claim in the OptimisticVerifier (asserter: the node; specHash: the request's
+///      inputHash; finalState: stateHash(specHash, 1, [R10 root of the output values]); resultHash:
+///      `ticketOf(requestId, interval)`), then `deliver`s with `proof = abi.encode(claimId)`: the
+///      interval becomes `Verifying` (escrow stays locked, nobody is paid, no callback). After the window
+///      anyone calls `settleOptimistic`: a final claim (finalized there if due) pays the node and runs the
+///      callback; a rejected claim (a challenger won the game and took the node's bond) refunds the
+///      owner and the interval is `Disputed`.
 interface ICoprocessorCoordinator {
-    /// @notice How a delivery is checked. `Optimistic` is reserved (challenge window, later issue).
+    /// @notice How a delivery is checked (Optimistic: a bonded claim in the OptimisticVerifier).
     enum Verification {
         None,
         Redundant,
@@ -57,7 +72,10 @@ interface ICoprocessorCoordinator {
         /// @dev Redundant outputs disagreed: refunded, nobody paid, a provable minority slashed.
         Disputed,
         /// @dev Not delivered by its deadline: refunded.
-        Refunded
+        Refunded,
+        /// @dev Optimistic: delivered with a bonded claim; settled (paid + callback, or refunded) by
+        ///      `settleOptimistic` once the claim is final or rejected.
+        Verifying
     }
 
     /// @notice What a requester supplies.
@@ -136,6 +154,27 @@ interface ICoprocessorCoordinator {
         bytes32 outputHash;
     }
 
+    /// @notice A model as a kind-2 mlp-infer program (ARITHMETIC.md §2): dims and the R10 roots of its
+    ///         Q16.16 weights W1 [nHidden][nIn], b1 [nHidden], W2 [nOut][nHidden], b2 [nOut].
+    struct OptimisticModel {
+        uint32 nIn;
+        uint32 nHidden;
+        uint32 nOut;
+        bytes32 w1Root;
+        bytes32 b1Root;
+        bytes32 w2Root;
+        bytes32 b2Root;
+    }
+
+    /// @notice Where optimistic claims are posted, and what a claim must put at stake.
+    struct OptimisticConfig {
+        address verifier;
+        /// @dev Seconds the claim must stay challengeable after the delivery.
+        uint64 minWindow;
+        /// @dev Smallest claim bond (verifier token units).
+        uint128 minBond;
+    }
+
     /// @notice A node's fee to serve a model, in a payment token.
     struct NodeFee {
         bool serves;
@@ -148,7 +187,8 @@ interface ICoprocessorCoordinator {
     error CoprocessorModelDeprecated(uint256 modelId);
     /// @notice The payment token is not listed in ProtocolParams.
     error CoprocessorTokenNotAllowed(address token);
-    /// @notice The verification mode is not supported (yet): Optimistic.
+    /// @notice The verification mode is not supported here: Optimistic before `setOptimisticConfig`,
+    ///         or `settleOptimistic` on a request of another mode.
     error CoprocessorUnsupportedVerification(Verification verification);
     /// @notice The redundancy does not fit the mode (None/Zk: 1; Redundant: 2..maxRedundancy).
     error CoprocessorInvalidRedundancy(Verification verification, uint256 redundancy);
@@ -198,6 +238,24 @@ interface ICoprocessorCoordinator {
     error CoprocessorAlreadyCanceled(uint256 requestId);
     /// @notice Nothing to withdraw or sweep.
     error CoprocessorNothingToWithdraw(address account, address token);
+    /// @notice The caller may not do this (`setOptimisticConfig`: the ProtocolParams owner;
+    ///         `setOptimisticModel`: the model's owner).
+    error CoprocessorUnauthorized(address caller);
+    /// @notice The optimistic verifier is set once (pending claims refer to it).
+    error CoprocessorVerifierAlreadySet(address verifier);
+    /// @notice The model has no optimistic program (`setOptimisticModel`), or its dims are invalid.
+    error CoprocessorNotOptimisticModel(uint256 modelId);
+    /// @notice A value is not an int32 (Q16.16) or the input is not whole rows of nIn values.
+    error CoprocessorNotFixedPoint(uint256 index, int256 value);
+    /// @notice The claim does not bind this delivery: it must be open, standalone, the caller's, about the
+    ///         request's spec (inputHash), end in the output's final state and carry `ticketOf`.
+    error CoprocessorClaimMismatch(uint256 requestId, uint256 claimId);
+    /// @notice The claim's window ends before `minimum` (delivery time + minWindow).
+    error CoprocessorClaimWindowTooShort(uint256 claimId, uint256 windowEnds, uint256 minimum);
+    /// @notice The claim's bond is below the configured minimum.
+    error CoprocessorClaimBondTooLow(uint256 claimId, uint256 bond, uint256 minimum);
+    /// @notice The interval is not waiting for its claim (`status`).
+    error CoprocessorNotVerifying(uint256 requestId, uint32 interval, Status status);
 
     /// @notice A request (or subscription) was created. Nodes read the full request and input here.
     event RequestCreated(
@@ -222,7 +280,8 @@ interface ICoprocessorCoordinator {
         uint256 protocolFee
     );
     /// @notice Redundant outputs disagreed: the interval is refunded; `slashed` nodes were the
-    ///         minority of a strict majority (empty when no strict majority).
+    ///         minority of a strict majority (empty when no strict majority). Optimistic: the claim was
+    ///         rejected; `slashed` is the node, whose claim bond went to the challenger.
     event RequestDisputed(uint256 indexed requestId, uint32 indexed interval, address[] slashed);
     /// @notice The interval expired undelivered (or partly delivered) and `amount` went back to the owner.
     event RequestRefunded(uint256 indexed requestId, uint32 indexed interval, uint256 amount);
@@ -238,6 +297,16 @@ interface ICoprocessorCoordinator {
     event NodeFeeSet(address indexed node, uint256 indexed modelId, address indexed token, bool serves, uint256 fee);
     /// @notice Protocol fees were sent to the treasury.
     event FeesSwept(address indexed token, address indexed treasury, uint256 amount);
+    /// @notice The optimistic verifier and the claim requirements were set.
+    event OptimisticConfigSet(address indexed verifier, uint64 minWindow, uint128 minBond);
+    /// @notice `modelId` is served optimistically as this mlp-infer program; its Q16.16 weights
+    ///         (JSON {w1, b1, w2, b2}, their roots must match) are at `weightsCid`.
+    event OptimisticModelSet(uint256 indexed modelId, OptimisticModel model, string weightsCid);
+    /// @notice `node` delivered the interval with claim `claimId` (challengeable until `windowEnds`).
+    event DeliveryClaimed(
+        uint256 indexed requestId, uint32 indexed interval, uint256 indexed claimId, address node, uint64 windowEnds
+    );
+
 
     /// @notice Creates a one-shot request (`period == 0`, `frequency == 1`, `deadline` absolute) or a
     ///         subscription (`period > 0`, `deadline` = each interval's timeout in seconds), owned and
@@ -253,8 +322,22 @@ interface ICoprocessorCoordinator {
     ///        see IProofRegistry.verifyAndRecord); ignored otherwise.
     function deliver(Request calldata request, uint32 interval, Output calldata output, bytes calldata proof) external;
 
-    /// @notice Refunds an interval that was not settled by its deadline (anyone may call).
+    /// @notice Refunds an interval that was not settled by its deadline (anyone may call). A
+    ///         `Verifying` interval is not refundable: it waits for its claim.
     function refund(Request calldata request, uint32 interval) external;
+
+    /// @notice Optimistic, anyone: settles a `Verifying` interval by its claim. Open: finalized here
+    ///         (reverts with the verifier's error until the window has passed with no game open).
+    ///         Final: pays the node and calls the owner back with `output` (must be the delivered
+    ///         one). Rejected: refunds the owner; the interval is `Disputed`.
+    function settleOptimistic(Request calldata request, uint32 interval, Output calldata output) external;
+
+    /// @notice Sets the optimistic verifier (once) and the claim requirements. ProtocolParams owner only.
+    function setOptimisticConfig(address verifier, uint64 minWindow, uint128 minBond) external;
+
+    /// @notice Registers `modelId` as a kind-2 mlp-infer program (its owner only); `weightsCid` is emitted.
+    function setOptimisticModel(uint256 modelId, OptimisticModel calldata model, string calldata weightsCid)
+        external;
 
     /// @notice Credits `amount` of `token` to `account`'s escrow, paid by the caller.
     function deposit(address account, address token, uint256 amount) external;
@@ -310,6 +393,16 @@ interface ICoprocessorCoordinator {
 
     /// @notice The number of requests created (also the highest id; ids start at 1).
     function requestCount() external view returns (uint256);
+
+    /// @notice The optimistic verifier and claim requirements (verifier 0: not configured).
+    function optimisticConfig() external view returns (OptimisticConfig memory);
+
+    /// @notice The claim that backs a `Verifying` (or optimistically settled) interval (0: none).
+    function claimOf(uint256 requestId, uint32 interval) external view returns (uint256);
+
+    /// @notice The resultHash a claim for this interval must carry: keccak256(abi.encode(this,
+    ///         requestId, interval)).
+    function ticketOf(uint256 requestId, uint32 interval) external view returns (bytes32);
 }
 
 /// @title ICoprocessorConsumer
