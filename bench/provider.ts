@@ -21,9 +21,11 @@ import {
 import { type DeployProgress, deployJob } from "@noosphere/node";
 import { createNoosClient, type NoosphereAddresses, noosphereActions } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
+import { parseEther } from "viem";
 import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
+import { treeCpuSeconds } from "./lib/proccpu.js";
 import { summarize as stats } from "./lib/stats.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,6 +54,8 @@ if (!buildIsFresh()) {
   if (built.status !== 0) throw new Error(`the build failed: ${built.stderr}`);
 }
 const LANES = [1, 2, 3, 7, 8, 9]; // tenant dev accounts, one sequential lane each
+/** Each job's escrow, NOOS. */
+const DEPOSIT = "1";
 
 const dir = await mkdtemp(path.join(tmpdir(), "noos-bench-provider-"));
 try {
@@ -85,13 +89,29 @@ try {
   const directSeconds = (performance.now() - directStart) / 1000;
 
   // The market: devnet + 3 providers.
-  const { info } = await startDevnetWithProviders({ dir, port: await getFreePort(), count: 3 });
+  const { info, providers } = await startDevnetWithProviders({
+    dir,
+    port: await getFreePort(),
+    count: 3,
+  });
+  /** CPU seconds so far of each part: the chain (anvil), the providers with their job workers, the rest. */
+  const providerPids = new Set(providers.map((p) => p.pid));
+  const cpuOfDevnet = () =>
+    treeCpuSeconds(info.pid, ({ pid, comm, ancestors }) =>
+      comm === "anvil"
+        ? "anvil"
+        : providerPids.has(pid) || ancestors.some((a) => providerPids.has(a))
+          ? "providers"
+          : "devnet",
+    );
   // Decided when the providers started: whether they (and their job workers) run compiled JS.
   const providersCompiled = buildIsFresh();
   const contracts = info.contracts as NoosphereAddresses;
   const store = createStore({ kind: "local", dir: path.join(dir, "store") });
 
   const latencies: { orderToLease: number; leaseToResult: number; total: number }[] = [];
+  /** The tenant's side of each job: publish, order, and result -> accepted (settle). */
+  const tenantPhases: { publish: number; order: number; settle: number }[] = [];
   /** Jobs that failed and were ordered again, with the step they reached. */
   const failures: { job: number; attempt: number; step: string; error: string }[] = [];
   const lastStep = (t: Partial<Record<string, number>>) =>
@@ -101,6 +121,8 @@ try {
   /** Wall-clock (ms since epoch) of each order's lease and result as the tenant saw them. */
   const seen = new Map<string, { leased?: number; result?: number }>();
   let next = 0;
+  const cpuBefore = cpuOfDevnet();
+  const tenantCpuBefore = process.cpuUsage();
   const marketStart = performance.now();
   await Promise.all(
     LANES.map(async (account, lane) => {
@@ -112,6 +134,12 @@ try {
         privateKey: key,
         pollingInterval: 50,
       }).extend(noosphereActions(contracts));
+      // A tenant with many jobs approves the market once for all of them (deployJob then sends no
+      // approval per order: it checks the allowance first).
+      await client.approveAndWait({
+        spender: contracts.market,
+        amount: parseEther(DEPOSIT) * BigInt(jobs),
+      });
       const laneDir = path.join(dir, `lane-${lane}`);
       await mkdir(laneDir, { recursive: true });
       for (let job = next++; job < jobs; job = next++) {
@@ -125,7 +153,7 @@ kind: inference
 model: ${modelPath}
 input: ${inputFile}
 resources: { cpu: 1, memory: 256Mi }
-pricing: { maxPricePerSecond: "0.001", deposit: "1" }
+pricing: { maxPricePerSecond: "0.001", deposit: "${DEPOSIT}" }
 verification: { mode: receipt }
 deadline: 5m
 bidWindow: 10s
@@ -163,15 +191,30 @@ bidWindow: 10s
             if (attempt >= 3) throw err;
           }
         }
+        const finished = performance.now();
+        tenantPhases.push({
+          publish: ((t.published ?? 0) - started) / 1000,
+          order: ((t.ordered ?? 0) - (t.published ?? 0)) / 1000,
+          settle: (finished - (t.result ?? 0)) / 1000,
+        });
         latencies.push({
           orderToLease: ((t.leased ?? 0) - (t.ordered ?? 0)) / 1000,
           leaseToResult: ((t.result ?? 0) - (t.leased ?? 0)) / 1000,
-          total: (performance.now() - started) / 1000,
+          total: (finished - started) / 1000,
         });
       }
     }),
   );
   const marketSeconds = (performance.now() - marketStart) / 1000;
+  const tenantCpu = process.cpuUsage(tenantCpuBefore);
+  const cpuAfter = cpuOfDevnet();
+  const cpuSeconds: Record<string, number> = {
+    tenants: (tenantCpu.user + tenantCpu.system) / 1e6,
+    ...Object.fromEntries(
+      Object.entries(cpuAfter).map(([k, v]) => [k, Math.max(0, v - (cpuBefore[k] ?? 0))]),
+    ),
+  };
+  const cpuTotal = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   await stopDevnet({ dir });
   const phases = await providerPhases(seen);
 
@@ -201,10 +244,27 @@ bidWindow: 10s
       marketJobsPerSecond: jobs / marketSeconds,
       failedAndReordered: failures,
       ratioDirectToMarket: jobs / directSeconds / (jobs / marketSeconds),
+      // CPU time per job of each part (same in a busy or a quiet machine, unlike jobs/s): the
+      // tenants (this process, all lanes), anvil, the providers with their job workers, the devnet.
+      cpuMsPerJob: {
+        total: Math.round((cpuTotal * 1000) / jobs),
+        ...Object.fromEntries(
+          Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 1000) / jobs)]),
+        ),
+      },
+      // Jobs per second if these processes had the machine's cores to themselves.
+      cpuBoundJobsPerSecond: (describeMachine().cpu.cores * jobs) / cpuTotal,
       latencySeconds: {
         orderToLease: stats(latencies.map((l) => l.orderToLease)),
         leaseToResult: stats(latencies.map((l) => l.leaseToResult)),
         total: stats(latencies.map((l) => l.total)),
+      },
+      // The tenant's own steps: start -> published (files and manifest into the store, reads),
+      // published -> ordered (approval if the allowance is short, createOrder), result -> accepted.
+      tenantPhasesSeconds: {
+        publish: stats(tenantPhases.map((p) => p.publish)),
+        order: stats(tenantPhases.map((p) => p.order)),
+        settle: stats(tenantPhases.map((p) => p.settle)),
       },
       // Where lease -> result goes, from the providers' logs (same machine, same clock).
       leaseToResultPhases: {

@@ -74,7 +74,7 @@ export async function startLocalProviders(params: {
             tier: profile.tier,
             "capabilities/cpu/arch": "x86_64",
           },
-          stake: "150",
+          stake: "1000",
           capacity: { cpu: 2, memory: "4Gi", maxJobs: 2 },
           pricing: { cpuPerCore: profile.cpuPerCore, memoryPerGiB: "0.00001", margin: 0.1 },
           job: { memoryLimit: "1Gi", timeout: "10m" },

@@ -3,7 +3,13 @@ import { startTestDeployment, type TestDeployment, withSnapshot } from "@noosphe
 import { keccak256, parseEther, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
-import { type BidderParameters, bidOnOrder, decideBid } from "./bidder.js";
+import {
+  type BidderParameters,
+  bidOnOrder,
+  createOpenBids,
+  decideBid,
+  stakeAllowsBid,
+} from "./bidder.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
 
@@ -103,6 +109,45 @@ describe("provider bid engine", () => {
     expect(await decideBid(expensive, await openOrder({ region: "eu" }))).toEqual({
       bid: false,
       reason: "our price is above the order's max",
+    });
+  });
+});
+
+describe("bids and stake", () => {
+  it("counts each lease's lock of the free stake", () => {
+    const e = (n: string) => parseEther(n);
+    const p = { minStake: e("100"), slashBps: 1_000n };
+    // 150 -> 135 -> 121.5 -> 109.35 -> 98.415: three bids out leave room for a fourth, not a fifth.
+    expect(stakeAllowsBid({ free: e("150"), ...p, others: 3 })).toBe(true);
+    expect(stakeAllowsBid({ free: e("150"), ...p, others: 4 })).toBe(false);
+    expect(stakeAllowsBid({ free: e("99"), ...p, others: 0 })).toBe(false);
+    expect(stakeAllowsBid({ free: e("100"), ...p, others: 0 })).toBe(true);
+  });
+
+  it("bids no more than its unlocked stake can lease, and every bid it made can be accepted", async () => {
+    // 150 staked, 100 minimum, each lease locks 10% of what is free (the devnet's parameters).
+    const params = { ...(await setupProvider({ region: "eu" })), openBids: createOpenBids() };
+    const orders = [];
+    for (let i = 0; i < 5; i++) orders.push(await openOrder({ region: "eu" }));
+    const placed = [];
+    for (const orderId of orders.slice(0, 4))
+      placed.push(await bidOnOrder(common, params, orderId));
+    expect(placed).toEqual([0n, 0n, 0n, 0n]);
+    const refused = await decideBid(params, orders[4] as bigint);
+    expect(refused).toMatchObject({ bid: false });
+    expect((refused as { reason: string }).reason).toMatch(/4 bid\(s\) out now became leases/);
+    expect(await bidOnOrder(common, params, orders[4] as bigint)).toBeNull();
+
+    // The tenant accepts every bid out: none fails for want of unlocked stake.
+    const tenant = net.client(1);
+    for (const orderId of orders.slice(0, 4)) {
+      await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
+      params.openBids.close(orderId); // what the daemon does on LeaseCreated
+    }
+    // The four leases locked 150 - 98.415; what is free is below the minimum: still no bid.
+    expect(await decideBid(params, orders[4] as bigint)).toEqual({
+      bid: false,
+      reason: "unlocked stake 98415000000000000000 wei is below the minimum 100000000000000000000",
     });
   });
 });

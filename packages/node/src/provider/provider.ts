@@ -20,7 +20,7 @@ import type { ServiceHost } from "../service/leases.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { createDefender, type Defender, type OptimisticJob } from "../verify/defender.js";
 import type { ProgramFault } from "../verify/program.js";
-import { type BidDecision, bidOnOrder, type Capacity } from "./bidder.js";
+import { type BidDecision, bidOnOrder, type Capacity, createOpenBids } from "./bidder.js";
 import { newSalt, resultCommitment } from "./commitReveal.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
@@ -223,6 +223,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     runningJobs: () => running.size,
     servesServices: Boolean(config.services),
     onDecision: decided,
+    // Bids out count against the unlocked stake: no bid a tenant could not accept.
+    openBids: createOpenBids(),
   };
 
   /** Records the job before anything else, so a crash right after the LeaseCreated event still resumes it. */
@@ -612,7 +614,15 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       const pending = bid(args.orderId as bigint).finally(() => pendingBids.delete(pending));
       pendingBids.add(pending);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
+      bidder.openBids.close(args.leaseId as bigint);
       await startJob(args.leaseId as bigint);
+    } else if (
+      event.eventName === "LeaseCreated" ||
+      event.eventName === "OrderCanceled" ||
+      (event.eventName === "BidClosed" && String(args.provider).toLowerCase() === me)
+    ) {
+      // The order left the auction: a bid of ours on it is no longer open.
+      bidder.openBids.close((args.leaseId ?? args.orderId) as bigint);
     } else if (event.eventName === "LeaseClosed" && String(args.provider).toLowerCase() === me) {
       serviceEnded.get(String(args.leaseId))?.();
     } else if (event.eventName === "GroupRevealOpened") {

@@ -8,10 +8,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { type ContentStore, createStore } from "@noosphere/storage";
-import { type Hex, parseEther } from "viem";
+import { type Hex, keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { createProvider, type JobRunner } from "../provider/provider.js";
+import { ensureRegistered } from "../provider/registration.js";
 import { deployJob } from "./deployJob.js";
 import { resumeJobs } from "./resumeJobs.js";
 
@@ -115,6 +116,90 @@ const deploy = (extra: Partial<Parameters<typeof deployJob>[0]> = {}) =>
     fetchRetryMs: 200,
     ...extra,
   });
+
+// First in the file: these wait out a bid window by the local clock, which the later tests' time
+// jumps would put hours behind the chain's.
+describe("tenant transactions", () => {
+  it("sends no approval per order while the market may take the deposit", async () => {
+    const t = tenant();
+    const market = net.deployment.contracts.market;
+    await t.approveAndWait({ spender: market, amount: parseEther("10") });
+    const before = await t.getTransactionCount({ address: t.account.address });
+    const result = await withProvider(4, honest, () => deploy());
+    expect(result.outcome).toBe("completed");
+    // createOrder, acceptBid, acceptResult: no approval.
+    expect(await t.getTransactionCount({ address: t.account.address })).toBe(before + 3);
+    expect(await t.getAllowance({ owner: t.account.address, spender: market })).toBe(
+      parseEther("9"),
+    );
+  }, 60_000);
+
+  it("passes over a bid whose provider can no longer lease, for the next best one", async () => {
+    const contracts = net.deployment.contracts;
+    const common = createCommon({ handleSignals: false, logLevel: "silent" });
+    // Provider X (no daemon) holds exactly the minimum stake and bids lowest on the tenant's order;
+    // then it wins a lease elsewhere, which locks part of its stake: it cannot lease again.
+    const x = net.client(2);
+    await ensureRegistered(common, {
+      client: x,
+      contracts,
+      hostUri: "http://127.0.0.1:9",
+      attributes: [{ key: "region", value: "eu" }],
+      stake: parseEther("100"),
+    });
+    await x.approveAndWait({ spender: contracts.market, amount: parseEther("5") });
+    const side = net.client(3);
+    let sideWork: Promise<void> | undefined;
+    const bidders = new Set<string>();
+    // The tenant waits out a 20 s bid window: X's bid and lock (a few transactions) land well
+    // before it picks, and the daemon's bid too.
+    const slowPick = path.join(dir, "job-20s.yaml");
+    await writeFile(
+      slowPick,
+      (await readFile(manifestPath, "utf8")).replace("bidWindow: 10s", "bidWindow: 20s"),
+    );
+    const result = await withProvider(4, honest, () =>
+      deploy({
+        manifestPath: slowPick,
+        acceptFirstBid: false,
+        onProgress: (e) => {
+          if (e.step === "bid") bidders.add(e.provider.toLowerCase());
+          if (e.step !== "ordered") return;
+          sideWork = (async () => {
+            await x.createBidAndWait({
+              orderId: e.orderId,
+              pricePerSecond: 1n,
+              deposit: parseEther("0.5"),
+            });
+            await side.approveAndWait({ spender: contracts.market, amount: parseEther("5") });
+            const { orderId } = await side.createOrderAndWait({
+              manifestCid: "bafy-side-job",
+              manifestHash: keccak256(toHex("side job")),
+              token: contracts.token,
+              maxPricePerSecond: parseEther("0.001"),
+              deposit: parseEther("5"),
+              jobTimeout: 600,
+            });
+            const { event } = await x.createBidAndWait({
+              orderId,
+              pricePerSecond: 1n,
+              deposit: parseEther("0.5"),
+            });
+            await side.acceptBidAndWait({ orderId, bidIndex: event.bidIndex });
+          })();
+        },
+      }),
+    );
+    await sideWork;
+    expect(bidders.has(x.account.address.toLowerCase())).toBe(true);
+    // X's bid was the lowest, but its acceptance failed (unlocked stake below the minimum): the
+    // tenant took the daemon's bid instead of failing the job.
+    expect(result.outcome).toBe("completed");
+    expect(result.replicas[0]?.provider.toLowerCase()).toBe(
+      net.client(4).account.address.toLowerCase(),
+    );
+  }, 60_000);
+});
 
 describe("tenant check (finding 1: a wrong result gets paid)", () => {
   it("test_finding1_rightResultIsAccepted", async () => {

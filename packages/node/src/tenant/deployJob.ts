@@ -27,6 +27,7 @@ import type { Address, Hex } from "viem";
 import { sleep } from "../follower.js";
 import { checkResult, writeResultFiles } from "./checkResult.js";
 import { memoryTenantJobs, openTenantJobs, type TenantJobs } from "./jobState.js";
+import { marketWatch } from "./marketWatch.js";
 import { diagnoseNoBids, type NoBidsDiagnosis } from "./noBids.js";
 import { type OptimisticPhase, verifierOf, waitOptimistic } from "./optimistic.js";
 import { type DeployedReplica, type SettleProgress, settleJob } from "./settleJob.js";
@@ -115,6 +116,10 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   const { client, contracts, store } = params;
   const progress = params.onProgress ?? (() => {});
   const poll = params.pollIntervalMs ?? 250;
+  // Waits wake on the market's events (one shared poller, every `poll` ms) and look again on their
+  // own at least this often.
+  const watch = marketWatch(client, contracts.market, poll);
+  const fallbackMs = Math.max(poll, 1000);
   const manifestDir = path.dirname(path.resolve(params.manifestPath));
 
   // 1. Validate and publish: nothing is sent before the manifest is known to be good.
@@ -130,8 +135,24 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     manifestHash: hash,
     token: contracts.token,
   });
-  await checkMinOrderDeposit(client, contracts, orderParams.deposit);
+  // Reads that decide what is sent go out together: the chain's minimum deposit (checked before
+  // anything is sent) and what the market may already take from the tenant.
+  let [, allowance] = await Promise.all([
+    checkMinOrderDeposit(client, contracts, orderParams.deposit),
+    client.getAllowance({ owner: client.account.address, spender: contracts.market }),
+  ]);
   progress({ step: "published", manifestCid, manifestHash: hash });
+  /**
+   * Lets the market take `amount` for the next order: approves only when the allowance left is
+   * short (a tenant that approved once for many orders sends no approval per order).
+   */
+  const ensureAllowance = async (amount: bigint) => {
+    if (allowance < amount) {
+      await client.approveAndWait({ spender: contracts.market, amount });
+      allowance = amount;
+    }
+    allowance -= amount; // what the order's escrow takes
+  };
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
   const jobs: TenantJobs = params.stateDir
@@ -163,7 +184,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   const taken = new Set<string>();
   const runReplica = async (replica: number): Promise<{ orderId: bigint; lease: Lease }> => {
     for (let attempt = 0; ; attempt++) {
-      await client.approveAndWait({ spender: contracts.market, amount: orderParams.deposit });
+      await ensureAllowance(orderParams.deposit);
       const { orderId, event } = await client.createOrderAndWait(orderParams);
       await record(orderId, { replica, stage: "ordered" });
       progress({ step: "ordered", orderId, replica });
@@ -210,39 +231,56 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     }
   };
 
-  /** Waits for bids until the window closes (or the order is full), then picks one. */
-  async function chooseBid(orderId: bigint, bidDeadline: bigint): Promise<Bid> {
-    const seen = new Set<string>();
-    let eligible: Bid[] = [];
-    for (;;) {
-      const bids = await client.getBids({ orderId });
-      for (const b of bids) {
-        if (!seen.has(b.provider)) {
-          seen.add(b.provider);
-          progress({
-            step: "bid",
-            orderId,
-            provider: b.provider,
-            pricePerSecond: b.pricePerSecond,
-          });
+  /**
+   * Waits for bids until the window closes (or the order is full), then picks one. Undefined when
+   * the order left the auction meanwhile (closed by anyone after the window: see leaseOrder).
+   * `refused`: bids already tried whose acceptance failed.
+   */
+  async function chooseBid(
+    orderId: bigint,
+    bidDeadline: bigint,
+    refused: ReadonlySet<bigint>,
+    seen: Set<string>,
+    lastRefusal?: unknown,
+  ): Promise<Bid | undefined> {
+    const choice = await watch.until<{ eligible: Bid[] } | "left">(
+      orderId,
+      async () => {
+        // The bids and the order's state in one round trip.
+        const [bids, order] = await Promise.all([
+          client.getBids({ orderId }),
+          client.getOrder({ orderId }),
+        ]);
+        if (order.stateName !== "Open") return "left";
+        for (const b of bids) {
+          if (!seen.has(b.provider)) {
+            seen.add(b.provider);
+            progress({
+              step: "bid",
+              orderId,
+              provider: b.provider,
+              pricePerSecond: b.pricePerSecond,
+            });
+          }
         }
-      }
-      eligible = bids.filter(
-        (b) =>
-          b.stateName === "Open" &&
-          !taken.has(b.provider.toLowerCase()) &&
-          (!params.provider || b.provider.toLowerCase() === params.provider.toLowerCase()),
-      );
-      const order = await client.getOrder({ orderId });
-      const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
-      const full = order.bidCount >= order.maxBids;
-      const chosenArrived =
-        (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
-      if (windowClosed || full || chosenArrived) break;
-      await sleep(poll, params.signal);
-      params.signal?.throwIfAborted();
-    }
-    const best = eligible.sort((a, b) =>
+        const eligible = bids.filter(
+          (b) =>
+            b.stateName === "Open" &&
+            !refused.has(b.index) &&
+            !taken.has(b.provider.toLowerCase()) &&
+            (!params.provider || b.provider.toLowerCase() === params.provider.toLowerCase()),
+        );
+        const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
+        const full = order.bidCount >= order.maxBids;
+        const chosenArrived =
+          (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
+        return windowClosed || full || chosenArrived ? { eligible } : undefined;
+      },
+      // Bids come as events; the window's end does not: look again at least this often.
+      { fallbackMs: Math.min(fallbackMs, msUntil(bidDeadline)), signal: params.signal },
+    );
+    if (choice === "left") return undefined;
+    const best = choice.eligible.sort((a, b) =>
       a.pricePerSecond < b.pricePerSecond
         ? -1
         : a.pricePerSecond > b.pricePerSecond
@@ -251,19 +289,29 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     )[0];
     if (!best) {
       await client.cancelOrderAndWait({ orderId });
+      if (refused.size > 0) {
+        throw new BaseError(
+          `No bid on order ${orderId} could be accepted before its bid window closed; the escrow was refunded.`,
+          { name: "BidsRefusedError", cause: lastRefusal },
+        );
+      }
       throw new NoBidsError(orderId, await diagnoseNoBids(client, orderId));
     }
     return best;
   }
 
+  /** Follows the lease (woken by its events) until it leaves Active or its deadline passes. */
   async function waitForResult(orderId: bigint): Promise<Lease> {
-    for (;;) {
-      const lease = await client.getLease({ leaseId: orderId });
-      if (lease.stateName !== "Active") return lease;
-      if (Date.now() / 1000 > Number(lease.deadline) + 1) return lease;
-      await sleep(poll, params.signal);
-      params.signal?.throwIfAborted();
-    }
+    return watch.until(
+      orderId,
+      async () => {
+        const lease = await client.getLease({ leaseId: orderId });
+        if (lease.stateName !== "Active") return lease;
+        if (Date.now() / 1000 > Number(lease.deadline) + 1) return lease;
+        return undefined;
+      },
+      { fallbackMs, signal: params.signal },
+    );
   }
 
   /**
@@ -271,10 +319,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
    * at the same time. Each commits to its result before any is revealed, so none can copy another.
    */
   async function runGroup(): Promise<void> {
-    await client.approveAndWait({
-      spender: contracts.market,
-      amount: orderParams.deposit * BigInt(replicas),
-    });
+    await ensureAllowance(orderParams.deposit * BigInt(replicas));
     const created = await client.createOrderGroupAndWait({ ...orderParams, replicas });
     groupId = created.groupId;
     const orderIds = created.orderIds;
@@ -309,18 +354,39 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   /**
    * Takes the best bid (chooseBid) and accepts it. Anyone may close an auction once its window
    * is over (the contract then leases to the lowest bidder, in a group the lowest not already in
-   * it): when that happened first, the tenant takes that lease as it is.
+   * it): when that happened first, the tenant takes that lease as it is. A bid whose acceptance
+   * fails while the order is still open (its provider's stake got locked by other leases
+   * meanwhile, or it canceled the bid) is passed over for the next best one.
    */
   async function leaseOrder(orderId: bigint, bidDeadline: bigint): Promise<Lease> {
-    let lease = await leasedBySomeoneElse(orderId);
-    if (!lease) {
+    const refused = new Set<bigint>();
+    const seen = new Set<string>();
+    let lastRefusal: unknown;
+    for (;;) {
       try {
-        const bid = await chooseBid(orderId, bidDeadline);
-        await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+        const bid = await chooseBid(orderId, bidDeadline, refused, seen, lastRefusal);
+        if (bid) {
+          try {
+            await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+          } catch (err) {
+            if (!bidRefused(err)) throw err;
+            const order = await client.getOrder({ orderId });
+            if (order.stateName !== "Open") throw err; // leased by someone else? see below
+            refused.add(bid.index);
+            lastRefusal = err;
+            continue;
+          }
+        }
       } catch (err) {
         if (!(await leasedBySomeoneElse(orderId))) throw err;
       }
-      lease = await client.getLease({ leaseId: orderId });
+      break;
+    }
+    const lease = await client.getLease({ leaseId: orderId });
+    if (lease.stateName === "None") {
+      throw new BaseError(`Order ${orderId} left the auction without a lease.`, {
+        name: "JobFailedError",
+      });
     }
     taken.add(lease.provider.toLowerCase());
     await record(orderId, { stage: "leased", provider: lease.provider });
@@ -384,9 +450,12 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   // 2. Run the replicas: a redundant job through one replica group, all at once; a single one
   //    (and re-orders after a missed deadline) as its own order.
   // An error or an abort from here on leaves the job in the records, for `resumeJobs`.
+  /** The lease of a single job as its result came (settleJob need not read it again). */
+  const known = new Map<bigint, Lease>();
   if (replicas > 1) await runGroup();
   else {
     const { orderId, lease } = await runReplica(0);
+    if (resolved.verification.mode !== "optimistic") known.set(orderId, lease);
     const verifier = verifierOf(contracts);
     if (resolved.verification.mode === "optimistic" && verifier) {
       // The provider's claim holds the payment through the challenge window: wait for its end.
@@ -434,8 +503,29 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       fetchRetryMs: params.fetchRetryMs,
       onProgress: progress,
       signal: params.signal,
+      leases: known,
     };
   }
+}
+
+/** Milliseconds until `deadline` (unix seconds) by the local clock, at least 1. */
+function msUntil(deadline: bigint): number {
+  return Math.max(1, Number(deadline) * 1000 - Date.now());
+}
+
+/**
+ * Errors of an acceptBid that say the bid (not the order or the tenant) is no longer good: its
+ * provider lacks unlocked stake now, the bid was canceled, or its transaction reverted after the
+ * simulation passed (the chain changed in between, e.g. another lease locked the stake).
+ */
+const BID_REFUSED = new Set([
+  "MarketInsufficientUnlockedStake",
+  "MarketBidNotOpen",
+  "MarketProviderInGroup",
+  "TransactionRevertedError",
+]);
+function bidRefused(err: unknown): boolean {
+  return BID_REFUSED.has((err as { name?: string }).name ?? "");
 }
 
 /**

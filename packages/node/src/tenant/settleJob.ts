@@ -63,6 +63,8 @@ export type SettleJobParameters = {
   incomplete?: string | undefined;
   onProgress?: ((event: SettleProgress) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** Leases the caller read just now (deployJob, right as the result came): not read again. */
+  leases?: ReadonlyMap<bigint, Lease> | undefined;
 };
 
 /** Time kept at the end of the dispute window for the dispute transaction to land. */
@@ -78,7 +80,11 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
   const bytes = new Map<bigint, Uint8Array>();
   for (const order of job.orders) {
     if (order.stage === "ordered") continue; // no lease (canceled, or never leased)
-    const lease = await client.getLease({ leaseId: order.orderId });
+    // The lease and the chain's time in one round trip (the time bounds the result's check).
+    const [lease, now] = await Promise.all([
+      params.leases?.get(order.orderId) ?? client.getLease({ leaseId: order.orderId }),
+      chainTime(client),
+    ]);
     leases.set(order.orderId, lease);
     const synced = stageOf(lease, order);
     if (synced !== order.stage) {
@@ -92,7 +98,7 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
     if (lease.stateName !== "ResultSubmitted") continue;
     if (order.check && !order.check.ok) continue; // a failed check stands (bytes do not change)
     // The window is on chain time: what is left of it, less the time the dispute needs to land.
-    const left = (Number(lease.disputeEndsAt) - Number(await chainTime(client))) * 1000;
+    const left = (Number(lease.disputeEndsAt) - Number(now)) * 1000;
     const deadline =
       Date.now() + Math.min(params.fetchTimeoutMs ?? 5 * 60_000, left - DISPUTE_MARGIN_MS);
     const check = await checkResult({
