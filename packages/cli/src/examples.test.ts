@@ -131,6 +131,37 @@ describe("examples/manifests", () => {
     const unpaid = await call();
     expect(unpaid.status).toBe(402);
     expect(unpaid.headers.get("payment-required")).toBeTruthy();
+    // As the README goes on: a paid call, then the payer's channel read through the endpoint's 402
+    // (the probe is a valid one-sample request: the server answers an empty body with 400), with
+    // the tenant (account 1) as the default payer of both commands.
+    const infer = JSON.parse(
+      (
+        await noosOk([
+          "service",
+          "infer",
+          "--endpoint",
+          service.endpoint,
+          "--model",
+          "digits",
+          "--input",
+          path.join(examples, "digits", "sample.json"),
+          "--json",
+        ])
+      ).stdout,
+    ) as { output_data: number[][]; paid: string };
+    expect(infer.output_data[0]).toHaveLength(10);
+    const channel = JSON.parse(
+      (
+        await noosOk([
+          "channel",
+          "status",
+          "--endpoint",
+          `${service.endpoint}/v2/models/digits/infer`,
+          "--json",
+        ])
+      ).stdout,
+    ) as { balance: string; totalClaimed: string };
+    expect(BigInt(channel.balance) + BigInt(channel.totalClaimed)).toBeGreaterThan(0n);
     await noosOk(["service", "close", service.leaseId, "--account", "1"]);
   }, 300_000);
 
