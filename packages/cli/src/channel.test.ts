@@ -21,7 +21,7 @@ import { Command } from "commander";
 import { type Address, type Hex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureStdout } from "./captureStdout.js";
+import { captureStdout } from "../test-support/captureStdout.js";
 import { registerChannel } from "./commands/channel.js";
 import type { GlobalOptions } from "./context.js";
 

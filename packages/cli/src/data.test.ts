@@ -27,7 +27,7 @@ import { createStore } from "@noosphere/storage";
 import { Command } from "commander";
 import { type Address, type Hex, parseEther, sha256, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureStdout } from "./captureStdout.js";
+import { captureStdout } from "../test-support/captureStdout.js";
 import { registerData } from "./commands/data.js";
 import type { GlobalOptions } from "./context.js";
 

@@ -1,5 +1,6 @@
 // For tests that run a `noos` command in-process (a spawn costs ~10 s on a loaded machine):
-// what the command printed to stdout while `run` ran.
+// what the command printed to stdout while `run` ran. Test support, outside src/: the build
+// (scripts/build.ts compiles packages/*/src) does not ship it, and it may import vitest.
 import { vi } from "vitest";
 
 export async function captureStdout(run: () => Promise<unknown>): Promise<string> {

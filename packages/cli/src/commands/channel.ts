@@ -1,28 +1,18 @@
 // noos channel: x402 batch-settlement payment channels (PaymentChannels). A payer opens (deposits
 // into) a channel to a service's receiver, checks it, and closes it with a timed withdrawal; a
 // provider claims the vouchers its paywall stored, in one claimAndSettle transaction.
-import { readVoucherFiles, type X402ChannelRecord } from "@noosphere/node";
-import {
-  BaseError,
-  claimAndSettleChannelsAndWait,
-  computeChannelId,
-  decodePaymentRequired,
-  depositChannelWithPermitAndWait,
-  finalizeChannelWithdrawAndWait,
-  getChannel,
-  InvalidParameterError,
-  initiateChannelWithdrawAndWait,
-} from "@noosphere/sdk";
+import type { X402ChannelRecord } from "@noosphere/node";
 import type { Command } from "commander";
 import type { Address, Hex } from "viem";
-import {
-  type GlobalOptions,
-  parseAddress,
-  parseAmount,
-  readClient,
-  walletClient,
-} from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson } from "../output.js";
+
+// The SDK (viem) and @noosphere/node load inside the actions: `noos channel --help` loads
+// commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
 
 type ChannelOptions = {
   endpoint?: string;
@@ -31,7 +21,8 @@ type ChannelOptions = {
   salt?: string;
 };
 
-function contractOf(contracts: { paymentChannels?: Address | undefined }): Address {
+async function contractOf(contracts: { paymentChannels?: Address | undefined }): Promise<Address> {
+  const { BaseError } = await import("@noosphere/sdk");
   const { paymentChannels } = contracts;
   if (!paymentChannels) {
     throw new BaseError(
@@ -41,7 +32,10 @@ function contractOf(contracts: { paymentChannels?: Address | undefined }): Addre
   return paymentChannels;
 }
 
-function parseSalt(value: string | undefined): Hex {
+function parseSalt(
+  InvalidParameterError: typeof import("@noosphere/sdk").InvalidParameterError,
+  value: string | undefined,
+): Hex {
   const v = value ?? "0";
   if (/^\d+$/.test(v)) return `0x${BigInt(v).toString(16).padStart(64, "0")}`;
   if (/^0x[0-9a-fA-F]{64}$/.test(v)) return v as Hex;
@@ -52,7 +46,10 @@ function parseSalt(value: string | undefined): Hex {
   });
 }
 
-function parseDelay(value: string | undefined): number {
+function parseDelay(
+  InvalidParameterError: typeof import("@noosphere/sdk").InvalidParameterError,
+  value: string | undefined,
+): number {
   const v = Number(value ?? "3600");
   if (!Number.isInteger(v) || v < 900 || v > 2_592_000) {
     throw new InvalidParameterError({
@@ -64,6 +61,27 @@ function parseDelay(value: string | undefined): number {
   return v;
 }
 
+/**
+ * An unpaid one-sample request of zeros for the endpoint's model, built from its Open Inference
+ * Protocol metadata (GET /v2/models/{name}): the server validates a request before it quotes a
+ * price (the price counts samples), so an empty body gets 400, not 402.
+ */
+async function probeBody(endpoint: string): Promise<string> {
+  const metadataUrl = endpoint.replace(/\/infer\/?$/, "");
+  const res = await fetch(metadataUrl).catch(() => undefined);
+  if (!res?.ok) return "{}";
+  const metadata = (await res.json()) as {
+    inputs?: { name: string; datatype: string; shape: number[] }[];
+  };
+  const inputs = (metadata.inputs ?? []).map((input) => {
+    const shape = input.shape.map((d) => (d < 0 ? 1 : d));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const zero = input.datatype === "BOOL" ? false : input.datatype === "BYTES" ? "" : 0;
+    return { name: input.name, shape, datatype: input.datatype, data: Array(size).fill(zero) };
+  });
+  return JSON.stringify({ inputs });
+}
+
 /** The channel config: from a service's 402 (`--endpoint`), else from the options. */
 async function channelConfig(
   payer: Address,
@@ -71,11 +89,15 @@ async function channelConfig(
   receiver: string | undefined,
   opts: ChannelOptions,
 ) {
+  const { BaseError, decodePaymentRequired, InvalidParameterError, parseAddress } = await load();
   let receiverAddress: Address;
   let receiverAuthorizer: Address;
   let withdrawDelay: number;
   if (opts.endpoint) {
-    const res = await fetch(opts.endpoint, { method: "POST", body: "{}" });
+    const res = await fetch(opts.endpoint, {
+      method: "POST",
+      body: await probeBody(opts.endpoint),
+    });
     if (res.status !== 402) {
       throw new InvalidParameterError({
         field: "--endpoint",
@@ -100,7 +122,7 @@ async function channelConfig(
     receiverAuthorizer = opts.receiverAuthorizer
       ? parseAddress("--receiver-authorizer", opts.receiverAuthorizer)
       : receiverAddress;
-    withdrawDelay = parseDelay(opts.withdrawDelay);
+    withdrawDelay = parseDelay(InvalidParameterError, opts.withdrawDelay);
   }
   return {
     payer,
@@ -109,7 +131,7 @@ async function channelConfig(
     receiverAuthorizer,
     token,
     withdrawDelay,
-    salt: parseSalt(opts.salt),
+    salt: parseSalt(InvalidParameterError, opts.salt),
   };
 }
 
@@ -123,6 +145,13 @@ function withChannelOptions(cmd: Command): Command {
 }
 
 export function registerChannel(program: Command, globals: () => GlobalOptions) {
+  /** On a devnet the payer is the tenant, account 1 (as for noos service and deploy), unless --account says otherwise. */
+  const payer = (): GlobalOptions => {
+    const options = globals();
+    return program.getOptionValueSource("account") === "default"
+      ? { ...options, account: "1" }
+      : options;
+  };
   const channel = program
     .command("channel")
     .description("x402 payment channels for pay-per-call services: open, status, claim, close");
@@ -133,10 +162,17 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
       .description("deposit NOOS into a channel to a service (opens it; tops it up when open)")
       .requiredOption("--amount <noos>", "NOOS to deposit"),
   ).action(async (receiver: string | undefined, opts: ChannelOptions & { amount: string }) => {
-    const options = globals();
+    const {
+      computeChannelId,
+      depositChannelWithPermitAndWait,
+      getChannel,
+      parseAmount,
+      walletClient,
+    } = await load();
+    const options = payer();
     const amount = parseAmount("--amount", opts.amount);
     const { connection, client } = await walletClient(options);
-    const address = contractOf(connection.contracts);
+    const address = await contractOf(connection.contracts);
     const config = await channelConfig(
       client.account.address,
       connection.contracts.token,
@@ -167,11 +203,13 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
       .description("a channel's balance, claimed total and pending withdrawal")
       .option("--id <channelId>", "look up by id instead of by receiver"),
   ).action(async (receiver: string | undefined, opts: ChannelOptions & { id?: string }) => {
-    const options = globals();
+    const { computeChannelId, getChannel, InvalidParameterError, readClient, walletClient } =
+      await load();
+    const options = payer();
     const { connection, client } = opts.id
       ? await readClient(options)
       : await walletClient(options);
-    const address = contractOf(connection.contracts);
+    const address = await contractOf(connection.contracts);
     let channelId: Hex;
     let withdrawDelay: number | undefined;
     if (opts.id) {
@@ -214,9 +252,12 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
     .description("provider: claim and settle every voucher a paywall stored (one transaction)")
     .requiredOption("--state <file>", "the paywall's voucher file (x402 state JSON)")
     .action(async (opts: { state: string }) => {
+      const { claimAndSettleChannelsAndWait, getChannel, InvalidParameterError, walletClient } =
+        await load();
+      const { readVoucherFiles } = await import("@noosphere/node");
       const options = globals();
       const { connection, client } = await walletClient(options);
-      const address = contractOf(connection.contracts);
+      const address = await contractOf(connection.contracts);
       const { deployment, records: stored } = await readVoucherFiles<X402ChannelRecord>(opts.state);
       if (
         deployment &&
@@ -272,9 +313,17 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
         "payer: start the timed withdrawal of what is unclaimed; run again after the delay to take it",
       ),
   ).action(async (receiver: string | undefined, opts: ChannelOptions) => {
-    const options = globals();
+    const {
+      BaseError,
+      computeChannelId,
+      finalizeChannelWithdrawAndWait,
+      getChannel,
+      initiateChannelWithdrawAndWait,
+      walletClient,
+    } = await load();
+    const options = payer();
     const { connection, client } = await walletClient(options);
-    const address = contractOf(connection.contracts);
+    const address = await contractOf(connection.contracts);
     const config = await channelConfig(
       client.account.address,
       connection.contracts.token,

@@ -4,44 +4,31 @@
 // datatoken (fixed rate or dispenser) and starts the order with the provider's signed quote.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { checkProviderKey, type ProviderKey, storeEncrypted } from "@noosphere/node/data";
-import {
-  algorithmHashOf,
-  BaseError,
-  buyDatatokensAndWait,
-  type DataAddresses,
-  type DataAsset,
-  ddoBytes,
-  ddoHash,
-  didOf,
-  dispenseDatatokensAndWait,
-  fetchProviderQuote,
-  getDataAsset,
-  InvalidParameterError,
-  isDid,
-  listDataAssets,
-  loadJobManifest,
-  type NoosphereAddresses,
-  parseDdo,
-  publishDataAssetAndWait,
-  resolveManifestRefs,
-  setDataMetadataAndWait,
-  startDataOrderAndWait,
-} from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
+import type { ProviderKey } from "@noosphere/node/data";
+import type { DataAddresses, DataAsset, NoosphereAddresses } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type Address, getContractAddress, type Hex, isHex } from "viem";
-import {
-  type GlobalOptions,
-  parseAddress,
-  parseAmount,
-  readClient,
-  walletClient,
-} from "../context.js";
+import type { Address, Hex } from "viem";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson, printTable } from "../output.js";
 import { registerDataDownload } from "./dataDownload.js";
 
-function dataAddresses(contracts: NoosphereAddresses): DataAddresses {
+// The SDK (viem), the content store and @noosphere/node load inside the actions: `noos data --help`
+// loads commander and this file only.
+const load = async () => {
+  const { checkProviderKey, storeEncrypted } = await import("@noosphere/node/data");
+  return {
+    ...(await import("@noosphere/sdk")),
+    ...(await import("../context.js")),
+    checkProviderKey,
+    storeEncrypted,
+    createStore: (await import("@noosphere/storage")).createStore,
+    getContractAddress: (await import("viem")).getContractAddress,
+    isHex: (await import("viem")).isHex,
+  };
+};
+type Lib = Awaited<ReturnType<typeof load>>;
+
+function dataAddresses({ BaseError }: Lib, contracts: NoosphereAddresses): DataAddresses {
   const { dataNftFactory, fixedRateExchange, dispenser } = contracts;
   if (!dataNftFactory || !fixedRateExchange || !dispenser) {
     throw new BaseError(
@@ -51,7 +38,7 @@ function dataAddresses(contracts: NoosphereAddresses): DataAddresses {
   return { dataNftFactory, fixedRateExchange, dispenser };
 }
 
-function parseDidArg(value: string): string {
+function parseDidArg({ InvalidParameterError, isDid }: Lib, value: string): string {
   if (!isDid(value)) {
     throw new InvalidParameterError({
       field: "did",
@@ -62,19 +49,27 @@ function parseDidArg(value: string): string {
   return value;
 }
 
-function parseAlgorithm(value: string, previous: Hex[] = []): Hex[] {
-  if (!isHex(value) || value.length !== 66) {
-    throw new InvalidParameterError({
-      field: "--allow",
-      expected: "a 0x-prefixed 32-byte algorithm hash (sha256 of the model or code)",
-      received: value,
-    });
-  }
-  return [...previous, value.toLowerCase() as Hex];
+/** `--allow` (repeatable): collected as given, checked by checkAlgorithms once the SDK is loaded. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function checkAlgorithms({ InvalidParameterError, isHex }: Lib, values: string[]): Hex[] {
+  return values.map((value) => {
+    if (!isHex(value) || value.length !== 66) {
+      throw new InvalidParameterError({
+        field: "--allow",
+        expected: "a 0x-prefixed 32-byte algorithm hash (sha256 of the model or code)",
+        received: value,
+      });
+    }
+    return value.toLowerCase() as Hex;
+  });
 }
 
 /** The provider's encryption key, from its data endpoint; checked against its address. */
-async function providerKey(url: string): Promise<ProviderKey> {
+async function providerKey(
+  { checkProviderKey, InvalidParameterError }: Lib,
+  url: string,
+): Promise<ProviderKey> {
   const keyUrl = `${url.replace(/\/$/, "")}/data/key`;
   let body: unknown;
   try {
@@ -133,7 +128,7 @@ type PublishOptions = {
   free?: boolean;
   computeOnly?: boolean;
   metricsOnly?: boolean;
-  allow?: Hex[];
+  allow?: string[];
   provider: string;
   timeout?: string;
   baseToken?: string;
@@ -144,7 +139,7 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .command("data")
     .description("data assets: data NFTs, datatokens, compute-to-data (Ocean v4)")
     .option("--store-dir <dir>", "content store directory (default: <--dir>/store)");
-  const openStore = () => {
+  const openStore = ({ createStore }: Lib) => {
     const { storeDir } = data.opts<{ storeDir?: string }>();
     return createStore({ kind: "local", dir: storeDir ?? path.join(globals().dir, "store") });
   };
@@ -163,15 +158,27 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .option("--free", "free datatokens from the dispenser instead of a price")
     .option("--compute-only", "no download: only compute-to-data jobs may use the data")
     .option("--metrics-only", "compute-to-data jobs return metrics only, no output files")
-    .option(
-      "--allow <hash>",
-      "algorithm hash allowed to run on the data (repeatable)",
-      parseAlgorithm,
-    )
+    .option("--allow <hash>", "algorithm hash allowed to run on the data (repeatable)", collect)
     .option("--description <text>", "asset description", "")
     .option("--license <spdx>", "license", "UNLICENSED")
     .option("--timeout <seconds>", "seconds an order gives access (0: forever)", "86400")
     .action(async (file: string, opts: PublishOptions) => {
+      const lib = await load();
+      const {
+        ddoBytes,
+        ddoHash,
+        didOf,
+        getContractAddress,
+        InvalidParameterError,
+        parseAddress,
+        parseAmount,
+        parseDdo,
+        publishDataAssetAndWait,
+        setDataMetadataAndWait,
+        storeEncrypted,
+        walletClient,
+      } = lib;
+      const allow = checkAlgorithms(lib, opts.allow ?? []);
       const options = globals();
       if (opts.free && opts.price !== undefined) {
         throw new InvalidParameterError({
@@ -208,9 +215,9 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
         });
       }
       const { connection, client } = await walletClient(options);
-      const addrs = dataAddresses(connection.contracts);
-      const key = await providerKey(opts.provider);
-      const store = openStore();
+      const addrs = dataAddresses(lib, connection.contracts);
+      const key = await providerKey(lib, opts.provider);
+      const store = openStore(lib);
       const encrypted = await storeEncrypted(store, key, bytes, path.basename(file));
 
       // The DDO names the NFT and datatoken, which the publish transaction creates: predict them
@@ -245,10 +252,10 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
               datatokenAddress: datatoken,
               serviceEndpoint: opts.provider,
               timeout,
-              ...(opts.computeOnly || opts.allow?.length
+              ...(opts.computeOnly || allow.length
                 ? {
                     compute: {
-                      allow: opts.allow ?? [],
+                      allow,
                       outputs: opts.metricsOnly ? "metrics" : "all",
                     },
                   }
@@ -269,7 +276,7 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
         tokenURI: `ipfs://${cid}`,
         metadataCid: cid,
         metadataHash: ddoHash(ddo),
-        allowedAlgorithms: opts.allow ?? [],
+        allowedAlgorithms: allow,
         pricing: opts.free
           ? { kind: "free" }
           : {
@@ -300,7 +307,7 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
         free: opts.free ?? false,
         computeOnly: common.computeOnly,
         metricsOnly: common.metricsOnly,
-        allowedAlgorithms: opts.allow ?? [],
+        allowedAlgorithms: allow,
         provider: key.address,
         ddoCid: cid,
         file: encrypted,
@@ -329,11 +336,13 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     )
     .argument("<manifest>", "the job manifest (job.yaml) that will run on the data")
     .action(async (file: string) => {
+      const lib = await load();
+      const { algorithmHashOf, loadJobManifest, resolveManifestRefs } = lib;
       const options = globals();
       const manifest = await loadJobManifest(file);
       const dir = path.dirname(path.resolve(file));
       // Files become CIDs exactly as `noos deploy` publishes them: the hash pins the model's content.
-      const store = openStore();
+      const store = openStore(lib);
       const published = await resolveManifestRefs(
         manifest,
         async (p) => (await store.addFile(path.resolve(dir, p))).cid,
@@ -349,6 +358,8 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .option("--owner <address>", "only this publisher's assets")
     .option("--limit <n>", "at most n assets", "100")
     .action(async (opts: { owner?: string; limit: string }) => {
+      const lib = await load();
+      const { InvalidParameterError, listDataAssets, readClient } = lib;
       const options = globals();
       const { connection, client } = await readClient(options);
       const limit = Number(opts.limit);
@@ -360,7 +371,7 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
         });
       }
       const assets = await listDataAssets(client, {
-        ...dataAddresses(connection.contracts),
+        ...dataAddresses(lib, connection.contracts),
         limit,
         ...(opts.owner ? { owner: opts.owner as Address } : {}),
       });
@@ -383,14 +394,16 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .description("a data asset: owner, price, provider, access policy, allowed algorithms, DDO")
     .argument("<did>", "did:noos:...")
     .action(async (did: string) => {
+      const lib = await load();
+      const { getDataAsset, readClient } = lib;
       const options = globals();
       const { connection, client } = await readClient(options);
       const asset = await getDataAsset(client, {
-        ...dataAddresses(connection.contracts),
-        did: parseDidArg(did),
+        ...dataAddresses(lib, connection.contracts),
+        did: parseDidArg(lib, did),
       });
       // The DDO, when this machine's content store has it.
-      const ddo = await openStore()
+      const ddo = await openStore(lib)
         .get(asset.metadataCid)
         .then((b) => JSON.parse(new TextDecoder().decode(b)) as unknown)
         .catch(() => undefined);
@@ -407,10 +420,20 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .option("--consumer <address>", "who gets access (default: the buyer)")
     .option("--no-order", "only get the datatoken; order later")
     .action(async (did: string, opts: { consumer?: string; order: boolean }) => {
+      const lib = await load();
+      const {
+        BaseError,
+        buyDatatokensAndWait,
+        dispenseDatatokensAndWait,
+        fetchProviderQuote,
+        getDataAsset,
+        startDataOrderAndWait,
+        walletClient,
+      } = lib;
       const options = globals();
       const { connection, client } = await walletClient(options);
-      const addrs = dataAddresses(connection.contracts);
-      const asset = await getDataAsset(client, { ...addrs, did: parseDidArg(did) });
+      const addrs = dataAddresses(lib, connection.contracts);
+      const asset = await getDataAsset(client, { ...addrs, did: parseDidArg(lib, did) });
       const out: Record<string, unknown> = { did: asset.did, datatoken: asset.datatoken };
       if (asset.exchange?.active) {
         const buy = await buyDatatokensAndWait(client, {

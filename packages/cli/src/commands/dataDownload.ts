@@ -1,11 +1,9 @@
 // `noos data download <did>`: a signed request (EIP-191) to the asset's provider, which streams the
 // file after checking the buyer's on-chain order. Kept apart from data.ts (publish/list/show/buy).
 import path from "node:path";
-import { downloadData } from "@noosphere/node/data";
-import { BaseError, getDataAsset, InvalidParameterError, isDid } from "@noosphere/sdk";
 import type { Command } from "commander";
 import type { LocalAccount } from "viem";
-import { type GlobalOptions, walletClient } from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { printFields, printJson } from "../output.js";
 
 export function registerDataDownload(data: Command, globals: () => GlobalOptions) {
@@ -16,6 +14,12 @@ export function registerDataDownload(data: Command, globals: () => GlobalOptions
     .option("-o, --out <path>", "where to write it (default: the file's name, here)")
     .option("--file <index>", "which file of the asset (default 0)", "0")
     .action(async (did: string, opts: { out?: string; file: string }) => {
+      // The SDK (viem) and the provider's client load here, not when `noos data --help` runs.
+      const { BaseError, getDataAsset, InvalidParameterError, isDid } = await import(
+        "@noosphere/sdk"
+      );
+      const { downloadData } = await import("@noosphere/node/data");
+      const { walletClient } = await import("../context.js");
       const options = globals();
       if (!isDid(did)) {
         throw new InvalidParameterError({

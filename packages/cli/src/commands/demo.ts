@@ -5,23 +5,21 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getFreePort, isPortFree, readDevnet, stopDevnet } from "@noosphere/devnet";
-import { loadTable, splitTrainTest, writeTable } from "@noosphere/ml";
-import { type DeployProgress, deployJob } from "@noosphere/node";
-import {
-  BaseError,
-  createNoosClient,
-  formatNoos,
-  InvalidParameterError,
-  type NoosphereAddresses,
-  noosphereActions,
-} from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
+import type { DeployProgress } from "@noosphere/node";
+import type { NoosphereAddresses } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { formatEther } from "viem";
 import type { GlobalOptions } from "../context.js";
-import { PROVIDERS_FILE, startDevnetWithProviders } from "../localProviders.js";
-import { printJson } from "../output.js";
+import { noos, printJson } from "../output.js";
+
+// The devnet, the SDK (viem), @noosphere/node, ml and the store load inside the action:
+// `noos demo --help` loads commander and this file only.
+const loadDevnet = async () => ({
+  ...(await import("@noosphere/devnet")),
+  ...(await import("../localProviders.js")),
+});
+
+/** viem's formatEther, as output.ts inlines it (importing viem here would load it for --help). */
+const formatEther = (wei: bigint) => noos(wei).slice(0, -" NOOS".length);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const _noosBin = path.resolve(here, "../../bin/noos.js");
@@ -81,6 +79,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
       }
       if (name !== undefined && name !== "digits") {
         if (!(APP_DEMOS as readonly string[]).includes(name)) {
+          const { InvalidParameterError } = await import("@noosphere/sdk");
           throw new InvalidParameterError({
             field: "name",
             expected: `one of digits, subnet, serving, data, ${APP_DEMOS.join(", ")}`,
@@ -91,6 +90,20 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
         return;
       }
       const started = Date.now();
+      const {
+        getFreePort,
+        isPortFree,
+        PROVIDERS_FILE,
+        readDevnet,
+        startDevnetWithProviders,
+        stopDevnet,
+      } = await loadDevnet();
+      const { BaseError, createNoosClient, formatNoos, noosphereActions } = await import(
+        "@noosphere/sdk"
+      );
+      const { loadTable, splitTrainTest, writeTable } = await import("@noosphere/ml");
+      const { deployJob } = await import("@noosphere/node");
+      const { createStore } = await import("@noosphere/storage");
 
       // 1. A devnet with providers: reuse a running one, or start one.
       let ours = false;
@@ -240,6 +253,8 @@ async function runAppDemo(
   p: { dir: string; json: boolean; say: (line: string) => void; keep?: boolean | undefined },
 ) {
   const started = Date.now();
+  const { getFreePort, isPortFree, readDevnet, startDevnetWithProviders, stopDevnet } =
+    await loadDevnet();
   let ours = false;
   if (!(await readDevnet(p.dir).catch(() => undefined))) {
     const port = (await isPortFree(8545)) ? 8545 : await getFreePort();
@@ -277,6 +292,8 @@ async function runSubnetDemoCommand(p: {
   keep?: boolean | undefined;
 }) {
   const started = Date.now();
+  const { getFreePort, isPortFree, readDevnet, startDevnetWithProviders, stopDevnet } =
+    await loadDevnet();
   let ours = false;
   let devnet = await readDevnet(p.dir).catch(() => undefined);
   if (!devnet) {

@@ -1,32 +1,28 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  type DeployProgress,
-  deployJob,
-  deployService,
-  download,
-  optimisticPhase,
-  verifierOf,
-} from "@noosphere/node";
-import {
-  BaseError,
-  formatNoos,
-  getDataAsset,
-  loadJobManifest,
-  loadServiceManifest,
-  manifestKindOf,
-  type NoosphereAddresses,
-  type NoosphereClient,
-} from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
+import type { DeployProgress } from "@noosphere/node";
+import type { NoosphereAddresses, NoosphereClient } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type Address, formatEther } from "viem";
-import { type GlobalOptions, parseAddress, parseId, walletClient } from "../context.js";
-import { printFields, printJson } from "../output.js";
+import type { Address } from "viem";
+import type { GlobalOptions } from "../context.js";
+import { noos, printFields, printJson } from "../output.js";
 import { describeCheck, registerJobCheck, tenantStateDir } from "./job.js";
 
-const storeFor = (options: GlobalOptions) =>
-  createStore({ kind: "local", dir: path.join(path.resolve(options.dir), "store") });
+// The SDK (viem), @noosphere/node and the store load inside the actions: `noos deploy --help` and
+// `noos job --help` load commander and this file (and job.ts) only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
+
+/** viem's formatEther, as output.ts inlines it (importing viem here would load it for --help). */
+const formatEther = (wei: bigint) => noos(wei).slice(0, -" NOOS".length);
+
+const storeFor = async (options: GlobalOptions) =>
+  (await import("@noosphere/storage")).createStore({
+    kind: "local",
+    dir: path.join(path.resolve(options.dir), "store"),
+  });
 
 export function registerDeploy(program: Command, globals: () => GlobalOptions) {
   /** On a devnet, jobs are the first tenant's (account 1) unless --account or a key says otherwise. */
@@ -54,6 +50,9 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         manifest: string,
         opts: { provider?: string; retry: string; results: string; wait?: true },
       ) => {
+        const { formatNoos, loadJobManifest, manifestKindOf, parseAddress, parseId, walletClient } =
+          await load();
+        const { deployJob } = await import("@noosphere/node");
         const options = tenant();
         const text = await readFile(manifest, "utf8").catch(() => "");
         if (manifestKindOf(text) === "service") {
@@ -72,7 +71,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         const result = await deployJob({
           client: client as NoosphereClient,
           contracts: connection.contracts,
-          store: storeFor(options),
+          store: await storeFor(options),
           manifestPath: manifest,
           provider: opts.provider ? parseAddress("--provider", opts.provider) : dataProvider,
           resultsDir: opts.results,
@@ -104,6 +103,8 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .argument("<id>", "order id")
     .description("order, bids and lease of a job")
     .action(async (id: string) => {
+      const { formatNoos, parseId, walletClient } = await load();
+      const { optimisticPhase, verifierOf } = await import("@noosphere/node");
       const options = tenant();
       const { client, connection } = await walletClient(options);
       const orderId = parseId("id", id);
@@ -145,11 +146,13 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
     .option("--results <dir>", "where to write it", "results")
     .description("download a job's result (checked against the hash on chain)")
     .action(async (id: string, opts: { results: string }) => {
+      const { parseId, walletClient } = await load();
+      const { download } = await import("@noosphere/node");
       const options = globals();
       const { client } = await walletClient(options);
       const lease = await client.getLease({ leaseId: parseId("id", id) });
       if (!lease.resultCid) throw new Error(`job ${id} has no result (lease ${lease.stateName})`);
-      const files = await download(storeFor(options), lease, path.resolve(opts.results, id));
+      const files = await download(await storeFor(options), lease, path.resolve(opts.results, id));
       if (options.json) printJson({ resultCid: lease.resultCid, files });
       else printFields(files);
     });
@@ -160,6 +163,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
       "cancel an open order, close a running lease, or expire one past its deadline; refunds the escrow",
     )
     .action(async (id: string) => {
+      const { parseId, walletClient } = await load();
       const options = tenant();
       const { client } = await walletClient(options);
       const orderId = parseId("id", id);
@@ -189,12 +193,14 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
 
 /** `kind: service`: lease a running endpoint; prints {leaseId, endpoint, model}. */
 async function deployServiceCommand(manifest: string, options: GlobalOptions, provider?: string) {
+  const { formatNoos, loadServiceManifest, parseAddress, walletClient } = await load();
+  const { deployService } = await import("@noosphere/node");
   await loadServiceManifest(manifest); // field and line errors before a devnet is needed
   const { client, connection } = await walletClient(options);
   const result = await deployService({
     client: client as NoosphereClient,
     contracts: connection.contracts,
-    store: storeFor(options),
+    store: await storeFor(options),
     manifestPath: manifest,
     provider: provider ? parseAddress("--provider", provider) : undefined,
     onProgress: options.json
@@ -260,6 +266,7 @@ async function dataProviderOf(
   contracts: NoosphereAddresses,
   did: string,
 ): Promise<Address> {
+  const { BaseError, getDataAsset } = await import("@noosphere/sdk");
   const { dataNftFactory, fixedRateExchange, dispenser } = contracts;
   if (!dataNftFactory || !fixedRateExchange || !dispenser) {
     throw new BaseError(

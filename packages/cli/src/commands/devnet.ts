@@ -1,28 +1,27 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  type DevnetInfo,
-  readDevnet,
-  runDevnet,
-  startDetached,
-  stopDevnet,
-} from "@noosphere/devnet";
-import { InvalidParameterError } from "@noosphere/sdk";
+import type { DevnetInfo } from "@noosphere/devnet";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
-import {
-  type LocalCoprocessor,
-  MAX_LOCAL_COPROCESSORS,
-  startLocalCoprocessors,
-  waitForCoprocessors,
-} from "../localCoprocessors.js";
-import {
-  type LocalProvider,
-  MAX_LOCAL_PROVIDERS,
-  startLocalProviders,
-  waitForProviders,
-} from "../localProviders.js";
+import type { LocalCoprocessor } from "../localCoprocessors.js";
+import type { LocalProvider } from "../localProviders.js";
 import { printJson } from "../output.js";
+
+// The devnet (anvil, viem, the deployment), the SDK and the local daemons' launchers load inside
+// the actions: `noos devnet --help` loads commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/devnet")),
+  InvalidParameterError: (await import("@noosphere/sdk")).InvalidParameterError,
+  ...(await import("../localCoprocessors.js")),
+  ...(await import("../localProviders.js")),
+});
+
+/**
+ * For the help text: MAX_LOCAL_PROVIDERS (localProviders.ts) and MAX_LOCAL_COPROCESSORS
+ * (localCoprocessors.ts), which load the SDK; help.test.ts checks that they stay equal.
+ */
+const HELP_MAX_PROVIDERS = 5;
+const HELP_MAX_COPROCESSORS = 4;
 
 const noosBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/noos.js");
 
@@ -41,10 +40,10 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .option("-p, --port <port>", "JSON-RPC port", "8545")
     .option("--chain-id <id>", "chain id", "31337")
     .option("-d, --detach", "start in the background and return once it is ready")
-    .option("--providers <n>", `also start n local providers (0..${MAX_LOCAL_PROVIDERS})`, "0")
+    .option("--providers <n>", `also start n local providers (0..${HELP_MAX_PROVIDERS})`, "0")
     .option(
       "--coprocessors <n>",
-      `also start n local coprocessor nodes serving every registered model (0..${MAX_LOCAL_COPROCESSORS})`,
+      `also start n local coprocessor nodes serving every registered model (0..${HELP_MAX_COPROCESSORS})`,
       "0",
     )
     .addHelpText(
@@ -52,6 +51,17 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
       "\nWrites <dir>/devnet.json (rpc url, chain id, addresses, funded keys). Stop with `noos devnet stop`.",
     )
     .action(async (options: DevnetOptions) => {
+      const {
+        InvalidParameterError,
+        MAX_LOCAL_COPROCESSORS,
+        MAX_LOCAL_PROVIDERS,
+        runDevnet,
+        startDetached,
+        startLocalCoprocessors,
+        startLocalProviders,
+        waitForCoprocessors,
+        waitForProviders,
+      } = await load();
       const { dir, json } = globals();
       const port = Number(options.port);
       const providerCount = Number(options.providers);
@@ -144,6 +154,7 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .command("stop")
     .description("stop the devnet started in --dir, and its anvil")
     .action(async () => {
+      const { stopDevnet } = await import("@noosphere/devnet");
       const { dir, json } = globals();
       const stopped = await stopDevnet({ dir });
       if (json) printJson({ stopped });
@@ -154,6 +165,7 @@ export function registerDevnet(program: Command, globals: () => GlobalOptions) {
     .command("status")
     .description("show the running devnet")
     .action(async () => {
+      const { readDevnet } = await import("@noosphere/devnet");
       const { dir, json } = globals();
       const info = await readDevnet(dir);
       if (json) printJson(summary(info, dir));

@@ -3,11 +3,10 @@
 // then accept it or dispute it inside the dispute window. The records are the tenant's job state
 // (`<dir>/tenant/tenant-<address>.json`), written by `noos deploy` before each step.
 import path from "node:path";
-import { type ResumeProgress, resumeJobs } from "@noosphere/node";
-import { formatNoos, type NoosphereClient } from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
+import type { ResumeProgress } from "@noosphere/node";
+import type { NoosphereClient } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type GlobalOptions, parseId, walletClient } from "../context.js";
+import type { GlobalOptions } from "../context.js";
 import { printFields, printJson } from "../output.js";
 
 /** Where `noos deploy` keeps the tenant's job records. */
@@ -28,6 +27,11 @@ export function registerJobCheck(job: Command, tenant: () => GlobalOptions) {
       "check the results of jobs `noos deploy` did not finish (e.g. after a restart): accept, or dispute on chain",
     )
     .action(async (id: string | undefined, opts: { wait: boolean; fetchTimeout: string }) => {
+      // The SDK (viem), @noosphere/node and the store load here, not for `noos job --help`.
+      const { resumeJobs } = await import("@noosphere/node");
+      const { formatNoos } = await import("@noosphere/sdk");
+      const { createStore } = await import("@noosphere/storage");
+      const { parseId, walletClient } = await import("../context.js");
       const options = tenant();
       const { client, connection } = await walletClient(options);
       const log = options.json

@@ -1,26 +1,30 @@
-import {
-  getBids,
-  getLease,
-  getLeases,
-  getOrder,
-  getOrders,
-  InvalidParameterError,
-  type LeaseStateName,
-  leaseStates,
-  type OrderStateName,
-  orderStates,
-} from "@noosphere/sdk";
+import type { LeaseStateName, OrderStateName } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type Address, formatEther } from "viem";
-import { type GlobalOptions, parseAddress, parseId, readClient } from "../context.js";
+import type { Address } from "viem";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson, printTable, time } from "../output.js";
 
-function oneOf<T extends string>(
+// The SDK (viem) loads inside the actions: `noos market --help` loads commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+});
+
+/**
+ * The states `--state` accepts, for the help text: the SDK's `orderStates` and `leaseStates`
+ * without "None" (help.test.ts checks that they stay equal), so that help does not load the SDK.
+ */
+const ORDER_STATES = "Open | Leased | Closed";
+const LEASE_STATES =
+  "Active | ResultSubmitted | Disputed | Closed | InsufficientFunds | Completed | Failed | Committed";
+
+async function oneOf<T extends string>(
   field: string,
   allowed: readonly T[],
   value: string | undefined,
-): T | undefined {
+): Promise<T | undefined> {
   if (value === undefined) return undefined;
+  const { InvalidParameterError } = await import("@noosphere/sdk");
   const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
   if (!match)
     throw new InvalidParameterError({ field, expected: allowed.join(" | "), received: value });
@@ -28,8 +32,8 @@ function oneOf<T extends string>(
 }
 
 const short = (address: Address) => `${address.slice(0, 8)}…${address.slice(-4)}`;
-/** NOOS per second, as a plain number string (e.g. "0.001"). */
-const perSecond = (wei: bigint) => `${formatEther(wei)}/s`;
+/** NOOS per second, as a plain number string (e.g. "0.001"): viem's formatEther, via output.ts. */
+const perSecond = (wei: bigint) => `${noos(wei).slice(0, -" NOOS".length)}/s`;
 
 export function registerMarket(program: Command, globals: () => GlobalOptions) {
   const market = program.command("market").description("compute market: orders, bids, leases");
@@ -37,12 +41,13 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
   market
     .command("orders")
     .description("list orders, newest first")
-    .option("--state <state>", `only orders in this state (${orderStates.slice(1).join(" | ")})`)
+    .option("--state <state>", `only orders in this state (${ORDER_STATES})`)
     .option("--tenant <address>", "only orders of this tenant")
     .option("--limit <n>", "at most this many", "50")
     .action(async (opts: { state?: string; tenant?: string; limit: string }) => {
+      const { getOrders, orderStates, parseAddress, parseId, readClient } = await load();
       const options = globals();
-      const state = oneOf<OrderStateName>("--state", orderStates, opts.state);
+      const state = await oneOf<OrderStateName>("--state", orderStates, opts.state);
       const tenant = opts.tenant ? parseAddress("--tenant", opts.tenant) : undefined;
       const { client, connection } = await readClient(options);
       const orders = await getOrders(client, {
@@ -72,6 +77,7 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
     .description("show one order")
     .argument("<id>", "order id")
     .action(async (id: string) => {
+      const { getOrder, parseId, readClient } = await load();
       const options = globals();
       const { client, connection } = await readClient(options);
       const order = await getOrder(client, {
@@ -108,6 +114,7 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
     .description("list the bids of an order")
     .argument("<order>", "order id")
     .action(async (orderId: string) => {
+      const { getBids, parseId, readClient } = await load();
       const options = globals();
       const { client, connection } = await readClient(options);
       const bids = await getBids(client, {
@@ -131,12 +138,13 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
   market
     .command("leases")
     .description("list leases, newest first")
-    .option("--state <state>", `only leases in this state (${leaseStates.slice(1).join(" | ")})`)
+    .option("--state <state>", `only leases in this state (${LEASE_STATES})`)
     .option("--tenant <address>", "only leases of this tenant")
     .option("--provider <address>", "only leases of this provider")
     .action(async (opts: { state?: string; tenant?: string; provider?: string }) => {
+      const { getLeases, leaseStates, parseAddress, readClient } = await load();
       const options = globals();
-      const state = oneOf<LeaseStateName>("--state", leaseStates, opts.state);
+      const state = await oneOf<LeaseStateName>("--state", leaseStates, opts.state);
       const tenant = opts.tenant ? parseAddress("--tenant", opts.tenant) : undefined;
       const provider = opts.provider ? parseAddress("--provider", opts.provider) : undefined;
       const { client, connection } = await readClient(options);
@@ -168,6 +176,7 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
     .description("show one lease (its id is its order id)")
     .argument("<id>", "lease id")
     .action(async (id: string) => {
+      const { getLease, parseId, readClient } = await load();
       const options = globals();
       const { client, connection } = await readClient(options);
       const lease = await getLease(client, {

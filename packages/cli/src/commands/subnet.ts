@@ -1,42 +1,32 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  ALPHA_UNIT,
-  BaseError,
-  compareCommitReveal,
-  epochOutputToJson,
-  InvalidParameterError,
-  parseEpochInput,
-  parseJsonBig,
-  runEpoch,
-  type SubnetHyperparams,
-  simulateWeightCopying,
-  stringifyJsonBig,
-  subnetRegistryAbi,
-  type WeightCopyingResult,
-} from "@noosphere/sdk";
+import type { SubnetHyperparams, WeightCopyingResult } from "@noosphere/sdk";
 import type { Command } from "commander";
-import { type Address, getAddress } from "viem";
-import { readContract } from "viem/actions";
-import {
-  type GlobalOptions,
-  parseAddress,
-  parseAmount,
-  readClient,
-  walletClient,
-} from "../context.js";
+import type { Address } from "viem";
+import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson, printTable } from "../output.js";
+
+// The SDK (viem), @noosphere/node and @noosphere/subnet load inside the actions: `noos subnet
+// --help` loads commander and this file only.
+const load = async () => ({
+  ...(await import("@noosphere/sdk")),
+  ...(await import("../context.js")),
+  readContract: (await import("viem/actions")).readContract,
+});
 
 const proportion = (u16: number | undefined) => ((u16 ?? 0) / 65535).toFixed(4);
 
-function integerOption(field: string, value: string, min: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+async function integerOption(field: string, value: string, min: number): Promise<number> {
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+    const { InvalidParameterError } = await import("@noosphere/sdk");
     throw new InvalidParameterError({ field, expected: `an integer >= ${min}`, received: value });
+  }
   return Number(value);
 }
 
 async function readEpochInput(file: string): Promise<unknown> {
+  const { InvalidParameterError, parseJsonBig } = await import("@noosphere/sdk");
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -97,6 +87,7 @@ export function registerSubnet(program: Command, globals: () => GlobalOptions) {
     )
     .requiredOption("--input <file>", "epoch input JSON")
     .action(async (options: { input: string }) => {
+      const { epochOutputToJson, parseEpochInput, runEpoch, stringifyJsonBig } = await load();
       const { params, state } = parseEpochInput(await readEpochInput(options.input));
       const out = runEpoch(params, state);
       if (globals().json) {
@@ -133,7 +124,7 @@ export function registerSubnet(program: Command, globals: () => GlobalOptions) {
     .option("--seed <n>", "PRNG seed for miner qualities and scoring noise", "1")
     .option("--yuma2", "use Yuma2 bonds instead of Yuma3")
     .action(
-      (options: {
+      async (options: {
         epochs: string;
         commitReveal?: boolean;
         both?: boolean;
@@ -141,10 +132,11 @@ export function registerSubnet(program: Command, globals: () => GlobalOptions) {
         yuma2?: boolean;
       }) => {
         const common = {
-          epochs: integerOption("--epochs", options.epochs, 1),
-          seed: integerOption("--seed", options.seed, 0),
+          epochs: await integerOption("--epochs", options.epochs, 1),
+          seed: await integerOption("--seed", options.seed, 0),
           yuma3: !options.yuma2,
         };
+        const { compareCommitReveal, simulateWeightCopying } = await load();
         const runs: WeightCopyingResult[] = [];
         if (options.both || options.commitReveal === undefined) {
           const both = compareCommitReveal(common);
@@ -187,7 +179,10 @@ const HYPERPARAM_KINDS: Record<keyof SubnetHyperparams, "bigint" | "number" | "b
   };
 
 /** `key=value` pairs -> a partial hyperparameter set; errors name the key and what it takes. */
-export function parseHyperparamAssignments(pairs: readonly string[]): Partial<SubnetHyperparams> {
+export async function parseHyperparamAssignments(
+  pairs: readonly string[],
+): Promise<Partial<SubnetHyperparams>> {
+  const { InvalidParameterError, parseAmount } = await load();
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
@@ -215,7 +210,7 @@ export function parseHyperparamAssignments(pairs: readonly string[]): Partial<Su
   return out as Partial<SubnetHyperparams>;
 }
 
-function netuidArg(value: string): number {
+function netuidArg(value: string): Promise<number> {
   return integerOption("netuid", value, 1);
 }
 
@@ -245,7 +240,8 @@ export async function readMetagraphRows(
   registry: Address,
   netuid: number,
 ): Promise<{ subnet: import("@noosphere/sdk").Subnet; rows: MetagraphRow[] }> {
-  const { getNeurons, getSubnet, formatNoos } = await import("@noosphere/sdk");
+  const { ALPHA_UNIT, getNeurons, getSubnet, formatNoos } = await import("@noosphere/sdk");
+  const { getAddress } = await import("viem");
   const [subnet, neurons] = await Promise.all([
     getSubnet(client, { address: registry, netuid }),
     getNeurons(client, { address: registry, netuid }),
@@ -301,8 +297,9 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
       "hyperparameters to set right after (e.g. tempo=20 commitReveal=true)",
     )
     .action(async (opts: { maxLock?: string; set?: string[] }) => {
+      const { parseAmount, readContract, subnetRegistryAbi, walletClient } = await load();
       const options = globals();
-      const changes = parseHyperparamAssignments(opts.set ?? []);
+      const changes = await parseHyperparamAssignments(opts.set ?? []);
       const { client, connection } = await walletClient(options);
       const registry = connection.contracts.subnetRegistry;
       const lock =
@@ -338,8 +335,9 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
     .argument("<netuid>", "subnet id")
     .option("--max-fee <noos>", "most NOOS to burn (default: the current fee)")
     .action(async (netuidText: string, opts: { maxFee?: string }) => {
+      const { parseAmount, walletClient } = await load();
       const options = globals();
-      const netuid = netuidArg(netuidText);
+      const netuid = await netuidArg(netuidText);
       const { client, connection } = await walletClient(options);
       const info = await client.getSubnet({ netuid });
       const fee =
@@ -369,15 +367,15 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
     .argument("<netuid>", "subnet id")
     .option("--set <key=value...>", "hyperparameters to change")
     .action(async (netuidText: string, opts: { set?: string[] }) => {
+      const { getSubnet, readClient, walletClient } = await load();
       const options = globals();
-      const netuid = netuidArg(netuidText);
+      const netuid = await netuidArg(netuidText);
       if (opts.set?.length) {
-        const changes = parseHyperparamAssignments(opts.set);
+        const changes = await parseHyperparamAssignments(opts.set);
         const { client } = await walletClient(options);
         await client.setHyperparamsAndWait({ netuid, hyperparams: changes });
       }
       const { client, connection } = await readClient(options);
-      const { getSubnet } = await import("@noosphere/sdk");
       const info = await getSubnet(client, {
         address: connection.contracts.subnetRegistry,
         netuid,
@@ -417,8 +415,9 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
     )
     .argument("<netuid>", "subnet id")
     .action(async (netuidText: string) => {
+      const { readClient } = await load();
       const options = globals();
-      const netuid = netuidArg(netuidText);
+      const netuid = await netuidArg(netuidText);
       const { client, connection } = await readClient(options);
       const block = await client.getBlockNumber();
       const { subnet: info, rows } = await readMetagraphRows(
@@ -452,15 +451,16 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
     .option("--set <uid=weight,...>", "relative weights, e.g. 3=1,4=0.5")
     .option("--reveal", "reveal the commits saved by an earlier --set")
     .action(async (netuidText: string, opts: { set?: string; reveal?: boolean }) => {
+      const { getSubnet, readClient, readContract, subnetRegistryAbi } = await load();
       const options = globals();
-      const netuid = netuidArg(netuidText);
+      const netuid = await netuidArg(netuidText);
       if (opts.set !== undefined || opts.reveal) {
         await writeWeights(options, netuid, opts);
         return;
       }
       const { client, connection } = await readClient(options);
       const registry = connection.contracts.subnetRegistry;
-      const { n } = await (await import("@noosphere/sdk")).getSubnet(client, {
+      const { n } = await getSubnet(client, {
         address: registry,
         netuid,
       });
@@ -493,6 +493,7 @@ function registerSubnetChain(subnet: Command, globals: () => GlobalOptions) {
     .description("mint an account's credited subnet emission to it (default: the signing account)")
     .argument("[account]", "whose emission to claim (anyone may trigger it)")
     .action(async (account: string | undefined) => {
+      const { parseAddress, walletClient } = await load();
       const options = globals();
       const { client } = await walletClient(options);
       const who = account ? parseAddress("account", account) : client.account.address;
@@ -515,7 +516,7 @@ async function writeWeights(
   opts: { set?: string; reveal?: boolean },
 ) {
   const { createStateFile } = await import("@noosphere/node/state");
-  const { generateWeightsSalt } = await import("@noosphere/sdk");
+  const { BaseError, generateWeightsSalt, InvalidParameterError, walletClient } = await load();
   const { client } = await walletClient(options);
   type Saved = {
     netuid: number;
@@ -634,6 +635,7 @@ export async function importTaskModule<T = Record<string, unknown>>(file: string
   try {
     return (await import(pathToFileURL(resolved).href)) as T;
   } catch (err) {
+    const { InvalidParameterError } = await import("@noosphere/sdk");
     throw new InvalidParameterError({
       field: "--task",
       expected: `a task module (${err instanceof Error ? err.message : String(err)})`,
@@ -655,6 +657,7 @@ export async function loadTask(file: string) {
 
 async function daemonSetup(options: GlobalOptions, name: string) {
   const { createCommon } = await import("@noosphere/node/common");
+  const { walletClient } = await import("../context.js");
   const { client, connection } = await walletClient(options);
   const common = createCommon({ name });
   return { common, client, contracts: connection.contracts };
@@ -740,12 +743,14 @@ function registerSubnetDaemons(subnet: Command, globals: () => GlobalOptions) {
         let file: import("@noosphere/subnet").KeeperFile;
         if (opts.config) file = await loadKeeperFile(opts.config);
         else {
+          const netuids: number[] = [];
+          for (const n of opts.netuid ?? []) netuids.push(await integerOption("--netuid", n, 1));
           const parsed = keeperFileSchema.safeParse({
-            netuids: (opts.netuid ?? []).map((n) => integerOption("--netuid", n, 1)),
+            netuids,
             interval: opts.interval,
             claim: opts.claim,
-            claimEvery: integerOption("--claim-every", opts.claimEvery, 1),
-            maxColumns: integerOption("--max-columns", opts.maxColumns, 0),
+            claimEvery: await integerOption("--claim-every", opts.claimEvery, 1),
+            maxColumns: await integerOption("--max-columns", opts.maxColumns, 0),
             ...(opts.mineEvery !== undefined ? { mineEvery: opts.mineEvery } : {}),
           });
           if (!parsed.success)

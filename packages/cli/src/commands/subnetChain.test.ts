@@ -11,7 +11,7 @@ import { ContractRevertError, InvalidParameterError, subnetStakeRole } from "@no
 import { Command } from "commander";
 import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureStdout } from "../captureStdout.js";
+import { captureStdout } from "../../test-support/captureStdout.js";
 import type { GlobalOptions } from "../context.js";
 import { loadTask, parseHyperparamAssignments, registerSubnet } from "./subnet.js";
 
@@ -141,19 +141,18 @@ describe("noos subnet (chain commands)", () => {
   });
 
   it("test_subnetCli_badInput_namesTheField", async () => {
-    expect(() => parseHyperparamAssignments(["tempo"])).toThrow(InvalidParameterError);
-    const unknown = (() => {
-      try {
-        parseHyperparamAssignments(["speed=3"]);
-      } catch (err) {
-        return err as InvalidParameterError;
-      }
-    })();
+    await expect(parseHyperparamAssignments(["tempo"])).rejects.toThrow(InvalidParameterError);
+    const unknown = await parseHyperparamAssignments(["speed=3"]).then(
+      () => undefined,
+      (err: unknown) => err as InvalidParameterError,
+    );
     expect(unknown?.message).toMatch(/--set/);
     expect(unknown?.message).toMatch(/tempo, immunityPeriod/);
-    expect(() => parseHyperparamAssignments(["tempo=soon"])).toThrow(/tempo/);
-    expect(() => parseHyperparamAssignments(["commitReveal=yes"])).toThrow(/commitReveal/);
-    expect(parseHyperparamAssignments(["tempo=5", "yuma3=false", "registrationFee=0.5"])).toEqual({
+    await expect(parseHyperparamAssignments(["tempo=soon"])).rejects.toThrow(/tempo/);
+    await expect(parseHyperparamAssignments(["commitReveal=yes"])).rejects.toThrow(/commitReveal/);
+    expect(
+      await parseHyperparamAssignments(["tempo=5", "yuma3=false", "registrationFee=0.5"]),
+    ).toEqual({
       tempo: 5n,
       yuma3: false,
       registrationFee: parseEther("0.5"),
