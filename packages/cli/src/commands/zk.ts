@@ -239,11 +239,11 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
     .option("--proof-path <file>", "proof to write", "proof.json")
     .option(
       "--single-thread",
-      "prove without worker threads (the default below 2^15 constraints: each worker holds its own wasm heap, ~50 MB)",
+      "prove on one thread (default below 2^15 constraints: the lean prover, with one helper thread on a multi-core machine)",
     )
     .option(
       "--worker-threads",
-      "prove with one worker thread per core (the default from 2^15 constraints): faster on an idle machine, more memory",
+      "prove with snarkjs and one worker thread per core (the default from 2^15 constraints): more memory",
     )
     .action(async (o) => {
       if (o.singleThread && o.workerThreads) {
@@ -266,7 +266,10 @@ export function registerZk(program: Command, globals: () => GlobalOptions) {
         printFields({
           proof: r.proofPath,
           "public signals": r.publicSignals.length,
-          threads: r.singleThread === false ? "worker threads" : "single",
+          threads:
+            typeof r.threads === "number"
+              ? `${r.threads} (lean prover)`
+              : "one worker per core (snarkjs)",
           time: secs(r.seconds),
         }),
       );

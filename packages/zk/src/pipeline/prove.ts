@@ -7,14 +7,15 @@
 // Keep it that way: no value import from the SDK or the rest of the package here (type imports
 // are erased); errors load the SDK only when they are thrown.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { proveGroth16 } from "../prove/groth16.js";
 import type { CompiledFile, ProofFile, WitnessFile } from "./steps.js";
 
 /**
- * Below this many constraints a one-shot proof runs on one thread (the lean prover): snarkjs'
- * worker threads each compile and hold their own wasm heap (~50 MB), and on the shared 2-core
- * machine they were no faster for the digits models (bench/results/zk.json `cliProve`).
- * Larger circuits get snarkjs with one worker per core.
+ * Below this many constraints a one-shot proof uses the lean prover (one thread, plus one helper
+ * thread on a multi-core machine): snarkjs' worker threads each compile and hold their own wasm
+ * heap (~50 MB) and it loads and builds more than it proves for a small circuit
+ * (bench/results/zk.json `cliProve`). Larger circuits get snarkjs with one worker per core.
  */
 export const SINGLE_THREAD_MAX_CONSTRAINTS = 1 << 15;
 
@@ -42,10 +43,11 @@ export type ProveStepParameters = {
   pkPath: string;
   proofPath: string;
   /**
-   * true = the lean single-thread prover; false = snarkjs with one worker thread per core (or the
-   * curve this process already built: a daemon's or a test's); "auto" (default) = the lean prover
-   * for a circuit under SINGLE_THREAD_MAX_CONSTRAINTS. Either is a Groth16 proof with the same key
-   * of the same witness, checked the same way by the verifier.
+   * true = the lean prover on this thread only; false = snarkjs with one worker thread per core
+   * (or the curve this process already built: a daemon's or a test's); "auto" (default) = for a
+   * circuit under SINGLE_THREAD_MAX_CONSTRAINTS the lean prover, with one helper thread for part
+   * of its multi-exponentiations when the machine has more than one CPU, else snarkjs' workers.
+   * Each is a Groth16 proof with the same key of the same witness, checked the same way.
    */
   singleThread?: boolean | "auto" | undefined;
 };
@@ -68,13 +70,15 @@ export async function proveStep(p: ProveStepParameters) {
   }
   const start = performance.now();
   const mode = p.singleThread ?? "auto";
-  const singleThread =
-    mode === "auto" ? compiled.constraints < SINGLE_THREAD_MAX_CONSTRAINTS : mode;
+  const lean = mode === "auto" ? compiled.constraints < SINGLE_THREAD_MAX_CONSTRAINTS : mode;
+  const helperThread = mode === "auto" && os.availableParallelism() > 1;
   const wtns = Buffer.from(witness.witness, "base64");
   let proof: ProofFile["proof"];
   let publicSignals: string[];
-  if (singleThread) {
-    ({ proof, publicSignals } = await proveGroth16(readFileSync(p.pkPath), wtns));
+  if (lean) {
+    ({ proof, publicSignals } = await proveGroth16(readFileSync(p.pkPath), wtns, {
+      helperThread,
+    }));
   } else {
     // snarkjs proves with globalThis.curve_bn128 once it exists; else build it with workers.
     const { prove, warmUpProver } = await import("./groth16.js");
@@ -97,8 +101,9 @@ export async function proveStep(p: ProveStepParameters) {
   return {
     proofPath: p.proofPath,
     publicSignals,
-    /** true: the lean single-thread prover; false: snarkjs' curve with worker threads. */
-    singleThread,
+    /** true: the lean prover (with `threads` threads); false: snarkjs' curve with workers. */
+    singleThread: lean,
+    threads: lean ? (helperThread ? 2 : 1) : ("snarkjs workers" as const),
     seconds: proveSeconds,
   };
 }

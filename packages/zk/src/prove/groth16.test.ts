@@ -95,13 +95,14 @@ describe("proveGroth16", () => {
     for (const want of VALUES) expect(all).toContain(want);
     expect(all.some((x) => x > 1n << 200n && x < BN254_R - (1n << 200n))).toBe(true);
 
-    const { proof, publicSignals } = await proveGroth16(pk, wtns);
+    const { proof, publicSignals } = await proveGroth16(pk, wtns, { helperThread: false });
     expect(publicSignals).toEqual([String(all[1]), "7"]);
     expect(await snarkjs.groth16.verify(vk, publicSignals, proof)).toBe(true);
     expect(await snarkjs.groth16.verify(vk, [publicSignals[0] as string, "8"], proof)).toBe(false);
-    // Fresh blinding each time: a second proof differs and verifies too.
-    const again = await proveGroth16(pk, wtns);
+    // With the helper thread (B1, B2, C proved there), and fresh blinding: another valid proof.
+    const again = await proveGroth16(pk, wtns, { helperThread: true });
     expect(again.proof.pi_a).not.toEqual(proof.pi_a);
+    expect(again.publicSignals).toEqual(publicSignals);
     expect(await snarkjs.groth16.verify(vk, again.publicSignals, again.proof)).toBe(true);
   }, 60_000);
 

@@ -20,6 +20,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
 
 /** Proof in snarkjs' JSON shape (decimal strings; affine points with z = 1). */
 export type Groth16ProofJson = {
@@ -252,6 +253,16 @@ class Wasm {
     return p;
   }
 
+  mark(): number {
+    return this.free;
+  }
+
+  /** Frees everything allocated since `mark` (a bump allocator's stack discipline). */
+  release(mark: number) {
+    this.free = mark;
+    new Uint32Array(this.memory.buffer)[0] = this.free;
+  }
+
   set(p: number, bytes: Uint8Array) {
     this.u8.set(bytes, p);
   }
@@ -334,32 +345,35 @@ const G2: Group = { prefix: "g2m", affine: G2_AFFINE, jac: G2_JAC };
 const SMALL_BYTES = 2;
 
 /**
- * Σ scalars[i]·bases[i] into `pOut` (Jacobian, Montgomery). Pairs with a zero scalar or a base
- * at infinity are skipped; scalars below 2^16 (or above r - 2^16, as negatives) go through a
- * 2-byte multi-exponentiation, the rest through the full 32-byte one.
+ * One multi-exponentiation over packed pairs: Σ scalars[j]·bases[j] (negated when `negate`),
+ * bases affine (little-endian Montgomery), scalars `scalarBytes` bytes little-endian each.
  */
-function multiExp(
-  w: Wasm,
-  g: Group,
-  bases: Uint8Array,
-  scalars: Uint8Array,
-  n: number,
-  pOut: number,
-  scratch: { pBases: number; pScalars: number },
-) {
+export type MsmJob = {
+  prefix: "g1m" | "g2m";
+  n: number;
+  scalarBytes: number;
+  negate: boolean;
+  bases: Uint8Array;
+  scalars: Uint8Array;
+};
+
+/**
+ * Splits Σ scalars[i]·bases[i] into jobs: pairs with a zero scalar or a base at infinity are
+ * dropped; scalars below 2^16 (or above r - 2^16, as negatives) go to a 2-byte job, the rest to
+ * the full 32-byte one. The jobs' sum is the same group element.
+ */
+export function planMsm(g: Group, bases: Uint8Array, scalars: Uint8Array, n: number): MsmJob[] {
   const small: number[] = [];
   const smallNeg: number[] = [];
   const large: number[] = [];
-  // r - 2^16 < x  <=>  the value is a small negative: compare the little-endian bytes
+  // r - 2^16 < x  <=>  x is a small negative: compared on the little-endian bytes
   const negLimit = new Uint8Array(N8);
   bigIntToLe(BN254_R - (1n << BigInt(8 * SMALL_BYTES)), negLimit);
   for (let i = 0; i < n; i++) {
     const s = i * N8;
     let hi = 0;
     for (let k = SMALL_BYTES; k < N8; k++) hi |= scalars[s + k] as number;
-    if (hi === 0) {
-      if (((scalars[s] as number) | (scalars[s + 1] as number)) === 0) continue; // zero
-    }
+    if (hi === 0 && ((scalars[s] as number) | (scalars[s + 1] as number)) === 0) continue; // 0
     const b = i * g.affine;
     let nz = 0;
     for (let k = 0; k < g.affine; k++) nz |= bases[b + k] as number;
@@ -370,43 +384,129 @@ function multiExp(
     }
     let greater = false; // scalar > r - 2^16 ?
     for (let k = N8 - 1; k >= 0; k--) {
-      const a = scalars[s + k] as number;
+      const x = scalars[s + k] as number;
       const l = negLimit[k] as number;
-      if (a !== l) {
-        greater = a > l;
+      if (x !== l) {
+        greater = x > l;
         break;
       }
     }
     (greater ? smallNeg : large).push(i);
   }
-  w.call(`${g.prefix}_zero`, pOut);
-  const pPart = w.alloc(g.jac);
-  const run = (idx: number[], scalarBytes: number, negate: boolean) => {
-    if (idx.length === 0) return;
-    const { pBases, pScalars } = scratch;
-    const mem = w.u8;
+  const job = (idx: number[], scalarBytes: number, negate: boolean): MsmJob => {
+    const packedBases = new Uint8Array(idx.length * g.affine);
+    const packedScalars = new Uint8Array(idx.length * scalarBytes);
     for (let j = 0; j < idx.length; j++) {
       const i = idx[j] as number;
-      mem.set(bases.subarray(i * g.affine, (i + 1) * g.affine), pBases + j * g.affine);
-      if (negate) {
-        const v = BN254_R - leToBigInt(scalars.subarray(i * N8, (i + 1) * N8));
-        const out = mem.subarray(pScalars + j * scalarBytes, pScalars + (j + 1) * scalarBytes);
-        bigIntToLe(v, out);
-      } else {
-        mem.set(scalars.subarray(i * N8, i * N8 + scalarBytes), pScalars + j * scalarBytes);
-      }
+      packedBases.set(bases.subarray(i * g.affine, (i + 1) * g.affine), j * g.affine);
+      const out = packedScalars.subarray(j * scalarBytes, (j + 1) * scalarBytes);
+      if (negate) bigIntToLe(BN254_R - leToBigInt(scalars.subarray(i * N8, (i + 1) * N8)), out);
+      else out.set(scalars.subarray(i * N8, i * N8 + scalarBytes));
     }
-    w.call(`${g.prefix}_multiexpAffine`, pBases, pScalars, scalarBytes, idx.length, pPart);
-    w.call(negate ? `${g.prefix}_sub` : `${g.prefix}_add`, pOut, pPart, pOut);
+    return {
+      prefix: g.prefix,
+      n: idx.length,
+      scalarBytes,
+      negate,
+      bases: packedBases,
+      scalars: packedScalars,
+    };
   };
-  run(large, N8, false);
-  run(small, SMALL_BYTES, false);
-  run(smallNeg, SMALL_BYTES, true);
+  return [
+    job(large, N8, false),
+    job(small, SMALL_BYTES, false),
+    job(smallNeg, SMALL_BYTES, true),
+  ].filter((j) => j.n > 0);
+}
+
+/** Runs jobs in `w` and adds their results into pOut (Jacobian, zeroed first). */
+function runMsm(w: Wasm, jobs: readonly MsmJob[], pOut: number): void {
+  const g = jobs[0]?.prefix === "g2m" ? G2 : G1;
+  w.call(`${g.prefix}_zero`, pOut);
+  if (jobs.length === 0) return;
+  const mark = w.mark();
+  const pPart = w.alloc(g.jac);
+  for (const job of jobs) {
+    const pBases = w.alloc(job.bases.byteLength);
+    const pScalars = w.alloc(job.scalars.byteLength);
+    w.set(pBases, job.bases);
+    w.set(pScalars, job.scalars);
+    w.call(`${job.prefix}_multiexpAffine`, pBases, pScalars, job.scalarBytes, job.n, pPart);
+    w.call(job.negate ? `${job.prefix}_sub` : `${job.prefix}_add`, pOut, pPart, pOut);
+  }
+  w.release(mark);
+}
+
+// A helper thread for the multi-exponentiations that need only the witness (B1, B2, C) while
+// the main thread evaluates the QAP, then proves H and A. Plain JavaScript evaluated in a worker:
+// it instantiates the same compiled module (shared, not recompiled) with its own memory.
+const HELPER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+parentPort.once("message", async ({ module, tasks }) => {
+  const memory = new WebAssembly.Memory({ initial: 32 });
+  const { exports: x } = await WebAssembly.instantiate(module, { env: { memory } });
+  let free = new Uint32Array(memory.buffer)[0];
+  const alloc = (bytes) => {
+    const p = (free + 7) & ~7;
+    free = p + bytes;
+    const need = Math.ceil((free + (1 << 20)) / 65536) - memory.buffer.byteLength / 65536;
+    if (need > 0) memory.grow(need);
+    new Uint32Array(memory.buffer)[0] = free;
+    return p;
+  };
+  const results = [];
+  for (const { jobs, jac } of tasks) {
+    const start = free;
+    const pOut = alloc(jac);
+    const pPart = alloc(jac);
+    const prefix = jobs[0] ? jobs[0].prefix : "g1m";
+    x[prefix + "_zero"](pOut);
+    for (const job of jobs) {
+      const pBases = alloc(job.bases.byteLength);
+      const pScalars = alloc(job.scalars.byteLength);
+      new Uint8Array(memory.buffer).set(job.bases, pBases);
+      new Uint8Array(memory.buffer).set(job.scalars, pScalars);
+      x[prefix + "_multiexpAffine"](pBases, pScalars, job.scalarBytes, job.n, pPart);
+      x[prefix + (job.negate ? "_sub" : "_add")](pOut, pPart, pOut);
+    }
+    results.push(new Uint8Array(memory.buffer).slice(pOut, pOut + jac));
+    free = start;
+    new Uint32Array(memory.buffer)[0] = free;
+  }
+  parentPort.postMessage(results);
+});
+`;
+
+type Helper = { run(tasks: { jobs: MsmJob[]; jac: number }[]): Promise<Uint8Array[]> };
+
+async function startHelper(module: WasmModule): Promise<Helper> {
+  const { Worker } = await import("node:worker_threads");
+  const worker = new Worker(HELPER_SOURCE, { eval: true });
+  return {
+    run(tasks) {
+      return new Promise((resolve, reject) => {
+        worker.once("message", (results: Uint8Array[]) => {
+          resolve(results);
+          void worker.terminate();
+        });
+        worker.once("error", reject);
+        worker.postMessage({ module, tasks });
+      });
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export type ProveTimings = Record<string, number>;
+export type ProveOptions = {
+  /**
+   * Run the multi-exponentiations of B1, B2 and C on one helper worker thread while this thread
+   * evaluates the QAP and proves H and A (default: when the machine has more than one CPU).
+   */
+  helperThread?: boolean | undefined;
+  /** Filled with CPU seconds of this thread per phase (a profile of one proof). */
+  timings?: Record<string, number> | undefined;
+};
 
 /**
  * A Groth16 proof of `witness` (.wtns bytes) with the proving key `zkey` (.zkey bytes or its
@@ -415,8 +515,9 @@ export type ProveTimings = Record<string, number>;
 export async function proveGroth16(
   zkeyBytes: Uint8Array | ZkeyGroth16,
   wtnsBytes: Uint8Array,
-  timings?: ProveTimings,
+  options: ProveOptions = {},
 ): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }> {
+  const { timings } = options;
   let t = process.cpuUsage();
   const mark = (name: string) => {
     if (!timings) return;
@@ -435,9 +536,24 @@ export async function proveGroth16(
   const module = await compileBn128();
   mark("compile");
   const { domainSize: n, nVars, nPublic, power } = zkey;
-  const scratchBytes = Math.max(nVars * G2_AFFINE, n * G1_AFFINE);
+  const witness = wtns.values;
+  const cScalars = witness.subarray((nPublic + 1) * N8);
+  const nC = nVars - nPublic - 1;
+  const useHelper = options.helperThread ?? os.availableParallelism() > 1;
+  let helperResults: Promise<Uint8Array[]> | undefined;
+  if (useHelper) {
+    const tasks = [
+      { jobs: planMsm(G1, zkey.pointsB1, witness, nVars), jac: G1_JAC },
+      { jobs: planMsm(G2, zkey.pointsB2, witness, nVars), jac: G2_JAC },
+      { jobs: planMsm(G1, zkey.pointsC, cScalars, nC), jac: G1_JAC },
+    ];
+    helperResults = startHelper(module).then((h) => h.run(tasks));
+    // a rejection is handled where it is awaited; keep it from being reported as unhandled
+    helperResults.catch(() => {});
+    mark("helper");
+  }
   const pages = Math.ceil(
-    (zkey.coeffs.byteLength + 4 * n * N8 + nVars * N8 + 2 * scratchBytes + (2 << 20)) / 65536,
+    (zkey.coeffs.byteLength + 5 * n * N8 + nVars * N8 + n * G1_AFFINE + (2 << 20)) / 65536,
   );
   const memory = new wasmApi.Memory({ initial: pages });
   const instance = await wasmApi.instantiate(module, { env: { memory } });
@@ -446,7 +562,7 @@ export async function proveGroth16(
 
   // QAP: A·w, B·w on the domain, C = A∘B, all in Montgomery form.
   const pWitness = w.alloc(nVars * N8);
-  w.set(pWitness, wtns.values);
+  w.set(pWitness, witness);
   const pCoeffs = w.alloc(zkey.coeffs.byteLength);
   w.set(pCoeffs, zkey.coeffs);
   const pA = w.alloc(n * N8);
@@ -474,24 +590,29 @@ export async function proveGroth16(
   const hScalars = w.get(pH, n * N8);
   mark("fft");
 
-  const scratch = { pBases: w.alloc(scratchBytes), pScalars: w.alloc(Math.max(nVars, n) * N8) };
-  const witness = wtns.values;
   const piA = w.alloc(G1_JAC);
   const piB1 = w.alloc(G1_JAC);
   const piB = w.alloc(G2_JAC);
   const piC = w.alloc(G1_JAC);
   const resH = w.alloc(G1_JAC);
-  multiExp(w, G1, zkey.pointsA, witness, nVars, piA, scratch);
-  mark("msmA");
-  multiExp(w, G1, zkey.pointsB1, witness, nVars, piB1, scratch);
-  mark("msmB1");
-  multiExp(w, G2, zkey.pointsB2, witness, nVars, piB, scratch);
-  mark("msmB2");
-  const cScalars = witness.subarray((nPublic + 1) * N8);
-  multiExp(w, G1, zkey.pointsC, cScalars, nVars - nPublic - 1, piC, scratch);
-  mark("msmC");
-  multiExp(w, G1, zkey.pointsH, hScalars, n, resH, scratch);
+  runMsm(w, planMsm(G1, zkey.pointsH, hScalars, n), resH);
   mark("msmH");
+  runMsm(w, planMsm(G1, zkey.pointsA, witness, nVars), piA);
+  mark("msmA");
+  if (helperResults) {
+    const [b1, b2, c] = await helperResults;
+    w.set(piB1, b1 as Uint8Array);
+    w.set(piB, b2 as Uint8Array);
+    w.set(piC, c as Uint8Array);
+    mark("waitHelper");
+  } else {
+    runMsm(w, planMsm(G1, zkey.pointsB1, witness, nVars), piB1);
+    mark("msmB1");
+    runMsm(w, planMsm(G2, zkey.pointsB2, witness, nVars), piB);
+    mark("msmB2");
+    runMsm(w, planMsm(G1, zkey.pointsC, cScalars, nC), piC);
+    mark("msmC");
+  }
 
   // Blinding: r, s uniform in Fr.
   const r = randomFr();
