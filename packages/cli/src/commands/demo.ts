@@ -32,7 +32,7 @@ deadline: 10m
 bidWindow: 10s
 `;
 
-type DisputeOptions = { corruptStep?: string; lieOp?: string; honest?: boolean };
+type DisputeOptions = { corruptStep?: string; lieOp?: string; honest?: boolean; job?: string };
 
 /** App demos on the AI coprocessor: packages/cli/src/demos/<name>.ts, loaded only when run. */
 export const APP_DEMOS = ["dao-delegate", "prediction-market", "trading-agent"] as const;
@@ -55,6 +55,10 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .option("--corrupt-step <n>", "dispute: the training step (1..1000) the provider corrupts")
     .option("--lie-op <name>", "dispute: lie about this operator's output in that step instead")
     .option("--honest", "dispute: an honest provider against a lying challenger")
+    .option(
+      "--job <kind>",
+      "dispute: training (default), inference or evaluation (the digits MLP through the market)",
+    )
     .action(async (name: string | undefined, opts: { keep?: boolean } & DisputeOptions) => {
       const { dir, json } = globals();
       const say = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);

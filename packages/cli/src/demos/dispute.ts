@@ -6,6 +6,10 @@
 // differs, then to one element the chain's referee recomputes: the provider loses its bond, its
 // locked stake is slashed and the tenant is refunded. With --honest the provider is honest and
 // the watcher lies (its run is corrupted at step N): the challenger loses its bond.
+// --job inference | evaluation: the same game over one optimistic inference (the digits MLP as the
+// mlp-infer program on 360 images; the provider lies about one logit, or --lie-op names another op)
+// or evaluation (mlp-eval on 360 labelled rows; the provider inflates its count of correct rows by
+// one, caught at op correct_count) through the market.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +30,7 @@ import { printJson } from "../output.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trainCsv = path.resolve(here, "../../../../examples/digits/train.csv");
+const digits = path.resolve(here, "../../../../examples/digits");
 const STEPS = 1000;
 
 export type DisputeDemoOptions = {
@@ -36,6 +41,8 @@ export type DisputeDemoOptions = {
   corruptStep?: string | undefined;
   lieOp?: string | undefined;
   honest?: boolean | undefined;
+  /** training (default), inference or evaluation. */
+  job?: string | undefined;
   /** Challenge window, seconds (default 90). */
   window?: string | undefined;
 };
@@ -55,8 +62,47 @@ export function faultFor(step: number, lieOp: string | undefined): ProgramFault 
   return { lie: { transition: step, op, element: 5, delta: 4096 } };
 }
 
+const MODEL_JOB_OPS = {
+  inference: ["z1", "h1", "logits"],
+  evaluation: ["z1", "h1", "logits", "correct", "correct_count"],
+} as const;
+
+/** The lie of an inference or evaluation job: one element of one op of its single transition. */
+export function modelJobFault(
+  job: "inference" | "evaluation",
+  lieOp: string | undefined,
+): ProgramFault {
+  const ops: readonly string[] = MODEL_JOB_OPS[job];
+  const name = lieOp ?? (job === "inference" ? "logits" : "correct_count");
+  const op = ops.indexOf(name);
+  if (op < 0) {
+    throw new InvalidParameterError({
+      field: "--lie-op",
+      expected: `an operator of the ${job} program: ${ops.join(" | ")}`,
+      received: lieOp,
+    });
+  }
+  // correct_count has one element; the others lie about element 5 (a logit of image 0, ...).
+  return {
+    lie: {
+      transition: 0,
+      op,
+      element: name === "correct_count" ? 0 : 5,
+      delta: name.startsWith("correct") ? 1 : 4096,
+    },
+  };
+}
+
 export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
   const { say } = p;
+  const job = p.job ?? "training";
+  if (job !== "training" && job !== "inference" && job !== "evaluation") {
+    throw new InvalidParameterError({
+      field: "--job",
+      expected: "training | inference | evaluation",
+      received: p.job,
+    });
+  }
   const step = p.corruptStep === undefined ? 500 : Number(p.corruptStep);
   if (!Number.isInteger(step) || step < 1 || step > STEPS) {
     throw new InvalidParameterError({
@@ -94,14 +140,25 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
         privateKey: key,
       }).extend(noosphereActions(contracts));
     };
-    const fault = faultFor(step, p.lieOp);
+    const fault = job === "training" ? faultFor(step, p.lieOp) : modelJobFault(job, p.lieOp);
+    const disputedAt = job === "training" ? step : 0;
     const cheat = p.honest ? "watcher" : "provider";
+    const lieName =
+      "lie" in fault
+        ? job === "training"
+          ? p.lieOp
+          : MODEL_JOB_OPS[job as "inference"][fault.lie.op]
+        : undefined;
     say(
-      p.honest
-        ? `an honest provider trains; a lying watcher's run is corrupted at step ${step}`
-        : p.lieOp
-          ? `the provider lies about ${p.lieOp} in step ${step}`
-          : `the provider corrupts W1[37] after step ${step}`,
+      job !== "training"
+        ? p.honest
+          ? `an honest provider runs the ${job}; a lying watcher's run has a wrong ${lieName}`
+          : `the provider's ${job} lies about ${lieName}`
+        : p.honest
+          ? `an honest provider trains; a lying watcher's run is corrupted at step ${step}`
+          : p.lieOp
+            ? `the provider lies about ${p.lieOp} in step ${step}`
+            : `the provider corrupts W1[37] after step ${step}`,
     );
     const work = path.resolve(p.dir, "demo-dispute", `${Date.now()}`);
     await mkdir(work, { recursive: true });
@@ -114,7 +171,13 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       referee: contracts.stepReferee,
       store: createStore({ kind: "local", dir: path.join(path.resolve(p.dir), "store") }),
       workDir: work,
-      inputPath: trainCsv,
+      ...(job === "training"
+        ? { inputPath: trainCsv }
+        : {
+            job,
+            modelPath: path.join(digits, "mlp.onnx"),
+            inputPath: path.join(digits, job === "inference" ? "test-pixels.csv" : "test.csv"),
+          }),
       steps: STEPS,
       challengeWindow: window,
       bond: "10",
@@ -128,13 +191,14 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
     const expectedWinner = p.honest ? "provider" : "challenger";
     const ok =
       result.winner === expectedWinner &&
-      result.disputedStep === step &&
+      result.disputedStep === disputedAt &&
       (p.honest
         ? result.claimStatus === "Finalized"
         : result.claimStatus === "Rejected" && result.tenant.refunded);
     const figures = {
       ok,
       demo: "dispute",
+      job,
       disputedStep: result.disputedStep,
       disputedOperator: result.disputedOperator,
       disputedElement: result.disputedElement,
@@ -156,7 +220,7 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       providerBondDelta: formatEther(result.provider.bondDelta),
       challengerBondDelta: formatEther(result.watcher.bondDelta),
       seconds: {
-        training: result.timings.resultMs / 1000,
+        [job === "training" ? "training" : "job"]: result.timings.resultMs / 1000,
         dispute: result.timings.disputeMs / 1000,
         total: result.timings.totalMs / 1000,
       },
