@@ -45,7 +45,13 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
 const examples = path.join(repoRoot, "examples/zk");
 const resultsFile = path.join(repoRoot, "bench", "results", `${NAME}.json`);
 const { values } = parseArgs({
-  options: { only: { type: "string" }, runs: { type: "string", default: "5" } },
+  options: {
+    only: { type: "string" },
+    runs: { type: "string", default: "5" },
+    // cliProve: also time another build's compiled CLI (e.g. a checkout of the previous commit's
+    // packages/cli/dist/main.js) in the same run, as the "before" of a change
+    "compare-cli": { type: "string" },
+  },
 });
 const RUNS = Number(values.runs);
 
@@ -177,69 +183,97 @@ function cliBuildIsFresh(): boolean {
   return newestSourceMtimeMs(packagesDir) <= sourcesMtimeMs;
 }
 
-/** One fresh process under GNU time: wall seconds and peak RSS (what a user's shell sees). */
+/**
+ * One fresh process under GNU time: wall seconds, CPU seconds (user + system, all threads) and
+ * peak RSS (what a user's shell sees).
+ */
 function timed(args: string[], cwd: string) {
-  const out = spawnSync(TIME, ["-f", "%e %M", process.execPath, ...args], {
+  const out = spawnSync(TIME, ["-f", "%e %U %S %M", process.execPath, ...args], {
     cwd,
     encoding: "utf8",
   });
   if (out.status !== 0) throw new Error(`${args.join(" ")} failed: ${out.stderr}`);
-  const [seconds, kb] = (out.stderr.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  if (seconds === undefined || kb === undefined || Number.isNaN(seconds) || Number.isNaN(kb))
+  const [seconds, user, sys, kb] = (out.stderr.trim().split("\n").at(-1) ?? "")
+    .split(" ")
+    .map(Number);
+  if ([seconds, user, sys, kb].some((x) => x === undefined || Number.isNaN(x)))
     throw new Error(`cannot read GNU time's output: ${out.stderr}`);
-  return { seconds, peakRssBytes: kb * 1024 };
+  return {
+    seconds: seconds as number,
+    cpuSeconds: round((user as number) + (sys as number), 2),
+    peakRssBytes: (kb as number) * 1024,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * `noos zk prove` as a user runs it: a fresh CLI process (compiled build) in the folder of the
- * pipeline's files, its wall time and peak RSS, beside a bare `node -e 0` in the same run. Each
- * proof it writes is checked with the verification key. Cases: the default (threads chosen by
- * circuit size), and each thread mode forced.
+ * pipeline's files, its wall time, CPU time and peak RSS, beside a bare `node -e 0` in the same
+ * run. Each proof it writes is checked with the verification key. Cases: the default (the lean
+ * prover with one helper thread below 2^15 constraints), the lean prover on one thread, snarkjs
+ * with worker threads, and with --compare-cli another build (the "before").
+ * Runs are interleaved (one of each case per round) so that a change in the machine's load
+ * affects every case alike; this machine is shared, so CPU seconds are the steadier figure.
  */
 async function cliProve(dir: string, vk: VerificationKey) {
   if (!existsSync(TIME)) return { note: `${TIME} (GNU time) not found: apt-get install time` };
+  const prove = (bin: string, ...flags: string[]) => [
+    bin,
+    "zk",
+    "prove",
+    ...flags,
+    "--proof-path",
+    "cli-proof.json",
+  ];
   const cases = [
     { name: "node -e 0 (baseline)", args: ["-e", "0"] },
-    { name: "noos zk prove", args: [noosBin, "zk", "prove", "--proof-path", "cli-proof.json"] },
-    {
-      name: "noos zk prove --single-thread",
-      args: [noosBin, "zk", "prove", "--single-thread", "--proof-path", "cli-proof.json"],
-    },
-    {
-      name: "noos zk prove --worker-threads",
-      args: [noosBin, "zk", "prove", "--worker-threads", "--proof-path", "cli-proof.json"],
-    },
+    { name: "noos zk prove", args: prove(noosBin) },
+    { name: "noos zk prove --single-thread", args: prove(noosBin, "--single-thread") },
+    { name: "noos zk prove --worker-threads", args: prove(noosBin, "--worker-threads") },
+    ...(values["compare-cli"]
+      ? [
+          {
+            name: `before: ${path.relative(repoRoot, values["compare-cli"])} zk prove`,
+            args: prove(values["compare-cli"]),
+          },
+        ]
+      : []),
   ];
   const freshBefore = cliBuildIsFresh();
+  const loadAverageBefore = os.loadavg().map((x) => round(x, 2));
   timed(cases[1]?.args ?? [], dir); // warm the file cache
-  const rows = [];
-  for (const c of cases) {
-    const samples = [];
-    for (let i = 0; i < RUNS; i++) {
-      samples.push(timed(c.args, dir));
-      if (c.args[0] === noosBin) {
+  const samples = cases.map(() => [] as ReturnType<typeof timed>[]);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, c] of cases.entries()) {
+      samples[k]?.push(timed(c.args, dir));
+      if (c.args[0] !== "-e") {
         const p = JSON.parse(readFileSync(path.join(dir, "cli-proof.json"), "utf8")) as ProofFile;
         if (!(await verify(vk, p.public_signals, p.proof)))
           throw new Error(`${c.name}: the proof does not verify`);
         rmSync(path.join(dir, "cli-proof.json"));
       }
     }
-    rows.push({
-      name: c.name,
-      wallSecondsMedian: median(samples.map((s) => s.seconds)),
-      // The least disturbed run: other processes on a shared 2-core machine inflate the median.
-      wallSecondsMin: Math.min(...samples.map((s) => s.seconds)),
-      peakRssBytesMedian: median(samples.map((s) => s.peakRssBytes)),
-      samples,
-    });
   }
+  const rows = cases.map((c, k) => {
+    const s = samples[k] ?? [];
+    return {
+      name: c.name,
+      wallSecondsMedian: median(s.map((x) => x.seconds)),
+      // The least disturbed run: other processes on a shared 2-core machine inflate the median.
+      wallSecondsMin: Math.min(...s.map((x) => x.seconds)),
+      cpuSecondsMedian: median(s.map((x) => x.cpuSeconds)),
+      cpuSecondsMin: Math.min(...s.map((x) => x.cpuSeconds)),
+      peakRssBytesMedian: median(s.map((x) => x.peakRssBytes)),
+      samples: s,
+    };
+  });
   const base = rows[0];
   return {
-    what: "fresh `noos zk prove` processes (packages/cli/bin/noos.js, compiled build), GNU time %e/%M; every proof verified",
+    what: "fresh `noos zk prove` processes (packages/cli/bin/noos.js, compiled build), GNU time %e/%U+%S/%M, cases interleaved; every proof verified",
     buildFresh: freshBefore && cliBuildIsFresh(),
-    loadAverageBefore: os.loadavg().map((x) => round(x, 2)),
+    loadAverageBefore,
+    loadAverageAfter: os.loadavg().map((x) => round(x, 2)),
     runs: RUNS,
     cases: rows.map((r) => ({
       ...r,
