@@ -19,9 +19,15 @@ import {
   writeEzklInput,
 } from "@noosphere/ml";
 import { type DeployProgress, deployJob } from "@noosphere/node";
-import { createNoosClient, type NoosphereAddresses, noosphereActions } from "@noosphere/sdk";
+import {
+  chainFor,
+  type NoosphereAddresses,
+  type NoosphereClient,
+  noosphereActions,
+} from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
-import { parseEther } from "viem";
+import { createWalletClient, http, nonceManager, parseEther, publicActions } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { startDevnetWithProviders } from "../packages/cli/src/localProviders.js";
 import { describeMachine } from "./lib/machine.js";
@@ -38,9 +44,13 @@ const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "200" },
     label: { type: "string", default: "after" },
+    // Jobs each tenant account keeps in flight (its transactions take nonces from a local nonce
+    // manager, so they need not wait for each other's receipts).
+    inflight: { type: "string", default: "2" },
   },
 });
 const jobs = Number(values.jobs);
+const inflight = Number(values.inflight);
 
 /** The providers run `noos` (bin/noos.js): the compiled build while it is fresh, else tsx. */
 function buildIsFresh(): boolean {
@@ -120,35 +130,21 @@ try {
       .at(-1)?.[0] ?? "none";
   /** Wall-clock (ms since epoch) of each order's lease and result as the tenant saw them. */
   const seen = new Map<string, { leased?: number; result?: number }>();
-  let next = 0;
-  const cpuBefore = cpuOfDevnet();
-  const tenantCpuBefore = process.cpuUsage();
-  const marketStart = performance.now();
-  await Promise.all(
-    LANES.map(async (account, lane) => {
-      const key = info.accounts[account]?.privateKey;
-      if (!key) throw new Error(`no dev account ${account}`);
-      const client = createNoosClient({
-        rpcUrl: info.rpcUrl,
-        chainId: info.chainId,
-        privateKey: key,
-        pollingInterval: 50,
-      }).extend(noosphereActions(contracts));
-      // A tenant with many jobs approves the market once for all of them (deployJob then sends no
-      // approval per order: it checks the allowance first).
-      await client.approveAndWait({
-        spender: contracts.market,
-        amount: parseEther(DEPOSIT) * BigInt(jobs),
-      });
-      const laneDir = path.join(dir, `lane-${lane}`);
-      await mkdir(laneDir, { recursive: true });
-      for (let job = next++; job < jobs; job = next++) {
-        const inputFile = path.join(laneDir, `input-${job}.json`);
-        await writeEzklInput(inputFile, { input_data: [inputs[job] as number[]] });
-        const manifest = path.join(laneDir, `job-${job}.yaml`);
-        await writeFile(
-          manifest,
-          `version: "1"
+
+  /** One job through the market; `record`: count it in the figures (not for the warm-up). */
+  async function runJob(
+    client: NoosphereClient,
+    lane: number,
+    job: number,
+    { record } = { record: true },
+  ): Promise<void> {
+    const laneDir = path.join(dir, `lane-${lane}`);
+    const inputFile = path.join(laneDir, `input-${job}.json`);
+    await writeEzklInput(inputFile, { input_data: [inputs[job % inputs.length] as number[]] });
+    const manifest = path.join(laneDir, `job-${job}.yaml`);
+    await writeFile(
+      manifest,
+      `version: "1"
 kind: inference
 model: ${modelPath}
 input: ${inputFile}
@@ -158,52 +154,96 @@ verification: { mode: receipt }
 deadline: 5m
 bidWindow: 10s
 `,
-        );
-        let t: Partial<Record<DeployProgress["step"], number>> = {};
-        let started = performance.now();
-        // A tenant transaction that lost a race (e.g. acceptBid while more bids land) fails the
-        // job: it is counted and the job ordered again, so one lost race does not end the run.
-        for (let attempt = 1; ; attempt++) {
-          t = {};
-          started = performance.now();
-          try {
-            await deployJob({
-              client,
-              contracts,
-              store,
-              manifestPath: manifest,
-              acceptFirstBid: true,
-              resultsDir: path.join(laneDir, "results"),
-              pollIntervalMs: 50,
-              onProgress: (e) => {
-                t[e.step] ??= performance.now();
-                if (e.step === "leased" || e.step === "result") {
-                  const at = seen.get(e.orderId.toString()) ?? {};
-                  at[e.step] ??= Date.now();
-                  seen.set(e.orderId.toString(), at);
-                }
-              },
-            });
-            break;
-          } catch (err) {
-            const message = (err as { shortMessage?: string }).shortMessage ?? String(err);
-            failures.push({ job, attempt, step: lastStep(t), error: message });
-            if (attempt >= 3) throw err;
-          }
-        }
-        const finished = performance.now();
-        tenantPhases.push({
-          publish: ((t.published ?? 0) - started) / 1000,
-          order: ((t.ordered ?? 0) - (t.published ?? 0)) / 1000,
-          settle: (finished - (t.result ?? 0)) / 1000,
+    );
+    let t: Partial<Record<DeployProgress["step"], number>> = {};
+    let started = performance.now();
+    // A tenant transaction that lost a race fails the job: it is counted and the job ordered
+    // again, so one lost race does not end the run.
+    for (let attempt = 1; ; attempt++) {
+      t = {};
+      started = performance.now();
+      try {
+        await deployJob({
+          client,
+          contracts,
+          store,
+          manifestPath: manifest,
+          acceptFirstBid: true,
+          resultsDir: path.join(laneDir, "results"),
+          pollIntervalMs: 50,
+          onProgress: (e) => {
+            t[e.step] ??= performance.now();
+            if (record && (e.step === "leased" || e.step === "result")) {
+              const at = seen.get(e.orderId.toString()) ?? {};
+              at[e.step] ??= Date.now();
+              seen.set(e.orderId.toString(), at);
+            }
+          },
         });
-        latencies.push({
-          orderToLease: ((t.leased ?? 0) - (t.ordered ?? 0)) / 1000,
-          leaseToResult: ((t.result ?? 0) - (t.leased ?? 0)) / 1000,
-          total: (finished - started) / 1000,
-        });
+        break;
+      } catch (err) {
+        const message = (err as { shortMessage?: string }).shortMessage ?? String(err);
+        if (record) failures.push({ job, attempt, step: lastStep(t), error: message });
+        if (attempt >= 3 || !record) throw err;
       }
+    }
+    if (!record) return;
+    const finished = performance.now();
+    tenantPhases.push({
+      publish: ((t.published ?? 0) - started) / 1000,
+      order: ((t.ordered ?? 0) - (t.published ?? 0)) / 1000,
+      settle: (finished - (t.result ?? 0)) / 1000,
+    });
+    latencies.push({
+      orderToLease: ((t.leased ?? 0) - (t.ordered ?? 0)) / 1000,
+      leaseToResult: ((t.result ?? 0) - (t.leased ?? 0)) / 1000,
+      total: (finished - started) / 1000,
+    });
+  }
+  // One client per tenant account, made as a tenant with many jobs in flight would: a local nonce
+  // manager, and reads issued together sent as one JSON-RPC batch.
+  const clients = LANES.map((account) => {
+    const key = info.accounts[account]?.privateKey;
+    if (!key) throw new Error(`no dev account ${account}`);
+    return createWalletClient({
+      account: privateKeyToAccount(key, { nonceManager }),
+      chain: chainFor(info.chainId, info.rpcUrl),
+      transport: http(info.rpcUrl, { batch: true }),
+      pollingInterval: 50,
+    })
+      .extend(publicActions)
+      .extend(noosphereActions(contracts)) as NoosphereClient;
+  });
+  await Promise.all(
+    clients.map(async (client, lane) => {
+      // A tenant with many jobs approves the market once for all of them (deployJob then sends no
+      // approval per order: it checks the allowance first).
+      await client.approveAndWait({
+        spender: contracts.market,
+        amount: parseEther(DEPOSIT) * BigInt(jobs + LANES.length * inflight),
+      });
+      await mkdir(path.join(dir, `lane-${lane}`), { recursive: true });
     }),
+  );
+  // Warm-up, not measured: one job per lane (first bids approve the market, workers load the model).
+  const warmupFailures: string[] = [];
+  await Promise.all(
+    clients.map((client, lane) =>
+      runJob(client, lane, jobs + lane, { record: false }).catch((err: unknown) => {
+        warmupFailures.push((err as { shortMessage?: string }).shortMessage ?? String(err));
+      }),
+    ),
+  );
+  let next = 0;
+  const cpuBefore = cpuOfDevnet();
+  const tenantCpuBefore = process.cpuUsage();
+  const marketStart = performance.now();
+  await Promise.all(
+    clients.flatMap((client, lane) =>
+      Array.from({ length: inflight }, async () => {
+        for (let job = next++; job < jobs; job = next++) await runJob(client, lane, job);
+      }),
+    ),
   );
   const marketSeconds = (performance.now() - marketStart) / 1000;
   const tenantCpu = process.cpuUsage(tenantCpuBefore);
@@ -231,6 +271,8 @@ bidWindow: 10s
     inputs: {
       jobs,
       lanes: LANES.length,
+      jobsInFlightPerLane: inflight,
+      warmupJobs: LANES.length,
       providers: 3,
       model: "digits MLP 64-32-10 (ONNX)",
       jobKind: "inference, one sample",
@@ -243,6 +285,7 @@ bidWindow: 10s
       marketSeconds,
       marketJobsPerSecond: jobs / marketSeconds,
       failedAndReordered: failures,
+      warmupFailures,
       ratioDirectToMarket: jobs / directSeconds / (jobs / marketSeconds),
       // CPU time per job of each part (same in a busy or a quiet machine, unlike jobs/s): the
       // tenants (this process, all lanes), anvil, the providers with their job workers, the devnet.

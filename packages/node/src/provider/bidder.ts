@@ -1,6 +1,7 @@
 // The bid engine: for each new order, decide whether this provider can serve it and at what
 // price, then bid. Like Akash's provider, it filters on placement and capacity first.
 import {
+  getAllowance,
   getBids,
   getOrder,
   type NoosphereAddresses,
@@ -11,7 +12,8 @@ import {
   providerRegistryAbi,
   stakingAbi,
 } from "@noosphere/sdk";
-import { readContract } from "viem/actions";
+import { createPublicClient, http } from "viem";
+import { getBlock, readContract } from "viem/actions";
 import type { Common } from "../common.js";
 import { count } from "../common.js";
 import { bidPrice, type ScalePricing } from "./pricing.js";
@@ -43,7 +45,24 @@ export type BidderParameters = {
    * lease; without it, only the stake unlocked now is checked.
    */
   openBids?: OpenBids | undefined;
+  /** Client for the decision's reads (see batchedReads); default `client`. */
+  reads?: NoosReadClient | undefined;
 };
+
+/**
+ * A read client on `client`'s HTTP endpoint that sends the reads issued together (a bid decision
+ * makes six at once) as one JSON-RPC batch: one HTTP request instead of six, which is most of
+ * what a read costs the daemon. Other transports: `client` itself.
+ */
+export function batchedReads(client: NoosphereClient): NoosReadClient {
+  const { type, url } = client.transport as { type?: string; url?: string };
+  if (type !== "http" || !url) return client as NoosReadClient;
+  return createPublicClient({
+    chain: client.chain,
+    transport: http(url, { batch: true }),
+    pollingInterval: client.pollingInterval,
+  }) as NoosReadClient;
+}
 
 const BPS = 10_000n;
 /** How long the protocol's stake parameters are reused before they are read again, ms. */
@@ -164,9 +183,9 @@ async function decide(
   const decision = (d: BidDecision) => ({ decision: d, bidDeadline: order.bidDeadline });
   const { client, contracts } = params;
   const me = client.account.address;
-  const read = client as NoosReadClient;
+  const read = params.reads ?? (client as NoosReadClient);
   const stakeOf = (functionName: "stakeOf" | "lockedOf") =>
-    readContract(client, {
+    readContract(read, {
       address: contracts.staking,
       abi: stakingAbi,
       functionName,
@@ -175,7 +194,7 @@ async function decide(
   // Independent reads go out together: each one waited for alone is a round trip on the bid path.
   const [order, block, bids, staked, locked, stake] = await Promise.all([
     getOrder(read, { address: contracts.market, orderId }),
-    client.getBlock(),
+    getBlock(read),
     getBids(read, { address: contracts.market, orderId }),
     stakeOf("stakeOf"),
     stakeOf("lockedOf"),
@@ -219,7 +238,7 @@ async function decide(
           : `unlocked stake ${free} wei is below the minimum ${stake.minStake}`,
     });
   }
-  const matches = await readContract(client, {
+  const matches = await readContract(read, {
     address: contracts.registry,
     abi: providerRegistryAbi,
     functionName: "matchesPlacement",
@@ -245,7 +264,11 @@ export async function bidOnOrder(common: Common, params: BidderParameters, order
     // The allowance is read beside the decision rather than after it (one round trip less).
     const [{ decision, bidDeadline }, allowance] = await Promise.all([
       decide(params, orderId, openBids !== undefined),
-      client.getAllowance({ owner: client.account.address, spender: contracts.market }),
+      getAllowance(params.reads ?? (client as NoosReadClient), {
+        address: contracts.token,
+        owner: client.account.address,
+        spender: contracts.market,
+      }),
     ]);
     params.onDecision?.(orderId, decision);
     if (!decision.bid) {

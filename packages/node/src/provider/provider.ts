@@ -20,7 +20,13 @@ import type { ServiceHost } from "../service/leases.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { createDefender, type Defender, type OptimisticJob } from "../verify/defender.js";
 import type { ProgramFault } from "../verify/program.js";
-import { type BidDecision, bidOnOrder, type Capacity, createOpenBids } from "./bidder.js";
+import {
+  type BidDecision,
+  batchedReads,
+  bidOnOrder,
+  type Capacity,
+  createOpenBids,
+} from "./bidder.js";
 import { newSalt, resultCommitment } from "./commitReveal.js";
 import type { ScalePricing } from "./pricing.js";
 import { ensureRegistered } from "./registration.js";
@@ -225,6 +231,7 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     onDecision: decided,
     // Bids out count against the unlocked stake: no bid a tenant could not accept.
     openBids: createOpenBids(),
+    reads: batchedReads(client),
   };
 
   /** Records the job before anything else, so a crash right after the LeaseCreated event still resumes it. */
