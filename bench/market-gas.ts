@@ -712,6 +712,62 @@ function formatTable(metrics: Metric[], baseline: { cold: number; warm: number }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+type Before = {
+  date: string;
+  gitCommit: string | null;
+  note: string;
+  totals: {
+    serviceLifecycleGas: number;
+    batchLifecycleGas: number;
+    replicaGroupLifecycleGas: number;
+    providerSetupGas: number;
+  };
+  runtimeCodeBytesMarket: number | null;
+  steps: { lifecycle: string; step: string; gasUsed: number }[];
+};
+
+/**
+ * The figures to compare with: the `before` block of the results file already there (kept from run
+ * to run), or, when it has none, that file's own figures (the run before this one). Set
+ * MARKET_GAS_RESET_BEFORE=1 to start a new comparison from the file's figures.
+ */
+function beforeOf(current: {
+  inputs: { contracts: { gitCommit: string | null } };
+}): Before | undefined {
+  let previous: {
+    date: string;
+    before?: Before;
+    inputs?: { contracts?: { gitCommit?: string | null; runtimeCodeBytes?: { market?: number } } };
+    totals: Before["totals"];
+    metrics: { lifecycle: string; step: string; gasUsed: number }[];
+  };
+  try {
+    previous = JSON.parse(readFileSync(resultsFile, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (previous.before && process.env.MARKET_GAS_RESET_BEFORE !== "1") return previous.before;
+  const commit = previous.inputs?.contracts?.gitCommit ?? null;
+  if (commit !== null && commit === current.inputs.contracts.gitCommit) return undefined;
+  return {
+    date: previous.date,
+    gitCommit: commit,
+    note: "the results file's figures before this change (same scenario, same machine type)",
+    totals: {
+      serviceLifecycleGas: previous.totals.serviceLifecycleGas,
+      batchLifecycleGas: previous.totals.batchLifecycleGas,
+      replicaGroupLifecycleGas: previous.totals.replicaGroupLifecycleGas,
+      providerSetupGas: previous.totals.providerSetupGas,
+    },
+    runtimeCodeBytesMarket: previous.inputs?.contracts?.runtimeCodeBytes?.market ?? null,
+    steps: previous.metrics.map((m) => ({
+      lifecycle: m.lifecycle,
+      step: m.step,
+      gasUsed: m.gasUsed,
+    })),
+  };
+}
+
 async function main() {
   let net: TestDeployment | undefined;
   let stopping: Promise<void> | undefined;
@@ -767,8 +823,23 @@ async function main() {
         replicaGroupSteps: replicas.map((m) => m.step),
       },
     };
+    const before = beforeOf(report);
+    const withBefore = {
+      ...report,
+      metrics: report.metrics.map((m) => {
+        const was = before?.steps.find((b) => b.lifecycle === m.lifecycle && b.step === m.step);
+        return was ? { ...m, gasBefore: was.gasUsed } : m;
+      }),
+      ...(before ? { before: before } : {}),
+    };
     await mkdir(path.dirname(resultsFile), { recursive: true });
-    writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(resultsFile, `${JSON.stringify(withBefore, null, 2)}\n`);
+    if (before) {
+      console.log(
+        `before (${before.gitCommit?.slice(0, 7) ?? "?"}): service ${before.totals.serviceLifecycleGas.toLocaleString("en-US")}, ` +
+          `batch ${before.totals.batchLifecycleGas.toLocaleString("en-US")} gas`,
+      );
+    }
 
     console.log(formatTable(metrics, runData.baseline));
     console.log("");

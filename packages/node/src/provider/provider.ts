@@ -8,8 +8,10 @@ import {
   computeMarketAbi,
   type DecodedEvent,
   getLease,
+  getOrder,
   type NoosphereAddresses,
   type NoosphereClient,
+  type NoosReadClient,
 } from "@noosphere/sdk";
 import type { Address, Hex } from "viem";
 import type { Common } from "../common.js";
@@ -261,11 +263,9 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     // Both reads at once: the order is needed anyway when the lease is still active.
     const [lease, order] = await Promise.all([
       getLease(client, { address: contracts.market, leaseId }),
-      client.readContract({
+      getOrder(client as unknown as NoosReadClient, {
         address: contracts.market,
-        abi: computeMarketAbi,
-        functionName: "getOrder",
-        args: [leaseId],
+        orderId: leaseId,
       }),
     ]);
     if (lease.stateName !== "Active") {

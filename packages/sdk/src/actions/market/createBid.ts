@@ -1,6 +1,7 @@
-import type { Address, Hash } from "viem";
-import type { NoosWalletClient } from "../../client.js";
-import type { BaseError, ContractRevertError } from "../../errors.js";
+import { type Address, type Hash, type Hex, zeroHash } from "viem";
+import { readContract } from "viem/actions";
+import type { NoosReadClient, NoosWalletClient } from "../../client.js";
+import { type BaseError, type ContractRevertError, decodeContractError } from "../../errors.js";
 import { computeMarketAbi } from "../../generated/abis.js";
 import {
   type EventArgs,
@@ -9,6 +10,7 @@ import {
   type WaitResult,
   waitForEvents,
 } from "../../internal/write.js";
+import { type OrderPlacement, orderCreatedEvent } from "./getOrder.js";
 
 export type CreateBidParameters = {
   /** ComputeMarket address. */
@@ -22,21 +24,66 @@ export type CreateBidParameters = {
   pricePerSecond: bigint;
   /** Bid deposit in wei; at least the token's minimum bid deposit. */
   deposit: bigint;
+  /**
+   * The order's placement requirements (as `getOrder` returns them). The market stores only their
+   * hash; when omitted, they are read from the order's `OrderCreated` event.
+   */
+  placement?: OrderPlacement | undefined;
 };
 export type CreateBidReturnType = Hash;
 export type CreateBidErrorType = ContractRevertError | BaseError;
 
 /** Bids `pricePerSecond` on an open order, escrowing `deposit` (approve the market first). */
-export function createBid(
+export async function createBid(
   client: NoosWalletClient,
   params: CreateBidParameters,
 ): Promise<CreateBidReturnType> {
+  const placement = params.placement ?? (await orderPlacement(client, params));
+  const args = [params.orderId, params.pricePerSecond, params.deposit] as const;
+  if (placement === undefined || isEmptyPlacement(placement)) {
+    return simulateAndWrite(client, {
+      address: params.address,
+      abi: computeMarketAbi,
+      functionName: "createBid",
+      args,
+    });
+  }
   return simulateAndWrite(client, {
     address: params.address,
     abi: computeMarketAbi,
     functionName: "createBid",
-    args: [params.orderId, params.pricePerSecond, params.deposit],
+    args: [...args, placement],
   });
+}
+
+const isEmptyPlacement = (p: OrderPlacement) =>
+  p.attributes.length === 0 && p.allOf.length === 0 && p.anyOf.length === 0;
+
+/** The order's placement from its OrderCreated event, or undefined if it has none. */
+async function orderPlacement(
+  client: NoosWalletClient,
+  params: CreateBidParameters,
+): Promise<OrderPlacement | undefined> {
+  const reader = client as unknown as NoosReadClient;
+  let order: { placementHash: Hex; createdBlock: bigint };
+  try {
+    order = await readContract(reader, {
+      address: params.address,
+      abi: computeMarketAbi,
+      functionName: "getOrder",
+      args: [params.orderId],
+    });
+  } catch (err) {
+    throw decodeContractError(err, computeMarketAbi);
+  }
+  if (order.placementHash === zeroHash) return undefined;
+  const created = await orderCreatedEvent(
+    reader,
+    params.address,
+    params.orderId,
+    order.createdBlock,
+  );
+  return created.placement;
 }
 
 export type CreateBidAndWaitReturnType = WaitResult & {

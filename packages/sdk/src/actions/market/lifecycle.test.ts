@@ -61,6 +61,12 @@ describe("market lifecycle", () => {
       placement: { attributes: { region: "eu" } },
     });
     expect(orderId).toBe(1n);
+    // Stored on chain: only what the market checks later (the placement by hash); getOrder reads
+    // the manifest, resources and placement back from the OrderCreated event.
+    const order = await tenant.getOrder({ orderId });
+    expect(order.manifestCid).toBe(manifest.manifestCid);
+    expect(order.placement.attributes).toEqual([{ key: "region", value: "eu" }]);
+    expect(order.placementHash).not.toBe(`0x${"0".repeat(64)}`);
 
     const bidDeposit = parseEther("0.5");
     await dear.createBidAndWait({
@@ -157,6 +163,7 @@ describe("market lifecycle", () => {
     expect(closed.reason).toBe(3); // ResultAccepted
     const lease = await tenant.getLease({ leaseId: orderId });
     expect(lease.stateName).toBe("Completed");
+    expect(lease.resultCid).toBe("bafy-out"); // from the ResultSubmitted event
     // A batch job is priced per job: price x jobTimeout, fixed when the lease started, whenever
     // the result came (here after 42 of 600 s); the rest of the escrow came back.
     expect(lease.paid).toBe(parseEther("0.001") * 600n);
