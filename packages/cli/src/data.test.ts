@@ -186,6 +186,23 @@ describe("noos data", () => {
     expect(bought).toMatchObject({ paid: "0", orderId: "1" });
   }, 120_000);
 
+  it("test_data_algorithmHash_beforeTheAssetExists", async () => {
+    // A publisher needs the hash for --allow before the DID exists: the manifest may leave `data:`
+    // out; the hash covers kind, model and spec, so naming the DID later does not change it.
+    const manifest = (extra: string, epochs = 5) =>
+      `version: "1"\nkind: training\n${extra}training:\n  architecture:\n    layers: [2, 4, 3]\n  optimizer:\n    name: sgd\n    learningRate: 0.1\n  epochs: ${epochs}\n  batchSize: 2\n  seed: 1\n  labelsColumn: species\nresources:\n  cpu: 1\n  memory: 256Mi\npricing:\n  maxPricePerSecond: "0.001"\n  deposit: "1"\nverification:\n  mode: receipt\ndeadline: 5m\n`;
+    const hashOf = async (name: string, text: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      return (await inProcess("data", "algorithm-hash", file)).algorithmHash;
+    };
+    const before = await hashOf("before.yaml", manifest(""));
+    const after = await hashOf("after.yaml", manifest(`data: did:noos:${"ab".repeat(32)}\n`));
+    expect(before).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(after).toBe(before);
+    expect(await hashOf("other.yaml", manifest("", 6))).not.toBe(before);
+  }, 60_000);
+
   it("test_data_badInput_namesTheField", async () => {
     const field = async (...args: string[]) =>
       inProcess(...args).then(

@@ -337,9 +337,14 @@ export function registerData(program: Command, globals: () => GlobalOptions) {
     .argument("<manifest>", "the job manifest (job.yaml) that will run on the data")
     .action(async (file: string) => {
       const lib = await load();
-      const { algorithmHashOf, loadJobManifest, resolveManifestRefs } = lib;
+      const { algorithmHashOf, parseJobManifest, resolveManifestRefs } = lib;
       const options = globals();
-      const manifest = await loadJobManifest(file);
+      // The hash covers kind, model and spec, not the data: a manifest written before its asset is
+      // published (no `data:` yet, or a placeholder) gets its hash too.
+      const { parseDocument } = await import("yaml");
+      const doc = parseDocument(await readFile(file, "utf8"));
+      if (!doc.has("input")) doc.set("data", `did:noos:${"0".repeat(64)}`);
+      const manifest = parseJobManifest(doc.toString(), { source: file });
       const dir = path.dirname(path.resolve(file));
       // Files become CIDs exactly as `noos deploy` publishes them: the hash pins the model's content.
       const store = openStore(lib);
