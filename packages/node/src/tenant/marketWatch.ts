@@ -46,24 +46,29 @@ export function marketWatch(client: NoosphereClient, market: Address, pollMs: nu
 
   async function run() {
     p.running = true;
-    let cursor: bigint | undefined;
+    // The last log handled: each poll asks for the logs from its block on (one eth_getLogs, no
+    // block number first) and skips those already handled.
+    let cursor: { block: bigint; index: number } | undefined;
     try {
       while (p.waiters.size > 0) {
         try {
-          const head = await client.getBlockNumber({ cacheTime: 0 });
-          if (cursor === undefined) cursor = head > START_MARGIN ? head - START_MARGIN : 0n;
-          if (head > cursor) {
-            const logs = await client.getLogs({
-              address: market,
-              fromBlock: cursor + 1n,
-              toBlock: head,
-            });
-            cursor = head;
+          if (!cursor) {
+            const head = await client.getBlockNumber({ cacheTime: 0 });
+            cursor = { block: head > START_MARGIN ? head - START_MARGIN : 0n, index: -1 };
+          }
+          const logs = await client.getLogs({
+            address: market,
+            fromBlock: cursor.block,
+            toBlock: "latest",
+          });
+          for (const log of logs) {
+            const block = log.blockNumber ?? 0n;
+            const index = log.logIndex ?? 0;
+            if (block < cursor.block || (block === cursor.block && index <= cursor.index)) continue;
+            cursor = { block, index };
             // Every market event names its order or lease id in its first indexed topic.
-            for (const log of logs) {
-              const topic = log.topics[1];
-              if (topic) wake(BigInt(topic));
-            }
+            const topic = log.topics[1];
+            if (topic) wake(BigInt(topic));
           }
         } catch {
           // An RPC hiccup: the waits fall back on their timeouts meanwhile.
