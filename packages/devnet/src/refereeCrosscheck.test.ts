@@ -14,10 +14,12 @@ import {
   type FixedData,
   type FixedSpec,
   loadDigitsDataset,
+  mlpEvalProgramFromOnnx,
   mlpInferProgram,
   openElement,
   type ProgramRun,
   quantizeRows,
+  readOnnx,
   runProgram,
   specHashOf,
   stateHash,
@@ -32,6 +34,10 @@ import { startTestChain, type TestChain } from "./testing.js";
 const digitsCsv = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../../examples/data/digits.csv",
+);
+const digitsMlp = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../examples/digits/mlp.onnx",
 );
 
 /** Deterministic PRNG (xorshift32). */
@@ -337,5 +343,64 @@ describe("MlpStepReferee against the TS executor", () => {
     const liar = runProgram(spec, input, { lie: { transition: 0, op: 2, element: 13 } });
     expect(await check(spec, input, liar, { t: 0, op: 2, element: 13 })).toBe(false);
     expect(await check(spec, input, liar, { t: 0, op: 2, element: 12 })).toBe(true);
+  });
+
+  it("mlp-eval of examples/digits/mlp.onnx on 40 labelled rows: every element passes (ARGMAX_EQ and the count too), lies in one row's correctness or in the count fail, gas", async () => {
+    const data = loadDigitsDataset(digitsCsv);
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      Array.from(
+        data.values.subarray(i * data.stride, i * data.stride + 64),
+        (v) => (v / 65536) * 16,
+      ),
+    );
+    const labels = Array.from(
+      { length: 40 },
+      (_, i) => data.values[i * data.stride + 64] as number,
+    );
+    const { spec, input } = mlpEvalProgramFromOnnx(await readOnnx(digitsMlp), rows, labels);
+    const run = runProgram(spec, input);
+    const correct = (run.components[1] as Int32Array)[0] as number;
+    expect(correct).toBeGreaterThan(30);
+    expect(correct).toBeLessThanOrEqual(40);
+    await register(spec);
+    expect(await genesisOnChain(run.specHash)).toBe(run.states[0]);
+    await checkStates(spec, input, run, 0);
+    const triples: Triple[] = [];
+    transitionLayout(spec, 0).ops.forEach((o, op) => {
+      const cap = capacityOf(o.size);
+      // Every element of the new ops; a sample of the dense ones (mlp-infer's, checked above).
+      const step = op >= 3 ? 1 : 37;
+      for (let e = 0; e < cap; e += step) triples.push({ t: 0, op, element: e });
+      triples.push({ t: 0, op, element: cap - 1 });
+    });
+    const results = await Promise.all(triples.map((x) => check(spec, input, run, x)));
+    expect(triples.filter((_, i) => !results[i])).toEqual([]);
+    for (const [op, element] of [
+      [3, 17],
+      [4, 0],
+      [2, 123],
+    ] as const) {
+      const liar = runProgram(spec, input, { lie: { transition: 0, op, element, delta: 1 } });
+      expect(await check(spec, input, liar, { t: 0, op, element })).toBe(false);
+    }
+    const gas: Record<string, number> = {};
+    for (const [name, op, element] of [
+      ["correct", 3, 39],
+      ["correct_count", 4, 0],
+    ] as const) {
+      gas[name] = Number(
+        await chain.publicClient.estimateGas({
+          to: referee,
+          data: encodeFunctionData({
+            abi: mlpStepRefereeAbi,
+            functionName: "checkElement",
+            args: checkArgs(spec, input, run, { t: 0, op, element }),
+          }),
+        }),
+      );
+    }
+    console.log("mlp-eval element check gas (40 rows, whole tx)", gas);
+    expect(gas.correct).toBeLessThan(1_000_000);
+    expect(gas.correct_count).toBeLessThan(1_000_000);
   });
 });

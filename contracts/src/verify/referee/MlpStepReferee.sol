@@ -9,7 +9,9 @@ import {TensorMerkle} from "./TensorMerkle.sol";
 /// @title MlpStepReferee
 /// @notice The step referee of the fixed-point MLP programs of packages/ml/src/fixed/ARITHMETIC.md:
 ///         kind 1 (mlp-train: an init transition, then one transition per momentum-SGD step on a
-///         committed dataset) and kind 2 (mlp-infer: one transition, two dense layers). It recomputes
+///         committed dataset), kind 2 (mlp-infer: one transition, two dense layers) and kind 4 (mlp-eval:
+///         mlp-infer on labelled rows, then per row "argmax of the logits == label" and the count of
+///         correct rows, so the final state commits the logits and the metric). It recomputes
 ///         one output element of one operator from operand leaves opened against their roots, bit-exact
 ///         with the TypeScript executor.
 /// @dev Opening layout (ARITHMETIC.md §5): abi.encode(bytes32[] words, bytes32[] siblings); `words` are
@@ -28,6 +30,7 @@ contract MlpStepReferee is IStepReferee {
 
     uint256 internal constant KIND_TRAIN = 1;
     uint256 internal constant KIND_INFER = 2;
+    uint256 internal constant KIND_EVAL = 4;
 
     // Operator types.
     uint256 internal constant T_INIT = 1;
@@ -43,6 +46,7 @@ contract MlpStepReferee is IStepReferee {
     uint256 internal constant T_MOMENTUM = 11;
     uint256 internal constant T_UPDATE = 12;
     uint256 internal constant T_CURSOR = 13;
+    uint256 internal constant T_ARGMAX_EQ = 14;
 
     // Operand sources: S<j> = j, op<k> = OP + k, D = DATA.
     uint256 internal constant OP = 1000;
@@ -54,7 +58,7 @@ contract MlpStepReferee is IStepReferee {
         uint24 nIn;
         uint24 nHidden;
         uint24 nOut;
-        uint24 batch; // rows for mlp-infer
+        uint24 batch; // rows for mlp-infer and mlp-eval
         uint64 steps;
         int32 lrQ;
         int32 muQ;
@@ -132,8 +136,19 @@ contract MlpStepReferee is IStepReferee {
                 comps[i] = bytes32(_word(spec, 5 + i));
             }
             s.genesis = keccak256(abi.encode(specHash, uint256(0), comps));
+        } else if (kind == KIND_EVAL) {
+            if (spec.length != 11 * 32) revert RefereeBadSpec("spec: kind 4 expects 11 words (352 bytes)");
+            s.nIn = uint24(_dim(spec, 1, "nIn"));
+            s.nHidden = uint24(_dim(spec, 2, "nHidden"));
+            s.nOut = uint24(_dim(spec, 3, "nOut"));
+            s.batch = uint24(_dim(spec, 4, "rows"));
+            bytes32[] memory comps = new bytes32[](6);
+            for (uint256 i = 0; i < 6; ++i) {
+                comps[i] = bytes32(_word(spec, 5 + i));
+            }
+            s.genesis = keccak256(abi.encode(specHash, uint256(0), comps));
         } else {
-            revert RefereeBadSpec("kind: expected 1 (mlp-train) or 2 (mlp-infer)");
+            revert RefereeBadSpec("kind: expected 1 (mlp-train), 2 (mlp-infer) or 4 (mlp-eval)");
         }
         s.kind = uint8(kind);
         emit SpecRegistered(specHash, spec);
@@ -168,6 +183,11 @@ contract MlpStepReferee is IStepReferee {
             endSources[0] = 2;
             return (5, 3, endSources);
         }
+        if (s.kind == KIND_EVAL) {
+            endSources = new uint256[](2);
+            (endSources[0], endSources[1]) = (2, 4);
+            return (6, 5, endSources);
+        }
         endSources = new uint256[](9);
         if (t == 0) {
             for (uint256 i = 0; i < 9; ++i) {
@@ -194,6 +214,7 @@ contract MlpStepReferee is IStepReferee {
         _checkT(s, t);
         _op(s, t, op); // range check
         if (s.kind == KIND_INFER) return ["z1", "h1", "logits"][op];
+        if (s.kind == KIND_EVAL) return ["z1", "h1", "logits", "correct", "correct_count"][op];
         if (t == 0) {
             return [
                 "init_W1",
@@ -253,7 +274,8 @@ contract MlpStepReferee is IStepReferee {
         _checkT(s, t);
         Op memory o = _op(s, t, op);
         {
-            (uint256 nStart, uint256 nOps) = s.kind == KIND_INFER ? (5, 3) : t == 0 ? (0, 9) : (9, 26);
+            (uint256 nStart, uint256 nOps) =
+                s.kind == KIND_INFER ? (5, 3) : s.kind == KIND_EVAL ? (6, 5) : t == 0 ? (0, 9) : (9, 26);
             if (startComponents.length != nStart) {
                 revert RefereeBadOpening("startComponents: wrong count for this transition");
             }
@@ -304,6 +326,8 @@ contract MlpStepReferee is IStepReferee {
                 }
             }
             v = FP.sat(sum);
+        } else if (k == T_ARGMAX_EQ) {
+            v = _argmaxEq(r, o, element, roots);
         } else if (k == T_GATHER_X || k == T_GATHER_Y) {
             v = _one(r, roots[0], o.srcN[0], _gathered(s, t, element, k == T_GATHER_X));
         } else if (k == T_CURSOR) {
@@ -353,6 +377,26 @@ contract MlpStepReferee is IStepReferee {
         if (o.kind == T_RELU_MASK) return y > 0 ? x : int256(0);
         if (o.kind == T_MOMENTUM) return FP.add(FP.mul(int256(s.muQ), x), y);
         return FP.sub(x, FP.mul(int256(s.lrQ), y));
+    }
+
+    /// @dev R13: row e of [R][C] logits is correct (1) iff its first maximum's index equals the label Y[e], else 0.
+    function _argmaxEq(Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+        internal
+        pure
+        returns (int256)
+    {
+        uint256 cN = o.d1;
+        uint256 first = e * cN;
+        uint256 ptr = _leaves(r, roots[0], o.srcN[0], first, cN);
+        int256 y = _one(r, roots[1], o.srcN[1], e);
+        uint256 off = first & 7;
+        uint256 best;
+        int256 m = _at(ptr, off);
+        for (uint256 i = 1; i < cN; ++i) {
+            int256 z = _at(ptr, off + i);
+            if (z > m) (m, best) = (z, i);
+        }
+        return y == int256(best) ? int256(1) : int256(0);
     }
 
     /// @dev R6: element (b, c) of the softmax gradient of row Z[b] with label Y[b], divided by B.
@@ -496,6 +540,22 @@ contract MlpStepReferee is IStepReferee {
             if (op == 1) return _unary(T_RELU, nB * nH, OP + 0);
             if (op == 2) return _lin(nB, nC, nH, [OP + 1, 3, 4], [nB * nH, nC * nH, nC], 3);
             revert RefereeBadOpening("op: expected < 3");
+        }
+        if (s.kind == KIND_EVAL) {
+            if (op == 0) return _lin(nB, nH, nI, [uint256(0), 1, 2], [nB * nI, nH * nI, nH], 3);
+            if (op == 1) return _unary(T_RELU, nB * nH, OP + 0);
+            if (op == 2) return _lin(nB, nC, nH, [OP + 1, 3, 4], [nB * nH, nC * nH, nC], 3);
+            if (op == 3) {
+                o = _binary(T_ARGMAX_EQ, nB, OP + 2, nB * nC, 5, nB);
+                (o.d0, o.d1) = (nB, nC);
+                return o;
+            }
+            if (op == 4) {
+                o = _unary(T_ROWSUM, 1, OP + 3);
+                (o.srcN[0], o.d0, o.d1) = (nB, 1, nB);
+                return o;
+            }
+            revert RefereeBadOpening("op: expected < 5");
         }
         if (t == 0) {
             if (op >= 9) revert RefereeBadOpening("op: expected < 9");

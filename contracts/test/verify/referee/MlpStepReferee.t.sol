@@ -459,7 +459,7 @@ contract MlpStepRefereeTest is RefereeFixture {
     function test_registerSpec_rejectsBadSpecs() public {
         bytes32 root = keccak256("data");
         _expectBadSpec("spec: expected at least the kind word", hex"01");
-        _expectBadSpec("kind: expected 1 (mlp-train) or 2 (mlp-infer)", abi.encode(uint256(3)));
+        _expectBadSpec("kind: expected 1 (mlp-train), 2 (mlp-infer) or 4 (mlp-eval)", abi.encode(uint256(3)));
         _expectBadSpec("spec: kind 1 expects 13 words (416 bytes)", abi.encode(uint256(1), uint256(2)));
         _expectBadSpec("spec: kind 2 expects 10 words (320 bytes)", abi.encode(uint256(2), uint256(2)));
         _expectBadSpec(

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {console2} from "forge-std/console2.sol";
+import {IStepReferee} from "../../../src/verify/IStepReferee.sol";
+import {MlpStepReferee} from "../../../src/verify/referee/MlpStepReferee.sol";
+import {RefereeFixture} from "./RefereeFixture.sol";
+
+/// @notice Kind 4 (mlp-eval): the referee accepts the reference value of every element of every op
+///         (z1, h1, logits, correct, correct_count) and rejects any other; ties in a logits row go to
+///         the lowest class; digits-shape gas of the new checks (correct, correct_count at 360 rows).
+contract MlpEvalRefereeTest is RefereeFixture {
+    uint256 internal nI = 12;
+    uint256 internal nH = 5;
+    uint256 internal nC = 3;
+    /// @dev The gas test runs with metering paused except around the checks it measures.
+    bool internal metered;
+
+    function setUp() public {
+        referee = new MlpStepReferee();
+    }
+
+    /// @dev The spec's six start tensors (x, w1, b1, w2, b2, y) and the five op outputs.
+    struct Eval {
+        bytes32 h;
+        uint256 rows;
+        int256[][] comps;
+        int256[][] o;
+    }
+
+    function _register(Eval memory ev) internal {
+        bytes32[] memory sr = _roots(ev.comps);
+        ev.h =
+            referee.registerSpec(abi.encode(uint256(4), nI, nH, nC, ev.rows, sr[0], sr[1], sr[2], sr[3], sr[4], sr[5]));
+        assertEq(referee.genesisState(ev.h), keccak256(abi.encode(ev.h, uint256(0), sr)));
+    }
+
+    function _roots(int256[][] memory ts) internal pure returns (bytes32[] memory r) {
+        r = new bytes32[](ts.length);
+        for (uint256 i = 0; i < ts.length; i++) {
+            r[i] = rootOf(ts[i]);
+        }
+    }
+
+    function _argmaxEq(int256[] memory logits, uint256 r, int256 y) internal view returns (int256) {
+        uint256 best;
+        for (uint256 c = 1; c < nC; c++) {
+            if (logits[r * nC + c] > logits[r * nC + best]) best = c;
+        }
+        return int256(best) == y ? int256(1) : int256(0);
+    }
+
+    /// @dev Outputs of ops 3 and 4 from the logits (o[2]) and labels.
+    function _metric(Eval memory ev) internal view {
+        ev.o[3] = new int256[](ev.rows);
+        ev.o[4] = new int256[](1);
+        for (uint256 r = 0; r < ev.rows; r++) {
+            ev.o[3][r] = _argmaxEq(ev.o[2], r, ev.comps[5][r]);
+            ev.o[4][0] += ev.o[3][r];
+        }
+    }
+
+    function _make(uint256 rows, bool flat) internal returns (Eval memory ev) {
+        ev.rows = rows;
+        ev.comps = new int256[][](6);
+        ev.comps[0] = randomTensor(rows * nI);
+        ev.comps[1] = randomTensor(nH * nI);
+        ev.comps[2] = randomTensor(nH);
+        ev.comps[3] = flat ? new int256[](nC * nH) : smallTensor(nC * nH, 65536);
+        ev.comps[4] = flat ? new int256[](nC) : smallTensor(nC, 65536);
+        ev.o = new int256[][](5);
+        ev.o[0] = new int256[](rows * nH);
+        ev.o[1] = new int256[](rows * nH);
+        ev.o[2] = new int256[](rows * nC);
+        for (uint256 e = 0; e < rows * nH; e++) {
+            int256 s;
+            for (uint256 k = 0; k < nI; k++) {
+                s += ev.comps[0][(e / nH) * nI + k] * ev.comps[1][(e % nH) * nI + k];
+            }
+            ev.o[0][e] = sat(fdiv(s, ONE) + ev.comps[2][e % nH]);
+            ev.o[1][e] = ev.o[0][e] > 0 ? ev.o[0][e] : int256(0);
+        }
+        for (uint256 e = 0; e < rows * nC; e++) {
+            int256 s;
+            for (uint256 k = 0; k < nH; k++) {
+                s += ev.o[1][(e / nC) * nH + k] * ev.comps[3][(e % nC) * nH + k];
+            }
+            ev.o[2][e] = sat(fdiv(s, ONE) + ev.comps[4][e % nC]);
+        }
+        // Labels: the true argmax on even rows (correct), a random class on odd ones.
+        ev.comps[5] = new int256[](rows);
+        for (uint256 r = 0; r < rows; r++) {
+            ev.comps[5][r] = int256(rnd() % nC);
+            if (r % 2 == 0) {
+                for (uint256 c = 0; c < nC; c++) {
+                    if (_argmaxEq(ev.o[2], r, int256(c)) == 1) ev.comps[5][r] = int256(c);
+                }
+            }
+        }
+        _metric(ev);
+        _register(ev);
+    }
+
+    function _check(Eval memory ev, uint256 op, uint256 e) internal returns (bool ok, uint256 gas) {
+        if (e >= ev.o[op].length) {
+            // Padding: only the output leaf is opened.
+        } else if (op == 0) {
+            need(ev.comps[0], (e / nH) * nI, nI);
+            need(ev.comps[1], (e % nH) * nI, nI);
+            need(ev.comps[2], e % nH, 1);
+        } else if (op == 1) {
+            need(ev.o[0], e, 1);
+        } else if (op == 2) {
+            need(ev.o[1], (e / nC) * nH, nH);
+            need(ev.comps[3], (e % nC) * nH, nH);
+            need(ev.comps[4], e % nC, 1);
+        } else if (op == 3) {
+            need(ev.o[2], e * nC, nC);
+            need(ev.comps[5], e, 1);
+        } else {
+            need(ev.o[3], 0, ev.rows);
+        }
+        need(ev.o[op], e, 1);
+        bytes32[] memory sr = _roots(ev.comps);
+        bytes32[] memory orr = _roots(ev.o);
+        bytes memory opening = takeOpening();
+        if (metered) vm.resumeGasMetering();
+        gas = gasleft();
+        ok = referee.checkElement(ev.h, 0, op, e, sr, orr, opening);
+        gas -= gasleft();
+        if (metered) vm.pauseGasMetering();
+    }
+
+    function test_eval_layoutAndNames() public {
+        Eval memory ev = _make(3, false);
+        assertEq(referee.numTransitions(ev.h), 1);
+        (uint256 sc, uint256 ops, uint256[] memory ends) = referee.transitionLayout(ev.h, 0);
+        assertEq(sc, 6);
+        assertEq(ops, 5);
+        assertEq(ends.length, 2);
+        assertEq(ends[0], 2);
+        assertEq(ends[1], 4);
+        assertEq(referee.opName(ev.h, 0, 3), "correct");
+        assertEq(referee.opName(ev.h, 0, 4), "correct_count");
+        assertEq(referee.numElements(ev.h, 0, 4), 8);
+        vm.expectRevert(abi.encodeWithSelector(IStepReferee.RefereeBadOpening.selector, "op: expected < 5"));
+        referee.opName(ev.h, 0, 5);
+    }
+
+    function test_eval_everyOp_acceptsTheRightElementAndRejectsAWrongOne() public {
+        Eval memory ev = _make(11, false);
+        assertGt(ev.o[4][0], 0);
+        assertLt(ev.o[4][0], 11);
+        for (uint256 op = 0; op < 5; op++) {
+            for (uint256 e = 0; e < ev.o[op].length; e++) {
+                (bool ok,) = _check(ev, op, e);
+                assertTrue(ok, "honest evaluation element rejected");
+                int256 d = ev.o[op][e] == type(int32).max ? -1 : int256(1);
+                ev.o[op][e] += d;
+                (ok,) = _check(ev, op, e);
+                assertFalse(ok, "wrong evaluation element accepted");
+                ev.o[op][e] -= d;
+            }
+        }
+        // Padding of the count (capacity 8): must be 0.
+        (bool pad,) = _check(ev, 4, 7);
+        assertTrue(pad);
+    }
+
+    function test_eval_tiesGoToTheLowestClass() public {
+        Eval memory ev = _make(4, true); // every logits row is flat (w2 = b2 = 0)
+        for (uint256 r = 0; r < 4; r++) {
+            assertEq(ev.o[3][r], ev.comps[5][r] == 0 ? int256(1) : int256(0));
+            (bool ok,) = _check(ev, 3, r);
+            assertTrue(ok);
+        }
+    }
+
+    function test_eval_rejectsBadSpecLength() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(MlpStepReferee.RefereeBadSpec.selector, "spec: kind 4 expects 11 words (352 bytes)")
+        );
+        referee.registerSpec(abi.encode(uint256(4), uint256(2)));
+    }
+
+    /// @dev Digits shapes (64-32-10, 360 held-out rows): the correct and correct_count checks.
+    function test_gas_evalDigitsShapes() public {
+        vm.pauseGasMetering();
+        (nI, nH, nC) = (64, 32, 10);
+        uint256 rows = 360;
+        Eval memory ev;
+        ev.rows = rows;
+        ev.comps = new int256[][](6);
+        ev.comps[0] = smallTensor(rows * nI, 65536);
+        ev.comps[1] = smallTensor(nH * nI, 65536);
+        ev.comps[2] = smallTensor(nH, 65536);
+        ev.comps[3] = smallTensor(nC * nH, 65536);
+        ev.comps[4] = smallTensor(nC, 65536);
+        ev.comps[5] = new int256[](rows);
+        ev.o = new int256[][](5);
+        ev.o[0] = smallTensor(rows * nH, 65536); // ops 3 and 4 read only the logits and labels
+        ev.o[1] = smallTensor(rows * nH, 65536);
+        ev.o[2] = smallTensor(rows * nC, 8 * 65536);
+        for (uint256 r = 0; r < rows; r++) {
+            ev.comps[5][r] = int256(rnd() % nC);
+        }
+        _metric(ev);
+        _register(ev);
+        metered = true;
+        (bool ok, uint256 gasCorrect) = _check(ev, 3, rows - 1);
+        assertTrue(ok);
+        (bool ok2, uint256 gasCount) = _check(ev, 4, 0);
+        assertTrue(ok2);
+        console2.log("correct (argmax == label) element check gas", gasCorrect);
+        console2.log("correct_count (360 rows) element check gas", gasCount);
+        assertLt(gasCount, 3_000_000);
+        assertLt(gasCorrect, 1_000_000);
+    }
+}
+
