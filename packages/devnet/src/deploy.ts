@@ -4,6 +4,8 @@
 import {
   BaseError,
   chainFor,
+  cnnStepRefereeAbi,
+  cnnStepRefereeBytecode,
   computeMarketAbi,
   computeMarketBytecode,
   computeMarketLibAbi,
@@ -39,6 +41,8 @@ import {
   protocolParamsBytecode,
   providerRegistryAbi,
   providerRegistryBytecode,
+  refereeRouterAbi,
+  refereeRouterBytecode,
   type SubnetConfig,
   stakingAbi,
   stakingBytecode,
@@ -341,10 +345,15 @@ export async function deployNoosphere(
     dispenser,
   ]);
 
-  // Optimistic verification (contracts/src/verify): the referee of the fixed-point programs and the
-  // dispute-game verifier. The verifier becomes the market's arbiter: a provider's claim freezes the
-  // lease's payment, and the claim's outcome (final or rejected) resolves the dispute.
-  const stepReferee = await deploy("MlpStepReferee", mlpStepRefereeAbi, mlpStepRefereeBytecode, []);
+  // Optimistic verification (contracts/src/verify): the referees of the fixed-point programs (MLP
+  // kinds 1, 2, 4; CNN kind 3) behind a router that dispatches by the spec's kind (`stepReferee`, the
+  // verifier's referee), and the dispute-game verifier. The verifier becomes the market's arbiter: a
+  // provider's claim freezes the lease's payment, and the claim's outcome (final or rejected) resolves
+  // the dispute.
+  const stepReferee = await deploy("RefereeRouter", refereeRouterAbi, refereeRouterBytecode, [
+    await deploy("MlpStepReferee", mlpStepRefereeAbi, mlpStepRefereeBytecode, []),
+    await deploy("CnnStepReferee", cnnStepRefereeAbi, cnnStepRefereeBytecode, []),
+  ]);
   const optimisticVerifier = await deploy(
     "OptimisticVerifier",
     optimisticVerifierAbi,

@@ -55,8 +55,11 @@ const CONTRACTS = [
   "DataNFTFactory",
   "FixedRateExchange",
   "Dispenser",
-  // Optimistic verification (contracts/src/verify): the step referee, then the dispute-game verifier.
+  // Optimistic verification (contracts/src/verify): the step referees (MLP kinds, CNN kind), the router
+  // in front of them (the verifier's referee), then the dispute-game verifier.
   "MlpStepReferee",
+  "CnnStepReferee",
+  "RefereeRouter",
   "OptimisticVerifier",
 ] as const;
 
