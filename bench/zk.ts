@@ -8,8 +8,8 @@
 //
 // A benchmark, not a test: it fails only if a step does not do what it says (a proof that does
 // not verify), never on a number.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,8 +37,8 @@ import {
   type WitnessFile,
 } from "@noosphere/zk";
 import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
-import { newestSourceMtimeMs } from "../packages/cli/bin/stamp.js";
 import { describeMachine } from "./lib/machine.js";
+import { cliProve } from "./lib/zk-cli-prove.js";
 
 const NAME = "zk";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -171,117 +171,6 @@ function childProve(pkPath: string, witnessPath: string, baseline: boolean, sing
   };
 }
 
-const noosBin = path.join(repoRoot, "packages/cli/bin/noos.js");
-const packagesDir = path.join(repoRoot, "packages");
-const TIME = "/usr/bin/time";
-
-/** bin/noos.js runs the compiled build only while its stamp is not older than the sources. */
-function cliBuildIsFresh(): boolean {
-  const stamp = path.join(packagesDir, "cli/dist/build.json");
-  if (!existsSync(stamp)) return false;
-  const { sourcesMtimeMs } = JSON.parse(readFileSync(stamp, "utf8")) as { sourcesMtimeMs: number };
-  return newestSourceMtimeMs(packagesDir) <= sourcesMtimeMs;
-}
-
-/**
- * One fresh process under GNU time: wall seconds, CPU seconds (user + system, all threads) and
- * peak RSS (what a user's shell sees).
- */
-function timed(args: string[], cwd: string) {
-  const out = spawnSync(TIME, ["-f", "%e %U %S %M", process.execPath, ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-  if (out.status !== 0) throw new Error(`${args.join(" ")} failed: ${out.stderr}`);
-  const [seconds, user, sys, kb] = (out.stderr.trim().split("\n").at(-1) ?? "")
-    .split(" ")
-    .map(Number);
-  if ([seconds, user, sys, kb].some((x) => x === undefined || Number.isNaN(x)))
-    throw new Error(`cannot read GNU time's output: ${out.stderr}`);
-  return {
-    seconds: seconds as number,
-    cpuSeconds: round((user as number) + (sys as number), 2),
-    peakRssBytes: (kb as number) * 1024,
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-/**
- * `noos zk prove` as a user runs it: a fresh CLI process (compiled build) in the folder of the
- * pipeline's files, its wall time, CPU time and peak RSS, beside a bare `node -e 0` in the same
- * run. Each proof it writes is checked with the verification key. Cases: the default (the lean
- * prover with one helper thread below 2^15 constraints), the lean prover on one thread, snarkjs
- * with worker threads, and with --compare-cli another build (the "before").
- * Runs are interleaved (one of each case per round) so that a change in the machine's load
- * affects every case alike; this machine is shared, so CPU seconds are the steadier figure.
- */
-async function cliProve(dir: string, vk: VerificationKey) {
-  if (!existsSync(TIME)) return { note: `${TIME} (GNU time) not found: apt-get install time` };
-  const prove = (bin: string, ...flags: string[]) => [
-    bin,
-    "zk",
-    "prove",
-    ...flags,
-    "--proof-path",
-    "cli-proof.json",
-  ];
-  const cases = [
-    { name: "node -e 0 (baseline)", args: ["-e", "0"] },
-    { name: "noos zk prove", args: prove(noosBin) },
-    { name: "noos zk prove --single-thread", args: prove(noosBin, "--single-thread") },
-    { name: "noos zk prove --worker-threads", args: prove(noosBin, "--worker-threads") },
-    ...(values["compare-cli"]
-      ? [
-          {
-            name: `before: ${path.relative(repoRoot, values["compare-cli"])} zk prove`,
-            args: prove(values["compare-cli"]),
-          },
-        ]
-      : []),
-  ];
-  const freshBefore = cliBuildIsFresh();
-  const loadAverageBefore = os.loadavg().map((x) => round(x, 2));
-  timed(cases[1]?.args ?? [], dir); // warm the file cache
-  const samples = cases.map(() => [] as ReturnType<typeof timed>[]);
-  for (let i = 0; i < RUNS; i++) {
-    for (const [k, c] of cases.entries()) {
-      samples[k]?.push(timed(c.args, dir));
-      if (c.args[0] !== "-e") {
-        const p = JSON.parse(readFileSync(path.join(dir, "cli-proof.json"), "utf8")) as ProofFile;
-        if (!(await verify(vk, p.public_signals, p.proof)))
-          throw new Error(`${c.name}: the proof does not verify`);
-        rmSync(path.join(dir, "cli-proof.json"));
-      }
-    }
-  }
-  const rows = cases.map((c, k) => {
-    const s = samples[k] ?? [];
-    return {
-      name: c.name,
-      wallSecondsMedian: median(s.map((x) => x.seconds)),
-      // The least disturbed run: other processes on a shared 2-core machine inflate the median.
-      wallSecondsMin: Math.min(...s.map((x) => x.seconds)),
-      cpuSecondsMedian: median(s.map((x) => x.cpuSeconds)),
-      cpuSecondsMin: Math.min(...s.map((x) => x.cpuSeconds)),
-      peakRssBytesMedian: median(s.map((x) => x.peakRssBytes)),
-      samples: s,
-    };
-  });
-  const base = rows[0];
-  return {
-    what: "fresh `noos zk prove` processes (packages/cli/bin/noos.js, compiled build), GNU time %e/%U+%S/%M, cases interleaved; every proof verified",
-    buildFresh: freshBefore && cliBuildIsFresh(),
-    loadAverageBefore,
-    loadAverageAfter: os.loadavg().map((x) => round(x, 2)),
-    runs: RUNS,
-    cases: rows.map((r) => ({
-      ...r,
-      wallOverBaseline: base ? round(r.wallSecondsMedian / base.wallSecondsMedian, 2) : null,
-    })),
-  };
-}
-
 async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `noos-bench-zk-${s.name}-`));
   const f = (name: string) => path.join(dir, name);
@@ -376,7 +265,7 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
       verifyTimes.push((performance.now() - t) / 1000);
     }
     await terminateSnarkjs();
-    const cli = await cliProve(dir, vk);
+    const cli = await cliProve(dir, vk, { runs: RUNS, compareCli: values["compare-cli"] });
     await terminateSnarkjs();
     const child = childProve(f("pk.key"), f("witness.json"), false);
     const floor = childProve(f("pk.key"), f("witness.json"), true);
