@@ -250,6 +250,9 @@ async function decide(
   return decision({ bid: true, pricePerSecond: price });
 }
 
+/** Approvals of the market for bid deposits in flight, by client. */
+const approvals = new WeakMap<NoosphereClient, Promise<unknown>>();
+
 /** Decides and, if worth it, bids. Returns the bid index, or null when it did not bid. */
 export async function bidOnOrder(common: Common, params: BidderParameters, orderId: bigint) {
   const { client, contracts, openBids } = params;
@@ -279,9 +282,16 @@ export async function bidOnOrder(common: Common, params: BidderParameters, order
     const send = params.send ?? (<T>(transaction: () => Promise<T>) => transaction());
     const { event } = await send(async () => {
       if (allowance < params.bidDeposit) {
-        // Approve many deposits at once: one approval instead of one per bid.
-        const amount = params.bidDeposit * 100n;
-        await client.approveAndWait({ spender: contracts.market, amount });
+        // Approve many deposits at once: one approval instead of one per bid, and one for the
+        // bids that found the allowance short at the same time.
+        let approving = approvals.get(client);
+        if (!approving) {
+          approving = client
+            .approveAndWait({ spender: contracts.market, amount: params.bidDeposit * 100n })
+            .finally(() => approvals.delete(client));
+          approvals.set(client, approving);
+        }
+        await approving;
       }
       return client.createBidAndWait({
         orderId,
