@@ -129,6 +129,10 @@ describe("optimistic inference and evaluation on the market", () => {
     expect(r.provider.slashed).toBeGreaterThan(0n);
     for (const m of r.moves)
       expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+    console.log(
+      "inference dispute moves (gas)",
+      r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
+    );
   }, 300_000);
 
   it("an evaluation job lying about its accuracy (count of correct rows + 1) is caught at the metric op", async () => {
@@ -146,6 +150,10 @@ describe("optimistic inference and evaluation on the market", () => {
     expect(r.tenant.refunded).toBe(true);
     const check = r.moves.find((m) => m.move === "openElement");
     expect(check?.gasUsed).toBeLessThan(3_000_000);
+    console.log(
+      "evaluation dispute moves (gas)",
+      r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
+    );
   }, 300_000);
 
   it("a result with no claim: the tenant disputes and the watcher resolves the lease for it (resolveUnclaimed)", async () => {
