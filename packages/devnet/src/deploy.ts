@@ -13,6 +13,9 @@ import {
   computeMarketLinkReferences,
   coprocessorCoordinatorAbi,
   coprocessorCoordinatorBytecode,
+  coprocessorCoordinatorLinkReferences,
+  coprocessorOptimisticLibAbi,
+  coprocessorOptimisticLibBytecode,
   type Deployment,
   dataNFTAbi,
   dataNFTBytecode,
@@ -234,11 +237,20 @@ export async function deployNoosphere(
   const proofRegistry = await deploy("ProofRegistry", proofRegistryAbi, proofRegistryBytecode, [
     modelRegistry,
   ]);
-  // The AI coprocessor: checks zk deliveries through ProofRegistry, stakes nodes in Staking.
+  // The AI coprocessor: checks zk deliveries through ProofRegistry, stakes nodes in Staking; its
+  // optimistic-mode checks live in a linked library (24 KiB code-size limit).
+  const coprocessorLib = await deploy(
+    "CoprocessorOptimisticLib",
+    coprocessorOptimisticLibAbi,
+    coprocessorOptimisticLibBytecode,
+    [],
+  );
   const coprocessor = await deploy(
     "CoprocessorCoordinator",
     coprocessorCoordinatorAbi,
-    coprocessorCoordinatorBytecode,
+    linkBytecode(coprocessorCoordinatorBytecode, coprocessorCoordinatorLinkReferences, {
+      CoprocessorOptimisticLib: coprocessorLib,
+    }),
     [
       protocolParams,
       staking,
@@ -361,6 +373,14 @@ export async function deployNoosphere(
     [token, market, protocolParams, stepReferee, params.verifierConfig ?? DEVNET_VERIFIER_CONFIG],
   );
   await call(protocolParams, protocolParamsAbi, "setArbiter", [optimisticVerifier]);
+  // The coprocessor's optimistic mode posts its nodes' claims in the same verifier: a delivery's claim
+  // must stay challengeable for the verifier's minimum window after it, with at least its minimum bond.
+  const verifierConfig = params.verifierConfig ?? DEVNET_VERIFIER_CONFIG;
+  await call(coprocessor, coprocessorCoordinatorAbi, "setOptimisticConfig", [
+    optimisticVerifier,
+    verifierConfig.minWindow,
+    verifierConfig.minBond,
+  ]);
 
   const contracts: NoosphereAddresses = {
     token,

@@ -26,6 +26,15 @@ export {
   VERIFICATION_NAMES,
   type VerificationName,
 } from "./coprocessor/node.js";
+export {
+  createOptimisticNode,
+  encodeWeights,
+  loadOptimisticModel,
+  mlpWeightsFromOnnx,
+  type OptimisticWeights,
+  optimisticProgramOf,
+  programOfWeights,
+} from "./coprocessor/optimistic.js";
 export { type FollowParameters, follow, sleep } from "./follower.js";
 export { type ExecuteJobParameters, type ExecuteJobResult, executeJob } from "./jobs/execute.js";
 export { createJobRunner, JobFailedError, type JobRunnerConfig } from "./jobs/runner.js";
@@ -141,3 +150,4 @@ export {
 } from "./tenant/resumeJobs.js";
 export { type SettleJobResult, type SettleProgress, settleJob } from "./tenant/settleJob.js";
 export * from "./verify/index.js";
+export { coprocessorSource } from "./verify/sources/coprocessor.js";

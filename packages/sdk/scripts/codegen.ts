@@ -26,6 +26,7 @@ const CONTRACTS = [
   "SubnetRegistry",
   // AI coprocessor: requests, subscriptions, escrow, deliveries; and the example consumer
   // (contracts/src/coprocessor/examples) that the README and the e2e test deploy.
+  "CoprocessorOptimisticLib",
   "CoprocessorCoordinator",
   "LinregConsumer",
   // AI DAO delegate app (contracts/src/apps/dao): the DAO (token, OZ TimelockController as a project

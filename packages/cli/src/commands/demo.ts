@@ -67,6 +67,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
         await runDisputeDemoCommand({ dir, json: json === true, say, ...opts });
         return;
       }
+      if (name === "coprocessor-optimistic") {
+        const { runCoprocessorOptimisticDemoCommand } = await import(
+          "../demos/coprocessor-optimistic.js"
+        );
+        await runCoprocessorOptimisticDemoCommand({ json: json === true, say });
+        return;
+      }
       if (name === "subnet") {
         await runSubnetDemoCommand({ dir, json: json === true, say, keep: opts.keep });
         return;

@@ -86,12 +86,15 @@ export function registerVerifier(program: Command, globals: () => GlobalOptions)
 }
 
 export async function startVerifier(options: GlobalOptions, configFile?: string) {
-  const [{ createCommon, createWatcher }, { InvalidParameterError, parseNoos }, { createStore }] =
-    await Promise.all([
-      import("@noosphere/node"),
-      import("@noosphere/sdk"),
-      import("@noosphere/storage"),
-    ]);
+  const [
+    { createCommon, createWatcher, coprocessorSource },
+    { InvalidParameterError, parseNoos },
+    { createStore },
+  ] = await Promise.all([
+    import("@noosphere/node"),
+    import("@noosphere/sdk"),
+    import("@noosphere/storage"),
+  ]);
   const { walletClient } = await import("../context.js");
   const { printFields, printJson } = await import("../output.js");
   const file = configFile ? await loadVerifierFile(configFile) : {};
@@ -114,6 +117,10 @@ export async function startVerifier(options: GlobalOptions, configFile?: string)
     return address;
   };
   const common = createCommon({ name: `verifier:${client.account.address.slice(0, 8)}` });
+  const store = createStore({
+    kind: "local",
+    dir: file.storeDir ? resolve(file.storeDir) : path.join(path.resolve(options.dir), "store"),
+  });
   const watcher = await createWatcher(common, {
     client: client as never,
     contracts: {
@@ -123,10 +130,18 @@ export async function startVerifier(options: GlobalOptions, configFile?: string)
       token: need("token"),
       registry: need("registry"),
     },
-    store: createStore({
-      kind: "local",
-      dir: file.storeDir ? resolve(file.storeDir) : path.join(path.resolve(options.dir), "store"),
-    }),
+    store,
+    // Coprocessor deliveries in optimistic mode: standalone claims about a request's program.
+    sources: contracts.coprocessor
+      ? [
+          coprocessorSource({
+            client: client as never,
+            coordinator: contracts.coprocessor,
+            fromBlock: BigInt(connection.startBlock),
+            fetchContent: (cid) => store.get(cid),
+          }),
+        ]
+      : [],
     stateDir: file.stateDir
       ? resolve(file.stateDir)
       : path.join(path.resolve(options.dir), "verifier"),

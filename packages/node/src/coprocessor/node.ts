@@ -26,6 +26,7 @@ import { follow } from "../follower.js";
 import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { fieldInputHash, parseInputContent, poseidonInputHash, quantizeInput } from "./inputs.js";
 import { loadServedModel, type ServedModel } from "./models.js";
+import { createOptimisticNode } from "./optimistic.js";
 
 export const COPROCESSOR_NODE_VERSION = "0.1.0";
 /** How long a delivery the requester's side blocks (short escrow) waits before another try. */
@@ -76,8 +77,13 @@ export type CoprocessorNodeConfig = {
   pollIntervalMs: number;
   /** Prove with one thread (less memory). */
   singleThread?: boolean | undefined;
-  /** Testing only: deliver a wrong output (first element + 1), to show redundancy catches it. */
+  /**
+   * Testing only: deliver a wrong output (first element + 1), to show redundancy catches it; in
+   * optimistic mode the node's run lies in that logit and its claim says so (a watcher catches it).
+   */
   corruptOutput?: boolean | undefined;
+  /** Optimistic: seconds of challenge window beyond the coordinator's minimum. Default 30. */
+  optimisticWindowMargin?: number | undefined;
 };
 
 type Delivery = {
@@ -129,6 +135,20 @@ export async function createCoprocessorNode(
   const coordinator = { address: config.coordinator, abi } as const;
 
   await ensureStaked(common, config);
+  // Optimistic mode (when the coordinator has a verifier): claims, their defence and settlement.
+  const optimistic = await createOptimisticNode(common, {
+    client,
+    coordinator: config.coordinator,
+    startBlock: config.startBlock,
+    stateDir: config.stateDir,
+    fetchContent: (cid) => config.store.get(cid, { signal: common.signal }),
+    pollIntervalMs: config.pollIntervalMs,
+    windowMargin: config.optimisticWindowMargin,
+    fault: config.corruptOutput
+      ? { lie: { transition: 0, op: 2, element: 0, delta: 65536 } }
+      : undefined,
+  });
+  const optimisticLoop = optimistic?.agent.run() ?? Promise.resolve();
 
   // Models: loaded (artifacts fetched and checked) once, then kept warm.
   const served = new Map<string, Promise<ServedModel>>();
@@ -327,9 +347,13 @@ export async function createCoprocessorNode(
       count(common, "declined");
       await record(k, { state: "declined", reason });
     };
-    if (verification === "optimistic") return decline("optimistic verification is not served");
     if (!fees.has(r.modelId.toString()) && !config.serveAll)
       return decline(`model ${r.modelId} is not served by this node`);
+    if (verification === "optimistic") {
+      if (!optimistic) return decline("the coordinator has no optimistic verifier");
+      if (t.input.values.length === 0) return decline("an optimistic request needs inline input");
+      return processOptimistic(t, interval, optimistic);
+    }
     if (t.input.cid === "" && t.input.values.length === 0)
       return decline("the request has no input");
     let model: ServedModel;
@@ -484,6 +508,76 @@ export async function createCoprocessorNode(
     }
   }
 
+  /** Optimistic: claim, deliver with the claim id; settlement after the window is the agent's. */
+  async function processOptimistic(
+    t: TrackedRequest,
+    interval: number,
+    opt: NonNullable<typeof optimistic>,
+  ) {
+    const r = t.request;
+    const k = key(r.id, interval);
+    const previous = (await state.read()).deliveries[k];
+    try {
+      await ensureFee(r.modelId);
+    } catch (err) {
+      await record(k, { state: "declined", reason: `fee not set: ${String(err)}` });
+      return;
+    }
+    await record(k, { state: "computing" });
+    const computeStart = performance.now();
+    let claimed: Awaited<ReturnType<typeof opt.claim>>;
+    try {
+      claimed = await opt.claim(r, interval, t.input.values);
+    } catch (err) {
+      if (common.signal.aborted) return;
+      count(common, "computeFailed");
+      logger.error({ requestId: r.id, interval, err: String(err) }, "optimistic claim failed");
+      await record(k, { state: "failed", reason: String(err) });
+      return;
+    }
+    const computeMs = Math.round(performance.now() - computeStart);
+    await record(k, {
+      state: "sending",
+      output: claimed.output.map(String),
+      computeMs,
+      reason: `claim ${claimed.claimId}`,
+      attempts: (previous?.attempts ?? 0) + 1,
+    });
+    try {
+      const hash = await retry(async () => {
+        const sent = await deliverInference(client, {
+          address: config.coordinator,
+          request: r,
+          interval,
+          output: { values: claimed.output },
+          proof: claimed.proof,
+        });
+        const receipt = await client.waitForTransactionReceipt({ hash: sent });
+        if (receipt.status !== "success") throw new Error(`deliver reverted (${sent})`);
+        return sent;
+      }, common.signal);
+      await record(k, { state: "delivered", txHash: hash, reason: `claim ${claimed.claimId}` });
+      count(common, "delivered");
+      logger.info(
+        { requestId: r.id, interval, claimId: claimed.claimId, txHash: hash, computeMs },
+        "delivered with an optimistic claim (callback after the window)",
+      );
+    } catch (err) {
+      if (common.signal.aborted) return;
+      const decoded = decodeContractError(err, abi);
+      if (decoded.name === "CoprocessorAlreadySettled") {
+        await record(k, { state: "delivered", reason: "found on chain" });
+        return;
+      }
+      count(common, "deliverFailed");
+      logger.error(
+        { requestId: r.id, interval, err: decoded.shortMessage ?? String(err) },
+        "delivery failed",
+      );
+      await record(k, { state: "failed", reason: `${decoded.name}: ${decoded.shortMessage}` });
+    }
+  }
+
   const loop = (async () => {
     while (!common.signal.aborted) {
       try {
@@ -561,7 +655,7 @@ export async function createCoprocessorNode(
   });
 
   const done = (async () => {
-    await Promise.all([followLoop, loop]);
+    await Promise.all([followLoop, loop, optimisticLoop]);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     logger.info("coprocessor node stopped");
   })();

@@ -15,6 +15,8 @@ export const COPROCESSOR_STATUSES = [
   "delivered",
   "disputed",
   "refunded",
+  /** Optimistic: delivered with a bonded claim; settled by `settleOptimisticInference` after the window. */
+  "verifying",
 ] as const;
 export type CoprocessorStatus = (typeof COPROCESSOR_STATUSES)[number];
 

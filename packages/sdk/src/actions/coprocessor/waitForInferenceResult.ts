@@ -29,7 +29,8 @@ export async function waitForInferenceResult(
     const r = await getInferenceRequest(client, params);
     // A delivered interval is returned with its output: if the RPC's log index lagged the state
     // just read (seen once on anvil), the next poll finds the OutputDelivered log.
-    const settled = r.status !== "pending" && r.status !== "none";
+    // "verifying": an optimistic delivery waits for its claim's window (settleOptimisticInference).
+    const settled = r.status !== "pending" && r.status !== "none" && r.status !== "verifying";
     if (settled && (r.status !== "delivered" || r.output !== undefined)) return r;
     if (Date.now() > deadline) {
       throw new BaseError(
