@@ -91,7 +91,7 @@ export async function runCoprocessorOptimisticDemoCommand(p: {
     p.say(`model ${modelId}: digits MLP 64-32-10 as a kind-2 mlp-infer program (weights ${cid})`);
 
     const startNode = async (account: number, name: string, corrupt: boolean) => {
-      const common = createCommon({ name, handleSignals: false, logLevel: "warn" });
+      const common = createCommon({ name, handleSignals: false, logLevel: "error" });
       const node = await createCoprocessorNode(common, {
         client: n.client(account),
         coordinator,
@@ -113,7 +113,11 @@ export async function runCoprocessorOptimisticDemoCommand(p: {
       running.push(entry);
       return entry;
     };
-    const watcherCommon = createCommon({ name: "watcher", handleSignals: false, logLevel: "warn" });
+    const watcherCommon = createCommon({
+      name: "watcher",
+      handleSignals: false,
+      logLevel: "error",
+    });
     const watcher = await createWatcher(watcherCommon, {
       client: n.client(2),
       contracts: {
