@@ -3,8 +3,9 @@
 // the step's operators, C over one element); the claim ends finalized (the provider is paid) or
 // rejected (the tenant is refunded). `noos deploy` waits for that end; `noos job status` shows it.
 import { type NoosphereClient, optimisticVerifierAbi } from "@noosphere/sdk";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { sleep } from "../follower.js";
+import { specBytesOf } from "../verify/agent.js";
 import { CLAIM_STATUSES, readGame } from "../verify/player.js";
 
 export type OptimisticGamePhase = {
@@ -22,6 +23,12 @@ export type OptimisticPhase = {
   claimId?: bigint | undefined;
   windowEnds?: bigint | undefined;
   games: OptimisticGamePhase[];
+  /**
+   * The fixed-point program the claim commits to (mlp-train, mlp-infer, mlp-eval, cnn-infer): an
+   * optimistic job's result (the model, the logits, the accuracy) is that program's output, in
+   * Q16.16, not a float runtime's.
+   */
+  program?: string | undefined;
   /** One line for people: `challenge window until 2026-12-06T23:59:00Z`, `in dispute (steps, 0..1001)`. */
   text: string;
 };
@@ -50,7 +57,9 @@ export async function optimisticPhase(
     abi: optimisticVerifierAbi,
     functionName: "getClaim",
     args: [claimId],
-  })) as { status: number; windowEnds: bigint };
+  })) as { status: number; windowEnds: bigint; specHash: Hex };
+  const program = await programOf(client, verifier, claim.specHash);
+  const of = program ? `; output of the fixed-point program ${program} (Q16.16)` : "";
   const gameIds = (await client.readContract({
     address: verifier,
     abi: optimisticVerifierAbi,
@@ -86,7 +95,8 @@ export async function optimisticPhase(
       claimId,
       windowEnds: claim.windowEnds,
       games,
-      text: `finalized (claim ${claimId}): the provider is paid`,
+      program,
+      text: `finalized (claim ${claimId}): the provider is paid${of}`,
     };
   if (status === "Rejected")
     return {
@@ -94,6 +104,7 @@ export async function optimisticPhase(
       claimId,
       windowEnds: claim.windowEnds,
       games,
+      program,
       text: `rejected (claim ${claimId}): a challenger proved the result wrong; the tenant is refunded`,
     };
   if (open.length > 0) {
@@ -109,6 +120,7 @@ export async function optimisticPhase(
       claimId,
       windowEnds: claim.windowEnds,
       games,
+      program,
       text: `in dispute (level ${first.level}: ${where}; ${open.length} game${open.length > 1 ? "s" : ""})`,
     };
   }
@@ -117,8 +129,53 @@ export async function optimisticPhase(
     claimId,
     windowEnds: claim.windowEnds,
     games,
-    text: `challenge window until ${until}`,
+    program,
+    text: `challenge window until ${until}${of}`,
   };
+}
+
+const PROGRAM_KINDS: Record<string, string> = {
+  "1": "mlp-train",
+  "2": "mlp-infer",
+  "3": "cnn-infer",
+  "4": "mlp-eval",
+};
+
+/** Program kinds by verifier and spec hash (a spec's bytes never change; polls read it once). */
+const programCache = new Map<string, string>();
+
+/** The program kind of a claim's spec (word 0 of the bytes registered with the verifier's referee). */
+async function programOf(
+  client: NoosphereClient,
+  verifier: Address,
+  specHash: Hex,
+): Promise<string | undefined> {
+  const key = `${verifier}:${specHash}`.toLowerCase();
+  const known = programCache.get(key);
+  if (known) return known;
+  const found = await readProgramOf(client, verifier, specHash);
+  if (found) programCache.set(key, found);
+  return found;
+}
+
+async function readProgramOf(
+  client: NoosphereClient,
+  verifier: Address,
+  specHash: Hex,
+): Promise<string | undefined> {
+  try {
+    const referee = (await client.readContract({
+      address: verifier,
+      abi: optimisticVerifierAbi,
+      functionName: "referee",
+    })) as Address;
+    const bytes = await specBytesOf(client as never, referee, specHash);
+    if (!bytes || bytes.length < 66) return undefined;
+    const kind = BigInt(bytes.slice(0, 66)).toString();
+    return PROGRAM_KINDS[kind] ?? `kind ${kind}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

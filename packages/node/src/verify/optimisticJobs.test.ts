@@ -13,6 +13,7 @@ import { optimisticVerifierAbi } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { optimisticPhase } from "../tenant/optimistic.js";
 import { CLAIM_STATUSES, readGame } from "./player.js";
 import { runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
 
@@ -112,6 +113,11 @@ describe("optimistic inference and evaluation on the market", () => {
     expect(r.leaseState).not.toBe("Disputed");
     expect(r.tenant.paid).toBeGreaterThan(0n);
     expect(r.provider.slashed).toBe(0n);
+    // What `noos job status` shows: the output is the fixed-point program's.
+    const phase = await optimisticPhase(net.client(1), verifier, r.leaseId);
+    expect(phase.phase).toBe("finalized");
+    expect(phase.program).toBe("mlp-infer");
+    expect(phase.text).toContain("fixed-point program mlp-infer");
   }, 300_000);
 
   it("a provider lying about one inference output element is caught at that op and element", async () => {
