@@ -3,7 +3,8 @@ import type { Hex } from "viem";
 import type { OnnxModel } from "../onnx/types.js";
 import { toQ } from "./arith.js";
 import type { FixedCnnInput } from "./dataset.js";
-import { tensorRoot } from "./merkle.js";
+import { toHex } from "./hash.js";
+import { cachedRootBytes, tensorRoot } from "./merkle.js";
 import type { CnnInferSpec } from "./spec.js";
 
 function initializer(model: OnnxModel, name: string): { dims: number[]; data: number[] } {
@@ -102,7 +103,8 @@ export function cnnInferProgramFromOnnx(
     classes: w.classes,
     convPad: w.convPad,
     poolPad: options.poolPad ?? 1,
-    xRoot: options.roots === false ? `0x${"00".repeat(32)}` : tensorRoot(x),
+    // Memoised per array: the genesis state hash reads the same root (runProgram).
+    xRoot: options.roots === false ? `0x${"00".repeat(32)}` : toHex(cachedRootBytes(x)),
     convWRoot: w.roots.convW,
     convBRoot: w.roots.convB,
     fcWRoot: w.roots.fcW,

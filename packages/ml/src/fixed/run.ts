@@ -174,8 +174,10 @@ export function runProgram(spec: FixedSpec, data: FixedData, opts: RunOptions = 
       throw new RangeError(`${name}.transition must be in [0, ${n}), got ${o.transition}`);
   }
   const commitAll = (opts.commit ?? "all") === "all";
+  // Genesis components of an inference program are its inputs and weights, never mutated: their roots are
+  // memoised per array (a provider serving one model hashes its weights once). Other states hash afresh.
   const hashOf = (t: number, comps: readonly Int32Array[]) =>
-    stateHashBytes(specBytes, t, comps.map(tensorRootBytes));
+    stateHashBytes(specBytes, t, comps.map(t === 0 ? cachedRootBytes : tensorRootBytes));
   let comps = genesisComponents(spec, data);
   const checkpoints = new Map<number, Int32Array[]>([[0, comps]]);
   const states: Hex[] = new Array(n + 1);
