@@ -158,17 +158,14 @@ export function validateSpec(spec: FixedSpec): void {
     checkInt32("initScaleW1Q", spec.initScaleW1Q);
     checkInt32("initScaleW2Q", spec.initScaleW2Q);
     checkBytes32("dataRoot", spec.dataRoot);
-  } else if (spec.kind === "mlp-infer") {
+  } else if (spec.kind === "mlp-infer" || spec.kind === "mlp-eval") {
     checkUint("rows", spec.rows);
     for (const k of ["xRoot", "w1Root", "b1Root", "w2Root", "b2Root"] as const)
       checkBytes32(k, spec[k]);
-  } else if (spec.kind === "mlp-eval") {
-    checkUint("rows", spec.rows);
-    for (const k of ["xRoot", "w1Root", "b1Root", "w2Root", "b2Root", "yRoot"] as const)
-      checkBytes32(k, spec[k]);
+    if (spec.kind === "mlp-eval") checkBytes32("yRoot", spec.yRoot);
   } else {
     throw new TypeError(
-      `spec.kind must be "mlp-train" or "mlp-infer", got ${(spec as { kind: string }).kind}`,
+      `spec.kind must be "mlp-train", "mlp-infer", "cnn-infer" or "mlp-eval", got ${(spec as { kind: string }).kind}`,
     );
   }
 }
@@ -179,67 +176,62 @@ function word(x: number | Hex): string {
   return BigInt.asUintN(256, BigInt(x)).toString(16).padStart(64, "0");
 }
 
+/** The spec's words in ARITHMETIC.md §2 order; kind 4 (mlp-eval) is kind 2's words plus yRoot. */
+function specWords(spec: FixedSpec): (number | Hex)[] {
+  switch (spec.kind) {
+    case "mlp-train":
+      return [
+        1,
+        spec.nIn,
+        spec.nHidden,
+        spec.nOut,
+        spec.batch,
+        spec.steps,
+        spec.lrQ,
+        spec.muQ,
+        spec.seed,
+        spec.initScaleW1Q,
+        spec.initScaleW2Q,
+        spec.n,
+        spec.dataRoot,
+      ];
+    case "mlp-infer":
+    case "mlp-eval": {
+      const words = [
+        spec.nIn,
+        spec.nHidden,
+        spec.nOut,
+        spec.rows,
+        spec.xRoot,
+        spec.w1Root,
+        spec.b1Root,
+        spec.w2Root,
+        spec.b2Root,
+      ];
+      return spec.kind === "mlp-eval" ? [4, ...words, spec.yRoot] : [2, ...words];
+    }
+    case "cnn-infer":
+      return [
+        3,
+        spec.rows,
+        spec.side,
+        spec.channels,
+        spec.classes,
+        spec.convPad,
+        spec.poolPad,
+        spec.xRoot,
+        spec.convWRoot,
+        spec.convBRoot,
+        spec.fcWRoot,
+        spec.fcBRoot,
+      ];
+  }
+}
+
 /** abi.encode of the spec tuple (ARITHMETIC.md §2): every field is one static 32-byte word. */
 export function encodeSpec(spec: FixedSpec): Hex {
   validateSpec(spec);
-  const fields: (number | Hex)[] =
-    spec.kind === "mlp-train"
-      ? [
-          1,
-          spec.nIn,
-          spec.nHidden,
-          spec.nOut,
-          spec.batch,
-          spec.steps,
-          spec.lrQ,
-          spec.muQ,
-          spec.seed,
-          spec.initScaleW1Q,
-          spec.initScaleW2Q,
-          spec.n,
-          spec.dataRoot,
-        ]
-      : spec.kind === "mlp-eval"
-        ? [
-            4,
-            spec.nIn,
-            spec.nHidden,
-            spec.nOut,
-            spec.rows,
-            spec.xRoot,
-            spec.w1Root,
-            spec.b1Root,
-            spec.w2Root,
-            spec.b2Root,
-            spec.yRoot,
-          ]
-        : spec.kind === "mlp-infer"
-          ? [
-              2,
-              spec.nIn,
-              spec.nHidden,
-              spec.nOut,
-              spec.rows,
-              spec.xRoot,
-              spec.w1Root,
-              spec.b1Root,
-              spec.w2Root,
-              spec.b2Root,
-            ]
-          : [
-              3,
-              spec.rows,
-              spec.side,
-              spec.channels,
-              spec.classes,
-              spec.convPad,
-              spec.poolPad,
-              spec.xRoot,
-              spec.convWRoot,
-              spec.convBRoot,
-              spec.fcWRoot,
-              spec.fcBRoot,
-            ];
+  const fields = specWords(spec);
   return `0x${fields.map(word).join("")}`;
 }
 
