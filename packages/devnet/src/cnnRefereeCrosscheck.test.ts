@@ -14,6 +14,7 @@ import {
   capacityOf,
   cnnGeometry,
   cnnInferProgramFromOnnx,
+  createRng,
   encodeSpec,
   type FixedCnnInput,
   openElement,
@@ -40,20 +41,6 @@ import { startTestChain, type TestChain } from "./testing.js";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const modelPath = path.join(repoRoot, "examples/zk/models/cnn.onnx");
 const inputPath = path.join(repoRoot, "examples/zk/data/cnn.input.json");
-
-/** Deterministic PRNG (xorshift32). */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { int: (n: number) => next() % n };
-}
 
 let chain: TestChain;
 let router: Address;
@@ -149,13 +136,13 @@ async function checkViews(spec: CnnInferSpec, run: ProgramRun) {
 
 /** First and last element, a padding element, then `count` random elements of every op. */
 function samplePairs(spec: CnnInferSpec, count: number, seed: number): Pair[] {
-  const r = rng(seed);
+  const r = createRng(seed);
   const out: Pair[] = [];
   transitionLayout(spec, 0).ops.forEach((o, op) => {
     const cap = capacityOf(o.size);
     out.push({ op, element: 0 }, { op, element: o.size - 1 });
-    if (cap > o.size) out.push({ op, element: o.size + r.int(cap - o.size) });
-    for (let i = 0; i < count; i++) out.push({ op, element: r.int(o.size) });
+    if (cap > o.size) out.push({ op, element: o.size + r.nextInt(cap - o.size) });
+    for (let i = 0; i < count; i++) out.push({ op, element: r.nextInt(o.size) });
   });
   return out;
 }
@@ -241,9 +228,9 @@ describe("CnnStepReferee (through the RefereeRouter) against the TS executor", (
 
   it("random geometry with padded conv and pool and int32 extremes: every element of every op", async () => {
     // 2 rows of 5 x 5, convPad 1 (convSide 5), poolPad 1 (poolSide 3), 3 channels, 4 classes.
-    const r = rng(9);
+    const r = createRng(9);
     const rand = (n: number, range: number) =>
-      Int32Array.from({ length: n }, () => r.int(2 * range) - range);
+      Int32Array.from({ length: n }, () => r.nextInt(2 * range) - range);
     const x = rand(2 * 25, 8 * 65536);
     x[3] = 2147483647;
     x[30] = -2147483648;

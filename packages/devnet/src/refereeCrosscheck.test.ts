@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import {
   capacityOf,
   createFixedDataset,
+  createRng,
   digitsTrainSpecFor,
   encodeSpec,
   type FixedData,
@@ -39,20 +40,6 @@ const digitsMlp = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../../examples/digits/mlp.onnx",
 );
-
-/** Deterministic PRNG (xorshift32). */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { int: (n: number) => next() % n };
-}
 
 let chain: TestChain;
 let referee: Address;
@@ -105,15 +92,16 @@ function randomTriples(
   count: number,
   seed: number,
 ): Triple[] {
-  const r = rng(seed);
+  const r = createRng(seed);
   const out: Triple[] = [];
   for (let i = 0; i < count; i++) {
-    const t = t0 + r.int(t1 - t0);
+    const t = t0 + r.nextInt(t1 - t0);
     const ops = transitionLayout(spec, t).ops;
-    const op = r.int(ops.length);
+    const op = r.nextInt(ops.length);
     const size = (ops[op] as { size: number }).size;
     const cap = capacityOf(size);
-    const element = cap > size && r.int(8) === 0 ? size + r.int(cap - size) : r.int(size);
+    const element =
+      cap > size && r.nextInt(8) === 0 ? size + r.nextInt(cap - size) : r.nextInt(size);
     out.push({ t, op, element });
   }
   return out;
@@ -279,9 +267,9 @@ describe("MlpStepReferee against the TS executor", () => {
 
   it("odd shapes with a large learning rate (saturating values): every element of two steps", async () => {
     // 12 features (stride 16), 5 hidden, 3 classes, B = 4, N = 7, one label outside [0, 3).
-    const r = rng(5);
+    const r = createRng(5);
     const features = Array.from({ length: 7 }, () =>
-      Array.from({ length: 12 }, () => r.int(33) - 16),
+      Array.from({ length: 12 }, () => r.nextInt(33) - 16),
     );
     const labels = [0, 1, 2, 7, 1, 0, 2];
     const data = createFixedDataset(features, labels);
