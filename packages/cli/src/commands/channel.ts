@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { Address, Hex } from "viem";
 import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson } from "../output.js";
+import { tenantOptions } from "../tenant.js";
 
 // The SDK (viem) and @noosphere/node load inside the actions: `noos channel --help` loads
 // commander and this file only.
@@ -145,13 +146,8 @@ function withChannelOptions(cmd: Command): Command {
 }
 
 export function registerChannel(program: Command, globals: () => GlobalOptions) {
-  /** On a devnet the payer is the tenant, account 1 (as for noos service and deploy), unless --account says otherwise. */
-  const payer = (): GlobalOptions => {
-    const options = globals();
-    return program.getOptionValueSource("account") === "default"
-      ? { ...options, account: "1" }
-      : options;
-  };
+  /** On a devnet the tenant, account 1, unless --account or a key says otherwise. */
+  const payer = tenantOptions(program, globals);
   const channel = program
     .command("channel")
     .description("x402 payment channels for pay-per-call services: open, status, claim, close");

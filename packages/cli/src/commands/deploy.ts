@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { Address } from "viem";
 import type { GlobalOptions } from "../context.js";
 import { noos, printFields, printJson } from "../output.js";
+import { tenantOptions } from "../tenant.js";
 import { describeCheck, registerJobCheck, tenantStateDir } from "./job.js";
 
 // The SDK (viem), @noosphere/node and the store load inside the actions: `noos deploy --help` and
@@ -25,13 +26,8 @@ const storeFor = async (options: GlobalOptions) =>
   });
 
 export function registerDeploy(program: Command, globals: () => GlobalOptions) {
-  /** On a devnet, jobs are the first tenant's (account 1) unless --account or a key says otherwise. */
-  const tenant = (): GlobalOptions => {
-    const options = globals();
-    return program.getOptionValueSource("account") === "default"
-      ? { ...options, account: "1" }
-      : options;
-  };
+  /** On a devnet the tenant, account 1, unless --account or a key says otherwise. */
+  const tenant = tenantOptions(program, globals);
   program
     .command("deploy")
     .description(

@@ -5,6 +5,7 @@ import type { NoosphereClient, X402Client } from "@noosphere/sdk";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
 import { printFields, printJson } from "../output.js";
+import { tenantOptions } from "../tenant.js";
 
 // The SDK, viem and @noosphere/node load inside the actions: `noos service --help` loads
 // commander and this file only.
@@ -14,13 +15,8 @@ const load = async () => ({
 });
 
 export function registerService(program: Command, globals: () => GlobalOptions) {
-  /** On a devnet, the tenant (and payer) is account 1 unless --account or a key says otherwise. */
-  const tenant = (): GlobalOptions => {
-    const options = globals();
-    return program.getOptionValueSource("account") === "default"
-      ? { ...options, account: "1" }
-      : options;
-  };
+  /** On a devnet the tenant, account 1, unless --account or a key says otherwise. */
+  const tenant = tenantOptions(program, globals);
   const service = program
     .command("service")
     .description("call and manage leased inference services (noos deploy service.yaml)");
