@@ -66,6 +66,17 @@ export function withSnapshot(
   });
 }
 
+/** Moves the chain's clock past `t` (unix seconds) and mines a block; nothing when it is already past. */
+export async function warpPast(
+  chain: Pick<TestChain, "publicClient" | "testClient">,
+  t: number,
+): Promise<void> {
+  const now = Number((await chain.publicClient.getBlock()).timestamp);
+  if (now > t) return;
+  await chain.testClient.increaseTime({ seconds: t - now + 1 });
+  await chain.testClient.mine({ blocks: 1 });
+}
+
 export type TestChain = {
   anvil: Anvil;
   chain: Chain;

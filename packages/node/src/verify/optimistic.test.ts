@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
+import { startTestDeployment, type TestDeployment, warpPast } from "@noosphere/devnet";
 import { defaultDigitsTrainSpec, transitionLayout } from "@noosphere/ml";
 import { optimisticVerifierAbi } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
@@ -43,14 +43,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const chainNow = async () => Number((await net.publicClient.getBlock()).timestamp);
-async function warpTo(t: number) {
-  const now = await chainNow();
-  if (now <= t) {
-    await net.testClient.increaseTime({ seconds: t - now + 1 });
-    await net.testClient.mine({ blocks: 1 });
-  }
-}
+const warpTo = (t: number) => warpPast(net, t);
 
 /** The chain's clock: past a silent side's deadline, and past the window once the game is over. */
 function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "always" = "resolved") {

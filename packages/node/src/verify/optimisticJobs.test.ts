@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
+import { startTestDeployment, type TestDeployment, warpPast } from "@noosphere/devnet";
 import { optimisticVerifierAbi } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import type { Address } from "viem";
@@ -41,14 +41,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const chainNow = async () => Number((await net.publicClient.getBlock()).timestamp);
-async function warpTo(t: number) {
-  const now = await chainNow();
-  if (now <= t) {
-    await net.testClient.increaseTime({ seconds: t - now + 1 });
-    await net.testClient.mine({ blocks: 1 });
-  }
-}
+const warpTo = (t: number) => warpPast(net, t);
 
 /** Past the window once the claim has no open game (and, with `always`, even with none played). */
 function clock(windowWhen: "resolved" | "always" = "resolved") {
