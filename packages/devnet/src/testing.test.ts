@@ -26,7 +26,8 @@ describe("snapshot / revert", () => {
     // Tests in a file run in order: the second sees the state before the first.
     test("a test changes state", async () => {
       await chain.testClient.setBalance({ address: probe, value: 1n });
-      await chain.walletClient.sendTransaction({ to: probe, value: 2n });
+      const hash = await chain.walletClient.sendTransaction({ to: probe, value: 2n });
+      await chain.publicClient.waitForTransactionReceipt({ hash });
       expect(await chain.publicClient.getBalance({ address: probe })).toBe(3n);
     });
     test("the next test starts clean", async () => {
