@@ -4,6 +4,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  CNN_LIMITS,
+  cnnInferProgramFromOnnx,
   createFixedDataset,
   decodeModel,
   encodeSpec,
@@ -172,8 +174,25 @@ export function decodeSpec(bytes: Hex): FixedSpec {
       yRoot: w[10],
     };
   }
+  if (kind === 3n) {
+    const w = decodeAbiParameters([u, u, u, u, u, u, u, b, b, b, b, b], bytes);
+    return {
+      kind: "cnn-infer",
+      rows: Number(w[1]),
+      side: Number(w[2]),
+      channels: Number(w[3]),
+      classes: Number(w[4]),
+      convPad: Number(w[5]),
+      poolPad: Number(w[6]),
+      xRoot: w[7],
+      convWRoot: w[8],
+      convBRoot: w[9],
+      fcWRoot: w[10],
+      fcBRoot: w[11],
+    };
+  }
   throw new BaseError(
-    `Unknown program kind ${kind} in the spec (expected 1 mlp-train, 2 mlp-infer or 4 mlp-eval).`,
+    `Unknown program kind ${kind} in the spec (expected 1 mlp-train, 2 mlp-infer, 3 cnn-infer or 4 mlp-eval).`,
   );
 }
 
@@ -235,7 +254,7 @@ export type FixedJobInputs = {
   /** csv / jsonl tables; json: an EZKL input ({"input_data": [[...]]}, inference only). */
   format: TableFormat | "json";
   labelsColumn?: string | number | undefined;
-  /** Inference and evaluation: the ONNX model (Gemm, Relu, Gemm). */
+  /** Inference and evaluation: the ONNX model (Gemm, Relu, Gemm; inference also a small CNN). */
   modelCid?: string | undefined;
 };
 
@@ -284,9 +303,9 @@ function rowsOf(
 }
 
 /**
- * The program of an optimistic inference (mlp-infer, kind 2) or evaluation (mlp-eval, kind 4) job:
- * the ONNX MLP's weights and the input rows in Q16.16 (what the provider runs and the watcher
- * re-executes).
+ * The program of an optimistic inference (mlp-infer, kind 2; cnn-infer, kind 3, for a model with a
+ * Conv node like examples/zk/models/cnn.onnx) or evaluation (mlp-eval, kind 4) job: the ONNX
+ * model's weights and the input rows in Q16.16 (what the provider runs and the watcher re-executes).
  */
 export function fixedProgramOfModel(
   kind: "inference" | "evaluation",
@@ -308,6 +327,23 @@ export function fixedProgramOfModel(
     kind === "evaluation" ? labelsColumn : undefined,
     source,
   );
+  if (isCnnModel(model)) {
+    if (kind === "evaluation") {
+      throw new UnsupportedClaimError(
+        "optimistic evaluation runs one-hidden-layer MLPs (a CNN model is served as inference, cnn-infer)",
+      );
+    }
+    try {
+      const p = cnnInferProgramFromOnnx(model, rows);
+      // The spec's bounds (CNN_LIMITS: rows, side, channels, ...) are the referee's.
+      encodeSpec(p.spec);
+      return { spec: p.spec, data: p.input };
+    } catch (err) {
+      throw new UnsupportedClaimError(
+        `optimistic CNN inference (cnn-infer: Conv 3x3 on one channel, ReLU, AveragePool 2x2, Gemm; at most ${CNN_LIMITS.rows} rows): ${String(err)}`,
+      );
+    }
+  }
   try {
     const p =
       kind === "evaluation"
@@ -316,9 +352,14 @@ export function fixedProgramOfModel(
     return { spec: p.spec, data: p.input };
   } catch (err) {
     throw new UnsupportedClaimError(
-      `optimistic ${kind} runs one-hidden-layer MLPs: ${String(err)}`,
+      `optimistic ${kind} runs one-hidden-layer MLPs (or, for inference, a small CNN): ${String(err)}`,
     );
   }
+}
+
+/** A model with a Conv node is run as the cnn-infer program (kind 3), any other as an MLP. */
+function isCnnModel(model: ReturnType<typeof decodeModel>): boolean {
+  return model.graph.nodes.some((n) => n.opType === "Conv");
 }
 
 /**
@@ -412,15 +453,16 @@ export async function executeOptimisticModelJob(params: {
     finalState: run.finalState,
     steps: 1,
   };
-  if (spec.kind !== "mlp-infer" && spec.kind !== "mlp-eval") throw new BaseError("unreachable");
+  if (spec.kind === "mlp-train") throw new BaseError("unreachable");
+  // The final state's first component is the logits [rows][classes] (mlp-infer, mlp-eval, cnn-infer).
   const logits = run.components[0] as Int32Array;
+  const nOut = spec.kind === "cnn-infer" ? spec.classes : spec.nOut;
   const outputData: number[][] = [];
   for (let r = 0; r < spec.rows; r++)
-    outputData.push(
-      Array.from(logits.subarray(r * spec.nOut, (r + 1) * spec.nOut), (v) => v / 65536),
-    );
+    outputData.push(Array.from(logits.subarray(r * nOut, (r + 1) * nOut), (v) => v / 65536));
   const common = {
     arithmetic: "fixed-q16.16",
+    program: spec.kind,
     outputOf: `the fixed-point program ${spec.kind} (Q16.16; values are integers / 65536), the bits the chain's referee checks`,
     optimistic,
   };
