@@ -79,7 +79,8 @@ describe("tensor tree nodes by (level, index)", () => {
     expect(verifyReveal(root, 4, 8, b.nodes, b.proof)).toBe(false);
     expect(verifyReveal(root, 4, 9, b.nodes, b.proof.slice(1))).toBe(false);
     const bad = b.nodes.map((x) => x.slice());
-    (bad[5] as Uint8Array)[31] ^= 1;
+    const flipped = bad[5] as Uint8Array;
+    flipped[31] = (flipped[31] as number) ^ 1;
     expect(verifyReveal(root, 4, 9, bad, b.proof)).toBe(false);
     expect(verifyReveal(root, 4, 9, b.nodes.slice(0, 7), b.proof)).toBe(false);
     expect(() => nodeReveal(levels, 7, 0, 4)).toThrow(/level must be in \[0, 7\)/);

@@ -15,6 +15,7 @@ import {
   type FixedSpec,
   firstDivergence,
   type MlpTrainSpec,
+  merkleLevels,
   mlpEvalProgramFromOnnx,
   mlpInferProgramFromOnnx,
   openElement,
@@ -211,6 +212,7 @@ export function runFixed(spec: FixedSpec, data: FixedData, fault?: ProgramFault)
 /** The game's view of a run. */
 export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun): ProgramView {
   const specHash = keccak256(encodeSpec(spec));
+  const opTrees = new Map<string, Uint8Array[]>();
   return {
     specHash,
     n: run.n,
@@ -238,11 +240,25 @@ export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun)
         values !== undefined &&
         tensorRoot(Int32Array.from(values)).toLowerCase() ===
           (theirOpRoots[first.op] ?? "").toLowerCase();
-      if (!values || !committed) return { op: first.op, element: first.element };
+      if (!values || !committed)
+        return { op: first.op, element: first.element, elementKnown: false };
       const outputs: Int32Array[] = [];
       outputs[first.op] = Int32Array.from(values);
       const known = firstDivergence(spec, data, run, t, theirOpRoots, outputs);
-      return { op: known.op, element: known.element };
+      return { op: known.op, element: known.element, elementKnown: true };
+    },
+    opLevels: (t, op) => {
+      const key = `${t}:${op}`;
+      let levels = opTrees.get(key);
+      if (!levels) {
+        const out = transitionTrace(spec, data, run, t).opOutputs[op];
+        if (!out) throw new BaseError(`Transition ${t} has no op ${op}.`);
+        levels = merkleLevels(out);
+        // A game descends one op's tree (a few reveals): keep the last few.
+        if (opTrees.size >= 4) opTrees.delete(opTrees.keys().next().value as string);
+        opTrees.set(key, levels);
+      }
+      return levels;
     },
   };
 }
