@@ -1,6 +1,7 @@
 // The pieces of optimistic jobs that need no chain: the manifest's program spec, spec bytes read
 // back, the split points the contract uses, and a challenger's pick against a cheating run (with
-// and without the asserter's op outputs: then by descent over the op's tree, as the reveal move shows it).
+// and without the asserter's op outputs: then by descent over the op's tree, as the reveal move
+// shows it).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

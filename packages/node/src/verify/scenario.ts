@@ -2,8 +2,9 @@
 // a provider (its job runner's worker processes run the fixed-point program; its defender posts the
 // claim and plays), a watcher (re-executes and challenges), and a tenant that orders the job. A
 // fault makes the provider cheat (a corrupted weight, or a lie about one op output) or the watcher
-// lie; a silent side stops moving. Returns what happened and what it cost: the demo
-// (`noos demo dispute`), the end-to-end tests and bench/optimistic.ts all run this.
+// lie; a silent side stops moving; a provider may withhold its op outputs (the game then reveals
+// them). Returns what happened and what it cost: the demo (`noos demo dispute`), the end-to-end
+// tests and bench/optimistic.ts all run this.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -56,6 +57,11 @@ export type ScenarioParameters = {
   providerFault?: ProgramFault | undefined;
   watcherFault?: ProgramFault | undefined;
   providerSilent?: boolean | undefined;
+  /**
+   * The provider's op outputs cannot be had (like a coprocessor node's, which serves none): the
+   * watcher finds the element it disputes by descent (requestNodes / revealNodes) instead.
+   */
+  withholdOpOutputs?: boolean | undefined;
   watcherSilent?: boolean | undefined;
   /** Testing: stop the watcher once it has challenged and start a new one on its state. */
   restartWatcher?: boolean | undefined;
@@ -194,6 +200,7 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
       fault: p.watcherFault,
       silent: p.watcherSilent,
       opOutputs: async (gameId, t, op) => {
+        if (p.withholdOpOutputs) return undefined;
         const res = await fetch(`${providerHost}/verify/games/${gameId}/ops/${t}/${op}`);
         if (!res.ok) return undefined;
         return ((await res.json()) as { values: number[] }).values;
