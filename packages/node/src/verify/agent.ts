@@ -75,6 +75,16 @@ export type AgentState = {
   cursor?: bigint;
   claims: Record<string, ClaimRecord>;
   games: Record<string, GameRecord>;
+  /**
+   * Watcher: optimistic leases disputed by their tenant with no claim (resolveUnclaimed candidates;
+   * `optimistic` once the manifest was read), the last market block scanned for them, and the leases
+   * it resolved.
+   */
+  unclaimed?: {
+    leases: Record<string, { optimistic?: boolean }>;
+    scannedTo?: bigint;
+    resolved: string[];
+  };
 };
 
 export type AgentConfig = {

@@ -63,7 +63,10 @@ export type ScenarioParameters = {
    */
   withholdOpOutputs?: boolean | undefined;
   watcherSilent?: boolean | undefined;
-  /** Testing: stop the watcher once it has challenged and start a new one on its state. */
+  /**
+   * Testing: stop the watcher once it has challenged (with providerNoClaim: once it has noted the
+   * disputed lease) and start a new one on its state.
+   */
   restartWatcher?: boolean | undefined;
   /**
    * The provider submits its result but posts no claim; the tenant disputes it and the watcher
@@ -181,7 +184,7 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
   // The provider's status server serves its op outputs to challengers.
   const providerHost = provider.statusUrl.replace(/\/status$/, "");
   let watcherCommon: Common | undefined;
-  const startWatcher = () => {
+  const startWatcher = (startBlock = fromBlock) => {
     watcherCommon = common("watcher");
     return createWatcher(watcherCommon, {
       client: p.watcher as never,
@@ -194,7 +197,7 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
       },
       store: p.store,
       stateDir: path.join(p.workDir, "watcher-state"),
-      startBlock: fromBlock,
+      startBlock,
       bond: parseEther(p.challengeBond ?? p.bond ?? "10"),
       pollIntervalMs: 100,
       fault: p.watcherFault,
@@ -291,6 +294,18 @@ ${tail}`,
       const resultAt = Date.now();
       await p.tenant.disputeResultAndWait({ leaseId: orderId });
       log(`result posted with no claim; the tenant disputed lease ${orderId}`);
+      if (p.restartWatcher && watcher) {
+        // Once the watcher has the lease in its state file, it stops; a new one starts on that state
+        // with startBlock = now (after the dispute): only the state file can tell it about the lease.
+        const w = watcher;
+        await until(deadline, "the watcher to note the disputed lease", async () =>
+          (await w.agent.state.read()).unclaimed?.leases[orderId.toString()] ? true : undefined,
+        );
+        watcherCommon?.shutdown();
+        await w.done;
+        watcher = await startWatcher(await p.tenant.getBlockNumber());
+        log("watcher restarted");
+      }
       let leaseState = "Disputed";
       while (leaseState === "Disputed") {
         await p.onTick?.();
