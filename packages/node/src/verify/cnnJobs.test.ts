@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment, warpPast } from "@noosphere/devnet";
 import { createSession, encodeSpec, runInference } from "@noosphere/ml";
-import { optimisticVerifierAbi } from "@noosphere/sdk";
+import { loadJobManifest, optimisticVerifierAbi } from "@noosphere/sdk";
 import { type ContentStore, createStore } from "@noosphere/storage";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +130,22 @@ describe("optimistic CNN inference (cnn-infer, kind 3) on the market", () => {
     expect(() =>
       fixedProgramOfModel("evaluation", model, "p0,label\n0,1\n", "csv", "label"),
     ).toThrow(/evaluation runs one-hidden-layer MLPs/);
+  });
+
+  it("examples/optimistic/cnn-infer.yaml is an optimistic inference job of the CNN (cnn-infer, one image)", async () => {
+    const file = path.join(examples, "optimistic/cnn-infer.yaml");
+    const manifest = await loadJobManifest(file);
+    expect(manifest.kind).toBe("inference");
+    expect(manifest.verification).toMatchObject({ mode: "optimistic", bond: "10" });
+    const at = (ref: unknown) => path.resolve(path.dirname(file), (ref as { path: string }).path);
+    expect(at(manifest.model)).toBe(cnnPath);
+    const { spec } = fixedProgramOfModel(
+      "inference",
+      new Uint8Array(await readFile(at(manifest.model))),
+      await readFile(at(manifest.input), "utf8"),
+      "json",
+    );
+    expect(spec).toMatchObject({ kind: "cnn-infer", rows: 1, classes: 10, poolPad: 1 });
   });
 
   it("an honest CNN inference job is checked by the watcher and paid after the window; the result is the program's output", async () => {
