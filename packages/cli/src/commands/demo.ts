@@ -32,7 +32,13 @@ deadline: 10m
 bidWindow: 10s
 `;
 
-type DisputeOptions = { corruptStep?: string; lieOp?: string; honest?: boolean; job?: string };
+type DisputeOptions = {
+  corruptStep?: string;
+  lieOp?: string;
+  honest?: boolean;
+  job?: string;
+  withholdOutputs?: boolean;
+};
 
 /** App demos on the AI coprocessor: packages/cli/src/demos/<name>.ts, loaded only when run. */
 export const APP_DEMOS = ["dao-delegate", "prediction-market", "trading-agent"] as const;
@@ -55,6 +61,10 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .option("--corrupt-step <n>", "dispute: the training step (1..1000) the provider corrupts")
     .option("--lie-op <name>", "dispute: lie about this operator's output in that step instead")
     .option("--honest", "dispute: an honest provider against a lying challenger")
+    .option(
+      "--withhold-outputs",
+      "dispute: the provider serves no op outputs (the watcher finds the element by reveals: requestNodes / revealNodes)",
+    )
     .option(
       "--job <kind>",
       "dispute: training (default), inference or evaluation (the digits MLP through the market)",

@@ -9,7 +9,8 @@
 // --job inference | evaluation: the same game over one optimistic inference (the digits MLP as the
 // mlp-infer program on 360 images; the provider lies about one logit, or --lie-op names another op)
 // or evaluation (mlp-eval on 360 labelled rows; the provider inflates its count of correct rows by
-// one, caught at op correct_count) through the market.
+// one, caught at op correct_count) through the market. --withhold-outputs: the provider serves no
+// op outputs, so the watcher finds the element by descent (requestNodes / revealNodes moves).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +46,8 @@ export type DisputeDemoOptions = {
   job?: string | undefined;
   /** Challenge window, seconds (default 90). */
   window?: string | undefined;
+  /** The provider serves no op outputs: the watcher finds the element by descent (reveals). */
+  withholdOutputs?: boolean | undefined;
 };
 
 /** The program fault for a step (1..1000) and an op name (or a corrupted weight). */
@@ -182,6 +185,7 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       challengeWindow: window,
       bond: "10",
       ...(cheat === "provider" ? { providerFault: fault } : { watcherFault: fault }),
+      ...(p.withholdOutputs ? { withholdOpOutputs: true } : {}),
       log: (line) => say(`  ${line}`),
     });
     const gasOf = (move: string) =>
@@ -207,6 +211,8 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       claim: result.claimStatus,
       lease: result.leaseState,
       transactions: result.moves.length,
+      /** Reveal moves (revealNodes): the watcher found the element by descent. */
+      reveals: result.moves.filter((m) => m.move === "revealNodes").length,
       gas: {
         total,
         finalCheck,
