@@ -135,7 +135,7 @@ describe("optimistic CNN inference (cnn-infer, kind 3) on the market", () => {
   it("examples/optimistic/cnn-infer.yaml is an optimistic inference job of the CNN (cnn-infer, one image)", async () => {
     const file = path.join(examples, "optimistic/cnn-infer.yaml");
     const manifest = await loadJobManifest(file);
-    expect(manifest.kind).toBe("inference");
+    if (manifest.kind !== "inference") throw new Error(`a ${manifest.kind} job`);
     expect(manifest.verification).toMatchObject({ mode: "optimistic", bond: "10" });
     const at = (ref: unknown) => path.resolve(path.dirname(file), (ref as { path: string }).path);
     expect(at(manifest.model)).toBe(cnnPath);
