@@ -67,7 +67,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     )
     .option(
       "--job <kind>",
-      "dispute: training (default), inference or evaluation (the digits MLP through the market)",
+      "dispute: training (default), inference or evaluation (the digits MLP through the market), or cnn (the digits CNN's inference, cnn-infer)",
     )
     .action(async (name: string | undefined, opts: { keep?: boolean } & DisputeOptions) => {
       const { dir, json } = globals();
