@@ -171,7 +171,11 @@ async function lastGameEvent(
     args: { gameId },
     fromBlock,
   });
-  return (events.at(-1) as unknown as { args: Record<string, unknown> } | undefined)?.args;
+  // Only this event (an ABI without it would match every event of the verifier).
+  const mine = (
+    events as unknown as { eventName?: string; args: Record<string, unknown> }[]
+  ).filter((e) => e.eventName === eventName);
+  return mine.at(-1)?.args;
 }
 
 export type MoveOutcome =
