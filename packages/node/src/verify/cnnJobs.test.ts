@@ -3,7 +3,8 @@
 // fixed-point cnn-infer program (kind 3) on 16 digits images, posts the claim and is paid after the
 // window; a provider lying about one element of the pool op is challenged by the watcher (which
 // re-executes the lease's job from the market source), caught at that op and element by the
-// CnnStepReferee behind the RefereeRouter, and slashed; the tenant is refunded.
+// CnnStepReferee behind the RefereeRouter, and slashed; the tenant is refunded. A provider that
+// serves no op outputs and lies about one logit is found by descent over its op tree (reveals).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -199,6 +200,31 @@ describe("optimistic CNN inference (cnn-infer, kind 3) on the market", () => {
       expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
     console.log(
       "cnn inference dispute moves (gas)",
+      r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
+    );
+  }, 300_000);
+
+  it("a provider that serves no op outputs and lies about one logit is found by descent (reveals) and loses", async () => {
+    const store = createStore({ kind: "local", dir: path.join(dir, "logit-lie-store") });
+    // logits is [rows][10] (160 values, 20 leaves): row 3, class 7.
+    const element = 3 * 10 + 7;
+    const r = await scenario("logit-lie-withheld", store, {
+      providerFault: { lie: { transition: 0, op: 4, element, delta: 1 } },
+      withholdOpOutputs: true,
+      onTick: clock(),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("ElementChecked");
+    expect(r.disputedOperator).toBe("logits");
+    expect(r.disputedElement).toBe(element);
+    expect(r.moves.filter((m) => m.move === "revealNodes").length).toBeGreaterThan(0);
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+    expect(r.provider.slashed).toBeGreaterThan(0n);
+    for (const m of r.moves)
+      expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+    console.log(
+      "cnn inference dispute by descent (gas)",
       r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
     );
   }, 300_000);
