@@ -141,6 +141,21 @@ contract OptimisticVerifierRevealTest is RevealFixture {
         assertEq(token.balanceOf(address(rv)), rv.totalHeld());
     }
 
+    /// forge-config: default.fuzz.runs = 24
+    /// forge-config: ci.fuzz.runs = 24
+    function testFuzz_game_descentFindsAnyLiedElement(uint256 op, uint256 e) public {
+        op = bound(op, 0, OPS - 1);
+        e = bound(e, 0, 1023); // 1000 elements and the padding up to the capacity 1024 (a lie there is a lie too)
+        _lie(asserter, 0, op, e);
+        uint256 gameId = _challengeR(challenger1, _postClaimR(asserter, specOdd));
+        _postTraceR(gameId);
+        assertEq(_firstDifferingOp(gameId), op);
+        assertEq(_descend(gameId, op), e); // depth 7: levels 0 (16 nodes) and 4 (8 leaves)
+        _pickR(gameId, op, e);
+        _openR(gameId);
+        assertEq(_g(gameId).winner, challenger1);
+    }
+
     // ------------------------------------------------------------ requestNodes failure paths
 
     function test_requestNodes_revertsInWrongPhase() public {

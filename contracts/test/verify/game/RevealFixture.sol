@@ -20,6 +20,7 @@ abstract contract RevealFixture is GameFixture {
     bytes32 internal specR1; // one transition: the game starts at Level B
     bytes32 internal specR4; // four transitions: one bisection first
     bytes32 internal specTiny; // 8-element ops: depth 0, nothing to reveal
+    bytes32 internal specOdd; // 1000-element ops: 125 leaves padded to 128, depth 7
 
     struct Lie {
         bool on;
@@ -38,6 +39,7 @@ abstract contract RevealFixture is GameFixture {
         specR1 = tref.registerSpec(abi.encode(uint256(1), OPS, ELEMENTS));
         specR4 = tref.registerSpec(abi.encode(uint256(4), OPS, ELEMENTS));
         specTiny = tref.registerSpec(abi.encode(uint256(1), OPS, uint256(8)));
+        specOdd = tref.registerSpec(abi.encode(uint256(1), OPS, uint256(1000)));
         rv = new OptimisticVerifier(token, market, params, tref, _config());
         vm.label(address(rv), "RevealVerifier");
         address[3] memory players = [asserter, challenger1, challenger2];
@@ -56,8 +58,8 @@ abstract contract RevealFixture is GameFixture {
     /// @dev The player's value of element e of op `op` of transition t: a lie adds 1 from its transition on, in
     ///      its op and every later op (it propagates), so the end state differs too.
     function _val(address who, uint256 elements, uint256 t, uint256 op, uint256 e) internal view returns (int256 v) {
-        if (e >= elements) return 0;
-        v = int256(t * 1_000_000 + op * 100_000 + e); // TensorReferee.valueOf, without a call per element
+        // TensorReferee.valueOf (0 in the padding), without a call per element.
+        if (e < elements) v = int256(t * 1_000_000 + op * 100_000 + e);
         Lie memory l = lies[who];
         if (l.on && t >= l.fromT && op >= l.op && e == l.element) v += 1;
     }
@@ -72,9 +74,8 @@ abstract contract RevealFixture is GameFixture {
         for (uint256 j = 0; j < leaves.length; ++j) {
             uint256 word;
             for (uint256 k = 0; k < 8; ++k) {
-                uint256 e = 8 * j + k;
-                if (e >= elements) break;
-                word |= uint256(uint32(int32(_val(who, elements, t, op, e)))) << (224 - 32 * k);
+                // The padding (e >= elements) is 0 unless the player lies there.
+                word |= uint256(uint32(int32(_val(who, elements, t, op, 8 * j + k)))) << (224 - 32 * k);
             }
             leaves[j] = bytes32(word);
         }
