@@ -329,7 +329,7 @@ export async function playMove(
         await client.readContract({
           address: verifier,
           abi: optimisticVerifierAbi,
-          functionName: "revealLevels" as "claimCount",
+          functionName: "revealLevels",
         }),
       );
       const trace = program.trace(game.lo);
