@@ -1,55 +1,49 @@
 // The freshness sign's source (apps/console/src/api.ts): every page query asks for Ponder's `_meta`
 // in the same request, and the sign shows the oldest block among the page's answers. A unit test
 // (no browser; it lives here because vitest collects the console's tests from e2e/): the query
-// rewrite, the `_meta.status` reading, and gqlWithMeta against a local HTTP server that answers as
-// Ponder's /graphql does (console.e2e.test.ts runs the real indexer).
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+// rewrite, the `_meta.status` reading, and gqlWithMeta against the real indexer (`ponder start`
+// on an anvil with every contract deployed).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { getFreePort, startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Indexer, startIndexer, waitForBlock } from "../../indexer/launch.js";
 import { gqlWithMeta, metaBlock, oldestAnswer, withMeta } from "../src/api.js";
 import { setConfig } from "../src/config.js";
 
-let server: Server;
-const asked: string[] = [];
+let net: TestDeployment;
+let ix: Indexer | undefined;
+let dir: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const { query } = JSON.parse(body) as { query: string };
-      asked.push(query);
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          data: {
-            orders: { items: [{ id: "1" }] },
-            ...(query.includes("_meta")
-              ? {
-                  _meta: {
-                    status: { anvil: { id: 31337, block: { number: 41, timestamp: 1700 } } },
-                  },
-                }
-              : {}),
-          },
-        }),
-      );
-    });
+  net = await startTestDeployment();
+  dir = await mkdtemp(path.join(tmpdir(), "noos-console-freshness-"));
+  const deploymentFile = path.join(dir, "deployment.json");
+  await writeFile(deploymentFile, JSON.stringify(net.deployment));
+  ix = await startIndexer({
+    deploymentFile,
+    dbDir: path.join(dir, "db"),
+    port: await getFreePort(),
+    pollingIntervalMs: 200,
+    waitReady: true,
+    timeoutMs: 300_000,
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   setConfig({
-    chainId: 31337,
-    rpcUrl: "http://127.0.0.1:1",
-    indexerUrl: `http://127.0.0.1:${port}`,
-    startBlock: 0,
+    chainId: net.chain.id,
+    rpcUrl: net.anvil.rpcUrl,
+    indexerUrl: ix.url,
+    startBlock: net.deployment.startBlock,
     contracts: {},
     devAccounts: [],
   });
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+}, 360_000);
+
+afterAll(async () => {
+  await ix?.stop();
+  await net?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 60_000);
 
 describe("console freshness from the page query's _meta", () => {
   it("adds _meta to the query's top-level selection", () => {
@@ -89,16 +83,20 @@ describe("console freshness from the page query's _meta", () => {
     expect(oldestAnswer([{ answer: { data: {} }, updatedAt: 1 }])).toBeUndefined();
   });
 
-  it("asks for the data and its _meta in one request, and returns them apart", async () => {
-    asked.length = 0;
-    const answer = await gqlWithMeta<{ orders: { items: { id: string }[] } }>(
-      "{ orders { items { id } } }",
+  it("asks the real indexer for the data and its _meta in one request, and returns them apart", async () => {
+    const head = await net.publicClient.getBlockNumber();
+    await waitForBlock((ix as Indexer).url, head, 120_000);
+    const answer = await gqlWithMeta<{ stats: { events: number } | null }>(
+      '{ stats(id: "global") { events } }',
     );
-    expect(asked).toHaveLength(1);
-    expect(asked[0]).toContain("_meta { status }");
-    expect(answer).toEqual({
-      data: { orders: { items: [{ id: "1" }] } },
-      asOf: { block: 41, timestamp: 1700 },
-    });
-  });
+    expect(answer.data).not.toHaveProperty("_meta");
+    expect(answer.data.stats?.events).toBeGreaterThan(0);
+    // The block the answer is as of: indexed (at least the head waited for), on the chain, with
+    // the chain's timestamp for that block.
+    const asOf = answer.asOf;
+    expect(asOf?.block).toBeGreaterThanOrEqual(Number(head));
+    expect(asOf?.block).toBeLessThanOrEqual(Number(await net.publicClient.getBlockNumber()));
+    const block = await net.publicClient.getBlock({ blockNumber: BigInt(asOf?.block ?? 0) });
+    expect(asOf?.timestamp).toBe(Number(block.timestamp));
+  }, 180_000);
 });

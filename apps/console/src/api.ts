@@ -1,7 +1,7 @@
 // Reads from the indexer (Ponder's GraphQL, each page query with its `_meta` block, and /freshness). Every failure is an Error with what
 // was asked and what came back, so pages can show it instead of spinning.
 import { type UseQueryResult, useQuery } from "@tanstack/react-query";
-import { config } from "./config";
+import { config } from "./config.js";
 
 export class IndexerError extends Error {
   override name = "IndexerError";
