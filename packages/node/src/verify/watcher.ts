@@ -2,8 +2,10 @@
 // bytes from the referee, the program's data from the first claim source that knows the claim:
 // claimSource.ts; the market lease's manifest first), and when
 // its final state differs, challenges with a bond and plays the game to the end: it picks the
-// sub-interval, the op and the element that differ from its own run, and calls `timeout` on an
-// asserter that stops answering. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
+// sub-interval, the op and the element that differ from its own run (the element from the op output
+// the asserter serves, or by descent over the op's output tree: requestNodes / revealNodes), and
+// calls `timeout` on an asserter that stops answering. The disputed leases with no claim that it
+// resolves for their tenants (resolveUnclaimed) are kept in its state file too. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
 // hash + verifier address (a new devnet starts fresh). GET /status shows claims and games.
 import type { Server } from "node:http";
 import path from "node:path";
