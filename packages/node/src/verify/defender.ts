@@ -59,8 +59,8 @@ export type DefenderConfig = {
   pollIntervalMs?: number | undefined;
   /** Testing: the provider's run carries this fault (it must defend the wrong result it posted). */
   fault?: ProgramFault | undefined;
-  /** Testing: post claims, then never move (the challenger wins by timeout). */
-  silent?: boolean | undefined;
+  /** Testing: post claims, then never move (the challenger wins by timeout); "reveal": never reveal. */
+  silent?: boolean | "reveal" | undefined;
 };
 
 export type Defender = {

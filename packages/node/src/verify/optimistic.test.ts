@@ -47,8 +47,14 @@ afterAll(async () => {
 
 const warpTo = (t: number) => warpPast(net, t);
 
-/** The chain's clock: past a silent side's deadline, and past the window once the game is over. */
-function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "always" = "resolved") {
+/**
+ * The chain's clock: past a silent side's deadline (or past the deadline of a reveal, for an asserter
+ * that will not reveal), and past the window once the game is over.
+ */
+function clock(
+  silent?: "asserter" | "challenger" | "Reveal",
+  windowWhen: "resolved" | "always" = "resolved",
+) {
   return async () => {
     const claimId = (await net.publicClient.readContract({
       address: verifier,
@@ -72,7 +78,8 @@ function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "alw
     const gameId = games[0];
     if (gameId !== undefined) {
       const game = await readGame(net.publicClient, verifier, gameId);
-      if (silent && turnOf(game.phase) === silent) await warpTo(game.deadline);
+      if (silent && (turnOf(game.phase) === silent || game.phase === silent))
+        await warpTo(game.deadline);
       if (game.phase === "Resolved" && Number(claim.openGames) === 0) {
         await warpTo(Number(claim.windowEnds));
       }
@@ -197,6 +204,21 @@ describe("optimistic verification on the market", () => {
     });
     expect(r.winner).toBe("challenger");
     expect(r.resolution).toBe("AsserterTimedOut");
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+  }, 300_000);
+
+  it("a provider that serves no op outputs and does not answer the challenger's reveal request loses by timeout", async () => {
+    const r = await scenario("silent-reveal", {
+      providerFault: { lie: { transition: 3, op: opIndex("h1"), element: 9 } },
+      withholdOpOutputs: true,
+      providerSilent: "reveal",
+      onTick: clock("Reveal"),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("AsserterTimedOut");
+    expect(r.disputedStep).toBe(3);
+    expect(r.moves.map((m) => m.move).slice(-2)).toEqual(["requestNodes", "timeout"]);
     expect(r.claimStatus).toBe("Rejected");
     expect(r.tenant.refunded).toBe(true);
   }, 300_000);

@@ -56,7 +56,8 @@ export type ScenarioParameters = {
   challengeBond?: string | undefined;
   providerFault?: ProgramFault | undefined;
   watcherFault?: ProgramFault | undefined;
-  providerSilent?: boolean | undefined;
+  /** The provider stops moving ("reveal": it makes every move but revealNodes). */
+  providerSilent?: boolean | "reveal" | undefined;
   /**
    * The provider's op outputs cannot be had (like a coprocessor node's, which serves none): the
    * watcher finds the element it disputes by descent (requestNodes / revealNodes) instead.
