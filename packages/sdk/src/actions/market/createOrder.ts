@@ -48,7 +48,7 @@ export type CreateOrderParameters = {
   /**
    * Escrow with an EIP-2612 permit signed here (no approve transaction; the token must have
    * permits, as NOOS does): `true`, or the permit's deadline in unix seconds (default one hour
-   * from now). Left out: the market takes the deposit from an allowance (approve it first).
+   * after the chain's latest block). Left out: the market takes the deposit from an allowance (approve it first).
    */
   permit?: boolean | { deadline: bigint } | undefined;
 };

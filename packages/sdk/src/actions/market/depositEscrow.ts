@@ -20,7 +20,7 @@ export type DepositEscrowParameters = {
   amount: bigint;
   /**
    * Pay with an EIP-2612 permit signed here (no approve transaction): `true`, or the permit's
-   * deadline in unix seconds (default one hour from now). Left out: approve the market first.
+   * deadline in unix seconds (default one hour after the chain's latest block). Left out: approve the market first.
    */
   permit?: boolean | { deadline: bigint } | undefined;
 };

@@ -1,5 +1,5 @@
 import { type Address, type Hex, parseSignature } from "viem";
-import { readContract } from "viem/actions";
+import { getBlock, readContract } from "viem/actions";
 import type { NoosWalletClient } from "../../client.js";
 import type { BaseError, ContractRevertError } from "../../errors.js";
 import { noosTokenAbi } from "../../generated/abis.js";
@@ -11,7 +11,7 @@ export type SignPermitParameters = {
   spender: Address;
   /** In wei: exactly what the spender's call takes. */
   value: bigint;
-  /** Unix seconds. Default: one hour from now. */
+  /** Unix seconds. Default: one hour after the chain's latest block (its clock, not this machine's). */
   deadline?: bigint | undefined;
 };
 /** The permit's deadline and signature, as the contracts' `(deadline, v, r, s)` arguments take them. */
@@ -28,7 +28,7 @@ export async function signPermit(
   params: SignPermitParameters,
 ): Promise<SignPermitReturnType> {
   const owner = client.account.address;
-  const [domain, nonce] = await Promise.all([
+  const [domain, nonce, deadline] = await Promise.all([
     readContract(client, {
       address: params.token,
       abi: noosTokenAbi,
@@ -40,8 +40,8 @@ export async function signPermit(
       functionName: "nonces",
       args: [owner],
     }),
+    params.deadline ?? getBlock(client).then((block) => block.timestamp + 3600n),
   ]);
-  const deadline = params.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600);
   const signature = await client.signTypedData({
     account: client.account,
     domain: {
