@@ -31,7 +31,7 @@ import {
 } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import {
-  poseidonHashVector,
+  poseidonHashInputs,
   quantizeValue,
   terminateSnarkjs,
   verifyOnChain,
@@ -148,7 +148,7 @@ try {
   const sample = (JSON.parse(await readFile(inputPath, "utf8")) as { input_data: number[][] })
     .input_data[0] as number[];
   const x = sample.map((v) => quantizeValue(v, settings.run_args.input_scale));
-  const poseidon = padHex(toHex(poseidonHashVector(x)), { size: 32 });
+  const poseidon = padHex(toHex(poseidonHashInputs(x)), { size: 32 });
 
   // ---- baselines, same run, same input ----
   const session = await createSession(modelPath);
@@ -346,7 +346,7 @@ try {
   log("linear regression (2 public signals)");
   const zkSmall = await measure(
     "zk",
-    { id: linregId, x: lx, poseidon: padHex(toHex(poseidonHashVector(lx)), { size: 32 }) },
+    { id: linregId, x: lx, poseidon: padHex(toHex(poseidonHashInputs(lx)), { size: 32 }) },
     3,
   );
 

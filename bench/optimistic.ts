@@ -11,7 +11,8 @@
 //     any hashing) against the same inference with its state commitments and every op's root; the
 //     gas of each op's element check on the CnnStepReferee (through the RefereeRouter); a dispute on
 //     the devnet where the asserter lies about one element of one op, played to the end by both
-//     sides with real transactions (claim, challenge, trace, element pick, referee check); and beside
+//     sides with real transactions (claim, challenge, trace, element pick, referee check), and again
+//     with an asserter that serves no op outputs (the challenger descends by reveals); and beside
 //     it the zk proof of the same model through the `noos zk` pipeline (compiled circuit and keys
 //     cached by content hash; prove time and the Solidity verifier's gas on the same devnet).
 // Writes bench/results/optimistic.json. A benchmark, not a test: it fails only when a step does not
@@ -387,7 +388,7 @@ async function cnnCheckGas(net: TestDeployment, referee: Address, model: OnnxMod
  * and a challenger that re-executes the inference and disputes it: both sides play with the node's
  * game player (playMove) until the referee decides. Every transaction is sent and mined on the devnet.
  */
-async function cnnDispute(net: TestDeployment, model: OnnxModel, row: number[]) {
+async function cnnDispute(net: TestDeployment, model: OnnxModel, row: number[], withhold = false) {
   const contracts = net.deployment.contracts as typeof net.deployment.contracts & {
     optimisticVerifier: Address;
     stepReferee: Address;
@@ -401,7 +402,7 @@ async function cnnDispute(net: TestDeployment, model: OnnxModel, row: number[]) 
   if (lieOp < 0) throw new Error(`--lie-op must be one of ${ops.map((o) => o.name).join(", ")}`);
   const lieElement = Math.min(17, (ops[lieOp] as { size: number }).size - 1);
   log(
-    `cnn dispute: the asserter lies about ${values["lie-op"]}[${lieElement}] (+1/16) of one inference, on the devnet...`,
+    `cnn dispute: the asserter lies about ${values["lie-op"]}[${lieElement}] (+1/16) of one inference${withhold ? " and serves no op outputs" : ""}, on the devnet...`,
   );
   const setup: MoveRecord[] = [];
   const moves: MoveRecord[] = [];
@@ -485,14 +486,17 @@ async function cnnDispute(net: TestDeployment, model: OnnxModel, row: number[]) 
   const onMove = (m: MoveRecord) => moves.push(m);
   const actx = { client: asserter, verifier, arity: Number(config.arity), onMove };
   // The asserter serves its op outputs off chain; the challenger checks them against the posted root.
+  // Withheld: the challenger finds the element by descent (requestNodes, the asserter's revealNodes).
   const cctx = {
     client: challenger,
     verifier,
     arity: Number(config.arity),
     onMove,
-    fetchOpOutput: async (_g: bigint, t: number, op: number) => liarView.opOutput(t, op),
+    fetchOpOutput: withhold
+      ? undefined
+      : async (_g: bigint, t: number, op: number) => liarView.opOutput(t, op),
   };
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 40; i++) {
     const now = Number((await asserter.getBlock()).timestamp);
     const a = await playMove(actx, "asserter", gameId, async () => liarView, now);
     if (a.kind === "resolved") break;
@@ -532,8 +536,9 @@ async function cnnDispute(net: TestDeployment, model: OnnxModel, row: number[]) 
     finalCheckGas: finalCheck,
     totalGas: total,
     seconds: { claim: round(claimMs / 1000, 3), dispute: round(disputeMs / 1000, 3) },
-    disputeNote:
-      "challenge -> claim rejected: the challenger's re-execution of the inference, the challenge, postTrace (n = 1: no bisection), pickElement (the first differing op and element, from the op output the asserter serves off chain and the posted root), openElement (the referee recomputes the element through the RefereeRouter and CnnStepReferee); approve, registerSpec and postClaim are listed apart (setupTransactions)",
+    disputeNote: withhold
+      ? "challenge -> claim rejected, the asserter serving no op outputs: the challenge, postTrace (n = 1: no bisection), then the reveal move (requestNodes of the first differing op's root, the asserter's revealNodes of up to 4 levels of its output tree, again until the leaf words), pickElement on the first differing element, openElement (the referee's check); approve, registerSpec and postClaim are listed apart (setupTransactions)"
+      : "challenge -> claim rejected: the challenger's re-execution of the inference, the challenge, postTrace (n = 1: no bisection), pickElement (the first differing op and element, from the op output the asserter serves off chain and the posted root), openElement (the referee recomputes the element through the RefereeRouter and CnnStepReferee); approve, registerSpec and postClaim are listed apart (setupTransactions)",
     targets: {
       everyTransactionAtMost1M: [...moves, ...setup].every((m) => m.gasUsed <= 1_000_000),
       finalCheckAtMost3M: finalCheck <= 3_000_000,
@@ -688,6 +693,7 @@ async function cnnRows() {
   try {
     const referee = (net.deployment.contracts as { stepReferee: Address }).stepReferee;
     const dispute = await cnnDispute(net, model, row);
+    const disputeWithheld = await cnnDispute(net, model, row, true);
     const elementCheckGas = await cnnCheckGas(net, referee, model, row);
     const zk = await cnnZk(net, row);
     return {
@@ -700,6 +706,7 @@ async function cnnRows() {
       elementCheckGasNote:
         "eth_estimateGas of a checkElement transaction through the RefereeRouter (21k base and calldata included); worst of the first, middle and last element of each op",
       dispute,
+      disputeWithheld,
       zk,
     };
   } finally {

@@ -5,6 +5,9 @@
 // Writes bench/results/zk.json and prints a table.
 //
 //   npx tsx bench/zk.ts [--only mlp-digits] [--runs 5]     (or: npm run bench)
+//       [--before-dir <dir> --before-label <what>]   (with --only: cliProve also proves, with the
+//         same build, in <dir>: that model's files from before a circuit change, e.g. the input
+//         commitment's; the "before" beside the "after" in the same run)
 //
 // A benchmark, not a test: it fails only if a step does not do what it says (a proof that does
 // not verify), never on a number.
@@ -51,6 +54,11 @@ const { values } = parseArgs({
     // cliProve: also time another build's compiled CLI (e.g. a checkout of the previous commit's
     // packages/cli/dist/main.js) in the same run, as the "before" of a change
     "compare-cli": { type: "string" },
+    "before-dir": { type: "string" },
+    // cliProve: time this build (e.g. packages/cli/dist/main.js) instead of bin/noos.js, which
+    // falls back to tsx while another session's edits leave the build's stamp older than the sources
+    bin: { type: "string" },
+    "before-label": { type: "string", default: "the previous circuit" },
   },
 });
 const RUNS = Number(values.runs);
@@ -265,7 +273,19 @@ async function runSuite(s: Suite, chainRpc: string, deployerKey: `0x${string}`) 
       verifyTimes.push((performance.now() - t) / 1000);
     }
     await terminateSnarkjs();
-    const cli = await cliProve(dir, vk, { runs: RUNS, compareCli: values["compare-cli"] });
+    const beforeDir = values.only ? values["before-dir"] : undefined;
+    const cli = await cliProve(dir, vk, {
+      runs: RUNS,
+      compareCli: values["compare-cli"],
+      bin: values.bin ? path.resolve(values.bin) : undefined,
+      before: beforeDir
+        ? {
+            dir: beforeDir,
+            label: values["before-label"] as string,
+            vk: JSON.parse(readFileSync(path.join(beforeDir, "vk.key"), "utf8")) as VerificationKey,
+          }
+        : undefined,
+    });
     await terminateSnarkjs();
     const child = childProve(f("pk.key"), f("witness.json"), false);
     const floor = childProve(f("pk.key"), f("witness.json"), true);
@@ -439,6 +459,8 @@ try {
       compiler: "circom2 0.2.23 (wasm), --O2",
       setup:
         "development key written directly from fresh local secrets (packages/zk/src/pipeline/devZkey.ts; no powers of tau, no ceremony: NOT for production); before 2026-12-07 rows: development powers of tau + newZKey + one contribution",
+      inputCommitment:
+        "input_visibility hashed: poseidonHashInputs (inputs packed 7 x 32 bits per field element, one Poseidon16 per 15 words; packages/zk/src/compiler/README.md); rows before 2026-12-07 06:30 UTC: poseidonHashVector of the unpacked inputs (~3250 constraints for 64 pixels)",
       data: "held-out rows (i % 5 == 0) of examples/data/digits.csv (pixels / 16) and examples/zk/data/diabetes.csv",
     },
     // --only re-measures one suite and keeps the other rows of the last full run.

@@ -3,6 +3,8 @@
 // vk.key), e.g. one that bench/zk.ts or the README's commands left:
 //
 //   npx tsx bench/lib/zk-cli-prove.ts <dir> [--runs 10] [--compare-cli <other main.js>]
+//       [--before-dir <dir> --before-label <what>]   (the same build on another circuit's files,
+//         e.g. the same model compiled before a circuit change: the "before" of that change)
 //       [--row mlp-digits-public-logits]   (writes that row's cliProve in bench/results/zk.json)
 //
 // Imports only node, snarkjs' verifier and the build stamp, so that it runs while other packages
@@ -65,7 +67,13 @@ function timed(args: string[], cwd: string) {
 export async function cliProve(
   dir: string,
   vk: VerificationKey,
-  options: { runs: number; compareCli?: string | undefined; bin?: string | undefined },
+  options: {
+    runs: number;
+    compareCli?: string | undefined;
+    bin?: string | undefined;
+    /** Also prove, with the same build, in another folder (another circuit's files). */
+    before?: { dir: string; vk: VerificationKey; label: string } | undefined;
+  },
 ) {
   // --bin packages/cli/dist/main.js times the build itself, without bin/noos.js's freshness
   // check: in a tree that others edit during the run, a stale stamp would send bin/noos.js to tsx.
@@ -79,13 +87,23 @@ export async function cliProve(
     "--proof-path",
     "cli-proof.json",
   ];
-  const cases = [
+  const cases: { name: string; args: string[]; dir?: string; vk?: VerificationKey }[] = [
     { name: "node -e 0 (baseline)", args: ["-e", "0"] },
     { name: "noos zk prove", args: prove(bin) },
     { name: "noos zk prove --single-thread", args: prove(bin, "--single-thread") },
     { name: "noos zk prove --worker-threads", args: prove(bin, "--worker-threads") },
     ...(options.compareCli
       ? [{ name: `before: ${options.compareCli} zk prove`, args: prove(options.compareCli) }]
+      : []),
+    ...(options.before
+      ? [
+          {
+            name: `before: noos zk prove on ${options.before.label}`,
+            args: prove(bin),
+            dir: options.before.dir,
+            vk: options.before.vk,
+          },
+        ]
       : []),
   ];
   const freshBefore = cliBuildIsFresh();
@@ -94,15 +112,16 @@ export async function cliProve(
   const samples = cases.map(() => [] as ReturnType<typeof timed>[]);
   for (let i = 0; i < options.runs; i++) {
     for (const [k, c] of cases.entries()) {
-      samples[k]?.push(timed(c.args, dir));
+      const cwd = c.dir ?? dir;
+      samples[k]?.push(timed(c.args, cwd));
       if (c.args[0] !== "-e") {
-        const p = JSON.parse(readFileSync(path.join(dir, "cli-proof.json"), "utf8")) as {
+        const p = JSON.parse(readFileSync(path.join(cwd, "cli-proof.json"), "utf8")) as {
           proof: Parameters<typeof verify>[2];
           public_signals: string[];
         };
-        if (!(await verify(vk, p.public_signals, p.proof)))
+        if (!(await verify(c.vk ?? vk, p.public_signals, p.proof)))
           throw new Error(`${c.name}: the proof does not verify`);
-        rmSync(path.join(dir, "cli-proof.json"));
+        rmSync(path.join(cwd, "cli-proof.json"));
       }
     }
   }
@@ -143,6 +162,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       "compare-cli": { type: "string" },
       bin: { type: "string" },
       row: { type: "string" },
+      "before-dir": { type: "string" },
+      "before-label": { type: "string", default: "the previous circuit" },
     },
   });
   const dir = positionals[0];
@@ -152,6 +173,15 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     runs: Number(values.runs),
     compareCli: values["compare-cli"],
     bin: values.bin ? path.resolve(values.bin) : undefined,
+    before: values["before-dir"]
+      ? {
+          dir: values["before-dir"],
+          label: values["before-label"] as string,
+          vk: JSON.parse(
+            readFileSync(path.join(values["before-dir"], "vk.key"), "utf8"),
+          ) as VerificationKey,
+        }
+      : undefined,
   });
   for (const c of "cases" in result ? result.cases : []) {
     process.stdout.write(

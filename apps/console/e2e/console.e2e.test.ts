@@ -209,6 +209,10 @@ describe("web console", () => {
     await expect
       .poll(() => page.getByTestId("freshness").innerText(), { timeout: 60_000 })
       .toMatch(/data as of block \d+/);
+    // The block is the Jobs page's own data's (its query's _meta), not the indexer's newest.
+    await expect
+      .poll(() => page.getByTestId("freshness").getAttribute("data-source"), { timeout: 30_000 })
+      .toBe("page");
     await page.getByTestId("connect-mock").click();
     await page.getByTestId("wallet").getByText("disconnect").waitFor();
     await page.getByTestId("create-order").click();

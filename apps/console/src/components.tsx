@@ -1,7 +1,7 @@
 // Shared pieces: the freshness sign every page shows, query states shown as errors (never an
 // endless spinner), sortable tables, Observable Plot charts.
 import * as Plot from "@observablehq/plot";
-import type { UseQueryResult } from "@tanstack/react-query";
+import { type UseQueryResult, useQueryClient } from "@tanstack/react-query";
 import {
   type ColumnDef,
   flexRender,
@@ -12,7 +12,7 @@ import {
 } from "@tanstack/react-table";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
-import { useFreshness } from "./api";
+import { oldestAnswer, useFreshness } from "./api";
 import { short } from "./format";
 
 function useNow(intervalMs = 1000) {
@@ -25,11 +25,28 @@ function useNow(intervalMs = 1000) {
 }
 
 /**
- * "data as of block N, mined Xs ago": red when the indexer does not answer, when its last answer
- * is older than 10 s, or when it is more than 2 blocks behind the chain's head.
+ * The oldest block among the page's data (its active GraphQL queries' `_meta`), and when that
+ * answer came; undefined on a page with no indexed data yet. Read on each render (the sign
+ * re-renders every second).
+ */
+function usePageDataBlock() {
+  const cache = useQueryClient().getQueryCache();
+  return oldestAnswer(
+    cache
+      .findAll({ queryKey: ["gql"], type: "active" })
+      .map((q) => ({ answer: q.state.data, updatedAt: q.state.dataUpdatedAt })),
+  );
+}
+
+/**
+ * "data as of block N, mined Xs ago": the block of the page's own data (its queries' `_meta`),
+ * or on a page without indexed data the indexer's newest block (/freshness). Red when the indexer
+ * does not answer, when the answer is older than 10 s, or when it is more than 2 blocks behind
+ * the chain's head.
  */
 export function FreshnessSign() {
   const q = useFreshness();
+  const page = usePageDataBlock();
   const now = useNow();
   if (q.error && (!q.data || now - q.errorUpdatedAt < 10_000))
     return (
@@ -45,19 +62,21 @@ export function FreshnessSign() {
       </div>
     );
   const f = q.data;
-  const checked = Math.max(0, Math.round((now - q.dataUpdatedAt) / 1000));
-  const mined = Math.max(0, Math.round(now / 1000 - f.timestamp));
-  const behind = f.head !== undefined ? f.head - f.block : 0;
+  const asOf = page ?? { block: f.block, timestamp: f.timestamp, updatedAt: q.dataUpdatedAt };
+  const checked = Math.max(0, Math.round((now - asOf.updatedAt) / 1000));
+  const mined = Math.max(0, Math.round(now / 1000 - asOf.timestamp));
+  const behind = f.head !== undefined ? f.head - asOf.block : 0;
   const stale = checked > 10 || behind > 2 || f.headError !== undefined;
   return (
     <div
       className={`freshness ${stale ? "stale" : "fresh"}`}
       data-testid="freshness"
-      data-block={f.block}
+      data-block={asOf.block}
+      data-source={page ? "page" : "indexer"}
       data-stale={stale}
-      title={`checked ${checked} s ago; block ${f.block} has timestamp ${new Date(f.timestamp * 1000).toISOString()}`}
+      title={`checked ${checked} s ago; block ${asOf.block} has timestamp ${new Date(asOf.timestamp * 1000).toISOString()}; ${page ? "the block of this page's data" : "the indexer's newest block"}`}
     >
-      data as of block <b>{f.block}</b> (mined {mined} s ago)
+      data as of block <b>{asOf.block}</b> (mined {mined} s ago)
       {f.head !== undefined
         ? behind > 0
           ? `, ${behind} blocks behind the chain`

@@ -8,7 +8,16 @@ import { activity, bumpStats, type Context, type EventLike } from "./common.ts";
 
 const C = "OptimisticVerifier";
 const claimStatuses = ["None", "Open", "Finalized", "Rejected"] as const;
-const gamePhases = ["None", "Bisect", "Choose", "Trace", "Pick", "Open", "Resolved"] as const;
+const gamePhases = [
+  "None",
+  "Bisect",
+  "Choose",
+  "Trace",
+  "Pick",
+  "Open",
+  "Resolved",
+  "Reveal",
+] as const;
 const resolutions = [
   "None",
   "ElementChecked",

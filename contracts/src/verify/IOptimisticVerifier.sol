@@ -20,6 +20,16 @@ import {IStepReferee} from "./IStepReferee.sol";
 ///           sub-game's endpoints are bound to the parent game's agreed and disputed states.
 ///         - Level C (element): the challenger names one output element of one op; the asserter
 ///           opens it and the referee recomputes it from operands opened by Merkle proofs.
+///         - Reveal (data availability, before Level C, optional): the trace commits only to each op's
+///           output root, so a challenger that does not have the asserter's output values can ask for
+///           them: `requestNodes(op, level, index)` names node (level, index) of op's positional output
+///           tree (TensorMerkle, ARITHMETIC.md R10; level 0 = opRoots[op]) and the asserter must answer
+///           with `revealNodes`: the 2^k nodes k = min(revealLevels(), depth - level) levels below it
+///           (the leaves, i.e. the output values, at the bottom), proven against opRoots[op]. The
+///           challenger compares them with its own, requests the first differing node's subtree at a
+///           strictly deeper level (same op), and at the leaves names the first differing element with
+///           `pickElement`. An asserter that does not answer loses by timeout; the strictly increasing
+///           level bounds a game to depth reveals.
 ///         Every move has a deadline (`moveTimeout`): after it, `timeout` ends the game against the
 ///         side that had to move.
 ///
@@ -61,12 +71,16 @@ interface IOptimisticVerifier {
         Choose,
         /// @dev Level B: the asserter opens the disputed transition (`postTrace`).
         Trace,
-        /// @dev Level C: the challenger names one output element (`pickElement`).
+        /// @dev Level C: the challenger names one output element (`pickElement`), or first asks for the nodes
+        ///      of an op's output tree (`requestNodes` -> Reveal).
         Pick,
         /// @dev Level C: the asserter opens that element for the referee (`openElement`).
         Open,
         /// @dev Over: see `winner` and `resolution`.
-        Resolved
+        Resolved,
+        /// @dev Reveal: the asserter opens the nodes below the node the challenger requested (`revealNodes`);
+        ///      then back to Pick.
+        Reveal
     }
 
     /// @notice How a game ended.
@@ -116,7 +130,9 @@ interface IOptimisticVerifier {
         /// @dev The disputed interval [lo, hi]: both sides agree on state lo, disagree on state hi.
         uint64 lo;
         uint64 hi;
-        /// @dev Level C: the op and output element the challenger named.
+        /// @dev Level C: the op and output element the challenger named. Reveal (and Pick after a reveal):
+        ///      `op` is the requested op and `element` = (level + 1) << 56 | index, the last requested node
+        ///      (0: no request yet); pickElement overwrites it with the element.
         uint64 op;
         uint64 element;
         bytes32 challengerFinal;
@@ -215,6 +231,22 @@ interface IOptimisticVerifier {
     error VerifierOpOutOfRange(uint256 gameId, uint256 op, uint256 ops);
     /// @notice The element index is not below the op's output capacity.
     error VerifierElementOutOfRange(uint256 gameId, uint256 element, uint256 elements);
+    /// @notice The requested level is not below `depth` (the op's output tree depth, or 56 for a tree deeper
+    ///         than the packed request can hold).
+    error VerifierLevelOutOfRange(uint256 gameId, uint256 level, uint256 depth);
+    /// @notice The requested node index is not below `nodes` (= 2^level, the number of nodes at that level).
+    error VerifierNodeIndexOutOfRange(uint256 gameId, uint256 index, uint256 nodes);
+    /// @notice A request must go strictly deeper than the previous one: level >= `minimum`.
+    error VerifierLevelNotDeeper(uint256 gameId, uint256 level, uint256 minimum);
+    /// @notice A request must name the same op as the game's previous request (`expected`).
+    error VerifierRequestOpChanged(uint256 gameId, uint256 op, uint256 expected);
+    /// @notice A reveal must send exactly `expected` (= 2^k) nodes.
+    error VerifierBadNodeCount(uint256 gameId, uint256 length, uint256 expected);
+    /// @notice A reveal's proof must have exactly `expected` (= the requested level) siblings.
+    error VerifierBadProofLength(uint256 gameId, uint256 length, uint256 expected);
+    /// @notice The revealed nodes, hashed up to the requested node and through the proof, give `computed`,
+    ///         not the op's committed output root `expected`.
+    error VerifierRevealRootMismatch(uint256 gameId, bytes32 computed, bytes32 expected);
     /// @notice The opened trace is not the one the asserter posted.
     error VerifierTraceMismatch(uint256 gameId, bytes32 hash, bytes32 expected);
     /// @notice The game is over.
@@ -259,6 +291,12 @@ interface IOptimisticVerifier {
     event TracePosted(uint256 indexed gameId, uint256 t, bytes32[] startComponents, bytes32[] opRoots);
     /// @notice The challenger disputes output element `element` of op `op`.
     event ElementPicked(uint256 indexed gameId, uint256 op, uint256 element);
+    /// @notice The challenger asks for the nodes below node (`level`, `index`) of op `op`'s output tree.
+    event NodesRequested(uint256 indexed gameId, uint256 op, uint256 level, uint256 index);
+    /// @notice The asserter revealed `nodes`: the 2^k nodes at level + k below node (`level`, `index`) of op
+    ///         `op`'s output tree, left to right (k = min(revealLevels(), depth - level); at the leaf level
+    ///         they are the output values, 8 int32 per word, R10).
+    event NodesRevealed(uint256 indexed gameId, uint256 op, uint256 level, uint256 index, bytes32[] nodes);
     /// @notice The game ended; `winner` is 0 when it was refunded because another game rejected the claim.
     event GameResolved(uint256 indexed gameId, uint256 indexed claimId, address indexed winner, Resolution reason);
     /// @notice The claim is final: the asserter's bond is returned and the lease's payment released.
@@ -314,7 +352,27 @@ interface IOptimisticVerifier {
         bytes32[] calldata endComponents
     ) external;
 
-    /// @notice Level C, challenger: names output element `element` of op `op` of the disputed transition.
+    /// @notice Reveal, challenger (in Pick): asks the asserter for the nodes below node (`level`, `index`) of op
+    ///         `op`'s output tree (level 0 = the root opRoots[op]; the leaves are at depth =
+    ///         TensorMerkle.depthOf(referee.numElements(specHash, lo, op))). Requires op < ops, level < depth,
+    ///         index < 2^level, and, after an earlier request of this game, the same op and a strictly
+    ///         greater level. The asserter must answer (`revealNodes`) before the deadline or lose.
+    function requestNodes(uint256 gameId, uint256 op, uint256 level, uint256 index) external;
+
+    /// @notice Reveal, asserter: passes back its trace (must hash to the posted one) and reveals the 2^k nodes
+    ///         (k = min(revealLevels(), depth - level)) at level + k below the requested node, left to right,
+    ///         with `proof`: the requested node's `level` siblings, bottom-up, positional. The nodes hashed up k
+    ///         levels, then through the proof, must give opRoots[op]. Back to Pick (the challenger).
+    function revealNodes(
+        uint256 gameId,
+        bytes32[] calldata startComponents,
+        bytes32[] calldata opRoots,
+        bytes32[] calldata nodes,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Level C, challenger: names output element `element` of op `op` of the disputed transition
+    ///         (in Pick, after zero or more reveals).
     function pickElement(uint256 gameId, uint256 op, uint256 element) external;
 
     /// @notice Level C, asserter: passes back its trace and opens the named element for the referee, which
@@ -348,6 +406,9 @@ interface IOptimisticVerifier {
     function referee() external view returns (IStepReferee);
     /// @notice The market whose leases claims are about.
     function market() external view returns (address);
+    /// @notice K: one reveal opens the nodes up to K levels below the requested node (2^K nodes; fewer levels
+    ///         near the leaves). A constant: 4.
+    function revealLevels() external view returns (uint256);
     /// @notice The deployment parameters.
     function config() external view returns (Config memory);
     /// @notice The claim `claimId` (reverts if unknown).

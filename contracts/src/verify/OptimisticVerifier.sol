@@ -9,6 +9,7 @@ import {IProtocolParams} from "../config/IProtocolParams.sol";
 import {IComputeMarket} from "../market/IComputeMarket.sol";
 import {IOptimisticVerifier} from "./IOptimisticVerifier.sol";
 import {IStepReferee} from "./IStepReferee.sol";
+import {TensorMerkle} from "./referee/TensorMerkle.sol";
 
 /// @title OptimisticVerifier
 /// @notice Bonded claims about fixed-point programs and their three-level bisection dispute games
@@ -19,6 +20,12 @@ contract OptimisticVerifier is IOptimisticVerifier, ReentrancyGuardTransient {
     uint256 private constant BPS = 10_000;
     uint256 private constant MIN_ARITY = 2;
     uint256 private constant MAX_ARITY = 256;
+    /// @dev K: one reveal opens up to 2^K nodes, K levels below the requested node.
+    uint256 private constant REVEAL_LEVELS = 4;
+    /// @dev A request is packed in Game.element as (level + 1) << REQUEST_SHIFT | index (uint64): levels stay
+    ///      below 56 so that level + 1 fits in the top byte and index < 2^level in the low 56 bits.
+    uint256 private constant REQUEST_SHIFT = 56;
+    uint256 private constant MAX_REQUEST_LEVEL = 56;
 
     IERC20 private immutable _token;
     IComputeMarket private immutable _market;
@@ -247,14 +254,86 @@ contract OptimisticVerifier is IOptimisticVerifier, ReentrancyGuardTransient {
         }
     }
 
+    // ------------------------------------------------------------------ reveal (data availability)
+
+    /// @inheritdoc IOptimisticVerifier
+    function requestNodes(uint256 gameId, uint256 op, uint256 level, uint256 index) external nonReentrant {
+        (Game storage g, Claim storage c) = _move(gameId, GamePhase.Pick, false);
+        uint256 depth = TensorMerkle.depthOf(_capacity(gameId, c.specHash, g.lo, op));
+        uint256 maxLevel = depth < MAX_REQUEST_LEVEL ? depth : MAX_REQUEST_LEVEL;
+        if (level >= maxLevel) revert VerifierLevelOutOfRange(gameId, level, maxLevel);
+        if (index >> level != 0) revert VerifierNodeIndexOutOfRange(gameId, index, uint256(1) << level);
+        uint256 prev = g.element;
+        if (prev != 0) {
+            if (op != g.op) revert VerifierRequestOpChanged(gameId, op, g.op);
+            uint256 minLevel = prev >> REQUEST_SHIFT; // the previous level + 1
+            if (level < minLevel) revert VerifierLevelNotDeeper(gameId, level, minLevel);
+        }
+        g.op = uint64(op);
+        // level < 56 and index < 2^level: fits in 64 bits.
+        g.element = uint64(((level + 1) << REQUEST_SHIFT) | index);
+        g.phase = GamePhase.Reveal;
+        g.deadline = _nextDeadline();
+        emit NodesRequested(gameId, op, level, index);
+    }
+
+    /// @inheritdoc IOptimisticVerifier
+    function revealNodes(
+        uint256 gameId,
+        bytes32[] calldata startComponents,
+        bytes32[] calldata opRoots,
+        bytes32[] calldata nodes,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        (Game storage g,) = _move(gameId, GamePhase.Reveal, true);
+        bytes32 h = keccak256(abi.encode(startComponents, opRoots));
+        if (h != g.commitment) revert VerifierTraceMismatch(gameId, h, g.commitment);
+        uint256 op = g.op;
+        (uint256 level, uint256 index) = _checkReveal(gameId, g, opRoots[op], nodes, proof);
+        g.phase = GamePhase.Pick;
+        g.deadline = _nextDeadline();
+        emit NodesRevealed(gameId, op, level, index, nodes);
+    }
+
+    /// @dev Checks a reveal of the pending request (level, index) of op g.op against that op's root `opRoot`:
+    ///      2^k nodes, `level` proof siblings, and the nodes hashed up k levels and then through the proof give
+    ///      `opRoot`.
+    function _checkReveal(
+        uint256 gameId,
+        Game storage g,
+        bytes32 opRoot,
+        bytes32[] calldata nodes,
+        bytes32[] calldata proof
+    ) private view returns (uint256 level, uint256 index) {
+        level = (uint256(g.element) >> REQUEST_SHIFT) - 1; // Reveal always has a request: element >= 1 << 56
+        index = uint256(g.element) & ((uint256(1) << REQUEST_SHIFT) - 1);
+        uint256 width = uint256(1) << _revealLevelsAt(g, level);
+        if (nodes.length != width) revert VerifierBadNodeCount(gameId, nodes.length, width);
+        if (proof.length != level) revert VerifierBadProofLength(gameId, proof.length, level);
+        bytes32 root = TensorMerkle.rootFrom(TensorMerkle.rootOfNodes(nodes), index, proof);
+        if (root != opRoot) revert VerifierRevealRootMismatch(gameId, root, opRoot);
+    }
+
+    /// @dev k = min(K, depth - level) for op g.op of transition g.lo (level < depth: requestNodes checked it).
+    function _revealLevelsAt(Game storage g, uint256 level) private view returns (uint256 k) {
+        bytes32 specHash = _claims[g.claimId].specHash;
+        k = TensorMerkle.depthOf(_referee.numElements(specHash, g.lo, g.op)) - level;
+        if (k > REVEAL_LEVELS) k = REVEAL_LEVELS;
+    }
+
+    /// @dev The output capacity of op `op` of transition t; reverts VerifierOpOutOfRange for op >= ops.
+    function _capacity(uint256 gameId, bytes32 specHash, uint256 t, uint256 op) private view returns (uint256) {
+        (, uint256 nOps,) = _referee.transitionLayout(specHash, t);
+        if (op >= nOps) revert VerifierOpOutOfRange(gameId, op, nOps);
+        return _referee.numElements(specHash, t, op);
+    }
+
     // ------------------------------------------------------------------ level C
 
     /// @inheritdoc IOptimisticVerifier
     function pickElement(uint256 gameId, uint256 op, uint256 element) external nonReentrant {
         (Game storage g, Claim storage c) = _move(gameId, GamePhase.Pick, false);
-        (, uint256 nOps,) = _referee.transitionLayout(c.specHash, g.lo);
-        if (op >= nOps) revert VerifierOpOutOfRange(gameId, op, nOps);
-        uint256 cap = _referee.numElements(c.specHash, g.lo, op);
+        uint256 cap = _capacity(gameId, c.specHash, g.lo, op);
         if (element >= cap) revert VerifierElementOutOfRange(gameId, element, cap);
         g.op = uint64(op);
         g.element = uint64(element);
@@ -417,7 +496,9 @@ contract OptimisticVerifier is IOptimisticVerifier, ReentrancyGuardTransient {
     }
 
     function _asserterMoves(GamePhase phase) private pure returns (bool) {
-        return phase == GamePhase.Bisect || phase == GamePhase.Trace || phase == GamePhase.Open;
+        return
+            phase == GamePhase.Bisect || phase == GamePhase.Trace || phase == GamePhase.Open
+                || phase == GamePhase.Reveal;
     }
 
     function _nextDeadline() private view returns (uint64) {
@@ -444,6 +525,11 @@ contract OptimisticVerifier is IOptimisticVerifier, ReentrancyGuardTransient {
     /// @inheritdoc IOptimisticVerifier
     function market() external view returns (address) {
         return address(_market);
+    }
+
+    /// @inheritdoc IOptimisticVerifier
+    function revealLevels() external pure returns (uint256) {
+        return REVEAL_LEVELS;
     }
 
     /// @inheritdoc IOptimisticVerifier

@@ -25,7 +25,7 @@ import {
   noosphereActions,
   waitForInferenceResult,
 } from "@noosphere/sdk";
-import { poseidonHashVector, quantizeValue } from "@noosphere/zk";
+import { poseidonHashInputs, quantizeValue } from "@noosphere/zk";
 import { type Address, type Hex, padHex, parseEther, parseEventLogs, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -246,7 +246,7 @@ describe("noos coprocessor", () => {
       }),
     });
     const x = await quantizedInput();
-    const inputHash = padHex(toHex(poseidonHashVector(x)), { size: 32 });
+    const inputHash = padHex(toHex(poseidonHashInputs(x)), { size: 32 });
     const asked = performance.now();
     const askReceipt = await wallet.waitForTransactionReceipt({
       hash: await wallet.writeContract({

@@ -35,6 +35,11 @@ export {
   optimisticProgramOf,
   programOfWeights,
 } from "./coprocessor/optimistic.js";
+export {
+  OPTIMISTIC_SETUP_FEE,
+  type OptimisticSetup,
+  setupOptimisticCoprocessor,
+} from "./coprocessor/optimisticSetup.js";
 export { type FollowParameters, follow, sleep } from "./follower.js";
 export { type ExecuteJobParameters, type ExecuteJobResult, executeJob } from "./jobs/execute.js";
 export { createJobRunner, JobFailedError, type JobRunnerConfig } from "./jobs/runner.js";

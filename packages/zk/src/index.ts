@@ -48,7 +48,16 @@ export { type ProveStepParameters, SINGLE_THREAD_MAX_CONSTRAINTS } from "./pipel
 export * from "./pipeline/prover.js";
 export * from "./pipeline/ptau.js";
 export * from "./pipeline/steps.js";
-export { POSEIDON_CHUNK, poseidonHashVector } from "./poseidon.js";
+export {
+  INPUT_PACK_BITS,
+  INPUT_PACK_MAX,
+  INPUT_PACK_MIN,
+  INPUTS_PER_WORD,
+  POSEIDON_CHUNK,
+  packInputs,
+  poseidonHashInputs,
+  poseidonHashVector,
+} from "./poseidon.js";
 export { dequantize, quantizeValue } from "./quantize/fixed.js";
 export {
   circuitInputs,

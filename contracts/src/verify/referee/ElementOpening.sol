@@ -9,7 +9,7 @@ import {TensorMerkle} from "./TensorMerkle.sol";
 ///         `abi.encode(bytes32[] words, bytes32[] siblings)`, the needed operand leaves in order then
 ///         the output leaf, and their positional Merkle proofs (R10) concatenated in the same order,
 ///         depth(tensor) siblings each. Every leaf is verified against its root before it is read.
-/// @dev The same reader as MlpStepReferee's (kept there inline); reverts are IStepReferee's
+/// @dev The one reader of MlpStepReferee and CnnStepReferee; reverts are IStepReferee's
 ///      RefereeBadOpening.
 library ElementOpening {
     /// @dev Cursor over the opening: words and siblings as absolute calldata positions.

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IStepReferee} from "../IStepReferee.sol";
 import {Feistel} from "./Feistel.sol";
 import {FixedPointMath as FP} from "./FixedPointMath.sol";
+import {ElementOpening as EO} from "./ElementOpening.sol";
 import {TensorMerkle} from "./TensorMerkle.sol";
 
 /// @title MlpStepReferee
@@ -17,7 +18,7 @@ import {TensorMerkle} from "./TensorMerkle.sol";
 /// @dev Opening layout (ARITHMETIC.md §5): abi.encode(bytes32[] words, bytes32[] siblings); `words` are
 ///      the needed operand leaves (operands in table order, each in ascending leaf index) then the output
 ///      leaf; `siblings` are their proofs, concatenated in the same order, depth(tensor) siblings each.
-///      The opening is read in place from calldata (no copy). Element checks read the spec's storage
+///      The opening is read in place from calldata (no copy) by ElementOpening. Element checks read the spec's storage
 ///      slots only. Sums are exact in int256: a dot product of K <= MAX_DIM terms of two int32 values
 ///      is below 2^62 * 2^12 = 2^74 in absolute value, so the unchecked arithmetic never wraps.
 contract MlpStepReferee is IStepReferee {
@@ -82,15 +83,6 @@ contract MlpStepReferee is IStepReferee {
         uint256 d0;
         uint256 d1;
         uint256 d2;
-    }
-
-    /// @dev Cursor over the opening: words and siblings as absolute calldata positions.
-    struct Reader {
-        uint256 words;
-        uint256 nWords;
-        uint256 used;
-        uint256 sib;
-        uint256 sibEnd;
     }
 
     mapping(bytes32 => Spec) internal _specs;
@@ -291,17 +283,20 @@ contract MlpStepReferee is IStepReferee {
             roots[i] = src == DATA ? s.dataRoot : src >= OP ? opRoots[src - OP] : startComponents[src];
         }
         roots[3] = opRoots[op];
-        return _check(s, t, o, element, roots, _reader(opening));
+        return _check(s, t, o, element, roots, EO.reader(opening));
     }
 
-    function _check(Spec storage s, uint256 t, Op memory o, uint256 element, bytes32[4] memory roots, Reader memory r)
-        internal
-        view
-        returns (bool)
-    {
+    function _check(
+        Spec storage s,
+        uint256 t,
+        Op memory o,
+        uint256 element,
+        bytes32[4] memory roots,
+        EO.Reader memory r
+    ) internal view returns (bool) {
         if (element >= o.outN) {
             // Padding: the asserter is right iff the element is 0.
-            return _output(r, roots[3], o.outN, element) == 0;
+            return EO.output(r, roots[3], o.outN, element) == 0;
         }
         int256 v;
         uint256 k = o.kind;
@@ -311,104 +306,95 @@ contract MlpStepReferee is IStepReferee {
             v = _elementwise(s, r, o, element, roots);
         } else if (k == T_TRANSPOSE) {
             // e = c * R + r -> input element r * Cc + c.
-            v = _one(r, roots[0], o.srcN[0], (element % o.d0) * o.d1 + element / o.d0);
+            v = EO.one(r, roots[0], o.srcN[0], (element % o.d0) * o.d1 + element / o.d0);
         } else if (k == T_SOFTMAX_GRAD) {
             v = _softmaxGrad(r, o, element, roots);
         } else if (k == T_ROWSUM) {
             uint256 cc = o.d1;
             uint256 first = element * cc;
-            uint256 ptr = _leaves(r, roots[0], o.srcN[0], first, cc);
+            uint256 ptr = EO.leaves(r, roots[0], o.srcN[0], first, cc);
             int256 sum;
             // |sum| <= 2^31 * MAX_DIM: exact.
             unchecked {
                 for (uint256 i = 0; i < cc; ++i) {
-                    sum += _at(ptr, (first & 7) + i);
+                    sum += EO.at(ptr, (first & 7) + i);
                 }
             }
             v = FP.sat(sum);
         } else if (k == T_ARGMAX_EQ) {
             v = _argmaxEq(r, o, element, roots);
         } else if (k == T_GATHER_X || k == T_GATHER_Y) {
-            v = _one(r, roots[0], o.srcN[0], _gathered(s, t, element, k == T_GATHER_X));
+            v = EO.one(r, roots[0], o.srcN[0], _gathered(s, t, element, k == T_GATHER_X));
         } else if (k == T_CURSOR) {
-            v = FP.sat(_one(r, roots[0], 1, 0) + int256(uint256(s.batch)));
+            v = FP.sat(EO.one(r, roots[0], 1, 0) + int256(uint256(s.batch)));
         } else if (k == T_INIT) {
             v = Feistel.initValue(s.seed, o.d0, element, o.d0 == 0 ? int256(s.scaleW1Q) : int256(s.scaleW2Q));
         } // T_ZEROS: v = 0
-        return _output(r, roots[3], o.outN, element) == v;
+        return EO.output(r, roots[3], o.outN, element) == v;
     }
 
     // ------------------------------------------------------------------ operator kernels
 
     /// @dev R2: sat(floor(sum_k A[m][k] * W[n][k] / 2^16) + bias[n]), element e = m * N + n.
-    function _linear(Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots) internal pure returns (int256) {
+    function _linear(EO.Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+        internal
+        pure
+        returns (int256)
+    {
         uint256 kk = o.d2;
         uint256 aFirst = (e / o.d1) * kk;
         uint256 wFirst = (e % o.d1) * kk;
-        uint256 aPtr = _leaves(r, roots[0], o.srcN[0], aFirst, kk);
-        uint256 wPtr = _leaves(r, roots[1], o.srcN[1], wFirst, kk);
+        uint256 aPtr = EO.leaves(r, roots[0], o.srcN[0], aFirst, kk);
+        uint256 wPtr = EO.leaves(r, roots[1], o.srcN[1], wFirst, kk);
         int256 bias;
-        if (o.nSrc == 3) bias = _one(r, roots[2], o.srcN[2], e % o.d1);
-        int256 sum;
-        uint256 aOff = aFirst & 7;
-        uint256 wOff = wFirst & 7;
-        assembly ("memory-safe") {
-            for { let k := 0 } lt(k, kk) { k := add(k, 1) } {
-                let ia := add(aOff, k)
-                let iw := add(wOff, k)
-                let a := signextend(3, shr(sub(224, shl(5, and(ia, 7))), calldataload(add(aPtr, shl(5, shr(3, ia))))))
-                let w := signextend(3, shr(sub(224, shl(5, and(iw, 7))), calldataload(add(wPtr, shl(5, shr(3, iw))))))
-                sum := add(sum, mul(a, w))
-            }
-            sum := add(sar(16, sum), bias)
-        }
-        return FP.sat(sum);
+        if (o.nSrc == 3) bias = EO.one(r, roots[2], o.srcN[2], e % o.d1);
+        return FP.sat(EO.dot(aPtr, aFirst & 7, wPtr, wFirst & 7, kk, bias));
     }
 
     /// @dev RELU, RELU_MASK (z > 0 ? d : 0), MOMENTUM (add(mul(MU, v), g)), UPDATE (sub(w, mul(LR, v'))).
-    function _elementwise(Spec storage s, Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+    function _elementwise(Spec storage s, EO.Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
         internal
         view
         returns (int256)
     {
-        int256 x = _one(r, roots[0], o.srcN[0], e);
+        int256 x = EO.one(r, roots[0], o.srcN[0], e);
         if (o.kind == T_RELU) return FP.relu(x);
-        int256 y = _one(r, roots[1], o.srcN[1], e);
+        int256 y = EO.one(r, roots[1], o.srcN[1], e);
         if (o.kind == T_RELU_MASK) return y > 0 ? x : int256(0);
         if (o.kind == T_MOMENTUM) return FP.add(FP.mul(int256(s.muQ), x), y);
         return FP.sub(x, FP.mul(int256(s.lrQ), y));
     }
 
     /// @dev R13: row e of [R][C] logits is correct (1) iff its first maximum's index equals the label Y[e], else 0.
-    function _argmaxEq(Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+    function _argmaxEq(EO.Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
         internal
         pure
         returns (int256)
     {
         uint256 cN = o.d1;
         uint256 first = e * cN;
-        uint256 ptr = _leaves(r, roots[0], o.srcN[0], first, cN);
-        int256 y = _one(r, roots[1], o.srcN[1], e);
+        uint256 ptr = EO.leaves(r, roots[0], o.srcN[0], first, cN);
+        int256 y = EO.one(r, roots[1], o.srcN[1], e);
         uint256 off = first & 7;
         uint256 best;
-        int256 m = _at(ptr, off);
+        int256 m = EO.at(ptr, off);
         for (uint256 i = 1; i < cN; ++i) {
-            int256 z = _at(ptr, off + i);
+            int256 z = EO.at(ptr, off + i);
             if (z > m) (m, best) = (z, i);
         }
         return y == int256(best) ? int256(1) : int256(0);
     }
 
     /// @dev R6: element (b, c) of the softmax gradient of row Z[b] with label Y[b], divided by B.
-    function _softmaxGrad(Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
+    function _softmaxGrad(EO.Reader memory r, Op memory o, uint256 e, bytes32[4] memory roots)
         internal
         pure
         returns (int256)
     {
         uint256 cN = o.d1;
         uint256 first = (e / cN) * cN;
-        uint256 ptr = _leaves(r, roots[0], o.srcN[0], first, cN);
-        int256 y = _one(r, roots[1], o.srcN[1], e / cN);
+        uint256 ptr = EO.leaves(r, roots[0], o.srcN[0], first, cN);
+        int256 y = EO.one(r, roots[1], o.srcN[1], e / cN);
         uint256 c = e % cN;
         int256 p = _softmax(ptr, first & 7, cN, c);
         return FP.floorDiv(p - (y == int256(c) ? FP.ONE : int256(0)), int256(o.d0));
@@ -417,15 +403,15 @@ contract MlpStepReferee is IStepReferee {
     /// @dev div(e_c, sum_i e_i) with e_i = exp(sat(z_i - max z)) over the cN values from element `off`
     ///      of the leaves at `ptr`; the sum is at most cN * 2^16: exact.
     function _softmax(uint256 ptr, uint256 off, uint256 cN, uint256 c) internal pure returns (int256) {
-        int256 m = _at(ptr, off);
+        int256 m = EO.at(ptr, off);
         for (uint256 i = 1; i < cN; ++i) {
-            int256 z = _at(ptr, off + i);
+            int256 z = EO.at(ptr, off + i);
             if (z > m) m = z;
         }
         int256 sum;
         int256 ec;
         for (uint256 i = 0; i < cN; ++i) {
-            int256 ei = FP.exp(FP.sat(_at(ptr, off + i) - m));
+            int256 ei = FP.exp(FP.sat(EO.at(ptr, off + i) - m));
             sum += ei;
             if (i == c) ec = ei;
         }
@@ -439,93 +425,6 @@ contract MlpStepReferee is IStepReferee {
         (uint256 i, uint256 f) = features ? (e / nIn, e % nIn) : (e, nIn);
         uint256 idx = Feistel.sampleIndex(s.seed, t - 1, s.batch, i, s.n);
         return idx * (8 * ((nIn + 8) / 8)) + f;
-    }
-
-    // ------------------------------------------------------------------ openings
-
-    /// @dev Locates the two arrays of abi.encode(bytes32[] words, bytes32[] siblings) in calldata.
-    function _reader(bytes calldata opening) internal pure returns (Reader memory r) {
-        uint256 base;
-        uint256 len = opening.length;
-        assembly {
-            base := opening.offset
-        }
-        if (len < 64) revert RefereeBadOpening("opening: expected abi.encode(bytes32[] words, bytes32[] siblings)");
-        (r.words, r.nWords) = _array(base, len, 0);
-        (r.sib, r.sibEnd) = _array(base, len, 32);
-        r.sibEnd = r.sib + 32 * r.sibEnd;
-    }
-
-    function _array(uint256 base, uint256 len, uint256 head) internal pure returns (uint256 ptr, uint256 count) {
-        uint256 off;
-        assembly {
-            off := calldataload(add(base, head))
-        }
-        if (off > len - 32) revert RefereeBadOpening("opening: array offset out of range");
-        assembly {
-            count := calldataload(add(base, off))
-        }
-        if (count > (len - off - 32) / 32) revert RefereeBadOpening("opening: array length out of range");
-        ptr = base + off + 32;
-    }
-
-    /// @dev Verifies the leaves holding elements [first, first + count) of a tensor of n elements
-    ///      against `root` and returns the calldata position of the first of them.
-    function _leaves(Reader memory r, bytes32 root, uint256 n, uint256 first, uint256 count)
-        internal
-        pure
-        returns (uint256 ptr)
-    {
-        uint256 leaf0 = first >> 3;
-        uint256 nLeaves = ((first + count - 1) >> 3) - leaf0 + 1;
-        if (r.used + nLeaves > r.nWords) revert RefereeBadOpening("opening: too few words");
-        uint256 depth = TensorMerkle.depthOf(n);
-        ptr = r.words + 32 * r.used;
-        r.used += nLeaves;
-        uint256 sib = r.sib;
-        if (sib + 32 * depth * nLeaves > r.sibEnd) revert RefereeBadOpening("opening: too few siblings");
-        for (uint256 j = 0; j < nLeaves; ++j) {
-            bytes32 node;
-            assembly ("memory-safe") {
-                node := calldataload(add(ptr, shl(5, j)))
-                let index := add(leaf0, j)
-                let end := add(sib, shl(5, depth))
-                for {} lt(sib, end) { sib := add(sib, 32) } {
-                    switch and(index, 1)
-                    case 0 {
-                        mstore(0x00, node)
-                        mstore(0x20, calldataload(sib))
-                    }
-                    default {
-                        mstore(0x00, calldataload(sib))
-                        mstore(0x20, node)
-                    }
-                    node := keccak256(0x00, 0x40)
-                    index := shr(1, index)
-                }
-            }
-            if (node != root) revert RefereeBadOpening("opening: a leaf's proof does not match its root");
-        }
-        r.sib = sib;
-    }
-
-    /// @dev One element of an operand.
-    function _one(Reader memory r, bytes32 root, uint256 n, uint256 i) internal pure returns (int256) {
-        return _at(_leaves(r, root, n, i, 1), i & 7);
-    }
-
-    /// @dev The output element: the last word, and the opening must be fully used.
-    function _output(Reader memory r, bytes32 root, uint256 n, uint256 e) internal pure returns (int256 v) {
-        v = _one(r, root, n, e);
-        if (r.used != r.nWords) revert RefereeBadOpening("opening: extra words");
-        if (r.sib != r.sibEnd) revert RefereeBadOpening("opening: extra siblings");
-    }
-
-    /// @dev Element i counted from the first element of the leaf at calldata position ptr.
-    function _at(uint256 ptr, uint256 i) internal pure returns (int256 v) {
-        assembly ("memory-safe") {
-            v := signextend(3, shr(sub(224, shl(5, and(i, 7))), calldataload(add(ptr, shl(5, shr(3, i))))))
-        }
     }
 
     // ------------------------------------------------------------------ operator table (ARITHMETIC.md §4)

@@ -30,6 +30,25 @@ library TensorMerkle {
         }
     }
 
+    /// @notice The root of the subtree whose bottom level is `nodes` (left to right): pairs are hashed
+    ///         (keccak256(left ++ right)) level by level until one node is left. The caller must check that
+    ///         nodes.length is a power of two (>= 1); one node is its own root. Works in free memory.
+    function rootOfNodes(bytes32[] calldata nodes) internal pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            let n := nodes.length
+            let m := mload(0x40)
+            calldatacopy(m, nodes.offset, shl(5, n))
+            // In place: pair i (words 2i, 2i + 1) is read before word i is written (i <= 2i).
+            for {} gt(n, 1) { n := shr(1, n) } {
+                let half := shr(1, n)
+                for { let i := 0 } lt(i, half) { i := add(i, 1) } {
+                    mstore(add(m, shl(5, i)), keccak256(add(m, shl(6, i)), 0x40))
+                }
+            }
+            node := mload(m)
+        }
+    }
+
     /// @notice The root reached from `leaf` at leaf index `index` through the calldata siblings
     ///         `proof` (bottom-up). The caller compares it with the expected root and must also
     ///         check proof.length == depth and index < 2^depth.

@@ -196,7 +196,9 @@ export function registerChannel(program: Command, globals: () => GlobalOptions) 
   withChannelOptions(
     channel
       .command("status")
-      .description("a channel's balance, claimed total and pending withdrawal")
+      .description(
+        'a channel\'s balance, claimed total and pending withdrawal, in NOOS. --json: {"channelId", "balance", "totalClaimed", "withdrawal": {"amount", "initiatedAt"}, "finalizeAfter"?}, amounts in wei (decimal strings), times in unix seconds',
+      )
       .option("--id <channelId>", "look up by id instead of by receiver"),
   ).action(async (receiver: string | undefined, opts: ChannelOptions & { id?: string }) => {
     const { computeChannelId, getChannel, InvalidParameterError, readClient, walletClient } =

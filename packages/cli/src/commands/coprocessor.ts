@@ -39,11 +39,18 @@ export function registerCoprocessor(program: Command, globals: () => GlobalOptio
       "--input-cid [cid]",
       "send the input by CID and hash instead of inline: the CID of EZKL input JSON in the content store, or with no value, --input stored first",
     )
-    .option("--verification <mode>", "none | redundant | zk", "none")
+    .option(
+      "--verification <mode>",
+      "none | redundant | zk | optimistic (a model with an optimistic program: Q16.16 values, settled after its claim's challenge window)",
+      "none",
+    )
     .option("--redundancy <k>", "nodes that must agree (redundant)", "2")
     .option("--fee-cap <noos>", "most paid per delivery (node fee + protocol fee)", "0.1")
     .option("--deadline <seconds>", "delivery deadline from now", "300")
-    .option("--timeout <seconds>", "stop waiting after this long", "180")
+    .option(
+      "--timeout <seconds>",
+      "stop waiting after this long (default 180; optimistic: 180 after the claim's challenge window ends)",
+    )
     .option("--store-dir <dir>", "content store directory (default: <--dir>/store)")
     .action(async (o) => {
       const { requestInference } = await import("./coprocessorActions.js");

@@ -21,8 +21,11 @@ import {
   createNoosClient,
   createSubscriptionAndWait,
   decodeContractError,
+  getClaim,
   getModel,
+  getOptimisticDelivery,
   InvalidParameterError,
+  inferenceWaitDeadline,
   type NoosphereAddresses,
   noosphereActions,
   requestInferenceAndWait,
@@ -43,6 +46,8 @@ import {
 import { noos, printFields, printJson, printTable } from "../output.js";
 
 const ZERO32 = `0x${"0".repeat(64)}` as Hex;
+/** How long `request` waits for the settlement by default (after an optimistic claim's window). */
+const DEFAULT_WAIT_S = 180;
 
 /** The coordinator's address in the deployment (devnet.json `contracts.coprocessor`). */
 export function coordinatorAddress(
@@ -220,7 +225,8 @@ type RequestOptions = {
   redundancy: string;
   feeCap: string;
   deadline: string;
-  timeout: string;
+  /** Seconds; default 180, and for an optimistic request 180 after its claim's window ends. */
+  timeout?: string;
   storeDir?: string;
 };
 
@@ -233,14 +239,29 @@ type PrepareOptions = Pick<
  * What `request` and `subscribe` share: the model, the input (inline quantized values, or by CID
  * with its hash), and the escrow topped up to `intervals * feeCap * redundancy`.
  */
-async function prepareRequest(options: GlobalOptions, o: PrepareOptions, intervals: number) {
+async function prepareRequest(
+  options: GlobalOptions,
+  o: PrepareOptions,
+  intervals: number,
+  allowOptimistic = false,
+) {
   const modelId = parseId("--model", o.model);
   const verification = VERIFICATION_NAMES.indexOf(o.verification as never);
-  if (verification < 0 || o.verification === "optimistic") {
+  const optimistic = o.verification === "optimistic";
+  if (verification < 0 || (optimistic && !allowOptimistic)) {
     throw new InvalidParameterError({
       field: "--verification",
-      expected: "one of none, redundant, zk",
+      expected: allowOptimistic
+        ? "one of none, redundant, zk, optimistic"
+        : "one of none, redundant, zk",
       received: o.verification,
+    });
+  }
+  if (optimistic && o.inputCid !== undefined) {
+    throw new InvalidParameterError({
+      field: "--input-cid",
+      expected: "an inline --input (an optimistic request carries its Q16.16 values)",
+      received: String(o.inputCid),
     });
   }
   const redundancy = o.verification === "redundant" ? Number(o.redundancy) : 1;
@@ -267,13 +288,19 @@ async function prepareRequest(options: GlobalOptions, o: PrepareOptions, interva
     kind: "local",
     dir: o.storeDir ?? path.join(options.dir, "store"),
   });
-  const { manifest } = await fetchModelArtifacts({
-    store,
-    metadataURI: model.metadataURI,
-    onnxHash: model.onnxHash,
-    settingsHash: model.settingsHash,
-    names: [],
-  });
+  // The scales: the zk artifacts' manifest, or for an optimistic model its Q16.16 program (the
+  // dims from OptimisticModelSet; no artifacts needed).
+  const manifest = optimistic
+    ? await optimisticManifest(client, coordinator, modelId, BigInt(connection.startBlock), o.model)
+    : (
+        await fetchModelArtifacts({
+          store,
+          metadataURI: model.metadataURI,
+          onnxHash: model.onnxHash,
+          settingsHash: model.settingsHash,
+          names: [],
+        })
+      ).manifest;
   // The input: inline fixed-point values, or (--input-cid) EZKL input JSON in the content store,
   // sent as its CID and the hash of its quantized values (packages/node coprocessor/inputs.ts).
   let content: Uint8Array;
@@ -372,10 +399,47 @@ async function prepareRequest(options: GlobalOptions, o: PrepareOptions, interva
   };
 }
 
+/** Q16.16: the scale of an optimistic model's inputs and outputs (ARITHMETIC.md). */
+const Q16_SCALE = 16;
+
+/** An optimistic model's inputs and scales, from its OptimisticModelSet program. */
+async function optimisticManifest(
+  client: Awaited<ReturnType<typeof walletClient>>["client"],
+  coordinator: Address,
+  modelId: bigint,
+  fromBlock: bigint,
+  received: string,
+) {
+  const events = await client.getContractEvents({
+    address: coordinator,
+    abi,
+    eventName: "OptimisticModelSet",
+    args: { modelId },
+    fromBlock,
+    strict: true,
+  });
+  const program = events.at(-1)?.args.model;
+  if (!program) {
+    throw new InvalidParameterError({
+      field: "--model",
+      expected: "a model with an optimistic program (setOptimisticModel)",
+      received,
+    });
+  }
+  return {
+    inputs: Number(program.nIn),
+    input_scale: Q16_SCALE,
+    output_scales: Array.from({ length: Number(program.nOut) }, () => Q16_SCALE),
+  };
+}
+
 /** Quantizes the input, funds the escrow, requests, and waits for the interval to settle. */
 export async function requestInference(options: GlobalOptions, o: RequestOptions) {
   const deadlineS = Number(o.deadline);
-  const timeoutS = Number(o.timeout);
+  const timeoutS = Number(o.timeout ?? DEFAULT_WAIT_S);
+  // No --timeout on an optimistic request: wait out its claim's window, then DEFAULT_WAIT_S more.
+  const optimisticDefault = o.timeout === undefined && o.verification === "optimistic";
+  let followWindow = optimisticDefault;
   for (const [field, v] of [
     ["--deadline", deadlineS],
     ["--timeout", timeoutS],
@@ -394,13 +458,13 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
     input,
     inputCid,
     inputHash,
-  } = await prepareRequest(options, o, 1);
+  } = await prepareRequest(options, o, 1, true);
   const started = performance.now();
   const { receipt, requestId } = await requestInferenceAndWait(client, {
     address: coordinator,
     modelId,
     input,
-    verification: o.verification as "none" | "redundant" | "zk",
+    verification: o.verification as "none" | "redundant" | "zk" | "optimistic",
     redundancy,
     token,
     feeCap,
@@ -408,7 +472,7 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
   });
 
   // Wait for the interval to settle.
-  const deadline = Date.now() + timeoutS * 1000;
+  let deadline = Date.now() + timeoutS * 1000;
   let from = receipt.blockNumber;
   const settled = new Set(["RequestFulfilled", "RequestDisputed", "RequestRefunded"]);
   const delivered: { node: Address; outputHash: Hex; values: readonly bigint[] }[] = [];
@@ -426,6 +490,29 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
             outputHash: l.args.outputHash,
             values: l.args.output.values,
           });
+        }
+      }
+      if (followWindow && delivered.length > 0) {
+        // Delivered with a claim: the callback waits for its window (on the chain's clock).
+        followWindow = false;
+        const { claimId, verifier } = await getOptimisticDelivery(client, {
+          address: coordinator,
+          requestId,
+        });
+        if (claimId !== 0n) {
+          const [claim, block] = await Promise.all([
+            getClaim(client, { address: verifier, claimId }),
+            client.getBlock({ blockTag: "latest" }),
+          ]);
+          deadline = Math.max(
+            deadline,
+            inferenceWaitDeadline({
+              nowMs: Date.now(),
+              graceMs: timeoutS * 1000,
+              windowEnds: BigInt(claim.windowEnds),
+              chainNow: block.timestamp,
+            }),
+          );
         }
       }
       const end = logs.find((l) => settled.has(l.eventName));
@@ -474,12 +561,15 @@ export async function requestInference(options: GlobalOptions, o: RequestOptions
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new BaseError(`Request ${requestId} was not delivered within ${timeoutS} s.`, {
-    metaMessages: [
-      "Is a coprocessor node running and serving the model? (noos devnet --coprocessors 1)",
-      `noos coprocessor status ${requestId}`,
-    ],
-  });
+  throw new BaseError(
+    `Request ${requestId} was not settled within ${timeoutS} s${optimisticDefault && !followWindow ? " after its claim's window" : ""}.`,
+    {
+      metaMessages: [
+        "Is a coprocessor node running and serving the model? (noos devnet --coprocessors 1)",
+        `noos coprocessor status ${requestId}`,
+      ],
+    },
+  );
 }
 
 type SubscribeOptions = PrepareOptions & {

@@ -32,7 +32,13 @@ deadline: 10m
 bidWindow: 10s
 `;
 
-type DisputeOptions = { corruptStep?: string; lieOp?: string; honest?: boolean; job?: string };
+type DisputeOptions = {
+  corruptStep?: string;
+  lieOp?: string;
+  honest?: boolean;
+  job?: string;
+  withholdOutputs?: boolean;
+};
 
 /** App demos on the AI coprocessor: packages/cli/src/demos/<name>.ts, loaded only when run. */
 export const APP_DEMOS = ["dao-delegate", "prediction-market", "trading-agent"] as const;
@@ -56,8 +62,12 @@ export function registerDemo(program: Command, globals: () => GlobalOptions) {
     .option("--lie-op <name>", "dispute: lie about this operator's output in that step instead")
     .option("--honest", "dispute: an honest provider against a lying challenger")
     .option(
+      "--withhold-outputs",
+      "dispute: the provider serves no op outputs (the watcher finds the element by reveals: requestNodes / revealNodes)",
+    )
+    .option(
       "--job <kind>",
-      "dispute: training (default), inference or evaluation (the digits MLP through the market)",
+      "dispute: training (default), inference or evaluation (the digits MLP through the market), or cnn (the digits CNN's inference, cnn-infer)",
     )
     .action(async (name: string | undefined, opts: { keep?: boolean } & DisputeOptions) => {
       const { dir, json } = globals();

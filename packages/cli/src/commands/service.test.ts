@@ -58,8 +58,9 @@ const infer = (input: string) =>
 describe("noos service infer", () => {
   it("test_serviceInfer_freeService_printsOutputDataAndPaidZero", async () => {
     const { stdout } = await infer(inputPath);
-    const out = JSON.parse(stdout) as { output_data: number[][]; paid: string };
+    const out = JSON.parse(stdout) as { output_data: number[][]; paid: string; paidWei: string };
     expect(out.paid).toBe("0");
+    expect(out.paidWei).toBe("0");
     const sample = (JSON.parse(await readFile(inputPath, "utf8")) as { input_data: number[][] })
       .input_data[0] as number[];
     const local = await ort.InferenceSession.create(modelPath);

@@ -24,7 +24,7 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
   service
     .command("infer")
     .description(
-      "run an inference on a service (Open Inference Protocol); pays through x402 when asked",
+      'run an inference on a service (Open Inference Protocol); pays through x402 when asked. --json: {"output_data", "paid" (NOOS, decimal), "paidWei" (wei, decimal string)}',
     )
     .requiredOption("--endpoint <url>", "the service's endpoint (noos deploy prints it)")
     .requiredOption("--model <name>", "model name")
@@ -73,8 +73,10 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
           input,
           fetch: paying,
         });
-        const paid = formatNoos(payer?.spent() ?? 0n);
-        if (options.json) return printJson({ output_data: result.output_data, paid });
+        const spent = payer?.spent() ?? 0n;
+        const paid = formatNoos(spent);
+        if (options.json)
+          return printJson({ output_data: result.output_data, paid, paidWei: spent });
         for (const [i, output] of result.response.outputs.entries()) {
           process.stdout.write(
             `${output.name} [${output.shape.join(", ")}]: ${JSON.stringify(result.output_data[i])}\n`,

@@ -1,5 +1,6 @@
 // `noos verifier start [--config verifier.yaml]`: the optimistic-verification watcher. It
-// re-executes every optimistic claim (training jobs on the market), challenges a claim whose final
+// re-executes every optimistic claim (market jobs: training mlp-train, inference mlp-infer or, for a
+// CNN model, cnn-infer, evaluation mlp-eval; coprocessor claims), challenges a claim whose final
 // state differs from its own run with a bond, and plays the dispute game to the end (bisection over
 // steps, then over the step's operators, then one element the chain recomputes). Restart-safe
 // (state in <stateDir>/verifier.json, keyed by chain id + genesis hash + verifier address); serves

@@ -4,37 +4,18 @@
 // stays `verifying` (no callback, no payment) until the challenge window has passed, then the node
 // settles it. A second, lying node (one logit off) is challenged by the watcher, which re-executes the
 // request through the coprocessor claim source and wins the game: the requester is refunded.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { readOnnx } from "@noosphere/ml";
-import {
-  type Common,
-  coprocessorSource,
-  createCommon,
-  createCoprocessorNode,
-  createWatcher,
-  encodeWeights,
-  mlpWeightsFromOnnx,
-  programOfWeights,
-} from "@noosphere/node";
+import { type OptimisticSetup, setupOptimisticCoprocessor } from "@noosphere/node";
 import {
   coprocessorCoordinatorAbi,
-  getInferenceRequest,
-  modelLayout,
   optimisticVerifierAbi,
-  setOptimisticModel,
   waitForInferenceResult,
 } from "@noosphere/sdk";
-import { createStore } from "@noosphere/storage";
-import { type Address, type Hash, parseEther, sha256, toHex } from "viem";
+import type { Hash } from "viem";
 import { printJson } from "../output.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const digits = path.resolve(here, "../../../../examples/digits");
-const FEE = parseEther("1");
 
 export async function runCoprocessorOptimisticDemoCommand(p: {
   json: boolean;
@@ -42,135 +23,26 @@ export async function runCoprocessorOptimisticDemoCommand(p: {
 }) {
   const started = Date.now();
   const dir = await mkdtemp(path.join(tmpdir(), "noos-demo-coproc-opt-"));
-  const running: { common: Common; done: Promise<void> }[] = [];
+  let setup: OptimisticSetup | undefined;
   let net: TestDeployment | undefined;
   try {
     p.say("starting anvil and deploying Noosphere ...");
     net = await startTestDeployment();
     const n = net;
-    const c = n.deployment.contracts as typeof n.deployment.contracts & {
-      optimisticVerifier: Address;
-      stepReferee: Address;
-    };
-    const coordinator = c.coprocessor;
-    const store = createStore({ kind: "local", dir: path.join(dir, "store") });
+    // The shared setup (also the e2e test's, packages/node coprocessor/optimisticSetup.ts): the
+    // digits MLP registered and published as its Q16.16 program, escrow, two digits images.
+    const s = await setupOptimisticCoprocessor(n, { dir, logLevel: "error" });
+    setup = s;
+    const { coordinator, contracts: c, modelId, weightsCid, rows, startNode } = s;
+    const owner = n.client(1);
     const gasOf = async (hash: Hash) =>
       (await n.publicClient.getTransactionReceipt({ hash })).gasUsed;
-
-    // The model: the digits MLP, registered and published as its Q16.16 program.
-    const onnxPath = path.join(digits, "mlp.onnx");
-    const owner = n.client(1);
-    const { modelId } = await owner.registerModelAndWait({
-      onnxHash: sha256(await readFile(onnxPath)),
-      settingsHash: sha256(toHex("optimistic mlp-infer (no zk settings)")),
-      verifier: coordinator,
-      layout: modelLayout({
-        inputVisibility: "hashed",
-        outputVisibility: "public",
-        paramVisibility: "fixed",
-        inputElements: 64,
-        outputElements: 10,
-      }),
-      metadataURI: "",
-    });
-    const weights = mlpWeightsFromOnnx(await readOnnx(onnxPath));
-    const { cid } = await store.add(encodeWeights(weights));
-    const setModelTx = await setOptimisticModel(owner, {
-      address: coordinator,
-      modelId,
-      program: programOfWeights(weights),
-      weightsCid: cid,
-    });
-    await n.publicClient.waitForTransactionReceipt({ hash: setModelTx });
-    await owner.approveAndWait({ spender: coordinator, amount: parseEther("100") });
-    await owner.depositCoprocessorEscrowAndWait({
-      account: owner.account.address,
-      token: c.token,
-      amount: parseEther("100"),
-    });
-    p.say(`model ${modelId}: digits MLP 64-32-10 as a kind-2 mlp-infer program (weights ${cid})`);
-
-    const startNode = async (account: number, name: string, corrupt: boolean) => {
-      const common = createCommon({ name, handleSignals: false, logLevel: "error" });
-      const node = await createCoprocessorNode(common, {
-        client: n.client(account),
-        coordinator,
-        modelRegistry: c.modelRegistry,
-        staking: c.staking,
-        token: c.token,
-        startBlock: BigInt(n.deployment.startBlock),
-        stake: 0n,
-        models: [],
-        serveAll: { fee: FEE },
-        store,
-        stateDir: path.join(dir, name),
-        listen: { host: "127.0.0.1", port: 0 },
-        pollIntervalMs: 200,
-        corruptOutput: corrupt,
-        optimisticWindowMargin: 5,
-      });
-      const entry = { common, done: node.done };
-      running.push(entry);
-      return entry;
-    };
-    const watcherCommon = createCommon({
-      name: "watcher",
-      handleSignals: false,
-      logLevel: "error",
-    });
-    const watcher = await createWatcher(watcherCommon, {
-      client: n.client(2),
-      contracts: {
-        verifier: c.optimisticVerifier,
-        referee: c.stepReferee,
-        market: c.market,
-        token: c.token,
-        registry: c.registry,
-      },
-      store,
-      stateDir: path.join(dir, "watcher"),
-      startBlock: BigInt(n.deployment.startBlock),
-      bond: parseEther("1"),
-      sources: [
-        coprocessorSource({
-          client: n.client(2),
-          coordinator,
-          fromBlock: BigInt(n.deployment.startBlock),
-          fetchContent: (x) => store.get(x),
-        }),
-      ],
-      pollIntervalMs: 200,
-    });
-    running.push({ common: watcherCommon, done: watcher.done });
-
-    const rows = (await readFile(path.join(digits, "train.csv"), "utf8"))
-      .trim()
-      .split("\n")
-      .slice(1, 3)
-      .map((l) =>
-        l
-          .split(",")
-          .slice(0, 64)
-          .map((v) => BigInt(Math.round(Number(v) * 4096))),
-      );
-    const request = async (values: bigint[]) => {
-      const r = await owner.requestInferenceAndWait({
-        modelId,
-        input: { values },
-        verification: "optimistic",
-        token: c.token,
-        feeCap: parseEther("2"),
-        callbackGasLimit: 0,
-      });
-      return { requestId: r.requestId, gas: r.receipt.gasUsed };
-    };
-    const waitVerifying = async (requestId: bigint) => {
-      for (;;) {
-        const r = await getInferenceRequest(n.publicClient, { address: coordinator, requestId });
-        if (r.status === "verifying") return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    };
+    p.say(
+      `model ${modelId}: digits MLP 64-32-10 as a kind-2 mlp-infer program (weights ${weightsCid})`,
+    );
+    const watcher = await s.startWatcher();
+    const request = s.request;
+    const waitVerifying = (requestId: bigint) => s.waitStatus(requestId, "verifying", 120_000);
     const read = <T>(functionName: string, args: readonly unknown[], address = coordinator) =>
       n.publicClient.readContract({
         address,
@@ -288,8 +160,7 @@ export async function runCoprocessorOptimisticDemoCommand(p: {
     if (p.json) printJson(result);
     if (!ok) process.exitCode = 1;
   } finally {
-    for (const r of running) r.common.shutdown();
-    await Promise.all(running.map((r) => r.done.catch(() => {})));
+    await setup?.stop();
     await net?.stop();
     await rm(dir, { recursive: true, force: true });
   }

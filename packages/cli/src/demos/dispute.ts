@@ -9,7 +9,11 @@
 // --job inference | evaluation: the same game over one optimistic inference (the digits MLP as the
 // mlp-infer program on 360 images; the provider lies about one logit, or --lie-op names another op)
 // or evaluation (mlp-eval on 360 labelled rows; the provider inflates its count of correct rows by
-// one, caught at op correct_count) through the market.
+// one, caught at op correct_count) through the market. --job cnn: an optimistic inference of the
+// digits CNN (examples/optimistic/cnn-infer.yaml: cnn.onnx as the cnn-infer program on one image;
+// the provider lies about pool element 17, or --lie-op names another op), checked on chain by the
+// CnnStepReferee. --withhold-outputs: the provider serves no op outputs, so the watcher finds the
+// element by descent (requestNodes / revealNodes moves).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +35,7 @@ import { printJson } from "../output.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trainCsv = path.resolve(here, "../../../../examples/digits/train.csv");
 const digits = path.resolve(here, "../../../../examples/digits");
+const zk = path.resolve(here, "../../../../examples/zk");
 const STEPS = 1000;
 
 export type DisputeDemoOptions = {
@@ -41,10 +46,12 @@ export type DisputeDemoOptions = {
   corruptStep?: string | undefined;
   lieOp?: string | undefined;
   honest?: boolean | undefined;
-  /** training (default), inference or evaluation. */
+  /** training (default), inference, evaluation or cnn (a CNN inference). */
   job?: string | undefined;
   /** Challenge window, seconds (default 90). */
   window?: string | undefined;
+  /** The provider serves no op outputs: the watcher finds the element by descent (reveals). */
+  withholdOutputs?: boolean | undefined;
 };
 
 /** The program fault for a step (1..1000) and an op name (or a corrupted weight). */
@@ -65,15 +72,15 @@ export function faultFor(step: number, lieOp: string | undefined): ProgramFault 
 const MODEL_JOB_OPS = {
   inference: ["z1", "h1", "logits"],
   evaluation: ["z1", "h1", "logits", "correct", "correct_count"],
+  cnn: ["im2col", "conv", "relu", "pool", "logits"],
 } as const;
 
+type ModelJob = keyof typeof MODEL_JOB_OPS;
+
 /** The lie of an inference or evaluation job: one element of one op of its single transition. */
-export function modelJobFault(
-  job: "inference" | "evaluation",
-  lieOp: string | undefined,
-): ProgramFault {
+export function modelJobFault(job: ModelJob, lieOp: string | undefined): ProgramFault {
   const ops: readonly string[] = MODEL_JOB_OPS[job];
-  const name = lieOp ?? (job === "inference" ? "logits" : "correct_count");
+  const name = lieOp ?? (job === "inference" ? "logits" : job === "cnn" ? "pool" : "correct_count");
   const op = ops.indexOf(name);
   if (op < 0) {
     throw new InvalidParameterError({
@@ -82,12 +89,13 @@ export function modelJobFault(
       received: lieOp,
     });
   }
-  // correct_count has one element; the others lie about element 5 (a logit of image 0, ...).
+  // correct_count has one element; the CNN's pool element 17 (of image 0's 64); the others lie
+  // about element 5 (a logit of image 0, ...).
   return {
     lie: {
       transition: 0,
       op,
-      element: name === "correct_count" ? 0 : 5,
+      element: name === "correct_count" ? 0 : job === "cnn" && name === "pool" ? 17 : 5,
       delta: name.startsWith("correct") ? 1 : 4096,
     },
   };
@@ -96,10 +104,10 @@ export function modelJobFault(
 export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
   const { say } = p;
   const job = p.job ?? "training";
-  if (job !== "training" && job !== "inference" && job !== "evaluation") {
+  if (job !== "training" && job !== "inference" && job !== "evaluation" && job !== "cnn") {
     throw new InvalidParameterError({
       field: "--job",
-      expected: "training | inference | evaluation",
+      expected: "training | inference | evaluation | cnn",
       received: p.job,
     });
   }
@@ -147,18 +155,22 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       "lie" in fault
         ? job === "training"
           ? p.lieOp
-          : MODEL_JOB_OPS[job as "inference"][fault.lie.op]
+          : MODEL_JOB_OPS[job][fault.lie.op]
         : undefined;
     say(
-      job !== "training"
+      job === "cnn"
         ? p.honest
-          ? `an honest provider runs the ${job}; a lying watcher's run has a wrong ${lieName}`
-          : `the provider's ${job} lies about ${lieName}`
-        : p.honest
-          ? `an honest provider trains; a lying watcher's run is corrupted at step ${step}`
-          : p.lieOp
-            ? `the provider lies about ${p.lieOp} in step ${step}`
-            : `the provider corrupts W1[37] after step ${step}`,
+          ? `an honest provider runs the CNN inference (cnn-infer); a lying watcher's run has a wrong ${lieName}`
+          : `the provider's CNN inference (cnn-infer) lies about ${lieName}`
+        : job !== "training"
+          ? p.honest
+            ? `an honest provider runs the ${job}; a lying watcher's run has a wrong ${lieName}`
+            : `the provider's ${job} lies about ${lieName}`
+          : p.honest
+            ? `an honest provider trains; a lying watcher's run is corrupted at step ${step}`
+            : p.lieOp
+              ? `the provider lies about ${p.lieOp} in step ${step}`
+              : `the provider corrupts W1[37] after step ${step}`,
     );
     const work = path.resolve(p.dir, "demo-dispute", `${Date.now()}`);
     await mkdir(work, { recursive: true });
@@ -173,15 +185,22 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       workDir: work,
       ...(job === "training"
         ? { inputPath: trainCsv }
-        : {
-            job,
-            modelPath: path.join(digits, "mlp.onnx"),
-            inputPath: path.join(digits, job === "inference" ? "test-pixels.csv" : "test.csv"),
-          }),
+        : job === "cnn"
+          ? {
+              job: "inference",
+              modelPath: path.join(zk, "models/cnn.onnx"),
+              inputPath: path.join(zk, "data/cnn.input.json"),
+            }
+          : {
+              job,
+              modelPath: path.join(digits, "mlp.onnx"),
+              inputPath: path.join(digits, job === "inference" ? "test-pixels.csv" : "test.csv"),
+            }),
       steps: STEPS,
       challengeWindow: window,
       bond: "10",
       ...(cheat === "provider" ? { providerFault: fault } : { watcherFault: fault }),
+      ...(p.withholdOutputs ? { withholdOpOutputs: true } : {}),
       log: (line) => say(`  ${line}`),
     });
     const gasOf = (move: string) =>
@@ -207,6 +226,8 @@ export async function runDisputeDemoCommand(p: DisputeDemoOptions) {
       claim: result.claimStatus,
       lease: result.leaseState,
       transactions: result.moves.length,
+      /** Reveal moves (revealNodes): the watcher found the element by descent. */
+      reveals: result.moves.filter((m) => m.move === "revealNodes").length,
       gas: {
         total,
         finalCheck,

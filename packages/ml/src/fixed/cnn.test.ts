@@ -60,4 +60,18 @@ describe("cnn-infer program (examples/zk/models/cnn.onnx)", () => {
       ),
     ).toBe(false);
   });
+
+  test("the pool padding is the one that gives fc.weight's input size; another one is refused", async () => {
+    const model = await readOnnx(modelPath);
+    const row = Array.from({ length: 64 }, (_, i) => (i % 5) / 4);
+    expect(cnnInferProgramFromOnnx(model, [row]).spec.poolPad).toBe(1);
+    expect(cnnInferProgramFromOnnx(model, [row], { poolPad: 1 }).spec.poolPad).toBe(1);
+    expect(() => cnnInferProgramFromOnnx(model, [row], { poolPad: 0 })).toThrow(
+      /fc.weight takes 64 features, but 4 channels of a 8x8 input pooled 2x2 with padding 0 give 36/,
+    );
+    // A 12x12 input pools to at least 5x5 (100 features) with any padding >= 0.
+    expect(() => cnnInferProgramFromOnnx(model, [Array.from({ length: 144 }, () => 0)])).toThrow(
+      /fc.weight takes 64 features/,
+    );
+  });
 });

@@ -30,6 +30,8 @@ function attrInts(model: OnnxModel, opType: string, name: string): number[] | un
 type CnnWeights = {
   channels: number;
   classes: number;
+  /** fc.weight's input size: channels * poolSide^2. */
+  features: number;
   convPad: number;
   convW: Int32Array;
   convB: Int32Array;
@@ -53,6 +55,7 @@ function cnnWeights(model: OnnxModel): CnnWeights {
   const w = {
     channels,
     classes: fcW.dims[0] as number,
+    features: fcW.dims[1] as number,
     convPad: (attrInts(model, "Conv", "pads") ?? [0])[0] as number,
     convW: q(convW.data),
     convB: q(initializer(model, "conv.bias").data),
@@ -75,8 +78,8 @@ function cnnWeights(model: OnnxModel): CnnWeights {
 /**
  * A cnn-infer spec and its tensors from a Conv/Relu/Pad/AveragePool/Flatten/Gemm model like cnn.onnx
  * (weights conv.weight [C,1,3,3], conv.bias, fc.weight [classes, features], fc.bias) and real-valued input rows
- * (side * side values each, what the ONNX model takes). poolPad: the zero padding before the pool (cnn.onnx: 1).
- * The quantised weights and their roots are cached per model object.
+ * (side * side values each, what the ONNX model takes). poolPad: the zero padding before the pool (cnn.onnx: 1;
+ * default: the padding that gives fc.weight's input size). The quantised weights and their roots are cached per model object.
  */
 export function cnnInferProgramFromOnnx(
   model: OnnxModel,
@@ -95,6 +98,16 @@ export function cnnInferProgramFromOnnx(
     x.set(Int32Array.from(r, toQ), i * side * side);
   });
   const input: FixedCnnInput = { x, convW: w.convW, convB: w.convB, fcW: w.fcW, fcB: w.fcB };
+  // The padding before the pool (cnn.onnx builds it from shape arithmetic, not an attribute) is the
+  // one that gives fc.weight's input size: floor((convSide + 2 p) / 2) = floor(convSide / 2) + p.
+  const convSide = side + 2 * w.convPad - 2;
+  const poolSide = Math.round(Math.sqrt(w.features / w.channels));
+  const poolPad = options.poolPad ?? poolSide - Math.floor(convSide / 2);
+  const poolSideOfPad = Math.floor((convSide + 2 * poolPad) / 2);
+  if (poolPad < 0 || w.channels * poolSideOfPad * poolSideOfPad !== w.features)
+    throw new RangeError(
+      `cnn: fc.weight takes ${w.features} features, but ${w.channels} channels of a ${side}x${side} input pooled 2x2 with padding ${poolPad} give ${w.channels * poolSideOfPad * poolSideOfPad}`,
+    );
   const spec: CnnInferSpec = {
     kind: "cnn-infer",
     rows: rows.length,
@@ -102,7 +115,7 @@ export function cnnInferProgramFromOnnx(
     channels: w.channels,
     classes: w.classes,
     convPad: w.convPad,
-    poolPad: options.poolPad ?? 1,
+    poolPad,
     // Memoised per array: the genesis state hash reads the same root (runProgram).
     xRoot: options.roots === false ? `0x${"00".repeat(32)}` : toHex(cachedRootBytes(x)),
     convWRoot: w.roots.convW,

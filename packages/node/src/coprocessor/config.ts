@@ -1,8 +1,8 @@
 // node.yaml for `noos coprocessor start`: validated with zod; every error names the field.
 import { readFile } from "node:fs/promises";
 import { BaseError, parseDuration, parseNoos } from "@noosphere/sdk";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseConfigFile } from "../configFile.js";
 
 const noos = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal amount of NOOS, e.g. "0.01"');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte address");
@@ -66,30 +66,17 @@ export class CoprocessorConfigError extends BaseError {
   }
 }
 
+/** Parses and validates node.yaml text. */
 export function parseCoprocessorFile(text: string, source = "node.yaml"): CoprocessorFile {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (cause) {
-    throw new CoprocessorConfigError(source, [`not valid YAML: ${String(cause)}`]);
-  }
-  const result = coprocessorFileSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new CoprocessorConfigError(
-      source,
-      result.error.issues.map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`),
-    );
-  }
-  const file = result.data;
-  const problems: string[] = [];
-  if (!file.devnet && !(file.rpcUrl && file.contracts))
-    problems.push("devnet or rpcUrl + contracts: one is required");
-  if (!file.privateKey && !file.keyEnv && file.devnetAccount === undefined)
-    problems.push("privateKey, keyEnv or devnetAccount: one is required");
-  if (file.models.length === 0 && !file.serveAll)
-    problems.push("models or serveAll: the node must serve something");
-  if (problems.length) throw new CoprocessorConfigError(source, problems);
-  return file;
+  return parseConfigFile(
+    text,
+    coprocessorFileSchema,
+    (p) => new CoprocessorConfigError(source, p),
+    (file) =>
+      file.models.length === 0 && !file.serveAll
+        ? ["models or serveAll: the node must serve something"]
+        : [],
+  );
 }
 
 export async function loadCoprocessorFile(path: string): Promise<CoprocessorFile> {

@@ -1,6 +1,6 @@
 // The hashes a CID input is checked against (the same words the coordinator and ProofRegistry hash)
 // and the EZKL input content a CID names.
-import { poseidonHashVector } from "@noosphere/zk";
+import { poseidonHashInputs } from "@noosphere/zk";
 import { encodeAbiParameters, keccak256, padHex, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import {
@@ -31,7 +31,7 @@ describe("coprocessor CID inputs", () => {
   it("test_requestInputHash_zkHashedIsPoseidon_elseFieldKeccak", () => {
     const x = [1n, -2n, 3n];
     expect(requestInputHash(x, { inputVisibility: "hashed" })).toBe(
-      padHex(toHex(poseidonHashVector(x)), { size: 32 }),
+      padHex(toHex(poseidonHashInputs(x)), { size: 32 }),
     );
     expect(requestInputHash(x, { inputVisibility: "public" })).toBe(fieldInputHash(x));
     expect(requestInputHash(x, undefined)).toBe(fieldInputHash(x));

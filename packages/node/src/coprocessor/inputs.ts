@@ -2,15 +2,15 @@
 // inputs"). The content under the CID is the EZKL input JSON a user passes to `noos coprocessor
 // request --input` ({"input_data": [[floats...]]}); it is quantized at the model's input scale
 // exactly as an inline input is, and the request's `input.hash` binds the quantized values:
-//   - zk: the statement's input hash, i.e. what the proof states as its input: PoseidonVector of the
-//     field-mapped values for a hashed-input circuit (poseidonHashVector), keccak256 of the
+//   - zk: the statement's input hash, i.e. what the proof states as its input: the packed Poseidon
+//     input commitment for a hashed-input circuit (@noosphere/zk poseidonHashInputs), keccak256 of the
 //     field-mapped values packed as words for a public-input circuit (the coordinator's inputHashOf,
 //     ProofRegistry's hash of public input signals). The proof is then checked on chain against it.
 //   - none / redundant: the coordinator's inputHashOf (keccak256, as for an inline non-zk input);
 //     a node also accepts the Poseidon hash (both bind the content).
 // A node that fetches content whose hash is not the request's declines it.
 import { BaseError } from "@noosphere/sdk";
-import { poseidonHashVector, quantizeValue } from "@noosphere/zk";
+import { poseidonHashInputs, quantizeValue } from "@noosphere/zk";
 import { encodeAbiParameters, type Hex, keccak256, padHex, toHex } from "viem";
 
 const FIELD_P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -27,9 +27,9 @@ export function fieldInputHash(values: readonly bigint[]): Hex {
   );
 }
 
-/** PoseidonVector of the field-mapped values, as 32 bytes (what a hashed-input circuit states). */
+/** The input commitment (poseidonHashInputs) as 32 bytes: what a hashed-input circuit states. */
 export function poseidonInputHash(values: readonly bigint[]): Hex {
-  return padHex(toHex(poseidonHashVector(values)), { size: 32 });
+  return padHex(toHex(poseidonHashInputs(values)), { size: 32 });
 }
 
 /**

@@ -391,7 +391,11 @@ export async function createCoprocessorNode(
         return decline(`input ${t.input.cid}: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (verification !== "zk") {
-        const accepted = [fieldInputHash(input), poseidonInputHash(input)];
+        // The Poseidon commitment packs 32-bit inputs: a wider input has only the keccak hash.
+        const accepted = [fieldInputHash(input)];
+        try {
+          accepted.push(poseidonInputHash(input));
+        } catch {}
         if (!accepted.includes(r.inputHash)) {
           return decline(
             `input ${t.input.cid} hashes to ${accepted[0]} (keccak) / ${accepted[1]} (Poseidon), not the request's ${r.inputHash}`,

@@ -1,8 +1,8 @@
 // provider.yaml: validated with zod; every error names the field and what it accepts.
 import { readFile } from "node:fs/promises";
 import { BaseError, parseCpu, parseDuration, parseMemory, parseNoos } from "@noosphere/sdk";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseConfigFile } from "../configFile.js";
 import type { Capacity } from "./bidder.js";
 import type { ScalePricing } from "./pricing.js";
 
@@ -85,28 +85,7 @@ export class ProviderConfigError extends BaseError {
 
 /** Parses and validates provider.yaml text. */
 export function parseProviderFile(text: string, source = "provider.yaml"): ProviderFile {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (cause) {
-    throw new ProviderConfigError(source, [`not valid YAML: ${String(cause)}`]);
-  }
-  const result = providerFileSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new ProviderConfigError(
-      source,
-      result.error.issues.map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`),
-    );
-  }
-  const file = result.data;
-  const problems: string[] = [];
-  if (!file.devnet && !(file.rpcUrl && file.contracts))
-    problems.push("devnet or rpcUrl + contracts: one is required");
-  if (!file.privateKey && !file.keyEnv && file.devnetAccount === undefined) {
-    problems.push("privateKey, keyEnv or devnetAccount: one is required");
-  }
-  if (problems.length) throw new ProviderConfigError(source, problems);
-  return file;
+  return parseConfigFile(text, providerFileSchema, (p) => new ProviderConfigError(source, p));
 }
 
 export async function loadProviderFile(path: string): Promise<ProviderFile> {

@@ -110,7 +110,7 @@ export type ProviderConfig = {
         verifier?: Address | undefined;
         referee?: Address | undefined;
         fault?: ProgramFault | undefined;
-        silent?: boolean | undefined;
+        silent?: boolean | "reveal" | undefined;
       }
     | undefined;
 };

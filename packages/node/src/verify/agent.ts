@@ -75,6 +75,16 @@ export type AgentState = {
   cursor?: bigint;
   claims: Record<string, ClaimRecord>;
   games: Record<string, GameRecord>;
+  /**
+   * Watcher: optimistic leases disputed by their tenant with no claim (resolveUnclaimed candidates;
+   * `optimistic` once the manifest was read), the last market block scanned for them, and the leases
+   * it resolved.
+   */
+  unclaimed?: {
+    leases: Record<string, { optimistic?: boolean }>;
+    scannedTo?: bigint;
+    resolved: string[];
+  };
 };
 
 export type AgentConfig = {
@@ -92,8 +102,11 @@ export type AgentConfig = {
   /** Whether a ClaimChallenged event is a game this side plays. */
   isMine: (claim: ClaimRecord | undefined, challenger: Address) => boolean;
   fetchOpOutput?: PlayerContext["fetchOpOutput"];
-  /** Testing: stop moving (the other side then wins by timeout). */
-  silent?: boolean | undefined;
+  /**
+   * Testing: stop moving (the other side then wins by timeout); "reveal": make every move but
+   * revealNodes (an asserter that will not show its op outputs on chain either).
+   */
+  silent?: boolean | "reveal" | undefined;
   /** Runs after each round of moves (the defender finalizes claims here). */
   onTick?: (() => Promise<void>) | undefined;
 };
@@ -219,12 +232,17 @@ export async function createAgent(common: Common, config: AgentConfig): Promise<
   }
 
   async function playAll() {
-    if (config.silent) return;
+    if (config.silent === true) return;
     const s = await state.read();
     const t = await now();
     for (const [gameId, game] of Object.entries(s.games)) {
       if (game.status !== "playing") continue;
       try {
+        if (
+          config.silent === "reveal" &&
+          (await readGame(client, verifier, BigInt(gameId))).phase === "Reveal"
+        )
+          continue;
         const moves: MoveRecord[] = [];
         const ctx: PlayerContext = {
           client,
@@ -307,7 +325,7 @@ export async function createAgent(common: Common, config: AgentConfig): Promise<
         await playAll().catch((err: unknown) =>
           logger.warn({ err: String(err) }, "playing the games failed"),
         );
-        if (!config.silent) {
+        if (config.silent !== true) {
           await config
             .onTick?.()
             .catch((err: unknown) => logger.warn({ err: String(err) }, "periodic check failed"));

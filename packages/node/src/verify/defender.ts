@@ -3,8 +3,10 @@
 // payment until the window ends), answers every move of every game against the claim from its own
 // run (recomputed from the spec and the input after a restart: the program is deterministic), serves
 // its op outputs to challengers (GET /verify/games/<gameId>/ops/<t>/<op>: the values behind the
-// roots it posted, so an honest challenger can name the wrong element), and finalizes the claim
-// once the window has passed with no game open (the market then pays it).
+// roots it posted, so an honest challenger can name the wrong element at once; a challenger that
+// cannot get them asks on chain instead, requestNodes, and the player answers with revealNodes from
+// the same run), and finalizes the claim once the window has passed with no game open (the market
+// then pays it).
 // State: `<stateDir>/defender.json`, keyed by chain id + genesis hash + verifier address.
 
 import type { TableFormat } from "@noosphere/ml";
@@ -57,8 +59,8 @@ export type DefenderConfig = {
   pollIntervalMs?: number | undefined;
   /** Testing: the provider's run carries this fault (it must defend the wrong result it posted). */
   fault?: ProgramFault | undefined;
-  /** Testing: post claims, then never move (the challenger wins by timeout). */
-  silent?: boolean | undefined;
+  /** Testing: post claims, then never move (the challenger wins by timeout); "reveal": never reveal. */
+  silent?: boolean | "reveal" | undefined;
 };
 
 export type Defender = {

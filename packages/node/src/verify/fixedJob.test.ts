@@ -1,10 +1,18 @@
 // The pieces of optimistic jobs that need no chain: the manifest's program spec, spec bytes read
 // back, the split points the contract uses, and a challenger's pick against a cheating run (with
-// and without the asserter's op outputs).
+// and without the asserter's op outputs: then by descent over the op's tree, as the reveal move
+// shows it).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeSpec, type MlpTrainSpec } from "@noosphere/ml";
+import {
+  encodeSpec,
+  firstDifferingNode,
+  type MlpTrainSpec,
+  nodeAt,
+  nodeReveal,
+  toHex,
+} from "@noosphere/ml";
 import { parseJobManifest, type TrainingJobManifest } from "@noosphere/sdk";
 import { describe, expect, it } from "vitest";
 import {
@@ -68,10 +76,25 @@ describe("optimistic training jobs", async () => {
     expect(honest.stateAt(5)).not.toBe(liar.stateAt(5));
     const theirs = liar.trace(4);
     const served = (op: number) => Promise.resolve(liar.opOutput(4, op));
-    expect(await honest.divergence(4, theirs.opRoots, served)).toEqual({ op: 3, element: 70 });
+    expect(await honest.divergence(4, theirs.opRoots, served)).toEqual({
+      op: 3,
+      element: 70,
+      elementKnown: true,
+    });
     // Without the outputs (or with values that are not what it committed to) the element is a guess.
-    expect(await honest.divergence(4, theirs.opRoots)).toEqual({ op: 3, element: 0 });
+    const guess = { op: 3, element: 0, elementKnown: false };
+    expect(await honest.divergence(4, theirs.opRoots)).toEqual(guess);
     const wrong = (op: number) => Promise.resolve(honest.opOutput(4, op));
-    expect(await honest.divergence(4, theirs.opRoots, wrong)).toEqual({ op: 3, element: 0 });
+    expect(await honest.divergence(4, theirs.opRoots, wrong)).toEqual(guess);
+    // ...and the challenger finds it by descent over the op's tree (what revealNodes shows it).
+    const mine = honest.opLevels(4, 3);
+    const their = liar.opLevels(4, 3);
+    expect(toHex(nodeAt(their, 0, 0))).toBe(theirs.opRoots[3]);
+    let at: { level: number; index: number; element?: number } = { level: 0, index: 0 };
+    while (at.element === undefined) {
+      const r = nodeReveal(their, at.level, at.index, 4);
+      at = firstDifferingNode(mine, at.level, at.index, r.nodes) as typeof at;
+    }
+    expect(at.element).toBe(70);
   });
 });

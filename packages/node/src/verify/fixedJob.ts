@@ -4,6 +4,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  CNN_LIMITS,
+  cnnInferProgramFromOnnx,
   createFixedDataset,
   decodeModel,
   encodeSpec,
@@ -13,6 +15,7 @@ import {
   type FixedSpec,
   firstDivergence,
   type MlpTrainSpec,
+  merkleLevels,
   mlpEvalProgramFromOnnx,
   mlpInferProgramFromOnnx,
   openElement,
@@ -172,8 +175,25 @@ export function decodeSpec(bytes: Hex): FixedSpec {
       yRoot: w[10],
     };
   }
+  if (kind === 3n) {
+    const w = decodeAbiParameters([u, u, u, u, u, u, u, b, b, b, b, b], bytes);
+    return {
+      kind: "cnn-infer",
+      rows: Number(w[1]),
+      side: Number(w[2]),
+      channels: Number(w[3]),
+      classes: Number(w[4]),
+      convPad: Number(w[5]),
+      poolPad: Number(w[6]),
+      xRoot: w[7],
+      convWRoot: w[8],
+      convBRoot: w[9],
+      fcWRoot: w[10],
+      fcBRoot: w[11],
+    };
+  }
   throw new BaseError(
-    `Unknown program kind ${kind} in the spec (expected 1 mlp-train, 2 mlp-infer or 4 mlp-eval).`,
+    `Unknown program kind ${kind} in the spec (expected 1 mlp-train, 2 mlp-infer, 3 cnn-infer or 4 mlp-eval).`,
   );
 }
 
@@ -192,6 +212,7 @@ export function runFixed(spec: FixedSpec, data: FixedData, fault?: ProgramFault)
 /** The game's view of a run. */
 export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun): ProgramView {
   const specHash = keccak256(encodeSpec(spec));
+  const opTrees = new Map<string, Uint8Array[]>();
   return {
     specHash,
     n: run.n,
@@ -219,11 +240,25 @@ export function programViewOf(spec: FixedSpec, data: FixedData, run: ProgramRun)
         values !== undefined &&
         tensorRoot(Int32Array.from(values)).toLowerCase() ===
           (theirOpRoots[first.op] ?? "").toLowerCase();
-      if (!values || !committed) return { op: first.op, element: first.element };
+      if (!values || !committed)
+        return { op: first.op, element: first.element, elementKnown: false };
       const outputs: Int32Array[] = [];
       outputs[first.op] = Int32Array.from(values);
       const known = firstDivergence(spec, data, run, t, theirOpRoots, outputs);
-      return { op: known.op, element: known.element };
+      return { op: known.op, element: known.element, elementKnown: true };
+    },
+    opLevels: (t, op) => {
+      const key = `${t}:${op}`;
+      let levels = opTrees.get(key);
+      if (!levels) {
+        const out = transitionTrace(spec, data, run, t).opOutputs[op];
+        if (!out) throw new BaseError(`Transition ${t} has no op ${op}.`);
+        levels = merkleLevels(out);
+        // A game descends one op's tree (a few reveals): keep the last few.
+        if (opTrees.size >= 4) opTrees.delete(opTrees.keys().next().value as string);
+        opTrees.set(key, levels);
+      }
+      return levels;
     },
   };
 }
@@ -235,7 +270,7 @@ export type FixedJobInputs = {
   /** csv / jsonl tables; json: an EZKL input ({"input_data": [[...]]}, inference only). */
   format: TableFormat | "json";
   labelsColumn?: string | number | undefined;
-  /** Inference and evaluation: the ONNX model (Gemm, Relu, Gemm). */
+  /** Inference and evaluation: the ONNX model (Gemm, Relu, Gemm; inference also a small CNN). */
   modelCid?: string | undefined;
 };
 
@@ -284,9 +319,9 @@ function rowsOf(
 }
 
 /**
- * The program of an optimistic inference (mlp-infer, kind 2) or evaluation (mlp-eval, kind 4) job:
- * the ONNX MLP's weights and the input rows in Q16.16 (what the provider runs and the watcher
- * re-executes).
+ * The program of an optimistic inference (mlp-infer, kind 2; cnn-infer, kind 3, for a model with a
+ * Conv node like examples/zk/models/cnn.onnx) or evaluation (mlp-eval, kind 4) job: the ONNX
+ * model's weights and the input rows in Q16.16 (what the provider runs and the watcher re-executes).
  */
 export function fixedProgramOfModel(
   kind: "inference" | "evaluation",
@@ -308,6 +343,23 @@ export function fixedProgramOfModel(
     kind === "evaluation" ? labelsColumn : undefined,
     source,
   );
+  if (isCnnModel(model)) {
+    if (kind === "evaluation") {
+      throw new UnsupportedClaimError(
+        "optimistic evaluation runs one-hidden-layer MLPs (a CNN model is served as inference, cnn-infer)",
+      );
+    }
+    try {
+      const p = cnnInferProgramFromOnnx(model, rows);
+      // The spec's bounds (CNN_LIMITS: rows, side, channels, ...) are the referee's.
+      encodeSpec(p.spec);
+      return { spec: p.spec, data: p.input };
+    } catch (err) {
+      throw new UnsupportedClaimError(
+        `optimistic CNN inference (cnn-infer: Conv 3x3 on one channel, ReLU, AveragePool 2x2, Gemm; at most ${CNN_LIMITS.rows} rows): ${String(err)}`,
+      );
+    }
+  }
   try {
     const p =
       kind === "evaluation"
@@ -316,9 +368,14 @@ export function fixedProgramOfModel(
     return { spec: p.spec, data: p.input };
   } catch (err) {
     throw new UnsupportedClaimError(
-      `optimistic ${kind} runs one-hidden-layer MLPs: ${String(err)}`,
+      `optimistic ${kind} runs one-hidden-layer MLPs (or, for inference, a small CNN): ${String(err)}`,
     );
   }
+}
+
+/** A model with a Conv node is run as the cnn-infer program (kind 3), any other as an MLP. */
+function isCnnModel(model: ReturnType<typeof decodeModel>): boolean {
+  return model.graph.nodes.some((n) => n.opType === "Conv");
 }
 
 /**
@@ -412,15 +469,16 @@ export async function executeOptimisticModelJob(params: {
     finalState: run.finalState,
     steps: 1,
   };
-  if (spec.kind !== "mlp-infer" && spec.kind !== "mlp-eval") throw new BaseError("unreachable");
+  if (spec.kind === "mlp-train") throw new BaseError("unreachable");
+  // The final state's first component is the logits [rows][classes] (mlp-infer, mlp-eval, cnn-infer).
   const logits = run.components[0] as Int32Array;
+  const nOut = spec.kind === "cnn-infer" ? spec.classes : spec.nOut;
   const outputData: number[][] = [];
   for (let r = 0; r < spec.rows; r++)
-    outputData.push(
-      Array.from(logits.subarray(r * spec.nOut, (r + 1) * spec.nOut), (v) => v / 65536),
-    );
+    outputData.push(Array.from(logits.subarray(r * nOut, (r + 1) * nOut), (v) => v / 65536));
   const common = {
     arithmetic: "fixed-q16.16",
+    program: spec.kind,
     outputOf: `the fixed-point program ${spec.kind} (Q16.16; values are integers / 65536), the bits the chain's referee checks`,
     optimistic,
   };

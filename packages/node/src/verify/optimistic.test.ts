@@ -1,14 +1,16 @@
 // Optimistic verification end to end on a real anvil with the real contracts (market, verifier,
 // referee), a real provider daemon (its job workers run the fixed-point program as child
 // processes; its defender posts the claim and plays) and a real watcher daemon, all over JSON-RPC
-// and HTTP. Each test runs one optimistic training job through the market (runOptimisticScenario)
-// and moves the chain's clock only where a side is meant to run out of time or a window to end.
+// and HTTP (a provider may withhold its op outputs: the watcher then finds the wrong element by
+// descent, requestNodes / revealNodes). Each test runs one optimistic training job through the
+// market (runOptimisticScenario) and moves the chain's clock only where a side is meant to run out
+// of time or a window to end.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment, warpPast } from "@noosphere/devnet";
-import { defaultDigitsTrainSpec, transitionLayout } from "@noosphere/ml";
+import { defaultDigitsTrainSpec, depthOf, transitionLayout } from "@noosphere/ml";
 import { optimisticVerifierAbi } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import { type Address, type Hex, keccak256, parseEther } from "viem";
@@ -45,8 +47,14 @@ afterAll(async () => {
 
 const warpTo = (t: number) => warpPast(net, t);
 
-/** The chain's clock: past a silent side's deadline, and past the window once the game is over. */
-function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "always" = "resolved") {
+/**
+ * The chain's clock: past a silent side's deadline (or past the deadline of a reveal, for an asserter
+ * that will not reveal), and past the window once the game is over.
+ */
+function clock(
+  silent?: "asserter" | "challenger" | "Reveal",
+  windowWhen: "resolved" | "always" = "resolved",
+) {
   return async () => {
     const claimId = (await net.publicClient.readContract({
       address: verifier,
@@ -70,7 +78,8 @@ function clock(silent?: "asserter" | "challenger", windowWhen: "resolved" | "alw
     const gameId = games[0];
     if (gameId !== undefined) {
       const game = await readGame(net.publicClient, verifier, gameId);
-      if (silent && turnOf(game.phase) === silent) await warpTo(game.deadline);
+      if (silent && (turnOf(game.phase) === silent || game.phase === silent))
+        await warpTo(game.deadline);
       if (game.phase === "Resolved" && Number(claim.openGames) === 0) {
         await warpTo(Number(claim.windowEnds));
       }
@@ -100,10 +109,12 @@ async function scenario(name: string, extra: Partial<ScenarioParameters>) {
   });
 }
 
-const opIndex = (name: string) =>
-  transitionLayout(defaultDigitsTrainSpec(`0x${"0".repeat(64)}`), 1).ops.findIndex(
-    (o) => o.name === name,
-  );
+const layout = () => transitionLayout(defaultDigitsTrainSpec(`0x${"0".repeat(64)}`), 1);
+const opIndex = (name: string) => layout().ops.findIndex((o) => o.name === name);
+const opSize = (name: string) => layout().ops[opIndex(name)]?.size ?? 0;
+/** The reveal moves of a descent over a tensor of n elements (revealLevels = 4 levels each). */
+const revealMoves = (n: number) =>
+  Array.from({ length: Math.ceil(depthOf(n) / 4) }, () => ["requestNodes", "revealNodes"]).flat();
 
 describe("optimistic verification on the market", () => {
   it("a weight corrupted after step N of a 1,000-step job is caught at step N, at the first differing operator; the provider is slashed and the tenant refunded", async () => {
@@ -123,29 +134,49 @@ describe("optimistic verification on the market", () => {
     expect(r.watcher.bondDelta).toBeGreaterThan(0n);
     for (const m of r.moves)
       expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+    // The provider served its op outputs: the watcher named the element without a reveal.
+    expect(r.moves.filter((m) => /Nodes$/.test(m.move))).toEqual([]);
   }, 300_000);
 
-  it("a lie about one operator's output inside an otherwise honest step is caught at that operator", async () => {
+  it("a lie about one element of an intermediate operator, by a provider that serves no op outputs, is found by descent (reveals) and caught at that element", async () => {
     const op = opIndex("h1");
     const r = await scenario("lie", {
       providerFault: { lie: { transition: 7, op, element: 70 } },
+      withholdOpOutputs: true,
       onTick: clock(),
     });
     expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("ElementChecked");
     expect(r.disputedStep).toBe(7);
     expect(r.disputedOperator).toBe("h1");
     expect(r.disputedElement).toBe(70);
     expect(r.claimStatus).toBe("Rejected");
     expect(r.tenant.refunded).toBe(true);
+    expect(r.provider.slashed).toBeGreaterThan(0n);
+    // h1's tree: one reveal per 4 levels (revealLevels), each answered by the provider.
+    expect(r.moves.filter((m) => /Nodes$/.test(m.move)).map((m) => m.move)).toEqual(
+      revealMoves(opSize("h1")),
+    );
+    for (const m of r.moves)
+      expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+    console.log(
+      "descent dispute moves (gas)",
+      r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
+    );
   }, 300_000);
 
-  it("an honest provider meets a lying challenger: the challenger loses its bond, the provider is paid after the window", async () => {
+  it("an honest provider that serves no op outputs meets a lying challenger: it answers the reveals, the challenger loses its bond, the provider is paid after the window", async () => {
     const r = await scenario("honest", {
       watcherFault: { corrupt: { transition: 11, component: 2, element: 3 } },
+      withholdOpOutputs: true,
       onTick: clock(),
     });
     expect(r.winner).toBe("provider");
+    expect(r.resolution).toBe("ElementChecked");
     expect(r.disputedStep).toBe(11);
+    // The challenger's descent ends at the element its own (corrupted) run differs in.
+    expect(r.disputedElement).toBe(3);
+    expect(r.moves.some((m) => m.move === "revealNodes")).toBe(true);
     expect(r.claimStatus).toBe("Finalized");
     expect(r.leaseState).not.toBe("Disputed");
     expect(r.tenant.paid).toBeGreaterThan(0n);
@@ -173,6 +204,21 @@ describe("optimistic verification on the market", () => {
     });
     expect(r.winner).toBe("challenger");
     expect(r.resolution).toBe("AsserterTimedOut");
+    expect(r.claimStatus).toBe("Rejected");
+    expect(r.tenant.refunded).toBe(true);
+  }, 300_000);
+
+  it("a provider that serves no op outputs and does not answer the challenger's reveal request loses by timeout", async () => {
+    const r = await scenario("silent-reveal", {
+      providerFault: { lie: { transition: 3, op: opIndex("h1"), element: 9 } },
+      withholdOpOutputs: true,
+      providerSilent: "reveal",
+      onTick: clock("Reveal"),
+    });
+    expect(r.winner).toBe("challenger");
+    expect(r.resolution).toBe("AsserterTimedOut");
+    expect(r.disputedStep).toBe(3);
+    expect(r.moves.map((m) => m.move).slice(-2)).toEqual(["requestNodes", "timeout"]);
     expect(r.claimStatus).toBe("Rejected");
     expect(r.tenant.refunded).toBe(true);
   }, 300_000);

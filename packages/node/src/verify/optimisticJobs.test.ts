@@ -3,7 +3,7 @@
 // the ONNX MLP (examples/digits/mlp.onnx) as the fixed-point mlp-infer / mlp-eval program, posts
 // the claim, and is paid after the window; a lie in one logit or in the evaluation's count of
 // correct rows is caught at that op and element; a lease with a result and no claim is resolved
-// for its tenant by the watcher (resolveUnclaimed).
+// for its tenant by the watcher (resolveUnclaimed), also across a restart of the watcher.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -128,6 +128,8 @@ describe("optimistic inference and evaluation on the market", () => {
     expect(r.provider.slashed).toBeGreaterThan(0n);
     for (const m of r.moves)
       expect(m.gasUsed).toBeLessThan(m.move === "openElement" ? 3_000_000 : 1_000_000);
+    // The provider serves its op outputs: the watcher names the element without a reveal.
+    expect(r.moves.filter((m) => /Nodes$/.test(m.move))).toEqual([]);
     console.log(
       "inference dispute moves (gas)",
       r.moves.map((m) => `${m.move} ${m.gasUsed}`).join(", "),
@@ -155,9 +157,11 @@ describe("optimistic inference and evaluation on the market", () => {
     );
   }, 300_000);
 
-  it("a result with no claim: the tenant disputes and the watcher resolves the lease for it (resolveUnclaimed)", async () => {
+  it("a result with no claim: the tenant disputes and the watcher, restarted after it noted the lease, resolves it for the tenant from its state file (resolveUnclaimed)", async () => {
     const r = await scenario("unclaimed", {
       providerNoClaim: true,
+      // The new watcher starts after the dispute's block: only its state file knows the lease.
+      restartWatcher: true,
       onTick: async () => {
         const lease = await net.client(1).getLease({ leaseId: await lastOrder() });
         if (lease.stateName !== "Disputed") return;

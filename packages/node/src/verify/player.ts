@@ -3,9 +3,14 @@
 //   asserter:   Bisect -> post the states at the split points; Trace -> open transition lo;
 //               Open -> open the element the challenger named (the referee decides);
 //   challenger: Choose -> the first sub-interval whose right end it disputes;
-//               Pick -> the first op (and element) where the asserter's trace differs from its own.
+//               Pick -> the first op (and element) where the asserter's trace differs from its own:
+//                       the element from the op output the asserter serves (if it is the tensor its
+//                       root commits to), else by descent: requestNodes(op, 0, 0), then after each
+//                       NodesRevealed the first differing node's subtree, down to the leaf words;
+//   asserter:   Reveal -> revealNodes: the requested node's nodes 4 levels down and its proof.
 // When the other side is to move and its deadline has passed, the player calls `timeout`.
 // Every transaction's gas is recorded (the demo and the bench report them).
+import { firstDifferingNode, fromHex, leafElement, nodeReveal, toHex } from "@noosphere/ml";
 import { type NoosWalletClient, optimisticVerifierAbi } from "@noosphere/sdk";
 import type { Address, Hex, PublicClient, TransactionReceipt } from "viem";
 import { type OpOutput, type ProgramView, splitPoints } from "./program.js";
@@ -18,6 +23,7 @@ export const GAME_PHASES = [
   "Pick",
   "Open",
   "Resolved",
+  "Reveal",
 ] as const;
 export type GamePhaseName = (typeof GAME_PHASES)[number];
 export const RESOLUTIONS = [
@@ -110,7 +116,8 @@ export async function readGame(
 
 /** Whose move a phase waits for. */
 export function turnOf(phase: GamePhaseName): Role | undefined {
-  if (phase === "Bisect" || phase === "Trace" || phase === "Open") return "asserter";
+  if (phase === "Bisect" || phase === "Trace" || phase === "Open" || phase === "Reveal")
+    return "asserter";
   if (phase === "Choose" || phase === "Pick") return "challenger";
   return undefined;
 }
@@ -146,22 +153,29 @@ export async function sendVerifier(
   return receipt;
 }
 
+/** The game events a player reads (what the other side posted, requested or revealed). */
+type GameEventName = "StatesBisected" | "TracePosted" | "NodesRequested" | "NodesRevealed";
+
 /** The latest event of `eventName` for the game (the states or trace the other side posted). */
 async function lastGameEvent(
   client: Pick<PublicClient, "getContractEvents">,
   verifier: Address,
-  eventName: "StatesBisected" | "TracePosted",
+  eventName: GameEventName,
   gameId: bigint,
   fromBlock: bigint,
 ) {
   const events = await client.getContractEvents({
     address: verifier,
     abi: optimisticVerifierAbi,
-    eventName,
+    eventName: eventName as "TracePosted",
     args: { gameId },
     fromBlock,
   });
-  return (events.at(-1) as unknown as { args: Record<string, unknown> } | undefined)?.args;
+  // Only this event (an ABI without it would match every event of the verifier).
+  const mine = (
+    events as unknown as { eventName?: string; args: Record<string, unknown> }[]
+  ).filter((e) => e.eventName === eventName);
+  return mine.at(-1)?.args;
 }
 
 export type MoveOutcome =
@@ -241,14 +255,93 @@ export async function playMove(
         ctx.fromBlock ?? 0n,
       );
       if (!posted) return { kind: "waiting" };
+      const theirRoots = posted.opRoots as Hex[];
+      const pick = async (op: number, element: number): Promise<MoveOutcome> => {
+        await sendVerifier(ctx, gameId, "pickElement", [gameId, BigInt(op), BigInt(element)]);
+        return { kind: "moved", move: "pickElement" };
+      };
+      const request = async (op: number, level: number, index: number): Promise<MoveOutcome> => {
+        await sendVerifier(ctx, gameId, "requestNodes", [
+          gameId,
+          BigInt(op),
+          BigInt(level),
+          BigInt(index),
+        ]);
+        return { kind: "moved", move: "requestNodes" };
+      };
+      // A descent under way: the asserter revealed the nodes under the last node requested.
+      const revealed = await lastGameEvent(
+        client,
+        verifier,
+        "NodesRevealed",
+        gameId,
+        ctx.fromBlock ?? 0n,
+      );
+      if (revealed) {
+        const op = Number(revealed.op as bigint);
+        const level = Number(revealed.level as bigint);
+        const index = Number(revealed.index as bigint);
+        const mine = program.opLevels(game.lo, op);
+        const next = firstDifferingNode(
+          mine,
+          level,
+          index,
+          (revealed.nodes as Hex[]).map((n) => fromHex(n)),
+        );
+        // Nodes that all agree hash to this side's node, which differed: the verifier would not have
+        // taken them. Name the subtree's first element (the referee still decides).
+        if (!next) return pick(op, 8 * index * 2 ** (mine.length - 1 - level));
+        if (next.element !== undefined) return pick(op, next.element);
+        return request(op, next.level, next.index);
+      }
       const fetchOutput = ctx.fetchOpOutput;
-      const { op, element } = await program.divergence(
+      const first = await program.divergence(
         game.lo,
-        posted.opRoots as Hex[],
+        theirRoots,
         fetchOutput ? (o) => fetchOutput(gameId, game.lo, o) : undefined,
       );
-      await sendVerifier(ctx, gameId, "pickElement", [gameId, BigInt(op), BigInt(element)]);
-      return { kind: "moved", move: "pickElement" };
+      if (first.elementKnown) return pick(first.op, first.element);
+      // The asserter's values are not available: find the element by descent over its op tree.
+      const mine = program.opLevels(game.lo, first.op);
+      if (mine.length === 1) {
+        // A single leaf (at most 8 elements): the root IS the leaf word of the asserter's values.
+        const theirs = fromHex(theirRoots[first.op] as Hex);
+        const own = mine[0] as Uint8Array;
+        let q = 0;
+        while (q < 7 && leafElement(own, q) === leafElement(theirs, q)) q++;
+        return pick(first.op, q);
+      }
+      return request(first.op, 0, 0);
+    }
+    case "Reveal": {
+      const asked = await lastGameEvent(
+        client,
+        verifier,
+        "NodesRequested",
+        gameId,
+        ctx.fromBlock ?? 0n,
+      );
+      if (!asked) return { kind: "waiting" };
+      const op = Number(asked.op as bigint);
+      const level = Number(asked.level as bigint);
+      const index = Number(asked.index as bigint);
+      const maxLevels = Number(
+        await client.readContract({
+          address: verifier,
+          abi: optimisticVerifierAbi,
+          functionName: "revealLevels",
+        }),
+      );
+      const trace = program.trace(game.lo);
+      const r = nodeReveal(program.opLevels(game.lo, op), level, index, maxLevels);
+      await sendVerifier(ctx, gameId, "revealNodes", [
+        gameId,
+        trace.startComponents,
+        trace.opRoots,
+        r.nodes.map((n) => toHex(n)),
+        r.proof.map((n) => toHex(n)),
+      ]);
+      return { kind: "moved", move: "revealNodes" };
     }
     case "Open": {
       const trace = program.trace(game.lo);

@@ -28,14 +28,20 @@ export type ProgramView = {
   opening(t: number, op: number, element: number): Hex;
   /**
    * The first op (and element) of transition t where the other side's trace differs from this run.
-   * `theirOutput` (the other side's values of that op, when it serves them) picks the element;
-   * without it the element is a guess (the first one).
+   * `theirOutput` (the other side's values of that op, when it serves them) picks the element
+   * (elementKnown); without it (or when the values are not the tensor the root commits to) the
+   * element is a guess (the first one), and the challenger finds it by descent instead (requestNodes).
    */
   divergence(
     t: number,
     theirOpRoots: readonly Hex[],
     theirOutput?: (op: number) => Promise<OpOutput | undefined>,
-  ): Promise<{ op: number; element: number }>;
+  ): Promise<{ op: number; element: number; elementKnown: boolean }>;
+  /**
+   * The Merkle tree of op `op`'s output in transition t (@noosphere/ml merkleLevels: levels[0] the
+   * leaf words, levels[d] the root): the asserter reveals its nodes, the challenger compares them.
+   */
+  opLevels(t: number, op: number): readonly Uint8Array[];
 };
 
 /** A wrong value a (test) provider or challenger writes into its run. */

@@ -2,8 +2,9 @@
 // a provider (its job runner's worker processes run the fixed-point program; its defender posts the
 // claim and plays), a watcher (re-executes and challenges), and a tenant that orders the job. A
 // fault makes the provider cheat (a corrupted weight, or a lie about one op output) or the watcher
-// lie; a silent side stops moving. Returns what happened and what it cost: the demo
-// (`noos demo dispute`), the end-to-end tests and bench/optimistic.ts all run this.
+// lie; a silent side stops moving; a provider may withhold its op outputs (the game then reveals
+// them). Returns what happened and what it cost: the demo (`noos demo dispute`), the end-to-end
+// tests and bench/optimistic.ts all run this.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -55,9 +56,18 @@ export type ScenarioParameters = {
   challengeBond?: string | undefined;
   providerFault?: ProgramFault | undefined;
   watcherFault?: ProgramFault | undefined;
-  providerSilent?: boolean | undefined;
+  /** The provider stops moving ("reveal": it makes every move but revealNodes). */
+  providerSilent?: boolean | "reveal" | undefined;
+  /**
+   * The provider's op outputs cannot be had (like a coprocessor node's, which serves none): the
+   * watcher finds the element it disputes by descent (requestNodes / revealNodes) instead.
+   */
+  withholdOpOutputs?: boolean | undefined;
   watcherSilent?: boolean | undefined;
-  /** Testing: stop the watcher once it has challenged and start a new one on its state. */
+  /**
+   * Testing: stop the watcher once it has challenged (with providerNoClaim: once it has noted the
+   * disputed lease) and start a new one on its state.
+   */
   restartWatcher?: boolean | undefined;
   /**
    * The provider submits its result but posts no claim; the tenant disputes it and the watcher
@@ -175,7 +185,7 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
   // The provider's status server serves its op outputs to challengers.
   const providerHost = provider.statusUrl.replace(/\/status$/, "");
   let watcherCommon: Common | undefined;
-  const startWatcher = () => {
+  const startWatcher = (startBlock = fromBlock) => {
     watcherCommon = common("watcher");
     return createWatcher(watcherCommon, {
       client: p.watcher as never,
@@ -188,12 +198,13 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
       },
       store: p.store,
       stateDir: path.join(p.workDir, "watcher-state"),
-      startBlock: fromBlock,
+      startBlock,
       bond: parseEther(p.challengeBond ?? p.bond ?? "10"),
       pollIntervalMs: 100,
       fault: p.watcherFault,
       silent: p.watcherSilent,
       opOutputs: async (gameId, t, op) => {
+        if (p.withholdOpOutputs) return undefined;
         const res = await fetch(`${providerHost}/verify/games/${gameId}/ops/${t}/${op}`);
         if (!res.ok) return undefined;
         return ((await res.json()) as { values: number[] }).values;
@@ -284,6 +295,18 @@ ${tail}`,
       const resultAt = Date.now();
       await p.tenant.disputeResultAndWait({ leaseId: orderId });
       log(`result posted with no claim; the tenant disputed lease ${orderId}`);
+      if (p.restartWatcher && watcher) {
+        // Once the watcher has the lease in its state file, it stops; a new one starts on that state
+        // with startBlock = now (after the dispute): only the state file can tell it about the lease.
+        const w = watcher;
+        await until(deadline, "the watcher to note the disputed lease", async () =>
+          (await w.agent.state.read()).unclaimed?.leases[orderId.toString()] ? true : undefined,
+        );
+        watcherCommon?.shutdown();
+        await w.done;
+        watcher = await startWatcher(await p.tenant.getBlockNumber());
+        log("watcher restarted");
+      }
       let leaseState = "Disputed";
       while (leaseState === "Disputed") {
         await p.onTick?.();

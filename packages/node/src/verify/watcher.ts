@@ -2,8 +2,10 @@
 // bytes from the referee, the program's data from the first claim source that knows the claim:
 // claimSource.ts; the market lease's manifest first), and when
 // its final state differs, challenges with a bond and plays the game to the end: it picks the
-// sub-interval, the op and the element that differ from its own run, and calls `timeout` on an
-// asserter that stops answering. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
+// sub-interval, the op and the element that differ from its own run (the element from the op output
+// the asserter serves, or by descent over the op's output tree: requestNodes / revealNodes), and
+// calls `timeout` on an asserter that stops answering. The disputed leases with no claim that it
+// resolves for their tenants (resolveUnclaimed) are kept in its state file too. State: `<stateDir>/verifier.json`, keyed by chain id + genesis
 // hash + verifier address (a new devnet starts fresh). GET /status shows claims and games.
 import type { Server } from "node:http";
 import path from "node:path";
@@ -23,6 +25,7 @@ import { count } from "../common.js";
 import { serveStatus } from "../daemon.js";
 import {
   type Agent,
+  type AgentState,
   type ClaimRecord,
   createAgent,
   refereeAbi,
@@ -237,15 +240,25 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
   // Unclaimed optimistic leases: a lease its tenant disputed (ResultDisputed) whose provider never
   // posted a claim goes to the tenant after disputeEndsAt + claimResponseWindow; the watcher calls
   // resolveUnclaimed then, so a tenant is never stuck. The candidates come from the market's
-  // events since startBlock (re-read after a restart: nothing to save).
-  const unclaimed = new Map<string, { optimistic?: boolean }>();
-  let disputedFrom = config.startBlock;
+  // events; they and the last block scanned are kept in the state file (state.unclaimed), so a
+  // restart goes on from there instead of scanning again from startBlock.
   let lastUnclaimedScan = 0;
-  const resolvedUnclaimed: string[] = [];
+  const unclaimedState = async () => {
+    const u = (await agent.state.read()).unclaimed;
+    return { leases: u?.leases ?? {}, scannedTo: u?.scannedTo, resolved: u?.resolved ?? [] };
+  };
+  const updateUnclaimed = (change: (u: NonNullable<AgentState["unclaimed"]>) => void) =>
+    agent.state.update((s) => {
+      s.unclaimed ??= { leases: {}, resolved: [] };
+      change(s.unclaimed);
+      return s;
+    });
   async function resolveUnclaimedDue() {
     if (Date.now() - lastUnclaimedScan < (config.pollIntervalMs ?? 500) * 2) return;
     lastUnclaimedScan = Date.now();
     const head = await client.getBlockNumber();
+    const saved = await unclaimedState();
+    const disputedFrom = saved.scannedTo === undefined ? config.startBlock : saved.scannedTo + 1n;
     if (head >= disputedFrom) {
       const logs = await client.getContractEvents({
         address: contracts.market,
@@ -254,15 +267,24 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
         fromBlock: disputedFrom,
         toBlock: head,
       });
-      for (const l of logs) {
-        const id = (l.args as { leaseId?: bigint }).leaseId;
-        if (id !== undefined && !unclaimed.has(id.toString())) unclaimed.set(id.toString(), {});
-      }
-      disputedFrom = head + 1n;
+      await updateUnclaimed((u) => {
+        for (const l of logs) {
+          const id = (l.args as { leaseId?: bigint }).leaseId;
+          if (id !== undefined && !u.resolved.includes(id.toString()))
+            u.leases[id.toString()] ??= {};
+        }
+        u.scannedTo = head;
+      });
     }
-    if (unclaimed.size === 0) return;
+    const unclaimed = (await unclaimedState()).leases;
+    if (Object.keys(unclaimed).length === 0) return;
+    const forget = (id: string, resolved: boolean) =>
+      updateUnclaimed((u) => {
+        delete u.leases[id];
+        if (resolved) u.resolved.push(id);
+      });
     const now = await agent.now();
-    for (const [id, entry] of unclaimed) {
+    for (const [id, entry] of Object.entries(unclaimed)) {
       const leaseId = BigInt(id);
       try {
         const claimId = (await client.readContract({
@@ -278,7 +300,7 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
           args: [leaseId],
         })) as { state: number; disputeEndsAt: bigint };
         if (claimId !== 0n || lease.state !== LEASE_DISPUTED) {
-          unclaimed.delete(id); // claimed, or already settled
+          await forget(id, false); // claimed, or already settled
           continue;
         }
         if (entry.optimistic === undefined) {
@@ -291,9 +313,14 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
             source: order.manifestCid,
           });
           entry.optimistic = manifest.verification.mode === "optimistic";
+          const optimistic = entry.optimistic;
+          await updateUnclaimed((u) => {
+            const e = u.leases[id];
+            if (e) e.optimistic = optimistic;
+          });
         }
         if (!entry.optimistic) {
-          unclaimed.delete(id); // another arbiter's dispute
+          await forget(id, false); // another arbiter's dispute
           continue;
         }
         if (now <= Number(lease.disputeEndsAt) + claimResponseWindow) continue;
@@ -303,8 +330,7 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
           "resolveUnclaimed",
           [leaseId],
         );
-        unclaimed.delete(id);
-        resolvedUnclaimed.push(id);
+        await forget(id, true);
         count(common, "unclaimedResolved");
         logger.info({ leaseId: id }, "unclaimed optimistic lease resolved for its tenant");
       } catch (err) {
@@ -347,7 +373,10 @@ export async function createWatcher(common: Common, config: WatcherConfig): Prom
       verifier: contracts.verifier,
       bond: config.bond,
       ...summarize(await agent.state.read()),
-      unclaimed: { watching: [...unclaimed.keys()], resolved: resolvedUnclaimed },
+      unclaimed: await (async () => {
+        const u = await unclaimedState();
+        return { watching: Object.keys(u.leases), resolved: u.resolved };
+      })(),
       metrics: Object.fromEntries(common.metrics),
     }));
   }

@@ -73,7 +73,7 @@ export function generateCircom(
   if (runArgs.input_visibility === "public") {
     L.push(`    for (var i = 0; i < ${nIn}; i++) in_pub[i] <== in[i];`);
   } else if (runArgs.input_visibility === "hashed") {
-    L.push(`    component in_hasher = PoseidonVector(${nIn});`);
+    L.push(`    component in_hasher = PackedInputHash(${nIn});`);
     L.push(`    for (var i = 0; i < ${nIn}; i++) in_hasher.in[i] <== in[i];`);
     L.push("    in_hash <== in_hasher.out;");
   }

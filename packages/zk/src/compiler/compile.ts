@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { decodeModel, foldConstants, fromOnnxTensor, type OnnxModel } from "@noosphere/ml";
 import { InvalidParameterError } from "@noosphere/sdk";
 import { ZkCompileError } from "../errors.js";
+import { INPUT_PACK_MAX, INPUT_PACK_MIN, INPUTS_PER_WORD, POSEIDON_CHUNK } from "../poseidon.js";
 import { quantizeValue, unsignedBits } from "../quantize/fixed.js";
 import { logrowsFor, parseSettings, type ZkRunArgs, type ZkSettings } from "../settings.js";
 import { CircuitBuilder, type Elem } from "./builder.js";
@@ -40,6 +41,18 @@ export function poseidonVectorConstraints(n: number): number {
   const chunks = Math.ceil(n / 15);
   const constants = (chunks > 0 ? 1 : 2) + (chunks * 15 - n) + 1;
   return chunks * POSEIDON16_CONSTRAINTS + POSEIDON2_CONSTRAINTS - 3 * constants;
+}
+
+/**
+ * PackedInputHash(n) after --O2: ceil(ceil(n/7)/15) Poseidon(16) calls (at least one); the
+ * packing is linear (free), and each constant input (the length n as the first state, the zero
+ * padding words) saves its first-round S-box.
+ */
+export function packedInputHashConstraints(n: number): number {
+  const words = Math.ceil(n / INPUTS_PER_WORD);
+  const chunks = Math.max(1, Math.ceil(words / POSEIDON_CHUNK));
+  const constants = 1 + (chunks * POSEIDON_CHUNK - words);
+  return chunks * POSEIDON16_CONSTRAINTS - 3 * constants;
 }
 
 /** Everything compileCircuit derives from the model and run args; plain JSON. */
@@ -132,6 +145,13 @@ export function analyzeModel(model: OnnxModel, runArgs: ZkRunArgs): ModelAnalysi
   b.node = "(inputs)";
   for (let i = 0; i < nInputs; i++) {
     b.ubits({ wires: [i], coefs: [1n], k: -inLo }, inBits);
+  }
+  if (runArgs.input_visibility === "hashed" && (inLo < INPUT_PACK_MIN || inHi > INPUT_PACK_MAX)) {
+    throw new ZkCompileError(
+      `input_visibility "hashed" packs each quantized input into 32 bits, but input_range ` +
+        `[${flo}, ${fhi}] at input_scale ${S} admits [${inLo}, ${inHi}]: lower input_scale, ` +
+        `narrow input_range or use input_visibility "public"`,
+    );
   }
   const ctx: Ctx = { b, S, P, hashed: runArgs.param_visibility === "hashed", opset };
 
@@ -246,7 +266,7 @@ export function analyzeModel(model: OnnxModel, runArgs: ZkRunArgs): ModelAnalysi
   const layout = publicLayoutFor(runArgs, nInputs, nOutputs);
   let constraints = b.gadgets.reduce((n, g) => n + gadgetConstraints(g), 0);
   if (layout.paramHash) constraints += poseidonVectorConstraints(graph.nParams);
-  if (runArgs.input_visibility === "hashed") constraints += poseidonVectorConstraints(nInputs);
+  if (runArgs.input_visibility === "hashed") constraints += packedInputHashConstraints(nInputs);
   if (runArgs.output_visibility === "hashed") constraints += poseidonVectorConstraints(nOutputs);
   return {
     graph,

@@ -7,7 +7,7 @@ import * as snarkjs from "snarkjs";
 import type { CompiledCircuit } from "../compiler/compile.js";
 import { ZkInputRangeError } from "../errors.js";
 import { toField } from "../field.js";
-import { poseidonHashVector } from "../poseidon.js";
+import { poseidonHashInputs } from "../poseidon.js";
 import { graphOf, runQuantizedInts } from "../quantize/run.js";
 import { type Groth16Proof, type VerificationKey, warmUpProver } from "./groth16.js";
 import { readPublicSignals } from "./steps.js";
@@ -19,7 +19,7 @@ export type WarmProof = {
   proof: Groth16Proof;
   /** Public signals in ProofRegistry's order, decimal strings. */
   publicSignals: string[];
-  /** Poseidon hash of the quantized input (what a hashed-input circuit exposes). */
+  /** Input commitment of the quantized input (poseidonHashInputs: what a hashed-input circuit exposes). */
   inputHash: bigint;
   /** Checked off chain with the verification key before returning. */
   verified: boolean;
@@ -102,7 +102,7 @@ export async function createWarmProver(p: {
         outputScales,
         proof: proof as Groth16Proof,
         publicSignals,
-        inputHash: poseidonHashVector(input),
+        inputHash: poseidonHashInputs(input),
         verified,
         witnessSeconds,
         proveSeconds,

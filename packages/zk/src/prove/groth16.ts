@@ -357,6 +357,23 @@ export type MsmJob = {
   scalars: Uint8Array;
 };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** r mod 2^32. */
+const R_LOW32 = Number(BN254_R & 0xffffffffn);
+
+/** r - 2^16 as eight little-endian 32-bit words. */
+const NEG_LIMIT = (() => {
+  const b = new Uint8Array(N8);
+  bigIntToLe(BN254_R - (1n << BigInt(8 * SMALL_BYTES)), b);
+  return new Uint32Array(b.buffer);
+})();
+
+/** 32-bit words of `b` (a copy when its offset is not 4-byte aligned). */
+function u32View(b: Uint8Array): Uint32Array {
+  if (b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+  return new Uint32Array(b.slice().buffer);
+}
+
 /**
  * Splits Σ scalars[i]·bases[i] into jobs: pairs with a zero scalar or a base at infinity are
  * dropped; scalars below 2^16 (or above r - 2^16, as negatives) go to a 2-byte job, the rest to
@@ -366,26 +383,39 @@ export function planMsm(g: Group, bases: Uint8Array, scalars: Uint8Array, n: num
   const small: number[] = [];
   const smallNeg: number[] = [];
   const large: number[] = [];
-  // r - 2^16 < x  <=>  x is a small negative: compared on the little-endian bytes
-  const negLimit = new Uint8Array(N8);
-  bigIntToLe(BN254_R - (1n << BigInt(8 * SMALL_BYTES)), negLimit);
+  // Scanned as 32-bit words: this runs once per multi-exponentiation in a fresh process, mostly
+  // before the JIT optimizes it, so 4x fewer operations than a byte loop matter (~60 ms at 2^11).
+  const s32 = u32View(scalars.subarray(0, n * N8));
+  const b32 = u32View(bases.subarray(0, n * g.affine));
+  const bw = g.affine / 4;
   for (let i = 0; i < n; i++) {
-    const s = i * N8;
-    let hi = 0;
-    for (let k = SMALL_BYTES; k < N8; k++) hi |= scalars[s + k] as number;
-    if (hi === 0 && ((scalars[s] as number) | (scalars[s + 1] as number)) === 0) continue; // 0
-    const b = i * g.affine;
+    const s = i * 8;
+    const w0 = s32[s] as number;
+    const hi =
+      (s32[s + 1] as number) |
+      (s32[s + 2] as number) |
+      (s32[s + 3] as number) |
+      (s32[s + 4] as number) |
+      (s32[s + 5] as number) |
+      (s32[s + 6] as number) |
+      (s32[s + 7] as number);
+    if ((hi | w0) === 0) continue; // 0
     let nz = 0;
-    for (let k = 0; k < g.affine; k++) nz |= bases[b + k] as number;
+    for (let k = i * bw, end = k + bw; k < end; k++) nz |= b32[k] as number;
     if (nz === 0) continue; // point at infinity
-    if (hi === 0) {
+    if (!LITTLE_ENDIAN) {
+      large.push(i); // words are not little-endian numbers here: every nonzero scalar is "large"
+      continue;
+    }
+    if (hi === 0 && w0 >>> (8 * SMALL_BYTES) === 0) {
       small.push(i);
       continue;
     }
-    let greater = false; // scalar > r - 2^16 ?
-    for (let k = N8 - 1; k >= 0; k--) {
-      const x = scalars[s + k] as number;
-      const l = negLimit[k] as number;
+    // r - 2^16 < x  <=>  x is a small negative: compared word by word from the top
+    let greater = false;
+    for (let k = 7; k >= 0; k--) {
+      const x = s32[s + k] as number;
+      const l = NEG_LIMIT[k] as number;
       if (x !== l) {
         greater = x > l;
         break;
@@ -394,14 +424,30 @@ export function planMsm(g: Group, bases: Uint8Array, scalars: Uint8Array, n: num
     (greater ? smallNeg : large).push(i);
   }
   const job = (idx: number[], scalarBytes: number, negate: boolean): MsmJob => {
-    const packedBases = new Uint8Array(idx.length * g.affine);
-    const packedScalars = new Uint8Array(idx.length * scalarBytes);
-    for (let j = 0; j < idx.length; j++) {
-      const i = idx[j] as number;
-      packedBases.set(bases.subarray(i * g.affine, (i + 1) * g.affine), j * g.affine);
-      const out = packedScalars.subarray(j * scalarBytes, (j + 1) * scalarBytes);
-      if (negate) bigIntToLe(BN254_R - leToBigInt(scalars.subarray(i * N8, (i + 1) * N8)), out);
-      else out.set(scalars.subarray(i * N8, i * N8 + scalarBytes));
+    const m = idx.length;
+    const packedBases = new Uint8Array(m * g.affine);
+    const packedScalars = new Uint8Array(m * scalarBytes);
+    // Bases (and full-size scalars) in runs of consecutive indices: one copy per run. Always a
+    // copy: jobs travel to the helper thread, and a view would take its whole buffer along.
+    for (let j = 0; j < m; ) {
+      const i0 = idx[j] as number;
+      let k = j + 1;
+      while (k < m && idx[k] === i0 + (k - j)) k++;
+      packedBases.set(bases.subarray(i0 * g.affine, (i0 + k - j) * g.affine), j * g.affine);
+      if (scalarBytes === N8) {
+        packedScalars.set(scalars.subarray(i0 * N8, (i0 + k - j) * N8), j * N8);
+      }
+      j = k;
+    }
+    if (scalarBytes !== N8) {
+      // Small scalars (little-endian words only): the low word; a negative's magnitude r - x
+      // is below 2^16, so it equals (r - x) mod 2^32 of the low words.
+      for (let j = 0; j < m; j++) {
+        const w = s32[(idx[j] as number) * 8] as number;
+        const v = negate ? (R_LOW32 - w) >>> 0 : w;
+        for (let b = 0; b < scalarBytes; b++)
+          packedScalars[j * scalarBytes + b] = (v >>> (8 * b)) & 0xff;
+      }
     }
     return {
       prefix: g.prefix,

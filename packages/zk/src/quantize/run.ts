@@ -3,7 +3,7 @@ import type { CompiledCircuit, PublicSignalLayout } from "../compiler/compile.js
 import { type Affine, graphFromJson, type QuantGraph } from "../compiler/ir.js";
 import { ZkInputRangeError } from "../errors.js";
 import { floorDiv, toField } from "../field.js";
-import { poseidonHashVector } from "../poseidon.js";
+import { poseidonHashInputs, poseidonHashVector } from "../poseidon.js";
 import { quantizeValue } from "./fixed.js";
 
 // The integer reference: evaluates the gadget graph exactly as the circuit constrains it. Every
@@ -182,7 +182,7 @@ export function expectedPublicSignals(
   const signals: bigint[] = [];
   if (ra.param_visibility === "hashed") signals.push(paramHash(compiled));
   if (ra.input_visibility === "public") signals.push(...q.map(toField));
-  if (ra.input_visibility === "hashed") signals.push(poseidonHashVector(q));
+  if (ra.input_visibility === "hashed") signals.push(poseidonHashInputs(q));
   if (ra.output_visibility === "public") signals.push(...outputs.map(toField));
   else signals.push(poseidonHashVector(outputs));
   return signals;

@@ -1,7 +1,8 @@
 // The market-lease claim source: a claim with a lease id re-executes the lease's job. The order's
 // manifest (by CID, checked against its hash) says what ran: an optimistic training job's input
 // is the data set; an inference or evaluation job's model and input are the program's tensors
-// (fixedJob.ts builds them the way the provider did).
+// (fixedJob.ts builds them the way the provider did: an MLP as mlp-infer / mlp-eval, a CNN, a model
+// with a Conv node, as cnn-infer).
 import { getOrder, type NoosReadClient, verifyJobManifest } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
 import type { Address } from "viem";
@@ -32,7 +33,11 @@ export function marketLeaseSource(p: {
         );
       }
       const data = await fixedDataOfManifest(manifest, claim.spec, (cid) => p.store.get(cid));
-      return { spec: claim.spec, data, origin: `lease ${claim.leaseId} (${manifest.kind})` };
+      return {
+        spec: claim.spec,
+        data,
+        origin: `lease ${claim.leaseId} (${manifest.kind}, ${claim.spec.kind})`,
+      };
     },
   };
 }

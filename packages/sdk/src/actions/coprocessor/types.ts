@@ -25,8 +25,8 @@ export type CoprocessorInput = {
   values?: readonly bigint[];
   /**
    * The input hash a zk proof must state. Omit for a public-input model (computed on chain) or a
-   * non-zk request; for a hashed-input zk model, the PoseidonVector hash (`poseidonHashVector`
-   * of @noosphere/zk) of the values.
+   * non-zk request; for a hashed-input zk model, the packed Poseidon input commitment
+   * (`poseidonHashInputs` of @noosphere/zk) of the values.
    */
   hash?: Hex;
   cid?: string;

@@ -8,6 +8,7 @@ export const gamePhases = [
   "Pick",
   "Open",
   "Resolved",
+  "Reveal",
 ] as const;
 export const gameResolutions = [
   "None",
@@ -22,7 +23,7 @@ export type GamePhaseName = (typeof gamePhases)[number];
 export type GameResolutionName = (typeof gameResolutions)[number];
 /** Who a game waits for: the claim's asserter, the game's challenger, or nobody (resolved). */
 export type GameTurn = "asserter" | "challenger" | "none";
-/** The level a phase belongs to: A (states), B (ops of one transition), C (one element). */
+/** The level a phase belongs to: A (states), B (ops of one transition), C (one element; Reveal opens an op's nodes). */
 export type GameLevel = "A" | "B" | "C" | "done";
 
 export const claimStatusName = (status: number): ClaimStatusName => claimStatuses[status] ?? "None";
@@ -31,7 +32,8 @@ export const gameResolutionName = (r: number): GameResolutionName => gameResolut
 
 /** Whose move a phase waits for. */
 export function gameTurn(phase: GamePhaseName): GameTurn {
-  if (phase === "Bisect" || phase === "Trace" || phase === "Open") return "asserter";
+  if (phase === "Bisect" || phase === "Trace" || phase === "Open" || phase === "Reveal")
+    return "asserter";
   if (phase === "Choose" || phase === "Pick") return "challenger";
   return "none";
 }
@@ -40,6 +42,6 @@ export function gameTurn(phase: GamePhaseName): GameTurn {
 export function gameLevel(phase: GamePhaseName): GameLevel {
   if (phase === "Bisect" || phase === "Choose") return "A";
   if (phase === "Trace") return "B";
-  if (phase === "Pick" || phase === "Open") return "C";
+  if (phase === "Pick" || phase === "Open" || phase === "Reveal") return "C";
   return "done";
 }
