@@ -143,8 +143,9 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   ]);
   progress({ step: "published", manifestCid, manifestHash: hash });
   /**
-   * Lets the market take `amount` for the next order: approves only when the allowance left is
-   * short (a tenant that approved once for many orders sends no approval per order).
+   * Lets the market take `amount` for a replica group (createOrderGroup has no permit form):
+   * approves only when the allowance left is short (a tenant that approved once for many orders
+   * sends no approval per order).
    */
   const ensureAllowance = async (amount: bigint) => {
     if (allowance < amount) {
