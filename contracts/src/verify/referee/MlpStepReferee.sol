@@ -11,8 +11,9 @@ import {TensorMerkle} from "./TensorMerkle.sol";
 /// @notice The step referee of the fixed-point MLP programs of packages/ml/src/fixed/ARITHMETIC.md:
 ///         kind 1 (mlp-train: an init transition, then one transition per momentum-SGD step on a
 ///         committed dataset), kind 2 (mlp-infer: one transition, two dense layers) and kind 4 (mlp-eval:
-///         mlp-infer on labelled rows, then per row "argmax of the logits == label" and the count of
-///         correct rows, so the final state commits the logits and the metric). It recomputes
+///         mlp-infer on labelled rows, then per row "argmax of the logits == label", their prefix sums and
+///         the last prefix sum as the count of correct rows, so the final state commits the logits and the
+///         metric; every check of it opens O(1) leaves whatever the row count). It recomputes
 ///         one output element of one operator from operand leaves opened against their roots, bit-exact
 ///         with the TypeScript executor.
 /// @dev Opening layout (ARITHMETIC.md §5): abi.encode(bytes32[] words, bytes32[] siblings); `words` are
@@ -48,6 +49,8 @@ contract MlpStepReferee is IStepReferee {
     uint256 internal constant T_UPDATE = 12;
     uint256 internal constant T_CURSOR = 13;
     uint256 internal constant T_ARGMAX_EQ = 14;
+    uint256 internal constant T_CUMSUM = 15;
+    uint256 internal constant T_LAST = 16;
 
     // Operand sources: S<j> = j, op<k> = OP + k, D = DATA.
     uint256 internal constant OP = 1000;
@@ -73,7 +76,8 @@ contract MlpStepReferee is IStepReferee {
 
     /// @dev One operator: its type, output size, up to three operand sources with their element
     ///      counts, and three dims whose meaning depends on the type (LINEAR: M, N, K; TRANSPOSE and
-    ///      ROWSUM: R, Cc of the input; SOFTMAX_GRAD: B, C; INIT: tensorId).
+    ///      ROWSUM: R, Cc of the input; SOFTMAX_GRAD: B, C; INIT: tensorId). CUMSUM's operand 1 is its own
+    ///      output (element e - 1); LAST reads element srcN[0] - 1 of its operand.
     struct Op {
         uint256 kind;
         uint256 outN;
@@ -177,8 +181,8 @@ contract MlpStepReferee is IStepReferee {
         }
         if (s.kind == KIND_EVAL) {
             endSources = new uint256[](2);
-            (endSources[0], endSources[1]) = (2, 4);
-            return (6, 5, endSources);
+            (endSources[0], endSources[1]) = (2, 5);
+            return (6, 6, endSources);
         }
         endSources = new uint256[](9);
         if (t == 0) {
@@ -206,7 +210,7 @@ contract MlpStepReferee is IStepReferee {
         _checkT(s, t);
         _op(s, t, op); // range check
         if (s.kind == KIND_INFER) return ["z1", "h1", "logits"][op];
-        if (s.kind == KIND_EVAL) return ["z1", "h1", "logits", "correct", "correct_count"][op];
+        if (s.kind == KIND_EVAL) return ["z1", "h1", "logits", "correct", "correct_cumsum", "correct_count"][op];
         if (t == 0) {
             return [
                 "init_W1",
@@ -267,7 +271,7 @@ contract MlpStepReferee is IStepReferee {
         Op memory o = _op(s, t, op);
         {
             (uint256 nStart, uint256 nOps) =
-                s.kind == KIND_INFER ? (5, 3) : s.kind == KIND_EVAL ? (6, 5) : t == 0 ? (0, 9) : (9, 26);
+                s.kind == KIND_INFER ? (5, 3) : s.kind == KIND_EVAL ? (6, 6) : t == 0 ? (0, 9) : (9, 26);
             if (startComponents.length != nStart) {
                 revert RefereeBadOpening("startComponents: wrong count for this transition");
             }
@@ -323,6 +327,12 @@ contract MlpStepReferee is IStepReferee {
             v = FP.sat(sum);
         } else if (k == T_ARGMAX_EQ) {
             v = _argmaxEq(r, o, element, roots);
+        } else if (k == T_CUMSUM) {
+            // R14: x[0], or add(out[e - 1], x[e]) with out[e - 1] opened from the op's own output (roots[1]).
+            v = EO.one(r, roots[0], o.srcN[0], element);
+            if (element > 0) v = FP.add(EO.one(r, roots[1], o.srcN[1], element - 1), v);
+        } else if (k == T_LAST) {
+            v = EO.one(r, roots[0], o.srcN[0], o.srcN[0] - 1);
         } else if (k == T_GATHER_X || k == T_GATHER_Y) {
             v = EO.one(r, roots[0], o.srcN[0], _gathered(s, t, element, k == T_GATHER_X));
         } else if (k == T_CURSOR) {
@@ -449,12 +459,13 @@ contract MlpStepReferee is IStepReferee {
                 (o.d0, o.d1) = (nB, nC);
                 return o;
             }
-            if (op == 4) {
-                o = _unary(T_ROWSUM, 1, OP + 3);
-                (o.srcN[0], o.d0, o.d1) = (nB, 1, nB);
+            if (op == 4) return _binary(T_CUMSUM, nB, OP + 3, nB, OP + 4, nB);
+            if (op == 5) {
+                o = _unary(T_LAST, 1, OP + 4);
+                o.srcN[0] = nB;
                 return o;
             }
-            revert RefereeBadOpening("op: expected < 5");
+            revert RefereeBadOpening("op: expected < 6");
         }
         if (t == 0) {
             if (op >= 9) revert RefereeBadOpening("op: expected < 9");

@@ -71,7 +71,7 @@ export function faultFor(step: number, lieOp: string | undefined): ProgramFault 
 
 const MODEL_JOB_OPS = {
   inference: ["z1", "h1", "logits"],
-  evaluation: ["z1", "h1", "logits", "correct", "correct_count"],
+  evaluation: ["z1", "h1", "logits", "correct", "correct_cumsum", "correct_count"],
   cnn: ["im2col", "conv", "relu", "pool", "logits"],
 } as const;
 

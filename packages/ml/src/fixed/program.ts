@@ -33,7 +33,9 @@ export type OpType =
   | "CURSOR"
   | "IM2COL"
   | "AVGPOOL"
-  | "ARGMAX_EQ";
+  | "ARGMAX_EQ"
+  | "CUMSUM"
+  | "LAST";
 
 export type OpDef = {
   name: string;
@@ -43,7 +45,7 @@ export type OpDef = {
   dims: number[];
   /** Output element count (product of dims). */
   size: number;
-  /** LINEAR: A [M][K], W [N][K]; TRANSPOSE/ROWSUM: input [R][C]; INIT: tensorId, scaleQ. */
+  /** LINEAR: A [M][K], W [N][K]; TRANSPOSE/ROWSUM: input [R][C]; LAST: input size C; INIT: tensorId, scaleQ. */
   p: {
     M?: number;
     K?: number;
@@ -151,9 +153,12 @@ function buildLayouts(spec: FixedSpec): TransitionLayout[] {
           op("h1", "RELU", [O(0)], [M, H]),
           op("logits", "LINEAR", [O(1), S(3), S(4)], [M, C], { M, K: H, N: C, bias: true }),
           op("correct", "ARGMAX_EQ", [O(2), S(5)], [M], { R: M, C }),
-          op("correct_count", "ROWSUM", [O(3)], [1], { R: 1, C: M }),
+          // Prefix sums (operand 1 is the op's own output: element e - 1), then the last one: each
+          // element check opens O(1) leaves whatever the row count (ARITHMETIC.md R14).
+          op("correct_cumsum", "CUMSUM", [O(3), O(4)], [M]),
+          op("correct_count", "LAST", [O(4)], [1], { C: M }),
         ],
-        endSources: [2, 4],
+        endSources: [2, 5],
       },
     ];
   }
@@ -405,6 +410,18 @@ export function evalOp(o: OpDef, ins: readonly Int32Array[], ctx: OpContext): In
         out[r] = argmaxEq(in0.subarray(r * C, r * C + C), in1[r] as number);
       return out;
     }
+    case "CUMSUM": {
+      // ins[1] (the op's own output) is not read here: the prefix sums are built in order.
+      let s = 0;
+      for (let e = 0; e < o.size; e++) {
+        s = e === 0 ? (in0[0] as number) : sat(s + (in0[e] as number));
+        out[e] = s;
+      }
+      return out;
+    }
+    case "LAST":
+      out[0] = in0[(o.p.C as number) - 1] as number;
+      return out;
     case "AVGPOOL": {
       const s = cnnSpec(ctx);
       for (let e = 0; e < o.size; e++) {
@@ -477,6 +494,10 @@ export function operandElements(o: OpDef, e: number, ctx: OpContext): number[][]
       const C = o.p.C as number;
       return [range(e * C, C), [e]];
     }
+    case "CUMSUM":
+      return [[e], e > 0 ? [e - 1] : []];
+    case "LAST":
+      return [[(o.p.C as number) - 1]];
   }
 }
 
@@ -533,5 +554,9 @@ export function evalElement(
       return Math.floor(v0.reduce((a, b) => a + b, 0) / 4);
     case "ARGMAX_EQ":
       return argmaxEq(v0, v1[0] as number);
+    case "CUMSUM":
+      return e === 0 ? (v0[0] as number) : sat((v1[0] as number) + (v0[0] as number));
+    case "LAST":
+      return v0[0] as number;
   }
 }

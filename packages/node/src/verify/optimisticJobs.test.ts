@@ -140,7 +140,7 @@ describe("optimistic inference and evaluation on the market", () => {
     const r = await scenario("eval-lie", {
       job: "evaluation",
       inputPath: path.join(digits, "test.csv"),
-      providerFault: { lie: { transition: 0, op: 4, element: 0, delta: 1 } },
+      providerFault: { lie: { transition: 0, op: 5, element: 0, delta: 1 } },
       onTick: clock(),
     });
     expect(r.winner).toBe("challenger");

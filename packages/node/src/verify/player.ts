@@ -178,6 +178,43 @@ async function lastGameEvent(
   return mine.at(-1)?.args;
 }
 
+/** The challenger's next step of a descent: request node (level, index), or pick the element. */
+export type DescentStep = { level: number; index: number } | { element: number };
+
+/**
+ * One step of the challenger's descent over an op's output tree, from its own tree (`mine`,
+ * merkleLevels of its values) and what the asserter showed: its root (the start: request the root's
+ * nodes; a one-leaf tree is its own root, so the element is read from it), or the nodes it revealed
+ * under node (level, index) (request the first differing one's subtree; at the leaf words, the first
+ * differing element).
+ */
+export function descentStep(
+  mine: readonly Uint8Array[],
+  shown: { root: Hex } | { level: number; index: number; nodes: readonly Hex[] },
+): DescentStep {
+  const d = mine.length - 1;
+  if ("root" in shown) {
+    if (d > 0) return { level: 0, index: 0 };
+    // A single leaf (at most 8 elements): the root IS the leaf word of the asserter's values.
+    const theirs = fromHex(shown.root);
+    const own = mine[0] as Uint8Array;
+    let q = 0;
+    while (q < 7 && leafElement(own, q) === leafElement(theirs, q)) q++;
+    return { element: q };
+  }
+  const next = firstDifferingNode(
+    mine,
+    shown.level,
+    shown.index,
+    shown.nodes.map((n) => fromHex(n)),
+  );
+  // Nodes that all agree hash to this side's node, which differed: the verifier would not have
+  // taken them. Name the subtree's first element (the referee still decides).
+  if (!next) return { element: 8 * shown.index * 2 ** (d - shown.level) };
+  if (next.element !== undefined) return { element: next.element };
+  return { level: next.level, index: next.index };
+}
+
 export type MoveOutcome =
   | { kind: "moved"; move: string }
   | { kind: "waiting" }
@@ -279,20 +316,12 @@ export async function playMove(
       );
       if (revealed) {
         const op = Number(revealed.op as bigint);
-        const level = Number(revealed.level as bigint);
-        const index = Number(revealed.index as bigint);
-        const mine = program.opLevels(game.lo, op);
-        const next = firstDifferingNode(
-          mine,
-          level,
-          index,
-          (revealed.nodes as Hex[]).map((n) => fromHex(n)),
-        );
-        // Nodes that all agree hash to this side's node, which differed: the verifier would not have
-        // taken them. Name the subtree's first element (the referee still decides).
-        if (!next) return pick(op, 8 * index * 2 ** (mine.length - 1 - level));
-        if (next.element !== undefined) return pick(op, next.element);
-        return request(op, next.level, next.index);
+        const next = descentStep(program.opLevels(game.lo, op), {
+          level: Number(revealed.level as bigint),
+          index: Number(revealed.index as bigint),
+          nodes: revealed.nodes as Hex[],
+        });
+        return "element" in next ? pick(op, next.element) : request(op, next.level, next.index);
       }
       const fetchOutput = ctx.fetchOpOutput;
       const first = await program.divergence(
@@ -302,16 +331,12 @@ export async function playMove(
       );
       if (first.elementKnown) return pick(first.op, first.element);
       // The asserter's values are not available: find the element by descent over its op tree.
-      const mine = program.opLevels(game.lo, first.op);
-      if (mine.length === 1) {
-        // A single leaf (at most 8 elements): the root IS the leaf word of the asserter's values.
-        const theirs = fromHex(theirRoots[first.op] as Hex);
-        const own = mine[0] as Uint8Array;
-        let q = 0;
-        while (q < 7 && leafElement(own, q) === leafElement(theirs, q)) q++;
-        return pick(first.op, q);
-      }
-      return request(first.op, 0, 0);
+      const start = descentStep(program.opLevels(game.lo, first.op), {
+        root: theirRoots[first.op] as Hex,
+      });
+      return "element" in start
+        ? pick(first.op, start.element)
+        : request(first.op, start.level, start.index);
     }
     case "Reveal": {
       const asked = await lastGameEvent(
