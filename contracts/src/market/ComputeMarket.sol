@@ -43,38 +43,6 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      updates a non-zero slot (5,000 gas) instead of creating one (22,100 gas).
     uint256 private constant USED = 1 << 255;
 
-    /// @dev A bid in storage, keyed by (order, provider): one slot.
-    struct BidData {
-        uint128 pricePerSecond;
-        uint96 deposit;
-        BidState state;
-        uint8 index;
-    }
-
-    /// @dev An order's bid list entry: one slot.
-    struct Bidder {
-        address provider;
-        uint32 createdAt;
-    }
-
-    /// @dev A lease in storage: one slot (`_paid`, `_resultHashes`, `_commitments` apart). The tenant, token and job timeout are the order's; the provider, price
-    ///      and bid deposit the winning bid's; the deadline is `startedAt + jobTimeout`; a batch job's
-    ///      held price is `pricePerSecond x jobTimeout` until it ends.
-    struct LeaseData {
-        // slot 0
-        LeaseState state;
-        uint16 takeRateBps;
-        uint8 bidIndex;
-        uint32 startedAt;
-        /// @dev Service lease: settled up to this time. Batch job: its dispute window's end, once a
-        ///      result is in (`resultBlock != 0`).
-        uint32 mark;
-        uint32 resultBlock;
-        uint32 closedAt;
-        /// @dev Capped at 2^96 - 1 when locked.
-        uint96 stakeLocked;
-    }
-
     IProtocolParams public immutable params;
     IProviderRegistry public immutable registry;
     IStaking public immutable staking;
@@ -83,9 +51,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     mapping(uint256 orderId => ComputeMarketLib.OrderData) private _orders;
     mapping(uint256 orderId => bytes32) private _placementHashes;
     mapping(uint256 orderId => uint256) private _groupOf;
-    mapping(uint256 orderId => mapping(address provider => BidData)) private _bidOf;
-    mapping(uint256 orderId => mapping(uint256 index => Bidder)) private _bidders;
-    mapping(uint256 leaseId => LeaseData) private _leases;
+    mapping(uint256 orderId => mapping(address provider => ComputeMarketLib.BidData)) private _bidOf;
+    mapping(uint256 orderId => mapping(uint256 index => ComputeMarketLib.Bidder)) private _bidders;
+    mapping(uint256 leaseId => ComputeMarketLib.LeaseData) private _leases;
     /// @dev Gross paid to the provider: service leases, and a batch job closed by its tenant (a
     ///      completed batch job paid its job price).
     mapping(uint256 leaseId => uint256) private _paid;
@@ -108,10 +76,24 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function createOrder(OrderParams calldata p) external nonReentrant returns (uint256 orderId) {
+        orderId = _openOrder(p);
+        IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function createOrderWithPermit(OrderParams calldata p, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+        returns (uint256 orderId)
+    {
+        orderId = _openOrder(p);
+        ComputeMarketLib.pullWithPermit(p.token, p.deposit, deadline, v, r, s);
+    }
+
+    function _openOrder(OrderParams calldata p) private returns (uint256 orderId) {
         ComputeMarketLib.validateOrder(p, params);
         orderId = ++_orderCount;
         ComputeMarketLib.openOrders(_orders, _placementHashes, _groupOf, orderId, 1, p, 0);
-        IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit);
     }
 
     /// @inheritdoc IComputeMarket
@@ -135,10 +117,24 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function deposit(uint256 orderId, uint256 amount) external nonReentrant {
+        IERC20(_addEscrow(orderId, amount)).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function depositWithPermit(uint256 orderId, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+    {
+        ComputeMarketLib.pullWithPermit(_addEscrow(orderId, amount), amount, deadline, v, r, s);
+    }
+
+    /// @dev Adds `amount` to the escrow of an open order or an active lease (settled first); returns
+    ///      the order's token, for the caller to take `amount` of.
+    function _addEscrow(uint256 orderId, uint256 amount) private returns (address) {
         if (amount == 0) revert MarketZeroAmount();
         ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (order.state == OrderState.Leased) {
-            LeaseData storage lease = _leases[orderId];
+            ComputeMarketLib.LeaseData storage lease = _leases[orderId];
             // Settle first: a lease whose escrow already ran out is not revived (as in Akash).
             _accrue(orderId, lease, order);
             if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(orderId, lease.state);
@@ -147,7 +143,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         }
         order.escrow = (order.escrow + amount).toUint128();
         emit EscrowDeposited(orderId, msg.sender, amount);
-        IERC20(order.token).safeTransferFrom(msg.sender, address(this), amount);
+        return order.token;
     }
 
     /// @inheritdoc IComputeMarket
@@ -230,8 +226,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         ++order.bidCount;
         order.bidListLength = uint8(bidIndex + 1); // < maxBids x BID_LIST_FACTOR <= 200
         _bidOf[orderId][msg.sender] =
-            BidData(pricePerSecond.toUint128(), bidDeposit.toUint96(), BidState.Open, uint8(bidIndex));
-        _bidders[orderId][bidIndex] = Bidder(msg.sender, uint32(block.timestamp));
+            ComputeMarketLib.BidData(pricePerSecond.toUint128(), bidDeposit.toUint96(), BidState.Open, uint8(bidIndex));
+        _bidders[orderId][bidIndex] = ComputeMarketLib.Bidder(msg.sender, uint32(block.timestamp));
         emit BidCreated(orderId, msg.sender, bidIndex, pricePerSecond, bidDeposit);
         IERC20(order.token).safeTransferFrom(msg.sender, address(this), bidDeposit);
     }
@@ -239,7 +235,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function cancelBid(uint256 orderId, uint256 bidIndex) external nonReentrant {
         ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        (address provider, BidData storage bid) = _existingBid(orderId, order, bidIndex);
+        (address provider, ComputeMarketLib.BidData storage bid) = _existingBid(orderId, order, bidIndex);
         if (msg.sender != provider) revert MarketNotBidder(orderId, bidIndex, msg.sender);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
         bid.state = BidState.Canceled;
@@ -255,7 +251,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
         if (msg.sender != order.tenant) revert MarketNotTenant(orderId, msg.sender);
         if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        (address provider, BidData storage bid) = _existingBid(orderId, order, bidIndex);
+        (address provider, ComputeMarketLib.BidData storage bid) = _existingBid(orderId, order, bidIndex);
         if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
         if (order.grouped) {
             uint256 group = _groupOf[orderId];
@@ -279,7 +275,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         // would become the best one.
         for (uint256 i; i < n; ++i) {
             address provider = _bidders[orderId][i].provider;
-            BidData storage bid = _bidOf[orderId][provider];
+            ComputeMarketLib.BidData storage bid = _bidOf[orderId][provider];
             if (bid.state != BidState.Open || bid.pricePerSecond >= bestPrice) continue;
             if (group != 0 && _groupMember[group][provider]) continue;
             if (_unlockedStake(provider) < minStake) continue;
@@ -301,15 +297,15 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function settle(uint256 leaseId) external nonReentrant returns (uint256 accrued) {
-        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
         accrued = _accrue(leaseId, lease, _orders[leaseId]);
     }
 
     /// @inheritdoc IComputeMarket
     function closeLease(uint256 leaseId) external nonReentrant {
-        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
         bool byTenant = msg.sender == order.tenant;
         if (!byTenant && msg.sender != provider) revert MarketNotLeaseParty(leaseId, msg.sender);
         uint256 timeout = order.jobTimeout;
@@ -359,7 +355,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (order.jobTimeout == 0) revert MarketNotBatchJob(leaseId);
         if (order.grouped) revert MarketCommitRevealRequired(leaseId);
@@ -370,7 +366,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function commitResult(uint256 leaseId, bytes32 commitment) external nonReentrant {
-        LeaseData storage lease = _activeLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (!order.grouped) revert MarketNotGrouped(leaseId);
         (address provider,) = _winner(leaseId, lease);
@@ -392,7 +388,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes32 salt,
         bytes calldata receipt
     ) external nonReentrant {
-        LeaseData storage lease = _existingLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.Committed) revert MarketNotCommitted(leaseId, lease.state);
         uint256 group = _groupOf[leaseId];
         uint64 revealEndsAt = _groups[group].revealEndsAt;
@@ -408,12 +404,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev Checks the submitter (the provider, or anyone with its receipt) and records the result.
     function _recordResult(
         uint256 leaseId,
-        LeaseData storage lease,
+        ComputeMarketLib.LeaseData storage lease,
         string calldata resultCid,
         bytes32 resultHash,
         bytes calldata receipt
     ) private {
-        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
+        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) {
+            revert MarketInvalidResult();
+        }
         (address provider,) = _winner(leaseId, lease);
         if (msg.sender != provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
@@ -429,7 +427,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function acceptResult(uint256 leaseId) external nonReentrant {
-        LeaseData storage lease = _existingLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (msg.sender != order.tenant && block.timestamp < lease.mark) {
@@ -440,7 +438,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function disputeResult(uint256 leaseId) external nonReentrant {
-        LeaseData storage lease = _existingLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
         if (msg.sender != _orders[leaseId].tenant && msg.sender != params.arbiter()) {
             revert MarketNotTenant(leaseId, msg.sender);
         }
@@ -453,7 +451,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function resolveDispute(uint256 leaseId, bool providerWins) external nonReentrant {
         if (msg.sender != params.arbiter()) revert MarketNotArbiter(msg.sender);
-        LeaseData storage lease = _existingLease(leaseId);
+        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
         if (lease.state != LeaseState.Disputed) revert MarketNotDisputed(leaseId, lease.state);
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (providerWins) {
@@ -465,7 +463,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function expireLease(uint256 leaseId) external nonReentrant {
-        LeaseData storage lease = _leases[leaseId];
+        ComputeMarketLib.LeaseData storage lease = _leases[leaseId];
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         if (lease.state == LeaseState.Committed) {
             uint64 revealEndsAt = _groups[_groupOf[leaseId]].revealEndsAt;
@@ -513,70 +511,44 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function getOrder(uint256 orderId) external view returns (Order memory) {
         ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        return Order({
-            tenant: o.tenant,
-            state: o.state,
-            maxBids: o.maxBids,
-            bidCount: o.bidCount,
-            token: o.token,
-            createdAt: o.createdAt,
-            bidDeadline: o.bidDeadline,
-            jobTimeout: o.jobTimeout,
-            maxPricePerSecond: o.maxPricePerSecond,
-            escrow: o.escrow,
-            placementHash: _placementHashes[orderId],
-            group: o.grouped ? _groupOf[orderId] : 0,
-            createdBlock: o.createdBlock,
-            bidListLength: o.bidListLength
-        });
+        bytes memory out = ComputeMarketLib.orderView(o, _placementHashes[orderId], o.grouped ? _groupOf[orderId] : 0);
+        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
+        assembly ("memory-safe") {
+            return(add(out, 32), mload(out))
+        }
     }
 
     /// @inheritdoc IComputeMarket
-    function getBids(uint256 orderId) external view returns (Bid[] memory bids) {
+    function getBids(uint256 orderId) external view returns (Bid[] memory) {
         uint256 n = _existingOrder(orderId).bidListLength;
-        bids = new Bid[](n);
-        for (uint256 i; i < n; ++i) {
-            bids[i] = _bidView(orderId, i);
+        bytes memory out = ComputeMarketLib.bidsView(_bidders[orderId], _bidOf[orderId], 0, n, true);
+        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
+        assembly ("memory-safe") {
+            return(add(out, 32), mload(out))
         }
     }
 
     /// @inheritdoc IComputeMarket
     function getBid(uint256 orderId, uint256 bidIndex) external view returns (Bid memory) {
         if (bidIndex >= _orders[orderId].bidListLength) revert MarketUnknownBid(orderId, bidIndex);
-        return _bidView(orderId, bidIndex);
-    }
-
-    function _bidView(uint256 orderId, uint256 i) private view returns (Bid memory) {
-        Bidder storage b = _bidders[orderId][i];
-        BidData storage d = _bidOf[orderId][b.provider];
-        return Bid(b.provider, d.state, b.createdAt, d.pricePerSecond, d.deposit);
+        bytes memory out = ComputeMarketLib.bidsView(_bidders[orderId], _bidOf[orderId], bidIndex, 1, false);
+        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
+        assembly ("memory-safe") {
+            return(add(out, 32), mload(out))
+        }
     }
 
     /// @inheritdoc IComputeMarket
-    function getLease(uint256 leaseId) external view returns (Lease memory l) {
-        LeaseData storage lease = _existingLease(leaseId);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        (address provider, BidData storage bid) = _winner(leaseId, lease);
-        bool batch = order.jobTimeout != 0;
-        uint256 jobPrice = uint256(bid.pricePerSecond) * order.jobTimeout;
-        LeaseState state = lease.state;
-        l.tenant = order.tenant;
-        l.state = state;
-        l.takeRateBps = lease.takeRateBps;
-        l.provider = provider;
-        l.bidIndex = lease.bidIndex;
-        l.startedAt = lease.startedAt;
-        l.settledAt = batch ? lease.startedAt : lease.mark;
-        l.closedAt = lease.closedAt;
-        l.deadline = batch ? uint64(lease.startedAt) + order.jobTimeout : 0;
-        l.disputeEndsAt = lease.resultBlock != 0 ? lease.mark : 0;
-        l.pricePerSecond = bid.pricePerSecond;
-        l.held = batch && _holds(state) ? jobPrice : 0;
-        l.paid = batch && state == LeaseState.Completed ? jobPrice : _paid[leaseId];
-        l.resultHash = _resultHashes[leaseId];
-        l.resultBlock = lease.resultBlock;
-        l.stakeLocked = lease.stakeLocked;
-        l.commitment = _commitments[leaseId];
+    function getLease(uint256 leaseId) external view returns (Lease memory) {
+        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
+        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
+        bytes memory out = ComputeMarketLib.leaseView(
+            lease, _orders[leaseId], bid, provider, _paid[leaseId], _resultHashes[leaseId], _commitments[leaseId]
+        );
+        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
+        assembly ("memory-safe") {
+            return(add(out, 32), mload(out))
+        }
     }
 
     /// @inheritdoc IComputeMarket
@@ -586,11 +558,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft) {
-        LeaseData storage lease = _leases[leaseId];
+        ComputeMarketLib.LeaseData storage lease = _leases[leaseId];
         ComputeMarketLib.OrderData storage order = _orders[leaseId];
         escrowLeft = order.escrow;
         if (lease.state != LeaseState.Active || order.jobTimeout != 0) return (0, escrowLeft);
-        (, BidData storage bid) = _winner(leaseId, lease);
+        (, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
         (accrued,,,) = _due(lease, bid.pricePerSecond, escrowLeft);
         escrowLeft -= accrued;
     }
@@ -627,17 +599,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev A batch job's price is held from its start until it ends.
-    function _holds(LeaseState state) private pure returns (bool) {
-        return state == LeaseState.Active || state == LeaseState.ResultSubmitted || state == LeaseState.Disputed
-            || state == LeaseState.Committed;
-    }
-
     /// @dev The winning bid of a lease: its provider and storage.
-    function _winner(uint256 leaseId, LeaseData storage lease)
+    function _winner(uint256 leaseId, ComputeMarketLib.LeaseData storage lease)
         private
         view
-        returns (address provider, BidData storage bid)
+        returns (address provider, ComputeMarketLib.BidData storage bid)
     {
         provider = _bidders[leaseId][lease.bidIndex].provider;
         bid = _bidOf[leaseId][provider];
@@ -648,7 +614,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         ComputeMarketLib.OrderData storage order,
         uint256 bidIndex,
         address provider,
-        BidData storage bid
+        ComputeMarketLib.BidData storage bid
     ) private {
         // Lock the stake a missed deadline would slash: it stays until the lease ends.
         uint256 free = _checkUnlockedStake(provider);
@@ -658,7 +624,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (order.grouped) _groupMember[_groupOf[orderId]][provider] = true;
         bid.state = BidState.Won;
         order.state = OrderState.Leased;
-        _leases[orderId] = LeaseData({
+        _leases[orderId] = ComputeMarketLib.LeaseData({
             state: LeaseState.Active,
             takeRateBps: params.takeRateBps(), // fixed for the lease's life
             bidIndex: uint8(bidIndex), // < 200
@@ -699,7 +665,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         for (uint256 i; i < n; ++i) {
             if (i == except) continue;
             address provider = _bidders[orderId][i].provider;
-            BidData storage bid = _bidOf[orderId][provider];
+            ComputeMarketLib.BidData storage bid = _bidOf[orderId][provider];
             if (bid.state != BidState.Open) continue;
             bid.state = newState;
             emit BidClosed(orderId, provider, i, newState);
@@ -734,7 +700,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @dev What a service lease owes from `mark` (settled up to) to now at `price`, capped by
     ///      `escrow`. A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
-    function _due(LeaseData storage lease, uint256 price, uint256 escrow)
+    function _due(ComputeMarketLib.LeaseData storage lease, uint256 price, uint256 escrow)
         private
         view
         returns (uint256 due, uint32 end, bool exhausted, uint32 exhaustedAt)
@@ -757,12 +723,15 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
     ///      accrues nothing (its price is held from the start and paid on acceptance).
-    function _accrue(uint256 leaseId, LeaseData storage lease, ComputeMarketLib.OrderData storage order)
-        private
-        returns (uint256 due)
-    {
-        if (lease.state != LeaseState.Active || order.jobTimeout != 0) return 0;
-        (address provider, BidData storage bid) = _winner(leaseId, lease);
+    function _accrue(
+        uint256 leaseId,
+        ComputeMarketLib.LeaseData storage lease,
+        ComputeMarketLib.OrderData storage order
+    ) private returns (uint256 due) {
+        if (lease.state != LeaseState.Active || order.jobTimeout != 0) {
+            return 0;
+        }
+        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
         (uint256 owed, uint32 end, bool exhausted, uint32 exhaustedAt) = _due(lease, bid.pricePerSecond, order.escrow);
         due = owed;
         lease.mark = exhausted ? exhaustedAt : end;
@@ -789,9 +758,13 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Credits `amount` to the provider, less the lease's take rate (the caller books `paid`).
-    function _release(uint256 leaseId, LeaseData storage lease, address provider, address token, uint256 amount)
-        private
-    {
+    function _release(
+        uint256 leaseId,
+        ComputeMarketLib.LeaseData storage lease,
+        address provider,
+        address token,
+        uint256 amount
+    ) private {
         if (amount == 0) return;
         uint256 fee = (amount * lease.takeRateBps) / BPS;
         _credit(provider, token, amount - fee);
@@ -802,11 +775,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev A batch job accepted: its held price goes to the provider (`paid` is the job price).
     function _complete(
         uint256 leaseId,
-        LeaseData storage lease,
+        ComputeMarketLib.LeaseData storage lease,
         ComputeMarketLib.OrderData storage order,
         CloseReason reason
     ) private {
-        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
         _release(leaseId, lease, provider, order.token, uint256(bid.pricePerSecond) * order.jobTimeout);
         _finish(leaseId, lease, order, provider, bid.deposit, LeaseState.Completed, reason, 0, 0, address(0));
     }
@@ -815,17 +788,26 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      deposit (to the protocol) and its locked stake (reporter reward to `reporter`).
     function _fail(
         uint256 leaseId,
-        LeaseData storage lease,
+        ComputeMarketLib.LeaseData storage lease,
         ComputeMarketLib.OrderData storage order,
         CloseReason reason,
         address reporter
     ) private {
-        (address provider, BidData storage bid) = _winner(leaseId, lease);
+        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
         order.escrow += uint128(uint256(bid.pricePerSecond) * order.jobTimeout); // the held job price
         uint256 bidDeposit = bid.deposit;
         _fees[order.token] = (_fees[order.token] | USED) + bidDeposit;
         _finish(
-            leaseId, lease, order, provider, bidDeposit, LeaseState.Failed, reason, bidDeposit, lease.stakeLocked, reporter
+            leaseId,
+            lease,
+            order,
+            provider,
+            bidDeposit,
+            LeaseState.Failed,
+            reason,
+            bidDeposit,
+            lease.stakeLocked,
+            reporter
         );
     }
 
@@ -834,7 +816,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      the caller booked) to the provider, and refunds the escrow left to the tenant.
     function _finish(
         uint256 leaseId,
-        LeaseData storage lease,
+        ComputeMarketLib.LeaseData storage lease,
         ComputeMarketLib.OrderData storage order,
         address provider,
         uint256 bidDeposit,
@@ -902,19 +884,19 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     function _existingBid(uint256 orderId, ComputeMarketLib.OrderData storage order, uint256 bidIndex)
         private
         view
-        returns (address provider, BidData storage bid)
+        returns (address provider, ComputeMarketLib.BidData storage bid)
     {
         if (bidIndex >= order.bidListLength) revert MarketUnknownBid(orderId, bidIndex);
         provider = _bidders[orderId][bidIndex].provider;
         bid = _bidOf[orderId][provider];
     }
 
-    function _existingLease(uint256 leaseId) private view returns (LeaseData storage lease) {
+    function _existingLease(uint256 leaseId) private view returns (ComputeMarketLib.LeaseData storage lease) {
         lease = _leases[leaseId];
         if (lease.state == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
     }
 
-    function _activeLease(uint256 leaseId) private view returns (LeaseData storage lease) {
+    function _activeLease(uint256 leaseId) private view returns (ComputeMarketLib.LeaseData storage lease) {
         lease = _leases[leaseId];
         if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
     }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -9,12 +12,14 @@ import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 import {IComputeMarket} from "./IComputeMarket.sol";
 
 /// @title ComputeMarketLib
-/// @notice Order validation and storage for ComputeMarket, in a linked library so that the market
-///         stays under the 24 KiB code-size limit (EIP-170).
+/// @notice Order validation and storage, permit payments, and the views' encoding (getOrder, getBids,
+///         getBid, getLease) for ComputeMarket, in a linked library so that the market stays under
+///         the 24 KiB code-size limit (EIP-170). The storage structs the market shares with it live here.
 /// @dev External functions run by DELEGATECALL on the market's storage: `msg.sender` is the
 ///      market's caller and events come from the market's address.
 library ComputeMarketLib {
     using SafeCast for uint256;
+    using SafeERC20 for IERC20;
 
     /// @notice An order in storage: three slots (plus `placementHash` and `group` only when non-zero).
     ///         Times are uint32 seconds (until 2106) and block numbers uint32.
@@ -36,6 +41,39 @@ library ComputeMarketLib {
         // slot 2
         uint128 maxPricePerSecond;
         uint128 escrow;
+    }
+
+    /// @notice A bid in storage, keyed by (order, provider): one slot.
+    struct BidData {
+        uint128 pricePerSecond;
+        uint96 deposit;
+        IComputeMarket.BidState state;
+        uint8 index;
+    }
+
+    /// @notice An order's bid list entry: one slot.
+    struct Bidder {
+        address provider;
+        uint32 createdAt;
+    }
+
+    /// @notice A lease in storage: one slot (`_paid`, `_resultHashes`, `_commitments` apart). The
+    ///         tenant, token and job timeout are the order's; the provider, price and bid deposit the
+    ///         winning bid's; the deadline is `startedAt + jobTimeout`; a batch job's held price is
+    ///         `pricePerSecond x jobTimeout` until it ends.
+    struct LeaseData {
+        // slot 0
+        IComputeMarket.LeaseState state;
+        uint16 takeRateBps;
+        uint8 bidIndex;
+        uint32 startedAt;
+        /// @dev Service lease: settled up to this time. Batch job: its dispute window's end, once a
+        ///      result is in (`resultBlock != 0`).
+        uint32 mark;
+        uint32 resultBlock;
+        uint32 closedAt;
+        /// @dev Capped at 2^96 - 1 when locked.
+        uint96 stakeLocked;
     }
 
     /// @notice Most placement attributes an order may require (ComputeMarket.MAX_PLACEMENT_ATTRIBUTES).
@@ -160,5 +198,97 @@ library ComputeMarketLib {
         if (!SignatureChecker.isValidSignatureNow(provider, digest, receipt)) {
             revert IComputeMarket.MarketInvalidReceipt(leaseId);
         }
+    }
+
+    /// @notice Takes `amount` of `token` from the caller (the tenant) into the market after applying
+    ///         the caller's EIP-2612 permit for exactly `amount` to the market. A permit front-run
+    ///         from the mempool spends the nonce but sets the same allowance, so a failing permit
+    ///         only reverts (MarketInvalidPermit) when the market may not take `amount`.
+    function pullWithPermit(address token, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
+        catch {
+            if (IERC20(token).allowance(msg.sender, address(this)) < amount) {
+                revert IComputeMarket.MarketInvalidPermit(token, msg.sender, amount);
+            }
+        }
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice `getLease`'s answer, ABI-encoded (the market returns these bytes as they are): here
+    ///         for the market's code room.
+    function leaseView(
+        LeaseData storage lease,
+        OrderData storage order,
+        BidData storage bid,
+        address provider,
+        uint256 paid,
+        bytes32 resultHash,
+        bytes32 commitment
+    ) external view returns (bytes memory) {
+        IComputeMarket.Lease memory l;
+        bool batch = order.jobTimeout != 0;
+        uint256 jobPrice = uint256(bid.pricePerSecond) * order.jobTimeout;
+        IComputeMarket.LeaseState state = lease.state;
+        l.tenant = order.tenant;
+        l.state = state;
+        l.takeRateBps = lease.takeRateBps;
+        l.provider = provider;
+        l.bidIndex = lease.bidIndex;
+        l.startedAt = lease.startedAt;
+        l.settledAt = batch ? lease.startedAt : lease.mark;
+        l.closedAt = lease.closedAt;
+        l.deadline = batch ? uint64(lease.startedAt) + order.jobTimeout : 0;
+        l.disputeEndsAt = lease.resultBlock != 0 ? lease.mark : 0;
+        l.pricePerSecond = bid.pricePerSecond;
+        // A batch job's price is held from its start until it ends.
+        bool holds = state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
+            || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;
+        l.held = batch && holds ? jobPrice : 0;
+        l.paid = batch && state == IComputeMarket.LeaseState.Completed ? jobPrice : paid;
+        l.resultHash = resultHash;
+        l.resultBlock = lease.resultBlock;
+        l.stakeLocked = lease.stakeLocked;
+        l.commitment = commitment;
+        return abi.encode(l);
+    }
+
+    /// @notice `getOrder`'s answer, ABI-encoded (the market returns these bytes as they are).
+    function orderView(OrderData storage o, bytes32 pHash, uint256 groupId) external view returns (bytes memory) {
+        return abi.encode(
+            IComputeMarket.Order({
+                tenant: o.tenant,
+                state: o.state,
+                maxBids: o.maxBids,
+                bidCount: o.bidCount,
+                token: o.token,
+                createdAt: o.createdAt,
+                bidDeadline: o.bidDeadline,
+                jobTimeout: o.jobTimeout,
+                maxPricePerSecond: o.maxPricePerSecond,
+                escrow: o.escrow,
+                placementHash: pHash,
+                group: groupId,
+                createdBlock: o.createdBlock,
+                bidListLength: o.bidListLength
+            })
+        );
+    }
+
+    /// @notice Bids `from .. from + count - 1` of an order, ABI-encoded as `Bid[]` (`asArray`) or
+    ///         as one `Bid` (`count` 1): `getBids` / `getBid`'s answer.
+    function bidsView(
+        mapping(uint256 => Bidder) storage bidders,
+        mapping(address => BidData) storage bidOf,
+        uint256 from,
+        uint256 count,
+        bool asArray
+    ) external view returns (bytes memory) {
+        IComputeMarket.Bid[] memory bids = new IComputeMarket.Bid[](count);
+        for (uint256 i; i < count; ++i) {
+            Bidder storage b = bidders[from + i];
+            BidData storage d = bidOf[b.provider];
+            bids[i] = IComputeMarket.Bid(b.provider, d.state, b.createdAt, d.pricePerSecond, d.deposit);
+        }
+        return asArray ? abi.encode(bids) : abi.encode(bids[0]);
     }
 }

@@ -37,6 +37,10 @@ import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 ///         blocklist, a receive hook) can block an order. Refunds to the tenant are pushed: only
 ///         the tenant's own choice of token can block them.
 ///
+///         Tenant payments: an order's deposit and escrow top-ups are taken from the tenant's
+///         allowance, or with its EIP-2612 permit in the same transaction (`createOrderWithPermit`,
+///         `depositWithPermit`), which saves the approve transaction (about 46k gas).
+///
 ///         Storage (gas): the market stores only what it checks later, packed: an order in three
 ///         slots (plus its placement hash, when it has requirements, and its group), a bid in two
 ///         (keyed by order and provider, and the order's bid list entry), a lease in one (plus its
@@ -241,6 +245,9 @@ interface IComputeMarket {
     error MarketRevealNotOpen(uint256 groupId);
     error MarketRevealWindowClosed(uint256 leaseId, uint64 revealEndsAt);
     error MarketRevealWindowOpen(uint256 leaseId, uint64 revealEndsAt);
+    /// @notice The permit did not apply (bad signature, deadline passed, used nonce) and the market
+    ///         may not take `amount` of `token` from `owner` otherwise.
+    error MarketInvalidPermit(address token, address owner, uint256 amount);
 
     event OrderCreated(
         uint256 indexed orderId,
@@ -298,6 +305,13 @@ interface IComputeMarket {
 
     /// @notice Opens an order and escrows `p.deposit` of `p.token` from the caller.
     function createOrder(OrderParams calldata p) external returns (uint256 orderId);
+    /// @notice createOrder without an approve transaction: `(deadline, v, r, s)` is the caller's
+    ///         EIP-2612 permit (the token must implement it, as NOOS does) letting the market take
+    ///         exactly `p.deposit`. A permit already used (e.g. front-run from the mempool) is
+    ///         ignored when the allowance it set is there; otherwise MarketInvalidPermit.
+    function createOrderWithPermit(OrderParams calldata p, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        returns (uint256 orderId);
     /// @notice Opens `replicas` (2..MAX_REPLICAS) identical batch orders as one replica group,
     ///         escrowing `replicas x p.deposit`. Each provider may win at most one lease of the group;
     ///         results go through commitResult then revealResult. A service order (jobTimeout 0) is
@@ -306,6 +320,9 @@ interface IComputeMarket {
     function createOrderGroup(OrderParams calldata p, uint256 replicas) external returns (uint256 groupId);
     /// @notice Adds `amount` to the escrow of an open order or an active lease.
     function deposit(uint256 orderId, uint256 amount) external;
+    /// @notice deposit with the caller's EIP-2612 permit for exactly `amount` (as createOrderWithPermit).
+    function depositWithPermit(uint256 orderId, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external;
     /// @notice The tenant cancels an order that has no lease: the escrow is refunded, open bid
     ///         deposits are credited to their bidders.
     function cancelOrder(uint256 orderId) external;

@@ -97,6 +97,7 @@ export * from "./actions/subnet/types.js";
 export * from "./actions/token/approve.js";
 export * from "./actions/token/getAllowance.js";
 export * from "./actions/token/getTokenBalance.js";
+export * from "./actions/token/signPermit.js";
 export * from "./actions/token/transfer.js";
 export * from "./actions/verify/bisectStates.js";
 export * from "./actions/verify/challengeClaim.js";

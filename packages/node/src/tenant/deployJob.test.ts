@@ -134,6 +134,18 @@ describe("tenant transactions", () => {
     );
   }, 60_000);
 
+  it("pays a deposit the allowance does not cover with a permit: no approve transaction", async () => {
+    const t = tenant();
+    const market = net.deployment.contracts.market;
+    await t.approveAndWait({ spender: market, amount: 0n }); // what the test before left, taken back
+    const before = await t.getTransactionCount({ address: t.account.address });
+    const result = await withProvider(4, honest, () => deploy());
+    expect(result.outcome).toBe("completed");
+    // createOrderWithPermit, acceptBid, acceptResult.
+    expect(await t.getTransactionCount({ address: t.account.address })).toBe(before + 3);
+    expect(await t.getAllowance({ owner: t.account.address, spender: market })).toBe(0n);
+  }, 60_000);
+
   it("passes over a bid whose provider can no longer lease, for the next best one", async () => {
     const contracts = net.deployment.contracts;
     const common = createCommon({ handleSignals: false, logLevel: "silent" });

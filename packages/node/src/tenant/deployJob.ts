@@ -143,8 +143,9 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   ]);
   progress({ step: "published", manifestCid, manifestHash: hash });
   /**
-   * Lets the market take `amount` for the next order: approves only when the allowance left is
-   * short (a tenant that approved once for many orders sends no approval per order).
+   * Lets the market take `amount` for a replica group (createOrderGroup has no permit form):
+   * approves only when the allowance left is short (a tenant that approved once for many orders
+   * sends no approval per order).
    */
   const ensureAllowance = async (amount: bigint) => {
     if (allowance < amount) {
@@ -152,6 +153,16 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       allowance = amount;
     }
     allowance -= amount; // what the order's escrow takes
+  };
+  /**
+   * How the next single order pays its deposit: from the allowance left when it covers it (a
+   * tenant that approved once for many orders), else with a permit signed for exactly the deposit
+   * (NOOS has EIP-2612 permits): no approve transaction.
+   */
+  const payWith = (amount: bigint): { permit?: true } => {
+    if (allowance < amount) return { permit: true };
+    allowance -= amount;
+    return {};
   };
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
@@ -184,8 +195,10 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   const taken = new Set<string>();
   const runReplica = async (replica: number): Promise<{ orderId: bigint; lease: Lease }> => {
     for (let attempt = 0; ; attempt++) {
-      await ensureAllowance(orderParams.deposit);
-      const { orderId, event } = await client.createOrderAndWait(orderParams);
+      const { orderId, event } = await client.createOrderAndWait({
+        ...orderParams,
+        ...payWith(orderParams.deposit),
+      });
       await record(orderId, { replica, stage: "ordered" });
       progress({ step: "ordered", orderId, replica });
       await leaseOrder(orderId, event.bidDeadline);

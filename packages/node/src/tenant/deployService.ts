@@ -77,8 +77,8 @@ export async function deployService(params: DeployServiceParameters): Promise<De
   await checkMinOrderDeposit(client, contracts, order.deposit);
   progress({ step: "published", manifestCid, manifestHash: order.manifestHash });
 
-  await client.approveAndWait({ spender: contracts.market, amount: order.deposit });
-  const { orderId, event } = await client.createOrderAndWait(order);
+  // The deposit is paid with a permit signed here (NOOS has EIP-2612 permits): no approve transaction.
+  const { orderId, event } = await client.createOrderAndWait({ ...order, permit: true });
   progress({ step: "ordered", orderId });
 
   const bid = await chooseBid(orderId, event.bidDeadline);

@@ -11,6 +11,7 @@ import {
   waitForEvents,
 } from "../../internal/write.js";
 import { type Attribute, toAttributes } from "../registry/types.js";
+import { signPermit } from "../token/signPermit.js";
 
 export type CreateOrderParameters = {
   /** ComputeMarket address. */
@@ -44,20 +45,44 @@ export type CreateOrderParameters = {
   maxBids?: number;
   /** 0 for a service lease; else the batch-job deadline in seconds after the lease starts. Default 0. */
   jobTimeout?: number;
+  /**
+   * Escrow with an EIP-2612 permit signed here (no approve transaction; the token must have
+   * permits, as NOOS does): `true`, or the permit's deadline in unix seconds (default one hour
+   * after the chain's latest block). Left out: the market takes the deposit from an allowance (approve it first).
+   */
+  permit?: boolean | { deadline: bigint } | undefined;
 };
 export type CreateOrderReturnType = Hash;
 export type CreateOrderErrorType = InvalidParameterError | ContractRevertError | BaseError;
 
-/** Opens an order and escrows `deposit` from the caller (approve the market first). */
+/**
+ * Opens an order and escrows `deposit` from the caller: with `permit`, through a permit signed
+ * here (`createOrderWithPermit`); otherwise from its allowance (approve the market first).
+ */
 export async function createOrder(
   client: NoosWalletClient,
   params: CreateOrderParameters,
 ): Promise<CreateOrderReturnType> {
+  const order = toOrderParams(params);
+  if (!params.permit) {
+    return simulateAndWrite(client, {
+      address: params.address,
+      abi: computeMarketAbi,
+      functionName: "createOrder",
+      args: [order],
+    });
+  }
+  const { deadline, v, r, s } = await signPermit(client, {
+    token: params.token,
+    spender: params.address,
+    value: params.deposit,
+    deadline: params.permit === true ? undefined : params.permit.deadline,
+  });
   return simulateAndWrite(client, {
     address: params.address,
     abi: computeMarketAbi,
-    functionName: "createOrder",
-    args: [toOrderParams(params)],
+    functionName: "createOrderWithPermit",
+    args: [order, deadline, v, r, s],
   });
 }
 

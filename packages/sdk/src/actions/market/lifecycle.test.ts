@@ -264,6 +264,41 @@ describe("market lifecycle", () => {
     }
   });
 
+  it("permit: createOrder and depositEscrow escrow without an approve transaction", async () => {
+    const { token, market } = net.deployment.contracts;
+    const tenant = net.client(2);
+    const me = tenant.account.address;
+    expect(await tenant.getAllowance({ owner: me, spender: market })).toBe(0n);
+    const start = await tenant.getTokenBalance({ account: me });
+    const deposit = parseEther("3");
+    const { orderId, event, receipt } = await tenant.createOrderAndWait({
+      ...manifest,
+      token,
+      maxPricePerSecond: parseEther("0.001"),
+      deposit,
+      permit: true,
+    });
+    // One transaction, to the market: the permit travelled inside it.
+    expect(receipt.to?.toLowerCase()).toBe(market.toLowerCase());
+    expect(event.deposit).toBe(deposit);
+    const { event: topUp } = await tenant.depositEscrowAndWait({
+      orderId,
+      amount: parseEther("1"),
+      permit: { deadline: BigInt(Math.floor(Date.now() / 1000) + 600) },
+    });
+    expect(topUp.amount).toBe(parseEther("1"));
+    expect((await tenant.getOrder({ orderId })).escrow).toBe(parseEther("4"));
+    expect(await tenant.getTokenBalance({ account: me })).toBe(start - parseEther("4"));
+    expect(await tenant.getAllowance({ owner: me, spender: market })).toBe(0n);
+
+    // A permit past its deadline (and no allowance): the market's named error.
+    const expired = await tenant
+      .depositEscrow({ orderId, amount: 1n, permit: { deadline: 1n } })
+      .catch((e: unknown) => e);
+    expect(expired).toBeInstanceOf(ContractRevertError);
+    expect((expired as ContractRevertError).name).toBe("MarketInvalidPermit");
+  });
+
   it("decodes custom errors into named errors and validates parameters before sending", async () => {
     const { token, market } = net.deployment.contracts;
     const tenant = net.client(3);
