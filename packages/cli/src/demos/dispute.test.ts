@@ -34,4 +34,26 @@ describe("demo dispute --job", () => {
     );
     expect(modelJobFault("inference", undefined)).toMatchObject({ lie: { op: 2, element: 5 } });
   });
+
+  it("evaluation: the op names are the mlp-eval program's; the default lie is the count (its one element)", () => {
+    const z = `0x${"0".repeat(64)}` as const;
+    const ops = transitionLayout(
+      {
+        kind: "mlp-eval",
+        ...{ nIn: 64, nHidden: 32, nOut: 10, rows: 360 },
+        ...{ xRoot: z, w1Root: z, b1Root: z, w2Root: z, b2Root: z, yRoot: z },
+      },
+      0,
+    ).ops.map((o) => o.name);
+    expect(ops.slice(3)).toEqual(["correct", "correct_cumsum", "correct_count"]);
+    expect(modelJobFault("evaluation", undefined)).toEqual({
+      lie: { transition: 0, op: ops.indexOf("correct_count"), element: 0, delta: 1 },
+    });
+    expect(modelJobFault("evaluation", "correct_cumsum")).toEqual({
+      lie: { transition: 0, op: ops.indexOf("correct_cumsum"), element: 5, delta: 1 },
+    });
+    expect(() => modelJobFault("evaluation", "pool")).toThrow(
+      new RegExp(`expected an operator of the evaluation program: ${ops.join(" \\| ")}`),
+    );
+  });
 });
