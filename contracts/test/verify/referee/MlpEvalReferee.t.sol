@@ -18,6 +18,14 @@ contract MlpEvalRefereeTest is RefereeFixture {
     bool internal metered;
     /// @dev The calldata size of the last checkElement call (the opening dominates it).
     uint256 internal lastCalldataBytes;
+    /// @dev Its calldata gas (EIP-2028: 16 per nonzero byte, 4 per zero byte).
+    uint256 internal lastCalldataGas;
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
+        for (uint256 i = 0; i < data.length; i++) {
+            g += data[i] == 0 ? 4 : 16;
+        }
+    }
 
     function setUp() public {
         referee = new MlpStepReferee();
@@ -141,8 +149,10 @@ contract MlpEvalRefereeTest is RefereeFixture {
         bytes32[] memory sr = _roots(ev.comps);
         bytes32[] memory orr = _roots(ev.o);
         bytes memory opening = takeOpening();
-        lastCalldataBytes =
-        abi.encodeCall(IStepReferee.checkElement, (ev.h, uint256(0), op, e, sr, orr, opening)).length;
+        {
+            bytes memory data = abi.encodeCall(IStepReferee.checkElement, (ev.h, uint256(0), op, e, sr, orr, opening));
+            (lastCalldataBytes, lastCalldataGas) = (data.length, metered ? _calldataGas(data) : 0);
+        }
         if (metered) vm.resumeGasMetering();
         ok = referee.checkElement(ev.h, 0, op, e, sr, orr, opening);
         // The referee call's own gas (the callee frame: not this large test context's memory expansion,
@@ -333,7 +343,15 @@ contract MlpEvalRefereeTest is RefereeFixture {
         assertTrue(ok);
         (ok, gasCount) = _check(ev, 5, 0);
         assertTrue(ok);
-        console2.log("count check calldata bytes", lastCalldataBytes);
+        console2.log("count check: calldata bytes", lastCalldataBytes, "calldata gas", lastCalldataGas);
+        // For comparison, the opening the former ROWSUM count needed (every leaf of correct, then the
+        // output leaf): only its size, as the referee no longer accepts it.
+        need(ev.o[3], 0, rows);
+        need(ev.o[5], 0, 1);
+        bytes memory former = abi.encodeCall(
+            IStepReferee.checkElement, (ev.h, uint256(0), 4, 0, _roots(ev.comps), _roots(ev.o), takeOpening())
+        );
+        console2.log("former ROWSUM count: calldata bytes", former.length, "calldata gas", _calldataGas(former));
         metered = false;
     }
 }
