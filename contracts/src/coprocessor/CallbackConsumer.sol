@@ -15,7 +15,8 @@ abstract contract CallbackConsumer is CoprocessorConsumerBase {
 
     /// @dev Requests one inference of `modelId` on inline `values`, paid in `token` up to `feeCap`
     ///      per delivery, delivered by `deadline` (absolute). `inputHash`: 0 for a public-input model
-    ///      (computed on chain) or non-zk requests; the PoseidonVector hash for a hashed-input zk model.
+    ///      (computed on chain) or non-zk requests; the packed input hash (packages/zk
+    ///      poseidonHashInputs) for a hashed-input zk model.
     function _request(
         uint256 modelId,
         int256[] memory values,

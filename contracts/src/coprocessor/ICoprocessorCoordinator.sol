@@ -19,9 +19,10 @@ pragma solidity 0.8.30;
 ///      circuit takes public inputs and an inline input, the coordinator computes it on chain:
 ///      keccak256 of the inline values mapped into the BN254 field (x >= 0: x; x < 0: p - |x|) packed
 ///      as 32-byte words, exactly ProofRegistry's hash of public input signals. For a hashed-input
-///      circuit (the zk pipeline's default: PoseidonVector of the field-mapped values, see
-///      packages/zk poseidonHashVector) the requester supplies it (no Poseidon on chain); a node
-///      recomputes it from the inline values and declines a mismatch. A CID input carries its hash.
+///      circuit (the zk pipeline's default: PackedInputHash, Poseidon over the values packed 7 per
+///      field element, see packages/zk poseidonHashInputs) the requester supplies it (no Poseidon
+///      on chain); a node recomputes it from the inline values and declines a mismatch. A CID input
+///      carries its hash.
 ///      A zk delivery is accepted only if `ProofRegistry.verify` accepts the proof for the request's
 ///      model (its registered verifier, layout and weight commitment) and `statementOf` splits its
 ///      public signals into exactly (request.inputHash, outputHashOf(output)). The coordinator does

@@ -12,7 +12,7 @@ contract LinregConsumer is CallbackConsumer {
 
     constructor(ICoprocessorCoordinator coordinator) CallbackConsumer(coordinator) {}
 
-    /// @notice Asks for model `modelId` on `x` (fixed point); `inputHash` = its PoseidonVector hash.
+    /// @notice Asks for model `modelId` on `x` (fixed point); `inputHash` = its packed input hash (poseidonHashInputs).
     function ask(uint256 modelId, int256[] calldata x, bytes32 inputHash, address token, uint128 feeCap)
         external
         returns (uint256)
