@@ -1,8 +1,7 @@
-import { type Address, type Hash, parseSignature } from "viem";
-import { readContract } from "viem/actions";
+import type { Address, Hash } from "viem";
 import type { NoosWalletClient } from "../../client.js";
 import type { BaseError, ContractRevertError } from "../../errors.js";
-import { noosTokenAbi, paymentChannelsAbi } from "../../generated/abis.js";
+import { paymentChannelsAbi } from "../../generated/abis.js";
 import {
   type EventArgs,
   findEventArgs,
@@ -10,6 +9,7 @@ import {
   type WaitResult,
   waitForEvents,
 } from "../../internal/write.js";
+import { signPermit } from "../token/signPermit.js";
 import { type ChannelConfig, configArg } from "./types.js";
 
 export type DepositChannelWithPermitParameters = {
@@ -18,7 +18,7 @@ export type DepositChannelWithPermitParameters = {
   config: ChannelConfig;
   /** In wei. */
   amount: bigint;
-  /** Permit deadline, unix seconds. Default: one hour from now. */
+  /** Permit deadline, unix seconds. Default: one hour after the chain's latest block. */
   deadline?: bigint | undefined;
 };
 export type DepositChannelWithPermitReturnType = Hash;
@@ -32,51 +32,17 @@ export async function depositChannelWithPermit(
   client: NoosWalletClient,
   params: DepositChannelWithPermitParameters,
 ): Promise<DepositChannelWithPermitReturnType> {
-  const token = params.config.token;
-  const owner = client.account.address;
-  const [domain, nonce] = await Promise.all([
-    readContract(client, { address: token, abi: noosTokenAbi, functionName: "eip712Domain" }),
-    readContract(client, {
-      address: token,
-      abi: noosTokenAbi,
-      functionName: "nonces",
-      args: [owner],
-    }),
-  ]);
-  const deadline = params.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600);
-  const signature = await client.signTypedData({
-    account: client.account,
-    domain: {
-      name: domain[1],
-      version: domain[2],
-      chainId: domain[3],
-      verifyingContract: domain[4],
-    },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner, spender: params.address, value: params.amount, nonce, deadline },
+  const { deadline, v, r, s } = await signPermit(client, {
+    token: params.config.token,
+    spender: params.address,
+    value: params.amount,
+    deadline: params.deadline,
   });
-  const { r, s, v, yParity } = parseSignature(signature);
   return simulateAndWrite(client, {
     address: params.address,
     abi: paymentChannelsAbi,
     functionName: "depositWithPermit",
-    args: [
-      configArg(params.config),
-      params.amount,
-      deadline,
-      Number(v ?? BigInt(yParity + 27)),
-      r,
-      s,
-    ],
+    args: [configArg(params.config), params.amount, deadline, v, r, s],
   });
 }
 
