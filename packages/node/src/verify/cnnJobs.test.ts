@@ -11,14 +11,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment, warpPast } from "@noosphere/devnet";
 import { createSession, encodeSpec, runInference } from "@noosphere/ml";
-import { loadJobManifest, optimisticVerifierAbi } from "@noosphere/sdk";
+import { loadJobManifest } from "@noosphere/sdk";
 import { type ContentStore, createStore } from "@noosphere/storage";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optimisticPhase } from "../tenant/optimistic.js";
 import { decodeSpec, fixedProgramOfModel } from "./fixedJob.js";
-import { CLAIM_STATUSES, readGame } from "./player.js";
-import { runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
+import { claimClock, runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const examples = path.resolve(here, "../../../../examples");
@@ -57,37 +56,13 @@ afterAll(async () => {
 });
 
 /** Past the window once the claim has no open game (and, with `always`, even with none played). */
-function clock(windowWhen: "resolved" | "always" = "resolved") {
-  return async () => {
-    const claimId = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "claimCount",
-    })) as bigint;
-    if (claimId === 0n) return;
-    const claim = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "getClaim",
-      args: [claimId],
-    })) as { windowEnds: bigint; openGames: number; status: number };
-    if (CLAIM_STATUSES[claim.status] !== "Open") return;
-    const games = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "gamesOf",
-      args: [claimId],
-    })) as bigint[];
-    const gameId = games[0];
-    if (gameId !== undefined) {
-      const game = await readGame(net.publicClient, verifier, gameId);
-      if (game.phase === "Resolved" && Number(claim.openGames) === 0)
-        await warpPast(net, Number(claim.windowEnds));
-    } else if (windowWhen === "always") {
-      await warpPast(net, Number(claim.windowEnds));
-    }
-  };
-}
+const clock = (windowWhen?: "resolved" | "always") =>
+  claimClock({
+    publicClient: net.publicClient,
+    verifier,
+    warpPast: (t) => warpPast(net, t),
+    windowWhen,
+  });
 
 function scenario(name: string, store: ContentStore, extra: Partial<ScenarioParameters>) {
   const work = path.join(dir, name);

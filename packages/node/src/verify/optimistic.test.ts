@@ -16,9 +16,8 @@ import { createStore } from "@noosphere/storage";
 import { type Address, type Hex, keccak256, parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refereeAbi } from "./agent.js";
-import { CLAIM_STATUSES, readGame, turnOf } from "./player.js";
 import type { ProgramFault } from "./program.js";
-import { runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
+import { claimClock, runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trainCsv = path.resolve(here, "../../../../examples/digits/train.csv");
@@ -51,43 +50,8 @@ const warpTo = (t: number) => warpPast(net, t);
  * The chain's clock: past a silent side's deadline (or past the deadline of a reveal, for an asserter
  * that will not reveal), and past the window once the game is over.
  */
-function clock(
-  silent?: "asserter" | "challenger" | "Reveal",
-  windowWhen: "resolved" | "always" = "resolved",
-) {
-  return async () => {
-    const claimId = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "claimCount",
-    })) as bigint;
-    if (claimId === 0n) return;
-    const claim = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "getClaim",
-      args: [claimId],
-    })) as { windowEnds: bigint; openGames: number; status: number };
-    if (CLAIM_STATUSES[claim.status] !== "Open") return;
-    const games = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "gamesOf",
-      args: [claimId],
-    })) as bigint[];
-    const gameId = games[0];
-    if (gameId !== undefined) {
-      const game = await readGame(net.publicClient, verifier, gameId);
-      if (silent && (turnOf(game.phase) === silent || game.phase === silent))
-        await warpTo(game.deadline);
-      if (game.phase === "Resolved" && Number(claim.openGames) === 0) {
-        await warpTo(Number(claim.windowEnds));
-      }
-    } else if (windowWhen === "always") {
-      await warpTo(Number(claim.windowEnds));
-    }
-  };
-}
+const clock = (silent?: "asserter" | "challenger" | "Reveal") =>
+  claimClock({ publicClient: net.publicClient, verifier, warpPast: warpTo, silent });
 
 async function scenario(name: string, extra: Partial<ScenarioParameters>) {
   const work = path.join(dir, name);

@@ -14,8 +14,7 @@ import { createStore } from "@noosphere/storage";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optimisticPhase } from "../tenant/optimistic.js";
-import { CLAIM_STATUSES, readGame } from "./player.js";
-import { runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
+import { claimClock, runOptimisticScenario, type ScenarioParameters } from "./scenario.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const digits = path.resolve(here, "../../../../examples/digits");
@@ -44,37 +43,8 @@ afterAll(async () => {
 const warpTo = (t: number) => warpPast(net, t);
 
 /** Past the window once the claim has no open game (and, with `always`, even with none played). */
-function clock(windowWhen: "resolved" | "always" = "resolved") {
-  return async () => {
-    const claimId = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "claimCount",
-    })) as bigint;
-    if (claimId === 0n) return;
-    const claim = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "getClaim",
-      args: [claimId],
-    })) as { windowEnds: bigint; openGames: number; status: number };
-    if (CLAIM_STATUSES[claim.status] !== "Open") return;
-    const games = (await net.publicClient.readContract({
-      address: verifier,
-      abi: optimisticVerifierAbi,
-      functionName: "gamesOf",
-      args: [claimId],
-    })) as bigint[];
-    const gameId = games[0];
-    if (gameId !== undefined) {
-      const game = await readGame(net.publicClient, verifier, gameId);
-      if (game.phase === "Resolved" && Number(claim.openGames) === 0)
-        await warpTo(Number(claim.windowEnds));
-    } else if (windowWhen === "always") {
-      await warpTo(Number(claim.windowEnds));
-    }
-  };
-}
+const clock = (windowWhen?: "resolved" | "always") =>
+  claimClock({ publicClient: net.publicClient, verifier, warpPast: warpTo, windowWhen });
 
 async function scenario(name: string, extra: Partial<ScenarioParameters>) {
   const work = path.join(dir, name);

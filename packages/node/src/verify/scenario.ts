@@ -20,13 +20,20 @@ import {
   resolveManifestRefs,
 } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import { type Address, type Hex, parseEther } from "viem";
+import { type Address, type Hex, type PublicClient, parseEther } from "viem";
 import { type Common, createCommon } from "../common.js";
 import { sleep } from "../follower.js";
 import { createJobRunner } from "../jobs/runner.js";
 import { createProvider } from "../provider/provider.js";
 import { refereeAbi } from "./agent.js";
-import { CLAIM_STATUSES, type GameView, type MoveRecord, readGame } from "./player.js";
+import {
+  CLAIM_STATUSES,
+  type GameView,
+  type MoveRecord,
+  type Role,
+  readGame,
+  turnOf,
+} from "./player.js";
 import type { ProgramFault } from "./program.js";
 import { createWatcher } from "./watcher.js";
 
@@ -493,4 +500,49 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * An `onTick` for tests that move the chain's clock (anvil) instead of waiting: past a silent
+ * side's move deadline (`silent`: a role, or the phase "Reveal" for an asserter that will not
+ * reveal), and past the claim's window once its game is resolved (`windowWhen: "always"`: also
+ * when no game was opened). Looks at the latest claim and its first game.
+ */
+export function claimClock(p: {
+  publicClient: Pick<PublicClient, "readContract">;
+  verifier: Address;
+  /** Moves the chain's clock past unix time t (e.g. @noosphere/devnet's warpPast). */
+  warpPast: (t: number) => Promise<void>;
+  silent?: Role | "Reveal" | undefined;
+  windowWhen?: "resolved" | "always" | undefined;
+}): () => Promise<void> {
+  const read = <T>(
+    functionName: "claimCount" | "getClaim" | "gamesOf",
+    args: readonly bigint[] = [],
+  ) =>
+    p.publicClient.readContract({
+      address: p.verifier,
+      abi: optimisticVerifierAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+  return async () => {
+    const claimId = await read<bigint>("claimCount");
+    if (claimId === 0n) return;
+    const claim = await read<{ windowEnds: bigint; openGames: number; status: number }>(
+      "getClaim",
+      [claimId],
+    );
+    if (CLAIM_STATUSES[claim.status] !== "Open") return;
+    const [gameId] = await read<bigint[]>("gamesOf", [claimId]);
+    if (gameId !== undefined) {
+      const game = await readGame(p.publicClient, p.verifier, gameId);
+      if (p.silent && (turnOf(game.phase) === p.silent || game.phase === p.silent))
+        await p.warpPast(game.deadline);
+      if (game.phase === "Resolved" && Number(claim.openGames) === 0)
+        await p.warpPast(Number(claim.windowEnds));
+    } else if (p.windowWhen === "always") {
+      await p.warpPast(Number(claim.windowEnds));
+    }
+  };
 }
