@@ -2,29 +2,12 @@
 // state after each move is read from the contract (getGame) at the move's block.
 import { ponder } from "ponder:registry";
 import { claim, disputeGame, leaseEvent } from "ponder:schema";
-import { abis } from "@noosphere/sdk";
+import { abis, claimStatuses, gamePhases, gameResolutions } from "@noosphere/sdk";
 import type { Address, Hex } from "viem";
 import { activity, bumpStats, type Context, type EventLike } from "./common.ts";
 
 const C = "OptimisticVerifier";
-const claimStatuses = ["None", "Open", "Finalized", "Rejected"] as const;
-const gamePhases = [
-  "None",
-  "Bisect",
-  "Choose",
-  "Trace",
-  "Pick",
-  "Open",
-  "Resolved",
-  "Reveal",
-] as const;
-const resolutions = [
-  "None",
-  "ElementChecked",
-  "AsserterTimedOut",
-  "ChallengerTimedOut",
-  "ClaimRejected",
-] as const;
+const resolutions = gameResolutions;
 
 type Ctx = Pick<Context, "db" | "client">;
 type Ev = EventLike & { log: { address: Address } };

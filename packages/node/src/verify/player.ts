@@ -11,29 +11,21 @@
 // When the other side is to move and its deadline has passed, the player calls `timeout`.
 // Every transaction's gas is recorded (the demo and the bench report them).
 import { firstDifferingNode, fromHex, leafElement, nodeReveal, toHex } from "@noosphere/ml";
-import { type NoosWalletClient, optimisticVerifierAbi } from "@noosphere/sdk";
+import {
+  claimStatuses,
+  gamePhases,
+  gameResolutions,
+  type NoosWalletClient,
+  optimisticVerifierAbi,
+} from "@noosphere/sdk";
 import type { Address, Hex, PublicClient, TransactionReceipt } from "viem";
 import { type OpOutput, type ProgramView, splitPoints } from "./program.js";
 
-export const GAME_PHASES = [
-  "None",
-  "Bisect",
-  "Choose",
-  "Trace",
-  "Pick",
-  "Open",
-  "Resolved",
-  "Reveal",
-] as const;
+/** The OptimisticVerifier's enums by numeric value (the SDK's names). */
+export const GAME_PHASES = gamePhases;
 export type GamePhaseName = (typeof GAME_PHASES)[number];
-export const RESOLUTIONS = [
-  "None",
-  "ElementChecked",
-  "AsserterTimedOut",
-  "ChallengerTimedOut",
-  "ClaimRejected",
-] as const;
-export const CLAIM_STATUSES = ["None", "Open", "Finalized", "Rejected"] as const;
+export const RESOLUTIONS = gameResolutions;
+export const CLAIM_STATUSES = claimStatuses;
 
 export type Role = "asserter" | "challenger";
 
