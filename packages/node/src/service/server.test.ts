@@ -3,6 +3,7 @@
 // concurrent requests share onnxruntime calls, the paywall seam charges only after a 2xx, and a
 // closed server drains then stops serving.
 import { readFile } from "node:fs/promises";
+import { request } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
@@ -328,13 +329,27 @@ describe("drain", () => {
       models: [{ name: "mlp", model: mlpPath }],
       listen: { host: "127.0.0.1", port: 0 },
     });
-    const body = {
+    const body = JSON.stringify({
       inputs: [{ name: "input", shape: [1, 64], datatype: "FP32", data: Array(64).fill(0.5) }],
-    };
-    const inFlight = post(`${s.url}/v2/models/mlp/infer`, body);
-    await new Promise((r) => setTimeout(r, 5));
+    });
+    // Send half the body, close while the server holds the request, then send the rest: the
+    // request is in flight by construction (a fixed sleep raced the connect under load).
+    const req = request(`${s.url}/v2/models/mlp/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    const status = new Promise<number>((resolve, reject) => {
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+    });
+    req.write(body.slice(0, 20));
+    while (s.inFlight() === 0) await new Promise((r) => setTimeout(r, 1));
     const closed = s.close({ drainMs: 5_000 });
-    expect((await inFlight).status).toBe(200);
+    req.end(body.slice(20));
+    expect(await status).toBe(200);
     await closed;
     await expect(post(`${s.url}/v2/models/mlp/infer`, body)).rejects.toThrow();
   });
