@@ -12,13 +12,16 @@ import {NoosToken} from "../../src/token/NoosToken.sol";
 
 /// @notice Deploys the protocol the way production does (token -> params -> staking -> registry
 ///         -> market; the market holds SLASHER_ROLE and LOCKER_ROLE; NOOS listed as a payment token) and gives
-///         tests short helpers to open orders, bid, lease and sign receipts.
+///         tests short helpers to fund market balances, open orders (with or without placement), bid,
+///         lease, sign permits and receipts. Wallets approve the market for everything, so an order
+///         opened by a tenant with no market balance is paid from its allowance.
 abstract contract MarketFixture is Test {
     bytes32 internal constant PROVIDER_ROLE = keccak256("PROVIDER");
     uint16 internal constant BPS = 10_000;
 
     uint256 internal constant INITIAL_SUPPLY = 1_000_000_000 ether;
     uint128 internal constant MIN_ORDER_DEPOSIT = 1 ether;
+    /// @dev Still a ProtocolParams argument; the lean market takes no bid deposit.
     uint128 internal constant MIN_BID_DEPOSIT = 5 ether;
     uint256 internal constant PROVIDER_STAKE = 1_000 ether;
     uint256 internal constant TENANT_FUNDS = 1_000_000 ether;
@@ -28,12 +31,12 @@ abstract contract MarketFixture is Test {
     // Order defaults.
     uint256 internal constant MAX_PRICE = 1e15; // NOOS wei per second
     uint256 internal constant DEPOSIT = 100 ether; // 100_000 s at MAX_PRICE
-    uint256 internal constant BID_DEPOSIT = MIN_BID_DEPOSIT;
     uint32 internal constant BID_WINDOW = 1 hours;
-    uint16 internal constant MAX_BIDS = 5;
     uint32 internal constant JOB_TIMEOUT = 1 hours;
     string internal constant MANIFEST_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
     bytes32 internal constant MANIFEST_HASH = keccak256("manifest: sdl v2, 1 gpu");
+    bytes32 internal constant PERMIT_TYPEHASH =
+        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     string internal constant RESULT_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
     bytes32 internal constant RESULT_HASH = keccak256("result bytes");
 
@@ -117,9 +120,14 @@ abstract contract MarketFixture is Test {
 
     /// @dev Funds, stakes PROVIDER_STAKE in the provider role and registers `who`.
     function _registerProvider(address who, IProviderRegistry.Attribute[] memory attributes) internal {
-        _fund(who, PROVIDER_FUNDS + PROVIDER_STAKE);
+        _registerProvider(who, attributes, PROVIDER_STAKE);
+    }
+
+    /// @dev Funds, stakes `stake` in the provider role and registers `who`.
+    function _registerProvider(address who, IProviderRegistry.Attribute[] memory attributes, uint256 stake) internal {
+        _fund(who, PROVIDER_FUNDS + stake);
         vm.startPrank(who);
-        staking.stake(PROVIDER_ROLE, PROVIDER_STAKE);
+        staking.stake(PROVIDER_ROLE, stake);
         registry.register(string.concat("https://", vm.toString(who), ".provider.noos"), attributes);
         vm.stopPrank();
     }
@@ -186,7 +194,6 @@ abstract contract MarketFixture is Test {
         p.maxPricePerSecond = MAX_PRICE;
         p.deposit = DEPOSIT;
         p.bidWindow = BID_WINDOW;
-        p.maxBids = MAX_BIDS;
     }
 
     /// @dev A batch order due JOB_TIMEOUT seconds after its lease starts.
@@ -195,9 +202,37 @@ abstract contract MarketFixture is Test {
         p.jobTimeout = JOB_TIMEOUT;
     }
 
+    /// @dev `p` with placement requirements (attributes, allOf and anyOf auditors).
+    function _withPlacement(
+        IComputeMarket.OrderParams memory p,
+        IProviderRegistry.Attribute[] memory attributes,
+        address[] memory allOf,
+        address[] memory anyOf
+    ) internal pure returns (IComputeMarket.OrderParams memory) {
+        p.placement.attributes = attributes;
+        p.placement.allOf = allOf;
+        p.placement.anyOf = anyOf;
+        return p;
+    }
+
+    /// @dev `p` requiring region=eu (provider1 and provider3 match, provider2 does not).
+    function _withEuPlacement(IComputeMarket.OrderParams memory p)
+        internal
+        pure
+        returns (IComputeMarket.OrderParams memory)
+    {
+        return _withPlacement(p, _attrs1("region", "eu"), new address[](0), new address[](0));
+    }
+
+    /// @dev Opens `p` as `who` (from its market balance first, then its allowance) and remembers the
+    ///      order's placement for `_bid`.
     function _createOrder(address who, IComputeMarket.OrderParams memory p) internal returns (uint256 orderId) {
         vm.prank(who);
         orderId = market.createOrder(p);
+        _rememberPlacement(orderId, p);
+    }
+
+    function _rememberPlacement(uint256 orderId, IComputeMarket.OrderParams memory p) internal {
         if (p.placement.attributes.length + p.placement.allOf.length + p.placement.anyOf.length != 0) {
             orderPlacement[orderId] = abi.encode(p.placement);
         }
@@ -218,26 +253,32 @@ abstract contract MarketFixture is Test {
         return _createOrder(tenant, _batchParams());
     }
 
-    function _bid(address provider, uint256 orderId, uint256 price) internal returns (uint256) {
-        return _bid(provider, orderId, price, BID_DEPOSIT);
-    }
-
-    function _bid(address provider, uint256 orderId, uint256 price, uint256 bidDeposit) internal returns (uint256) {
+    /// @dev `provider` bids `price` (the 3-argument form with the order's placement when it has one).
+    function _bid(address provider, uint256 orderId, uint256 price) internal {
         vm.prank(provider);
-        if (orderPlacement[orderId].length == 0) return market.createBid(orderId, price, bidDeposit);
-        return market.createBid(orderId, price, bidDeposit, _placementOf(orderId));
+        if (orderPlacement[orderId].length == 0) market.createBid(orderId, price);
+        else market.createBid(orderId, price, _placementOf(orderId));
     }
 
-    function _accept(uint256 orderId, uint256 bidIndex) internal returns (uint256) {
+    /// @dev The order's tenant accepts its best bid.
+    function _accept(uint256 orderId) internal returns (uint256) {
         vm.prank(market.getOrder(orderId).tenant);
-        return market.acceptBid(orderId, bidIndex);
+        return market.acceptBid(orderId);
+    }
+
+    /// @dev Opens `p` as `tenant`, has `provider` bid `price` and accepts it.
+    function _leaseTo(address provider, IComputeMarket.OrderParams memory p, uint256 price)
+        internal
+        returns (uint256 leaseId)
+    {
+        uint256 orderId = _createOrder(tenant, p);
+        _bid(provider, orderId, price);
+        leaseId = _accept(orderId);
     }
 
     /// @dev Opens `p` as `tenant`, has provider1 bid `price` and accepts it.
-    function _lease(IComputeMarket.OrderParams memory p, uint256 price) internal returns (uint256 leaseId) {
-        uint256 orderId = _createOrder(tenant, p);
-        uint256 bidIndex = _bid(provider1, orderId, price);
-        leaseId = _accept(orderId, bidIndex);
+    function _lease(IComputeMarket.OrderParams memory p, uint256 price) internal returns (uint256) {
+        return _leaseTo(provider1, p, price);
     }
 
     function _serviceLease(uint256 price) internal returns (uint256) {
@@ -246,6 +287,49 @@ abstract contract MarketFixture is Test {
 
     function _batchLease(uint256 price) internal returns (uint256) {
         return _lease(_batchParams(), price);
+    }
+
+    // ------------------------------------------------------------ accounts and stake
+
+    /// @dev `who` moves `amount` from its wallet (allowance) into its market balance.
+    function _fundAccount(address who, uint256 amount) internal {
+        vm.prank(who);
+        market.fund(address(token), amount);
+    }
+
+    /// @dev `who`'s NOOS balance in the market.
+    function _balanceOf(address who) internal view returns (uint256) {
+        return market.balanceOf(who, address(token));
+    }
+
+    /// @dev The stake one open lease needs.
+    function _minStake() internal view returns (uint256) {
+        return params.minProviderStake();
+    }
+
+    /// @dev What a missed deadline slashes: missedDeadlineSlashBps of minProviderStake.
+    function _deadlineSlash() internal view returns (uint256) {
+        return params.minProviderStake() * params.missedDeadlineSlashBps() / BPS;
+    }
+
+    /// @dev What the market holds locked in Staking for `provider`.
+    function _lockedByMarket(address provider) internal view returns (uint256 locked) {
+        (, locked) = market.providerStake(provider);
+    }
+
+    function _openLeases(address provider) internal view returns (uint256 open) {
+        (open,) = market.providerStake(provider);
+    }
+
+    /// @dev An EIP-2612 permit of `owner_` (key `key`) letting the market spend `value` of NOOS.
+    function _signPermit(uint256 key, address owner_, uint256 value, uint256 deadline)
+        internal
+        view
+        returns (uint8 v, bytes32 r, bytes32 s)
+    {
+        bytes32 structHash =
+            keccak256(abi.encode(PERMIT_TYPEHASH, owner_, address(market), value, token.nonces(owner_), deadline));
+        (v, r, s) = vm.sign(key, keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
     }
 
     // ------------------------------------------------------------ results
