@@ -25,7 +25,6 @@ pricing: { maxPricePerSecond: "0.001", deposit: "0.6" }
 verification: { mode: redundant, replicas: 3 }
 deadline: 10m
 bidWindow: 1m
-maxBids: 5
 `;
 
 describe("manifestQuantities", () => {
@@ -68,28 +67,39 @@ describe("manifestToOrderParameters", () => {
       maxPricePerSecond: 10n ** 15n,
       deposit: 6n * 10n ** 17n,
       bidWindow: 60,
-      maxBids: 5,
       jobTimeout: 600,
     });
     // What createOrder sends to the contract: the same values, and no validation error.
     const order: CreateOrderParameters = { address: OTHER, ...params };
-    expect(toOrderParams(order)).toMatchObject({ jobTimeout: 600, maxBids: 5, bidWindow: 60 });
+    const sent = toOrderParams(order);
+    expect(sent).toMatchObject({ jobTimeout: 600, bidWindow: 60 });
+    // The contract's OrderParams has no maxBids any more: nothing of the kind is sent.
+    expect(Object.keys(sent)).toEqual([
+      "manifestCid",
+      "manifestHash",
+      "resources",
+      "placement",
+      "token",
+      "maxPricePerSecond",
+      "deposit",
+      "bidWindow",
+      "jobTimeout",
+    ]);
   });
 
-  test("defaults: bidWindow 30 s, no maxBids (the SDK's default applies), no storage or GPU", () => {
+  test("defaults: bidWindow 30 s, no storage or GPU", () => {
     const manifest = parseJobManifest(
-      text.replace("bidWindow: 1m\nmaxBids: 5\n", "").replace(", gpu: 1, storage: 2G", ""),
+      text.replace("bidWindow: 1m\n", "").replace(", gpu: 1, storage: 2G", ""),
     );
     const params = manifestToOrderParameters(manifest, { manifestCid: CID, token: NOOS });
     expect(params.bidWindow).toBe(30);
-    expect("maxBids" in params).toBe(false);
     expect(params.resources).toEqual({
       cpuMillis: 500,
       memoryBytes: 1_073_741_824n,
       storageBytes: 0n,
       gpus: 0,
     });
-    expect(toOrderParams({ address: OTHER, ...params }).maxBids).toBe(20);
+    expect(toOrderParams({ address: OTHER, ...params }).bidWindow).toBe(30);
   });
 
   test("the manifest's token wins over the option; one of them is required", () => {

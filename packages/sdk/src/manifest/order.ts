@@ -52,12 +52,11 @@ export type ManifestToOrderParametersOptions = {
 /** `CreateOrderParameters` without `address`, every field filled in. */
 export type ManifestOrderParameters = Omit<
   CreateOrderParameters,
-  "address" | "resources" | "placement" | "bidWindow" | "maxBids" | "jobTimeout"
+  "address" | "resources" | "placement" | "bidWindow" | "jobTimeout"
 > & {
   resources: { cpuMillis: number; memoryBytes: bigint; storageBytes: bigint; gpus: number };
   placement: { attributes: Attribute[]; allOf: Address[]; anyOf: Address[] };
   bidWindow: number;
-  maxBids?: number;
   jobTimeout: number;
 };
 
@@ -115,7 +114,6 @@ export function manifestToOrderParameters(
     maxPricePerSecond: q.maxPricePerSecond,
     deposit: q.deposit,
     bidWindow: q.bidWindow,
-    ...(manifest.maxBids === undefined ? {} : { maxBids: manifest.maxBids }),
     jobTimeout: q.deadline,
   };
 }

@@ -504,7 +504,8 @@ describe("parseJobManifest: every field's error names the field and the allowed 
     ["deadline", inference, ["deadline"], undefined, "units d | h | m | s"],
     ["deadline", inference, ["deadline"], "0s", "units d | h | m | s"],
     ["bidWindow", inference, ["bidWindow"], "31d", "at most 2592000 s"],
-    ["maxBids", inference, ["maxBids"], 0, "an integer in 1..100"],
+    // maxBids is gone with the bid list (a running best bid has no bid limit).
+    ["maxBids", inference, ["maxBids"], 5, "one of version | kind | model | input"],
     ["name", inference, ["name"], "my job", "one of version | kind | model | input"],
   ];
 
@@ -599,7 +600,7 @@ colour: blue
       'job.yaml:11:3: verification.mode: got "zk" (zk verification is not supported yet); expected none | receipt | redundant | optimistic',
     );
     expect(error?.message).toContain(
-      "job.yaml:13:1: colour: unknown field; expected one of version | kind | model | input | data | training | evaluation | resources | placement | pricing | verification | deadline | bidWindow | maxBids",
+      "job.yaml:13:1: colour: unknown field; expected one of version | kind | model | input | data | training | evaluation | resources | placement | pricing | verification | deadline | bidWindow",
     );
   });
 

@@ -43,8 +43,6 @@ export const manifestLimits = {
   deadlineSeconds: 2 ** 32 - 1,
   /** ProtocolParams bounds maxBidWindow to 30 days; minBidWindow/maxBidWindow (10 s..1 day by default) apply on chain. */
   bidWindowSeconds: 30 * 86_400,
-  /** ProtocolParams.MAX_BIDS_LIMIT; maxBidsPerOrder (20 by default) applies on chain. */
-  maxBids: 100,
   /** ComputeMarket.MAX_PLACEMENT_ATTRIBUTES. */
   attributes: 16,
   /** ProviderRegistry.MAX_ATTRIBUTE_LENGTH, in bytes, for keys and values. */
@@ -135,7 +133,6 @@ type JobManifestCommon = {
   deadline: Duration;
   /** Time providers have to bid. Default `"30s"`. */
   bidWindow: Duration;
-  maxBids?: number;
 };
 export type InferenceJobManifest = JobManifestCommon & { kind: "inference"; model: ContentRef };
 export type TrainingJobManifest = JobManifestCommon & { kind: "training"; training: TrainingSpec };
@@ -422,7 +419,6 @@ const topLevelKeys = [
   "verification",
   "deadline",
   "bidWindow",
-  "maxBids",
 ] as const;
 
 const resourcesSchema = mapping(
@@ -481,9 +477,8 @@ const baseSchema = mapping(
     verification,
     deadline: durationIn(manifestLimits.deadlineSeconds),
     bidWindow: durationIn(manifestLimits.bidWindowSeconds).default("30s"),
-    maxBids: integerIn(1, manifestLimits.maxBids).optional(),
   } satisfies Record<(typeof topLevelKeys)[number], z.ZodType>,
-  ["model", "input", "data", "training", "evaluation", "placement", "bidWindow", "maxBids"],
+  ["model", "input", "data", "training", "evaluation", "placement", "bidWindow"],
 );
 
 // ---- rules across fields ----
@@ -750,7 +745,6 @@ export type ServiceManifest = {
   service: ServiceSpec;
   /** Time providers have to bid. Default `"30s"`. */
   bidWindow: Duration;
-  maxBids?: number;
 };
 
 const serviceNameExpected = "a model name of 1..64 letters, digits, ., _ or -";
@@ -769,7 +763,6 @@ export const serviceManifestFields = [
   "pricing",
   "service",
   "bidWindow",
-  "maxBids",
 ] as const;
 
 /**
@@ -806,7 +799,6 @@ export const serviceManifestSchema = mapping(
       ["maxBatchSize", "maxQueueDelayMicroseconds"],
     ),
     bidWindow: durationIn(manifestLimits.bidWindowSeconds).default("30s"),
-    maxBids: integerIn(1, manifestLimits.maxBids).optional(),
   } satisfies Record<(typeof serviceManifestFields)[number], z.ZodType>,
-  ["placement", "bidWindow", "maxBids"],
+  ["placement", "bidWindow"],
 ).transform((manifest) => manifest as ServiceManifest);

@@ -53,7 +53,6 @@ export function serviceManifestToOrderParameters(
     maxPricePerSecond: parseNoos(pricing.maxPricePerSecond, "pricing.maxPricePerSecond"),
     deposit: parseNoos(pricing.deposit, "pricing.deposit"),
     bidWindow: parseDuration(manifest.bidWindow, "bidWindow"),
-    ...(manifest.maxBids === undefined ? {} : { maxBids: manifest.maxBids }),
     jobTimeout: 0,
   };
 }
