@@ -73,11 +73,6 @@ import {
   acceptResultAndWait,
 } from "../actions/market/acceptResult.js";
 import {
-  type CancelBidParameters,
-  cancelBid,
-  cancelBidAndWait,
-} from "../actions/market/cancelBid.js";
-import {
   type CancelOrderParameters,
   cancelOrder,
   cancelOrderAndWait,
@@ -127,13 +122,25 @@ import {
   expireLease,
   expireLeaseAndWait,
 } from "../actions/market/expireLease.js";
-import { type GetBidsParameters, getBids } from "../actions/market/getBids.js";
-import { type GetEarningsParameters, getEarnings } from "../actions/market/getEarnings.js";
+import {
+  type FundAccountParameters,
+  fundAccount,
+  fundAccountAndWait,
+} from "../actions/market/fundAccount.js";
 import { type GetGroupParameters, getGroup } from "../actions/market/getGroup.js";
 import { type GetLeaseParameters, getLease } from "../actions/market/getLease.js";
 import { type GetLeasesParameters, getLeases } from "../actions/market/getLeases.js";
+import {
+  type GetMarketBalanceParameters,
+  getMarketBalance,
+} from "../actions/market/getMarketBalance.js";
 import { type GetOrderParameters, getOrder } from "../actions/market/getOrder.js";
 import { type GetOrdersParameters, getOrders } from "../actions/market/getOrders.js";
+import {
+  type GetProviderStakeParameters,
+  getProviderStake,
+} from "../actions/market/getProviderStake.js";
+import { releaseStake, releaseStakeAndWait } from "../actions/market/releaseStake.js";
 import {
   type ResolveDisputeParameters,
   resolveDispute,
@@ -161,10 +168,10 @@ import {
   sweepFeesAndWait,
 } from "../actions/market/sweepFees.js";
 import {
-  type WithdrawEarningsParameters,
-  withdrawEarnings,
-  withdrawEarningsAndWait,
-} from "../actions/market/withdrawEarnings.js";
+  type WithdrawBalanceParameters,
+  withdrawBalance,
+  withdrawBalanceAndWait,
+} from "../actions/market/withdrawBalance.js";
 import { type GetProviderParameters, getProvider } from "../actions/registry/getProvider.js";
 import { type GetProvidersParameters, getProviders } from "../actions/registry/getProviders.js";
 import {
@@ -406,10 +413,6 @@ export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
       acceptResult(client, { ...params, address: addresses.market }),
     acceptResultAndWait: (params: Omit<AcceptResultParameters, "address">) =>
       acceptResultAndWait(client, { ...params, address: addresses.market }),
-    cancelBid: (params: Omit<CancelBidParameters, "address">) =>
-      cancelBid(client, { ...params, address: addresses.market }),
-    cancelBidAndWait: (params: Omit<CancelBidParameters, "address">) =>
-      cancelBidAndWait(client, { ...params, address: addresses.market }),
     cancelOrder: (params: Omit<CancelOrderParameters, "address">) =>
       cancelOrder(client, { ...params, address: addresses.market }),
     cancelOrderAndWait: (params: Omit<CancelOrderParameters, "address">) =>
@@ -456,18 +459,24 @@ export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
       expireLease(client, { ...params, address: addresses.market }),
     expireLeaseAndWait: (params: Omit<ExpireLeaseParameters, "address">) =>
       expireLeaseAndWait(client, { ...params, address: addresses.market }),
-    getBids: (params: Omit<GetBidsParameters, "address">) =>
-      getBids(client, { ...params, address: addresses.market }),
-    getEarnings: (params: Omit<GetEarningsParameters, "address">) =>
-      getEarnings(client, { ...params, address: addresses.market }),
+    fundAccount: (params: Omit<FundAccountParameters, "address">) =>
+      fundAccount(client, { ...params, address: addresses.market }),
+    fundAccountAndWait: (params: Omit<FundAccountParameters, "address">) =>
+      fundAccountAndWait(client, { ...params, address: addresses.market }),
     getLease: (params: Omit<GetLeaseParameters, "address">) =>
       getLease(client, { ...params, address: addresses.market }),
     getLeases: (params: Omit<GetLeasesParameters, "address">) =>
       getLeases(client, { ...params, address: addresses.market }),
     getOrder: (params: Omit<GetOrderParameters, "address">) =>
       getOrder(client, { ...params, address: addresses.market }),
+    getMarketBalance: (params: Omit<GetMarketBalanceParameters, "address">) =>
+      getMarketBalance(client, { ...params, address: addresses.market }),
     getOrders: (params: Omit<GetOrdersParameters, "address">) =>
       getOrders(client, { ...params, address: addresses.market }),
+    getProviderStake: (params: Omit<GetProviderStakeParameters, "address">) =>
+      getProviderStake(client, { ...params, address: addresses.market }),
+    releaseStake: () => releaseStake(client, { address: addresses.market }),
+    releaseStakeAndWait: () => releaseStakeAndWait(client, { address: addresses.market }),
     resolveDispute: (params: Omit<ResolveDisputeParameters, "address">) =>
       resolveDispute(client, { ...params, address: addresses.market }),
     resolveDisputeAndWait: (params: Omit<ResolveDisputeParameters, "address">) =>
@@ -486,10 +495,10 @@ export function marketActions(addresses: Pick<NoosphereAddresses, "market">) {
       sweepFees(client, { ...params, address: addresses.market }),
     sweepFeesAndWait: (params: Omit<SweepFeesParameters, "address">) =>
       sweepFeesAndWait(client, { ...params, address: addresses.market }),
-    withdrawEarnings: (params: Omit<WithdrawEarningsParameters, "address">) =>
-      withdrawEarnings(client, { ...params, address: addresses.market }),
-    withdrawEarningsAndWait: (params: Omit<WithdrawEarningsParameters, "address">) =>
-      withdrawEarningsAndWait(client, { ...params, address: addresses.market }),
+    withdrawBalance: (params: Omit<WithdrawBalanceParameters, "address">) =>
+      withdrawBalance(client, { ...params, address: addresses.market }),
+    withdrawBalanceAndWait: (params: Omit<WithdrawBalanceParameters, "address">) =>
+      withdrawBalanceAndWait(client, { ...params, address: addresses.market }),
   });
 }
 

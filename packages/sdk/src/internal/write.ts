@@ -25,7 +25,10 @@ export type WriteRequest = {
   args: readonly unknown[];
 };
 
-/** Fixed gas added to every estimate: covers a few more bid refunds (~30k each). */
+/**
+ * Fixed gas added to every estimate: covers state that changes between the estimate and inclusion
+ * (a lazy stake lock in Staking, a first credit to a balance slot).
+ */
 const GAS_HEADROOM = 150_000n;
 
 /**
@@ -50,8 +53,9 @@ export async function simulateAndWrite(
       account: client.account,
       blockTag: "pending",
     } as Parameters<typeof estimateContractGas>[1]);
-    // Headroom: state can change between the estimate and inclusion (a new bid makes acceptBid
-    // refund one more deposit), and a transaction that runs out of gas still costs its fee.
+    // Headroom: state can change between the estimate and inclusion (a lower bid arrives before
+    // acceptBid, whose bidder then needs its stake locked), and a transaction that runs out of
+    // gas still costs its fee.
     const gas = (estimate * 13n) / 10n + GAS_HEADROOM;
     return await writeContract(client, { ...prepared, gas } as Parameters<typeof writeContract>[1]);
   } catch (err) {

@@ -14,12 +14,15 @@ export type AcceptBidParameters = {
   /** ComputeMarket address. */
   address: Address;
   orderId: bigint;
-  bidIndex: bigint;
 };
 export type AcceptBidReturnType = Hash;
 export type AcceptBidErrorType = ContractRevertError | BaseError;
 
-/** The tenant accepts an open bid; the lease starts and the other bids are refunded. */
+/**
+ * The tenant leases the order to its best bid (`getOrder().bestBidder`), at any time while the
+ * order is open; the lease id equals the order id. `MarketNoBids` without a bid,
+ * `MarketInsufficientUnlockedStake` if the bidder no longer has `minProviderStake` free.
+ */
 export function acceptBid(
   client: NoosWalletClient,
   params: AcceptBidParameters,
@@ -28,7 +31,7 @@ export function acceptBid(
     address: params.address,
     abi: computeMarketAbi,
     functionName: "acceptBid",
-    args: [params.orderId, params.bidIndex],
+    args: [params.orderId],
   });
 }
 

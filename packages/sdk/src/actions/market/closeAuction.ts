@@ -18,7 +18,11 @@ export type CloseAuctionParameters = {
 export type CloseAuctionReturnType = Hash;
 export type CloseAuctionErrorType = ContractRevertError | BaseError;
 
-/** After the bid window, leases the order to the lowest open bid. Anyone may call. */
+/**
+ * After the bid window, leases the order to its best (lowest) bid. Anyone may call. A grouped
+ * order with no usable bid is closed instead (its escrow credited back to the tenant's balance,
+ * `OrderCanceled`); an ungrouped one reverts (`MarketNoBids`).
+ */
 export function closeAuction(
   client: NoosWalletClient,
   params: CloseAuctionParameters,

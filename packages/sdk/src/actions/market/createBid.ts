@@ -17,13 +17,12 @@ export type CreateBidParameters = {
   address: Address;
   orderId: bigint;
   /**
-   * In wei per second; at most the order's max price. A service lease pays it per second; a batch
-   * job's price is fixed at `pricePerSecond x jobTimeout`, paid in full on acceptance whenever the
-   * result comes (and pro rata if the tenant closes the job early).
+   * In wei per second; at most the order's max price and strictly below the order's best bid so
+   * far (`getOrder().bestPricePerSecond`; else `MarketBidNotLower`). A service lease pays it per
+   * second; a batch job's price is fixed at `pricePerSecond x jobTimeout`, paid in full on
+   * acceptance whenever the result comes (and pro rata if the tenant closes the job early).
    */
   pricePerSecond: bigint;
-  /** Bid deposit in wei; at least the token's minimum bid deposit. */
-  deposit: bigint;
   /**
    * The order's placement requirements (as `getOrder` returns them). The market stores only their
    * hash; when omitted, they are read from the order's `OrderCreated` event.
@@ -33,13 +32,18 @@ export type CreateBidParameters = {
 export type CreateBidReturnType = Hash;
 export type CreateBidErrorType = ContractRevertError | BaseError;
 
-/** Bids `pricePerSecond` on an open order, escrowing `deposit` (approve the market first). */
+/**
+ * Bids `pricePerSecond` on an open order inside its bid window. No deposit and no approve: the
+ * caller needs `minProviderStake` free in Staking. The bid replaces the order's best bid, so it
+ * must be strictly lower (`MarketBidNotLower(orderId, bid, best)` otherwise: someone cheaper is
+ * there). In a replica group a provider bids on one order only (`MarketProviderInGroup`).
+ */
 export async function createBid(
   client: NoosWalletClient,
   params: CreateBidParameters,
 ): Promise<CreateBidReturnType> {
   const placement = params.placement ?? (await orderPlacement(client, params));
-  const args = [params.orderId, params.pricePerSecond, params.deposit] as const;
+  const args = [params.orderId, params.pricePerSecond] as const;
   if (placement === undefined || isEmptyPlacement(placement)) {
     return simulateAndWrite(client, {
       address: params.address,
@@ -90,7 +94,11 @@ export type CreateBidAndWaitReturnType = WaitResult & {
   event: EventArgs<typeof computeMarketAbi, "BidCreated">;
 };
 
-/** `createBid`, then waits for the receipt and returns the decoded `BidCreated` event. */
+/**
+ * `createBid`, then waits for the receipt and returns the decoded `BidCreated` event
+ * (`{ orderId, provider, pricePerSecond, outbid }`; `outbid` is the previous best bidder, or the
+ * zero address).
+ */
 export async function createBidAndWait(
   client: NoosWalletClient,
   params: CreateBidParameters,

@@ -11,7 +11,7 @@ import {
   waitForEvents,
 } from "../../internal/write.js";
 import { type Attribute, toAttributes } from "../registry/types.js";
-import { signPermit } from "../token/signPermit.js";
+import { type MarketPayment, permitFor } from "./payment.js";
 
 export type CreateOrderParameters = {
   /** ComputeMarket address. */
@@ -37,34 +37,44 @@ export type CreateOrderParameters = {
   token: Address;
   /** Highest price accepted, in wei per second. */
   maxPricePerSecond: bigint;
-  /** Escrow, in wei. A batch job needs at least maxPricePerSecond x jobTimeout. */
+  /**
+   * Escrow, in wei. A batch job needs at least maxPricePerSecond x jobTimeout. Taken from the
+   * caller's market balance first, the rest from its allowance (see `permit`).
+   */
   deposit: bigint;
   /** Seconds during which providers may bid. Default 60. */
   bidWindow?: number;
-  /** Most bids accepted. Default 20. */
-  maxBids?: number;
   /** 0 for a service lease; else the batch-job deadline in seconds after the lease starts. Default 0. */
   jobTimeout?: number;
   /**
-   * Escrow with an EIP-2612 permit signed here (no approve transaction; the token must have
-   * permits, as NOOS does): `true`, or the permit's deadline in unix seconds (default one hour
-   * after the chain's latest block). Left out: the market takes the deposit from an allowance (approve it first).
+   * How the deposit is paid. Left out: the market balance first, then the allowance, and when
+   * the two fall short an EIP-2612 permit for the whole deposit, signed here
+   * (`createOrderWithPermit`, no approve transaction; the token must have permits, as NOOS
+   * does). `true` or `{ deadline }` (unix seconds): always the permit. `false`: never.
    */
-  permit?: boolean | { deadline: bigint } | undefined;
+  permit?: MarketPayment;
 };
 export type CreateOrderReturnType = Hash;
 export type CreateOrderErrorType = InvalidParameterError | ContractRevertError | BaseError;
 
 /**
- * Opens an order and escrows `deposit` from the caller: with `permit`, through a permit signed
- * here (`createOrderWithPermit`); otherwise from its allowance (approve the market first).
+ * Opens an order and escrows `deposit` from the caller: from its market balance first, the rest
+ * from its allowance (`createOrder`); when balance and allowance fall short, the whole deposit
+ * through a permit signed here (`createOrderWithPermit`). A returning tenant whose refunds sit in
+ * its balance opens an order with no token transfer at all.
  */
 export async function createOrder(
   client: NoosWalletClient,
   params: CreateOrderParameters,
 ): Promise<CreateOrderReturnType> {
   const order = toOrderParams(params);
-  if (!params.permit) {
+  const permit = await permitFor(client, {
+    market: params.address,
+    token: params.token,
+    amount: params.deposit,
+    permit: params.permit,
+  });
+  if (!permit) {
     return simulateAndWrite(client, {
       address: params.address,
       abi: computeMarketAbi,
@@ -72,12 +82,7 @@ export async function createOrder(
       args: [order],
     });
   }
-  const { deadline, v, r, s } = await signPermit(client, {
-    token: params.token,
-    spender: params.address,
-    value: params.deposit,
-    deadline: params.permit === true ? undefined : params.permit.deadline,
-  });
+  const { deadline, v, r, s } = permit;
   return simulateAndWrite(client, {
     address: params.address,
     abi: computeMarketAbi,
@@ -104,7 +109,6 @@ export async function createOrderAndWait(
 /** Validates the parameters (errors name the field) and shapes them as the contract's struct. */
 export function toOrderParams(params: CreateOrderParameters) {
   const bidWindow = params.bidWindow ?? 60;
-  const maxBids = params.maxBids ?? 20;
   const jobTimeout = params.jobTimeout ?? 0;
   if (!params.manifestCid) {
     throw new InvalidParameterError({
@@ -142,7 +146,6 @@ export function toOrderParams(params: CreateOrderParameters) {
     });
   }
   checkUint("bidWindow", bidWindow, 2 ** 32);
-  checkUint("maxBids", maxBids, 2 ** 16);
   checkUint("jobTimeout", jobTimeout, 2 ** 32);
   if (jobTimeout > 0 && params.deposit < params.maxPricePerSecond * BigInt(jobTimeout)) {
     throw new InvalidParameterError({
@@ -170,7 +173,6 @@ export function toOrderParams(params: CreateOrderParameters) {
     maxPricePerSecond: params.maxPricePerSecond,
     deposit: params.deposit,
     bidWindow,
-    maxBids,
     jobTimeout,
   } as const;
 }

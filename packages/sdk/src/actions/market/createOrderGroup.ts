@@ -14,6 +14,7 @@ import { type CreateOrderParameters, toOrderParams } from "./createOrder.js";
 /** Most orders in one replica group (ComputeMarket.MAX_REPLICAS). */
 export const MAX_REPLICAS = 8;
 
+/** `permit` does not apply: the group has no permit form (fund the account or approve first). */
 export type CreateOrderGroupParameters = CreateOrderParameters & {
   /** How many identical batch orders to open (2..8); each escrows `deposit`. */
   replicas: number;
@@ -24,7 +25,8 @@ export type CreateOrderGroupErrorType = InvalidParameterError | ContractRevertEr
 /**
  * Opens `replicas` identical batch orders as one replica group (redundant verification): each
  * provider wins at most one of them, and results are committed before any is revealed. Escrows
- * `replicas x deposit` (approve the market first).
+ * `replicas x deposit` from the caller's market balance first, the rest from its allowance
+ * (fund the account with `fundAccount`, or approve the market, first).
  */
 export async function createOrderGroup(
   client: NoosWalletClient,

@@ -1,7 +1,7 @@
 import type { Address, Hash } from "viem";
 import { readContract } from "viem/actions";
 import type { NoosWalletClient } from "../../client.js";
-import type { BaseError, ContractRevertError } from "../../errors.js";
+import { type BaseError, type ContractRevertError, decodeContractError } from "../../errors.js";
 import { computeMarketAbi } from "../../generated/abis.js";
 import {
   type EventArgs,
@@ -10,7 +10,7 @@ import {
   type WaitResult,
   waitForEvents,
 } from "../../internal/write.js";
-import { signPermit } from "../token/signPermit.js";
+import { type MarketPayment, permitFor } from "./payment.js";
 
 export type DepositEscrowParameters = {
   /** ComputeMarket address. */
@@ -19,24 +19,46 @@ export type DepositEscrowParameters = {
   /** In wei of the order's payment token. */
   amount: bigint;
   /**
-   * Pay with an EIP-2612 permit signed here (no approve transaction): `true`, or the permit's
-   * deadline in unix seconds (default one hour after the chain's latest block). Left out: approve the market first.
+   * How it is paid. Left out: the market balance first, then the allowance, and when the two
+   * fall short an EIP-2612 permit for the whole amount, signed here (`depositWithPermit`).
+   * `true` or `{ deadline }` (unix seconds): always the permit. `false`: never.
    */
-  permit?: boolean | { deadline: bigint } | undefined;
+  permit?: MarketPayment;
 };
 export type DepositEscrowReturnType = Hash;
 export type DepositEscrowErrorType = ContractRevertError | BaseError;
 
 /**
- * Adds `amount` to the escrow of an open order or active lease: with `permit`, through a permit
- * signed here (`depositWithPermit`; the order's token is read first); otherwise from the caller's
- * allowance (approve the market first).
+ * Adds `amount` to the escrow of an open order or active service lease: from the caller's market
+ * balance first, the rest from its allowance (`deposit`); when balance and allowance fall short,
+ * the whole amount through a permit signed here (`depositWithPermit`; the order's token is read
+ * first).
  */
 export async function depositEscrow(
   client: NoosWalletClient,
   params: DepositEscrowParameters,
 ): Promise<DepositEscrowReturnType> {
-  if (!params.permit) {
+  let permit: Awaited<ReturnType<typeof permitFor>>;
+  if (params.permit !== false) {
+    let token: Address;
+    try {
+      ({ token } = await readContract(client, {
+        address: params.address,
+        abi: computeMarketAbi,
+        functionName: "getOrder",
+        args: [params.orderId],
+      }));
+    } catch (err) {
+      throw decodeContractError(err, computeMarketAbi);
+    }
+    permit = await permitFor(client, {
+      market: params.address,
+      token,
+      amount: params.amount,
+      permit: params.permit,
+    });
+  }
+  if (!permit) {
     return simulateAndWrite(client, {
       address: params.address,
       abi: computeMarketAbi,
@@ -44,18 +66,7 @@ export async function depositEscrow(
       args: [params.orderId, params.amount],
     });
   }
-  const order = await readContract(client, {
-    address: params.address,
-    abi: computeMarketAbi,
-    functionName: "getOrder",
-    args: [params.orderId],
-  });
-  const { deadline, v, r, s } = await signPermit(client, {
-    token: order.token,
-    spender: params.address,
-    value: params.amount,
-    deadline: params.permit === true ? undefined : params.permit.deadline,
-  });
+  const { deadline, v, r, s } = permit;
   return simulateAndWrite(client, {
     address: params.address,
     abi: computeMarketAbi,

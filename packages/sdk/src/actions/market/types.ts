@@ -1,6 +1,5 @@
 /** Names of the contract's enums, indexed by their numeric value. */
 export const orderStates = ["None", "Open", "Leased", "Closed"] as const;
-export const bidStates = ["None", "Open", "Won", "Lost", "Canceled"] as const;
 export const leaseStates = [
   "None",
   "Active",
@@ -26,10 +25,8 @@ export const closeReasons = [
 ] as const;
 
 export type OrderStateName = (typeof orderStates)[number];
-export type BidStateName = (typeof bidStates)[number];
 export type LeaseStateName = (typeof leaseStates)[number];
 export type CloseReasonName = (typeof closeReasons)[number];
 
 export const orderStateName = (state: number): OrderStateName => orderStates[state] ?? "None";
-export const bidStateName = (state: number): BidStateName => bidStates[state] ?? "None";
 export const leaseStateName = (state: number): LeaseStateName => leaseStates[state] ?? "None";
