@@ -65,7 +65,6 @@ beforeAll(async () => {
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir: path.join(dir, "liar"),
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,

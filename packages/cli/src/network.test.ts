@@ -250,7 +250,6 @@ describe("noos network (Hardhat's node)", () => {
       hostUri: "http://127.0.0.1:9",
       attributes: [{ key: "region", value: "eu" }],
     });
-    await provider.approveAndWait({ spender: market, amount: parseEther("1") });
 
     const price = parseEther("0.001");
     const deposit = parseEther("5");
@@ -263,8 +262,8 @@ describe("noos network (Hardhat's node)", () => {
       deposit,
       jobTimeout: 600,
     });
-    await provider.createBidAndWait({ orderId, pricePerSecond: price, deposit: parseEther("0.5") });
-    await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
+    await provider.createBidAndWait({ orderId, pricePerSecond: price });
+    await tenant.acceptBidAndWait({ orderId });
 
     const resultHash = keccak256(toHex("output"));
     const receipt = await provider.signReceipt({
@@ -283,9 +282,62 @@ describe("noos network (Hardhat's node)", () => {
     const lease = await onNetwork("market", "lease", String(orderId));
     expect(lease.code).toBe(0);
     expect(JSON.stringify(lease.out)).toContain("Completed");
-    // A batch job is priced per job (price x jobTimeout); the rest of the escrow came back.
-    const tenantBalance = await onNetwork("token", "balance", tenantAddress);
-    expect(BigInt(String(tenantBalance.out.balance))).toBe(parseEther("100") - price * 600n);
+    // A batch job is priced per job (price x jobTimeout); the rest of the escrow is in the
+    // tenant's market balance, and `noos market withdraw` pays it out to the wallet.
+    const wallet = async () =>
+      BigInt(String((await onNetwork("token", "balance", tenantAddress)).out.balance));
+    expect(await wallet()).toBe(parseEther("100") - deposit);
+    const inMarket = await onNetwork("market", "balance", tenantAddress);
+    expect(inMarket.code).toBe(0);
+    expect(inMarket.out.balance).toBe((deposit - price * 600n).toString());
+    const withdrawn = await onNetwork("market", "withdraw", "--private-key", KEYS.tenant);
+    expect(withdrawn.code, JSON.stringify(withdrawn.out)).toBe(0);
+    expect(withdrawn.out.amount).toBe((deposit - price * 600n).toString());
+    expect(await wallet()).toBe(parseEther("100") - price * 600n);
+    expect((await onNetwork("market", "balance", tenantAddress)).out.balance).toBe("0");
+    // The provider's pay (net of the take rate) is its market balance; its lease stake stays
+    // locked after the lease until it releases it (`noos stake remove` does that first).
+    const paid = await onNetwork("market", "balance", providerAddress);
+    const jobPrice = price * 600n;
+    const fee = (jobPrice * BigInt(String(lease.out.takeRateBps))) / 10_000n;
+    expect(paid.out.balance).toBe((jobPrice - fee).toString());
+    expect(BigInt(String(paid.out.stakeLocked))).toBeGreaterThan(0n);
+    const unstaked = await onNetwork("stake", "remove", "1000", "--private-key", KEYS.provider);
+    expect(unstaked.code, JSON.stringify(unstaked.out)).toBe(0);
+    expect(unstaked.out.stakeReleased).toBe(paid.out.stakeLocked);
+    expect((await onNetwork("market", "balance", providerAddress)).out.stakeLocked).toBe("0");
+  }, 120_000);
+
+  it("test_marketBalance_fundWithdrawAndErrorsOnHardhat", async () => {
+    const tenantAddress = privateKeyToAccount(KEYS.tenant).address;
+    const asTenant = (...args: string[]) => onNetwork(...args, "--private-key", KEYS.tenant);
+    // After the batch job the tenant withdrew everything: nothing to withdraw is a named error.
+    const empty = await asTenant("market", "withdraw");
+    expect(empty.code).toBe(1);
+    expect(JSON.stringify(empty.out)).toContain("MarketNothingToWithdraw");
+    // fund signs a permit (no approve transaction); the balance is the account's.
+    const funded = await asTenant("market", "fund", "2.5");
+    expect(funded.code, JSON.stringify(funded.out)).toBe(0);
+    expect(funded.out).toMatchObject({
+      account: tenantAddress,
+      funded: parseEther("2.5").toString(),
+      balance: parseEther("2.5").toString(),
+    });
+    const shown = await onNetwork("market", "balance", tenantAddress);
+    expect(shown.out).toMatchObject({ balance: parseEther("2.5").toString(), openLeases: "0" });
+    const out = await asTenant("market", "withdraw");
+    expect(out.out.amount).toBe(parseEther("2.5").toString());
+    // Bad input names the field; a provider with nothing locked releases nothing (no transaction).
+    expect(JSON.stringify((await asTenant("market", "fund", "0")).out)).toContain("amount");
+    const badToken = await asTenant("market", "fund", "1", "--token", "0x12");
+    expect(badToken.code).toBe(1);
+    expect(JSON.stringify(badToken.out)).toContain("--token");
+    const badAccount = await onNetwork("market", "balance", "not-an-address");
+    expect(badAccount.code).toBe(1);
+    expect(JSON.stringify(badAccount.out)).toContain("address");
+    const nothing = await onNetwork("market", "release-stake", "--private-key", KEYS.provider);
+    expect(nothing.code, JSON.stringify(nothing.out)).toBe(0);
+    expect(nothing.out).toMatchObject({ released: "0", locked: "0", tx: null });
   }, 120_000);
 
   it("test_networkFlag_verifiesGroth16ProofOnHardhat", async () => {

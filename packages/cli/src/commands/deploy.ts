@@ -18,6 +18,7 @@ const load = async () => ({
 
 /** viem's formatEther, as output.ts inlines it (importing viem here would load it for --help). */
 const formatEther = (wei: bigint) => noos(wei).slice(0, -" NOOS".length);
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 const storeFor = async (options: GlobalOptions) =>
   (await import("@noosphere/storage")).createStore({
@@ -97,7 +98,7 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
   job
     .command("status")
     .argument("<id>", "order id")
-    .description("order, bids and lease of a job")
+    .description("order, best bid and lease of a job")
     .action(async (id: string) => {
       const { formatNoos, parseId, walletClient } = await load();
       const { optimisticPhase, verifierOf } = await import("@noosphere/node");
@@ -105,27 +106,26 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
       const { client, connection } = await walletClient(options);
       const orderId = parseId("id", id);
       const order = await client.getOrder({ orderId });
-      const bids = await client.getBids({ orderId });
-      const lease =
-        order.stateName === "Open" || bids.every((b) => b.stateName !== "Won")
-          ? undefined
-          : await client.getLease({ leaseId: orderId });
+      // A lease id is its order id; an order closed without one has a zero lease (provider 0).
+      const leased =
+        order.stateName === "Open" ? undefined : await client.getLease({ leaseId: orderId });
+      const lease = leased && leased.provider !== ZERO_ADDRESS ? leased : undefined;
+      const bestBid =
+        order.bestBidder === ZERO_ADDRESS
+          ? null
+          : { provider: order.bestBidder, pricePerSecond: order.bestPricePerSecond };
       const verifier = lease ? verifierOf(connection.contracts) : undefined;
       const optimistic =
         lease && verifier
           ? await optimisticPhase(client as NoosphereClient, verifier, orderId)
           : undefined;
       if (options.json)
-        return printJson({ order, bids, lease, ...(optimistic ? { optimistic } : {}) });
+        return printJson({ order, bestBid, lease, ...(optimistic ? { optimistic } : {}) });
       printFields({
         order: `${orderId} (${order.stateName})`,
-        bids:
-          bids
-            .map(
-              (b) =>
-                `${b.provider.slice(0, 10)}… ${formatEther(b.pricePerSecond)}/s ${b.stateName}`,
-            )
-            .join("; ") || "none",
+        bestBid: bestBid
+          ? `${bestBid.provider.slice(0, 10)}… ${formatEther(bestBid.pricePerSecond)}/s${lease ? " (won)" : ""}`
+          : "none",
         lease: lease ? lease.stateName : "-",
         provider: lease?.provider ?? "-",
         paid: lease ? `${formatNoos(lease.paid)} NOOS` : "-",
@@ -183,7 +183,10 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
         }
       }
       if (options.json) printJson({ orderId, action });
-      else process.stdout.write(`${action}; the rest of the escrow is back with the tenant\n`);
+      else
+        process.stdout.write(
+          `${action}; the rest of the escrow is in the tenant's market balance (noos market withdraw)\n`,
+        );
     });
 }
 
@@ -245,7 +248,7 @@ function describe(e: DeployProgress): string {
     case "result":
       return `result ${e.resultCid}`;
     case "expired":
-      return `order ${e.orderId}: provider missed the deadline; escrow refunded, provider slashed`;
+      return `order ${e.orderId}: provider missed the deadline; escrow credited to the market balance, provider slashed`;
     case "committed":
       return `order ${e.orderId}: result committed (revealed once every replica has committed)`;
     case "optimistic":

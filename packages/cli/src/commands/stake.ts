@@ -52,14 +52,22 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
 
   stake
     .command("remove")
-    .description("start unbonding NOOS; withdraw after the unbonding period with `stake withdraw`")
+    .description(
+      "start unbonding NOOS (a provider's idle lease stake is released from the market first); withdraw after the unbonding period with `stake withdraw`",
+    )
     .argument("<amount>", "amount of NOOS")
     .option("--role <role>", "provider | validator", "provider")
     .action(async (amount: string, opts: { role: string }) => {
       const { parseAmount, walletClient } = await load();
       const options = globals();
       const wei = parseAmount("amount", amount);
-      const { client } = await walletClient(options);
+      const { client, connection } = await walletClient(options);
+      // The market keeps a provider's lease stake locked after its leases end (a returning
+      // provider's next lease locks nothing): free what no open lease needs before unbonding.
+      const released =
+        opts.role === "provider"
+          ? await (await import("./market.js")).releaseStakeOf(client, connection.contracts.market)
+          : undefined;
       const { event, hash } = await client.requestUnstakeAndWait({
         role: await role(opts.role),
         amount: wei,
@@ -71,10 +79,11 @@ export function registerStake(program: Command, globals: () => GlobalOptions) {
           amount: wei,
           releaseAt: event.releaseAt,
           tx: hash,
+          ...(released ? { stakeReleased: released.released, releaseTx: released.tx } : {}),
         });
       else
         process.stdout.write(
-          `unbonding ${noos(wei)}; withdrawable from ${time(event.releaseAt)} (tx ${hash})\n`,
+          `${released?.released ? `released ${noos(released.released)} of lease stake from the market; ` : ""}unbonding ${noos(wei)}; withdrawable from ${time(event.releaseAt)} (tx ${hash})\n`,
         );
     });
 

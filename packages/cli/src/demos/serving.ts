@@ -131,7 +131,6 @@ export async function runServingDemo(p: {
         minPricePerSecond: 1n,
       },
       capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 4 },
-      bidDeposit: parseEther("0.5"),
       stateDir,
       listen: { host: "127.0.0.1", port: statusPort },
       withdrawIntervalMs: 5_000,
