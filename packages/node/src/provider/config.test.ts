@@ -45,6 +45,17 @@ describe("provider.yaml", () => {
     );
   });
 
+  it("tells an old file that bids take no deposit any more", () => {
+    expect(() => parseProviderFile(`${valid}bidDeposit: "0.5"\n`, "p.yaml")).toThrow(
+      expect.objectContaining({
+        metaMessages: [
+          "bidDeposit: bids take no deposit any more (the market checks the provider's free stake instead): remove this field",
+        ],
+      }),
+    );
+    expect(providerSettings(parseProviderFile(valid))).not.toHaveProperty("bidDeposit");
+  });
+
   it("needs a chain and a key", () => {
     expect(() =>
       parseProviderFile(

@@ -40,7 +40,16 @@ export const providerFileSchema = z
     dataPort: z.number().int().min(0).max(65535).optional(),
     attributes: z.record(z.string(), z.string()).default({}),
     stake: noos.default("100"),
-    bidDeposit: noos.default("0.5"),
+    /**
+     * Gone: the market takes no bid deposits (a bid needs `minProviderStake` of free stake). Named
+     * here so that an old file gets a clear error rather than "unrecognized key".
+     */
+    bidDeposit: z
+      .never({
+        error:
+          "bids take no deposit any more (the market checks the provider's free stake instead): remove this field",
+      })
+      .optional(),
     capacity: z.object({
       cpu: z.union([z.number().positive(), z.string()]).default(2),
       memory: z.union([z.number().positive(), z.string()]).default("4Gi"),
@@ -112,7 +121,6 @@ export function providerSettings(file: ProviderFile) {
     pricing,
     capacity,
     stake: parseNoos(file.stake, "stake"),
-    bidDeposit: parseNoos(file.bidDeposit, "bidDeposit"),
     jobMemoryBytes: parseMemory(file.job.memoryLimit, "job.memoryLimit"),
     jobTimeoutMs: parseDuration(file.job.timeout, "job.timeout") * 1000,
     jobWorkers: file.job.workers ?? capacity.maxJobs,
