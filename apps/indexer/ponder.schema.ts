@@ -24,9 +24,11 @@ export const provider = onchainTable("provider", (t) => ({
   failed: t.integer().notNull(),
   slashed: t.integer().notNull(),
   slashedAmount: t.bigint().notNull(),
-  /** Net payments released by the market, and what it withdrew. */
+  /** Net payments credited to its market balance, and what it withdrew from that balance. */
   earned: t.bigint().notNull(),
   withdrawn: t.bigint().notNull(),
+  /** Lease stake the market unlocked for it (StakeReleased, `releaseStake` before unstaking). */
+  stakeReleased: t.bigint().notNull(),
 }));
 
 /** A provider's attributes: self-declared (auditor = zero address) or signed by an auditor. */
@@ -76,7 +78,10 @@ export const unbonding = onchainTable(
   (table) => ({ accountIdx: index().on(table.account) }),
 );
 
-/** Earnings to withdraw per account and token; source = "market" | "coprocessor" | "subnet". */
+/**
+ * Earnings to withdraw per account and token; source = "coprocessor" | "subnet" | "channel". The
+ * market's pay lands in the account's market balance instead (`market_account`).
+ */
 export const earning = onchainTable(
   "earning",
   (t) => ({
@@ -88,6 +93,27 @@ export const earning = onchainTable(
     updatedAt: t.bigint().notNull(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.account, table.token, table.source] }) }),
+);
+
+/**
+ * Market balances per account and token (ComputeMarket accounts). funded: AccountFunded; credited:
+ * pay (PaymentReleased net) and refunds (LeaseClosed, OrderCanceled); spent: escrow taken from the
+ * balance by an order or a top-up (read from the chain at that block); withdrawn: Withdrawn.
+ * balance = funded + credited - spent - withdrawn, what `balanceOf` returns.
+ */
+export const marketAccount = onchainTable(
+  "market_account",
+  (t) => ({
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+    funded: t.bigint().notNull(),
+    credited: t.bigint().notNull(),
+    spent: t.bigint().notNull(),
+    withdrawn: t.bigint().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }) }),
 );
 
 // ---------------------------------------------------------------- market: orders, bids, leases
@@ -109,7 +135,11 @@ export const order = onchainTable(
     jobTimeout: t.integer().notNull(),
     state: t.text().notNull(),
     groupId: t.bigint(),
+    /** BidCreated events seen (each below the one before). */
     bidCount: t.integer().notNull(),
+    /** The best (lowest) bid so far, the winning one once leased; null without a bid. */
+    bestBidder: t.hex(),
+    bestPricePerSecond: t.bigint(),
     createdAt: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
     txHash: t.hex().notNull(),
@@ -118,21 +148,30 @@ export const order = onchainTable(
   (table) => ({ tenantIdx: index().on(table.tenant), stateIdx: index().on(table.state) }),
 );
 
-/** Bids on orders. state: Open | Won | Lost | Canceled. */
+/**
+ * Every bid (BidCreated) of an order, `seq` 0, 1, ... in chain order; each is below the one
+ * before and replaces it as the best. state: Best (the order's best bid now, or when the order
+ * closed without a lease) | Outbid (a lower bid came; `outbidBy`, `outbidAt`) | Won (leased).
+ * `outbid` is the provider this bid replaced (null for the first bid).
+ */
 export const bid = onchainTable(
   "bid",
   (t) => ({
     orderId: t.bigint().notNull(),
-    bidIndex: t.integer().notNull(),
+    seq: t.integer().notNull(),
     provider: t.hex().notNull(),
     pricePerSecond: t.bigint().notNull(),
-    deposit: t.bigint().notNull(),
+    outbid: t.hex(),
+    best: t.boolean().notNull(),
     state: t.text().notNull(),
+    outbidBy: t.hex(),
+    outbidAt: t.bigint(),
     createdAt: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
     txHash: t.hex().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.orderId, table.bidIndex] }),
+    pk: primaryKey({ columns: [table.orderId, table.seq] }),
     providerIdx: index().on(table.provider),
   }),
 );
@@ -149,7 +188,6 @@ export const lease = onchainTable(
     orderId: t.bigint().notNull(),
     tenant: t.hex().notNull(),
     provider: t.hex().notNull(),
-    bidIndex: t.integer().notNull(),
     pricePerSecond: t.bigint().notNull(),
     deadline: t.bigint().notNull(),
     state: t.text().notNull(),
@@ -167,6 +205,8 @@ export const lease = onchainTable(
     resultHash: t.hex(),
     commitment: t.hex(),
     disputeEndsAt: t.bigint(),
+    /** Stake slashed from the provider over this lease (ProviderSlashed). */
+    slashed: t.bigint().notNull(),
     txHash: t.hex().notNull(),
   }),
   (table) => ({ providerIdx: index().on(table.provider), tenantIdx: index().on(table.tenant) }),
@@ -174,7 +214,7 @@ export const lease = onchainTable(
 
 /**
  * Timeline of an order and its lease, one row per event, ordered by (blockNumber, logIndex).
- * kind: ordered | escrow | bid | bid_closed | leased | settled | committed | result | paid |
+ * kind: ordered | escrow | bid | leased | settled | committed | result | paid |
  * disputed | slashed | accepted | expired | failed | closed | canceled.
  */
 export const leaseEvent = onchainTable(

@@ -1,17 +1,18 @@
-// ComputeMarket + ProviderRegistry: orders, bids, leases, their timeline, provider totals.
+// ComputeMarket + ProviderRegistry: orders, bids (every BidCreated; the best one flagged), leases,
+// their timeline, market balances (accounts), provider totals.
 
 import { type Context, ponder } from "ponder:registry";
 import {
   bid,
-  earning,
   lease,
   leaseEvent,
+  marketAccount,
   order,
   provider,
   providerAttribute,
   stake,
 } from "ponder:schema";
-import { abis, bidStates, closeReasons, leaseStates, PROVIDER_ROLE } from "@noosphere/sdk";
+import { abis, closeReasons, leaseStates, PROVIDER_ROLE } from "@noosphere/sdk";
 import { and, eq } from "ponder";
 import { type Hex, zeroAddress } from "viem";
 import { activity, bumpHour, bumpStats, type Db, type EventLike } from "./common.ts";
@@ -62,8 +63,66 @@ async function ensureProvider(db: Db, address: Hex, ts: bigint): Promise<void> {
       slashedAmount: 0n,
       earned: 0n,
       withdrawn: 0n,
+      stakeReleased: 0n,
     })
     .onConflictDoNothing();
+}
+
+type Flow = "funded" | "credited" | "spent" | "withdrawn";
+
+/** Books `amount` of `flow` on the account's market balance (`market_account`). */
+async function book(
+  db: Db,
+  event: EventLike,
+  account: Hex,
+  token: Hex,
+  flow: Flow,
+  amount: bigint,
+): Promise<void> {
+  const add = (f: Flow) => (f === flow ? amount : 0n);
+  const delta = flow === "funded" || flow === "credited" ? amount : -amount;
+  await db
+    .insert(marketAccount)
+    .values({
+      account,
+      token,
+      balance: delta,
+      funded: add("funded"),
+      credited: add("credited"),
+      spent: add("spent"),
+      withdrawn: add("withdrawn"),
+      updatedAt: event.block.timestamp,
+    })
+    .onConflictDoUpdate((row) => ({
+      balance: row.balance + delta,
+      funded: row.funded + add("funded"),
+      credited: row.credited + add("credited"),
+      spent: row.spent + add("spent"),
+      withdrawn: row.withdrawn + add("withdrawn"),
+      updatedAt: event.block.timestamp,
+    }));
+}
+
+/**
+ * An order or a top-up takes its escrow from the payer's balance first (the rest by transfer); the
+ * event does not say how much, so the balance is read from the chain at the event's block (as of
+ * that block's end: exact unless the same block moves the same balance again later).
+ */
+async function spentFromBalance(
+  event: EventLike & { log: { address: Hex } },
+  context: { db: Db; client: Context["client"] },
+  account: Hex,
+  token: Hex,
+): Promise<void> {
+  const row = await context.db.find(marketAccount, { account, token });
+  if (!row || row.balance === 0n) return; // nothing to take from: no read
+  const now = await context.client.readContract({
+    abi: abis.ComputeMarket,
+    address: event.log.address,
+    functionName: "balanceOf",
+    args: [account, token],
+  });
+  if (now < row.balance) await book(context.db, event, account, token, "spent", row.balance - now);
 }
 
 ponder.on("ComputeMarket:OrderCreated", async ({ event, context }) => {
@@ -82,11 +141,14 @@ ponder.on("ComputeMarket:OrderCreated", async ({ event, context }) => {
     state: "Open",
     groupId: null,
     bidCount: 0,
+    bestBidder: null,
+    bestPricePerSecond: null,
     createdAt: event.block.timestamp,
     createdBlock: event.block.number,
     txHash: event.transaction.hash,
     updatedAt: event.block.timestamp,
   });
+  await spentFromBalance(event, context, a.tenant, a.token);
   await timeline(context.db, event, a.orderId, "ordered", { actor: a.tenant, amount: a.deposit });
   await activity(context.db, event, C, "OrderCreated", [a.tenant], a.orderId);
   await bumpStats(context.db, event, { orders: 1, openOrders: 1 });
@@ -119,6 +181,7 @@ ponder.on("ComputeMarket:EscrowDeposited", async ({ event, context }) => {
       escrowRunsOutAt: runsOutAt(l.settledAt, escrowLeft, l.pricePerSecond),
     });
   }
+  if (o) await spentFromBalance(event, context, a.from, o.token);
   await timeline(context.db, event, a.orderId, "escrow", { actor: a.from, amount: a.amount });
   await activity(context.db, event, C, "EscrowDeposited", [a.from], a.orderId);
   await bumpStats(context.db, event);
@@ -135,6 +198,8 @@ ponder.on("ComputeMarket:OrderCanceled", async ({ event, context }) => {
       escrow: o.escrow > a.refund ? o.escrow - a.refund : 0n,
       updatedAt: event.block.timestamp,
     });
+  if (o && a.refund > 0n) await book(context.db, event, a.tenant, o.token, "credited", a.refund);
+  // A closed order's best bid stays "Best": it was never leased.
   await timeline(context.db, event, a.orderId, "canceled", { actor: a.tenant, amount: a.refund });
   await activity(context.db, event, C, "OrderCanceled", [a.tenant], a.orderId);
   await bumpStats(context.db, event, { openOrders: wasOpen ? -1 : 0 });
@@ -142,19 +207,40 @@ ponder.on("ComputeMarket:OrderCanceled", async ({ event, context }) => {
 
 ponder.on("ComputeMarket:BidCreated", async ({ event, context }) => {
   const a = event.args;
+  const o = await context.db.find(order, { id: a.orderId });
+  const seq = o?.bidCount ?? 0;
+  // The bid it replaces (the order's best so far) is outbid.
+  if (seq > 0) {
+    const prev = { orderId: a.orderId, seq: seq - 1 };
+    if (await context.db.find(bid, prev))
+      await context.db.update(bid, prev).set({
+        best: false,
+        state: "Outbid",
+        outbidBy: a.provider,
+        outbidAt: event.block.timestamp,
+      });
+  }
   await context.db.insert(bid).values({
     orderId: a.orderId,
-    bidIndex: Number(a.bidIndex),
+    seq,
     provider: a.provider,
     pricePerSecond: a.pricePerSecond,
-    deposit: a.deposit,
-    state: "Open",
+    outbid: a.outbid === zeroAddress ? null : a.outbid,
+    best: true,
+    state: "Best",
+    outbidBy: null,
+    outbidAt: null,
     createdAt: event.block.timestamp,
+    blockNumber: event.block.number,
     txHash: event.transaction.hash,
   });
-  await context.db
-    .update(order, { id: a.orderId })
-    .set((row) => ({ bidCount: row.bidCount + 1, updatedAt: event.block.timestamp }));
+  if (o)
+    await context.db.update(order, { id: a.orderId }).set({
+      bidCount: seq + 1,
+      bestBidder: a.provider,
+      bestPricePerSecond: a.pricePerSecond,
+      updatedAt: event.block.timestamp,
+    });
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db
     .update(provider, { address: a.provider })
@@ -162,22 +248,16 @@ ponder.on("ComputeMarket:BidCreated", async ({ event, context }) => {
   await timeline(context.db, event, a.orderId, "bid", {
     actor: a.provider,
     amount: a.pricePerSecond,
-    detail: `bid ${a.bidIndex}`,
+    detail: a.outbid === zeroAddress ? "first bid" : `outbid ${a.outbid}`,
   });
-  await activity(context.db, event, C, "BidCreated", [a.provider], a.orderId);
-  await bumpStats(context.db, event);
-});
-
-ponder.on("ComputeMarket:BidClosed", async ({ event, context }) => {
-  const a = event.args;
-  const state = bidStates[a.state] ?? `state ${a.state}`;
-  const key = { orderId: a.orderId, bidIndex: Number(a.bidIndex) };
-  if (await context.db.find(bid, key)) await context.db.update(bid, key).set({ state });
-  await timeline(context.db, event, a.orderId, "bid_closed", {
-    actor: a.provider,
-    detail: `bid ${a.bidIndex} ${state}`,
-  });
-  await activity(context.db, event, C, "BidClosed", [a.provider], a.orderId);
+  await activity(
+    context.db,
+    event,
+    C,
+    "BidCreated",
+    a.outbid === zeroAddress ? [a.provider] : [a.provider, a.outbid],
+    a.orderId,
+  );
   await bumpStats(context.db, event);
 });
 
@@ -191,7 +271,6 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
     orderId: a.leaseId,
     tenant: a.tenant,
     provider: a.provider,
-    bidIndex: Number(a.bidIndex),
     pricePerSecond: a.pricePerSecond,
     deadline: a.deadline,
     state: "Active",
@@ -209,15 +288,18 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
     resultHash: null,
     commitment: null,
     disputeEndsAt: null,
+    slashed: 0n,
     txHash: event.transaction.hash,
   });
   if (o)
     await context.db
       .update(order, { id: a.leaseId })
       .set({ state: "Leased", updatedAt: event.block.timestamp });
-  // The winning bid has no BidClosed of its own: the lease is its outcome.
-  const won = { orderId: a.leaseId, bidIndex: Number(a.bidIndex) };
-  if (await context.db.find(bid, won)) await context.db.update(bid, won).set({ state: "Won" });
+  // The lease goes to the order's best bid (its last).
+  if (o && o.bidCount > 0) {
+    const won = { orderId: a.leaseId, seq: o.bidCount - 1 };
+    if (await context.db.find(bid, won)) await context.db.update(bid, won).set({ state: "Won" });
+  }
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db
     .update(provider, { address: a.provider })
@@ -225,7 +307,6 @@ ponder.on("ComputeMarket:LeaseCreated", async ({ event, context }) => {
   await timeline(context.db, event, a.leaseId, "leased", {
     actor: a.provider,
     amount: a.pricePerSecond,
-    detail: `bid ${a.bidIndex}`,
   });
   await activity(context.db, event, C, "LeaseCreated", [a.tenant, a.provider], a.leaseId);
   await bumpStats(context.db, event, {
@@ -271,20 +352,7 @@ ponder.on("ComputeMarket:PaymentReleased", async ({ event, context }) => {
   await context.db
     .update(provider, { address: a.provider })
     .set((row) => ({ earned: row.earned + a.net }));
-  await context.db
-    .insert(earning)
-    .values({
-      account: a.provider,
-      token: o?.token ?? zeroAddress,
-      source: "market",
-      earned: a.net,
-      withdrawn: 0n,
-      updatedAt: event.block.timestamp,
-    })
-    .onConflictDoUpdate((row) => ({
-      earned: row.earned + a.net,
-      updatedAt: event.block.timestamp,
-    }));
+  if (o && a.net > 0n) await book(context.db, event, a.provider, o.token, "credited", a.net);
   await timeline(context.db, event, a.leaseId, "paid", {
     actor: a.provider,
     amount: a.net,
@@ -333,16 +401,19 @@ ponder.on("ComputeMarket:ResultDisputed", async ({ event, context }) => {
 
 ponder.on("ComputeMarket:ProviderSlashed", async ({ event, context }) => {
   const a = event.args;
-  const amount = a.bidDeposit + a.stake;
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db.update(provider, { address: a.provider }).set((row) => ({
     slashed: row.slashed + 1,
-    slashedAmount: row.slashedAmount + amount,
+    slashedAmount: row.slashedAmount + a.stake,
   }));
+  if (await context.db.find(lease, { id: a.leaseId }))
+    await context.db
+      .update(lease, { id: a.leaseId })
+      .set((row) => ({ slashed: row.slashed + a.stake }));
   await timeline(context.db, event, a.leaseId, "slashed", {
     actor: a.provider,
-    amount,
-    detail: `bid deposit ${a.bidDeposit}, stake ${a.stake}`,
+    amount: a.stake,
+    detail: `stake ${a.stake}`,
   });
   await activity(context.db, event, C, "ProviderSlashed", [a.provider], a.leaseId);
   await bumpStats(context.db, event);
@@ -375,10 +446,15 @@ ponder.on("ComputeMarket:LeaseClosed", async ({ event, context }) => {
       escrowLeft: 0n,
       escrowRunsOutAt: null,
     });
-  if (await context.db.find(order, { id: a.leaseId }))
+  const o = await context.db.find(order, { id: a.leaseId });
+  if (o) {
+    const tenant = l?.tenant ?? o.tenant;
+    const token = o.token;
     await context.db
       .update(order, { id: a.leaseId })
       .set({ state: "Closed", escrow: 0n, updatedAt: event.block.timestamp });
+    if (a.refund > 0n) await book(context.db, event, tenant, token, "credited", a.refund);
+  }
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db.update(provider, { address: a.provider }).set((row) => ({
     completed: row.completed + (state === "Completed" ? 1 : 0),
@@ -396,27 +472,35 @@ ponder.on("ComputeMarket:LeaseClosed", async ({ event, context }) => {
   });
 });
 
-ponder.on("ComputeMarket:EarningsWithdrawn", async ({ event, context }) => {
+ponder.on("ComputeMarket:AccountFunded", async ({ event, context }) => {
+  const a = event.args;
+  await book(context.db, event, a.account, a.token, "funded", a.amount);
+  await activity(context.db, event, C, "AccountFunded", [a.account]);
+  await bumpStats(context.db, event);
+});
+
+ponder.on("ComputeMarket:Withdrawn", async ({ event, context }) => {
+  const a = event.args;
+  await book(context.db, event, a.account, a.token, "withdrawn", a.amount);
+  // The whole balance was paid out: whatever the arithmetic says, it is 0 now.
+  await context.db
+    .update(marketAccount, { account: a.account, token: a.token })
+    .set({ balance: 0n });
+  if (await context.db.find(provider, { address: a.account }))
+    await context.db
+      .update(provider, { address: a.account })
+      .set((row) => ({ withdrawn: row.withdrawn + a.amount }));
+  await activity(context.db, event, C, "Withdrawn", [a.account]);
+  await bumpStats(context.db, event);
+});
+
+ponder.on("ComputeMarket:StakeReleased", async ({ event, context }) => {
   const a = event.args;
   await ensureProvider(context.db, a.provider, event.block.timestamp);
   await context.db
     .update(provider, { address: a.provider })
-    .set((row) => ({ withdrawn: row.withdrawn + a.amount }));
-  await context.db
-    .insert(earning)
-    .values({
-      account: a.provider,
-      token: a.token,
-      source: "market",
-      earned: 0n,
-      withdrawn: a.amount,
-      updatedAt: event.block.timestamp,
-    })
-    .onConflictDoUpdate((row) => ({
-      withdrawn: row.withdrawn + a.amount,
-      updatedAt: event.block.timestamp,
-    }));
-  await activity(context.db, event, C, "EarningsWithdrawn", [a.provider]);
+    .set((row) => ({ stakeReleased: row.stakeReleased + a.amount }));
+  await activity(context.db, event, C, "StakeReleased", [a.provider]);
   await bumpStats(context.db, event);
 });
 

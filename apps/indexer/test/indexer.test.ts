@@ -1,13 +1,14 @@
 // The indexer (`ponder start`, a child process with its embedded PGlite database) against a real
-// anvil with every contract deployed: it catches up with market activity and its tables say what
-// the SDK reads from the chain; an anvil_reorg drops the rows of the dropped block; a restart on
+// anvil with every contract deployed: it catches up with market activity (bids outbidding each
+// other, leases, a slash, market balances funded, spent, credited and withdrawn, a stake release)
+// and its tables say what the SDK reads from the chain; an anvil_reorg drops the rows of the dropped block; a restart on
 // the same database resumes from its checkpoint instead of indexing from the start again.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { PROVIDER_ROLE } from "@noosphere/sdk";
-import { keccak256, parseEther, toHex } from "viem";
+import { computeMarketAbi, PROVIDER_ROLE } from "@noosphere/sdk";
+import { type Address, keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Indexer, startIndexer, waitForBlock } from "../launch.ts";
 
@@ -16,6 +17,10 @@ let ix: Indexer | undefined;
 let dir: string;
 let deploymentFile: string;
 let port: number;
+/** What the activity did, for the checks. */
+let done: bigint;
+let running: bigint;
+let released: bigint;
 
 const manifest = { manifestCid: "bafy-indexer-test", manifestHash: keccak256(toHex("m")) };
 
@@ -33,7 +38,7 @@ async function gql<T>(query: string): Promise<T> {
 
 async function registerProvider(index: number, region: string) {
   const p = net.client(index);
-  const { staking, market } = net.deployment.contracts;
+  const { staking } = net.deployment.contracts;
   await p.approveAndWait({ spender: staking, amount: parseEther("1000") });
   await p.stakeAndWait({ role: PROVIDER_ROLE, amount: parseEther("1000") });
   await p.registerProviderAndWait({
@@ -43,7 +48,6 @@ async function registerProvider(index: number, region: string) {
       { key: "gpu", value: "none" },
     ],
   });
-  await p.approveAndWait({ spender: market, amount: parseEther("1000") });
   return p;
 }
 
@@ -73,40 +77,34 @@ beforeAll(async () => {
   net = await startTestDeployment();
   deploymentFile = path.join(dir, "deployment.json");
   writeFileSync(deploymentFile, JSON.stringify(net.deployment));
-  // Activity: two providers, a batch job completed through a signed receipt, a job leased by
-  // auction and settled, a canceled order.
+  // Activity: two providers; a batch job where b outbids a, completed through a signed receipt
+  // (the tenant's refund lands in its market balance); the tenant funds its balance and opens an
+  // order from it; a job whose provider misses its deadline (slashed, the tenant refunded); a
+  // canceled order; b withdraws its pay and releases its lease stake.
   const a = await registerProvider(4, "eu");
   const b = await registerProvider(5, "us");
   const tenant = net.client(1);
-  const { orderId: done } = await createOrder(1);
-  await a.createBidAndWait({
-    orderId: done,
-    pricePerSecond: parseEther("0.001"),
-    deposit: parseEther("0.5"),
-  });
-  await b.createBidAndWait({
-    orderId: done,
-    pricePerSecond: parseEther("0.0009"),
-    deposit: parseEther("0.5"),
-  });
-  await tenant.acceptBidAndWait({ orderId: done, bidIndex: 1n });
+  const { token } = net.deployment.contracts;
+  ({ orderId: done } = await createOrder(1));
+  await a.createBidAndWait({ orderId: done, pricePerSecond: parseEther("0.001") });
+  await b.createBidAndWait({ orderId: done, pricePerSecond: parseEther("0.0009") });
+  await tenant.acceptBidAndWait({ orderId: done });
   const resultHash = keccak256(toHex("out"));
   const receipt = await b.signReceipt({ leaseId: done, resultHash, resultCid: "bafy-out" });
   await tenant.submitResultAndWait({ leaseId: done, resultCid: "bafy-out", resultHash, receipt });
   await tenant.acceptResultAndWait({ leaseId: done });
-  const { orderId: running } = await createOrder(2);
-  await a.createBidAndWait({
-    orderId: running,
-    pricePerSecond: parseEther("0.0005"),
-    deposit: parseEther("0.5"),
-  });
-  await net.client(2).acceptBidAndWait({ orderId: running, bidIndex: 0n });
-  await net.testClient.increaseTime({ seconds: 50 });
+  await tenant.fundAccountAndWait({ token, amount: parseEther("1") });
+  await createOrder(1, parseEther("3")); // from the balance (4.46 refunded + 1 funded)
+  ({ orderId: running } = await createOrder(2));
+  await a.createBidAndWait({ orderId: running, pricePerSecond: parseEther("0.0005") });
+  await net.client(2).acceptBidAndWait({ orderId: running });
+  await net.testClient.increaseTime({ seconds: 700 });
   await net.testClient.mine({ blocks: 1 });
-  await net.client(2).settleLeaseAndWait({ leaseId: running });
+  await net.client(2).expireLeaseAndWait({ leaseId: running });
   const { orderId: canceled } = await createOrder(3);
   await net.client(3).cancelOrderAndWait({ orderId: canceled });
-  await b.withdrawEarningsAndWait({ token: net.deployment.contracts.token });
+  await b.withdrawBalanceAndWait({ token });
+  released = (await b.releaseStakeAndWait()).amount;
   // Push the activity past Ponder's finality depth for chain 31337 (30 blocks), so that a restart
   // has finalized rows to keep.
   await net.testClient.mine({ blocks: 40 });
@@ -133,19 +131,25 @@ describe("indexer", () => {
   it("catches up, and its tables say what the SDK reads from the chain", async () => {
     await caughtUp();
     const tenant = net.client(1);
+    const { market, token } = net.deployment.contracts;
     const data = await gql<{
       orders: Rows<{
         id: string;
         tenant: string;
         state: string;
         bidCount: number;
+        bestBidder: string | null;
+        bestPricePerSecond: string | null;
         maxPricePerSecond: string;
       }>;
       bids: Rows<{
         orderId: string;
-        bidIndex: number;
+        seq: number;
         provider: string;
         state: string;
+        best: boolean;
+        outbid: string | null;
+        outbidBy: string | null;
         pricePerSecond: string;
       }>;
       leases: Rows<{
@@ -155,6 +159,7 @@ describe("indexer", () => {
         pricePerSecond: string;
         paid: string;
         fees: string;
+        slashed: string;
       }>;
       providers: Rows<{
         address: string;
@@ -162,6 +167,21 @@ describe("indexer", () => {
         stake: string;
         registered: boolean;
         completed: number;
+        failed: number;
+        slashed: number;
+        slashedAmount: string;
+        earned: string;
+        withdrawn: string;
+        stakeReleased: string;
+      }>;
+      marketAccounts: Rows<{
+        account: string;
+        token: string;
+        balance: string;
+        funded: string;
+        credited: string;
+        spent: string;
+        withdrawn: string;
       }>;
       providerAttributes: Rows<{ provider: string; key: string; value: string }>;
       leaseEvents: Rows<{ kind: string; blockNumber: string; logIndex: number }>;
@@ -174,12 +194,13 @@ describe("indexer", () => {
         providers: number;
       } | null;
     }>(`{
-      orders(orderBy: "id", orderDirection: "asc") { items { id tenant state bidCount maxPricePerSecond } }
-      bids(limit: 100) { items { orderId bidIndex provider state pricePerSecond } }
-      leases { items { id provider state pricePerSecond paid fees } }
-      providers { items { address hostUri stake registered completed } }
+      orders(orderBy: "id", orderDirection: "asc") { items { id tenant state bidCount bestBidder bestPricePerSecond maxPricePerSecond } }
+      bids(limit: 100) { items { orderId seq provider state best outbid outbidBy pricePerSecond } }
+      leases { items { id provider state pricePerSecond paid fees slashed } }
+      providers { items { address hostUri stake registered completed failed slashed slashedAmount earned withdrawn stakeReleased } }
+      marketAccounts(limit: 100) { items { account token balance funded credited spent withdrawn } }
       providerAttributes { items { provider key value } }
-      leaseEvents(where: { orderId: "1" }, limit: 100) { items { kind blockNumber logIndex } }
+      leaseEvents(where: { orderId: "${done}" }, limit: 100) { items { kind blockNumber logIndex } }
       stats(id: "global") { orders openOrders leases activeLeases completedLeases providers }
     }`);
 
@@ -187,35 +208,67 @@ describe("indexer", () => {
     expect(data.orders.items.map((o) => BigInt(o.id))).toEqual(chainOrders.map((o) => o.id));
     for (const o of chainOrders) {
       const row = data.orders.items.find((r) => BigInt(r.id) === o.id);
+      const noBid = o.bestBidder === "0x0000000000000000000000000000000000000000";
       expect(row).toMatchObject({
         tenant: o.tenant.toLowerCase(),
         state: o.stateName,
-        bidCount: o.bidCount,
+        bestBidder: noBid ? null : o.bestBidder.toLowerCase(),
+        bestPricePerSecond: noBid ? null : o.bestPricePerSecond.toString(),
         maxPricePerSecond: o.maxPricePerSecond.toString(),
       });
-      const bids = await tenant.getBids({ orderId: o.id });
+      // Every BidCreated of the order, in chain order; only the last is the best.
+      const logs = await net.publicClient.getContractEvents({
+        address: market,
+        abi: computeMarketAbi,
+        eventName: "BidCreated",
+        args: { orderId: o.id },
+        fromBlock: BigInt(net.deployment.startBlock),
+      });
       const rows = data.bids.items
         .filter((r) => BigInt(r.orderId) === o.id)
-        .sort((x, y) => x.bidIndex - y.bidIndex);
-      expect(rows.map((r) => [r.provider, r.state, r.pricePerSecond])).toEqual(
-        bids.map((bid) => [
-          bid.provider.toLowerCase(),
-          bid.stateName,
-          bid.pricePerSecond.toString(),
+        .sort((x, y) => x.seq - y.seq);
+      expect(row?.bidCount).toBe(logs.length);
+      expect(rows.map((r) => [r.provider, r.pricePerSecond, r.outbid, r.best])).toEqual(
+        logs.map((log, i) => [
+          log.args.provider?.toLowerCase(),
+          log.args.pricePerSecond?.toString(),
+          i === 0 ? null : log.args.outbid?.toLowerCase(),
+          i === logs.length - 1,
         ]),
       );
     }
+    const addr = (index: number) => net.accounts[index]?.address.toLowerCase() as Address;
+    // b outbid a on the completed job and won it; a won the job it then let expire.
+    expect(
+      data.bids.items
+        .filter((r) => BigInt(r.orderId) === done)
+        .sort((x, y) => x.seq - y.seq)
+        .map((r) => [r.provider, r.state, r.outbidBy]),
+    ).toEqual([
+      [addr(4), "Outbid", addr(5)],
+      [addr(5), "Won", null],
+    ]);
+    expect(
+      data.bids.items.filter((r) => BigInt(r.orderId) === running).map((r) => r.state),
+    ).toEqual(["Won"]);
     expect(data.leases.items).toHaveLength(2);
     for (const row of data.leases.items) {
       const lease = await tenant.getLease({ leaseId: BigInt(row.id) });
       expect(row.provider).toBe(lease.provider.toLowerCase());
       expect(row.state).toBe(lease.stateName);
       expect(row.pricePerSecond).toBe(lease.pricePerSecond.toString());
-      // The contract's `paid` is what left the escrow: the provider's net plus the protocol fee.
-      expect(BigInt(row.paid) + BigInt(row.fees)).toBe(lease.paid);
     }
+    // The completed batch job paid its job price (net + fee); the expired one paid nothing and
+    // slashed its provider.
+    const doneRow = data.leases.items.find((r) => BigInt(r.id) === done);
+    expect(BigInt(doneRow?.paid ?? 0) + BigInt(doneRow?.fees ?? 0)).toBe(
+      parseEther("0.0009") * 600n,
+    );
+    const expired = data.leases.items.find((r) => BigInt(r.id) === running);
+    expect(expired?.state).toBe("Failed");
+    expect(BigInt(expired?.slashed ?? 0)).toBeGreaterThan(0n);
     for (const index of [4, 5]) {
-      const address = net.accounts[index]?.address.toLowerCase() as `0x${string}`;
+      const address = addr(index);
       const info = await tenant.getProvider({ provider: address });
       const row = data.providers.items.find((p) => p.address === address);
       expect(row?.hostUri).toBe(info?.hostUri);
@@ -228,10 +281,38 @@ describe("indexer", () => {
         .sort();
       expect(attrs).toEqual((info?.attributes ?? []).map((x) => [x.key, x.value]).sort());
     }
-    expect(
-      data.providers.items.find((p) => p.address === net.accounts[5]?.address.toLowerCase())
-        ?.completed,
-    ).toBe(1);
+    const pa = data.providers.items.find((p) => p.address === addr(4));
+    const pb = data.providers.items.find((p) => p.address === addr(5));
+    expect(pb).toMatchObject({
+      completed: 1,
+      withdrawn: pb?.earned,
+      stakeReleased: String(released),
+    });
+    expect(released).toBeGreaterThan(0n);
+    expect(pa).toMatchObject({ failed: 1, slashed: 1, slashedAmount: expired?.slashed });
+    // Market balances: every account the market credited, funded or paid out, as the chain says.
+    const accounts = [1, 2, 3, 4, 5].map(addr);
+    for (const account of accounts) {
+      const onChain = await tenant.getMarketBalance({ account, token });
+      const row = data.marketAccounts.items.find(
+        (r) => r.account === account && r.token === token.toLowerCase(),
+      );
+      expect(BigInt(row?.balance ?? 0), account).toBe(onChain);
+      if (row)
+        expect(
+          BigInt(row.funded) + BigInt(row.credited) - BigInt(row.spent) - BigInt(row.withdrawn),
+        ).toBe(BigInt(row.balance));
+    }
+    // The tenant of the completed job: refunded, funded, then paid an order from its balance.
+    const t1 = data.marketAccounts.items.find((r) => r.account === addr(1));
+    expect(t1).toMatchObject({
+      funded: parseEther("1").toString(),
+      credited: (parseEther("5") - parseEther("0.0009") * 600n).toString(),
+      spent: parseEther("3").toString(),
+    });
+    // b's pay went to its balance and out again.
+    const bAccount = data.marketAccounts.items.find((r) => r.account === addr(5));
+    expect(bAccount).toMatchObject({ balance: "0", credited: pb?.earned, withdrawn: pb?.earned });
     // The order's timeline, in chain order (block, then log index).
     const kinds = [...data.leaseEvents.items]
       .sort((x, y) => Number(x.blockNumber) - Number(y.blockNumber) || x.logIndex - y.logIndex)
@@ -243,13 +324,12 @@ describe("indexer", () => {
       "accepted",
     ]);
     expect(kinds.filter((k) => k === "bid")).toHaveLength(2);
-    expect(kinds.filter((k) => k === "bid_closed")).toHaveLength(1);
     expect(kinds).toContain("paid");
     expect(data.stats).toMatchObject({
-      orders: 3,
-      openOrders: 0,
+      orders: 4,
+      openOrders: 1,
       leases: 2,
-      activeLeases: 1,
+      activeLeases: 0,
       completedLeases: 1,
       providers: 2,
     });
