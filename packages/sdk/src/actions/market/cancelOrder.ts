@@ -18,7 +18,7 @@ export type CancelOrderParameters = {
 export type CancelOrderReturnType = Hash;
 export type CancelOrderErrorType = ContractRevertError | BaseError;
 
-/** The tenant cancels an order without a lease; escrow and bid deposits are refunded. */
+/** The tenant cancels an order without a lease; the escrow is credited to its market balance. */
 export function cancelOrder(
   client: NoosWalletClient,
   params: CancelOrderParameters,

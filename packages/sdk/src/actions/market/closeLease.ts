@@ -19,9 +19,9 @@ export type CloseLeaseReturnType = Hash;
 export type CloseLeaseErrorType = ContractRevertError | BaseError;
 
 /**
- * Tenant or provider closes an active lease; the escrow left goes back to the tenant. A provider
- * giving up a batch job forfeits elapsed/jobTimeout of its bid deposit (to the tenant) and of the
- * stake locked for the lease.
+ * Tenant or provider closes an active lease; the escrow left is credited to the tenant's market
+ * balance. A tenant closing a batch job early pays `pricePerSecond x` the time worked; a provider
+ * giving one up is paid nothing and forfeits `elapsed / jobTimeout` of its slashable stake.
  */
 export function closeLease(
   client: NoosWalletClient,

@@ -18,7 +18,11 @@ export type ExpireLeaseParameters = {
 export type ExpireLeaseReturnType = Hash;
 export type ExpireLeaseErrorType = ContractRevertError | BaseError;
 
-/** After a batch deadline without a result, refunds the tenant and slashes the provider. */
+/**
+ * After a batch deadline without a result (or a committed grouped lease's reveal window without a
+ * reveal), credits the tenant its escrow in full and slashes `missedDeadlineSlashBps` of
+ * `minProviderStake` from the provider; the caller gets the reporter's share. Anyone may call.
+ */
 export function expireLease(
   client: NoosWalletClient,
   params: ExpireLeaseParameters,

@@ -12,7 +12,11 @@ export type GetStakeParameters = {
 export type GetStakeReturnType = {
   /** Active stake, in wei. */
   staked: bigint;
-  /** Part of the active stake locked behind open leases (cannot be unstaked until they end). */
+  /**
+   * Part of the active stake locked by the markets (cannot be unstaked). The ComputeMarket locks
+   * `minProviderStake` per open lease and keeps it after the lease ends until the provider calls
+   * `releaseStake` (see `getProviderStake` for its open leases).
+   */
   locked: bigint;
   /** Sum of pending unbondings, in wei. */
   unbonding: bigint;
