@@ -96,7 +96,6 @@ try {
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 2n * 1024n ** 3n, gpus: 0, maxJobs: 1 },
-    bidDeposit: parseEther("0.5"),
     stateDir: path.join(dir, "provider"),
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 600_000,

@@ -57,7 +57,6 @@ try {
       hostUri: `http://127.0.0.1:${9000}`,
       attributes: [{ key: "region", value: "eu" }],
     });
-    await p.approveAndWait({ spender: contracts.market, amount: parseEther("50000") });
   }
   for (const t of [1, 2, 3]) {
     await net.client(t).approveAndWait({ spender: contracts.market, amount: parseEther("50000") });
@@ -74,12 +73,8 @@ try {
     });
     const p = providers[i % 2];
     if (!p) throw new Error("no provider");
-    await p.createBidAndWait({
-      orderId,
-      pricePerSecond: parseEther("0.001"),
-      deposit: parseEther("0.5"),
-    });
-    if (i % 2 === 0) await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
+    await p.createBidAndWait({ orderId, pricePerSecond: parseEther("0.001") });
+    if (i % 2 === 0) await tenant.acceptBidAndWait({ orderId });
   }
   const marketMs = ms(t0);
   // Transfers: many per block, sent unsigned (anvil's dev accounts are unlocked) with fixed gas and

@@ -1,6 +1,9 @@
 // Gas of every step of the market lifecycles (service lease, batch job, provider setup), measured
 // on a real anvil with every contract deployed, against a plain NOOS ERC-20 transfer measured in
-// the same run. Writes bench/results/market-gas.json and prints a table.
+// the same run. Each lifecycle twice: a first-time tenant (no market balance: it pays with an
+// EIP-2612 permit, createOrderWithPermit) with a provider winning its first lease, then a
+// returning tenant (its market balance pays) with providers that had a lease before. Writes
+// bench/results/market-gas.json (with the figures it replaces as `before`) and prints a table.
 //
 //   npx tsx bench/market-gas.ts        (or: npm run bench)
 //
@@ -35,6 +38,7 @@ import {
   parseEther,
   size,
   toHex,
+  zeroAddress,
 } from "viem";
 import { describeMachine, type ToolVersion } from "./lib/machine.js";
 
@@ -58,17 +62,16 @@ const ACCOUNTS = {
 
 const SCENARIO = {
   providerStake: parseEther("1000"),
-  /** Providers approve the market once for all their bid deposits (finite, so each bid decrements it). */
-  providerMarketAllowance: parseEther("1000"),
   providerAttributes: { region: "eu", gpu: "h100", tier: "standard" } as Record<string, string>,
   placement: { region: "eu" } as Record<string, string>,
   manifestCid: "bafy-bench-manifest",
   manifestHash: keccak256(toHex("bench manifest v1")),
   bidWindowSeconds: 60,
-  bidDeposit: parseEther("0.5"),
+  /** What a returning tenant put in its market balance once, before its returning lifecycles. */
+  tenantFunds: parseEther("300"),
   service: {
     maxPricePerSecond: parseEther("0.01"),
-    /** First bid (provider 5) and second, winning bid (provider 4). */
+    /** First bid and second, lower (winning) bid, by two providers. */
     bidPrices: [parseEther("0.008"), parseEther("0.005")],
     deposit: parseEther("100"),
     topUp: parseEther("50"),
@@ -94,7 +97,19 @@ const FRESH_ADDRESS: Address = getAddress(
 
 // ------------------------------------------------------------------ measurement
 
-type Lifecycle = "baseline" | "setup" | "service" | "batch" | "replicas";
+/**
+ * service / batch: a returning tenant (market balance) and providers that had a lease before (the
+ * targets); serviceFirst / batchFirst: a first-time tenant (permit) and a provider's first lease.
+ */
+type Lifecycle =
+  | "baseline"
+  | "setup"
+  | "service"
+  | "serviceFirst"
+  | "batch"
+  | "batchFirst"
+  | "accounts"
+  | "replicas";
 
 type StorageChanges = {
   /** Slots written from zero to non-zero (SSTORE 20,000 gas each). */
@@ -220,7 +235,8 @@ async function run(net: TestDeployment) {
   );
 
   // ---- (c) provider setup: provider 4 first (unmeasured: it pays for the registry's and
-  // staking's first writes), then provider 5 measured as a typical provider, then provider 6.
+  // staking's first writes), then provider 5 measured as a typical provider, then provider 6. No
+  // market approve: bids take no deposit.
   const [p4, p5, p6] = ACCOUNTS.providers.map(client) as [Client, Client, Client];
   const attributes = Object.entries(SCENARIO.providerAttributes).map(([key, value]) => ({
     key,
@@ -243,121 +259,9 @@ async function run(net: TestDeployment) {
     await step(`registerProvider (${attributes.length} attributes)`, () =>
       provider.registerProviderAndWait({ hostUri: `http://127.0.0.1:${9000 + index}`, attributes }),
     );
-    await step("approve (market, for bid deposits)", () =>
-      provider.approveAndWait({ spender: market, amount: SCENARIO.providerMarketAllowance }),
-    );
   }
 
-  // Warm-up (unmeasured): one order opened and canceled, so the market's order counter is
-  // non-zero as on a live deployment and the first measured order does not pay for it.
   const [t1, t2, t3] = ACCOUNTS.tenants.map(client) as [Client, Client, Client];
-  await t3.approveAndWait({ spender: market, amount: parseEther("1") });
-  const { orderId: warmUpOrder } = await t3.createOrderAndWait({
-    manifestCid: SCENARIO.manifestCid,
-    manifestHash: SCENARIO.manifestHash,
-    token,
-    maxPricePerSecond: 1n,
-    deposit: parseEther("1"),
-    bidWindow: SCENARIO.bidWindowSeconds,
-  });
-  await t3.cancelOrderAndWait({ orderId: warmUpOrder });
-
-  const serviceOrder = {
-    manifestCid: SCENARIO.manifestCid,
-    manifestHash: SCENARIO.manifestHash,
-    token,
-    maxPricePerSecond: SCENARIO.service.maxPricePerSecond,
-    deposit: SCENARIO.service.deposit,
-    bidWindow: SCENARIO.bidWindowSeconds,
-    placement: { attributes: SCENARIO.placement },
-  };
-  const [firstPrice, secondPrice] = SCENARIO.service.bidPrices;
-
-  // ---- (a) service lease: tenant 1; providers 5 (first bid) and 4 (second, lower bid). The
-  // tenant pays with EIP-2612 permits (no approve transaction).
-  const { orderId: leaseId } = await measure(
-    "service",
-    `createOrder (${Object.keys(SCENARIO.placement).length} placement attribute, EIP-2612 permit)`,
-    () => t1.createOrderAndWait({ ...serviceOrder, permit: true }),
-    "the tenant's first permit: its token nonce 0 -> 1",
-  );
-  await measure("service", "createBid (first bid)", () =>
-    p5.createBidAndWait({
-      orderId: leaseId,
-      pricePerSecond: firstPrice,
-      deposit: SCENARIO.bidDeposit,
-    }),
-  );
-  await measure("service", "createBid (second bid, another provider)", () =>
-    p4.createBidAndWait({
-      orderId: leaseId,
-      pricePerSecond: secondPrice,
-      deposit: SCENARIO.bidDeposit,
-    }),
-  );
-  await advance(SCENARIO.bidWindowSeconds + 1);
-  const auction = await measure(
-    "service",
-    "closeAuction (2 bids, 1 deposit credited)",
-    () => p5.closeAuctionAndWait({ orderId: leaseId }),
-    "called by the losing provider after the bid window",
-  );
-  check(auction.event.provider === p4.account.address, "the lowest bid won the auction");
-  check(eventCount(auction, "BidClosed") === 1, "closeAuction closed exactly one losing bid");
-
-  await advance(SCENARIO.service.settleAfterSeconds);
-  const settled = await measure(
-    "service",
-    `settle (after ${SCENARIO.service.settleAfterSeconds / 3600} h)`,
-    () => t1.settleLeaseAndWait({ leaseId }),
-    "first payment of the lease: provider earnings and protocol fees 0 -> non-zero",
-  );
-  check((settled.event?.accrued ?? 0n) > 0n, "settle accrued a payment");
-  const withdrawn = await measure("service", "withdraw (provider earnings)", () =>
-    p4.withdrawEarningsAndWait({ token }),
-  );
-  check(withdrawn.event.amount > 0n, "the provider withdrew earnings");
-  await measure(
-    "service",
-    "deposit (escrow top-up, EIP-2612 permit)",
-    () =>
-      t1.depositEscrowAndWait({ orderId: leaseId, amount: SCENARIO.service.topUp, permit: true }),
-    "settles the lease first; the tenant's second permit (nonce 1 -> 2)",
-  );
-  await advance(SCENARIO.service.closeAfterSettleSeconds);
-  const closed = await measure(
-    "service",
-    "closeLease (by tenant)",
-    () => t1.closeLeaseAndWait({ leaseId }),
-    "settles, refunds the escrow left, credits the winning bid's deposit",
-  );
-  check(closed.event.refund > 0n, "closeLease refunded escrow to the tenant");
-  const swept = await measure("service", "sweepFees", () =>
-    client(ACCOUNTS.treasury).sweepFeesAndWait({ token }),
-  );
-  check(swept.event.amount > 0n, "sweepFees sent fees to the treasury");
-
-  // For comparison: the tenant picks a bid before the window ends (tenant 2, providers 5 and 6).
-  const { orderId: directOrder } = await t2.createOrderAndWait({ ...serviceOrder, permit: true });
-  await p5.createBidAndWait({
-    orderId: directOrder,
-    pricePerSecond: firstPrice,
-    deposit: SCENARIO.bidDeposit,
-  });
-  await p6.createBidAndWait({
-    orderId: directOrder,
-    pricePerSecond: secondPrice,
-    deposit: SCENARIO.bidDeposit,
-  });
-  const accepted = await measure(
-    "service",
-    "acceptBid (2 bids, 1 deposit credited; comparison, not in total)",
-    () => t2.acceptBidAndWait({ orderId: directOrder, bidIndex: 1n }),
-    "separate order: the tenant accepts the lower bid inside the bid window",
-  );
-  check(eventCount(accepted, "BidClosed") === 1, "acceptBid closed exactly one losing bid");
-
-  // ---- (b) batch jobs
   const batchOrder = {
     manifestCid: SCENARIO.manifestCid,
     manifestHash: SCENARIO.manifestHash,
@@ -368,69 +272,244 @@ async function run(net: TestDeployment) {
     placement: { attributes: SCENARIO.placement },
     jobTimeout: SCENARIO.batch.jobTimeoutSeconds,
   };
+  const serviceOrder = {
+    manifestCid: SCENARIO.manifestCid,
+    manifestHash: SCENARIO.manifestHash,
+    token,
+    maxPricePerSecond: SCENARIO.service.maxPricePerSecond,
+    deposit: SCENARIO.service.deposit,
+    bidWindow: SCENARIO.bidWindowSeconds,
+    placement: { attributes: SCENARIO.placement },
+  };
   const result = { resultCid: SCENARIO.batch.resultCid, resultHash: SCENARIO.batch.resultHash };
-  const createStep = `createOrder (jobTimeout ${SCENARIO.batch.jobTimeoutSeconds} s, ${Object.keys(SCENARIO.placement).length} placement attribute`;
-  /**
-   * Opens a batch order with one bid by `provider` and accepts it; measured when `timed`. The
-   * tenant pays with a permit, or (`approve`) with an approve transaction first: then only those
-   * two steps are measured, as the alternative.
-   */
-  async function openBatchJob(
-    tenant: Client,
-    provider: Client,
-    timed: boolean,
-    pay: "permit" | "approve" = "permit",
-  ) {
-    const step = <T extends WaitResult>(name: string, action: () => Promise<T>, note?: string) =>
-      timed ? measure("batch", name, action, note) : action();
-    let orderId: bigint;
-    if (pay === "approve") {
-      await measure(
-        "batch",
-        "approve (market, order deposit; approve path, alternative, not in total)",
-        () => tenant.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit }),
-      );
-      ({ orderId } = await measure(
-        "batch",
-        `${createStep}, approve path; alternative, not in total)`,
-        () => tenant.createOrderAndWait(batchOrder),
-        "separate order: the allowance set by the approve above is taken",
-      ));
-    } else {
-      ({ orderId } = await step(
-        `${createStep}, EIP-2612 permit)`,
-        () => tenant.createOrderAndWait({ ...batchOrder, permit: true }),
-        "no approve transaction; a returning tenant (its token nonce 1 -> 2)",
-      ));
-    }
-    await step("createBid", () =>
-      provider.createBidAndWait({
-        orderId,
-        pricePerSecond: SCENARIO.batch.bidPrice,
-        deposit: SCENARIO.bidDeposit,
-      }),
-    );
-    await step("acceptBid (1 bid)", () => tenant.acceptBidAndWait({ orderId, bidIndex: 0n }));
-    return orderId;
+  const balanceOf = (who: Client) => who.getMarketBalance({ account: who.account.address, token });
+
+  // Warm-up (unmeasured), as on a live deployment: tenant 3 runs one batch job with provider 6
+  // (the order counter and the protocol's fee slot are non-zero) and opens and cancels an order.
+  {
+    const { orderId } = await t3.createOrderAndWait({ ...batchOrder, permit: true });
+    await p6.createBidAndWait({ orderId, pricePerSecond: SCENARIO.batch.bidPrice });
+    await t3.acceptBidAndWait({ orderId });
+    await p6.submitResultAndWait({ leaseId: orderId, ...result });
+    await t3.acceptResultAndWait({ leaseId: orderId });
+    const { orderId: canceled } = await t3.createOrderAndWait({
+      ...batchOrder,
+      jobTimeout: 0,
+      maxPricePerSecond: 1n,
+      deposit: parseEther("1"),
+    });
+    await t3.cancelOrderAndWait({ orderId: canceled });
+    await t3.withdrawBalanceAndWait({ token });
+    check((await balanceOf(t3)) === 0n, "tenant 3 withdrew its whole balance");
   }
 
-  // Happy path: tenant 2, provider 6 submits its own result, tenant accepts it.
-  const job = await openBatchJob(t2, p6, true);
-  await advance(SCENARIO.batch.resultAfterSeconds);
-  await measure("batch", "submitResult (by the provider)", () =>
-    p6.submitResultAndWait({ leaseId: job, ...result }),
+  // ---- (b) batch job: bid = max price, the provider submits, the tenant accepts.
+  const createStep = `createOrder (jobTimeout ${SCENARIO.batch.jobTimeoutSeconds} s, ${Object.keys(SCENARIO.placement).length} placement attribute`;
+  async function batchJob(lifecycle: "batch" | "batchFirst", tenant: Client, provider: Client) {
+    const first = lifecycle === "batchFirst";
+    const { orderId } = first
+      ? await measure(
+          lifecycle,
+          `${createStep}, createOrderWithPermit)`,
+          () => tenant.createOrderAndWait({ ...batchOrder, permit: true }),
+          "first-time tenant: no market balance, an EIP-2612 permit (token nonce 0 -> 1), no approve transaction",
+        )
+      : await measure(
+          lifecycle,
+          `${createStep}, from the market balance)`,
+          () => tenant.createOrderAndWait({ ...batchOrder, permit: false }),
+          "returning tenant: the deposit comes from its market balance, no token transfer",
+        );
+    const bid = await measure(
+      lifecycle,
+      "createBid",
+      () => provider.createBidAndWait({ orderId, pricePerSecond: SCENARIO.batch.bidPrice }),
+      "no deposit: the provider's free stake is checked",
+    );
+    check(bid.event.outbid === zeroAddress, "the first bid outbid nobody");
+    const lease = await measure(
+      lifecycle,
+      "acceptBid",
+      () => tenant.acceptBidAndWait({ orderId }),
+      first
+        ? "the provider's first lease: the market locks minProviderStake in Staking"
+        : "the provider had a lease: its stake lock is kept, no Staking write",
+    );
+    check(lease.event.provider === provider.account.address, "the bidder got the lease");
+    await advance(SCENARIO.batch.resultAfterSeconds);
+    await measure(lifecycle, "submitResult (by the provider)", () =>
+      provider.submitResultAndWait({ leaseId: orderId, ...result }),
+    );
+    const accepted = await measure(
+      lifecycle,
+      "acceptResult (by tenant)",
+      () => tenant.acceptResultAndWait({ leaseId: orderId }),
+      first
+        ? "pays the job price to the provider's balance (its first credit: a new slot), refunds the tenant's (a new slot)"
+        : "credits the provider's and the tenant's existing balance slots",
+    );
+    check(accepted.event.reason === 3, "acceptResult completed the lease (ResultAccepted)");
+    return orderId;
+  }
+  await batchJob("batchFirst", t1, p4);
+  const funded = await measure(
+    "accounts",
+    `fund (${formatEther(SCENARIO.tenantFunds)} NOOS, EIP-2612 permit; once, not in total)`,
+    () => t1.fundAccountAndWait({ token, amount: SCENARIO.tenantFunds }),
+    "the returning tenant tops its market balance up once (fundWithPermit, no approve)",
   );
-  const acceptedResult = await measure(
-    "batch",
-    "acceptResult (by tenant)",
-    () => t2.acceptResultAndWait({ leaseId: job }),
-    "releases the job price, refunds the escrow left, credits the bid deposit",
+  check(funded.event.amount === SCENARIO.tenantFunds, "fund credited the amount");
+  const batchBalance = await balanceOf(t1);
+  await batchJob("batch", t1, p4);
+  check(
+    (await balanceOf(t1)) === batchBalance - SCENARIO.batch.bidPrice * 600n,
+    "the returning tenant's job was paid from its balance (job price out, the rest back)",
   );
-  check(acceptedResult.event.reason === 3, "acceptResult completed the lease (ResultAccepted)");
 
-  // Relayed: tenant 3 submits provider 4's signed EIP-712 receipt; tenant 3 pays with an approve
-  // transaction (the approve path, measured as the alternative to the permit).
-  const relayedJob = await openBatchJob(t3, p4, false, "approve");
+  // ---- (a) service lease: two bids (the second lower), the auction closed after the window by
+  // the losing provider, settled after an hour, the provider withdraws, the tenant tops up and
+  // closes, the fees are swept.
+  const [firstPrice, secondPrice] = SCENARIO.service.bidPrices;
+  async function serviceLease(
+    lifecycle: "service" | "serviceFirst",
+    tenant: Client,
+    loser: Client,
+    winner: Client,
+  ) {
+    const first = lifecycle === "serviceFirst";
+    const placementNote = `${Object.keys(SCENARIO.placement).length} placement attribute`;
+    const { orderId: leaseId } = first
+      ? await measure(
+          lifecycle,
+          `createOrder (${placementNote}, createOrderWithPermit)`,
+          () => tenant.createOrderAndWait({ ...serviceOrder, permit: true }),
+          "first-time tenant: no market balance, an EIP-2612 permit (token nonce 0 -> 1)",
+        )
+      : await measure(
+          lifecycle,
+          `createOrder (${placementNote}, from the market balance)`,
+          () => tenant.createOrderAndWait({ ...serviceOrder, permit: false }),
+          "returning tenant: the deposit comes from its market balance",
+        );
+    await measure(lifecycle, "createBid (first bid)", () =>
+      loser.createBidAndWait({ orderId: leaseId, pricePerSecond: firstPrice }),
+    );
+    const outbid = await measure(
+      lifecycle,
+      "createBid (second, lower bid, another provider)",
+      () => winner.createBidAndWait({ orderId: leaseId, pricePerSecond: secondPrice }),
+      "replaces the best bid (the running reverse auction keeps one)",
+    );
+    check(outbid.event.outbid === loser.account.address, "the second bid outbid the first");
+    await advance(SCENARIO.bidWindowSeconds + 1);
+    const auction = await measure(
+      lifecycle,
+      "closeAuction (by the outbid provider, after the bid window)",
+      () => loser.closeAuctionAndWait({ orderId: leaseId }),
+      first
+        ? "the winner's first lease: the market locks minProviderStake in Staking"
+        : "the winner had a lease: no Staking write",
+    );
+    check(auction.event.provider === winner.account.address, "the lowest bid won the auction");
+    await advance(SCENARIO.service.settleAfterSeconds);
+    const settled = await measure(
+      lifecycle,
+      `settle (after ${SCENARIO.service.settleAfterSeconds / 3600} h)`,
+      () => tenant.settleLeaseAndWait({ leaseId }),
+      first
+        ? "the provider's first pay: its balance slot 0 -> non-zero"
+        : "credits the provider's existing balance slot",
+    );
+    check((settled.event?.accrued ?? 0n) > 0n, "settle accrued a payment");
+    const withdrawn = await measure(lifecycle, "withdraw (provider's balance)", () =>
+      winner.withdrawBalanceAndWait({ token }),
+    );
+    check(withdrawn.event.amount > 0n, "the provider withdrew its pay");
+    if (first)
+      await measure(
+        lifecycle,
+        "deposit (escrow top-up, depositWithPermit)",
+        () =>
+          tenant.depositEscrowAndWait({
+            orderId: leaseId,
+            amount: SCENARIO.service.topUp,
+            permit: true,
+          }),
+        "settles the lease first; the tenant's second permit (nonce 1 -> 2)",
+      );
+    else
+      await measure(
+        lifecycle,
+        "deposit (escrow top-up, from the market balance)",
+        () =>
+          tenant.depositEscrowAndWait({
+            orderId: leaseId,
+            amount: SCENARIO.service.topUp,
+            permit: false,
+          }),
+        "settles the lease first",
+      );
+    await advance(SCENARIO.service.closeAfterSettleSeconds);
+    const closed = await measure(
+      lifecycle,
+      "closeLease (by tenant)",
+      () => tenant.closeLeaseAndWait({ leaseId }),
+      first
+        ? "settles, credits the escrow left to the tenant's balance (its first: a new slot)"
+        : "settles, credits the escrow left to the tenant's balance",
+    );
+    check(closed.event.refund > 0n, "closeLease refunded escrow to the tenant's balance");
+    const swept = await measure(lifecycle, "sweepFees", () =>
+      client(ACCOUNTS.treasury).sweepFeesAndWait({ token }),
+    );
+    check(swept.event.amount > 0n, "sweepFees sent fees to the treasury");
+  }
+  // First time: tenant 2 (never used the market); provider 6 bids first (it has had a lease),
+  // provider 5 wins its first lease. Returning: tenant 2 again (its refund is its balance), the
+  // same providers.
+  await serviceLease("serviceFirst", t2, p6, p5);
+  // The returning tenant's balance (its refund, plus funds once) pays the whole next lease.
+  await t2.fundAccountAndWait({ token, amount: SCENARIO.tenantFunds });
+  check(
+    (await balanceOf(t2)) >= SCENARIO.service.deposit + SCENARIO.service.topUp,
+    "the returning tenant's balance covers its lease",
+  );
+  await serviceLease("service", t2, p6, p5);
+
+  // For comparison: the tenant accepts the best bid inside the window (returning tenant 1).
+  const { orderId: directOrder } = await t1.createOrderAndWait({ ...serviceOrder, permit: false });
+  await p6.createBidAndWait({ orderId: directOrder, pricePerSecond: firstPrice });
+  await p5.createBidAndWait({ orderId: directOrder, pricePerSecond: secondPrice });
+  await measure(
+    "service",
+    "acceptBid (by the tenant inside the bid window; comparison, not in total)",
+    () => t1.acceptBidAndWait({ orderId: directOrder }),
+    "separate order: the tenant takes the best bid without waiting for the window",
+  );
+
+  // ---- accounts and stake (not in any total)
+  await measure(
+    "accounts",
+    "withdraw (tenant's whole balance; not in total)",
+    () => t2.withdrawBalanceAndWait({ token }),
+    "a tenant leaving the market takes its refunds out",
+  );
+
+  // ---- batch alternatives (not in total)
+  // Approve path: tenant 3 (balance 0) approves, then createOrder takes the allowance.
+  await measure(
+    "batch",
+    "approve (market, order deposit; approve path, alternative, not in total)",
+    () => t3.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit }),
+  );
+  const { orderId: relayedJob } = await measure(
+    "batch",
+    `${createStep}, approve path; alternative, not in total)`,
+    () => t3.createOrderAndWait({ ...batchOrder, permit: false }),
+    "separate order: the tenant has no balance; the allowance set by the approve above is taken",
+  );
+  await p4.createBidAndWait({ orderId: relayedJob, pricePerSecond: SCENARIO.batch.bidPrice });
+  await t3.acceptBidAndWait({ orderId: relayedJob });
   await advance(SCENARIO.batch.resultAfterSeconds);
   const receipt = await p4.signReceipt({ leaseId: relayedJob, ...result });
   const relayed = await measure(
@@ -442,67 +521,49 @@ async function run(net: TestDeployment) {
   check(relayed.event.provider === p4.account.address, "the relayed result is the provider's");
 
   // Missed deadline: tenant 1, provider 5 never submits; the tenant reports it.
-  const missedJob = await openBatchJob(t1, p5, false);
+  const { orderId: missedJob } = await t1.createOrderAndWait({ ...batchOrder, permit: false });
+  await p5.createBidAndWait({ orderId: missedJob, pricePerSecond: SCENARIO.batch.bidPrice });
+  await t1.acceptBidAndWait({ orderId: missedJob });
   await advance(SCENARIO.batch.jobTimeoutSeconds + 1);
   const expired = await measure(
     "batch",
     "expireLease (missed deadline, stake slashed; alternative, not in total)",
     () => t1.expireLeaseAndWait({ leaseId: missedJob }),
-    "separate order: refunds the tenant, bid deposit to fees, slashes stake, pays the reporter",
+    "separate order: refunds the tenant's balance, slashes the provider's stake, pays the reporter",
   );
   const slash = expired.events.find((e) => e.eventName === "ProviderSlashed")?.args as
     | { stake: bigint }
     | undefined;
   check(slash !== undefined && slash.stake > 0n, "expireLease slashed the provider's stake");
 
-  // Canceled bid (issue 9, finding 3): the slot is freed, 5% of the deposit goes to the escrow.
-  await t3.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit });
-  const { orderId: giveUpJob } = await t3.createOrderAndWait(batchOrder);
-  await p4.createBidAndWait({
-    orderId: giveUpJob,
-    pricePerSecond: SCENARIO.batch.bidPrice,
-    deposit: SCENARIO.bidDeposit,
-  });
-  await measure(
-    "batch",
-    "cancelBid (slot freed, deposit credited less a 5% forfeit; alternative, not in total)",
-    () => p4.cancelBidAndWait({ orderId: giveUpJob, bidIndex: 0n }),
-    "separate order: the forfeit joins the tenant's escrow; the bidder cannot bid again on it",
-  );
-  // Provider gives a job up half-way (finding 4): pro-rata forfeit of deposit and locked stake.
-  await p5.createBidAndWait({
-    orderId: giveUpJob,
-    pricePerSecond: SCENARIO.batch.bidPrice,
-    deposit: SCENARIO.bidDeposit,
-  });
-  await t3.acceptBidAndWait({ orderId: giveUpJob, bidIndex: 1n });
+  // Provider gives a job up half-way: elapsed/jobTimeout of the slashable stake.
+  const { orderId: giveUpJob } = await t1.createOrderAndWait({ ...batchOrder, permit: false });
+  await p4.createBidAndWait({ orderId: giveUpJob, pricePerSecond: SCENARIO.batch.bidPrice });
+  await t1.acceptBidAndWait({ orderId: giveUpJob });
   await advance(SCENARIO.batch.jobTimeoutSeconds / 2);
   const gaveUp = await measure(
     "batch",
     "closeLease (provider gives up half-way; alternative, not in total)",
-    () => p5.closeLeaseAndWait({ leaseId: giveUpJob }),
-    "separate order: elapsed/jobTimeout of the bid deposit to the tenant and of the locked stake slashed",
+    () => p4.closeLeaseAndWait({ leaseId: giveUpJob }),
+    "separate order: elapsed/jobTimeout of the slashable stake slashed, the tenant refunded",
   );
   check(eventCount(gaveUp, "ProviderSlashed") === 1, "giving up half-way cost the provider");
 
-  // ---- (c) replica group (finding 2): two concurrent replicas on distinct providers, results
-  // committed before either is revealed.
-  await t1.approveAndWait({ spender: market, amount: SCENARIO.batch.deposit * 2n });
-  const group = await measure("replicas", "createOrderGroup (2 replicas)", () =>
-    t1.createOrderGroupAndWait({ ...batchOrder, replicas: 2 }),
+  // ---- (c) replica group: two concurrent replicas on distinct providers, results committed
+  // before either is revealed (returning tenant 1, from its balance).
+  const group = await measure(
+    "replicas",
+    "createOrderGroup (2 replicas, from the market balance)",
+    () => t1.createOrderGroupAndWait({ ...batchOrder, replicas: 2 }),
   );
   const replicaProviders = [p4, p6] as const;
   for (const [i, provider] of replicaProviders.entries()) {
     const orderId = group.orderIds[i] as bigint;
     await measure("replicas", `createBid (replica ${i + 1})`, () =>
-      provider.createBidAndWait({
-        orderId,
-        pricePerSecond: SCENARIO.batch.bidPrice,
-        deposit: SCENARIO.bidDeposit,
-      }),
+      provider.createBidAndWait({ orderId, pricePerSecond: SCENARIO.batch.bidPrice }),
     );
     await measure("replicas", `acceptBid (replica ${i + 1})`, () =>
-      t1.acceptBidAndWait({ orderId, bidIndex: 0n }),
+      t1.acceptBidAndWait({ orderId }),
     );
   }
   await advance(SCENARIO.batch.resultAfterSeconds);
@@ -530,6 +591,15 @@ async function run(net: TestDeployment) {
       t1.acceptResultAndWait({ leaseId }),
     );
   }
+
+  // A provider leaving: its leases are over, it releases the lease stake the market kept locked.
+  const release = await measure(
+    "accounts",
+    "releaseStake (provider leaving, before unstaking; not in total)",
+    () => p5.releaseStakeAndWait(),
+    "unlocks in Staking what no open lease needs",
+  );
+  check(release.amount > 0n, "releaseStake unlocked the provider's idle lease stake");
 
   // ---- protocol parameters in force, read from the chain
   const read = (functionName: string) =>
@@ -670,11 +740,11 @@ function inputs(runData: Awaited<ReturnType<typeof run>>) {
       providerStake: ether(SCENARIO.providerStake),
       providerAttributes: SCENARIO.providerAttributes,
       placementAttributes: SCENARIO.placement,
-      providerMarketAllowance: ether(SCENARIO.providerMarketAllowance),
       tenantPayment:
-        "EIP-2612 permits for exactly each deposit (createOrderWithPermit, depositWithPermit): no approve transaction; the approve path is measured as an alternative (allowance exactly the deposit, consumed to zero)",
+        "first-time tenants (no market balance) pay with EIP-2612 permits (createOrderWithPermit, depositWithPermit): no approve transaction; returning tenants pay from their market balance (refunds, plus funds added once with fund); the approve path is measured as an alternative (allowance exactly the deposit, consumed to zero)",
+      tenantFunds: ether(SCENARIO.tenantFunds),
       bidWindowSeconds: SCENARIO.bidWindowSeconds,
-      bidDeposit: ether(SCENARIO.bidDeposit),
+      bidDeposit: "none (the lean market checks the provider's free stake instead)",
       service: {
         numberOfBids: SCENARIO.service.bidPrices.length,
         maxPrice: perSecond(SCENARIO.service.maxPricePerSecond),
@@ -697,9 +767,10 @@ function inputs(runData: Awaited<ReturnType<typeof run>>) {
         "gasUsed is the whole transaction's (21,000 intrinsic + calldata + execution, after refunds)",
         "gas is deterministic for a given bytecode and chain state: one run, no repetitions",
         "setup steps are provider 5's: provider 4 registered first, so global counters are already non-zero",
-        "one order was opened and canceled before measuring, so the order counter is non-zero",
+        "warm-up before measuring: tenant 3 ran one batch job with provider 6 and canceled an order, so the order counter and the protocol's fee slot are non-zero",
         "NOOS is ERC20Votes; no account has delegated, so transfers write no checkpoints",
-        "a tenant's first permit writes its token nonce 0 -> 1 (service createOrder); the batch tenant has permitted once before (its service comparison order), as a returning tenant",
+        "first-time lifecycles (batchFirst, serviceFirst): the tenant's first permit (token nonce 0 -> 1), no market balance; the winning provider's first lease (the market locks minProviderStake in Staking) and first pay (its balance slot created)",
+        "returning lifecycles (batch, service; the targets): the tenant pays from its market balance; the providers had a lease before (stake lock kept, balance slots non-zero)",
       ],
     },
   };
@@ -748,10 +819,15 @@ type Before = {
   steps: { lifecycle: string; step: string; gasUsed: number }[];
 };
 
+/** Marks the `before` block taken from the ComputeMarket with bid lists and bid deposits. */
+const BEFORE_NOTE =
+  "ComputeMarket before the lean rewrite (bid list, bid deposits, push payouts): the results file's figures at that commit, same scenario steps where they exist";
+
 /**
- * The figures to compare with: the `before` block of the results file already there (kept from run
- * to run), or, when it has none, that file's own figures (the run before this one). Set
- * MARKET_GAS_RESET_BEFORE=1 to start a new comparison from the file's figures.
+ * The figures to compare with: the `before` block of the results file already there when it is
+ * the pre-lean ComputeMarket's (kept from run to run); otherwise that file's own figures (the run
+ * before the lean market). MARKET_GAS_RESET_BEFORE=1 starts a new comparison from the file's
+ * figures.
  */
 function beforeOf(current: {
   inputs: { contracts: { gitCommit: string | null } };
@@ -768,13 +844,17 @@ function beforeOf(current: {
   } catch {
     return undefined;
   }
-  if (previous.before && process.env.MARKET_GAS_RESET_BEFORE !== "1") return previous.before;
+  if (previous.before?.note === BEFORE_NOTE && process.env.MARKET_GAS_RESET_BEFORE !== "1")
+    return previous.before;
   const commit = previous.inputs?.contracts?.gitCommit ?? null;
   if (commit !== null && commit === current.inputs.contracts.gitCommit) return undefined;
   return {
     date: previous.date,
     gitCommit: commit,
-    note: "the results file's figures before this change (same scenario, same machine type)",
+    note:
+      process.env.MARKET_GAS_RESET_BEFORE === "1"
+        ? "the results file's figures before this run"
+        : BEFORE_NOTE,
     totals: {
       serviceLifecycleGas: previous.totals.serviceLifecycleGas,
       batchLifecycleGas: previous.totals.batchLifecycleGas,
@@ -788,6 +868,35 @@ function beforeOf(current: {
       gasUsed: m.gasUsed,
     })),
   };
+}
+
+/** The pre-lean bench's name of a step (same action, where it had one). */
+const OLD_STEP: Record<string, string> = {
+  "createOrder (1 placement attribute, createOrderWithPermit)":
+    "createOrder (1 placement attribute, EIP-2612 permit)",
+  "createOrder (1 placement attribute, from the market balance)":
+    "createOrder (1 placement attribute, EIP-2612 permit)",
+  "createBid (second, lower bid, another provider)": "createBid (second bid, another provider)",
+  "closeAuction (by the outbid provider, after the bid window)":
+    "closeAuction (2 bids, 1 deposit credited)",
+  "withdraw (provider's balance)": "withdraw (provider earnings)",
+  "deposit (escrow top-up, depositWithPermit)": "deposit (escrow top-up, EIP-2612 permit)",
+  "deposit (escrow top-up, from the market balance)": "deposit (escrow top-up, EIP-2612 permit)",
+  "acceptBid (by the tenant inside the bid window; comparison, not in total)":
+    "acceptBid (2 bids, 1 deposit credited; comparison, not in total)",
+  "createOrder (jobTimeout 600 s, 1 placement attribute, createOrderWithPermit)":
+    "createOrder (jobTimeout 600 s, 1 placement attribute, EIP-2612 permit)",
+  "createOrder (jobTimeout 600 s, 1 placement attribute, from the market balance)":
+    "createOrder (jobTimeout 600 s, 1 placement attribute, EIP-2612 permit)",
+  acceptBid: "acceptBid (1 bid)",
+  "createOrderGroup (2 replicas, from the market balance)": "createOrderGroup (2 replicas)",
+};
+
+/** The pre-lean figure of the same step, if it had one (first-time and returning share it). */
+function gasBefore(before: Before | undefined, m: Metric): number | undefined {
+  const lifecycle = m.lifecycle.replace(/First$/, "");
+  const step = OLD_STEP[m.step] ?? m.step;
+  return before?.steps.find((b) => b.lifecycle === lifecycle && b.step === step)?.gasUsed;
 }
 
 async function main() {
@@ -824,6 +933,8 @@ async function main() {
     const sum = (list: Metric[]) => list.reduce((total, m) => total + m.gasUsed, 0);
     const service = inTotal("service");
     const batch = inTotal("batch");
+    const serviceFirst = inTotal("serviceFirst");
+    const batchFirst = inTotal("batchFirst");
     const replicas = inTotal("replicas");
     const setup = inTotal("setup");
     const report = {
@@ -834,14 +945,21 @@ async function main() {
       baseline: { erc20TransferColdGas: cold, erc20TransferWarmGas: warm },
       metrics: metrics.filter((m) => m.lifecycle !== "baseline"),
       totals: {
+        /** Returning tenant (market balance), providers that had a lease: the targets. */
         serviceLifecycleGas: sum(service),
         batchLifecycleGas: sum(batch),
+        /** First-time tenant (permit), the winning provider's first lease. */
+        serviceFirstTimeLifecycleGas: sum(serviceFirst),
+        batchFirstTimeLifecycleGas: sum(batchFirst),
         replicaGroupLifecycleGas: sum(replicas),
         providerSetupGas: sum(setup),
+        targets: { batchLifecycleGas: 400_000, serviceLifecycleGas: 700_000 },
         serviceLifecycleRatio: round3(sum(service) / warm),
         batchLifecycleRatio: round3(sum(batch) / warm),
         serviceSteps: service.map((m) => m.step),
         batchSteps: batch.map((m) => m.step),
+        serviceFirstTimeSteps: serviceFirst.map((m) => m.step),
+        batchFirstTimeSteps: batchFirst.map((m) => m.step),
         replicaGroupSteps: replicas.map((m) => m.step),
       },
     };
@@ -849,8 +967,8 @@ async function main() {
     const withBefore = {
       ...report,
       metrics: report.metrics.map((m) => {
-        const was = before?.steps.find((b) => b.lifecycle === m.lifecycle && b.step === m.step);
-        return was ? { ...m, gasBefore: was.gasUsed } : m;
+        const was = gasBefore(before, m);
+        return was === undefined ? m : { ...m, gasBefore: was };
       }),
       ...(before ? { before: before } : {}),
     };
@@ -872,6 +990,10 @@ async function main() {
     console.log(
       `batch lifecycle total:   ${report.totals.batchLifecycleGas.toLocaleString("en-US")} gas ` +
         `(${report.totals.batchLifecycleRatio} transfers)`,
+    );
+    console.log(
+      `first-time tenant:       service ${report.totals.serviceFirstTimeLifecycleGas.toLocaleString("en-US")}, ` +
+        `batch ${report.totals.batchFirstTimeLifecycleGas.toLocaleString("en-US")} gas`,
     );
     console.log(
       `provider setup total:    ${report.totals.providerSetupGas.toLocaleString("en-US")} gas`,
