@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IProtocolParams} from "../config/IProtocolParams.sol";
@@ -13,35 +14,60 @@ import {ComputeMarketLib} from "./ComputeMarketLib.sol";
 import {IComputeMarket} from "./IComputeMarket.sol";
 
 /// @title ComputeMarket
-/// @notice Orders, reverse-auction bids, escrowed leases (service: paid by time; batch: priced per
-///         job), batch results with a dispute window, replica groups with commit-reveal, stake
-///         locked behind open leases, and slashing for missed deadlines.
-/// @dev Money held by this contract, per token, is always: open escrow + batch job prices held +
-///      deposits of open bids and of leases not yet ended + earnings (pay and returned deposits)
-///      + unswept fees (the invariant suite checks it).
+/// @notice Orders, a running reverse auction (best bid only), escrowed leases (service: paid by
+///         time; batch: priced per job), batch results with a dispute window, replica groups with
+///         commit-reveal, a lazy stake lock behind open leases, slashing for missed deadlines, and
+///         per-token accounts that every payment and refund is credited to.
+/// @dev Money conservation, per token: `token.balanceOf(market) == Σ balances + Σ escrow of the
+///      orders not ended (Open or Leased; an ended order's escrow is 0) + unswept fees`. A batch
+///      lease's job price stays in its escrow until the lease ends.
+///
+///      Storage (ids are sequential: orderId = ++orderCount, and a lease id is its order id):
+///      - `_orders[id]` (ComputeMarketLib.OrderData), 4 slots:
+///        slot 0  tenant | jobTimeout(32) | bidDeadline(32) | createdBlock(32)   createOrder only
+///        slot 1  token | maxPricePerSecond(80) | takeRateBps(16)               createOrder only
+///        slot 2  escrow(104) | orderState | grouped | leaseState | startedAt | mark | closedAt |
+///                resultBlock (uint32 each); `mark` is a service lease's settled-up-to time or a
+///                batch job's dispute end                                       every state change
+///        slot 3  bestBidder | bestPrice(96): the best bid, then the lease's provider and price
+///      - `_placementHashes[id]` only for an order with placement requirements; `_results[id]`
+///        (batch result hash); `_commitments[id]`, `_groupOf[id]`, `_groups[groupId]` and
+///        `_groupOrderOf[groupId][provider]` (the order a provider's first bid in a group picked)
+///        only for replica groups.
+///      - `_balances[account][token]` and `_fees[token]`: USED | amount (USED = bit 255, set once
+///        so that crediting an emptied slot is a 5k update, not a 22k creation).
+///      - `_providers[provider]`: USED | openLeases(32) << 128 | stake locked by the market(128).
+///
+///      What each call writes:
+///      - createOrder: orderCount, slots 0-2 (+ placement hash), the caller's balance (if used).
+///      - createBid: slot 3 (+ the group pick on its first bid in a group); reads slots 0-2.
+///      - acceptBid / closeAuction: slot 2, the provider record (Staking.lock only if the market's
+///        lock for the provider falls short of minProviderStake x open leases).
+///      - submitResult: slot 2, the result hash. acceptResult: slot 2, the provider's and the
+///        tenant's balances, the fees, the provider record.
+///      - settle: slot 2, the provider's balance, the fees. closeLease: as settle plus the
+///        tenant's balance and the provider record. deposit: slot 2 (+ balance).
+///      ProtocolParams is read at most once per value per call (takeRateBps once, at createOrder).
 contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    uint16 internal constant BPS = 10_000;
+    uint256 internal constant BPS = 10_000;
     /// @notice Most placement attributes an order may require.
     uint256 public constant MAX_PLACEMENT_ATTRIBUTES = 16;
     /// @notice Most auditors (allOf + anyOf) an order may name.
     uint256 public constant MAX_PLACEMENT_AUDITORS = 8;
-    /// @notice Staking role whose stake is slashed on a missed deadline.
+    /// @notice Staking role whose stake backs leases (locked, slashed).
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER");
     bytes32 public constant RECEIPT_TYPEHASH =
         keccak256("Receipt(uint256 leaseId,bytes32 resultHash,string resultCid)");
     /// @notice Most orders in one replica group.
     uint256 public constant MAX_REPLICAS = 8;
-    /// @notice Share of a bid deposit a canceled bid forfeits to the order's escrow (5%).
-    uint256 public constant CANCEL_FORFEIT_BPS = 500;
-    /// @notice An order's bid list (every bid ever placed) holds at most `maxBids x` this.
-    uint256 public constant BID_LIST_FACTOR = 2;
 
-    /// @dev Marks a balance slot (earnings, fees) as used, so that crediting it after a withdrawal
-    ///      updates a non-zero slot (5,000 gas) instead of creating one (22,100 gas).
+    /// @dev Marks a balance, fee or provider slot as used: it never goes back to zero.
     uint256 private constant USED = 1 << 255;
+    uint256 private constant M32 = (1 << 32) - 1;
+    uint256 private constant M128 = (1 << 128) - 1;
 
     IProtocolParams public immutable params;
     IProviderRegistry public immutable registry;
@@ -50,19 +76,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     uint256 private _orderCount;
     mapping(uint256 orderId => ComputeMarketLib.OrderData) private _orders;
     mapping(uint256 orderId => bytes32) private _placementHashes;
-    mapping(uint256 orderId => uint256) private _groupOf;
-    mapping(uint256 orderId => mapping(address provider => ComputeMarketLib.BidData)) private _bidOf;
-    mapping(uint256 orderId => mapping(uint256 index => ComputeMarketLib.Bidder)) private _bidders;
-    mapping(uint256 leaseId => ComputeMarketLib.LeaseData) private _leases;
-    /// @dev Gross paid to the provider: service leases, and a batch job closed by its tenant (a
-    ///      completed batch job paid its job price).
-    mapping(uint256 leaseId => uint256) private _paid;
-    mapping(uint256 leaseId => bytes32) private _resultHashes;
+    mapping(uint256 leaseId => bytes32) private _results;
     mapping(uint256 leaseId => bytes32) private _commitments;
-    mapping(address provider => mapping(address token => uint256)) private _earnings;
-    mapping(address token => uint256) private _fees;
+    mapping(uint256 orderId => uint256) private _groupOf;
     mapping(uint256 groupId => Group) private _groups;
-    mapping(uint256 groupId => mapping(address provider => bool)) private _groupMember;
+    mapping(uint256 groupId => mapping(address provider => uint256 orderId)) private _groupOrderOf;
+    mapping(address account => mapping(address token => uint256)) private _balances;
+    mapping(address token => uint256) private _fees;
+    mapping(address provider => uint256) private _providers;
 
     constructor(IProtocolParams params_, IProviderRegistry registry_, IStaking staking_)
         EIP712("NoosphereComputeMarket", "1")
@@ -72,12 +93,45 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         staking = staking_;
     }
 
+    // ---------------------------------------------------------------- accounts
+
+    /// @inheritdoc IComputeMarket
+    function fund(address token, uint256 amount) external nonReentrant {
+        _fund(token, amount);
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function fundWithPermit(address token, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+    {
+        _fund(token, amount);
+        ComputeMarketLib.pullWithPermit(token, amount, deadline, v, r, s);
+    }
+
+    function _fund(address token, uint256 amount) private {
+        if (amount == 0) revert MarketZeroAmount();
+        if (!params.paymentToken(token).allowed) revert MarketTokenNotAllowed(token);
+        _credit(msg.sender, token, amount);
+        emit AccountFunded(msg.sender, token, amount);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function withdraw(address token) external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender][token] & ~USED;
+        if (amount == 0) revert MarketNothingToWithdraw(msg.sender, token);
+        _balances[msg.sender][token] = USED;
+        emit Withdrawn(msg.sender, token, amount);
+        IERC20(token).safeTransfer(msg.sender, amount);
+    }
+
     // ---------------------------------------------------------------- orders
 
     /// @inheritdoc IComputeMarket
     function createOrder(OrderParams calldata p) external nonReentrant returns (uint256 orderId) {
-        orderId = _openOrder(p);
-        IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit);
+        orderId = _openOrders(p, 1, false);
+        _take(p.token, p.deposit);
     }
 
     /// @inheritdoc IComputeMarket
@@ -86,14 +140,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 orderId)
     {
-        orderId = _openOrder(p);
+        orderId = _openOrders(p, 1, false);
         ComputeMarketLib.pullWithPermit(p.token, p.deposit, deadline, v, r, s);
-    }
-
-    function _openOrder(OrderParams calldata p) private returns (uint256 orderId) {
-        ComputeMarketLib.validateOrder(p, params);
-        orderId = ++_orderCount;
-        ComputeMarketLib.openOrders(_orders, _placementHashes, _groupOf, orderId, 1, p, 0);
     }
 
     /// @inheritdoc IComputeMarket
@@ -106,18 +154,78 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             revert MarketInvalidReplicas(replicas, 2, MAX_REPLICAS);
         }
         if (p.jobTimeout == 0) revert MarketInvalidJobTimeout(0, params.maxJobTimeout());
-        ComputeMarketLib.validateOrder(p, params);
-        groupId = _orderCount + 1;
-        _orderCount += replicas;
+        groupId = _openOrders(p, replicas, true);
         _groups[groupId] = Group(msg.sender, uint16(replicas), 0, 0);
-        ComputeMarketLib.openOrders(_orders, _placementHashes, _groupOf, groupId, replicas, p, groupId);
         emit OrderGroupCreated(groupId, msg.sender, groupId, replicas);
-        IERC20(p.token).safeTransferFrom(msg.sender, address(this), p.deposit * replicas);
+        _take(p.token, p.deposit * replicas);
+    }
+
+    /// @dev Validates `p` and opens `count` orders from it (ids `firstId ..`); `grouped`: as one
+    ///      replica group whose id is `firstId`.
+    function _openOrders(OrderParams calldata p, uint256 count, bool grouped) private returns (uint256 firstId) {
+        uint16 takeRate = _validate(p);
+        bytes32 pHash = ComputeMarketLib.placementHash(p.placement);
+        uint32 bidDeadline = uint32(block.timestamp + p.bidWindow);
+        uint80 maxPrice = p.maxPricePerSecond.toUint80();
+        uint104 escrow = p.deposit.toUint104();
+        firstId = _orderCount + 1;
+        _orderCount += count;
+        for (uint256 id = firstId; id < firstId + count; ++id) {
+            ComputeMarketLib.OrderData storage o = _orders[id];
+            o.tenant = msg.sender;
+            o.jobTimeout = p.jobTimeout;
+            o.bidDeadline = bidDeadline;
+            o.createdBlock = uint32(block.number);
+            o.token = p.token;
+            o.maxPricePerSecond = maxPrice;
+            o.takeRateBps = takeRate;
+            o.escrow = escrow;
+            o.state = OrderState.Open;
+            o.grouped = grouped;
+            if (pHash != 0) _placementHashes[id] = pHash;
+            if (grouped) _groupOf[id] = firstId;
+        }
+        ComputeMarketLib.emitCreated(firstId, count, p, bidDeadline);
+    }
+
+    /// @dev Reverts with the field's error unless `p` is a valid order; returns the take rate.
+    function _validate(OrderParams calldata p) private view returns (uint16) {
+        IProtocolParams params_ = params;
+        uint256 escrow = p.deposit;
+        {
+            IProtocolParams.PaymentToken memory t = params_.paymentToken(p.token);
+            if (!t.allowed) revert MarketTokenNotAllowed(p.token);
+            if (escrow == 0 || escrow < t.minOrderDeposit) revert MarketDepositTooLow(escrow, t.minOrderDeposit);
+        }
+        uint256 maxPrice = p.maxPricePerSecond;
+        if (maxPrice == 0) revert MarketZeroPrice();
+        if (p.manifestHash == bytes32(0) || bytes(p.manifestCid).length == 0) revert MarketInvalidManifest();
+        {
+            uint256 window = p.bidWindow;
+            uint256 minWindow = params_.minBidWindow();
+            uint256 maxWindow = params_.maxBidWindow();
+            if (window < minWindow || window > maxWindow) revert MarketInvalidBidWindow(window, minWindow, maxWindow);
+        }
+        uint256 timeout = p.jobTimeout;
+        if (timeout != 0) {
+            uint256 maxTimeout = params_.maxJobTimeout();
+            if (timeout > maxTimeout) revert MarketInvalidJobTimeout(timeout, maxTimeout);
+            // A batch job's escrow covers the whole run at the max price, so it can never run dry.
+            if (maxPrice > escrow / timeout) {
+                // Saturating: an absurd max price must report the error, not overflow while building it.
+                revert MarketDepositBelowJobCost(escrow, Math.saturatingMul(maxPrice, timeout));
+            }
+        }
+        uint256 auditors = p.placement.allOf.length + p.placement.anyOf.length;
+        if (p.placement.attributes.length > MAX_PLACEMENT_ATTRIBUTES || auditors > MAX_PLACEMENT_AUDITORS) {
+            revert MarketInvalidPlacement(p.placement.attributes.length, auditors);
+        }
+        return params_.takeRateBps();
     }
 
     /// @inheritdoc IComputeMarket
     function deposit(uint256 orderId, uint256 amount) external nonReentrant {
-        IERC20(_addEscrow(orderId, amount)).safeTransferFrom(msg.sender, address(this), amount);
+        _take(_addEscrow(orderId, amount), amount);
     }
 
     /// @inheritdoc IComputeMarket
@@ -132,222 +240,189 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      the order's token, for the caller to take `amount` of.
     function _addEscrow(uint256 orderId, uint256 amount) private returns (address) {
         if (amount == 0) revert MarketZeroAmount();
-        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        if (order.state == OrderState.Leased) {
-            ComputeMarketLib.LeaseData storage lease = _leases[orderId];
+        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
+        OrderState state = o.state;
+        if (state == OrderState.Leased) {
             // Settle first: a lease whose escrow already ran out is not revived (as in Akash).
-            _accrue(orderId, lease, order);
-            if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(orderId, lease.state);
-        } else if (order.state != OrderState.Open) {
-            revert MarketOrderNotOpen(orderId, order.state);
+            _accrue(orderId, o);
+            LeaseState ls = o.leaseState;
+            if (ls != LeaseState.Active) revert MarketLeaseNotActive(orderId, ls);
+        } else if (state != OrderState.Open) {
+            revert MarketOrderNotOpen(orderId, state);
         }
-        order.escrow = (order.escrow + amount).toUint128();
+        uint256 escrow = o.escrow + amount;
+        o.escrow = escrow.toUint104();
         emit EscrowDeposited(orderId, msg.sender, amount);
-        return order.token;
+        return o.token;
     }
 
     /// @inheritdoc IComputeMarket
     function cancelOrder(uint256 orderId) external nonReentrant {
-        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        if (msg.sender != order.tenant) revert MarketNotTenant(orderId, msg.sender);
-        if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        _closeOrder(orderId, order, BidState.Canceled);
+        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
+        if (msg.sender != o.tenant) revert MarketNotTenant(orderId, msg.sender);
+        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
+        _closeOrder(orderId, o);
     }
 
-    /// @dev Closes an open order without a lease: open bids are credited back (as `bidState`), the
-    ///      group (if any) counts it as settled, the escrow goes back to the tenant.
-    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage order, BidState bidState) private {
-        order.state = OrderState.Closed;
-        uint256 refund = order.escrow;
-        order.escrow = 0;
-        address tenant = order.tenant;
+    /// @dev Closes an open order without a lease: the escrow is credited back to the tenant, and
+    ///      its group (if any) counts it as settled.
+    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage o) private {
+        uint256 refund = o.escrow;
+        address tenant = o.tenant;
+        o.escrow = 0;
+        o.state = OrderState.Closed;
+        _credit(tenant, o.token, refund);
         emit OrderCanceled(orderId, tenant, refund);
-        _closeOpenBids(orderId, order, type(uint256).max, bidState);
-        if (order.grouped) _groupSettled(_groupOf[orderId]);
-        if (refund > 0) IERC20(order.token).safeTransfer(tenant, refund);
+        if (o.grouped) _groupSettled(_groupOf[orderId]);
     }
 
     // ---------------------------------------------------------------- bids
 
     /// @inheritdoc IComputeMarket
-    function createBid(uint256 orderId, uint256 pricePerSecond, uint256 bidDeposit)
-        external
-        nonReentrant
-        returns (uint256 bidIndex)
-    {
-        ComputeMarketLib.OrderData storage order = _checkBid(orderId, pricePerSecond, bidDeposit);
+    function createBid(uint256 orderId, uint256 pricePerSecond) external nonReentrant {
+        ComputeMarketLib.OrderData storage o = _checkBid(orderId, pricePerSecond);
         bytes32 expected = _placementHashes[orderId];
         if (expected != 0) revert MarketWrongPlacement(orderId, expected, 0);
-        bidIndex = _recordBid(orderId, order, pricePerSecond, bidDeposit);
-    }
-
-    /// @inheritdoc IComputeMarket
-    function createBid(
-        uint256 orderId,
-        uint256 pricePerSecond,
-        uint256 bidDeposit,
-        IProviderRegistry.Placement calldata placement
-    ) external nonReentrant returns (uint256 bidIndex) {
-        ComputeMarketLib.OrderData storage order = _checkBid(orderId, pricePerSecond, bidDeposit);
-        ComputeMarketLib.checkPlacement(registry, orderId, _placementHashes[orderId], placement);
-        bidIndex = _recordBid(orderId, order, pricePerSecond, bidDeposit);
-    }
-
-    /// @dev Every createBid check but the placement's.
-    function _checkBid(uint256 orderId, uint256 pricePerSecond, uint256 bidDeposit)
-        private
-        view
-        returns (ComputeMarketLib.OrderData storage order)
-    {
-        order = _existingOrder(orderId);
-        if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        if (block.timestamp >= order.bidDeadline) revert MarketBidWindowClosed(orderId, order.bidDeadline);
-        if (pricePerSecond == 0) revert MarketZeroPrice();
-        if (pricePerSecond > order.maxPricePerSecond) {
-            revert MarketBidAbovePrice(orderId, pricePerSecond, order.maxPricePerSecond);
-        }
-        uint256 minDeposit = params.paymentToken(order.token).minBidDeposit;
-        if (bidDeposit < minDeposit) revert MarketBidDepositTooLow(bidDeposit, minDeposit);
-        if (order.bidCount >= order.maxBids) revert MarketTooManyBids(orderId, order.maxBids);
-        uint256 listLimit = uint256(order.maxBids) * BID_LIST_FACTOR;
-        if (order.bidListLength >= listLimit) revert MarketBidListFull(orderId, listLimit);
-        if (_bidOf[orderId][msg.sender].state != BidState.None) revert MarketDuplicateBid(orderId, msg.sender);
         if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
-    }
-
-    function _recordBid(
-        uint256 orderId,
-        ComputeMarketLib.OrderData storage order,
-        uint256 pricePerSecond,
-        uint256 bidDeposit
-    ) private returns (uint256 bidIndex) {
-        _checkUnlockedStake(msg.sender);
-        bidIndex = order.bidListLength;
-        ++order.bidCount;
-        order.bidListLength = uint8(bidIndex + 1); // < maxBids x BID_LIST_FACTOR <= 200
-        _bidOf[orderId][msg.sender] =
-            ComputeMarketLib.BidData(pricePerSecond.toUint128(), bidDeposit.toUint96(), BidState.Open, uint8(bidIndex));
-        _bidders[orderId][bidIndex] = ComputeMarketLib.Bidder(msg.sender, uint32(block.timestamp));
-        emit BidCreated(orderId, msg.sender, bidIndex, pricePerSecond, bidDeposit);
-        IERC20(order.token).safeTransferFrom(msg.sender, address(this), bidDeposit);
+        _recordBid(orderId, o, pricePerSecond);
     }
 
     /// @inheritdoc IComputeMarket
-    function cancelBid(uint256 orderId, uint256 bidIndex) external nonReentrant {
-        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        (address provider, ComputeMarketLib.BidData storage bid) = _existingBid(orderId, order, bidIndex);
-        if (msg.sender != provider) revert MarketNotBidder(orderId, bidIndex, msg.sender);
-        if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
-        bid.state = BidState.Canceled;
-        --order.bidCount; // the slot is free again; the bid stays: no second bid on this order
-        uint256 forfeit = (uint256(bid.deposit) * CANCEL_FORFEIT_BPS) / BPS;
-        order.escrow += uint128(forfeit); // forfeit <= deposit < 2^96
-        emit BidClosed(orderId, msg.sender, bidIndex, BidState.Canceled);
-        _credit(msg.sender, order.token, bid.deposit - forfeit);
-    }
-
-    /// @inheritdoc IComputeMarket
-    function acceptBid(uint256 orderId, uint256 bidIndex) external nonReentrant returns (uint256) {
-        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        if (msg.sender != order.tenant) revert MarketNotTenant(orderId, msg.sender);
-        if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        (address provider, ComputeMarketLib.BidData storage bid) = _existingBid(orderId, order, bidIndex);
-        if (bid.state != BidState.Open) revert MarketBidNotOpen(orderId, bidIndex, bid.state);
-        if (order.grouped) {
-            uint256 group = _groupOf[orderId];
-            if (_groupMember[group][provider]) revert MarketProviderInGroup(group, provider);
+    function createBid(uint256 orderId, uint256 pricePerSecond, IProviderRegistry.Placement calldata placement)
+        external
+        nonReentrant
+    {
+        ComputeMarketLib.OrderData storage o = _checkBid(orderId, pricePerSecond);
+        bytes32 expected = _placementHashes[orderId];
+        if (expected != 0) {
+            // matchesPlacement checks the registration; _recordBid the stake.
+            ComputeMarketLib.checkPlacement(registry, orderId, expected, placement);
+        } else {
+            bytes32 given = ComputeMarketLib.placementHash(placement);
+            if (given != 0) revert MarketWrongPlacement(orderId, 0, given);
+            if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
         }
-        _startLease(orderId, order, bidIndex, provider, bid);
+        _recordBid(orderId, o, pricePerSecond);
+    }
+
+    /// @dev Every createBid check but the provider's (registry, placement, stake, group).
+    function _checkBid(uint256 orderId, uint256 price) private view returns (ComputeMarketLib.OrderData storage o) {
+        o = _orders[orderId];
+        OrderState state = o.state;
+        if (state != OrderState.Open) {
+            if (state == OrderState.None) revert MarketUnknownOrder(orderId);
+            revert MarketOrderNotOpen(orderId, state);
+        }
+        uint64 bidDeadline = o.bidDeadline;
+        if (block.timestamp >= bidDeadline) revert MarketBidWindowClosed(orderId, bidDeadline);
+        if (price == 0) revert MarketZeroPrice();
+        uint256 maxPrice = o.maxPricePerSecond;
+        if (price > maxPrice) revert MarketBidAbovePrice(orderId, price, maxPrice);
+        if (o.bestBidder != address(0)) {
+            uint256 best = o.bestPrice;
+            if (price >= best) revert MarketBidNotLower(orderId, price, best);
+        }
+    }
+
+    /// @dev Checks the bidder's free stake and (replica groups) its pick, then records the best bid.
+    function _recordBid(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 price) private {
+        uint256 minStake = params.minProviderStake();
+        uint256 free = _freeStake(msg.sender, minStake);
+        if (free < minStake) revert MarketInsufficientUnlockedStake(msg.sender, free, minStake);
+        if (o.grouped) {
+            uint256 groupId = _groupOf[orderId];
+            uint256 picked = _groupOrderOf[groupId][msg.sender];
+            if (picked == 0) _groupOrderOf[groupId][msg.sender] = orderId;
+            else if (picked != orderId) revert MarketProviderInGroup(groupId, msg.sender);
+        }
+        address outbid = o.bestBidder;
+        o.bestBidder = msg.sender;
+        o.bestPrice = uint96(price); // <= maxPricePerSecond < 2^80
+        emit BidCreated(orderId, msg.sender, price, outbid);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function acceptBid(uint256 orderId) external nonReentrant returns (uint256) {
+        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
+        if (msg.sender != o.tenant) revert MarketNotTenant(orderId, msg.sender);
+        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
+        address provider = o.bestBidder;
+        if (provider == address(0)) revert MarketNoBids(orderId);
+        uint256 minStake = params.minProviderStake();
+        if (!_takeLease(provider, minStake)) _revertStake(provider, minStake);
+        _startLease(orderId, o, provider);
         return orderId;
     }
 
     /// @inheritdoc IComputeMarket
     function closeAuction(uint256 orderId) external nonReentrant returns (uint256) {
-        ComputeMarketLib.OrderData storage order = _existingOrder(orderId);
-        if (order.state != OrderState.Open) revert MarketOrderNotOpen(orderId, order.state);
-        if (block.timestamp < order.bidDeadline) revert MarketBidWindowOpen(orderId, order.bidDeadline);
-        uint256 best = type(uint256).max;
-        uint256 bestPrice = type(uint256).max;
-        uint256 group = order.grouped ? _groupOf[orderId] : 0;
-        uint256 minStake = params.minProviderStake();
-        uint256 n = order.bidListLength;
-        // At most maxBids x BID_LIST_FACTOR <= 200 entries; staking is read only for a bid that
-        // would become the best one.
-        for (uint256 i; i < n; ++i) {
-            address provider = _bidders[orderId][i].provider;
-            ComputeMarketLib.BidData storage bid = _bidOf[orderId][provider];
-            if (bid.state != BidState.Open || bid.pricePerSecond >= bestPrice) continue;
-            if (group != 0 && _groupMember[group][provider]) continue;
-            if (_unlockedStake(provider) < minStake) continue;
-            best = i;
-            bestPrice = bid.pricePerSecond;
+        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
+        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
+        uint64 bidDeadline = o.bidDeadline;
+        if (block.timestamp < bidDeadline) revert MarketBidWindowOpen(orderId, bidDeadline);
+        address provider = o.bestBidder;
+        bool grouped = o.grouped;
+        if (provider != address(0)) {
+            uint256 minStake = params.minProviderStake();
+            if (_takeLease(provider, minStake)) {
+                _startLease(orderId, o, provider);
+                return orderId;
+            }
+            if (!grouped) _revertStake(provider, minStake);
+        } else if (!grouped) {
+            revert MarketNoBids(orderId);
         }
-        if (best == type(uint256).max) {
-            if (group == 0) revert MarketNoBids(orderId);
-            // A replica with no eligible bid closes, so that its group can reach the reveal phase.
-            _closeOrder(orderId, order, BidState.Lost);
-            return 0;
-        }
-        address winner = _bidders[orderId][best].provider;
-        _startLease(orderId, order, best, winner, _bidOf[orderId][winner]);
-        return orderId;
+        // A replica with no usable bid closes, so that its group can reach the reveal phase.
+        _closeOrder(orderId, o);
+        return 0;
+    }
+
+    function _startLease(uint256 orderId, ComputeMarketLib.OrderData storage o, address provider) private {
+        o.state = OrderState.Leased;
+        o.leaseState = LeaseState.Active;
+        o.startedAt = uint32(block.timestamp);
+        o.mark = uint32(block.timestamp);
+        uint256 timeout = o.jobTimeout;
+        emit LeaseCreated(
+            orderId, o.tenant, provider, o.bestPrice, timeout == 0 ? 0 : uint64(block.timestamp + timeout)
+        );
     }
 
     // ---------------------------------------------------------------- leases
 
     /// @inheritdoc IComputeMarket
     function settle(uint256 leaseId) external nonReentrant returns (uint256 accrued) {
-        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
-        accrued = _accrue(leaseId, lease, _orders[leaseId]);
+        accrued = _accrue(leaseId, _activeLease(leaseId));
     }
 
     /// @inheritdoc IComputeMarket
     function closeLease(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        bool byTenant = msg.sender == order.tenant;
+        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
+        address provider = o.bestBidder;
+        bool byTenant = msg.sender == o.tenant;
         if (!byTenant && msg.sender != provider) revert MarketNotLeaseParty(leaseId, msg.sender);
-        uint256 timeout = order.jobTimeout;
-        uint256 deadline = timeout == 0 ? 0 : lease.startedAt + timeout;
-        // Past its deadline a batch job is a missed deadline (expireLease), not a provider walking away
-        // with its bid deposit.
-        if (!byTenant && deadline != 0 && block.timestamp > deadline) {
-            revert MarketDeadlinePassed(leaseId, uint64(deadline));
+        CloseReason reason = byTenant ? CloseReason.TenantClosed : CloseReason.ProviderClosed;
+        uint256 timeout = o.jobTimeout;
+        if (timeout == 0) {
+            _accrue(leaseId, o);
+            if (o.leaseState != LeaseState.Active) return; // the escrow ran out while settling: closed
+            _finish(leaseId, o, provider, 0, LeaseState.Closed, reason);
+            return;
         }
-        _accrue(leaseId, lease, order);
-        if (lease.state != LeaseState.Active) return; // the escrow ran out while settling: already closed
-        uint256 forfeit;
-        uint256 stakeSlash;
-        if (timeout != 0) {
-            uint256 held = bid.pricePerSecond * timeout;
-            uint256 elapsed = (block.timestamp < deadline ? block.timestamp : deadline) - lease.startedAt;
-            if (byTenant) {
-                // The tenant pays for the time worked (<= held: elapsed <= jobTimeout).
-                uint256 worked = bid.pricePerSecond * elapsed;
-                order.escrow += uint128(held - worked); // the escrow held `held` before the lease
-                _paid[leaseId] = worked;
-                _release(leaseId, lease, provider, order.token, worked);
-            } else {
-                // A provider that gives up earns nothing and pays a share growing with the time held:
-                // that share of its bid deposit to the tenant, of its locked stake to the treasury.
-                forfeit = (uint256(bid.deposit) * elapsed) / timeout;
-                stakeSlash = (uint256(lease.stakeLocked) * elapsed) / timeout;
-                order.escrow += (held + forfeit).toUint128();
-            }
+        uint256 startedAt = o.startedAt;
+        uint256 deadline = startedAt + timeout;
+        // Past its deadline a batch job is a missed deadline (expireLease), not a provider walking away.
+        if (!byTenant && block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
+        uint256 elapsed = (block.timestamp < deadline ? block.timestamp : deadline) - startedAt;
+        if (byTenant) {
+            // The tenant pays for the time worked (<= the job price, which the escrow holds).
+            _finish(leaseId, o, provider, uint256(o.bestPrice) * elapsed, LeaseState.Closed, reason);
+        } else {
+            // A provider that gives up earns nothing and loses a share of its slashable stake
+            // growing with the time it held the job.
+            _finish(leaseId, o, provider, 0, LeaseState.Closed, reason);
+            _slash(leaseId, provider, elapsed, timeout, address(0));
         }
-        _finish(
-            leaseId,
-            lease,
-            order,
-            provider,
-            bid.deposit,
-            LeaseState.Closed,
-            byTenant ? CloseReason.TenantClosed : CloseReason.ProviderClosed,
-            forfeit,
-            stakeSlash,
-            address(0)
-        );
     }
 
     /// @inheritdoc IComputeMarket
@@ -355,27 +430,25 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        if (order.jobTimeout == 0) revert MarketNotBatchJob(leaseId);
-        if (order.grouped) revert MarketCommitRevealRequired(leaseId);
-        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
+        uint256 timeout = o.jobTimeout;
+        if (timeout == 0) revert MarketNotBatchJob(leaseId);
+        if (o.grouped) revert MarketCommitRevealRequired(leaseId);
+        uint256 deadline = o.startedAt + timeout;
         if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
-        _recordResult(leaseId, lease, resultCid, resultHash, receipt);
+        _recordResult(leaseId, o, resultCid, resultHash, receipt);
     }
 
     /// @inheritdoc IComputeMarket
     function commitResult(uint256 leaseId, bytes32 commitment) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _activeLease(leaseId);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        if (!order.grouped) revert MarketNotGrouped(leaseId);
-        (address provider,) = _winner(leaseId, lease);
-        if (msg.sender != provider) revert MarketNotProvider(leaseId, msg.sender);
-        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
+        if (!o.grouped) revert MarketNotGrouped(leaseId);
+        if (msg.sender != o.bestBidder) revert MarketNotProvider(leaseId, msg.sender);
+        uint256 deadline = o.startedAt + uint256(o.jobTimeout);
         if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         if (commitment == bytes32(0)) revert MarketInvalidResult();
         _commitments[leaseId] = commitment;
-        lease.state = LeaseState.Committed;
+        o.leaseState = LeaseState.Committed;
         emit ResultCommitted(leaseId, msg.sender, commitment);
         _groupSettled(_groupOf[leaseId]);
     }
@@ -388,107 +461,106 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes32 salt,
         bytes calldata receipt
     ) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
-        if (lease.state != LeaseState.Committed) revert MarketNotCommitted(leaseId, lease.state);
-        uint256 group = _groupOf[leaseId];
-        uint64 revealEndsAt = _groups[group].revealEndsAt;
-        if (revealEndsAt == 0) revert MarketRevealNotOpen(group);
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        LeaseState state = o.leaseState;
+        if (state != LeaseState.Committed) revert MarketNotCommitted(leaseId, state);
+        uint256 groupId = _groupOf[leaseId];
+        uint64 revealEndsAt = _groups[groupId].revealEndsAt;
+        if (revealEndsAt == 0) revert MarketRevealNotOpen(groupId);
         if (block.timestamp > revealEndsAt) revert MarketRevealWindowClosed(leaseId, revealEndsAt);
-        (address provider,) = _winner(leaseId, lease);
-        if (_commitment(leaseId, resultHash, resultCid, salt, provider) != _commitments[leaseId]) {
+        if (_commitment(leaseId, resultHash, resultCid, salt, o.bestBidder) != _commitments[leaseId]) {
             revert MarketCommitmentMismatch(leaseId);
         }
-        _recordResult(leaseId, lease, resultCid, resultHash, receipt);
+        _recordResult(leaseId, o, resultCid, resultHash, receipt);
     }
 
     /// @dev Checks the submitter (the provider, or anyone with its receipt) and records the result.
     function _recordResult(
         uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
+        ComputeMarketLib.OrderData storage o,
         string calldata resultCid,
         bytes32 resultHash,
         bytes calldata receipt
     ) private {
-        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) {
-            revert MarketInvalidResult();
-        }
-        (address provider,) = _winner(leaseId, lease);
+        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
+        address provider = o.bestBidder;
         if (msg.sender != provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
             ComputeMarketLib.checkReceipt(leaseId, provider, _receiptDigest(leaseId, resultHash, resultCid), receipt);
         }
-        uint32 disputeEndsAt = (block.timestamp + params.disputeWindow()).toUint32();
-        lease.state = LeaseState.ResultSubmitted;
-        lease.mark = disputeEndsAt;
-        lease.resultBlock = block.number.toUint32();
-        _resultHashes[leaseId] = resultHash;
-        emit ResultSubmitted(leaseId, provider, resultCid, resultHash, disputeEndsAt);
+        uint256 disputeEndsAt = block.timestamp + params.disputeWindow();
+        o.leaseState = LeaseState.ResultSubmitted;
+        o.mark = uint32(disputeEndsAt);
+        o.resultBlock = uint32(block.number);
+        _results[leaseId] = resultHash;
+        emit ResultSubmitted(leaseId, provider, resultCid, resultHash, uint64(disputeEndsAt));
     }
 
     /// @inheritdoc IComputeMarket
     function acceptResult(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
-        if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        if (msg.sender != order.tenant && block.timestamp < lease.mark) {
-            revert MarketDisputeWindowOpen(leaseId, lease.mark);
-        }
-        _complete(leaseId, lease, order, CloseReason.ResultAccepted);
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        LeaseState state = o.leaseState;
+        if (state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, state);
+        if (msg.sender != o.tenant && block.timestamp < o.mark) revert MarketDisputeWindowOpen(leaseId, o.mark);
+        _complete(leaseId, o, CloseReason.ResultAccepted);
     }
 
     /// @inheritdoc IComputeMarket
     function disputeResult(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
-        if (msg.sender != _orders[leaseId].tenant && msg.sender != params.arbiter()) {
-            revert MarketNotTenant(leaseId, msg.sender);
-        }
-        if (lease.state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, lease.state);
-        if (block.timestamp >= lease.mark) revert MarketDisputeWindowClosed(leaseId, lease.mark);
-        lease.state = LeaseState.Disputed;
+        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
+        if (msg.sender != o.tenant && msg.sender != params.arbiter()) revert MarketNotTenant(leaseId, msg.sender);
+        LeaseState state = o.leaseState;
+        if (state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, state);
+        if (block.timestamp >= o.mark) revert MarketDisputeWindowClosed(leaseId, o.mark);
+        o.leaseState = LeaseState.Disputed;
         emit ResultDisputed(leaseId, msg.sender);
     }
 
     /// @inheritdoc IComputeMarket
     function resolveDispute(uint256 leaseId, bool providerWins) external nonReentrant {
         if (msg.sender != params.arbiter()) revert MarketNotArbiter(msg.sender);
-        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
-        if (lease.state != LeaseState.Disputed) revert MarketNotDisputed(leaseId, lease.state);
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
+        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
+        LeaseState state = o.leaseState;
+        if (state != LeaseState.Disputed) revert MarketNotDisputed(leaseId, state);
         if (providerWins) {
-            _complete(leaseId, lease, order, CloseReason.DisputeWon);
+            _complete(leaseId, o, CloseReason.DisputeWon);
         } else {
-            _fail(leaseId, lease, order, CloseReason.DisputeLost, order.tenant);
+            _fail(leaseId, o, CloseReason.DisputeLost, o.tenant);
         }
     }
 
     /// @inheritdoc IComputeMarket
     function expireLease(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.LeaseData storage lease = _leases[leaseId];
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        if (lease.state == LeaseState.Committed) {
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        LeaseState state = o.leaseState;
+        if (state == LeaseState.Committed) {
             uint64 revealEndsAt = _groups[_groupOf[leaseId]].revealEndsAt;
             if (revealEndsAt == 0 || block.timestamp <= revealEndsAt) {
                 revert MarketRevealWindowOpen(leaseId, revealEndsAt);
             }
-            _fail(leaseId, lease, order, CloseReason.RevealMissed, msg.sender);
+            _fail(leaseId, o, CloseReason.RevealMissed, msg.sender);
             return;
         }
-        if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
-        if (order.jobTimeout == 0) revert MarketNotBatchJob(leaseId);
-        uint256 deadline = lease.startedAt + uint256(order.jobTimeout);
+        if (state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, state);
+        uint256 timeout = o.jobTimeout;
+        if (timeout == 0) revert MarketNotBatchJob(leaseId);
+        uint256 deadline = o.startedAt + timeout;
         if (block.timestamp <= deadline) revert MarketDeadlineNotPassed(leaseId, uint64(deadline));
-        _fail(leaseId, lease, order, CloseReason.DeadlineMissed, msg.sender);
+        _fail(leaseId, o, CloseReason.DeadlineMissed, msg.sender);
     }
 
-    // ---------------------------------------------------------------- payouts
+    // ---------------------------------------------------------------- stake, fees
 
     /// @inheritdoc IComputeMarket
-    function withdraw(address token) external nonReentrant returns (uint256 amount) {
-        amount = _earnings[msg.sender][token] & ~USED;
-        if (amount == 0) revert MarketNothingToWithdraw(msg.sender, token);
-        _earnings[msg.sender][token] = USED;
-        emit EarningsWithdrawn(msg.sender, token, amount);
-        IERC20(token).safeTransfer(msg.sender, amount);
+    function releaseStake() external nonReentrant returns (uint256 amount) {
+        uint256 p = _providers[msg.sender];
+        uint256 need = ((p >> 128) & M32) * params.minProviderStake();
+        uint256 locked = p & M128;
+        if (locked <= need) return 0;
+        amount = locked - need;
+        _providers[msg.sender] = p - amount;
+        emit StakeReleased(msg.sender, amount);
+        staking.unlock(msg.sender, PROVIDER_ROLE, amount);
     }
 
     /// @inheritdoc IComputeMarket
@@ -519,32 +591,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IComputeMarket
-    function getBids(uint256 orderId) external view returns (Bid[] memory) {
-        uint256 n = _existingOrder(orderId).bidListLength;
-        bytes memory out = ComputeMarketLib.bidsView(_bidders[orderId], _bidOf[orderId], 0, n, true);
-        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
-        assembly ("memory-safe") {
-            return(add(out, 32), mload(out))
-        }
-    }
-
-    /// @inheritdoc IComputeMarket
-    function getBid(uint256 orderId, uint256 bidIndex) external view returns (Bid memory) {
-        if (bidIndex >= _orders[orderId].bidListLength) revert MarketUnknownBid(orderId, bidIndex);
-        bytes memory out = ComputeMarketLib.bidsView(_bidders[orderId], _bidOf[orderId], bidIndex, 1, false);
-        // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
-        assembly ("memory-safe") {
-            return(add(out, 32), mload(out))
-        }
-    }
-
-    /// @inheritdoc IComputeMarket
     function getLease(uint256 leaseId) external view returns (Lease memory) {
-        ComputeMarketLib.LeaseData storage lease = _existingLease(leaseId);
-        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        bytes memory out = ComputeMarketLib.leaseView(
-            lease, _orders[leaseId], bid, provider, _paid[leaseId], _resultHashes[leaseId], _commitments[leaseId]
-        );
+        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
+        bytes memory out = ComputeMarketLib.leaseView(o, _results[leaseId], _commitments[leaseId]);
         // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
         assembly ("memory-safe") {
             return(add(out, 32), mload(out))
@@ -558,23 +607,28 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft) {
-        ComputeMarketLib.LeaseData storage lease = _leases[leaseId];
-        ComputeMarketLib.OrderData storage order = _orders[leaseId];
-        escrowLeft = order.escrow;
-        if (lease.state != LeaseState.Active || order.jobTimeout != 0) return (0, escrowLeft);
-        (, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        (accrued,,,) = _due(lease, bid.pricePerSecond, escrowLeft);
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        escrowLeft = o.escrow;
+        if (o.leaseState != LeaseState.Active || o.jobTimeout != 0) return (0, escrowLeft);
+        uint256 mark = o.mark;
+        if (block.timestamp > mark) accrued = Math.min(uint256(o.bestPrice) * (block.timestamp - mark), escrowLeft);
         escrowLeft -= accrued;
     }
 
     /// @inheritdoc IComputeMarket
-    function earnings(address provider, address token) external view returns (uint256) {
-        return _earnings[provider][token] & ~USED;
+    function balanceOf(address account, address token) external view returns (uint256) {
+        return _balances[account][token] & ~USED;
     }
 
     /// @inheritdoc IComputeMarket
     function accruedFees(address token) external view returns (uint256) {
         return _fees[token] & ~USED;
+    }
+
+    /// @inheritdoc IComputeMarket
+    function providerStake(address provider) external view returns (uint256 openLeases, uint256 locked) {
+        uint256 p = _providers[provider];
+        return ((p >> 128) & M32, p & M128);
     }
 
     /// @inheritdoc IComputeMarket
@@ -597,266 +651,169 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         return _receiptDigest(leaseId, resultHash, resultCid);
     }
 
-    // ---------------------------------------------------------------- internals
+    // ---------------------------------------------------------------- internals: money
 
-    /// @dev The winning bid of a lease: its provider and storage.
-    function _winner(uint256 leaseId, ComputeMarketLib.LeaseData storage lease)
-        private
-        view
-        returns (address provider, ComputeMarketLib.BidData storage bid)
-    {
-        provider = _bidders[leaseId][lease.bidIndex].provider;
-        bid = _bidOf[leaseId][provider];
-    }
-
-    function _startLease(
-        uint256 orderId,
-        ComputeMarketLib.OrderData storage order,
-        uint256 bidIndex,
-        address provider,
-        ComputeMarketLib.BidData storage bid
-    ) private {
-        // Lock the stake a missed deadline would slash: it stays until the lease ends.
-        uint256 free = _checkUnlockedStake(provider);
-        uint256 toLock = (free * params.missedDeadlineSlashBps()) / BPS;
-        if (toLock > type(uint96).max) toLock = type(uint96).max;
-        if (toLock != 0) staking.lock(provider, PROVIDER_ROLE, toLock);
-        if (order.grouped) _groupMember[_groupOf[orderId]][provider] = true;
-        bid.state = BidState.Won;
-        order.state = OrderState.Leased;
-        _leases[orderId] = ComputeMarketLib.LeaseData({
-            state: LeaseState.Active,
-            takeRateBps: params.takeRateBps(), // fixed for the lease's life
-            bidIndex: uint8(bidIndex), // < 200
-            startedAt: uint32(block.timestamp),
-            mark: uint32(block.timestamp),
-            resultBlock: 0,
-            closedAt: 0,
-            stakeLocked: uint96(toLock)
-        });
-        uint256 timeout = order.jobTimeout;
-        emit LeaseCreated(
-            orderId,
-            order.tenant,
-            provider,
-            bidIndex,
-            bid.pricePerSecond,
-            timeout == 0 ? 0 : uint64(block.timestamp + timeout)
-        );
-        if (timeout != 0) {
-            // The job's price is fixed now and held; the escrow covers it (checked at order time).
-            uint256 jobPrice = uint256(bid.pricePerSecond) * timeout;
-            order.escrow -= uint128(jobPrice);
-            emit LeaseSettled(orderId, provider, jobPrice, order.escrow);
+    /// @dev Takes `amount` of `token` from the caller: its balance first, the rest by transferFrom.
+    function _take(address token, uint256 amount) private {
+        uint256 b = _balances[msg.sender][token];
+        uint256 available = b & ~USED;
+        if (available != 0) {
+            uint256 used = available < amount ? available : amount;
+            _balances[msg.sender][token] = b - used;
+            amount -= used;
         }
-        _closeOpenBids(orderId, order, bidIndex, BidState.Lost);
+        if (amount != 0) IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @dev Credits back every open bid but `except` (at most maxBids x BID_LIST_FACTOR <= 200
-    ///      entries): no transfer in the loop, so no bidder can block it.
-    function _closeOpenBids(
-        uint256 orderId,
-        ComputeMarketLib.OrderData storage order,
-        uint256 except,
-        BidState newState
-    ) private {
-        uint256 n = order.bidListLength;
-        address token = order.token;
-        for (uint256 i; i < n; ++i) {
-            if (i == except) continue;
-            address provider = _bidders[orderId][i].provider;
-            ComputeMarketLib.BidData storage bid = _bidOf[orderId][provider];
-            if (bid.state != BidState.Open) continue;
-            bid.state = newState;
-            emit BidClosed(orderId, provider, i, newState);
-            _credit(provider, token, bid.deposit);
-        }
-    }
-
-    /// @dev Credits `amount` to `account`'s earnings in `token`; the slot stays non-zero once used.
+    /// @dev Credits `amount` to `account`'s balance in `token`; the slot stays non-zero once used.
     function _credit(address account, address token, uint256 amount) private {
-        if (amount != 0) _earnings[account][token] = (_earnings[account][token] | USED) + amount;
+        if (amount != 0) _balances[account][token] = (_balances[account][token] | USED) + amount;
     }
+
+    /// @dev Credits `amount` (gross) to the provider, less the lease's take rate (to the fees).
+    function _release(uint256 leaseId, address provider, address token, uint256 amount, uint256 takeRateBps)
+        private
+    {
+        uint256 fee = (amount * takeRateBps) / BPS;
+        _credit(provider, token, amount - fee);
+        if (fee != 0) _fees[token] = (_fees[token] | USED) + fee;
+        emit PaymentReleased(leaseId, provider, amount - fee, fee);
+    }
+
+    /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
+    ///      accrues nothing (its price is held in the escrow and paid when it ends).
+    function _accrue(uint256 leaseId, ComputeMarketLib.OrderData storage o) private returns (uint256 due) {
+        if (o.leaseState != LeaseState.Active || o.jobTimeout != 0) return 0;
+        uint256 mark = o.mark;
+        if (block.timestamp <= mark) return 0;
+        uint256 price = o.bestPrice;
+        uint256 escrow = o.escrow;
+        uint256 elapsed = block.timestamp - mark;
+        uint256 affordable = escrow / price; // whole seconds the escrow still pays
+        bool exhausted;
+        if (elapsed <= affordable) {
+            due = price * elapsed; // <= escrow
+            exhausted = due == escrow;
+            o.mark = uint32(block.timestamp);
+        } else {
+            // The escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
+            due = escrow;
+            exhausted = true;
+            o.mark = uint32(mark + affordable);
+        }
+        address provider = o.bestBidder;
+        if (due != 0) {
+            o.escrow = uint104(escrow - due);
+            emit LeaseSettled(leaseId, provider, due, escrow - due);
+            _release(leaseId, provider, o.token, due, o.takeRateBps);
+        }
+        if (exhausted) _finish(leaseId, o, provider, 0, LeaseState.InsufficientFunds, CloseReason.InsufficientFunds);
+    }
+
+    /// @dev A batch job accepted: its job price goes to the provider, the rest to the tenant.
+    function _complete(uint256 leaseId, ComputeMarketLib.OrderData storage o, CloseReason reason) private {
+        _finish(leaseId, o, o.bestBidder, uint256(o.bestPrice) * o.jobTimeout, LeaseState.Completed, reason);
+    }
+
+    /// @dev A failed batch job: the tenant gets its whole escrow back; the provider is slashed.
+    function _fail(uint256 leaseId, ComputeMarketLib.OrderData storage o, CloseReason reason, address reporter)
+        private
+    {
+        address provider = o.bestBidder;
+        _finish(leaseId, o, provider, 0, LeaseState.Failed, reason);
+        _slash(leaseId, provider, 1, 1, reporter);
+    }
+
+    /// @dev The one terminal transition of a lease: pays `pay` (gross, <= escrow) to the provider,
+    ///      credits the rest of the escrow to the tenant, and counts one open lease fewer.
+    function _finish(
+        uint256 leaseId,
+        ComputeMarketLib.OrderData storage o,
+        address provider,
+        uint256 pay,
+        LeaseState state,
+        CloseReason reason
+    ) private {
+        // A grouped lease ending before it committed counts as settled for the reveal phase.
+        if (o.grouped && o.leaseState == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
+        address token = o.token;
+        uint256 refund = o.escrow - pay;
+        o.escrow = 0;
+        o.state = OrderState.Closed;
+        o.leaseState = state;
+        o.closedAt = uint32(block.timestamp);
+        if (pay != 0) _release(leaseId, provider, token, pay, o.takeRateBps);
+        _credit(o.tenant, token, refund);
+        _providers[provider] -= 1 << 128; // one open lease fewer; the lock stays (releaseStake)
+        emit LeaseClosed(leaseId, provider, state, reason, refund);
+    }
+
+    // ---------------------------------------------------------------- internals: stake
+
+    /// @dev Stake free for one more lease: Staking's unlocked stake plus what this market holds
+    ///      locked beyond its open leases' needs.
+    function _freeStake(address provider, uint256 minStake) private view returns (uint256 free) {
+        uint256 p = _providers[provider];
+        uint256 need = ((p >> 128) & M32) * minStake;
+        uint256 mine = p & M128;
+        uint256 lockedAll = staking.lockedOf(provider, PROVIDER_ROLE);
+        free = staking.stakeOf(provider, PROVIDER_ROLE) - lockedAll;
+        if (mine > lockedAll) mine = lockedAll; // a slash elsewhere cut Staking's lock
+        if (mine > need) free += mine - need;
+    }
+
+    /// @dev One more open lease for `provider`: locks more stake in Staking only if what the market
+    ///      holds falls short of `minStake` per open lease. False (nothing written) if Staking
+    ///      refuses (the provider's free stake is gone).
+    function _takeLease(address provider, uint256 minStake) private returns (bool) {
+        uint256 p = _providers[provider];
+        uint256 open = ((p >> 128) & M32) + 1;
+        uint256 locked = p & M128;
+        uint256 need = open * minStake;
+        if (need > locked) {
+            try staking.lock(provider, PROVIDER_ROLE, need - locked) {}
+            catch {
+                return false;
+            }
+            locked = need;
+        }
+        _providers[provider] = USED | (open << 128) | locked;
+        return true;
+    }
+
+    function _revertStake(address provider, uint256 minStake) private view {
+        revert MarketInsufficientUnlockedStake(provider, _freeStake(provider, minStake), minStake);
+    }
+
+    /// @dev Slashes `num / den` of the slashable stake (missedDeadlineSlashBps of minProviderStake,
+    ///      capped by what the market holds locked). The slashed provider is never its own
+    ///      reporter: then the whole slash goes to the treasury. A failing slash (e.g. a revoked
+    ///      role) never blocks the tenant's refund.
+    function _slash(uint256 leaseId, address provider, uint256 num, uint256 den, address reporter) private {
+        uint256 amount = (params.minProviderStake() * params.missedDeadlineSlashBps()) / BPS;
+        uint256 locked = _providers[provider] & M128;
+        if (amount > locked) amount = locked;
+        amount = (amount * num) / den;
+        uint256 slashed;
+        if (amount != 0) {
+            if (reporter == provider) reporter = address(0);
+            try staking.slash(provider, PROVIDER_ROLE, amount, reporter) returns (uint256 s) {
+                slashed = s;
+            } catch {}
+        }
+        if (slashed != 0 || num == den) emit ProviderSlashed(leaseId, provider, slashed);
+    }
+
+    // ---------------------------------------------------------------- internals: groups, lookups
 
     /// @dev One more order of `groupId` committed or ended; the last one opens the reveal window.
     function _groupSettled(uint256 groupId) private {
         Group storage g = _groups[groupId];
         if (++g.settled == g.size) {
-            g.revealEndsAt = (block.timestamp + params.disputeWindow()).toUint64();
-            emit GroupRevealOpened(groupId, g.revealEndsAt);
+            uint64 revealEndsAt = uint64(block.timestamp + params.disputeWindow());
+            g.revealEndsAt = revealEndsAt;
+            emit GroupRevealOpened(groupId, revealEndsAt);
         }
-    }
-
-    function _unlockedStake(address provider) private view returns (uint256) {
-        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE);
-    }
-
-    /// @dev Reverts unless `provider` has `minProviderStake` unlocked; returns its unlocked stake.
-    function _checkUnlockedStake(address provider) private view returns (uint256 free) {
-        free = _unlockedStake(provider);
-        uint256 minStake = params.minProviderStake();
-        if (free < minStake) revert MarketInsufficientUnlockedStake(provider, free, minStake);
-    }
-
-    /// @dev What a service lease owes from `mark` (settled up to) to now at `price`, capped by
-    ///      `escrow`. A service lease whose escrow is used up is `exhausted` at `exhaustedAt`.
-    function _due(ComputeMarketLib.LeaseData storage lease, uint256 price, uint256 escrow)
-        private
-        view
-        returns (uint256 due, uint32 end, bool exhausted, uint32 exhaustedAt)
-    {
-        end = uint32(block.timestamp);
-        uint32 settledAt = lease.mark;
-        if (end <= settledAt) return (0, settledAt, false, 0);
-        uint256 elapsed = end - settledAt;
-        uint256 affordable = escrow / price; // whole seconds the escrow still pays
-        if (elapsed <= affordable) {
-            due = price * elapsed; // <= escrow: cannot overflow
-            exhausted = due == escrow;
-            return (due, end, exhausted, end);
-        }
-        // The escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
-        // casting to 'uint32' is safe because affordable < elapsed <= end - settledAt
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return (escrow, end, true, settledAt + uint32(affordable));
-    }
-
-    /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
-    ///      accrues nothing (its price is held from the start and paid on acceptance).
-    function _accrue(
-        uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
-        ComputeMarketLib.OrderData storage order
-    ) private returns (uint256 due) {
-        if (lease.state != LeaseState.Active || order.jobTimeout != 0) {
-            return 0;
-        }
-        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        (uint256 owed, uint32 end, bool exhausted, uint32 exhaustedAt) = _due(lease, bid.pricePerSecond, order.escrow);
-        due = owed;
-        lease.mark = exhausted ? exhaustedAt : end;
-        if (due > 0) {
-            order.escrow -= uint128(due); // due <= escrow
-            emit LeaseSettled(leaseId, provider, due, order.escrow);
-            _paid[leaseId] += due;
-        }
-        _release(leaseId, lease, provider, order.token, due);
-        if (exhausted) {
-            _finish(
-                leaseId,
-                lease,
-                order,
-                provider,
-                bid.deposit,
-                LeaseState.InsufficientFunds,
-                CloseReason.InsufficientFunds,
-                0,
-                0,
-                address(0)
-            );
-        }
-    }
-
-    /// @dev Credits `amount` to the provider, less the lease's take rate (the caller books `paid`).
-    function _release(
-        uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
-        address provider,
-        address token,
-        uint256 amount
-    ) private {
-        if (amount == 0) return;
-        uint256 fee = (amount * lease.takeRateBps) / BPS;
-        _credit(provider, token, amount - fee);
-        _fees[token] = (_fees[token] | USED) + fee;
-        emit PaymentReleased(leaseId, provider, amount - fee, fee);
-    }
-
-    /// @dev A batch job accepted: its held price goes to the provider (`paid` is the job price).
-    function _complete(
-        uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
-        ComputeMarketLib.OrderData storage order,
-        CloseReason reason
-    ) private {
-        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        _release(leaseId, lease, provider, order.token, uint256(bid.pricePerSecond) * order.jobTimeout);
-        _finish(leaseId, lease, order, provider, bid.deposit, LeaseState.Completed, reason, 0, 0, address(0));
-    }
-
-    /// @dev A failed batch job: the tenant gets everything back; the provider loses its bid
-    ///      deposit (to the protocol) and its locked stake (reporter reward to `reporter`).
-    function _fail(
-        uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
-        ComputeMarketLib.OrderData storage order,
-        CloseReason reason,
-        address reporter
-    ) private {
-        (address provider, ComputeMarketLib.BidData storage bid) = _winner(leaseId, lease);
-        order.escrow += uint128(uint256(bid.pricePerSecond) * order.jobTimeout); // the held job price
-        uint256 bidDeposit = bid.deposit;
-        _fees[order.token] = (_fees[order.token] | USED) + bidDeposit;
-        _finish(
-            leaseId,
-            lease,
-            order,
-            provider,
-            bidDeposit,
-            LeaseState.Failed,
-            reason,
-            bidDeposit,
-            lease.stakeLocked,
-            reporter
-        );
-    }
-
-    /// @dev The one terminal transition of a lease: unlocks the provider's stake and slashes
-    ///      `stakeSlash` of it, credits the winning bid's deposit less `forfeit` (whose destination
-    ///      the caller booked) to the provider, and refunds the escrow left to the tenant.
-    function _finish(
-        uint256 leaseId,
-        ComputeMarketLib.LeaseData storage lease,
-        ComputeMarketLib.OrderData storage order,
-        address provider,
-        uint256 bidDeposit,
-        LeaseState state,
-        CloseReason reason,
-        uint256 forfeit,
-        uint256 stakeSlash,
-        address reporter
-    ) private {
-        // A grouped lease ending before it committed counts as settled for the reveal phase.
-        if (order.grouped && lease.state == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
-        lease.state = state;
-        lease.closedAt = uint32(block.timestamp);
-        order.state = OrderState.Closed;
-        uint256 refund = order.escrow;
-        order.escrow = 0;
-        uint256 slashed = _releaseStake(provider, lease.stakeLocked, stakeSlash, reporter);
-        if (state == LeaseState.Failed || forfeit != 0 || slashed != 0) {
-            emit ProviderSlashed(leaseId, provider, forfeit, slashed);
-        }
-        emit LeaseClosed(leaseId, provider, state, reason, refund);
-        _credit(provider, order.token, bidDeposit - forfeit);
-        if (refund > 0) IERC20(order.token).safeTransfer(order.tenant, refund);
-    }
-
-    /// @dev Unlocks the lease's stake and slashes `amount` of it. Never blocks the tenant's refund:
-    ///      a failing call (e.g. a revoked role) is skipped. The slashed provider is never its own
-    ///      reporter: then the whole slash goes to the treasury.
-    function _releaseStake(address provider, uint256 locked, uint256 amount, address reporter)
-        private
-        returns (uint256 slashed)
-    {
-        if (locked != 0) {
-            try staking.unlock(provider, PROVIDER_ROLE, locked) {} catch {}
-        }
-        if (amount == 0) return 0;
-        if (reporter == provider) reporter = address(0);
-        try staking.slash(provider, PROVIDER_ROLE, amount, reporter) returns (uint256 s) {
-            slashed = s;
-        } catch {}
     }
 
     function _commitment(uint256 leaseId, bytes32 resultHash, string calldata resultCid, bytes32 salt, address provider)
@@ -876,28 +833,19 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, resultHash, keccak256(bytes(resultCid)))));
     }
 
-    function _existingOrder(uint256 orderId) private view returns (ComputeMarketLib.OrderData storage order) {
-        order = _orders[orderId];
-        if (order.state == OrderState.None) revert MarketUnknownOrder(orderId);
+    function _existingOrder(uint256 orderId) private view returns (ComputeMarketLib.OrderData storage o) {
+        o = _orders[orderId];
+        if (o.state == OrderState.None) revert MarketUnknownOrder(orderId);
     }
 
-    function _existingBid(uint256 orderId, ComputeMarketLib.OrderData storage order, uint256 bidIndex)
-        private
-        view
-        returns (address provider, ComputeMarketLib.BidData storage bid)
-    {
-        if (bidIndex >= order.bidListLength) revert MarketUnknownBid(orderId, bidIndex);
-        provider = _bidders[orderId][bidIndex].provider;
-        bid = _bidOf[orderId][provider];
+    function _existingLease(uint256 leaseId) private view returns (ComputeMarketLib.OrderData storage o) {
+        o = _orders[leaseId];
+        if (o.leaseState == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
     }
 
-    function _existingLease(uint256 leaseId) private view returns (ComputeMarketLib.LeaseData storage lease) {
-        lease = _leases[leaseId];
-        if (lease.state == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
-    }
-
-    function _activeLease(uint256 leaseId) private view returns (ComputeMarketLib.LeaseData storage lease) {
-        lease = _leases[leaseId];
-        if (lease.state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, lease.state);
+    function _activeLease(uint256 leaseId) private view returns (ComputeMarketLib.OrderData storage o) {
+        o = _orders[leaseId];
+        LeaseState state = o.leaseState;
+        if (state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, state);
     }
 }
