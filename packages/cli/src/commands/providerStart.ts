@@ -77,7 +77,6 @@ export async function startProvider(file: ProviderFile, baseDir: string, options
     stake: settings.stake,
     pricing: settings.pricing,
     capacity: settings.capacity,
-    bidDeposit: settings.bidDeposit,
     stateDir,
     listen: file.listen,
     withdrawIntervalMs: settings.withdrawIntervalMs,

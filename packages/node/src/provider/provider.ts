@@ -1,7 +1,8 @@
 // The provider daemon: registers, follows the market, bids, runs the jobs it wins, submits the
-// results with a signed receipt, withdraws its earnings, and serves GET /status.
-// State comes back from the chain plus `<stateDir>/provider.json`: a restart resumes the leases
-// it held and never bids twice (the contract refuses duplicate bids too).
+// results with a signed receipt, withdraws its pay (credited to its market balance), and serves
+// GET /status. State comes back from the chain plus `<stateDir>/provider.json`: a restart resumes
+// the leases it held and never bids twice (the market keeps one best bid per order, and refuses a
+// bid that is not below it).
 import path from "node:path";
 import {
   type Attribute,
@@ -28,6 +29,7 @@ import {
   bidOnOrder,
   type Capacity,
   createOpenBids,
+  type OrderCreatedArgs,
 } from "./bidder.js";
 import { newSalt, resultCommitment } from "./commitReveal.js";
 import type { ScalePricing } from "./pricing.js";
@@ -86,9 +88,9 @@ export type ProviderConfig = {
   stake: bigint;
   pricing: ScalePricing;
   capacity: Capacity;
-  bidDeposit: bigint;
   stateDir: string;
   listen: { host: string; port: number };
+  /** How often the provider pays its market balance (pay for its jobs) out to its wallet. */
   withdrawIntervalMs: number;
   pollIntervalMs: number;
   runJob: JobRunner;
@@ -227,7 +229,6 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     contracts,
     pricing: config.pricing,
     capacity: config.capacity,
-    bidDeposit: config.bidDeposit,
     runningJobs: () => running.size,
     servesServices: Boolean(config.services),
     onDecision: decided,
@@ -588,23 +589,26 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     await reveal(leaseId, job); // ended meanwhile: record how
   }
 
-  /** Orders that came while every job slot was taken: bid on them when a slot frees up. */
-  const deferred = new Set<bigint>();
-  async function bid(orderId: bigint) {
+  /**
+   * Orders that came while every job slot was taken (with their OrderCreated event): bid on them
+   * when a slot frees up.
+   */
+  const deferred = new Map<bigint, OrderCreatedArgs>();
+  async function bid(orderId: bigint, created: OrderCreatedArgs) {
     if (running.size >= config.capacity.maxJobs) {
       decided(orderId, { bid: false, reason: "at capacity; will bid when a job slot frees" });
-      deferred.add(orderId);
+      deferred.set(orderId, created);
       return;
     }
-    await bidOnOrder(common, bidder, orderId).catch((err: unknown) => {
+    await bidOnOrder(common, bidder, orderId, created).catch((err: unknown) => {
       logger.warn({ orderId, err: String(err) }, "bid failed");
     });
   }
   async function retryDeferred() {
-    for (const orderId of [...deferred]) {
+    for (const [orderId, created] of [...deferred]) {
       if (running.size >= config.capacity.maxJobs || common.signal.aborted) return;
       deferred.delete(orderId);
-      await bid(orderId); // re-checks the order: still open, window not closed
+      await bid(orderId, created); // re-checks the order: still open, window not closed, best bid
     }
   }
 
@@ -618,7 +622,8 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   async function onEvent(event: DecodedEvent) {
     const args = event.args as Record<string, unknown>;
     if (event.eventName === "OrderCreated") {
-      const pending = bid(args.orderId as bigint).finally(() => pendingBids.delete(pending));
+      const created = args as OrderCreatedArgs;
+      const pending = bid(created.orderId, created).finally(() => pendingBids.delete(pending));
       pendingBids.add(pending);
     } else if (event.eventName === "LeaseCreated" && String(args.provider).toLowerCase() === me) {
       bidder.openBids.close(args.leaseId as bigint);
@@ -626,9 +631,10 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
     } else if (
       event.eventName === "LeaseCreated" ||
       event.eventName === "OrderCanceled" ||
-      (event.eventName === "BidClosed" && String(args.provider).toLowerCase() === me)
+      (event.eventName === "BidCreated" && String(args.outbid).toLowerCase() === me)
     ) {
-      // The order left the auction: a bid of ours on it is no longer open.
+      // The order left the auction, or a cheaper bid replaced ours: our bid is no longer open.
+      // (Our price is what our pricing asks: we do not bid again lower.)
       bidder.openBids.close((args.leaseId ?? args.orderId) as bigint);
     } else if (event.eventName === "LeaseClosed" && String(args.provider).toLowerCase() === me) {
       serviceEnded.get(String(args.leaseId))?.();
@@ -689,8 +695,9 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       jobs: (await state.read()).jobs,
       orders: Object.fromEntries(decisions),
       earnings: {
-        withdrawable: await client.getEarnings({
-          provider: client.account.address,
+        /** The market balance: pay credited for finished jobs and settled services, not yet withdrawn. */
+        withdrawable: await client.getMarketBalance({
+          account: client.account.address,
           token: contracts.token,
         }),
         withdrawn: (await state.read()).earnedWithdrawn,
@@ -714,14 +721,18 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       if (common.signal.aborted) break;
       await settleServices();
       try {
-        const amount = await client.getEarnings({
-          provider: client.account.address,
+        // Pay is credited to the provider's market balance; it is paid out in one withdrawal.
+        const balance = await client.getMarketBalance({
+          account: client.account.address,
           token: contracts.token,
         });
-        if (amount > 0n) {
-          await send(() => client.withdrawEarningsAndWait({ token: contracts.token }));
+        if (balance > 0n) {
+          const { event } = await send(() =>
+            client.withdrawBalanceAndWait({ token: contracts.token }),
+          );
+          const amount = event.amount;
           await state.update((s) => ({ ...s, earnedWithdrawn: s.earnedWithdrawn + amount }));
-          logger.info({ amount }, "withdrew earnings");
+          logger.info({ amount }, "withdrew the market balance");
         }
       } catch (err) {
         logger.warn({ err: String(err) }, "withdrawal failed; will retry");
