@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { keccak256, parseEther, toHex } from "viem";
+import { keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { createProvider, type JobRunner, type ProviderConfig } from "./provider.js";
@@ -42,7 +42,6 @@ function config(deployment: TestDeployment): ProviderConfig {
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir,
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,
@@ -51,13 +50,9 @@ function config(deployment: TestDeployment): ProviderConfig {
   };
 }
 
-/** Opens order(s) as tenant 1, leases the provider's bid and waits for its result. */
+/** Opens an order as tenant 1 (deposit by permit: no approve), leases the provider's bid and waits for its result. */
 async function runOneJob(deployment: TestDeployment, tag: string) {
   const tenant = deployment.client(1);
-  await tenant.approveAndWait({
-    spender: deployment.deployment.contracts.market,
-    amount: parseEther("5"),
-  });
   const { orderId } = await tenant.createOrderAndWait({
     manifestCid: tag,
     manifestHash: keccak256(toHex(tag)),
@@ -70,9 +65,9 @@ async function runOneJob(deployment: TestDeployment, tag: string) {
     jobTimeout: 600,
   });
   await until("the provider's bid", async () =>
-    (await tenant.getBids({ orderId })).length ? true : undefined,
+    (await tenant.getOrder({ orderId })).bestBidder !== zeroAddress ? true : undefined,
   );
-  await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
+  await tenant.acceptBidAndWait({ orderId });
   const lease = await until("the result", async () => {
     const l = await tenant.getLease({ leaseId: orderId });
     return l.stateName === "ResultSubmitted" ? l : undefined;

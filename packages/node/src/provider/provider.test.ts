@@ -1,13 +1,13 @@
 // The provider daemon on a real anvil: it bids, wins, runs the job, submits a signed result,
-// serves /status, survives a restart without bidding twice, and gives up a job it cannot run
-// so that the tenant is refunded. The job runner here is a small test double (the real one,
+// serves /status, withdraws its pay from its market balance, survives a restart without bidding
+// twice, and gives up a job it cannot run so that the tenant is refunded (to its market balance). The job runner here is a small test double (the real one,
 // with ONNX and the content store, has its own end-to-end tests).
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { computeMarketAbi } from "@noosphere/sdk";
-import { type Hex, keccak256, parseEther, toHex } from "viem";
+import { type Hex, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createCommon } from "../common.js";
 import { createProvider, type JobRunner, type ProviderConfig } from "./provider.js";
@@ -45,7 +45,6 @@ function config(runJob: JobRunner): ProviderConfig {
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir,
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 200,
@@ -54,12 +53,9 @@ function config(runJob: JobRunner): ProviderConfig {
   };
 }
 
+/** A batch order of tenant account 1 (its market balance first, then a permit: no approve). */
 async function openBatchOrder(tag: string) {
   const tenant = net.client(1);
-  await tenant.approveAndWait({
-    spender: net.deployment.contracts.market,
-    amount: parseEther("5"),
-  });
   const { orderId } = await tenant.createOrderAndWait({
     manifestCid: tag,
     manifestHash: keccak256(toHex(tag)),
@@ -91,9 +87,33 @@ async function until<T>(
 async function leaseOnceBid(orderId: bigint) {
   const tenant = net.client(1);
   await until("the provider's bid", async () =>
-    (await tenant.getBids({ orderId })).length ? true : undefined,
+    (await tenant.getOrder({ orderId })).bestBidder !== zeroAddress ? true : undefined,
   );
-  await tenant.acceptBidAndWait({ orderId, bidIndex: 0n });
+  await tenant.acceptBidAndWait({ orderId });
+}
+
+/** The provider's bids on `orderId` (BidCreated events). */
+async function bidsOn(orderId: bigint) {
+  return net.client(1).getContractEvents({
+    address: net.deployment.contracts.market,
+    abi: computeMarketAbi,
+    eventName: "BidCreated",
+    args: { orderId },
+    fromBlock: 0n,
+  });
+}
+
+/** What tenant account 1 holds: its wallet plus its market balance. */
+async function tenantHoldings() {
+  const tenant = net.client(1);
+  const [wallet, balance] = await Promise.all([
+    tenant.getTokenBalance({ account: tenant.account.address }),
+    tenant.getMarketBalance({
+      account: tenant.account.address,
+      token: net.deployment.contracts.token,
+    }),
+  ]);
+  return wallet + balance;
 }
 
 describe("provider daemon", () => {
@@ -120,15 +140,22 @@ describe("provider daemon", () => {
       return s.jobs[orderId.toString()]?.state === "submitted" ? s : undefined;
     });
     expect(status.version).toBe("0.1.0");
-    // The earnings are withdrawn periodically.
-    await until("the withdrawal", async () =>
-      (await tenant.getEarnings({
-        provider: net.client(5).account.address,
-        token: net.deployment.contracts.token,
-      })) === 0n
-        ? true
-        : undefined,
-    );
+    // The pay is credited to the provider's market balance, which it withdraws periodically.
+    const provider5 = net.client(5).account.address;
+    const withdrawn = await until("the withdrawal", async () => {
+      const events = await tenant.getContractEvents({
+        address: net.deployment.contracts.market,
+        abi: computeMarketAbi,
+        eventName: "Withdrawn",
+        args: { account: provider5 },
+        fromBlock: 0n,
+      });
+      return events.length ? events : undefined;
+    });
+    expect(withdrawn[0]?.args.amount).toBeGreaterThan(0n);
+    expect(
+      await tenant.getMarketBalance({ account: provider5, token: net.deployment.contracts.token }),
+    ).toBe(0n);
     common.shutdown();
     await provider.done;
 
@@ -136,32 +163,36 @@ describe("provider daemon", () => {
     const again = createCommon({ handleSignals: false, logLevel: "silent" });
     const restarted = await createProvider(again, config(echoRunner));
     await new Promise((r) => setTimeout(r, 500));
-    expect(await tenant.getBids({ orderId })).toHaveLength(1);
+    expect(await bidsOn(orderId)).toHaveLength(1);
     again.shutdown();
     await restarted.done;
   });
 
   it("gives up a job it cannot run, so the tenant gets the whole escrow back", async () => {
-    // Plus the share of the provider's bid deposit the contract forfeits for the time it held
-    // the job (deposit x elapsed / jobTimeout): zero in the same second, more on a loaded machine.
+    // Back to the tenant's market balance (the next order draws on it); the provider pays with
+    // elapsed / jobTimeout of its slashable stake instead.
     const common = createCommon({ handleSignals: false, logLevel: "silent" });
     const failing: JobRunner = async () => {
       throw new Error("model could not be loaded");
     };
     const provider = await createProvider(common, config(failing));
     const tenant = net.client(1);
-    const before = await tenant.getTokenBalance({ account: tenant.account.address });
+    const before = await tenantHoldings();
     const orderId = await openBatchOrder("job-b");
     await leaseOnceBid(orderId);
     const lease = await until("the lease to close", async () => {
       const l = await tenant.getLease({ leaseId: orderId });
       return l.stateName === "Closed" ? l : undefined;
     });
-    expect(lease.paid).toBe(0n);
-    const forfeit = (parseEther("0.5") * BigInt(lease.closedAt - lease.startedAt)) / 600n; // bidDeposit, jobTimeout
-    expect(await tenant.getTokenBalance({ account: tenant.account.address })).toBe(
-      before + forfeit,
-    );
+    const [closed] = await tenant.getContractEvents({
+      address: net.deployment.contracts.market,
+      abi: computeMarketAbi,
+      eventName: "LeaseClosed",
+      args: { leaseId: orderId },
+      fromBlock: 0n,
+    });
+    expect(closed?.args.refund).toBe(parseEther("5"));
+    expect(await tenantHoldings()).toBe(before);
     common.shutdown();
     await provider.done;
   });
@@ -170,8 +201,9 @@ describe("provider daemon", () => {
 describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
   it("test_finding2_groupedLeaseCommitsThenRevealsAfterRestart", async () => {
     const tenant = net.client(1);
-    await tenant.approveAndWait({
-      spender: net.deployment.contracts.market,
+    // A replica group has no permit form: the tenant funds its market account first.
+    await tenant.fundAccountAndWait({
+      token: net.deployment.contracts.token,
       amount: parseEther("10"),
     });
     const tag = "job-group";
@@ -189,12 +221,20 @@ describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
     });
     const common = createCommon({ handleSignals: false, logLevel: "silent" });
     const provider = await createProvider(common, config(echoRunner));
-    await leaseOnceBid(groupId);
+    // The provider bids on one order of the group (which one depends on its address).
+    const leaseId = await until("the provider's bid in the group", async () => {
+      for (const orderId of [groupId, groupId + 1n]) {
+        if ((await tenant.getOrder({ orderId })).bestBidder !== zeroAddress) return orderId;
+      }
+      return undefined;
+    });
+    const other = leaseId === groupId ? groupId + 1n : groupId;
+    await tenant.acceptBidAndWait({ orderId: leaseId });
     // Bound, not revealed: the other replica has neither committed nor ended.
     const committed = await until(
       "the commitment",
       async () => {
-        const l = await tenant.getLease({ leaseId: groupId });
+        const l = await tenant.getLease({ leaseId });
         return l.stateName === "Committed" ? l : undefined;
       },
       60_000, // a loaded CI machine (other test files' anvils and provers) took over 20 s
@@ -206,7 +246,7 @@ describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
       const file = JSON.parse(await readFile(path.join(stateDir, "provider.json"), "utf8")) as {
         state: { jobs: Record<string, { state: string; salt: Hex }> };
       };
-      const saved = file.state.jobs[groupId.toString()];
+      const saved = file.state.jobs[leaseId.toString()];
       return saved?.state === "committed" ? saved : undefined;
     });
     const provider5 = net.client(5).account.address;
@@ -216,7 +256,7 @@ describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
         abi: computeMarketAbi,
         functionName: "resultCommitment",
         args: [
-          groupId,
+          leaseId,
           keccak256(toHex(`result-of-${tag}`)),
           `result-of-${tag}`,
           job?.salt as Hex,
@@ -229,11 +269,11 @@ describe("provider daemon, replica groups (finding 2: copied replicas)", () => {
 
     // The second replica gets no lease (the tenant cancels it): the group's reveal phase opens
     // while the provider is down. Restarted, it reveals from its saved salt.
-    await tenant.cancelOrderAndWait({ orderId: groupId + 1n });
+    await tenant.cancelOrderAndWait({ orderId: other });
     const again = createCommon({ handleSignals: false, logLevel: "silent" });
     const restarted = await createProvider(again, config(echoRunner));
     const lease = await until("the reveal", async () => {
-      const l = await tenant.getLease({ leaseId: groupId });
+      const l = await tenant.getLease({ leaseId });
       return l.stateName === "ResultSubmitted" ? l : undefined;
     });
     expect(lease.resultCid).toBe(`result-of-${tag}`);
