@@ -180,7 +180,7 @@ describe("provider daemon", () => {
     const before = await tenantHoldings();
     const orderId = await openBatchOrder("job-b");
     await leaseOnceBid(orderId);
-    const lease = await until("the lease to close", async () => {
+    await until("the lease to close", async () => {
       const l = await tenant.getLease({ leaseId: orderId });
       return l.stateName === "Closed" ? l : undefined;
     });
