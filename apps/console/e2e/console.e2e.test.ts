@@ -223,8 +223,8 @@ describe("web console", () => {
     // In-app navigation: the dev wallet stays connected (a reload would disconnect it).
     await created.getByRole("link").click();
     await page.getByTestId("order-state").waitFor();
-    // The providers bid; the tenant takes the lowest bid from the page.
-    await page.getByTestId("accept-cheapest").click({ timeout: 60_000 });
+    // The providers bid (each below the best so far); the tenant accepts the best bid.
+    await page.getByTestId("accept-best").click({ timeout: 60_000 });
     await expect
       .poll(() => page.getByTestId("lease-state").innerText(), { timeout: 60_000 })
       .toMatch(/Active|ResultSubmitted/);
@@ -235,6 +235,11 @@ describe("web console", () => {
     const timeline = await page.getByTestId("timeline").innerText();
     for (const step of ["ordered", "bid", "leased", "result", "accepted"])
       expect(timeline).toContain(step);
+    // The bid history: the last bid won, any before it were outbid.
+    const states = await page.locator("[data-testid^=bid-state-]").allInnerTexts();
+    expect(states.at(-1)).toMatch(/^Won/);
+    for (const earlier of states.slice(0, -1)) expect(earlier).toMatch(/^Outbid by/);
+    expect(await page.getByTestId("best-bid").innerText()).toMatch(/best bid: [\d.]+ NOOS \/s by/);
     await shot("job");
   }, 240_000);
 
@@ -301,6 +306,10 @@ describe("web console", () => {
     await page.goto(`${consoleUrl}/account`);
     await page.getByTestId("connect-mock").click();
     await page.getByTestId("balance").waitFor();
+    // The dev account's completed job refunded the escrow left to its market balance.
+    await expect
+      .poll(() => page.getByTestId("market-balance").innerText(), { timeout: 30_000 })
+      .not.toMatch(/^market balance[^\d]*0(\.0+)? NOOS/);
     await shot("account");
     const provider = info.accounts[4]?.address ?? "";
     await page.goto(`${consoleUrl}/search?q=${provider}`);

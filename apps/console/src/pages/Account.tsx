@@ -1,5 +1,6 @@
-// Account: balances, stakes, unbonding, earnings to withdraw and emission to claim for the
-// connected wallet (read from the chain), with the actions that send the transactions.
+// Account: balances (wallet and market), stakes, unbonding and emission to claim for the connected
+// wallet (read from the chain), with the actions that send the transactions: withdraw the market
+// balance (a provider's pay, a tenant's refunds), release the lease stake the market holds.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { type Address, formatEther, type Hex, keccak256, parseEther, toHex } from "viem";
@@ -32,6 +33,14 @@ type UnbondingRow = {
   releaseAt: string;
   withdrawn: boolean;
 };
+type MarketAccountRow = {
+  token: string;
+  balance: string;
+  funded: string;
+  credited: string;
+  spent: string;
+  withdrawn: string;
+};
 type ActivityRow = {
   id: string;
   contract: string;
@@ -56,7 +65,7 @@ function useChainAccount(address: Address | undefined, roles: Hex[]) {
       const client = getPublicClient(config());
       const who = address as Address;
       const token = contract("token");
-      const [block, eth, balance, earnings, claimable] = await Promise.all([
+      const [block, eth, balance, marketBalance, providerStake, claimable] = await Promise.all([
         client.getBlockNumber(),
         client.getBalance({ address: who }),
         client.readContract({
@@ -68,8 +77,14 @@ function useChainAccount(address: Address | undefined, roles: Hex[]) {
         client.readContract({
           address: contract("market"),
           abi: computeMarketAbi,
-          functionName: "earnings",
+          functionName: "balanceOf",
           args: [who, token],
+        }),
+        client.readContract({
+          address: contract("market"),
+          abi: computeMarketAbi,
+          functionName: "providerStake",
+          args: [who],
         }),
         client
           .readContract({
@@ -114,7 +129,10 @@ function useChainAccount(address: Address | undefined, roles: Hex[]) {
         block,
         eth,
         balance: balance as bigint,
-        earnings: earnings as bigint,
+        marketBalance: marketBalance as bigint,
+        /** The market's lease stake lock in Staking, and the open leases that need it. */
+        marketLocked: (providerStake as readonly [bigint, bigint])[1],
+        openLeases: (providerStake as readonly [bigint, bigint])[0],
         claimable: claimable as bigint,
         stakes,
       };
@@ -128,12 +146,14 @@ export function Account() {
   const indexed = useGql<{
     stakes: Page<StakeRow>;
     unbondings: Page<UnbondingRow>;
+    marketAccounts: Page<MarketAccountRow>;
     accountActivitys: Page<ActivityRow>;
   }>(
     ["account", id],
     `query($id: String!) {
       stakes(where: { account: $id }, limit: 100) { items { account role roleName staked unbonding } }
       unbondings(where: { account: $id }, limit: 100) { items { id role amount releaseAt withdrawn } }
+      marketAccounts(where: { account: $id }, limit: 100) { items { token balance funded credited spent withdrawn } }
       accountActivitys(where: { account: $id }, orderBy: "blockNumber", orderDirection: "desc", limit: 50) { items { id contract event ref blockNumber timestamp txHash } }
     }`,
     { id },
@@ -154,7 +174,7 @@ export function Account() {
       <>
         <PageHeader title="Account" />
         <p className="warn">
-          Connect a wallet (top right) to see your balances, stakes and earnings.
+          Connect a wallet (top right) to see your balances, stakes and market balance.
         </p>
       </>
     );
@@ -178,18 +198,19 @@ export function Account() {
             <Card label="NOOS balance" value={noos(chain.data.balance, 4)} testId="balance" />
             <Card label="ETH (gas)" value={`${Number(formatEther(chain.data.eth)).toFixed(3)}`} />
             <Card
-              label="earnings to withdraw"
-              value={noos(chain.data.earnings, 6)}
-              testId="earnings"
+              label="market balance (pay, refunds)"
+              value={noos(chain.data.marketBalance, 6)}
+              testId="market-balance"
             />
             <Card label="emission to claim" value={noos(chain.data.claimable, 6)} />
           </div>
           <div>
             <button
               type="button"
-              disabled={chain.data.earnings === 0n || state.status === "sending"}
+              data-testid="withdraw-balance"
+              disabled={chain.data.marketBalance === 0n || state.status === "sending"}
               onClick={() =>
-                send("withdraw earnings", {
+                send("withdraw the market balance", {
                   address: contract("market"),
                   abi: computeMarketAbi,
                   functionName: "withdraw",
@@ -197,7 +218,24 @@ export function Account() {
                 })
               }
             >
-              Withdraw earnings
+              Withdraw market balance
+            </button>{" "}
+            <button
+              type="button"
+              data-testid="release-stake"
+              disabled={chain.data.marketLocked === 0n || state.status === "sending"}
+              title="unlock the lease stake the market holds beyond your open leases"
+              onClick={() =>
+                send("release lease stake", {
+                  address: contract("market"),
+                  abi: computeMarketAbi,
+                  functionName: "releaseStake",
+                  args: [],
+                })
+              }
+            >
+              Release lease stake ({noos(chain.data.marketLocked)} held,{" "}
+              {chain.data.openLeases.toString()} open leases)
             </button>{" "}
             <button
               type="button"
@@ -289,15 +327,29 @@ export function Account() {
             <button
               type="button"
               disabled={parsed === undefined || state.status === "sending"}
-              onClick={() =>
-                parsed !== undefined &&
-                send(`request unstake of ${amount} NOOS`, {
+              onClick={() => {
+                if (parsed === undefined) return;
+                const unstake = {
                   address: staking,
                   abi: stakingAbi,
                   functionName: "requestUnstake",
                   args: [role, parsed],
-                })
-              }
+                };
+                // The market keeps a provider's lease stake locked after its leases end: release
+                // it first (as `noos stake remove` does).
+                const release =
+                  role === PROVIDER_ROLE && chain.data && chain.data.marketLocked > 0n
+                    ? [
+                        {
+                          address: contract("market"),
+                          abi: computeMarketAbi,
+                          functionName: "releaseStake",
+                          args: [],
+                        },
+                      ]
+                    : [];
+                void send(`request unstake of ${amount} NOOS`, ...release, unstake);
+              }}
             >
               Request unstake
             </button>
@@ -310,6 +362,20 @@ export function Account() {
         <div className="loading">reading the chain…</div>
       ) : null}
       <SendStatus state={state} />
+      <h2>Market balance (indexed)</h2>
+      <Loaded q={indexed} what="your market balance">
+        {(d) => (
+          <ul data-testid="market-account">
+            {d.marketAccounts.items.map((m) => (
+              <li key={m.token}>
+                {noos(m.balance)}: funded {noos(m.funded)} · credited (pay, refunds){" "}
+                {noos(m.credited)} · spent on orders {noos(m.spent)} · withdrawn {noos(m.withdrawn)}
+              </li>
+            ))}
+            {d.marketAccounts.items.length === 0 ? <li>no market balance yet</li> : null}
+          </ul>
+        )}
+      </Loaded>
       <h2>Unbonding (indexed)</h2>
       <Loaded q={indexed} what="your stakes">
         {(d) => (

@@ -1,6 +1,6 @@
-// Jobs: every order with its bids and lease, each one's state timeline, escrow remaining and when
-// it runs out; create a job from a manifest with the connected wallet; accept a bid, accept or
-// dispute a result.
+// Jobs: every order with its best bid, bid history and lease, each one's state timeline, escrow
+// remaining and when it runs out; create a job from a manifest with the connected wallet (paid
+// from its market balance first); accept the best bid, accept or dispute a result.
 import { createColumnHelper } from "@tanstack/react-table";
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
@@ -11,7 +11,7 @@ import { type Page, useGql } from "../api";
 import { Addr, DataTable, Loaded, PageHeader } from "../components";
 import { config, contract } from "../config";
 import { duration, noos, time } from "../format";
-import { SendStatus, useSend } from "../wallet";
+import { getPublicClient, SendStatus, useSend } from "../wallet";
 
 export type OrderRow = {
   id: string;
@@ -21,6 +21,9 @@ export type OrderRow = {
   deposit: string;
   escrow: string | null;
   bidCount: number | null;
+  /** The best (lowest) bid so far, the winning one once leased; null without a bid. */
+  bestBidder: string | null;
+  bestPricePerSecond: string | null;
   bidDeadline: string;
   jobTimeout: number;
   manifestCid: string;
@@ -43,13 +46,18 @@ export type LeaseRow = {
   disputeEndsAt: string | null;
   closeReason: string | null;
 };
+/** One BidCreated: each bid is below the one before and replaces it as the best. */
 export type BidRow = {
   orderId: string;
-  bidIndex: number;
+  seq: number;
   provider: string;
   pricePerSecond: string;
-  deposit: string;
+  /** The provider this bid replaced as the best (null for the first bid). */
+  outbid: string | null;
+  best: boolean;
+  /** Best | Outbid | Won */
   state: string;
+  outbidBy: string | null;
   createdAt: string;
   txHash: string;
 };
@@ -67,10 +75,11 @@ export type LeaseEventRow = {
 };
 
 const ORDER_FIELDS =
-  "id tenant state maxPricePerSecond deposit escrow bidCount bidDeadline jobTimeout manifestCid createdAt txHash";
+  "id tenant state maxPricePerSecond deposit escrow bidCount bestBidder bestPricePerSecond bidDeadline jobTimeout manifestCid createdAt txHash";
 export const LEASE_FIELDS =
   "id orderId provider tenant state pricePerSecond startedAt deadline escrowLeft settledAt escrowRunsOutAt resultCid disputeEndsAt closeReason";
-export const BID_FIELDS = "orderId bidIndex provider pricePerSecond deposit state createdAt txHash";
+export const BID_FIELDS =
+  "orderId seq provider pricePerSecond outbid best state outbidBy createdAt txHash";
 const EVENT_FIELDS = "id orderId kind actor amount detail blockNumber logIndex timestamp txHash";
 
 const JOBS_QUERY = `{
@@ -144,7 +153,18 @@ export function Jobs() {
       header: "max price /s",
       cell: (c) => noos(c.getValue()),
     }),
-    col.accessor("bidCount", { header: "bids", cell: (c) => c.getValue() ?? 0 }),
+    col.accessor((r) => (r.bestPricePerSecond ? Number(BigInt(r.bestPricePerSecond)) : -1), {
+      id: "best",
+      header: "best bid /s (bids)",
+      cell: (c) => {
+        const o = c.row.original;
+        return (
+          <span data-testid={`best-bid-${o.id}`}>
+            {o.bestPricePerSecond ? noos(o.bestPricePerSecond, 9) : "-"} ({o.bidCount ?? 0})
+          </span>
+        );
+      },
+    }),
     col.display({
       id: "escrow",
       header: "escrow left / runs out",
@@ -211,7 +231,6 @@ type PublishedManifest = {
     maxPricePerSecond: string;
     deposit: string;
     bidWindow: number;
-    maxBids?: number;
     jobTimeout: number;
     resources: { cpuMillis: number; memoryBytes: string; storageBytes: string; gpus: number };
     placement: { attributes: { key: string; value: string }[]; allOf: Address[]; anyOf: Address[] };
@@ -222,7 +241,7 @@ function CreateJob() {
   const [text, setText] = useState(DEFAULT_MANIFEST);
   const [problem, setProblem] = useState<string>();
   const [created, setCreated] = useState<string>();
-  const { isConnected } = useAccount();
+  const { isConnected, address } = useAccount();
   const { send, state } = useSend(config());
   const submit = async () => {
     setProblem(undefined);
@@ -249,15 +268,38 @@ function CreateJob() {
       maxPricePerSecond: BigInt(o.maxPricePerSecond),
       deposit,
       bidWindow: o.bidWindow,
-      maxBids: o.maxBids ?? 20,
       jobTimeout: o.jobTimeout,
     };
     const market = contract("market");
-    const result = await send(
-      "create order",
-      { address: o.token, abi: noosTokenAbi, functionName: "approve", args: [market, deposit] },
-      { address: market, abi: computeMarketAbi, functionName: "createOrder", args: [params] },
-    );
+    // The market takes the deposit from the tenant's market balance first (refunds land there),
+    // the rest from its allowance: approve only what the balance does not cover.
+    const balance = address
+      ? await getPublicClient(config()).readContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: "balanceOf",
+          args: [address, o.token],
+        })
+      : 0n;
+    const create = {
+      address: market,
+      abi: computeMarketAbi,
+      functionName: "createOrder",
+      args: [params],
+    } as const;
+    const result =
+      balance >= deposit
+        ? await send("create order (from your market balance)", create)
+        : await send(
+            "create order",
+            {
+              address: o.token,
+              abi: noosTokenAbi,
+              functionName: "approve",
+              args: [market, deposit - balance],
+            },
+            create,
+          );
     if (result) {
       const [event] = parseEventLogs({
         abi: computeMarketAbi,
@@ -271,8 +313,8 @@ function CreateJob() {
     <section className="create-job">
       <h2>Create a job</h2>
       <p>
-        The manifest is published to the content store, then your wallet approves the deposit and
-        opens the order.
+        The manifest is published to the content store, then your wallet opens the order: the
+        deposit comes from your market balance first, an approve covers the rest.
       </p>
       <textarea
         aria-label="manifest"
@@ -320,7 +362,7 @@ export function JobDetail() {
     `query($id: BigInt!) {
       order(id: $id) { ${ORDER_FIELDS} }
       leases(where: { id: $id }) { items { ${LEASE_FIELDS} } }
-      bids(where: { orderId: $id }, orderBy: "bidIndex", limit: 100) { items { ${BID_FIELDS} } }
+      bids(where: { orderId: $id }, orderBy: "seq", limit: 1000) { items { ${BID_FIELDS} } }
       leaseEvents(where: { orderId: $id }, orderBy: "blockNumber", limit: 1000) { items { ${EVENT_FIELDS} } }
     }`,
     { id },
@@ -345,7 +387,7 @@ export function JobDetail() {
           const outlook = escrowOutlook(order, lease, now);
           const isTenant = address?.toLowerCase() === order.tenant.toLowerCase();
           const bidColumns = [
-            bidCol.accessor("bidIndex", { header: "#" }),
+            bidCol.accessor("seq", { header: "#" }),
             bidCol.accessor("provider", {
               header: "provider",
               cell: (c) => <Addr a={c.getValue()} to={`/providers/${c.getValue()}`} />,
@@ -355,35 +397,27 @@ export function JobDetail() {
               header: "price /s",
               cell: (c) => noos(c.row.original.pricePerSecond, 9),
             }),
-            bidCol.accessor("deposit", { header: "bid deposit", cell: (c) => noos(c.getValue()) }),
-            bidCol.accessor("state", { header: "state" }),
-            bidCol.display({
-              id: "action",
-              header: "",
-              cell: (c) =>
-                order.state === "Open" && c.row.original.state === "Open" ? (
-                  <button
-                    type="button"
-                    data-testid={`accept-bid-${c.row.original.bidIndex}`}
-                    disabled={!isTenant || state.status === "sending"}
-                    title={isTenant ? "lease to this provider" : "only the tenant can accept"}
-                    onClick={() =>
-                      send(`accept bid ${c.row.original.bidIndex}`, {
-                        address: market,
-                        abi: computeMarketAbi,
-                        functionName: "acceptBid",
-                        args: [BigInt(order.id), BigInt(c.row.original.bidIndex)],
-                      })
-                    }
-                  >
-                    accept
-                  </button>
-                ) : null,
+            bidCol.accessor("state", {
+              header: "state",
+              cell: (c) => (
+                <span
+                  className={c.row.original.best ? "state-badge" : ""}
+                  data-testid={`bid-state-${c.row.original.seq}`}
+                >
+                  {c.getValue()}
+                  {c.row.original.outbidBy ? (
+                    <>
+                      {" "}
+                      by <Addr a={c.row.original.outbidBy} />
+                    </>
+                  ) : null}
+                </span>
+              ),
             }),
+            bidCol.accessor("createdAt", { header: "placed", cell: (c) => time(c.getValue()) }),
           ];
-          const cheapest = [...d.bids.items]
-            .filter((b) => b.state === "Open")
-            .sort((a, b) => (BigInt(a.pricePerSecond) < BigInt(b.pricePerSecond) ? -1 : 1))[0];
+          // The market keeps only the best bid; accepting leases the order to it.
+          const best = d.bids.items.find((b) => b.best);
           return (
             <div className="grid2">
               <div>
@@ -427,21 +461,33 @@ export function JobDetail() {
                   ) : null}
                 </dl>
                 <h2>Bids</h2>
-                {order.state === "Open" && cheapest && isTenant ? (
+                <p data-testid="best-bid">
+                  best bid:{" "}
+                  {order.bestBidder && order.bestPricePerSecond ? (
+                    <>
+                      {noos(order.bestPricePerSecond, 9)} /s by <Addr a={order.bestBidder} />
+                    </>
+                  ) : (
+                    "none yet"
+                  )}
+                  {" · "}each new bid must be lower than the best; the tenant may accept it at any
+                  time, anyone may close the auction on it after the bid deadline.
+                </p>
+                {order.state === "Open" && best && isTenant ? (
                   <button
                     type="button"
-                    data-testid="accept-cheapest"
+                    data-testid="accept-best"
                     disabled={state.status === "sending"}
                     onClick={() =>
-                      send(`accept bid ${cheapest.bidIndex}`, {
+                      send("accept the best bid", {
                         address: market,
                         abi: computeMarketAbi,
                         functionName: "acceptBid",
-                        args: [BigInt(order.id), BigInt(cheapest.bidIndex)],
+                        args: [BigInt(order.id)],
                       })
                     }
                   >
-                    Accept the lowest bid ({noos(cheapest.pricePerSecond, 9)} /s)
+                    Accept the best bid ({noos(best.pricePerSecond, 9)} /s)
                   </button>
                 ) : null}
                 <DataTable
