@@ -1,14 +1,15 @@
 // The tenant's workflow, as `noos deploy` runs it: validate the manifest, publish its files and
-// itself to the content store, open the order(s), take the lowest bid (or a chosen provider),
-// wait for the result, check it, accept it and download it. With `verification: redundant`,
-// N providers run the job and it is accepted only when their result hashes agree.
+// itself to the content store, open the order(s), lease to the best (lowest) bid (or a chosen
+// provider's), wait for the result, check it, accept it and download it. With `verification:
+// redundant`, N providers run the job and it is accepted only when their result hashes agree.
+// Deposits come from the tenant's market balance first (refunds stay there: the next order uses
+// them), then its allowance, else a permit: no approve transaction.
 // Every result is checked and then accepted or disputed on chain: a result that fails the check
 // (wrong hash, unfetchable, not a result) is disputed, never left to be paid after the window.
 // With `stateDir`, each step is recorded first, so `resumeJobs` finishes a check after a restart.
 import path from "node:path";
 import {
   BaseError,
-  type Bid,
   canonicalManifestBytes,
   formatNoos,
   InvalidParameterError,
@@ -23,7 +24,7 @@ import {
   resolveManifestRefs,
 } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, zeroAddress } from "viem";
 import { sleep } from "../follower.js";
 import { checkResult, writeResultFiles } from "./checkResult.js";
 import { memoryTenantJobs, openTenantJobs, type TenantJobs } from "./jobState.js";
@@ -52,11 +53,14 @@ export type DeployJobParameters = {
   contracts: NoosphereAddresses;
   store: ContentStore;
   manifestPath: string;
-  /** Lease to this provider instead of the lowest bid. */
+  /**
+   * Lease to this provider: as soon as it holds the best bid (the market leases only to the best
+   * bid); the order is canceled if it does not when the bid window closes.
+   */
   provider?: Address | undefined;
   /** Where results go: `<resultsDir>/<orderId>/`. */
   resultsDir: string;
-  /** Take the lowest bid present as soon as there is one, instead of waiting out the bid window. */
+  /** Take the best bid as soon as there is one (acceptBid), instead of waiting out the bid window. */
   acceptFirstBid?: boolean | undefined;
   /** Re-order this many times when a provider misses its deadline. Default 0. */
   retries?: number | undefined;
@@ -90,14 +94,23 @@ export type DeployJobResult = {
   reason?: string | undefined;
   replicas: DeployedReplica[];
   cost: bigint;
+  /**
+   * The tenant's market balance in the payment token once the job is settled: what its orders'
+   * refunds (escrow left, a missed deadline) left there. The next order draws on it first;
+   * `noos market withdraw` pays it out.
+   */
+  balance: bigint;
   resultDir: string;
   files: Record<string, string>;
 };
 
+/** Where a refund went, for the errors that end a job: the tenant's market balance. */
+const REFUNDED = "the escrow was credited back to your market balance (the next order uses it)";
+
 export class NoBidsError extends BaseError {
   readonly diagnosis: NoBidsDiagnosis | undefined;
   constructor(orderId: bigint, diagnosis?: NoBidsDiagnosis) {
-    super(`No bids on order ${orderId} before its bid window closed; the escrow was refunded.`, {
+    super(`No bids on order ${orderId} before its bid window closed; ${REFUNDED}.`, {
       name: "NoBidsError",
       metaMessages: diagnosis
         ? [
@@ -135,35 +148,26 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     manifestHash: hash,
     token: contracts.token,
   });
-  // Reads that decide what is sent go out together: the chain's minimum deposit (checked before
-  // anything is sent) and what the market may already take from the tenant.
-  let [, allowance] = await Promise.all([
-    checkMinOrderDeposit(client, contracts, orderParams.deposit),
-    client.getAllowance({ owner: client.account.address, spender: contracts.market }),
-  ]);
+  // The chain's minimum deposit, checked before anything is sent. (A single order pays its
+  // deposit from the market balance, then the allowance, else by permit: the SDK decides.)
+  await checkMinOrderDeposit(client, contracts, orderParams.deposit);
   progress({ step: "published", manifestCid, manifestHash: hash });
   /**
-   * Lets the market take `amount` for a replica group (createOrderGroup has no permit form):
-   * approves only when the allowance left is short (a tenant that approved once for many orders
-   * sends no approval per order).
+   * Makes sure the market can take `amount` for a replica group (createOrderGroup has no permit
+   * form; it takes the market balance first, then the allowance): when the two fall short, the
+   * tenant funds its account with the rest, by permit (no approve transaction).
    */
-  const ensureAllowance = async (amount: bigint) => {
-    if (allowance < amount) {
-      await client.approveAndWait({ spender: contracts.market, amount });
-      allowance = amount;
+  const ensureFunds = async (amount: bigint) => {
+    const [balance, allowance] = await Promise.all([
+      marketBalance(),
+      client.getAllowance({ owner: client.account.address, spender: contracts.market }),
+    ]);
+    if (balance + allowance < amount) {
+      await client.fundAccountAndWait({ token: contracts.token, amount: amount - balance });
     }
-    allowance -= amount; // what the order's escrow takes
   };
-  /**
-   * How the next single order pays its deposit: from the allowance left when it covers it (a
-   * tenant that approved once for many orders), else with a permit signed for exactly the deposit
-   * (NOOS has EIP-2612 permits): no approve transaction.
-   */
-  const payWith = (amount: bigint): { permit?: true } => {
-    if (allowance < amount) return { permit: true };
-    allowance -= amount;
-    return {};
-  };
+  const marketBalance = () =>
+    client.getMarketBalance({ account: client.account.address, token: contracts.token });
 
   const replicas = resolved.verification.mode === "redundant" ? resolved.verification.replicas : 1;
   const jobs: TenantJobs = params.stateDir
@@ -192,13 +196,9 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     }
     await jobs.updateOrder(jobId, orderId, change);
   };
-  const taken = new Set<string>();
   const runReplica = async (replica: number): Promise<{ orderId: bigint; lease: Lease }> => {
     for (let attempt = 0; ; attempt++) {
-      const { orderId, event } = await client.createOrderAndWait({
-        ...orderParams,
-        ...payWith(orderParams.deposit),
-      });
+      const { orderId, event } = await client.createOrderAndWait(orderParams);
       await record(orderId, { replica, stage: "ordered" });
       progress({ step: "ordered", orderId, replica });
       await leaseOrder(orderId, event.bidDeadline);
@@ -224,93 +224,31 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
         await record(orderId, { stage: "expired" });
         progress({ step: "expired", orderId, attempt });
         if (attempt < (params.retries ?? 0)) continue;
-        throw new BaseError(
-          `The provider of order ${orderId} missed its deadline; the escrow was refunded.`,
-          {
-            name: "JobExpiredError",
-          },
-        );
+        throw new BaseError(`The provider of order ${orderId} missed its deadline; ${REFUNDED}.`, {
+          name: "JobExpiredError",
+          metaMessages: [await balanceNote()],
+        });
       }
       await record(orderId, { stage: "ended" });
       throw new BaseError(
-        `Order ${orderId} ended as ${lease.stateName} without a result; the escrow was refunded.`,
+        `Order ${orderId} ended as ${lease.stateName} without a result; ${REFUNDED}.`,
         {
           name: "JobFailedError",
           metaMessages: [
             "The provider gave the job up (e.g. the model could not be loaded). See `noos job status`.",
+            await balanceNote(),
           ],
         },
       );
     }
   };
 
-  /**
-   * Waits for bids until the window closes (or the order is full), then picks one. Undefined when
-   * the order left the auction meanwhile (closed by anyone after the window: see leaseOrder).
-   * `refused`: bids already tried whose acceptance failed.
-   */
-  async function chooseBid(
-    orderId: bigint,
-    bidDeadline: bigint,
-    refused: ReadonlySet<bigint>,
-    seen: Set<string>,
-    lastRefusal?: unknown,
-  ): Promise<Bid | undefined> {
-    const choice = await watch.until<{ eligible: Bid[] } | "left">(
-      orderId,
-      async () => {
-        // The bids and the order's state in one round trip.
-        const [bids, order] = await Promise.all([
-          client.getBids({ orderId }),
-          client.getOrder({ orderId }),
-        ]);
-        if (order.stateName !== "Open") return "left";
-        for (const b of bids) {
-          if (!seen.has(b.provider)) {
-            seen.add(b.provider);
-            progress({
-              step: "bid",
-              orderId,
-              provider: b.provider,
-              pricePerSecond: b.pricePerSecond,
-            });
-          }
-        }
-        const eligible = bids.filter(
-          (b) =>
-            b.stateName === "Open" &&
-            !refused.has(b.index) &&
-            !taken.has(b.provider.toLowerCase()) &&
-            (!params.provider || b.provider.toLowerCase() === params.provider.toLowerCase()),
-        );
-        const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
-        const full = order.bidCount >= order.maxBids;
-        const chosenArrived =
-          (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
-        return windowClosed || full || chosenArrived ? { eligible } : undefined;
-      },
-      // Bids come as events; the window's end does not: look again at least this often.
-      { fallbackMs: Math.min(fallbackMs, msUntil(bidDeadline)), signal: params.signal },
-    );
-    if (choice === "left") return undefined;
-    const best = choice.eligible.sort((a, b) =>
-      a.pricePerSecond < b.pricePerSecond
-        ? -1
-        : a.pricePerSecond > b.pricePerSecond
-          ? 1
-          : Number(a.index - b.index),
-    )[0];
-    if (!best) {
-      await client.cancelOrderAndWait({ orderId });
-      if (refused.size > 0) {
-        throw new BaseError(
-          `No bid on order ${orderId} could be accepted before its bid window closed; the escrow was refunded.`,
-          { name: "BidsRefusedError", cause: lastRefusal },
-        );
-      }
-      throw new NoBidsError(orderId, await diagnoseNoBids(client, orderId));
-    }
-    return best;
+  /** "Your market balance is now …": where the refunds of an order that ended went. */
+  async function balanceNote(): Promise<string> {
+    const balance = await marketBalance().catch(() => undefined);
+    return balance === undefined
+      ? "Refunds stay in your market balance: the next order uses them (noos market withdraw pays them out)."
+      : `Your market balance is now ${formatNoos(balance)} NOOS: the next order uses it first (noos market withdraw pays it out).`;
   }
 
   /** Follows the lease (woken by its events) until it leaves Active or its deadline passes. */
@@ -328,11 +266,12 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
   }
 
   /**
-   * Redundant jobs: one replica group, every replica leased to a different provider and running
-   * at the same time. Each commits to its result before any is revealed, so none can copy another.
+   * Redundant jobs: one replica group, every replica leased to a different provider (the market
+   * lets a provider bid on one order of a group only) and running at the same time. Each commits
+   * to its result before any is revealed, so none can copy another.
    */
   async function runGroup(): Promise<void> {
-    await ensureAllowance(orderParams.deposit * BigInt(replicas));
+    await ensureFunds(orderParams.deposit * BigInt(replicas));
     const created = await client.createOrderGroupAndWait({ ...orderParams, replicas });
     groupId = created.groupId;
     const orderIds = created.orderIds;
@@ -341,67 +280,119 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       progress({ step: "ordered", orderId, replica });
     }
     const { bidDeadline } = await client.getOrder({ orderId: created.groupId });
-    const leased: bigint[] = [];
-    try {
-      // One at a time, so each replica goes to a provider no other replica has.
-      for (const orderId of orderIds) {
-        await leaseOrder(orderId, bidDeadline);
-        leased.push(orderId);
-      }
-    } catch (err) {
+    // All replicas at once: their auctions run side by side.
+    const outcomes = await Promise.allSettled(
+      orderIds.map((orderId) => leaseOrder(orderId, bidDeadline)),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) {
       // Fewer distinct providers than replicas: the job cannot be checked by agreement. Give
       // back what was granted (the tenant pays the seconds worked) and the orders still open.
       if (!params.signal?.aborted) {
         for (const orderId of orderIds) {
           const order = await client.getOrder({ orderId });
-          if (leased.includes(orderId)) await client.closeLeaseAndWait({ leaseId: orderId });
+          const lease = await client.getLease({ leaseId: orderId });
+          if (lease.stateName === "Active") await client.closeLeaseAndWait({ leaseId: orderId });
           else if (order.stateName === "Open") await client.cancelOrderAndWait({ orderId });
           await record(orderId, { stage: "ended" });
         }
       }
-      throw err;
+      throw failed.reason;
     }
     await Promise.all(orderIds.map((orderId) => waitForReveal(orderId)));
   }
 
   /**
-   * Takes the best bid (chooseBid) and accepts it. Anyone may close an auction once its window
-   * is over (the contract then leases to the lowest bidder, in a group the lowest not already in
-   * it): when that happened first, the tenant takes that lease as it is. A bid whose acceptance
-   * fails while the order is still open (its provider's stake got locked by other leases
-   * meanwhile, or it canceled the bid) is passed over for the next best one.
+   * Leases the order to its best bid (the market keeps one, the lowest so far). As soon as the
+   * policy allows (`acceptFirstBid`: any bid; `provider`: that provider's), the tenant accepts it
+   * (acceptBid); otherwise it waits out the bid window and closes the auction (closeAuction, which
+   * anyone may call: when someone else did first, the tenant takes that lease as it is). A best
+   * bid whose acceptance fails (its provider no longer has the stake free) blocks the order: the
+   * tenant waits for a lower bid until the window closes, then cancels the order.
    */
   async function leaseOrder(orderId: bigint, bidDeadline: bigint): Promise<Lease> {
-    const refused = new Set<bigint>();
+    /** Best bids reported already (provider and price). */
     const seen = new Set<string>();
-    let lastRefusal: unknown;
-    for (;;) {
-      try {
-        const bid = await chooseBid(orderId, bidDeadline, refused, seen, lastRefusal);
-        if (bid) {
-          try {
-            await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
-          } catch (err) {
-            if (!bidRefused(err)) throw err;
+    /** The best bid whose acceptance failed, and why. */
+    let refused: { bid: string; err: unknown } | undefined;
+    const chosen = params.provider?.toLowerCase();
+    try {
+      for (;;) {
+        const found = await watch.until<
+          { order: Awaited<ReturnType<typeof client.getOrder>>; windowClosed: boolean } | "left"
+        >(
+          orderId,
+          async () => {
             const order = await client.getOrder({ orderId });
-            if (order.stateName !== "Open") throw err; // leased by someone else? see below
-            refused.add(bid.index);
-            lastRefusal = err;
-            continue;
+            if (order.stateName !== "Open") return "left";
+            const hasBid = order.bestBidder !== zeroAddress;
+            const bid = `${order.bestBidder.toLowerCase()}:${order.bestPricePerSecond}`;
+            if (hasBid && !seen.has(bid)) {
+              seen.add(bid);
+              progress({
+                step: "bid",
+                orderId,
+                provider: order.bestBidder,
+                pricePerSecond: order.bestPricePerSecond,
+              });
+            }
+            const usable =
+              hasBid &&
+              refused?.bid !== bid &&
+              (chosen === undefined || order.bestBidder.toLowerCase() === chosen);
+            const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
+            const early = usable && (chosen !== undefined || params.acceptFirstBid === true);
+            return early || windowClosed ? { order, windowClosed } : undefined;
+          },
+          // Bids come as events; the window's end does not: look again at least this often.
+          { fallbackMs: Math.min(fallbackMs, msUntil(bidDeadline)), signal: params.signal },
+        );
+        if (found === "left") break;
+        const { order, windowClosed } = found;
+        const bid = `${order.bestBidder.toLowerCase()}:${order.bestPricePerSecond}`;
+        const usable =
+          order.bestBidder !== zeroAddress &&
+          refused?.bid !== bid &&
+          (chosen === undefined || order.bestBidder.toLowerCase() === chosen);
+        if (windowClosed && !usable) {
+          await client.cancelOrderAndWait({ orderId });
+          if (refused) {
+            throw new BaseError(
+              `The best bid on order ${orderId} could not be accepted before its bid window closed; ${REFUNDED}.`,
+              { name: "BidsRefusedError", cause: refused.err, metaMessages: [await balanceNote()] },
+            );
           }
+          if (chosen !== undefined && order.bestBidder !== zeroAddress) {
+            throw new BaseError(
+              `Provider ${params.provider} did not hold the best bid on order ${orderId} when its bid window closed; the order was canceled and ${REFUNDED}.`,
+              { name: "ProviderNotChosenError", metaMessages: [await balanceNote()] },
+            );
+          }
+          throw new NoBidsError(orderId, await diagnoseNoBids(client, orderId));
         }
-      } catch (err) {
-        if (!(await leasedBySomeoneElse(orderId))) throw err;
+        try {
+          // After the window the tenant closes the auction like anyone could; before it, it
+          // accepts the best bid.
+          if (windowClosed) await client.closeAuctionAndWait({ orderId });
+          else await client.acceptBidAndWait({ orderId });
+        } catch (err) {
+          if (!bidRefused(err)) throw err;
+          if ((await client.getOrder({ orderId })).stateName !== "Open") throw err; // see below
+          refused = { bid, err };
+          continue;
+        }
+        break;
       }
-      break;
+    } catch (err) {
+      if (!(await leasedBySomeoneElse(orderId))) throw err;
     }
     const lease = await client.getLease({ leaseId: orderId });
     if (lease.stateName === "None") {
-      throw new BaseError(`Order ${orderId} left the auction without a lease.`, {
+      throw new BaseError(`Order ${orderId} left the auction without a lease; ${REFUNDED}.`, {
         name: "JobFailedError",
+        metaMessages: [await balanceNote()],
       });
     }
-    taken.add(lease.provider.toLowerCase());
     await record(orderId, { stage: "leased", provider: lease.provider });
     progress({
       step: "leased",
@@ -504,6 +495,7 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     kind: resolved.kind,
     jobId: id,
     ...settled,
+    balance: await marketBalance(),
   };
 
   function settleOptions(jobs: TenantJobs, jobId: string) {
@@ -527,16 +519,11 @@ function msUntil(deadline: bigint): number {
 }
 
 /**
- * Errors of an acceptBid that say the bid (not the order or the tenant) is no longer good: its
- * provider lacks unlocked stake now, the bid was canceled, or its transaction reverted after the
- * simulation passed (the chain changed in between, e.g. another lease locked the stake).
+ * Errors of an acceptBid (or closeAuction) that say the best bid (not the order or the tenant)
+ * is no longer good: its provider lacks free stake now, or the transaction reverted after the
+ * simulation passed (the chain changed in between, e.g. another lease took the stake).
  */
-const BID_REFUSED = new Set([
-  "MarketInsufficientUnlockedStake",
-  "MarketBidNotOpen",
-  "MarketProviderInGroup",
-  "TransactionRevertedError",
-]);
+const BID_REFUSED = new Set(["MarketInsufficientUnlockedStake", "TransactionRevertedError"]);
 function bidRefused(err: unknown): boolean {
   return BID_REFUSED.has((err as { name?: string }).name ?? "");
 }

@@ -1,11 +1,10 @@
 // The tenant's side of a service lease (`noos deploy service.yaml`): publish the manifest and the
-// model, open a service order (jobTimeout 0: paid per second until closed), take the lowest bid
-// (or a chosen provider), then read the endpoint from the provider's lease status, as an Akash
+// model, open a service order (jobTimeout 0: paid per second until closed), lease to the best
+// (lowest) bid (or a chosen provider's), then read the endpoint from the provider's lease status, as an Akash
 // tenant reads `uris` from `lease/{dseq}/{gseq}/{oseq}/status`.
 import path from "node:path";
 import {
   BaseError,
-  type Bid,
   canonicalManifestBytes,
   loadServiceManifest,
   type NoosphereAddresses,
@@ -15,7 +14,7 @@ import {
   servicePricePerThousandSamples,
 } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, zeroAddress } from "viem";
 import { sleep } from "../follower.js";
 import { checkMinOrderDeposit, NoBidsError } from "./deployJob.js";
 import { diagnoseNoBids } from "./noBids.js";
@@ -32,9 +31,12 @@ export type DeployServiceParameters = {
   contracts: NoosphereAddresses;
   store: ContentStore;
   manifestPath: string;
-  /** Lease to this provider instead of the lowest bid. */
+  /**
+   * Lease to this provider: as soon as it holds the best bid (the market leases only to the best
+   * bid); the order is canceled if it does not when the bid window closes.
+   */
   provider?: Address | undefined;
-  /** Take the lowest bid present as soon as there is one, instead of waiting out the bid window. */
+  /** Take the best bid as soon as there is one (acceptBid), instead of waiting out the bid window. */
   acceptFirstBid?: boolean | undefined;
   onProgress?: ((event: DeployServiceProgress) => void) | undefined;
   signal?: AbortSignal | undefined;
@@ -77,12 +79,12 @@ export async function deployService(params: DeployServiceParameters): Promise<De
   await checkMinOrderDeposit(client, contracts, order.deposit);
   progress({ step: "published", manifestCid, manifestHash: order.manifestHash });
 
-  // The deposit is paid with a permit signed here (NOOS has EIP-2612 permits): no approve transaction.
-  const { orderId, event } = await client.createOrderAndWait({ ...order, permit: true });
+  // The deposit comes from the market balance (earlier refunds) first, then the allowance, else
+  // a permit signed here (NOOS has EIP-2612 permits): no approve transaction.
+  const { orderId, event } = await client.createOrderAndWait(order);
   progress({ step: "ordered", orderId });
 
-  const bid = await chooseBid(orderId, event.bidDeadline);
-  await client.acceptBidAndWait({ orderId, bidIndex: bid.index });
+  const bid = await leaseBestBid(orderId, event.bidDeadline);
   progress({ step: "leased", orderId, provider: bid.provider, pricePerSecond: bid.pricePerSecond });
 
   const record = await client.getProvider({ provider: bid.provider });
@@ -109,7 +111,7 @@ export async function deployService(params: DeployServiceParameters): Promise<De
     const lease = await client.getLease({ leaseId: orderId });
     if (lease.stateName !== "Active") {
       throw new BaseError(
-        `The provider of lease ${orderId} could not start the service; the lease is ${lease.stateName} and the escrow was refunded.`,
+        `The provider of lease ${orderId} could not start the service; the lease is ${lease.stateName} and the escrow was credited back to your market balance (the next order uses it).`,
         { name: "ServiceStartError", metaMessages: [`See ${hostUri}/status for its reason.`] },
       );
     }
@@ -124,46 +126,64 @@ export async function deployService(params: DeployServiceParameters): Promise<De
     params.signal?.throwIfAborted();
   }
 
-  async function chooseBid(id: bigint, bidDeadline: bigint): Promise<Bid> {
+  /**
+   * Waits for the best bid the policy takes (any, with acceptFirstBid; the chosen provider's) or
+   * for the window's end, then leases: acceptBid before the window's end, closeAuction after it
+   * (when someone else closed it first, the tenant takes that lease as it is).
+   */
+  async function leaseBestBid(
+    id: bigint,
+    bidDeadline: bigint,
+  ): Promise<{ provider: Address; pricePerSecond: bigint }> {
     const seen = new Set<string>();
-    let eligible: Bid[] = [];
+    const chosen = params.provider?.toLowerCase();
     for (;;) {
-      const bids = await client.getBids({ orderId: id });
-      for (const b of bids) {
-        if (seen.has(b.provider)) continue;
-        seen.add(b.provider);
+      const o = await client.getOrder({ orderId: id });
+      if (o.stateName !== "Open") break; // closed by someone else after the window
+      const hasBid = o.bestBidder !== zeroAddress;
+      const key = `${o.bestBidder}:${o.bestPricePerSecond}`;
+      if (hasBid && !seen.has(key)) {
+        seen.add(key);
         progress({
           step: "bid",
           orderId: id,
-          provider: b.provider,
-          pricePerSecond: b.pricePerSecond,
+          provider: o.bestBidder,
+          pricePerSecond: o.bestPricePerSecond,
         });
       }
-      eligible = bids.filter(
-        (b) =>
-          b.stateName === "Open" &&
-          (!params.provider || b.provider.toLowerCase() === params.provider.toLowerCase()),
-      );
-      const o = await client.getOrder({ orderId: id });
+      const usable = hasBid && (chosen === undefined || o.bestBidder.toLowerCase() === chosen);
       const windowClosed = Date.now() / 1000 >= Number(bidDeadline);
-      const early =
-        (params.provider !== undefined || params.acceptFirstBid === true) && eligible.length > 0;
-      if (windowClosed || o.bidCount >= o.maxBids || early) break;
+      const early = usable && (chosen !== undefined || params.acceptFirstBid === true);
+      if (windowClosed && !usable) {
+        await client.cancelOrderAndWait({ orderId: id });
+        if (hasBid) {
+          throw new BaseError(
+            `Provider ${params.provider} did not hold the best bid on order ${id} when its bid window closed; the order was canceled and its escrow credited back to your market balance.`,
+            { name: "ProviderNotChosenError" },
+          );
+        }
+        throw new NoBidsError(id, await diagnoseNoBids(client, id));
+      }
+      if (windowClosed || early) {
+        try {
+          if (windowClosed) await client.closeAuctionAndWait({ orderId: id });
+          else await client.acceptBidAndWait({ orderId: id });
+        } catch (err) {
+          if ((await client.getOrder({ orderId: id })).stateName === "Open") throw err;
+        }
+        break;
+      }
       await sleep(poll, params.signal);
       params.signal?.throwIfAborted();
     }
-    const best = eligible.sort((a, b) =>
-      a.pricePerSecond < b.pricePerSecond
-        ? -1
-        : a.pricePerSecond > b.pricePerSecond
-          ? 1
-          : Number(a.index - b.index),
-    )[0];
-    if (!best) {
-      await client.cancelOrderAndWait({ orderId: id });
-      throw new NoBidsError(id, await diagnoseNoBids(client, id));
+    const lease = await client.getLease({ leaseId: id });
+    if (lease.stateName === "None") {
+      throw new BaseError(
+        `Order ${id} left the auction without a lease; its escrow was credited back to your market balance.`,
+        { name: "ServiceStartError" },
+      );
     }
-    return best;
+    return { provider: lease.provider, pricePerSecond: lease.pricePerSecond };
   }
 }
 

@@ -4,7 +4,7 @@
 // accepted or disputed (settleJob), inside the dispute window.
 import { BaseError, type NoosphereClient } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import type { Address } from "viem";
+import { type Address, zeroAddress } from "viem";
 import { sleep } from "../follower.js";
 import { finalStages, openTenantJobs, type TenantJob, type TenantJobs } from "./jobState.js";
 import { type SettleJobResult, type SettleProgress, settleJob, stageOf } from "./settleJob.js";
@@ -132,7 +132,11 @@ async function resumeJob(
   return { jobId: job.id, settled: true, ...settled };
 }
 
-/** An order left open: after its bid window, lease it to the lowest bid, or cancel it. */
+/**
+ * An order left open: after its bid window, lease it to its best bid (closeAuction), or cancel it
+ * when it has none or its best bidder lacks the free stake now (the escrow goes back to the
+ * tenant's market balance).
+ */
 async function finishAuction(
   params: ResumeJobsParameters,
   orderId: bigint,
@@ -146,10 +150,18 @@ async function finishAuction(
     }
     if (order.stateName !== "Open") return { stage: "ended" };
     if (Date.now() / 1000 > Number(order.bidDeadline)) {
-      const bids = await client.getBids({ orderId });
-      if (bids.some((b) => b.stateName === "Open")) {
-        await client.closeAuctionAndWait({ orderId });
-        continue;
+      if (order.bestBidder !== zeroAddress) {
+        const closed = await client.closeAuctionAndWait({ orderId }).then(
+          () => true,
+          async (err: unknown) => {
+            // Closed by someone else meanwhile: the loop reads the order again.
+            if ((await client.getOrder({ orderId })).stateName !== "Open") return true;
+            // The best bid cannot be leased (its provider lacks the free stake): cancel below.
+            if ((err as { name?: string }).name !== "MarketInsufficientUnlockedStake") throw err;
+            return false;
+          },
+        );
+        if (closed) continue;
       }
       await client.cancelOrderAndWait({ orderId });
       return { stage: "ended" };
