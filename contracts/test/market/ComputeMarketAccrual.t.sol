@@ -5,8 +5,9 @@ import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
 /// @notice Fuzzed accrual: for any price, deposit, take rate and settle sequence, each release
-///         pays fee = floor(gross * takeRate / 10_000), and in the end provider earnings + fees +
-///         tenant refund == what the tenant deposited.
+///         credits the provider gross - fee with fee = floor(gross * takeRate / 10_000), and in the
+///         end the provider's balance + fees + the tenant's balance (its refunds) == what the tenant
+///         deposited, all of it held by the market (nothing pushed).
 contract ComputeMarketAccrualTest is MarketFixture {
     uint256 internal constant MAX_LIFETIME = 100_000_000; // ~3 years of escrow at the bid price
 
@@ -17,7 +18,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
         uint256 deposited;
         uint256 tenantBefore;
         uint256 providerBefore;
-        /// @dev Reporter reward the tenant got from the stake slash when it won a dispute.
+        /// @dev Reporter reward the tenant got (in its wallet, from Staking) when it won a dispute.
         uint256 tenantReward;
     }
 
@@ -38,7 +39,7 @@ contract ComputeMarketAccrualTest is MarketFixture {
             _settleAndCheck(run);
         }
         _closeIfActive(run, closeByProvider);
-        _assertConserved(run, 0, 0);
+        _assertConserved(run);
     }
 
     function testFuzz_serviceAccrual_withTopUps(
@@ -73,17 +74,17 @@ contract ComputeMarketAccrualTest is MarketFixture {
                 _settleAndCheck(run);
                 break;
             }
-            uint256 paidBefore = market.getLease(run.leaseId).paid;
+            uint256 paidBefore = _paid();
             uint256 feesBefore = market.accruedFees(address(token));
             vm.prank(tenant);
             market.deposit(run.leaseId, amount);
             run.deposited += amount;
-            uint256 released = market.getLease(run.leaseId).paid - paidBefore;
+            uint256 released = _paid() - paidBefore;
             assertEq(market.accruedFees(address(token)) - feesBefore, _fee(released, run.rate), "fee on top-up settle");
             assertEq(market.getOrder(run.leaseId).escrow, escrowLeft + amount);
         }
         _closeIfActive(run, false);
-        _assertConserved(run, 0, 0);
+        _assertConserved(run);
     }
 
     /// @dev Exhaustion at any price: the whole deposit is paid, settledAt is the last whole second
@@ -96,11 +97,11 @@ contract ComputeMarketAccrualTest is MarketFixture {
 
         IComputeMarket.Lease memory l = market.getLease(run.leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
-        assertEq(l.paid, run.deposited);
+        assertEq(_paid(), run.deposited);
         assertEq(l.settledAt, l.startedAt + affordable);
-        assertEq(l.paid - run.price * (l.settledAt - l.startedAt), run.deposited % run.price);
+        assertEq(_paid() - run.price * (l.settledAt - l.startedAt), run.deposited % run.price);
         assertEq(market.accruedFees(address(token)), _fee(run.deposited, run.rate));
-        _assertConserved(run, 0, 0);
+        _assertConserved(run);
     }
 
     // ------------------------------------------------------------ batch jobs
@@ -146,16 +147,13 @@ contract ComputeMarketAccrualTest is MarketFixture {
             _settleAndCheck(run); // held, not paid: no fee until release
         }
         uint256 gross = _finishBatch(run, outcome, jobTimeout);
-        bool failed = outcome == Outcome.DisputeLost || outcome == Outcome.Expired;
         IComputeMarket.Lease memory l = market.getLease(run.leaseId);
         assertEq(l.held, 0);
-        assertEq(l.paid, gross);
-        assertLe(l.paid, run.price * jobTimeout); // never more than the job's price
-        assertEq(market.accruedFees(address(token)), _fee(gross, run.rate) + (failed ? BID_DEPOSIT : 0));
-        // A provider that gives up forfeits elapsed / jobTimeout of its bid deposit to the tenant.
-        uint256 toTenant =
-            outcome == Outcome.ClosedByProvider ? BID_DEPOSIT * (l.closedAt - l.startedAt) / jobTimeout : 0;
-        _assertConserved(run, failed ? BID_DEPOSIT : 0, toTenant);
+        assertEq(_paid(), gross);
+        assertLe(_paid(), run.price * jobTimeout); // never more than the job's price
+        assertEq(market.accruedFees(address(token)), _fee(gross, run.rate));
+        assertEq(_openLeases(provider1), 0);
+        _assertConserved(run);
     }
 
     // ------------------------------------------------------------ helpers
@@ -188,7 +186,8 @@ contract ComputeMarketAccrualTest is MarketFixture {
         IComputeMarket.Lease memory before = market.getLease(run.leaseId);
         uint256 escrowBefore = market.getOrder(run.leaseId).escrow;
         uint256 feesBefore = market.accruedFees(address(token));
-        uint256 earnedBefore = market.earnings(provider1, address(token));
+        uint256 earnedBefore = _balanceOf(provider1);
+        uint256 paidBefore = _paid();
         uint256 end = block.timestamp;
         if (before.deadline != 0 && end > before.deadline) end = before.deadline;
         // A batch job accrues nothing by time: its price was held when it started.
@@ -206,25 +205,23 @@ contract ComputeMarketAccrualTest is MarketFixture {
             return;
         }
         uint256 fee = market.accruedFees(address(token)) - feesBefore;
-        assertEq(l.paid - before.paid, accrued, "paid");
+        assertEq(_paid() - paidBefore, accrued, "paid");
         assertEq(fee, accrued * run.rate / BPS, "fee = floor(gross * rate / BPS)");
-        // A lease that ran out while settling also credits back the bid deposit.
-        uint256 depositBack = l.state == IComputeMarket.LeaseState.Active ? 0 : BID_DEPOSIT;
-        assertEq(market.earnings(provider1, address(token)) - earnedBefore, accrued - fee + depositBack, "net");
+        assertEq(_balanceOf(provider1) - earnedBefore, accrued - fee, "net credited");
         if (l.state == IComputeMarket.LeaseState.Active) {
-            assertEq(l.paid, run.price * (l.settledAt - l.startedAt), "paid by the second");
+            assertEq(_paid(), run.price * (l.settledAt - l.startedAt), "paid by the second");
         } else {
-            assertLt(l.paid - run.price * (l.settledAt - l.startedAt), run.price, "remainder < 1 s");
+            assertLt(_paid() - run.price * (l.settledAt - l.startedAt), run.price, "remainder < 1 s");
         }
     }
 
     function _closeIfActive(Run memory run, bool byProvider) private {
         if (!_active(run.leaseId)) return;
-        IComputeMarket.Lease memory before = market.getLease(run.leaseId);
+        uint256 paidBefore = _paid();
         uint256 feesBefore = market.accruedFees(address(token));
         vm.prank(byProvider ? provider1 : tenant);
         market.closeLease(run.leaseId);
-        uint256 released = market.getLease(run.leaseId).paid - before.paid;
+        uint256 released = _paid() - paidBefore;
         assertEq(market.accruedFees(address(token)) - feesBefore, _fee(released, run.rate), "fee on close");
     }
 
@@ -266,17 +263,25 @@ contract ComputeMarketAccrualTest is MarketFixture {
         }
     }
 
-    /// @dev provider pay + fees (less the bid deposit forfeited to fees) + tenant refund (less the
-    ///      bid deposit forfeited to the tenant) == deposited; the market holds exactly the earnings
-    ///      (pay and the bid deposit credited back) and the fees; nothing was pushed to the provider.
-    function _assertConserved(Run memory run, uint256 toFees, uint256 toTenant) private view {
-        uint256 earnings = market.earnings(provider1, address(token));
-        uint256 pay = earnings - (BID_DEPOSIT - toFees - toTenant);
+    /// @dev What the provider was paid, gross: its balance (net) + the fees (only this lease pays any).
+    function _paid() private view returns (uint256) {
+        return _balanceOf(provider1) + market.accruedFees(address(token));
+    }
+
+    /// @dev provider pay + fees + the tenant's refunds == deposited; the market holds exactly the
+    ///      balances and the fees; the escrow is empty; nothing was pushed to either party.
+    function _assertConserved(Run memory run) private view {
+        uint256 pay = _balanceOf(provider1);
         uint256 fees = market.accruedFees(address(token));
-        uint256 refund = token.balanceOf(tenant) - run.tenantReward + run.deposited - run.tenantBefore;
-        assertEq(pay + fees - toFees + refund - toTenant, run.deposited, "pay + fees + refund == deposited");
-        assertEq(token.balanceOf(address(market)), earnings + fees, "market holds earnings + fees");
-        assertEq(token.balanceOf(provider1), run.providerBefore - BID_DEPOSIT, "deposits are pulled, not pushed");
+        uint256 refund = _balanceOf(tenant);
+        assertEq(pay + fees + refund, run.deposited, "pay + fees + refund == deposited");
+        assertEq(token.balanceOf(address(market)), pay + fees + refund, "market holds balances + fees");
+        assertEq(
+            token.balanceOf(tenant),
+            run.tenantBefore - run.deposited + run.tenantReward,
+            "refunds are credited, not pushed"
+        );
+        assertEq(token.balanceOf(provider1), run.providerBefore, "pay is credited, not pushed");
         assertEq(market.getOrder(run.leaseId).escrow, 0);
     }
 }

@@ -1,44 +1,93 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Vm} from "forge-std/Vm.sol";
 import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/registry/IProviderRegistry.sol";
+import {IStaking} from "../../src/staking/IStaking.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
-/// @notice createBid, cancelBid, acceptBid, closeAuction and placement matching through the market.
+/// @notice The running reverse auction (createBid: each bid strictly below the best, which it
+///         replaces), acceptBid, closeAuction, placement matching through the market, and the lazy
+///         stake lock (providerStake, releaseStake).
 contract ComputeMarketBidsTest is MarketFixture {
     // ------------------------------------------------------------ createBid
 
-    function test_createBid_escrowsDepositAndRecordsBid() public {
+    function test_createBid_recordsBestBidWithoutDeposit() public {
         uint256 orderId = _openServiceOrder();
-        uint256 providerBefore = token.balanceOf(provider1);
+        uint256 walletBefore = token.balanceOf(provider1);
         skip(10);
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidCreated(orderId, provider1, 0, MAX_PRICE / 2, 6 ether);
-        vm.prank(provider1);
-        uint256 bidIndex = market.createBid(orderId, MAX_PRICE / 2, 6 ether);
+        emit IComputeMarket.BidCreated(orderId, provider1, MAX_PRICE, address(0));
+        _bid(provider1, orderId, MAX_PRICE); // at the max price exactly
 
-        assertEq(bidIndex, 0);
-        assertEq(token.balanceOf(provider1), providerBefore - 6 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 6 ether);
-        IComputeMarket.Bid memory b = market.getBid(orderId, 0);
-        assertEq(b.provider, provider1);
-        assertEq(uint8(b.state), uint8(IComputeMarket.BidState.Open));
-        assertEq(b.createdAt, block.timestamp);
-        assertEq(b.pricePerSecond, MAX_PRICE / 2);
-        assertEq(b.deposit, 6 ether);
-        assertEq(market.getOrder(orderId).bidCount, 1);
+        IComputeMarket.Order memory o = market.getOrder(orderId);
+        assertEq(o.bestBidder, provider1);
+        assertEq(o.bestPricePerSecond, MAX_PRICE);
+        assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Open));
+        assertEq(token.balanceOf(provider1), walletBefore, "no bid deposit");
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0, "a bid locks no stake");
+        (uint256 open, uint256 locked) = market.providerStake(provider1);
+        assertEq(open, 0);
+        assertEq(locked, 0);
+    }
 
-        assertEq(_bid(provider2, orderId, MAX_PRICE), 1); // at the max price exactly
-        assertEq(market.getBids(orderId).length, 2);
-        assertEq(market.getOrder(orderId).bidCount, 2);
+    /// @dev A lower bid replaces the best and names the provider it outbid.
+    function test_createBid_lowerBidReplacesBest() public {
+        uint256 orderId = _openServiceOrder();
+        _bid(provider1, orderId, MAX_PRICE);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.BidCreated(orderId, provider2, MAX_PRICE - 1, provider1);
+        _bid(provider2, orderId, MAX_PRICE - 1);
+        assertEq(market.getOrder(orderId).bestBidder, provider2);
+        assertEq(market.getOrder(orderId).bestPricePerSecond, MAX_PRICE - 1);
+
+        // The outbid provider may come back lower.
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.BidCreated(orderId, provider1, MAX_PRICE / 2, provider2);
+        _bid(provider1, orderId, MAX_PRICE / 2);
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
+        assertEq(market.getOrder(orderId).bestPricePerSecond, MAX_PRICE / 2);
     }
 
     function test_createBid_acceptsLastSecondOfWindow() public {
         uint256 orderId = _openServiceOrder();
         skip(BID_WINDOW - 1);
-        assertEq(_bid(provider1, orderId, MAX_PRICE), 0);
+        _bid(provider1, orderId, MAX_PRICE);
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
+    }
+
+    function test_createBid_revertsWhenNotLowerThanBest() public {
+        uint256 orderId = _openServiceOrder();
+        _bid(provider1, orderId, MAX_PRICE / 2);
+        // Equal to the best: ties go to the first bid.
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketBidNotLower.selector, orderId, MAX_PRICE / 2, MAX_PRICE / 2)
+        );
+        _bid(provider2, orderId, MAX_PRICE / 2);
+        // Above the best, though below the max price.
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketBidNotLower.selector, orderId, MAX_PRICE / 2 + 1, MAX_PRICE / 2)
+        );
+        _bid(provider2, orderId, MAX_PRICE / 2 + 1);
+        assertEq(market.getOrder(orderId).bestBidder, provider1, "the best bid stays");
+    }
+
+    function test_createBid_revertsWhenPriceAboveMax() public {
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketBidAbovePrice.selector, orderId, MAX_PRICE + 1, MAX_PRICE)
+        );
+        _bid(provider1, orderId, MAX_PRICE + 1);
+    }
+
+    function test_createBid_revertsWhenPriceZero() public {
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(IComputeMarket.MarketZeroPrice.selector);
+        _bid(provider1, orderId, 0);
     }
 
     function test_createBid_revertsWhenOrderUnknown() public {
@@ -46,6 +95,7 @@ contract ComputeMarketBidsTest is MarketFixture {
         _bid(provider1, 3, MAX_PRICE);
     }
 
+    /// @dev The tenant may accept inside the bid window: a later, lower bid is refused.
     function test_createBid_revertsWhenOrderLeased() public {
         uint256 leaseId = _serviceLease(MAX_PRICE);
         vm.expectRevert(
@@ -53,7 +103,9 @@ contract ComputeMarketBidsTest is MarketFixture {
                 IComputeMarket.MarketOrderNotOpen.selector, leaseId, IComputeMarket.OrderState.Leased
             )
         );
-        _bid(provider2, leaseId, MAX_PRICE);
+        _bid(provider2, leaseId, MAX_PRICE / 2);
+        assertEq(market.getLease(leaseId).provider, provider1);
+        assertEq(market.getOrder(leaseId).bestBidder, provider1, "the winner stays");
     }
 
     function test_createBid_revertsWhenOrderCanceled() public {
@@ -73,59 +125,6 @@ contract ComputeMarketBidsTest is MarketFixture {
         uint64 deadline = market.getOrder(orderId).bidDeadline;
         vm.warp(deadline);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketBidWindowClosed.selector, orderId, deadline));
-        _bid(provider1, orderId, MAX_PRICE);
-    }
-
-    function test_createBid_revertsWhenPriceZero() public {
-        uint256 orderId = _openServiceOrder();
-        vm.expectRevert(IComputeMarket.MarketZeroPrice.selector);
-        _bid(provider1, orderId, 0);
-    }
-
-    function test_createBid_revertsWhenPriceAboveMax() public {
-        uint256 orderId = _openServiceOrder();
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketBidAbovePrice.selector, orderId, MAX_PRICE + 1, MAX_PRICE)
-        );
-        _bid(provider1, orderId, MAX_PRICE + 1);
-    }
-
-    function test_createBid_revertsWhenDepositTooLow() public {
-        uint256 orderId = _openServiceOrder();
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketBidDepositTooLow.selector, MIN_BID_DEPOSIT - 1, MIN_BID_DEPOSIT)
-        );
-        _bid(provider1, orderId, MAX_PRICE, MIN_BID_DEPOSIT - 1);
-    }
-
-    function test_createBid_revertsWhenTooManyBids() public {
-        IComputeMarket.OrderParams memory p = _serviceParams();
-        p.maxBids = 2;
-        uint256 orderId = _createOrder(tenant, p);
-        _bid(provider1, orderId, MAX_PRICE);
-        _bid(provider2, orderId, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketTooManyBids.selector, orderId, 2));
-        _bid(provider3, orderId, MAX_PRICE);
-        // A canceled bid frees its slot (finding 3).
-        vm.prank(provider2);
-        market.cancelBid(orderId, 1);
-        _bid(provider3, orderId, MAX_PRICE);
-        assertEq(market.getOrder(orderId).bidCount, 2);
-    }
-
-    function test_createBid_revertsWhenDuplicate() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDuplicateBid.selector, orderId, provider1));
-        _bid(provider1, orderId, MAX_PRICE / 2);
-    }
-
-    function test_createBid_revertsWhenRebiddingAfterCancel() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketDuplicateBid.selector, orderId, provider1));
         _bid(provider1, orderId, MAX_PRICE);
     }
 
@@ -152,32 +151,96 @@ contract ComputeMarketBidsTest is MarketFixture {
         _bid(provider1, orderId, MAX_PRICE);
     }
 
+    /// @dev Eligible (stake >= minProviderStake) but that stake already backs an open lease: no stake
+    ///      is free for one more.
+    function test_createBid_revertsWhenStakeNotFree() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake + minStake / 2);
+        _leaseTo(small, _serviceParams(), MAX_PRICE);
+        assertTrue(registry.isEligible(small));
+
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketInsufficientUnlockedStake.selector, small, minStake / 2, minStake
+            )
+        );
+        _bid(small, orderId, MAX_PRICE);
+    }
+
+    /// @dev Stake the market still holds locked after a lease ended counts as free for the next bid.
+    function test_createBid_countsStakeLockedByMarketAfterLeaseEnded() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake);
+        uint256 first = _leaseTo(small, _serviceParams(), MAX_PRICE);
+        vm.prank(tenant);
+        market.closeLease(first);
+        assertEq(staking.lockedOf(small, PROVIDER_ROLE), minStake, "the lock stays");
+        assertEq(staking.stakeOf(small, PROVIDER_ROLE) - staking.lockedOf(small, PROVIDER_ROLE), 0);
+
+        uint256 second = _leaseTo(small, _serviceParams(), MAX_PRICE);
+        assertEq(market.getLease(second).provider, small);
+        assertEq(staking.lockedOf(small, PROVIDER_ROLE), minStake, "no second lock");
+        (uint256 open, uint256 locked) = market.providerStake(small);
+        assertEq(open, 1);
+        assertEq(locked, minStake);
+    }
+
+    /// @dev Whatever order the bids come in, the best is the lowest, and the first at that price.
+    function testFuzz_createBid_keepsRunningMinimum(uint256[5] memory prices) public {
+        uint256 orderId = _openServiceOrder();
+        address[5] memory bidders = [provider1, provider2, provider3, _extraProvider("p4"), _extraProvider("p5")];
+        uint256 best = MAX_PRICE + 1;
+        address bestBidder;
+        address outbid;
+        for (uint256 i; i < 5; ++i) {
+            prices[i] = bound(prices[i], 1, 4); // small range: many ties
+            if (prices[i] >= best) {
+                vm.expectRevert(
+                    abi.encodeWithSelector(IComputeMarket.MarketBidNotLower.selector, orderId, prices[i], best)
+                );
+                _bid(bidders[i], orderId, prices[i]);
+                continue;
+            }
+            vm.expectEmit(true, true, true, true, address(market));
+            emit IComputeMarket.BidCreated(orderId, bidders[i], prices[i], outbid);
+            _bid(bidders[i], orderId, prices[i]);
+            best = prices[i];
+            bestBidder = bidders[i];
+            outbid = bidders[i];
+        }
+        skip(BID_WINDOW);
+        market.closeAuction(orderId);
+        IComputeMarket.Lease memory l = market.getLease(orderId);
+        assertEq(l.provider, bestBidder);
+        assertEq(l.pricePerSecond, best);
+        assertEq(token.balanceOf(address(market)), DEPOSIT, "bids hold no tokens");
+    }
+
     // ------------------------------------------------------------ placement
 
     function _placementOrder(IProviderRegistry.Attribute[] memory attrs, address[] memory allOf, address[] memory anyOf)
         private
         returns (uint256)
     {
-        IComputeMarket.OrderParams memory p = _serviceParams();
-        p.placement.attributes = attrs;
-        p.placement.allOf = allOf;
-        p.placement.anyOf = anyOf;
-        return _createOrder(tenant, p);
+        return _createOrder(tenant, _withPlacement(_serviceParams(), attrs, allOf, anyOf));
     }
 
     function _expectMismatch(uint256 orderId, address provider) private {
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketPlacementMismatch.selector, orderId, provider));
-        _bid(provider, orderId, MAX_PRICE);
+        _bid(provider, orderId, 1);
     }
 
     function test_createBid_placementOrderNeedsItsPlacement() public {
         uint256 orderId = _placementOrder(_attrs1("region", "eu"), new address[](0), new address[](0));
         bytes32 expected = market.getOrder(orderId).placementHash;
         assertEq(expected, keccak256(abi.encode(_placementOf(orderId))));
-        // The 3-argument form cannot bid on an order with placement requirements.
+        // The 2-argument form cannot bid on an order with placement requirements.
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, expected, 0));
         vm.prank(provider1);
-        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT);
+        market.createBid(orderId, MAX_PRICE);
         // Nor can another placement (here a weaker one that provider2, region=us, would match).
         IProviderRegistry.Placement memory other;
         other.attributes = _attrs1("tier", "community");
@@ -186,28 +249,32 @@ contract ComputeMarketBidsTest is MarketFixture {
                 IComputeMarket.MarketWrongPlacement.selector, orderId, expected, keccak256(abi.encode(other))
             )
         );
-        vm.prank(provider1);
-        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, other);
+        vm.prank(provider2);
+        market.createBid(orderId, MAX_PRICE, other);
         // Nor an empty one.
         IProviderRegistry.Placement memory none;
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, expected, 0));
         vm.prank(provider1);
-        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, none);
+        market.createBid(orderId, MAX_PRICE, none);
         _bid(provider1, orderId, MAX_PRICE); // with the order's placement
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
     }
 
     function test_createBid_emptyPlacementOnOrderWithoutPlacement() public {
         uint256 orderId = _openServiceOrder();
         IProviderRegistry.Placement memory none;
         vm.prank(provider1);
-        assertEq(market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, none), 0);
+        market.createBid(orderId, MAX_PRICE, none);
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
         IProviderRegistry.Placement memory some;
         some.attributes = _attrs1("region", "eu");
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketWrongPlacement.selector, orderId, 0, keccak256(abi.encode(some)))
+            abi.encodeWithSelector(
+                IComputeMarket.MarketWrongPlacement.selector, orderId, 0, keccak256(abi.encode(some))
+            )
         );
         vm.prank(provider2);
-        market.createBid(orderId, MAX_PRICE, BID_DEPOSIT, some);
+        market.createBid(orderId, MAX_PRICE - 1, some);
     }
 
     function test_createBid_placementRequiresSubsetOfProviderAttributes() public {
@@ -223,16 +290,27 @@ contract ComputeMarketBidsTest is MarketFixture {
         _expectMismatch(orderId, provider1);
     }
 
+    /// @dev The registry's eligibility still applies on an order with placement requirements.
+    function test_createBid_placementOrderRevertsWhenProviderUnregistered() public {
+        uint256 orderId = _createOrder(tenant, _withEuPlacement(_serviceParams()));
+        vm.prank(provider1);
+        registry.unregister();
+        vm.expectRevert();
+        _bid(provider1, orderId, MAX_PRICE);
+        assertEq(market.getOrder(orderId).bestBidder, address(0));
+    }
+
     function test_createBid_placementKeyWildcard() public {
         uint256 orderId =
             _placementOrder(_attrs1("gpu/vendor/nvidia/model/*", "true"), new address[](0), new address[](0));
         _bid(provider1, orderId, MAX_PRICE); // a100
-        _bid(provider2, orderId, MAX_PRICE); // h100
+        _bid(provider2, orderId, MAX_PRICE - 1); // h100
         _expectMismatch(orderId, provider3); // amd
 
         uint256 anyVendor = _placementOrder(_attrs1("gpu/vendor/*/model/*", "true"), new address[](0), new address[](0));
         _bid(provider1, anyVendor, MAX_PRICE);
-        _bid(provider3, anyVendor, MAX_PRICE);
+        _bid(provider3, anyVendor, MAX_PRICE - 1);
+        assertEq(market.getOrder(anyVendor).bestBidder, provider3);
     }
 
     function test_createBid_placementWildcardDoesNotCrossSlash() public {
@@ -284,168 +362,61 @@ contract ComputeMarketBidsTest is MarketFixture {
         _expectMismatch(orderId, provider1);
     }
 
-    // ------------------------------------------------------------ cancelBid
-
-    function test_cancelBid_refundsDeposit() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE, 9 ether);
-        uint256 before = token.balanceOf(provider1);
-
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Canceled);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-
-        // Pulled, less the cancel forfeit, which joins the tenant's escrow.
-        uint256 forfeit = 9 ether * market.CANCEL_FORFEIT_BPS() / BPS;
-        assertEq(token.balanceOf(provider1), before);
-        assertEq(market.earnings(provider1, address(token)), 9 ether - forfeit);
-        assertEq(market.getOrder(orderId).escrow, DEPOSIT + forfeit);
-        vm.prank(provider1);
-        market.withdraw(address(token));
-        assertEq(token.balanceOf(provider1), before + 9 ether - forfeit);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + forfeit);
-        assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Canceled));
-        assertEq(market.getOrder(orderId).bidCount, 0);
-    }
-
-    function test_cancelBid_allowedAfterWindow() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        skip(BID_WINDOW * 2);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-        assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Canceled));
-    }
-
-    function test_cancelBid_revertsWhenOrderUnknown() public {
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 5));
-        vm.prank(provider1);
-        market.cancelBid(5, 0);
-    }
-
-    function test_cancelBid_revertsWhenBidUnknown() public {
-        uint256 orderId = _openServiceOrder();
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownBid.selector, orderId, 0));
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-    }
-
-    function test_cancelBid_revertsWhenNotBidder() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotBidder.selector, orderId, 0, provider2));
-        vm.prank(provider2);
-        market.cancelBid(orderId, 0);
-    }
-
-    function test_cancelBid_revertsWhenAlreadyCanceled() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IComputeMarket.MarketBidNotOpen.selector, orderId, 0, IComputeMarket.BidState.Canceled
-            )
-        );
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-    }
-
-    function test_cancelBid_revertsWhenWon() public {
-        uint256 leaseId = _serviceLease(MAX_PRICE);
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketBidNotOpen.selector, leaseId, 0, IComputeMarket.BidState.Won)
-        );
-        vm.prank(provider1);
-        market.cancelBid(leaseId, 0);
-    }
-
-    function test_cancelBid_revertsWhenLost() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        _bid(provider2, orderId, MAX_PRICE);
-        _accept(orderId, 0);
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketBidNotOpen.selector, orderId, 1, IComputeMarket.BidState.Lost)
-        );
-        vm.prank(provider2);
-        market.cancelBid(orderId, 1);
-    }
-
     // ------------------------------------------------------------ acceptBid
 
-    function test_acceptBid_startsLeaseAndRefundsOtherBids() public {
-        uint256 orderId = _batchParamsOrder();
-        _bid(provider1, orderId, MAX_PRICE / 4, 6 ether);
-        _bid(provider2, orderId, MAX_PRICE / 2, 7 ether);
-        _bid(provider3, orderId, MAX_PRICE, 8 ether);
+    function test_acceptBid_leasesToBestBidAndLocksStake() public {
+        uint256 orderId = _openBatchOrder();
+        _bid(provider3, orderId, MAX_PRICE);
+        _bid(provider2, orderId, MAX_PRICE / 2);
         skip(100);
-        uint256 p1Before = token.balanceOf(provider1);
-        uint256 p2Before = token.balanceOf(provider2);
-        uint256 p3Before = token.balanceOf(provider3);
+        uint256 minStake = _minStake();
 
-        // The tenant may pick any open bid, not only the cheapest, and before the window ends.
+        // The tenant accepts before the window ends; the lease goes to the best bid.
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseCreated(
-            orderId, tenant, provider2, 1, MAX_PRICE / 2, uint64(block.timestamp + JOB_TIMEOUT)
+            orderId, tenant, provider2, MAX_PRICE / 2, uint64(block.timestamp + JOB_TIMEOUT)
         );
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.LeaseSettled(
-            orderId, provider2, MAX_PRICE / 2 * JOB_TIMEOUT, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT
-        );
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Lost);
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidClosed(orderId, provider3, 2, IComputeMarket.BidState.Lost);
         vm.prank(tenant);
-        uint256 leaseId = market.acceptBid(orderId, 1);
+        uint256 leaseId = market.acceptBid(orderId);
 
         assertEq(leaseId, orderId);
-        // Losing deposits are credited (pull payments, finding 8), not pushed.
-        assertEq(token.balanceOf(provider1), p1Before);
-        assertEq(token.balanceOf(provider2), p2Before);
-        assertEq(token.balanceOf(provider3), p3Before);
-        assertEq(market.earnings(provider1, address(token)), 6 ether);
-        assertEq(market.earnings(provider2, address(token)), 0);
-        assertEq(market.earnings(provider3, address(token)), 8 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 6 ether + 7 ether + 8 ether);
-
-        assertEq(uint8(market.getOrder(orderId).state), uint8(IComputeMarket.OrderState.Leased));
-        assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Lost));
-        assertEq(uint8(market.getBid(orderId, 1).state), uint8(IComputeMarket.BidState.Won));
-        assertEq(uint8(market.getBid(orderId, 2).state), uint8(IComputeMarket.BidState.Lost));
+        IComputeMarket.Order memory o = market.getOrder(orderId);
+        assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Leased));
+        assertEq(o.bestBidder, provider2, "the winning bid");
+        assertEq(o.bestPricePerSecond, MAX_PRICE / 2);
 
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(l.tenant, tenant);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Active));
         assertEq(l.takeRateBps, params.takeRateBps());
         assertEq(l.provider, provider2);
-        assertEq(l.bidIndex, 1);
         assertEq(l.startedAt, block.timestamp);
         assertEq(l.settledAt, block.timestamp);
         assertEq(l.closedAt, 0);
         assertEq(l.deadline, block.timestamp + JOB_TIMEOUT);
         assertEq(l.pricePerSecond, MAX_PRICE / 2);
-        // The job's price is fixed and held from the start (finding 1); the stake a missed
-        // deadline would slash is locked (finding 5).
+        // The job's price is fixed and held from the start.
         assertEq(l.held, MAX_PRICE / 2 * JOB_TIMEOUT);
-        assertEq(market.getOrder(orderId).escrow, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
-        assertEq(l.paid, 0);
-        assertEq(l.stakeLocked, PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS);
-        assertEq(staking.lockedOf(provider2, PROVIDER_ROLE), l.stakeLocked);
+        assertEq(o.escrow, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
+        // The first lease locks minProviderStake in Staking; the outbid provider locks nothing.
+        assertEq(staking.lockedOf(provider2, PROVIDER_ROLE), minStake);
+        assertEq(staking.lockedOf(provider3, PROVIDER_ROLE), 0);
+        (uint256 open, uint256 locked) = market.providerStake(provider2);
+        assertEq(open, 1);
+        assertEq(locked, minStake);
+        assertEq(token.balanceOf(address(market)), DEPOSIT, "no token moved");
     }
 
     function test_acceptBid_serviceLeaseHasNoDeadline() public {
         uint256 leaseId = _serviceLease(MAX_PRICE);
         assertEq(market.getLease(leaseId).deadline, 0);
+        assertEq(market.getLease(leaseId).held, 0);
     }
 
     function test_acceptBid_revertsWhenOrderUnknown() public {
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownOrder.selector, 1));
         vm.prank(tenant);
-        market.acceptBid(1, 0);
+        market.acceptBid(1);
     }
 
     function test_acceptBid_revertsWhenNotTenant() public {
@@ -453,21 +424,32 @@ contract ComputeMarketBidsTest is MarketFixture {
         _bid(provider1, orderId, MAX_PRICE);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, orderId, provider1));
         vm.prank(provider1);
-        market.acceptBid(orderId, 0);
+        market.acceptBid(orderId);
+        // Not even after the window (that is closeAuction's job).
+        skip(BID_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, orderId, stranger));
+        vm.prank(stranger);
+        market.acceptBid(orderId);
+    }
+
+    function test_acceptBid_revertsWhenNoBids() public {
+        uint256 orderId = _openServiceOrder();
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNoBids.selector, orderId));
+        vm.prank(tenant);
+        market.acceptBid(orderId);
     }
 
     function test_acceptBid_revertsWhenAlreadyLeased() public {
         uint256 orderId = _openServiceOrder();
         _bid(provider1, orderId, MAX_PRICE);
-        _bid(provider2, orderId, MAX_PRICE);
-        _accept(orderId, 0);
+        _accept(orderId);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IComputeMarket.MarketOrderNotOpen.selector, orderId, IComputeMarket.OrderState.Leased
             )
         );
         vm.prank(tenant);
-        market.acceptBid(orderId, 1);
+        market.acceptBid(orderId);
     }
 
     function test_acceptBid_revertsWhenOrderCanceled() public {
@@ -481,73 +463,69 @@ contract ComputeMarketBidsTest is MarketFixture {
             )
         );
         vm.prank(tenant);
-        market.acceptBid(orderId, 0);
+        market.acceptBid(orderId);
     }
 
-    function test_acceptBid_revertsWhenBidUnknown() public {
-        uint256 orderId = _openServiceOrder();
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownBid.selector, orderId, 0));
-        vm.prank(tenant);
-        market.acceptBid(orderId, 0);
-    }
-
-    function test_acceptBid_revertsWhenBidCanceled() public {
+    /// @dev The bidder unstaked after bidding: its bid cannot be leased; the tenant may cancel.
+    function test_acceptBid_revertsWhenStakeGone() public {
         uint256 orderId = _openServiceOrder();
         _bid(provider1, orderId, MAX_PRICE);
+        uint256 minStake = _minStake();
         vm.prank(provider1);
-        market.cancelBid(orderId, 0);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE - minStake / 2);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IComputeMarket.MarketBidNotOpen.selector, orderId, 0, IComputeMarket.BidState.Canceled
+                IComputeMarket.MarketInsufficientUnlockedStake.selector, provider1, minStake / 2, minStake
             )
         );
         vm.prank(tenant);
-        market.acceptBid(orderId, 0);
+        market.acceptBid(orderId);
+        assertEq(uint8(market.getOrder(orderId).state), uint8(IComputeMarket.OrderState.Open));
+
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
+        assertEq(_balanceOf(tenant), DEPOSIT);
+    }
+
+    /// @dev A provider may bid on more orders than its stake covers; the second lease needs stake
+    ///      for two and is refused.
+    function test_acceptBid_revertsWhenStakeBacksAnotherLease() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake);
+        uint256 a = _openServiceOrder();
+        uint256 b = _openServiceOrder();
+        _bid(small, a, MAX_PRICE);
+        _bid(small, b, MAX_PRICE);
+        _accept(a);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, small, 0, minStake)
+        );
+        vm.prank(tenant);
+        market.acceptBid(b);
     }
 
     // ------------------------------------------------------------ closeAuction
 
-    function test_closeAuction_picksLowestEarliestBidAndRefundsLosers() public {
+    function test_closeAuction_leasesToBestBid() public {
         uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, 5e14, 6 ether);
-        _bid(provider2, orderId, 3e14, 7 ether); // lowest, first at that price
-        _bid(provider3, orderId, 3e14, 8 ether); // same price, later
-        uint256 p1Before = token.balanceOf(provider1);
-        uint256 p3Before = token.balanceOf(provider3);
+        _bid(provider1, orderId, 5e14);
+        _bid(provider2, orderId, 3e14);
         vm.warp(market.getOrder(orderId).bidDeadline);
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.LeaseCreated(orderId, tenant, provider2, 1, 3e14, 0);
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidClosed(orderId, provider1, 0, IComputeMarket.BidState.Lost);
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.BidClosed(orderId, provider3, 2, IComputeMarket.BidState.Lost);
+        emit IComputeMarket.LeaseCreated(orderId, tenant, provider2, 3e14, 0);
         vm.prank(keeper); // anyone
         uint256 leaseId = market.closeAuction(orderId);
 
         assertEq(leaseId, orderId);
-        assertEq(token.balanceOf(provider1), p1Before);
-        assertEq(token.balanceOf(provider3), p3Before);
-        assertEq(market.earnings(provider1, address(token)), 6 ether);
-        assertEq(market.earnings(provider3, address(token)), 8 ether);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 6 ether + 7 ether + 8 ether);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(l.provider, provider2);
-        assertEq(l.bidIndex, 1);
         assertEq(l.pricePerSecond, 3e14);
         assertEq(l.startedAt, block.timestamp);
-    }
-
-    function test_closeAuction_skipsCanceledBids() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, 1e14);
-        _bid(provider2, orderId, 2e14);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-        skip(BID_WINDOW);
-        market.closeAuction(orderId);
-        assertEq(market.getLease(orderId).provider, provider2);
-        assertEq(uint8(market.getBid(orderId, 0).state), uint8(IComputeMarket.BidState.Canceled));
+        assertEq(staking.lockedOf(provider2, PROVIDER_ROLE), _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
     }
 
     function test_closeAuction_revertsWhenOrderUnknown() public {
@@ -571,16 +549,6 @@ contract ComputeMarketBidsTest is MarketFixture {
         market.closeAuction(orderId);
     }
 
-    function test_closeAuction_revertsWhenAllBidsCanceled() public {
-        uint256 orderId = _openServiceOrder();
-        _bid(provider1, orderId, MAX_PRICE);
-        vm.prank(provider1);
-        market.cancelBid(orderId, 0);
-        skip(BID_WINDOW);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNoBids.selector, orderId));
-        market.closeAuction(orderId);
-    }
-
     function test_closeAuction_revertsWhenAlreadyLeased() public {
         uint256 leaseId = _serviceLease(MAX_PRICE);
         skip(BID_WINDOW);
@@ -592,57 +560,145 @@ contract ComputeMarketBidsTest is MarketFixture {
         market.closeAuction(leaseId);
     }
 
-    function testFuzz_closeAuction_picksLowestEarliest(uint256[5] memory prices, uint8 cancelMask) public {
-        IComputeMarket.OrderParams memory p = _serviceParams();
-        uint256 orderId = _createOrder(tenant, p);
-        address[5] memory bidders = [provider1, provider2, provider3, _extraProvider("p4"), _extraProvider("p5")];
-        uint256 best = type(uint256).max;
-        uint256 bestPrice = type(uint256).max;
-        for (uint256 i; i < 5; ++i) {
-            prices[i] = bound(prices[i], 1, 4); // small range: many ties
-            _bid(bidders[i], orderId, prices[i]);
-            bool canceled = (cancelMask >> i) & 1 == 1 && i != 4; // keep at least one bid open
-            if (canceled) {
-                vm.prank(bidders[i]);
-                market.cancelBid(orderId, i);
-            } else if (prices[i] < bestPrice) {
-                best = i;
-                bestPrice = prices[i];
-            }
-        }
+    function test_closeAuction_revertsWhenOrderCanceled() public {
+        uint256 orderId = _openServiceOrder();
+        vm.prank(tenant);
+        market.cancelOrder(orderId);
         skip(BID_WINDOW);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, orderId, IComputeMarket.OrderState.Closed
+            )
+        );
         market.closeAuction(orderId);
-        IComputeMarket.Lease memory l = market.getLease(orderId);
-        assertEq(l.bidIndex, best);
-        assertEq(l.pricePerSecond, bestPrice);
-        for (uint256 i; i < 5; ++i) {
-            IComputeMarket.BidState s = market.getBid(orderId, i).state;
-            if (i == best) assertEq(uint8(s), uint8(IComputeMarket.BidState.Won));
-            else assertTrue(s == IComputeMarket.BidState.Lost || s == IComputeMarket.BidState.Canceled);
-        }
-        // Every other deposit was credited to its bidder (less the forfeit of a canceled one, which
-        // joined the escrow): the market still holds them all until withdrawn.
-        assertEq(token.balanceOf(address(market)), DEPOSIT + 5 * BID_DEPOSIT);
-        uint256 credited;
-        for (uint256 i; i < 5; ++i) {
-            credited += market.earnings(bidders[i], address(token));
-        }
-        assertEq(credited + BID_DEPOSIT + market.getOrder(orderId).escrow, DEPOSIT + 5 * BID_DEPOSIT);
     }
 
-    // ------------------------------------------------------------ views
-
-    function test_getBid_revertsWhenBidUnknown() public {
+    /// @dev An ungrouped order whose best bidder lost its stake reverts; its tenant may cancel.
+    function test_closeAuction_revertsWhenStakeGone() public {
         uint256 orderId = _openServiceOrder();
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketUnknownBid.selector, orderId, 0));
-        market.getBid(orderId, 0);
+        _bid(provider1, orderId, MAX_PRICE);
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+        skip(BID_WINDOW);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, provider1, 0, _minStake())
+        );
+        market.closeAuction(orderId);
+    }
+
+    // ------------------------------------------------------------ the lazy stake lock
+
+    /// @dev A second concurrent lease locks one more minProviderStake; when the leases end the lock
+    ///      stays (a returning provider writes nothing in Staking) until releaseStake frees it.
+    function test_stakeLock_growsPerOpenLeaseAndStaysAfterLeasesEnd() public {
+        uint256 minStake = _minStake();
+        uint256 a = _serviceLease(MAX_PRICE);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), minStake);
+
+        uint256 b = _openBatchOrder();
+        _bid(provider1, b, MAX_PRICE);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.StakeLocked(provider1, PROVIDER_ROLE, address(market), minStake);
+        vm.prank(tenant);
+        market.acceptBid(b);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 2 * minStake);
+        (uint256 open, uint256 locked) = market.providerStake(provider1);
+        assertEq(open, 2);
+        assertEq(locked, 2 * minStake);
+
+        vm.prank(tenant);
+        market.closeLease(a);
+        _submit(b);
+        vm.prank(tenant);
+        market.acceptResult(b);
+        (open, locked) = market.providerStake(provider1);
+        assertEq(open, 0);
+        assertEq(locked, 2 * minStake, "kept after the leases end");
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 2 * minStake);
+
+        // A returning provider's lease locks nothing more: no StakeLocked.
+        vm.recordLogs();
+        uint256 c = _serviceLease(MAX_PRICE);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertFalse(logs[i].emitter == address(staking), "no Staking write");
+        }
+        assertEq(market.getLease(c).provider, provider1);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 2 * minStake);
+    }
+
+    function test_releaseStake_freesWhatNoOpenLeaseNeeds() public {
+        uint256 minStake = _minStake();
+        uint256 a = _serviceLease(MAX_PRICE);
+        uint256 b = _serviceLease(MAX_PRICE);
+        vm.prank(tenant);
+        market.closeLease(a);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.StakeReleased(provider1, minStake);
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), minStake, "one lease still open: one stake kept");
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), minStake);
+        (uint256 open, uint256 locked) = market.providerStake(provider1);
+        assertEq(open, 1);
+        assertEq(locked, minStake);
+
+        vm.prank(tenant);
+        market.closeLease(b);
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), minStake);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0);
+        assertEq(_lockedByMarket(provider1), 0);
+
+        // Now all of it can be unstaked.
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), 0);
+    }
+
+    /// @dev Nothing beyond the open leases' needs: releaseStake frees nothing and emits nothing.
+    function test_releaseStake_returnsZeroWhenNothingToRelease() public {
+        vm.recordLogs();
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), 0, "never leased");
+        assertEq(vm.getRecordedLogs().length, 0);
+
+        _serviceLease(MAX_PRICE);
+        vm.recordLogs();
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), 0, "the open lease needs all of it");
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+        vm.prank(provider1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStaking.StakingInsufficientUnlockedStake.selector,
+                provider1,
+                PROVIDER_ROLE,
+                PROVIDER_STAKE,
+                PROVIDER_STAKE - _minStake()
+            )
+        );
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+    }
+
+    /// @dev releaseStake only touches the caller's own lock.
+    function test_releaseStake_onlyCallersLock() public {
+        uint256 a = _serviceLease(MAX_PRICE);
+        vm.prank(tenant);
+        market.closeLease(a);
+        vm.prank(provider2);
+        assertEq(market.releaseStake(), 0);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+    }
+
+    function test_providerStake_isZeroForUnknownProvider() public view {
+        (uint256 open, uint256 locked) = market.providerStake(stranger);
+        assertEq(open, 0);
+        assertEq(locked, 0);
     }
 
     // ------------------------------------------------------------ helpers
-
-    function _batchParamsOrder() private returns (uint256) {
-        return _createOrder(tenant, _batchParams());
-    }
 
     function _extraProvider(string memory name) private returns (address who) {
         who = makeAddr(name);
