@@ -88,7 +88,6 @@ async function withProvider<T>(index: number, runJob: JobRunner, body: () => Pro
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir: path.join(dir, `provider-${index}`),
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,
@@ -120,100 +119,135 @@ const deploy = (extra: Partial<Parameters<typeof deployJob>[0]> = {}) =>
 // First in the file: these wait out a bid window by the local clock, which the later tests' time
 // jumps would put hours behind the chain's.
 describe("tenant transactions", () => {
-  it("sends no approval per order while the market may take the deposit", async () => {
-    const t = tenant();
-    const market = net.deployment.contracts.market;
-    await t.approveAndWait({ spender: market, amount: parseEther("10") });
-    const before = await t.getTransactionCount({ address: t.account.address });
-    const result = await withProvider(4, honest, () => deploy());
-    expect(result.outcome).toBe("completed");
-    // createOrder, acceptBid, acceptResult: no approval.
-    expect(await t.getTransactionCount({ address: t.account.address })).toBe(before + 3);
-    expect(await t.getAllowance({ owner: t.account.address, spender: market })).toBe(
-      parseEther("9"),
-    );
-  }, 60_000);
+  const token = () => net.deployment.contracts.token;
+  const balanceOf = (account: number) =>
+    tenant().getMarketBalance({ account: net.client(account).account.address, token: token() });
+  const walletOf = () => tenant().getTokenBalance({ account: tenant().account.address });
+  /** What the lease of a deployed job paid: its price for the whole job timeout (10 minutes). */
+  const jobPrice = async (orderId: bigint) =>
+    (await tenant().getLease({ leaseId: orderId })).pricePerSecond * 600n;
 
-  it("pays a deposit the allowance does not cover with a permit: no approve transaction", async () => {
+  it("a returning tenant pays from its market balance, and its refunds stay there for the next order", async () => {
     const t = tenant();
     const market = net.deployment.contracts.market;
-    await t.approveAndWait({ spender: market, amount: 0n }); // what the test before left, taken back
+    await t.fundAccountAndWait({ token: token(), amount: parseEther("2") });
+    const wallet = await walletOf();
+    const before = await t.getTransactionCount({ address: t.account.address });
+    const first = await withProvider(4, honest, () => deploy());
+    expect(first.outcome).toBe("completed");
+    // createOrder (from the balance), acceptBid, acceptResult: no approval, no permit, and no
+    // token moved to or from the wallet.
+    expect(await t.getTransactionCount({ address: t.account.address })).toBe(before + 3);
+    expect(await walletOf()).toBe(wallet);
+    expect(await t.getAllowance({ owner: t.account.address, spender: market })).toBe(0n);
+    // The escrow left (deposit 1 - the job's price) went back to the balance: it is reported.
+    const firstPrice = await jobPrice(first.replicas[0]?.orderId as bigint);
+    expect(firstPrice).toBeGreaterThan(0n);
+    expect(first.balance).toBe(parseEther("2") - firstPrice);
+    expect(await balanceOf(1)).toBe(first.balance);
+    // The next order draws on it (1.94 covers the deposit of 1): still nothing from the wallet.
+    const second = await withProvider(4, honest, () => deploy());
+    expect(second.outcome).toBe("completed");
+    expect(second.balance).toBe(
+      first.balance - (await jobPrice(second.replicas[0]?.orderId as bigint)),
+    );
+    expect(await walletOf()).toBe(wallet);
+  }, 90_000);
+
+  it("pays a deposit the balance and allowance do not cover with a permit: no approve transaction", async () => {
+    const t = tenant();
+    const market = net.deployment.contracts.market;
+    await t.withdrawBalanceAndWait({ token: token() }); // what the test before left, paid out
+    expect(await balanceOf(1)).toBe(0n);
+    const wallet = await walletOf();
     const before = await t.getTransactionCount({ address: t.account.address });
     const result = await withProvider(4, honest, () => deploy());
     expect(result.outcome).toBe("completed");
     // createOrderWithPermit, acceptBid, acceptResult.
     expect(await t.getTransactionCount({ address: t.account.address })).toBe(before + 3);
     expect(await t.getAllowance({ owner: t.account.address, spender: market })).toBe(0n);
+    // The whole deposit came from the wallet; what the job did not cost waits in the balance.
+    expect(await walletOf()).toBe(wallet - parseEther("1"));
+    expect(result.balance).toBe(
+      parseEther("1") - (await jobPrice(result.replicas[0]?.orderId as bigint)),
+    );
   }, 60_000);
 
-  it("passes over a bid whose provider can no longer lease, for the next best one", async () => {
+  it("cancels the order when its best bid cannot be leased (its provider's stake went to another lease): the escrow goes back to the balance", async () => {
     const contracts = net.deployment.contracts;
     const common = createCommon({ handleSignals: false, logLevel: "silent" });
-    // Provider X (no daemon) holds exactly the minimum stake and bids lowest on the tenant's order;
-    // then it wins a lease elsewhere, which locks part of its stake: it cannot lease again.
+    // Provider X (no daemon) holds exactly the minimum stake and bids lowest on the tenant's
+    // order (1 wei/s: the daemon asks more, so it cannot outbid X); then X wins a lease
+    // elsewhere, which needs its whole stake: X's best bid can no longer be leased.
     const x = net.client(2);
     await ensureRegistered(common, {
       client: x,
       contracts,
       hostUri: "http://127.0.0.1:9",
-      attributes: [{ key: "region", value: "eu" }],
+      // tier x: the side order below asks for it, so the daemon does not bid there.
+      attributes: [
+        { key: "region", value: "eu" },
+        { key: "tier", value: "x" },
+      ],
       stake: parseEther("100"),
     });
-    await x.approveAndWait({ spender: contracts.market, amount: parseEther("5") });
     const side = net.client(3);
     let sideWork: Promise<void> | undefined;
     const bidders = new Set<string>();
-    // The tenant waits out a 20 s bid window: X's bid and lock (a few transactions) land well
-    // before it picks, and the daemon's bid too.
+    // The tenant waits out a 20 s bid window: X's bid and its other lease (a few transactions)
+    // land well before the window ends.
     const slowPick = path.join(dir, "job-20s.yaml");
     await writeFile(
       slowPick,
       (await readFile(manifestPath, "utf8")).replace("bidWindow: 10s", "bidWindow: 20s"),
     );
-    const result = await withProvider(4, honest, () =>
+    const balance = await balanceOf(1);
+    let orderId = 0n;
+    const failed = await withProvider(4, honest, () =>
       deploy({
         manifestPath: slowPick,
         acceptFirstBid: false,
         onProgress: (e) => {
           if (e.step === "bid") bidders.add(e.provider.toLowerCase());
           if (e.step !== "ordered") return;
+          orderId = e.orderId;
           sideWork = (async () => {
-            await x.createBidAndWait({
-              orderId: e.orderId,
-              pricePerSecond: 1n,
-              deposit: parseEther("0.5"),
-            });
-            await side.approveAndWait({ spender: contracts.market, amount: parseEther("5") });
-            const { orderId } = await side.createOrderAndWait({
+            await x.createBidAndWait({ orderId: e.orderId, pricePerSecond: 1n });
+            const { orderId: sideOrder } = await side.createOrderAndWait({
               manifestCid: "bafy-side-job",
               manifestHash: keccak256(toHex("side job")),
               token: contracts.token,
               maxPricePerSecond: parseEther("0.001"),
               deposit: parseEther("5"),
+              placement: { attributes: { tier: "x" } },
               jobTimeout: 600,
             });
-            const { event } = await x.createBidAndWait({
-              orderId,
-              pricePerSecond: 1n,
-              deposit: parseEther("0.5"),
-            });
-            await side.acceptBidAndWait({ orderId, bidIndex: event.bidIndex });
+            await x.createBidAndWait({ orderId: sideOrder, pricePerSecond: 1n });
+            await side.acceptBidAndWait({ orderId: sideOrder });
           })();
         },
       }),
+    ).then(
+      () => undefined,
+      (err: unknown) => err as { name: string; shortMessage: string },
     );
     await sideWork;
     expect(bidders.has(x.account.address.toLowerCase())).toBe(true);
-    // X's bid was the lowest, but its acceptance failed (unlocked stake below the minimum): the
-    // tenant took the daemon's bid instead of failing the job.
-    expect(result.outcome).toBe("completed");
-    expect(result.replicas[0]?.provider.toLowerCase()).toBe(
-      net.client(4).account.address.toLowerCase(),
-    );
+    expect(failed?.name).toBe("BidsRefusedError");
+    expect(failed?.shortMessage).toMatch(/credited back to your market balance/);
+    expect((await tenant().getOrder({ orderId })).stateName).toBe("Closed");
+    expect(await balanceOf(1)).toBe(balance + parseEther("1"));
   }, 60_000);
 });
 
 describe("tenant check (finding 1: a wrong result gets paid)", () => {
+  /** A provider's market balance: where its pay would be credited (none withdrawn here). */
+  const providerBalance = (account: number) =>
+    tenant().getMarketBalance({
+      account: net.client(account).account.address,
+      token: net.deployment.contracts.token,
+    });
+
   it("test_finding1_rightResultIsAccepted", async () => {
     const result = await withProvider(5, honest, () => deploy());
     expect(result.outcome).toBe("completed");
@@ -230,8 +264,7 @@ describe("tenant check (finding 1: a wrong result gets paid)", () => {
     expect(replica?.state).toBe("Disputed");
     expect(replica?.check?.reason).toBe("hash-mismatch");
     expect(result.reason).toMatch(/hashes to 0x[0-9a-f]{64}, not to the hash bound on chain/);
-    const lease = await tenant().getLease({ leaseId: replica?.orderId ?? 0n });
-    expect(lease.paid).toBe(0n);
+    expect(await providerBalance(6)).toBe(0n);
   }, 60_000);
 
   it("test_finding1_unfetchableResultIsDisputedNotPaid", async () => {
@@ -242,7 +275,7 @@ describe("tenant check (finding 1: a wrong result gets paid)", () => {
     expect(result.replicas[0]?.check?.reason).toBe("unfetchable");
     // The fetch was retried for the whole allowance before the dispute.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-    expect((await tenant().getLease({ leaseId: result.replicas[0]?.orderId ?? 0n })).paid).toBe(0n);
+    expect(await providerBalance(7)).toBe(0n);
   }, 60_000);
 
   it("test_finding1_restartedTenantStillDisputes", async () => {
@@ -283,7 +316,7 @@ describe("tenant check (finding 1: a wrong result gets paid)", () => {
     await expect(net.client(8).acceptResultAndWait({ leaseId: orderId })).rejects.toThrow(
       /MarketNoResult/,
     );
-    expect((await tenant().getLease({ leaseId: orderId })).paid).toBe(0n);
+    expect(await providerBalance(8)).toBe(0n);
     // Nothing is left pending: a second resume has nothing to do.
     expect(
       await resumeJobs({
