@@ -3,6 +3,7 @@ import { startTestDeployment, type TestDeployment, withSnapshot } from "@noosphe
 import {
   type Address,
   decodeFunctionData,
+  getAddress,
   type Hash,
   keccak256,
   parseEther,
@@ -76,7 +77,8 @@ async function registerProvider(index: number, attributes: Record<string, string
 
 describe("market lifecycle", () => {
   it("batch: funded account -> order from balance -> lower bid wins -> result -> balances -> withdraw -> releaseStake", async () => {
-    const { token, market } = net.deployment.contracts;
+    const { market } = net.deployment.contracts;
+    const token = getAddress(net.deployment.contracts.token); // events carry checksummed addresses
     const tenant = net.client(1);
     const me = tenant.account.address;
     const dear = await registerProvider(4, { region: "eu" });
