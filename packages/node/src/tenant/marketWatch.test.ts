@@ -1,7 +1,7 @@
 // The tenant's shared market watcher against a real anvil: a wait on an order wakes on that
 // order's event, not on its fallback timer, and one about another order does not end it.
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { keccak256, parseEther, toHex } from "viem";
+import { keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { ensureRegistered } from "../provider/registration.js";
@@ -17,10 +17,6 @@ afterAll(async () => {
 
 async function openOrder() {
   const tenant = net.client(1);
-  await tenant.approveAndWait({
-    spender: net.deployment.contracts.market,
-    amount: parseEther("5"),
-  });
   const { orderId } = await tenant.createOrderAndWait({
     manifestCid: "bafy-watched",
     manifestHash: keccak256(toHex("watched")),
@@ -43,7 +39,6 @@ describe("market watch", () => {
       attributes: [],
       stake: parseEther("150"),
     });
-    await provider.approveAndWait({ spender: contracts.market, amount: parseEther("5") });
     const watched = await openOrder();
     const other = await openOrder();
     const tenant = net.client(1);
@@ -54,25 +49,17 @@ describe("market watch", () => {
       watched,
       async () => {
         reads++;
-        const bids = await tenant.getBids({ orderId: watched });
-        return bids.length > 0 ? bids : undefined;
+        const order = await tenant.getOrder({ orderId: watched });
+        return order.bestBidder !== zeroAddress ? order : undefined;
       },
       { fallbackMs: 10 * 60_000 },
     );
     // A bid on another order wakes nobody waiting on `watched` (at most one look, no result).
-    await provider.createBidAndWait({
-      orderId: other,
-      pricePerSecond: 1n,
-      deposit: parseEther("0.5"),
-    });
-    await provider.createBidAndWait({
-      orderId: watched,
-      pricePerSecond: 2n,
-      deposit: parseEther("0.5"),
-    });
-    const bids = await waiting;
-    expect(bids).toHaveLength(1);
-    expect(bids[0]?.pricePerSecond).toBe(2n);
+    await provider.createBidAndWait({ orderId: other, pricePerSecond: 1n });
+    await provider.createBidAndWait({ orderId: watched, pricePerSecond: 2n });
+    const order = await waiting;
+    expect(order.bestBidder).toBe(provider.account.address);
+    expect(order.bestPricePerSecond).toBe(2n);
     // Read once at the start, then again on the bid (and at most on a few wake-ups of the
     // watcher's start margin), never once per poll.
     expect(reads).toBeGreaterThanOrEqual(2);

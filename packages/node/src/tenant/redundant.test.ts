@@ -10,7 +10,7 @@ import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
 import { computeMarketAbi } from "@noosphere/sdk";
 import { type ContentStore, createStore } from "@noosphere/storage";
-import { type Hex, parseEther } from "viem";
+import { type Hex, parseEther, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import { createProvider, type JobRunner } from "../provider/provider.js";
@@ -109,7 +109,6 @@ async function withProviders<T>(
         minPricePerSecond: 1n,
       },
       capacity: { cpuMillis: 4000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-      bidDeposit: parseEther("0.5"),
       stateDir: path.join(dir, `provider-${index}`),
       listen: { host: "127.0.0.1", port: 0 },
       withdrawIntervalMs: 60_000,
@@ -166,6 +165,23 @@ describe("redundant verification (finding 2: copied replicas)", () => {
     expect(leases).toHaveLength(2);
     expect(new Set(result.replicas.map((r) => r.provider)).size).toBe(2);
     expect(result.replicas.map((r) => r.state)).toEqual(["Completed", "Completed"]);
+    // Each provider bid on one order of the group only (none outbid the other).
+    const bids = (
+      await net.client(1).getContractEvents({
+        address: net.deployment.contracts.market,
+        abi: computeMarketAbi,
+        eventName: "BidCreated",
+        fromBlock: 0n,
+      })
+    ).filter((e) => leases.includes(e.args.orderId as bigint));
+    const ordersOf = new Map<string, Set<bigint>>();
+    for (const e of bids) {
+      const set = ordersOf.get(e.args.provider as string) ?? new Set();
+      set.add(e.args.orderId as bigint);
+      ordersOf.set(e.args.provider as string, set);
+      expect(e.args.outbid === zeroAddress || e.args.outbid === e.args.provider).toBe(true);
+    }
+    expect([...ordersOf.values()].map((o) => o.size)).toEqual([1, 1]);
     // Both leases were running before either result was bound, and both were bound (committed)
     // before either was revealed.
     const commits = await blocksOf("ResultCommitted", leases);
@@ -187,7 +203,7 @@ describe("redundant verification (finding 2: copied replicas)", () => {
   it("test_finding2_copierFindsNothingToCopy", async () => {
     const seen: { copied?: string; gaveUp?: boolean } = {};
     const fromBlock = await net.client(1).getBlockNumber();
-    // The honest provider is cheaper, so it takes the first replica; the copier gets the second.
+    // Each provider takes one replica of the group (the market lets it bid on one order only).
     const result = await withProviders(
       [
         [4, parseEther("0.0001"), honest],
@@ -208,8 +224,8 @@ describe("redundant verification (finding 2: copied replicas)", () => {
 
   it("test_finding2_closeAuctionByAnyoneStillGivesDistinctProviders", async () => {
     // A third party closes each auction the moment its window ends, before the (slow-polling)
-    // tenant accepts a bid: the contract leases to the lowest bidder not already in the group,
-    // and the tenant takes those leases as they are.
+    // tenant does: the contract leases each order to its best bid (each provider bid on one
+    // order of the group only), and the tenant takes those leases as they are.
     const griefer = net.client(8);
     const before = (await griefer.getOrders({ limit: 1 }))[0]?.id ?? 0n;
     let closed = 0;
