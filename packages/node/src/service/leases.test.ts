@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
-import { createX402Client, getChannel } from "@noosphere/sdk";
+import { computeMarketAbi, createX402Client, getChannel } from "@noosphere/sdk";
 import { createStore } from "@noosphere/storage";
 import * as ort from "onnxruntime-node";
 import { parseEther } from "viem";
@@ -90,7 +90,6 @@ function providerConfig(
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir,
     listen: { host: "127.0.0.1", port: statusPort },
     withdrawIntervalMs: 200,
@@ -164,9 +163,16 @@ describe("service leases", () => {
     });
 
     // The provider settles the service lease as it runs: the tenant's escrow pays per second.
-    await until("a settlement", async () =>
-      (await tenant.getLease({ leaseId: deployed.leaseId })).paid > 0n ? true : undefined,
-    );
+    await until("a settlement", async () => {
+      const settled = await tenant.getContractEvents({
+        address: net.deployment.contracts.market,
+        abi: computeMarketAbi,
+        eventName: "LeaseSettled",
+        args: { leaseId: deployed.leaseId },
+        fromBlock: 0n,
+      });
+      return settled.some((e) => (e.args.accrued ?? 0n) > 0n) ? true : undefined;
+    });
 
     // Provider restart: the server goes down with it and comes back at the same endpoint.
     common.shutdown();
@@ -177,7 +183,8 @@ describe("service leases", () => {
     const again = await until("the restarted service", () => call());
     expect(again.output_data).toEqual(first.output_data);
 
-    // The tenant closes the lease: the provider drains and stops serving; the rest is refunded.
+    // The tenant closes the lease: the provider drains and stops serving; the escrow left goes
+    // back to the tenant's market balance.
     await tenant.closeLeaseAndWait({ leaseId: deployed.leaseId });
     await until("the service to stop", async () =>
       (await call().then(
