@@ -101,7 +101,8 @@ async function startProvider(index: number) {
     contracts: c,
     startBlock: await client.getBlockNumber(),
     hostUri: "http://127.0.0.1:0",
-    attributes: [],
+    // Tenants pin a job to this provider by placement (see deploy below).
+    attributes: [{ key: "node", value: String(index) }],
     stake: parseEther("150"),
     pricing: {
       cpuPerCore: parseEther("0.0001"),
@@ -112,7 +113,6 @@ async function startProvider(index: number) {
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 1024n ** 3n, gpus: 0, maxJobs: 2 },
-    bidDeposit: parseEther("0.5"),
     stateDir: path.join(dir, `provider-${index}`),
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,
@@ -223,12 +223,17 @@ describe("compute-to-data e2e", () => {
       await writeFile(p, text);
       return p;
     };
-    const deploy = (tenant: number, manifestPath: string, to: number) =>
+    // The market leases an order to its best bid only: a placement naming the provider's own
+    // attribute makes it the only one that bids, so the job goes to it.
+    const deploy = async (tenant: number, manifestPath: string, to: number) =>
       deployJob({
         client: net.client(tenant),
         contracts: c,
         store,
-        manifestPath,
+        manifestPath: await write(
+          path.basename(manifestPath).replace(/\.yaml$/, `-to-${to}.yaml`),
+          `${await readFile(manifestPath, "utf8")}placement: { attributes: { node: "${to}" } }\n`,
+        ),
         provider: net.accounts[to]?.address,
         resultsDir: path.join(dir, "results"),
         pollIntervalMs: 50,
