@@ -20,7 +20,7 @@ import {
   resolveManifestRefs,
 } from "@noosphere/sdk";
 import type { ContentStore } from "@noosphere/storage";
-import { type Address, type Hex, type PublicClient, parseEther } from "viem";
+import { type Address, type Hex, type PublicClient, parseEther, zeroAddress } from "viem";
 import { type Common, createCommon } from "../common.js";
 import { sleep } from "../follower.js";
 import { createJobRunner } from "../jobs/runner.js";
@@ -109,7 +109,10 @@ export type ScenarioResult = {
   claimGas: number;
   /** Milliseconds: job run (order to result), then claim to resolution. */
   timings: { resultMs: number; disputeMs: number; totalMs: number };
-  /** paid: NOOS the tenant is down (negative: it gained, e.g. a reporter's share of a slash). */
+  /**
+   * paid: NOOS the tenant is down, wallet and market balance together (its refunds are credited
+   * to the balance); negative: it gained, e.g. a reporter's share of a slash.
+   */
   tenant: { paid: bigint; refunded: boolean };
   provider: { slashed: bigint; bondDelta: bigint };
   watcher: { bondDelta: bigint };
@@ -137,6 +140,13 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
       functionName: "balanceOf",
       args: [client.account.address],
     });
+  /** The tenant's wallet plus its market balance (where the market credits its refunds). */
+  const tenantHoldings = async () =>
+    (await balance(p.tenant)) +
+    (await p.tenant.getMarketBalance({
+      account: p.tenant.account.address,
+      token: p.contracts.token,
+    }));
   const stakeOf = async () =>
     (
       await p.provider.getStake({
@@ -171,7 +181,6 @@ export async function runOptimisticScenario(p: ScenarioParameters): Promise<Scen
       minPricePerSecond: 1n,
     },
     capacity: { cpuMillis: 2000, memoryBytes: 2n * 1024n ** 3n, gpus: 0, maxJobs: 1 },
-    bidDeposit: parseEther("0.5"),
     stateDir: path.join(p.workDir, "provider-state"),
     listen: { host: "127.0.0.1", port: 0 },
     withdrawIntervalMs: 60_000,
@@ -274,24 +283,23 @@ ${tail}`,
       manifestHash: hash,
       token: p.contracts.token,
     });
-    const tenantBefore = await balance(p.tenant);
+    const tenantBefore = await tenantHoldings();
     const providerBefore = await balance(p.provider);
     const watcherBefore = await balance(p.watcher);
-    await p.tenant.approveAndWait({ spender: p.contracts.market, amount: orderParams.deposit });
+    // The deposit: the market balance first, then the allowance, else a permit (no approve).
     const { orderId } = await p.tenant.createOrderAndWait(orderParams);
     log(
       job === "training"
         ? `order ${orderId}: ${p.steps}-step optimistic training job`
         : `order ${orderId}: optimistic ${job} job`,
     );
-    const bid = await until(deadline, "a bid", async () => {
-      const bids = await p.tenant.getBids({ orderId });
-      return bids[0];
-    });
-    await p.tenant.acceptBidAndWait({ orderId, bidIndex: bid.index });
+    await until(deadline, "a bid", async () =>
+      (await p.tenant.getOrder({ orderId })).bestBidder !== zeroAddress ? true : undefined,
+    );
+    const { event: leased } = await p.tenant.acceptBidAndWait({ orderId });
     const stakeBefore = await stakeOf();
     const ordered = Date.now();
-    log(`leased to ${bid.provider}`);
+    log(`leased to ${leased.provider}`);
 
     if (p.providerNoClaim) {
       // 3'. A result and no claim: the tenant disputes; the watcher calls resolveUnclaimed.
@@ -322,7 +330,7 @@ ${tail}`,
         leaseState = (await p.tenant.getLease({ leaseId: orderId })).stateName;
       }
       const resolvedAt = Date.now();
-      const tenantAfter = await balance(p.tenant);
+      const tenantAfter = await tenantHoldings();
       return {
         leaseId: orderId,
         claimId: 0n,
@@ -436,7 +444,7 @@ ${tail}`,
             ? "provider"
             : undefined
         : undefined;
-    const tenantAfter = await balance(p.tenant);
+    const tenantAfter = await tenantHoldings();
     return {
       leaseId: orderId,
       claimId,
