@@ -16,13 +16,18 @@ import {NoosToken} from "../../src/token/NoosToken.sol";
 ///         from a random start), so nearly every call does real work; a call that still reverts is
 ///         counted in `ghost_unexpectedReverts`, which an invariant keeps at zero.
 ///
-///         Ghost totals record money in (from call arguments) and money out (from recipients'
-///         balance changes), so the invariants can check them against the market's own books.
+///         Each call that moves money is checked against what the handler expects from its own
+///         arguments and the state before it (the fee and the provider's credit from the gross, the
+///         tenant's refund from the escrow, the part of a deposit taken from the balance, the slash);
+///         a difference is counted in `ghost_mismatches`. Ghost totals record money in (funds and
+///         the part of deposits taken from wallets) and out (withdrawals, sweeps) of the market, and
+///         the credits to providers and tenants, so the invariants can check them against the books.
 contract MarketHandler is CommonBase, StdCheats, StdUtils {
     uint16 internal constant BPS = 10_000;
+    bytes32 internal constant PROVIDER_ROLE = keccak256("PROVIDER");
     uint256 internal constant MAX_DEPOSIT = 100 ether;
     uint256 internal constant MAX_TOP_UP = 20 ether;
-    uint256 internal constant MAX_BID_DEPOSIT = 20 ether;
+    uint256 internal constant MAX_FUND = 150 ether;
     uint256 internal constant MAX_WARP = 12 hours;
     string internal constant MANIFEST_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
     string internal constant RESULT_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
@@ -38,38 +43,54 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     address[] internal _providers;
     uint256[] internal _providerKeys;
 
-    // ---- ghosts: money in
-    uint256 public ghost_orderDeposits;
-    uint256 public ghost_topUps;
-    uint256 public ghost_bidDeposits;
-    // ---- ghosts: money out
-    uint256 public ghost_withdrawn;
-    uint256 public ghost_tenantRefunds;
-    uint256 public ghost_bidRefunds;
+    // ---- ghosts: tokens into and out of the market
+    /// @dev fund(): tenants' wallets -> their balances.
+    uint256 public ghost_funded;
+    /// @dev createOrder/createOrderGroup/deposit: the part the caller's balance did not cover.
+    uint256 public ghost_pulled;
+    uint256 public ghost_tenantWithdrawn;
+    uint256 public ghost_providerWithdrawn;
     uint256 public ghost_feesSwept;
-    // ---- ghosts: bookkeeping
-    /// @dev Sum over releases of floor(gross * lease take rate / BPS), plus forfeited bid deposits.
+    // ---- ghosts: the market's books as the handler expects them
+    /// @dev Sum over releases of floor(gross x lease take rate / BPS).
     uint256 public ghost_expectedFees;
-    /// @dev Everything deposited for an order: the opening deposit plus top-ups.
-    mapping(uint256 orderId => uint256) public ghost_funded;
+    /// @dev Sum over releases of gross - fee (the providers' only income).
+    uint256 public ghost_providerCredits;
+    /// @dev Refunds credited to tenants (cancels, auctions closed without a lease, escrow left at a lease's end).
+    uint256 public ghost_tenantCredits;
+    /// @dev The part of order deposits and top-ups taken from tenants' balances.
+    uint256 public ghost_balanceUsed;
+    /// @dev Per order: the opening deposit plus top-ups.
+    mapping(uint256 orderId => uint256) public ghost_escrowIn;
+    /// @dev Per lease: the gross released to its provider (fee included).
+    mapping(uint256 leaseId => uint256) public ghost_paid;
+    mapping(uint256 orderId => bool) public ghost_hasLease;
+    /// @dev Replica groups: the order a provider bid on (+1), the only one it may bid on.
+    mapping(uint256 groupId => mapping(address provider => uint256)) internal _groupPick;
+    // ---- ghosts: checks
     uint256 public ghost_unexpectedReverts;
-    /// @dev Unstake requests above the unlocked stake that succeeded (must stay 0).
-    uint256 public ghost_lockBreaches;
-    /// @dev Provider tokens moved into staking by `restake` (they leave the providers' balances).
-    uint256 public ghost_restaked;
-    bytes32 internal constant PROVIDER_ROLE = keccak256("PROVIDER");
     string public ghost_lastRevertCall;
     bytes public ghost_lastRevertData;
+    uint256 public ghost_mismatches;
+    string public ghost_lastMismatch;
+    /// @dev Unstake requests above the unlocked stake that succeeded (must stay 0).
+    uint256 public ghost_lockBreaches;
     mapping(string name => uint256) public calls;
 
+    /// @dev What a lease call is checked against.
     struct Snap {
-        uint256 tenants;
-        uint256 providers;
-        uint256 treasury;
-        uint256 staking;
-        uint256 paid;
-        uint16 rate;
+        address tenant;
+        address provider;
         IComputeMarket.LeaseState state;
+        uint16 rate;
+        uint256 marketTokens;
+        uint256 tenantBalance;
+        uint256 providerBalance;
+        uint256 fees;
+        uint256 escrow;
+        uint256 stake; // the provider's stake + unbonding in Staking
+        uint256 openLeases;
+        uint256 locked; // what the market holds locked for the provider
     }
 
     constructor(
@@ -94,15 +115,73 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         _providerKeys = providerKeys_;
     }
 
+    // ================================================================ accounts
+
+    function fund(uint256 tenantSeed, uint256 amountSeed) external {
+        address who = _tenant(tenantSeed);
+        uint256 amount = bound(amountSeed, 1, MAX_FUND);
+        uint256 marketBefore = token.balanceOf(address(market));
+        uint256 balanceBefore = _balanceOf(who);
+        vm.prank(who);
+        try market.fund(address(token), amount) {
+            ghost_funded += amount;
+            _check("fund", _balanceOf(who) == balanceBefore + amount, "balance + amount");
+            _check("fund", token.balanceOf(address(market)) == marketBefore + amount, "market tokens + amount");
+            ++calls["fund"];
+        } catch (bytes memory err) {
+            _unexpected("fund", err);
+        }
+    }
+
+    /// @dev Any tenant or provider with a balance takes it all out.
+    function withdraw(uint256 accountSeed) external {
+        uint256 n = _tenants.length + _providers.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 k = (accountSeed % n + i) % n;
+            bool isTenant = k < _tenants.length;
+            address who = isTenant ? _tenants[k] : _providers[k - _tenants.length];
+            uint256 amount = _balanceOf(who);
+            if (amount == 0) continue;
+            uint256 walletBefore = token.balanceOf(who);
+            vm.prank(who);
+            try market.withdraw(address(token)) returns (uint256 paid) {
+                _check("withdraw", paid == amount, "returns the balance");
+                _check("withdraw", token.balanceOf(who) == walletBefore + amount, "wallet + balance");
+                _check("withdraw", _balanceOf(who) == 0, "balance emptied");
+                if (isTenant) ghost_tenantWithdrawn += amount;
+                else ghost_providerWithdrawn += amount;
+                ++calls[isTenant ? "withdraw(tenant)" : "withdraw(provider)"];
+            } catch (bytes memory err) {
+                _unexpected("withdraw", err);
+            }
+            return;
+        }
+    }
+
+    function sweepFees() external {
+        uint256 fees = market.accruedFees(address(token));
+        if (fees == 0) return;
+        address treasury = params.treasury();
+        uint256 before = token.balanceOf(treasury);
+        vm.prank(keeper);
+        try market.sweepFees(address(token)) returns (uint256 swept) {
+            _check("sweepFees", swept == fees && token.balanceOf(treasury) == before + fees, "all fees to treasury");
+            ghost_feesSwept += fees;
+            ++calls["sweepFees"];
+        } catch (bytes memory err) {
+            _unexpected("sweepFees", err);
+        }
+    }
+
     // ================================================================ orders
 
     function createServiceOrder(uint256 tenantSeed, uint256 depositSeed, uint256 lifetimeSeed, uint256 windowSeed)
         external
     {
         uint256 amount = bound(depositSeed, _minOrderDeposit(), MAX_DEPOSIT);
-        // Escrow for one minute to one day at the max price; bids are at or below it.
+        // Escrow for one minute to one day at the max price; bids are below it.
         uint256 maxPrice = amount / bound(lifetimeSeed, 60, 1 days);
-        _createOrder(_tenant(tenantSeed), amount, maxPrice, windowSeed, 0);
+        _createOrder(_tenant(tenantSeed), amount, maxPrice, windowSeed, 0, 1);
     }
 
     function createBatchOrder(uint256 tenantSeed, uint256 depositSeed, uint256 timeoutSeed, uint256 windowSeed)
@@ -110,42 +189,45 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     {
         uint256 amount = bound(depositSeed, _minOrderDeposit(), MAX_DEPOSIT);
         uint32 jobTimeout = uint32(bound(timeoutSeed, 10 minutes, 2 days));
-        _createOrder(_tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout);
+        _createOrder(_tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout, 1);
     }
 
-    /// @dev A replica group of 2 or 3 batch orders (finding 2).
+    /// @dev A replica group of 2 or 3 batch orders.
     function createOrderGroup(uint256 tenantSeed, uint256 depositSeed, uint256 timeoutSeed, uint256 windowSeed)
         external
     {
         uint256 amount = bound(depositSeed, _minOrderDeposit(), MAX_DEPOSIT);
         uint32 jobTimeout = uint32(bound(timeoutSeed, 10 minutes, 2 days));
-        uint256 replicas = bound(windowSeed >> 64, 2, 3);
-        IComputeMarket.OrderParams memory p =
-            _orderParams(_tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout);
-        vm.prank(_tenant(tenantSeed));
-        try market.createOrderGroup(p, replicas) returns (uint256 groupId) {
-            ghost_orderDeposits += amount * replicas;
-            for (uint256 i; i < replicas; ++i) {
-                ghost_funded[groupId + i] = amount;
-            }
-            ++calls["createOrderGroup"];
-        } catch (bytes memory err) {
-            _unexpected("createOrderGroup", err);
-        }
+        _createOrder(
+            _tenant(tenantSeed), amount, amount / jobTimeout, windowSeed, jobTimeout, bound(windowSeed >> 64, 2, 3)
+        );
     }
 
+    /// @dev A top-up by any tenant of an open order or an active service lease with escrow left
+    ///      (settled first).
     function deposit(uint256 orderSeed, uint256 amountSeed, uint256 fromSeed) external {
         (uint256 id, bool found) = _find(orderSeed, _canTopUp);
         if (!found) return;
         uint256 amount = bound(amountSeed, 1, MAX_TOP_UP);
-        address from = _tenant(fromSeed); // anyone may top up; tenants have the funds
-        Snap memory s = _snap(_isLeased(id) ? id : 0);
-        vm.prank(from);
+        bool leased = _isLeased(id);
+        uint256 gross;
+        if (leased) (gross,) = market.pendingSettlement(id);
+        Snap memory s = leased ? _snapLease(id) : _snapOrder(id);
+        Payment memory pay = _payment(_tenant(fromSeed), amount);
+        vm.prank(pay.from);
         try market.deposit(id, amount) {
-            ghost_topUps += amount;
-            ghost_funded[id] += amount;
-            _accountFees(s, _isLeased(id) ? id : 0);
-            ++calls["deposit"];
+            _pay("deposit", pay);
+            ghost_escrowIn[id] += amount;
+            if (leased) {
+                // The settlement before the top-up: paid as by settle, escrow then + amount.
+                s.escrow += amount;
+                s.marketTokens += amount - pay.used;
+                if (pay.from == s.tenant) s.tenantBalance -= pay.used;
+                _afterLease("deposit", id, s, gross, 0);
+            } else {
+                _check("deposit", market.getOrder(id).escrow == s.escrow + amount, "escrow + amount");
+            }
+            ++calls[leased ? "deposit(lease)" : "deposit(order)"];
         } catch (bytes memory err) {
             _unexpected("deposit", err);
         }
@@ -154,56 +236,42 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function cancelOrder(uint256 orderSeed) external {
         (uint256 id, bool found) = _find(orderSeed, _isOpen);
         if (!found) return;
-        address tenant = market.getOrder(id).tenant;
-        Snap memory s = _snap(0);
-        vm.prank(tenant);
-        try market.cancelOrder(id) {
-            _accountRefunds(s, false);
-            ++calls["cancelOrder"];
-        } catch (bytes memory err) {
-            _unexpected("cancelOrder", err);
-        }
+        _cancel(id);
     }
 
     // ================================================================ bids
 
-    function createBid(uint256 orderSeed, uint256 providerSeed, uint256 priceSeed, uint256 depositSeed) external {
-        _createBid(orderSeed, providerSeed, priceSeed, depositSeed);
+    function createBid(uint256 orderSeed, uint256 providerSeed, uint256 priceSeed) external {
+        _createBid(orderSeed, providerSeed, priceSeed);
     }
 
-    function cancelBid(uint256 orderSeed, uint256 bidSeed) external {
-        (uint256 id, bool found) = _find(orderSeed, _hasOpenBid);
-        if (!found) return;
-        uint256 bidIndex = _openBid(id, bidSeed);
-        IComputeMarket.Bid memory bid = market.getBid(id, bidIndex);
-        Snap memory s = _snap(0);
-        vm.prank(bid.provider);
-        try market.cancelBid(id, bidIndex) {
-            // The cancel forfeit joins the tenant's escrow (finding 3).
-            ghost_funded[id] += bid.deposit * market.CANCEL_FORFEIT_BPS() / BPS;
-            _accountRefunds(s, false);
-            ++calls["cancelBid"];
-        } catch (bytes memory err) {
-            _unexpected("cancelBid", err);
-        }
-    }
-
-    /// @dev With no open bid anywhere, places one first so that leases keep forming.
+    /// @dev The tenant accepts the best bid of an open order; with no order it could accept, bids first.
     function acceptBid(uint256 orderSeed, uint256 bidSeed) external {
-        _acceptBid(orderSeed, bidSeed);
+        (uint256 id, bool found) = _findOrBid(orderSeed, bidSeed);
+        if (found) _acceptOn(id);
     }
 
-    /// @dev Waits out the bid window when needed (time passes for every lease).
+    /// @dev Waits out the bid window when needed (time passes for every lease). Ungrouped orders:
+    ///      one whose best bidder can take it. Grouped orders: any open one (closed without a
+    ///      usable bid).
     function closeAuction(uint256 orderSeed, uint256 bidSeed) external {
-        (uint256 id, bool found) = _findOrBid(orderSeed, bidSeed);
+        (uint256 id, bool found) = _find(orderSeed, _isOpenGrouped);
+        if (!found || bidSeed & 1 == 1) (id, found) = _findOrBid(orderSeed, bidSeed);
         if (!found) return;
-        uint64 bidDeadline = market.getOrder(id).bidDeadline;
-        if (block.timestamp < bidDeadline) vm.warp(bidDeadline);
-        Snap memory s = _snap(0);
+        IComputeMarket.Order memory o = market.getOrder(id);
+        if (block.timestamp < o.bidDeadline) vm.warp(o.bidDeadline);
+        bool leases = o.bestBidder != address(0) && _lockable(o.bestBidder);
+        Snap memory s = leases ? _snapProvider(o.bestBidder) : _snapOrder(id);
         vm.prank(keeper);
-        try market.closeAuction(id) {
-            _accountRefunds(s, false);
-            ++calls["closeAuction"];
+        try market.closeAuction(id) returns (uint256 leaseId) {
+            if (leases) {
+                _check("closeAuction", leaseId == id, "returns the lease id");
+                _afterLeaseStart("closeAuction", id, o, s);
+            } else {
+                _check("closeAuction", leaseId == 0, "returns 0 when closed");
+                _afterOrderClosed("closeAuction", id, s);
+            }
+            ++calls[leases ? "closeAuction(lease)" : "closeAuction(close)"];
         } catch (bytes memory err) {
             _unexpected("closeAuction", err);
         }
@@ -214,29 +282,50 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function settle(uint256 leaseSeed) external {
         (uint256 id, bool found) = _find(leaseSeed, _isActiveLease);
         if (!found) return;
-        Snap memory s = _snap(id);
+        (uint256 gross, uint256 escrowLeft) = market.pendingSettlement(id);
+        bool batch = market.getLease(id).deadline != 0;
+        Snap memory s = _snapLease(id);
         vm.prank(keeper);
-        try market.settle(id) {
-            _accountRefunds(s, false);
-            _accountFees(s, id);
+        try market.settle(id) returns (uint256 accrued) {
+            _check("settle", accrued == gross, "returns pendingSettlement");
+            _check("settle", !batch || gross == 0, "a batch lease accrues nothing");
+            IComputeMarket.LeaseState state = market.getLease(id).state;
+            _check(
+                "settle",
+                (state == IComputeMarket.LeaseState.InsufficientFunds) == (!batch && escrowLeft == 0),
+                "ends exactly when the escrow runs out"
+            );
+            _afterLease("settle", id, s, gross, 0);
             ++calls["settle"];
         } catch (bytes memory err) {
             _unexpected("settle", err);
         }
     }
 
+    /// @dev By the tenant (a batch job pays the time worked, at most its job price) or by the
+    ///      provider (a batch job before its deadline: paid nothing, pro-rata slash).
     function closeLease(uint256 leaseSeed, bool byProvider) external {
         (uint256 id, bool found) = _find(leaseSeed, _isActiveLease);
         if (!found) return;
         IComputeMarket.Lease memory l = market.getLease(id);
         // Past a batch deadline only the tenant may close (the provider's miss is for expireLease).
         if (l.deadline != 0 && block.timestamp > l.deadline) byProvider = false;
-        Snap memory s = _snap(id);
+        uint256 gross;
+        uint256 slash;
+        if (l.deadline == 0) {
+            (gross,) = market.pendingSettlement(id);
+        } else {
+            uint256 jobTimeout = l.deadline - l.startedAt;
+            uint256 elapsed = block.timestamp - l.startedAt;
+            if (elapsed > jobTimeout) elapsed = jobTimeout;
+            if (byProvider) slash = _missSlash() * elapsed / jobTimeout;
+            else gross = l.pricePerSecond * elapsed;
+        }
+        Snap memory s = _snapLease(id);
         vm.prank(byProvider ? l.provider : l.tenant);
         try market.closeLease(id) {
-            _accountRefunds(s, false);
-            _accountFees(s, id);
-            ++calls["closeLease"];
+            _afterLease("closeLease", id, s, gross, slash);
+            ++calls[byProvider ? "closeLease(provider)" : "closeLease(tenant)"];
         } catch (bytes memory err) {
             _unexpected("closeLease", err);
         }
@@ -244,86 +333,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function submitResult(uint256 leaseSeed, bool viaReceipt) external {
         _submitResult(leaseSeed, viaReceipt);
-    }
-
-    /// @dev The provider of a grouped lease in time commits to its (deterministic) result.
-    function commitResult(uint256 leaseSeed) external {
-        (uint256 id, bool found) = _find(leaseSeed, _isGroupedInTime);
-        if (!found) {
-            // None yet: lease a replica first.
-            (uint256 orderId, bool open) = _find(leaseSeed, _isGroupedOrderWithBid);
-            if (!open || !_acceptOn(orderId, leaseSeed)) return;
-            id = orderId;
-        }
-        _commit(id);
-    }
-
-    function _commit(uint256 id) private {
-        address provider = market.getLease(id).provider;
-        bytes32 c = market.resultCommitment(id, _resultHash(id), RESULT_CID, _salt(id), provider);
-        vm.prank(provider);
-        try market.commitResult(id, c) {
-            ++calls["commitResult"];
-        } catch (bytes memory err) {
-            _unexpected("commitResult", err);
-        }
-    }
-
-    /// @dev A committed lease reveals while its group's reveal window is open.
-    function revealResult(uint256 leaseSeed) external {
-        (uint256 id, bool found) = _find(leaseSeed, _isRevealable);
-        if (!found) {
-            // None yet: settle the rest of a group with a committed replica (commit the leases in
-            // time, cancel the orders still open) so that its reveal opens.
-            (id, found) = _find(leaseSeed, _isCommitted);
-            if (!found || !_settleGroup(market.getOrder(id).group)) return;
-            if (!_isRevealable(id)) return;
-        }
-        address provider = market.getLease(id).provider;
-        vm.prank(provider);
-        try market.revealResult(id, RESULT_CID, _resultHash(id), _salt(id), "") {
-            ++calls["revealResult"];
-        } catch (bytes memory err) {
-            _unexpected("revealResult", err);
-        }
-    }
-
-    /// @return open Whether every order of the group has committed or ended now.
-    function _settleGroup(uint256 groupId) private returns (bool open) {
-        uint256 size = market.getGroup(groupId).size;
-        for (uint256 j = groupId; j < groupId + size; ++j) {
-            if (_isOpen(j)) {
-                Snap memory s = _snap(0);
-                vm.prank(market.getOrder(j).tenant);
-                try market.cancelOrder(j) {
-                    _accountRefunds(s, false);
-                    ++calls["cancelOrder"];
-                } catch (bytes memory err) {
-                    _unexpected("cancelOrder", err);
-                }
-            } else if (_isGroupedInTime(j)) {
-                _commit(j);
-            }
-        }
-        return market.getGroup(groupId).revealEndsAt != 0;
-    }
-
-    /// @dev A committed lease whose group's reveal window is over fails (RevealMissed).
-    function expireUnrevealed(uint256 leaseSeed) external {
-        (uint256 id, bool found) = _find(leaseSeed, _isCommitted);
-        if (!found) return;
-        uint64 revealEndsAt = market.getGroup(market.getOrder(id).group).revealEndsAt;
-        if (revealEndsAt == 0) return; // some replica has not settled yet
-        if (block.timestamp <= revealEndsAt) vm.warp(uint256(revealEndsAt) + 1);
-        Snap memory s = _snap(id);
-        vm.prank(keeper);
-        try market.expireLease(id) {
-            _accountRefunds(s, false);
-            _accountFees(s, id);
-            ++calls["expireUnrevealed"];
-        } catch (bytes memory err) {
-            _unexpected("expireUnrevealed", err);
-        }
     }
 
     /// @dev By the tenant at once, or by the keeper after waiting out the dispute window. With no
@@ -336,12 +345,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
         IComputeMarket.Lease memory l = market.getLease(id);
         if (!byTenant && block.timestamp < l.disputeEndsAt) vm.warp(l.disputeEndsAt);
-        Snap memory s = _snap(id);
+        Snap memory s = _snapLease(id);
         vm.prank(byTenant ? l.tenant : keeper);
         try market.acceptResult(id) {
-            _accountRefunds(s, false);
-            _accountFees(s, id);
-            ++calls["acceptResult"];
+            _afterLease("acceptResult", id, s, l.held, 0);
+            ++calls[byTenant ? "acceptResult(tenant)" : "acceptResult(keeper)"];
         } catch (bytes memory err) {
             _unexpected("acceptResult", err);
         }
@@ -358,45 +366,85 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             if (!_disputeResult(leaseSeed)) return;
             (id, found) = _find(leaseSeed, _isDisputed);
         }
-        address arbiter = params.arbiter();
-        Snap memory s = _snap(id);
-        vm.prank(arbiter);
+        uint256 held = market.getLease(id).held;
+        Snap memory s = _snapLease(id);
+        vm.prank(params.arbiter());
         try market.resolveDispute(id, providerWins) {
-            _accountRefunds(s, !providerWins); // a losing provider's slash rewards the tenant as reporter
-            _accountFees(s, id);
+            _afterLease("resolveDispute", id, s, providerWins ? held : 0, providerWins ? 0 : _missSlash());
             ++calls[providerWins ? "resolveDispute(provider)" : "resolveDispute(tenant)"];
         } catch (bytes memory err) {
             _unexpected("resolveDispute", err);
         }
     }
 
-    /// @dev Waits out the deadline when needed.
+    /// @dev An active batch lease (grouped or not) past its deadline fails; waits out the deadline when needed.
     function expireLease(uint256 leaseSeed) external {
         (uint256 id, bool found) = _find(leaseSeed, _isBatchActive);
         if (!found) return;
         uint64 deadline = market.getLease(id).deadline;
         if (block.timestamp <= deadline) vm.warp(uint256(deadline) + 1);
-        Snap memory s = _snap(id);
-        vm.prank(keeper);
-        try market.expireLease(id) {
-            _accountRefunds(s, false); // the reporter is the keeper, not a tenant
-            _accountFees(s, id);
-            ++calls["expireLease"];
-        } catch (bytes memory err) {
-            _unexpected("expireLease", err);
+        _expire("expireLease", id);
+    }
+
+    /// @dev The provider of a grouped lease in time commits to its (deterministic) result.
+    function commitResult(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isGroupedInTime);
+        if (!found) {
+            // None yet: lease a replica first.
+            (uint256 orderId, bool open) = _find(leaseSeed, _isGroupedOrderWithBid);
+            if (!open || !_acceptOn(orderId)) return;
+            id = orderId;
         }
+        _commit(id);
+    }
+
+    /// @dev A committed lease reveals while its group's reveal window is open.
+    function revealResult(uint256 leaseSeed, bool viaReceipt) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isRevealable);
+        if (!found) {
+            // None yet: settle the rest of a group with a committed replica (commit the leases in
+            // time, expire the late ones, cancel the orders still open) so that its reveal opens.
+            (id, found) = _find(leaseSeed, _isCommitted);
+            if (!found || !_settleGroup(market.getOrder(id).group)) return;
+            if (!_isRevealable(id)) return;
+        }
+        address provider = market.getLease(id).provider;
+        bytes memory receipt;
+        if (viaReceipt) receipt = _receipt(id, provider);
+        Snap memory s = _snapLease(id);
+        vm.prank(viaReceipt ? keeper : provider);
+        try market.revealResult(id, RESULT_CID, _resultHash(id), _salt(id), receipt) {
+            _check(
+                "revealResult",
+                market.getLease(id).state == IComputeMarket.LeaseState.ResultSubmitted,
+                "ResultSubmitted"
+            );
+            _afterLease("revealResult", id, s, 0, 0);
+            ++calls[viaReceipt ? "revealResult(receipt)" : "revealResult"];
+        } catch (bytes memory err) {
+            _unexpected("revealResult", err);
+        }
+    }
+
+    /// @dev A committed lease whose group's reveal window is over fails (RevealMissed).
+    function expireUnrevealed(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _find(leaseSeed, _isCommitted);
+        if (!found) return;
+        uint64 revealEndsAt = market.getGroup(market.getOrder(id).group).revealEndsAt;
+        if (revealEndsAt == 0) return; // some replica has not settled yet
+        if (block.timestamp <= revealEndsAt) vm.warp(uint256(revealEndsAt) + 1);
+        _expire("expireUnrevealed", id);
     }
 
     // ================================================================ staking
 
-    /// @dev A provider unstakes all its unlocked stake (must succeed), after checking that one wei
-    ///      more is refused while a lease locks part of it (finding 5).
+    /// @dev A provider unstakes part of its unlocked stake (must succeed), after checking that one
+    ///      wei more than the unlocked part is refused.
     function requestUnstake(uint256 providerSeed, uint256 amountSeed) external {
         address provider = _providers[providerSeed % _providers.length];
         uint256 staked = staking.stakeOf(provider, PROVIDER_ROLE);
-        uint256 locked = staking.lockedOf(provider, PROVIDER_ROLE);
-        uint256 free = staked - locked;
-        if (locked > 0) {
+        uint256 free = staked - staking.lockedOf(provider, PROVIDER_ROLE);
+        if (free < staked) {
             vm.prank(provider);
             try staking.requestUnstake(PROVIDER_ROLE, free + 1) {
                 ++ghost_lockBreaches;
@@ -412,6 +460,30 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @dev The market unlocks what it holds beyond the provider's open leases' needs.
+    function releaseStake(uint256 providerSeed) external {
+        address provider = _providers[providerSeed % _providers.length];
+        (uint256 open, uint256 locked) = market.providerStake(provider);
+        uint256 need = open * params.minProviderStake();
+        uint256 expected = locked > need ? locked - need : 0;
+        uint256 stakingLocked = staking.lockedOf(provider, PROVIDER_ROLE);
+        vm.prank(provider);
+        try market.releaseStake() returns (uint256 amount) {
+            _check("releaseStake", amount == expected, "returns locked - open leases' needs");
+            (uint256 openAfter, uint256 lockedAfter) = market.providerStake(provider);
+            _check("releaseStake", openAfter == open && lockedAfter == locked - expected, "market lock record");
+            uint256 unlocked = expected < stakingLocked ? expected : stakingLocked;
+            _check(
+                "releaseStake",
+                staking.lockedOf(provider, PROVIDER_ROLE) == stakingLocked - unlocked,
+                "Staking unlocked the excess"
+            );
+            ++calls[expected == 0 ? "releaseStake(none)" : "releaseStake"];
+        } catch (bytes memory err) {
+            _unexpected("releaseStake", err);
+        }
+    }
+
     /// @dev Tops a provider's stake back up, so that bidding goes on after unstakes and slashes.
     function restake(uint256 providerSeed, uint256 amountSeed) external {
         address provider = _providers[providerSeed % _providers.length];
@@ -419,44 +491,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (token.balanceOf(provider) < amount) return;
         vm.prank(provider);
         try staking.stake(PROVIDER_ROLE, amount) {
-            ghost_restaked += amount;
             ++calls["restake"];
         } catch (bytes memory err) {
             _unexpected("restake", err);
         }
     }
 
-    // ================================================================ payouts
-
-    function withdraw(uint256 providerSeed) external {
-        uint256 n = _providers.length;
-        for (uint256 i; i < n; ++i) {
-            address provider = _providers[(providerSeed % n + i) % n];
-            if (market.earnings(provider, address(token)) == 0) continue;
-            uint256 before = token.balanceOf(provider);
-            vm.prank(provider);
-            try market.withdraw(address(token)) returns (uint256) {
-                ghost_withdrawn += token.balanceOf(provider) - before;
-                ++calls["withdraw"];
-            } catch (bytes memory err) {
-                _unexpected("withdraw", err);
-            }
-            return;
-        }
-    }
-
-    function sweepFees() external {
-        if (market.accruedFees(address(token)) == 0) return;
-        address treasury = params.treasury();
-        uint256 before = token.balanceOf(treasury);
-        vm.prank(keeper);
-        try market.sweepFees(address(token)) returns (uint256) {
-            ghost_feesSwept += token.balanceOf(treasury) - before;
-            ++calls["sweepFees"];
-        } catch (bytes memory err) {
-            _unexpected("sweepFees", err);
-        }
-    }
+    // ================================================================ governance, time
 
     /// @dev Governance changes the take rate; running leases keep the rate they started with.
     function setTakeRate(uint256 rateSeed) external {
@@ -482,27 +523,55 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function totalIn() external view returns (uint256) {
-        return ghost_orderDeposits + ghost_topUps + ghost_bidDeposits;
+        return ghost_funded + ghost_pulled;
     }
 
     function totalOut() external view returns (uint256) {
-        return ghost_withdrawn + ghost_tenantRefunds + ghost_bidRefunds + ghost_feesSwept;
+        return ghost_tenantWithdrawn + ghost_providerWithdrawn + ghost_feesSwept;
     }
 
     // ================================================================ internals: calls
 
-    function _createOrder(address tenant, uint256 amount, uint256 maxPrice, uint256 windowSeed, uint32 jobTimeout)
-        private
-    {
+    function _createOrder(
+        address tenant,
+        uint256 amount,
+        uint256 maxPrice,
+        uint256 windowSeed,
+        uint32 jobTimeout,
+        uint256 replicas
+    ) private {
         IComputeMarket.OrderParams memory p = _orderParams(tenant, amount, maxPrice, windowSeed, jobTimeout);
+        Payment memory pay = _payment(tenant, amount * replicas);
+        uint256 first = market.orderCount() + 1;
+        string memory name =
+            replicas > 1 ? "createOrderGroup" : jobTimeout == 0 ? "createOrder(service)" : "createOrder(batch)";
+        bool ok;
+        bytes memory err;
         vm.prank(tenant);
-        try market.createOrder(p) returns (uint256 id) {
-            ghost_orderDeposits += amount;
-            ghost_funded[id] = amount;
-            ++calls[jobTimeout == 0 ? "createOrder(service)" : "createOrder(batch)"];
-        } catch (bytes memory err) {
-            _unexpected("createOrder", err);
+        if (replicas > 1) {
+            try market.createOrderGroup(p, replicas) returns (uint256 id) {
+                ok = id == first;
+            } catch (bytes memory e) {
+                err = e;
+            }
+        } else {
+            try market.createOrder(p) returns (uint256 id) {
+                ok = id == first;
+            } catch (bytes memory e) {
+                err = e;
+            }
         }
+        if (err.length != 0) return _unexpected(name, err);
+        _check(name, ok, "returns the next sequential id");
+        _pay(name, pay);
+        for (uint256 i; i < replicas; ++i) {
+            IComputeMarket.Order memory o = market.getOrder(first + i);
+            ghost_escrowIn[first + i] = amount;
+            _check(name, o.escrow == amount && o.tenant == tenant, "order escrow");
+            _check(name, o.group == (replicas > 1 ? first : 0), "group tag");
+            _check(name, o.bestBidder == address(0) && o.state == IComputeMarket.OrderState.Open, "open, no bid");
+        }
+        ++calls[name];
     }
 
     function _orderParams(address tenant, uint256 amount, uint256 maxPrice, uint256 windowSeed, uint32 jobTimeout)
@@ -517,24 +586,67 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         p.maxPricePerSecond = maxPrice;
         p.deposit = amount;
         p.bidWindow = uint32(bound(windowSeed, params.minBidWindow(), 2 hours));
-        p.maxBids = uint16(bound(windowSeed >> 32, 1, 4));
         p.jobTimeout = jobTimeout;
     }
 
+    /// @dev A payment of `amount` into an escrow as expected before the call: the caller's balance
+    ///      first (`used`), the rest from its wallet.
+    struct Payment {
+        address from;
+        uint256 amount;
+        uint256 used;
+        uint256 balance;
+        uint256 wallet;
+        uint256 marketTokens;
+    }
+
+    function _payment(address from, uint256 amount) private view returns (Payment memory pay) {
+        pay.from = from;
+        pay.amount = amount;
+        pay.balance = _balanceOf(from);
+        pay.used = pay.balance < amount ? pay.balance : amount;
+        pay.wallet = token.balanceOf(from);
+        pay.marketTokens = token.balanceOf(address(market));
+    }
+
+    function _pay(string memory name, Payment memory pay) private {
+        _check(name, _balanceOf(pay.from) == pay.balance - pay.used, "balance used first");
+        _check(name, token.balanceOf(pay.from) == pay.wallet - (pay.amount - pay.used), "rest from the allowance");
+        _check(
+            name, token.balanceOf(address(market)) == pay.marketTokens + (pay.amount - pay.used), "market tokens + rest"
+        );
+        ghost_balanceUsed += pay.used;
+        ghost_pulled += pay.amount - pay.used;
+    }
+
+    function _cancel(uint256 id) private {
+        Snap memory s = _snapOrder(id);
+        vm.prank(s.tenant);
+        try market.cancelOrder(id) {
+            _afterOrderClosed("cancelOrder", id, s);
+            ++calls["cancelOrder"];
+        } catch (bytes memory err) {
+            _unexpected("cancelOrder", err);
+        }
+    }
+
     /// @return placed Whether a bid was placed.
-    function _createBid(uint256 orderSeed, uint256 providerSeed, uint256 priceSeed, uint256 depositSeed)
-        private
-        returns (bool placed)
-    {
+    function _createBid(uint256 orderSeed, uint256 providerSeed, uint256 priceSeed) private returns (bool placed) {
         (uint256 id, bool found) = _find(orderSeed, _isOpenForBids);
         if (!found) return false;
-        (address provider, bool ok) = _freshBidder(id, providerSeed);
+        (address provider, bool ok) = _bidder(id, providerSeed);
         if (!ok) return false;
-        uint256 price = bound(priceSeed, 1, market.getOrder(id).maxPricePerSecond);
-        uint256 amount = bound(depositSeed, _minBidDeposit(), MAX_BID_DEPOSIT);
+        IComputeMarket.Order memory o = market.getOrder(id);
+        uint256 best = o.bestBidder == address(0) ? o.maxPricePerSecond + 1 : o.bestPricePerSecond;
+        if (best <= 1) return false;
+        uint256 price = bound(priceSeed, 1, best - 1);
+        uint256 marketTokens = token.balanceOf(address(market));
         vm.prank(provider);
-        try market.createBid(id, price, amount) {
-            ghost_bidDeposits += amount;
+        try market.createBid(id, price) {
+            o = market.getOrder(id);
+            _check("createBid", o.bestBidder == provider && o.bestPricePerSecond == price, "the new best bid");
+            _check("createBid", token.balanceOf(address(market)) == marketTokens, "no bid deposit");
+            if (o.group != 0) _groupPick[o.group][provider] = id + 1;
             ++calls["createBid"];
             return true;
         } catch (bytes memory err) {
@@ -542,57 +654,54 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @dev An order with an open bid; with none, places a bid first.
+    /// @dev An open order whose best bidder can take it; with none, places a bid first.
     function _findOrBid(uint256 orderSeed, uint256 bidSeed) private returns (uint256 id, bool found) {
-        (id, found) = _find(orderSeed, _hasOpenBid);
+        (id, found) = _find(orderSeed, _hasUsableBid);
         if (found) return (id, true);
-        if (!_createBid(orderSeed, bidSeed, bidSeed >> 64, bidSeed >> 128)) return (0, false);
-        return _find(orderSeed, _hasOpenBid);
+        if (!_createBid(orderSeed, bidSeed, bidSeed >> 64)) return (0, false);
+        return _find(orderSeed, _hasUsableBid);
     }
 
-    function _acceptBid(uint256 orderSeed, uint256 bidSeed) private returns (bool) {
-        (uint256 id, bool found) = _findOrBid(orderSeed, bidSeed);
-        return found && _acceptOn(id, bidSeed);
-    }
-
-    /// @dev Submits for a batch lease still in time; with none, tries to lease a batch order first.
-    function _submitResult(uint256 leaseSeed, bool viaReceipt) private returns (bool submitted) {
-        (uint256 id, bool found) = _find(leaseSeed, _isBatchInTime);
-        if (!found) {
-            (uint256 orderId, bool open) = _find(leaseSeed, _isBatchOrderWithBid);
-            if (!open || !_acceptOn(orderId, leaseSeed)) return false;
-            (id, found) = (orderId, true);
-        }
-        bytes32 resultHash = _resultHash(id);
-        address provider = market.getLease(id).provider;
-        bytes memory receipt;
-        if (viaReceipt) {
-            (uint8 v, bytes32 r, bytes32 sig) =
-                vm.sign(_keyOf(provider), market.receiptDigest(id, resultHash, RESULT_CID));
-            receipt = abi.encodePacked(r, sig, v);
-        }
-        Snap memory s = _snap(id);
-        vm.prank(viaReceipt ? keeper : provider);
-        try market.submitResult(id, RESULT_CID, resultHash, receipt) {
-            _accountFees(s, id);
-            ++calls[viaReceipt ? "submitResult(receipt)" : "submitResult"];
-            return true;
-        } catch (bytes memory err) {
-            _unexpected("submitResult", err);
-        }
-    }
-
-    function _acceptOn(uint256 id, uint256 bidSeed) private returns (bool accepted) {
-        uint256 bidIndex = _openBid(id, bidSeed);
-        address tenant = market.getOrder(id).tenant;
-        Snap memory s = _snap(0);
-        vm.prank(tenant);
-        try market.acceptBid(id, bidIndex) {
-            _accountRefunds(s, false);
+    function _acceptOn(uint256 id) private returns (bool accepted) {
+        IComputeMarket.Order memory o = market.getOrder(id);
+        Snap memory s = _snapProvider(o.bestBidder);
+        vm.prank(o.tenant);
+        try market.acceptBid(id) returns (uint256 leaseId) {
+            _check("acceptBid", leaseId == id, "lease id == order id");
+            _afterLeaseStart("acceptBid", id, o, s);
             ++calls["acceptBid"];
             return true;
         } catch (bytes memory err) {
             _unexpected("acceptBid", err);
+        }
+    }
+
+    /// @dev Submits for an ungrouped batch lease still in time; with none, tries to lease a batch order first.
+    function _submitResult(uint256 leaseSeed, bool viaReceipt) private returns (bool submitted) {
+        (uint256 id, bool found) = _find(leaseSeed, _isBatchInTime);
+        if (!found) {
+            (uint256 orderId, bool open) = _find(leaseSeed, _isBatchOrderWithBid);
+            if (!open || !_acceptOn(orderId)) return false;
+            id = orderId;
+        }
+        address provider = market.getLease(id).provider;
+        bytes memory receipt;
+        if (viaReceipt) receipt = _receipt(id, provider);
+        Snap memory s = _snapLease(id);
+        vm.prank(viaReceipt ? keeper : provider);
+        try market.submitResult(id, RESULT_CID, _resultHash(id), receipt) {
+            IComputeMarket.Lease memory l = market.getLease(id);
+            _check(
+                "submitResult",
+                l.state == IComputeMarket.LeaseState.ResultSubmitted && l.resultHash == _resultHash(id)
+                    && l.disputeEndsAt == block.timestamp + params.disputeWindow(),
+                "ResultSubmitted, window starts"
+            );
+            _afterLease("submitResult", id, s, 0, 0);
+            ++calls[viaReceipt ? "submitResult(receipt)" : "submitResult"];
+            return true;
+        } catch (bytes memory err) {
+            _unexpected("submitResult", err);
         }
     }
 
@@ -603,9 +712,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             if (!_submitResult(leaseSeed, leaseSeed & 1 == 1)) return false;
             (id, found) = _find(leaseSeed, _isSubmittedInWindow);
         }
-        address tenant = market.getLease(id).tenant;
-        vm.prank(tenant);
+        Snap memory s = _snapLease(id);
+        vm.prank(s.tenant);
         try market.disputeResult(id) {
+            _afterLease("disputeResult", id, s, 0, 0);
             ++calls["disputeResult"];
             return true;
         } catch (bytes memory err) {
@@ -613,45 +723,160 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    function _commit(uint256 id) private {
+        address provider = market.getLease(id).provider;
+        bytes32 c = market.resultCommitment(id, _resultHash(id), RESULT_CID, _salt(id), provider);
+        Snap memory s = _snapLease(id);
+        vm.prank(provider);
+        try market.commitResult(id, c) {
+            IComputeMarket.Lease memory l = market.getLease(id);
+            _check("commitResult", l.state == IComputeMarket.LeaseState.Committed && l.commitment == c, "committed");
+            _afterLease("commitResult", id, s, 0, 0);
+            ++calls["commitResult"];
+        } catch (bytes memory err) {
+            _unexpected("commitResult", err);
+        }
+    }
+
+    /// @dev A failed lease: the tenant gets the escrow back, the provider is slashed (the keeper reports).
+    function _expire(string memory name, uint256 id) private {
+        Snap memory s = _snapLease(id);
+        vm.prank(keeper);
+        try market.expireLease(id) {
+            _check(name, market.getLease(id).state == IComputeMarket.LeaseState.Failed, "Failed");
+            _afterLease(name, id, s, 0, _missSlash());
+            ++calls[name];
+        } catch (bytes memory err) {
+            _unexpected(name, err);
+        }
+    }
+
+    /// @return open Whether every order of the group has committed or ended now.
+    function _settleGroup(uint256 groupId) private returns (bool open) {
+        uint256 size = market.getGroup(groupId).size;
+        for (uint256 j = groupId; j < groupId + size; ++j) {
+            if (_isOpen(j)) {
+                _cancel(j);
+            } else if (_isGroupedInTime(j)) {
+                _commit(j);
+            } else if (_isBatchActive(j)) {
+                _expire("expireLease", j); // past its deadline
+            }
+        }
+        return market.getGroup(groupId).revealEndsAt != 0;
+    }
+
+    function _receipt(uint256 id, address provider) private view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(_keyOf(provider), market.receiptDigest(id, _resultHash(id), RESULT_CID));
+        return abi.encodePacked(r, s, v);
+    }
+
     // ================================================================ internals: accounting
 
-    function _snap(uint256 leaseId) private view returns (Snap memory s) {
-        for (uint256 i; i < _tenants.length; ++i) {
-            s.tenants += token.balanceOf(_tenants[i]);
-        }
-        for (uint256 i; i < _providers.length; ++i) {
-            s.providers += token.balanceOf(_providers[i]);
-        }
-        s.treasury = token.balanceOf(params.treasury());
-        s.staking = token.balanceOf(address(staking));
-        if (leaseId != 0) {
-            IComputeMarket.Lease memory l = market.getLease(leaseId);
-            s.paid = l.paid;
-            s.rate = l.takeRateBps;
-            s.state = l.state;
-        }
+    function _snapOrder(uint256 id) private view returns (Snap memory s) {
+        IComputeMarket.Order memory o = market.getOrder(id);
+        s.tenant = o.tenant;
+        s.escrow = o.escrow;
+        s.tenantBalance = _balanceOf(o.tenant);
+        s.marketTokens = token.balanceOf(address(market));
+        s.fees = market.accruedFees(address(token));
     }
 
-    /// @dev Money that left the market in this call: to tenants (refunds) and to providers (bid
-    ///      deposits; providers receive nothing else outside `withdraw`). When a tenant reported a
-    ///      slash, its reporter reward came from staking, not from the market.
-    function _accountRefunds(Snap memory s, bool tenantReported) private {
-        Snap memory now_ = _snap(0);
-        uint256 reward;
-        if (tenantReported) reward = (s.staking - now_.staking) - (now_.treasury - s.treasury);
-        ghost_tenantRefunds += now_.tenants - s.tenants - reward;
-        ghost_bidRefunds += now_.providers - s.providers;
+    function _snapProvider(address provider) private view returns (Snap memory s) {
+        s.provider = provider;
+        s.marketTokens = token.balanceOf(address(market));
+        (s.openLeases, s.locked) = market.providerStake(provider);
     }
 
-    /// @dev A call releases at most once per lease, so its fee is floor(delta paid * rate / BPS);
-    ///      a lease that failed in this call forfeited its bid deposit to the fees.
-    function _accountFees(Snap memory s, uint256 leaseId) private {
-        if (leaseId == 0) return;
-        IComputeMarket.Lease memory l = market.getLease(leaseId);
-        ghost_expectedFees += (l.paid - s.paid) * s.rate / BPS;
-        if (l.state == IComputeMarket.LeaseState.Failed && s.state != IComputeMarket.LeaseState.Failed) {
-            ghost_expectedFees += market.getBid(leaseId, l.bidIndex).deposit;
+    function _snapLease(uint256 id) private view returns (Snap memory s) {
+        IComputeMarket.Lease memory l = market.getLease(id);
+        s.tenant = l.tenant;
+        s.provider = l.provider;
+        s.state = l.state;
+        s.rate = l.takeRateBps;
+        s.marketTokens = token.balanceOf(address(market));
+        s.tenantBalance = _balanceOf(l.tenant);
+        s.providerBalance = _balanceOf(l.provider);
+        s.fees = market.accruedFees(address(token));
+        s.escrow = market.getOrder(id).escrow;
+        s.stake = _stakeOf(l.provider);
+        (s.openLeases, s.locked) = market.providerStake(l.provider);
+    }
+
+    /// @dev An order closed without a lease (cancel, or a grouped auction with no usable bid):
+    ///      its whole escrow is credited to the tenant.
+    function _afterOrderClosed(string memory name, uint256 id, Snap memory s) private {
+        IComputeMarket.Order memory o = market.getOrder(id);
+        _check(name, o.state == IComputeMarket.OrderState.Closed && o.escrow == 0, "closed, escrow 0");
+        _check(name, _balanceOf(s.tenant) == s.tenantBalance + s.escrow, "escrow credited to the tenant");
+        _check(name, token.balanceOf(address(market)) == s.marketTokens, "no transfer");
+        ghost_tenantCredits += s.escrow;
+    }
+
+    /// @dev A lease started on the best bid `o` (read before): no money moves, one more open lease,
+    ///      enough stake locked for them all.
+    function _afterLeaseStart(string memory name, uint256 id, IComputeMarket.Order memory o, Snap memory s) private {
+        IComputeMarket.Lease memory l = market.getLease(id);
+        IComputeMarket.Order memory after_ = market.getOrder(id);
+        _check(
+            name, after_.state == IComputeMarket.OrderState.Leased && after_.escrow == o.escrow, "leased, escrow kept"
+        );
+        _check(name, l.provider == o.bestBidder && l.pricePerSecond == o.bestPricePerSecond, "the best bid wins");
+        _check(name, l.tenant == o.tenant && l.state == IComputeMarket.LeaseState.Active, "active");
+        _check(name, l.startedAt == block.timestamp && l.settledAt == block.timestamp, "starts now");
+        _check(
+            name,
+            l.deadline == (o.jobTimeout == 0 ? 0 : block.timestamp + o.jobTimeout)
+                && l.held == l.pricePerSecond * o.jobTimeout,
+            "deadline, job price held"
+        );
+        _check(name, token.balanceOf(address(market)) == s.marketTokens, "no transfer");
+        (uint256 open, uint256 locked) = market.providerStake(o.bestBidder);
+        _check(name, open == s.openLeases + 1, "one more open lease");
+        _check(name, locked >= open * params.minProviderStake() && locked >= s.locked, "stake locked for every lease");
+        ghost_hasLease[id] = true;
+    }
+
+    /// @dev After a lease call that released `gross` to the provider and slashed it `slash` (before
+    ///      the cap by what the market holds locked).
+    function _afterLease(string memory name, uint256 id, Snap memory s, uint256 gross, uint256 slash) private {
+        IComputeMarket.Lease memory l = market.getLease(id);
+        uint256 fee = gross * s.rate / BPS;
+        bool ended = _running(s.state) && !_running(l.state);
+        if (gross > s.escrow) {
+            _mismatch(name, "gross > escrow");
+            return;
         }
+        uint256 refund = ended ? s.escrow - gross : 0;
+        _check(name, market.accruedFees(address(token)) == s.fees + fee, "fee == gross x take rate");
+        _check(name, _balanceOf(s.provider) == s.providerBalance + gross - fee, "provider credited gross - fee");
+        _check(name, _balanceOf(s.tenant) == s.tenantBalance + refund, "tenant credited the escrow left");
+        _check(name, market.getOrder(id).escrow == s.escrow - gross - refund, "escrow - gross - refund");
+        _check(name, token.balanceOf(address(market)) == s.marketTokens, "no transfer");
+        if (ended) {
+            _check(name, l.closedAt == block.timestamp && l.held == 0, "closed now, nothing held");
+            _check(name, market.getOrder(id).state == IComputeMarket.OrderState.Closed, "order closed");
+        }
+        uint256 expected = slash < s.locked ? slash : s.locked;
+        if (expected > s.stake) expected = s.stake;
+        _check(name, s.stake - _stakeOf(s.provider) == expected, "slash");
+        (uint256 open, uint256 locked) = market.providerStake(s.provider);
+        _check(name, open == (ended ? s.openLeases - 1 : s.openLeases), "open leases");
+        _check(name, locked >= open * params.minProviderStake(), "locked >= open leases' needs");
+        ghost_expectedFees += fee;
+        ghost_providerCredits += gross - fee;
+        ghost_tenantCredits += refund;
+        ghost_paid[id] += gross;
+    }
+
+    function _check(string memory name, bool ok, string memory what) private {
+        if (!ok) _mismatch(name, what);
+    }
+
+    function _mismatch(string memory name, string memory what) private {
+        ++ghost_mismatches;
+        ghost_lastMismatch = string.concat(name, ": ", what);
     }
 
     function _unexpected(string memory name, bytes memory err) private {
@@ -678,38 +903,59 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         return (0, false);
     }
 
-    /// @dev An open bid whose provider can still back a lease (minProviderStake unlocked).
-    function _openBid(uint256 id, uint256 seed) private view returns (uint256) {
-        IComputeMarket.Bid[] memory bids = market.getBids(id);
-        for (uint256 i; i < bids.length; ++i) {
-            uint256 j = (seed % bids.length + i) % bids.length;
-            if (bids[j].state == IComputeMarket.BidState.Open && _canWin(id, bids[j].provider)) return j;
-        }
-        revert("no open bid"); // callers check _hasOpenBid first
+    /// @dev Stake free for one more lease: unlocked in Staking, plus what the market holds locked
+    ///      beyond its open leases' needs.
+    ///      What the market holds counts only as far as Staking still locks it (a slash may cut
+    ///      Staking's lock below the market's record).
+    function _freeStake(address provider) private view returns (uint256 free) {
+        uint256 stakingLocked = staking.lockedOf(provider, PROVIDER_ROLE);
+        free = staking.stakeOf(provider, PROVIDER_ROLE) - stakingLocked;
+        (uint256 open, uint256 locked) = market.providerStake(provider);
+        if (locked > stakingLocked) locked = stakingLocked;
+        uint256 need = open * params.minProviderStake();
+        if (locked > need) free += locked - need;
     }
 
-    function _canWin(uint256 id, address provider) private view returns (bool) {
-        return _hasFreeStake(provider) && !_inGroup(market.getOrder(id).group, provider);
+    /// @dev Whether `provider` may bid, or win a lease (acceptBid): minProviderStake free.
+    function _canWin(address provider) private view returns (bool) {
+        return _freeStake(provider) >= params.minProviderStake();
     }
 
-    function _hasFreeStake(address provider) private view returns (bool) {
-        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE)
-            >= params.minProviderStake();
+    /// @dev Whether the market can lock what one more lease of `provider` needs (what closeAuction
+    ///      decides by: it may lease where _canWin says no, when Staking's lock was cut below the
+    ///      market's record).
+    function _lockable(address provider) private view returns (bool) {
+        (uint256 open, uint256 locked) = market.providerStake(provider);
+        uint256 need = (open + 1) * params.minProviderStake();
+        if (need <= locked) return true;
+        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE) >= need - locked;
     }
 
-    /// @dev An eligible provider that has not bid on `id` yet.
-    function _freshBidder(uint256 id, uint256 seed) private view returns (address, bool) {
-        IComputeMarket.Bid[] memory bids = market.getBids(id);
+    /// @dev An eligible provider with free stake that may bid on `id` (one order per group).
+    function _bidder(uint256 id, uint256 seed) private view returns (address, bool) {
+        uint256 groupId = market.getOrder(id).group;
         uint256 n = _providers.length;
         for (uint256 i; i < n; ++i) {
             address p = _providers[(seed % n + i) % n];
-            bool hasBid;
-            for (uint256 j; j < bids.length && !hasBid; ++j) {
-                hasBid = bids[j].provider == p;
+            if (groupId != 0) {
+                uint256 pick = _groupPick[groupId][p];
+                if (pick != 0 && pick != id + 1) continue;
             }
-            if (!hasBid && registry.isEligible(p) && _hasFreeStake(p)) return (p, true);
+            if (registry.isEligible(p) && _canWin(p)) return (p, true);
         }
         return (address(0), false);
+    }
+
+    function _missSlash() private view returns (uint256) {
+        return params.minProviderStake() * params.missedDeadlineSlashBps() / BPS;
+    }
+
+    function _stakeOf(address provider) private view returns (uint256) {
+        return staking.stakeOf(provider, PROVIDER_ROLE) + staking.unbondingOf(provider, PROVIDER_ROLE);
+    }
+
+    function _balanceOf(address account) private view returns (uint256) {
+        return market.balanceOf(account, address(token));
     }
 
     function _resultHash(uint256 id) private pure returns (bytes32) {
@@ -718,20 +964,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function _salt(uint256 id) private pure returns (bytes32) {
         return keccak256(abi.encode("salt", id));
-    }
-
-    /// @dev Whether `provider` holds (or held) a lease of `groupId` (it may win only one).
-    function _inGroup(uint256 groupId, address provider) private view returns (bool) {
-        if (groupId == 0) return false;
-        uint256 size = market.getGroup(groupId).size;
-        for (uint256 id = groupId; id < groupId + size; ++id) {
-            if (market.getOrder(id).state == IComputeMarket.OrderState.Open) continue;
-            IComputeMarket.Bid[] memory bids = market.getBids(id);
-            for (uint256 i; i < bids.length; ++i) {
-                if (bids[i].state == IComputeMarket.BidState.Won && bids[i].provider == provider) return true;
-            }
-        }
-        return false;
     }
 
     function _tenant(uint256 seed) private view returns (address) {
@@ -749,57 +981,61 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         return params.paymentToken(address(token)).minOrderDeposit;
     }
 
-    function _minBidDeposit() private view returns (uint256) {
-        return params.paymentToken(address(token)).minBidDeposit;
+    /// @dev A lease not yet ended.
+    function _running(IComputeMarket.LeaseState state) private pure returns (bool) {
+        return state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
+            || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;
     }
 
     // ---- predicates
 
-    function _orderState(uint256 id) private view returns (IComputeMarket.OrderState) {
-        return market.getOrder(id).state;
-    }
-
     function _isOpen(uint256 id) private view returns (bool) {
-        return _orderState(id) == IComputeMarket.OrderState.Open;
+        return market.getOrder(id).state == IComputeMarket.OrderState.Open;
     }
 
     function _isLeased(uint256 id) private view returns (bool) {
-        return _orderState(id) == IComputeMarket.OrderState.Leased;
+        return market.getOrder(id).state == IComputeMarket.OrderState.Leased;
+    }
+
+    function _isOpenGrouped(uint256 id) private view returns (bool) {
+        return _isOpen(id) && market.getOrder(id).group != 0;
     }
 
     function _isOpenForBids(uint256 id) private view returns (bool) {
         IComputeMarket.Order memory o = market.getOrder(id);
-        return o.state == IComputeMarket.OrderState.Open && block.timestamp < o.bidDeadline && o.bidCount < o.maxBids
-            && market.getBids(id).length < uint256(o.maxBids) * market.BID_LIST_FACTOR();
+        return o.state == IComputeMarket.OrderState.Open && block.timestamp < o.bidDeadline
+            && (o.bestBidder == address(0) || o.bestPricePerSecond > 1);
     }
 
-    function _hasOpenBid(uint256 id) private view returns (bool) {
-        if (!_isOpen(id)) return false;
-        IComputeMarket.Bid[] memory bids = market.getBids(id);
-        for (uint256 i; i < bids.length; ++i) {
-            if (bids[i].state == IComputeMarket.BidState.Open && _canWin(id, bids[i].provider)) return true;
-        }
-        return false;
+    /// @dev An open order whose best bidder can still take the lease.
+    function _hasUsableBid(uint256 id) private view returns (bool) {
+        IComputeMarket.Order memory o = market.getOrder(id);
+        return o.state == IComputeMarket.OrderState.Open && o.bestBidder != address(0) && _canWin(o.bestBidder);
     }
 
     function _isBatchOrderWithBid(uint256 id) private view returns (bool) {
-        return market.getOrder(id).jobTimeout != 0 && market.getOrder(id).group == 0 && _hasOpenBid(id);
+        IComputeMarket.Order memory o = market.getOrder(id);
+        return o.jobTimeout != 0 && o.group == 0 && _hasUsableBid(id);
+    }
+
+    function _isGroupedOrderWithBid(uint256 id) private view returns (bool) {
+        return market.getOrder(id).group != 0 && _hasUsableBid(id);
     }
 
     function _leaseIn(uint256 id, IComputeMarket.LeaseState state) private view returns (bool) {
-        return _isLeased(id) && market.getLease(id).state == state;
+        return ghost_hasLease[id] && market.getLease(id).state == state;
     }
 
     function _isActiveLease(uint256 id) private view returns (bool) {
         return _leaseIn(id, IComputeMarket.LeaseState.Active);
     }
 
-    /// @dev An open order, or an active lease whose escrow has not run out (a top-up would revert).
+    /// @dev An open order, or an active service lease whose escrow has not run out.
     function _canTopUp(uint256 id) private view returns (bool) {
         if (_isOpen(id)) return true;
-        if (!_isActiveLease(id)) return false;
+        if (!_isActiveLease(id) || market.getLease(id).deadline != 0) return false;
         (, uint256 escrowLeft) = market.pendingSettlement(id);
-        return market.getLease(id).deadline != 0 || escrowLeft > 0;
+        return escrowLeft > 0;
     }
 
     function _isBatchActive(uint256 id) private view returns (bool) {
@@ -813,10 +1049,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function _isGroupedInTime(uint256 id) private view returns (bool) {
         return _isBatchActive(id) && block.timestamp <= market.getLease(id).deadline && market.getOrder(id).group != 0;
-    }
-
-    function _isGroupedOrderWithBid(uint256 id) private view returns (bool) {
-        return market.getOrder(id).group != 0 && _hasOpenBid(id);
     }
 
     function _isCommitted(uint256 id) private view returns (bool) {

@@ -11,12 +11,11 @@ contract MarketInvariantsTest is MarketFixture {
     MarketHandler internal handler;
     address internal tenant3 = makeAddr("tenant3");
 
-    /// @dev What the market's own books say it holds, summed over every order.
+    /// @dev What the market's own books say it owes, per token (one token here).
     struct Books {
-        uint256 escrow; // open escrow, all orders
-        uint256 held; // batch job prices held, not yet released
-        uint256 bidDeposits; // bids Open, or Won with a lease still running
-        uint256 earnings; // all providers: pay and bid deposits credited back
+        uint256 escrow; // every order's escrow (a batch lease's job price included until it ends)
+        uint256 tenantBalances;
+        uint256 providerBalances;
         uint256 fees; // unswept
     }
 
@@ -38,22 +37,24 @@ contract MarketInvariantsTest is MarketFixture {
         keys[2] = provider3Key;
         handler = new MarketHandler(market, token, params, staking, registry, keeper, tenants, providers, keys);
 
-        // Every run starts with a few orders in flight: two service and two batch leases, and an
-        // open service order with a bid.
+        // Every run starts with a few orders in flight: two service and two batch leases, an open
+        // service order with a bid, and a tenant with a balance.
+        handler.fund(1, 30 ether);
         for (uint256 i; i < 5; ++i) {
             if (i % 2 == 0) handler.createServiceOrder(i, 10 ether + i, 6 hours * (i + 1), 1 hours);
             else handler.createBatchOrder(i, 20 ether + i, 4 hours * i, 1 hours);
-            handler.createBid(i, i, type(uint256).max, 0);
+            handler.createBid(i, i, type(uint256).max);
             if (i < 4) handler.acceptBid(i, 0);
         }
+        require(handler.ghost_unexpectedReverts() == 0 && handler.ghost_mismatches() == 0, "setUp");
 
-        bytes4[] memory selectors = new bytes4[](26);
+        bytes4[] memory selectors = new bytes4[](28);
         selectors[0] = MarketHandler.createServiceOrder.selector;
         selectors[1] = MarketHandler.createBatchOrder.selector;
         selectors[2] = MarketHandler.deposit.selector;
         selectors[3] = MarketHandler.cancelOrder.selector;
         selectors[4] = MarketHandler.createBid.selector;
-        selectors[5] = MarketHandler.cancelBid.selector;
+        selectors[5] = MarketHandler.fund.selector;
         selectors[6] = MarketHandler.acceptBid.selector;
         selectors[7] = MarketHandler.closeAuction.selector;
         selectors[8] = MarketHandler.settle.selector;
@@ -75,61 +76,89 @@ contract MarketInvariantsTest is MarketFixture {
         selectors[23] = MarketHandler.commitResult.selector;
         selectors[24] = MarketHandler.revealResult.selector;
         selectors[25] = MarketHandler.expireUnrevealed.selector;
+        selectors[26] = MarketHandler.releaseStake.selector;
+        selectors[27] = MarketHandler.acceptBid.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
-    /// @notice The market holds exactly what its books say it owes.
-    function invariant_escrowConserved() public view {
+    /// @notice The market holds exactly what its books say it owes: every balance, the escrow of
+    ///         orders and leases not ended, and the unswept fees.
+    function invariant_balanceCoversBooks() public view {
         Books memory b = _books();
         assertEq(
             token.balanceOf(address(market)),
-            b.escrow + b.held + b.bidDeposits + b.earnings + b.fees,
-            "balance == escrow + held + live bid deposits + earnings + fees"
+            b.escrow + b.tenantBalances + b.providerBalances + b.fees,
+            "token balance == escrow + balances + fees"
         );
     }
 
-    /// @notice Everything that came in either went out (to providers, tenants, bidders, the
-    ///         treasury) or is still accounted for in the market.
+    /// @notice Everything that came in (funds, the wallet part of deposits) went out (withdrawals,
+    ///         sweeps) or is still held; and the tokens moved exactly as the handler recorded.
     function invariant_moneyConserved() public view {
         Books memory b = _books();
-        uint256 stillHeld = b.escrow + b.held + b.bidDeposits;
         assertEq(
             handler.totalIn(),
-            handler.ghost_withdrawn() + b.earnings + handler.ghost_tenantRefunds() + handler.ghost_bidRefunds()
-                + handler.ghost_feesSwept() + b.fees + stillHeld,
-            "in == provider payouts + refunds + bid refunds + fees + still held"
+            handler.totalOut() + b.escrow + b.tenantBalances + b.providerBalances + b.fees,
+            "in == withdrawn + swept + still held"
         );
         assertEq(handler.totalIn() - handler.totalOut(), token.balanceOf(address(market)), "in - out == balance");
     }
 
+    /// @notice Per side: a provider's balance is its pay net of fees less what it withdrew; a
+    ///         tenant's is its funds plus its refunds less what it spent from it and withdrew.
+    function invariant_balancesAccounted() public view {
+        Books memory b = _books();
+        assertEq(
+            b.providerBalances + handler.ghost_providerWithdrawn(),
+            handler.ghost_providerCredits(),
+            "providers: balances + withdrawn == gross - fees"
+        );
+        assertEq(
+            b.tenantBalances + handler.ghost_tenantWithdrawn() + handler.ghost_balanceUsed(),
+            handler.ghost_funded() + handler.ghost_tenantCredits(),
+            "tenants: balances + withdrawn + spent == funded + refunds"
+        );
+    }
+
+    /// @notice Every call that moved money moved what the handler expected (see MarketHandler).
+    function invariant_callsMoveExpectedAmounts() public view {
+        assertEq(handler.ghost_mismatches(), 0, handler.ghost_lastMismatch());
+    }
+
     /// @notice No lease pays more than its price for the time settled (plus, when the escrow ran
-    ///         out, the sub-second remainder), nor more than was deposited for its order.
+    ///         out, the sub-second remainder), nor more than was deposited for its order; an order's
+    ///         escrow is what came in less what was paid until it ends, then 0.
     function invariant_noOverpay() public view {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
-            if (_noLease(id)) continue;
+            IComputeMarket.Order memory o = market.getOrder(id);
+            uint256 paid = handler.ghost_paid(id);
+            uint256 funded = handler.ghost_escrowIn(id);
+            assertLe(paid, funded, "never more than deposited");
+            if (o.state == IComputeMarket.OrderState.Closed) assertEq(o.escrow, 0, "a closed order holds nothing");
+            else assertEq(o.escrow, funded - paid, "escrow == in - paid");
+            if (!handler.ghost_hasLease(id)) continue;
             IComputeMarket.Lease memory l = market.getLease(id);
             uint256 byTime = l.pricePerSecond * (l.settledAt - l.startedAt);
-            uint256 funded = handler.ghost_funded(id);
             if (l.deadline != 0) {
-                // A batch job is priced per job: held from the start, never more (finding 1).
-                uint256 jobPrice = l.pricePerSecond * market.getOrder(id).jobTimeout;
-                assertLe(l.paid + l.held, jobPrice, "batch: paid + held <= the job price");
+                // A batch job is priced per job: held from the start, paid at most once.
+                uint256 jobPrice = l.pricePerSecond * o.jobTimeout;
+                assertLe(paid, jobPrice, "batch: paid <= the job price");
+                assertEq(l.held, _running(l.state) ? jobPrice : 0, "batch: the job price held while running");
                 assertEq(l.settledAt, l.startedAt, "batch: no accrual by time");
             } else if (l.state == IComputeMarket.LeaseState.InsufficientFunds) {
-                assertEq(l.paid, funded, "an exhausted lease paid exactly its escrow");
-                assertLe(byTime, l.paid, "settled only up to the last whole second paid");
-                assertLt(l.paid - byTime, l.pricePerSecond, "remainder under one second");
+                assertEq(paid, funded, "an exhausted lease paid exactly its escrow");
+                assertLe(byTime, paid, "settled only up to the last whole second paid");
+                assertLt(paid - byTime, l.pricePerSecond, "remainder under one second");
             } else {
-                assertLe(l.paid + l.held, byTime, "paid + held <= price x settled time");
+                assertEq(paid, byTime, "service: paid == price x settled time");
+                assertEq(l.held, 0, "service: nothing held");
             }
-            assertLe(l.paid + l.held, funded, "never more than deposited");
         }
     }
 
-    /// @notice Fees are exactly floor(gross x lease take rate / 10_000) per release, plus
-    ///         forfeited bid deposits.
+    /// @notice Fees are exactly floor(gross x lease take rate / 10_000) per release.
     function invariant_feesMatchTakeRate() public view {
         assertEq(
             handler.ghost_feesSwept() + market.accruedFees(address(token)),
@@ -138,67 +167,49 @@ contract MarketInvariantsTest is MarketFixture {
         );
     }
 
-    /// @notice Closed orders and terminal leases hold nothing, and only an open order has open bids
-    ///         (a lease or a cancel refunds the others at once).
-    function invariant_closedHoldNothing() public view {
-        uint256 n = market.orderCount();
-        for (uint256 id = 1; id <= n; ++id) {
-            IComputeMarket.Order memory o = market.getOrder(id);
-            if (o.state == IComputeMarket.OrderState.Open) continue;
-            IComputeMarket.Bid[] memory bids = market.getBids(id);
-            for (uint256 i; i < bids.length; ++i) {
-                assertTrue(bids[i].state != IComputeMarket.BidState.Open, "open bid on a leased or closed order");
-            }
-            if (o.state != IComputeMarket.OrderState.Closed) continue;
-            assertEq(o.escrow, 0, "closed order escrow");
-            if (!_noLease(id)) assertEq(market.getLease(id).held, 0, "closed lease held");
-        }
-    }
-
-    /// @notice Locked stake (finding 5): per provider, locked <= staked, and the lock is exactly the
-    ///         sum of what its running leases locked; unstaking above the unlocked part never works.
-    function invariant_stakeLockedByRunningLeases() public view {
+    /// @notice Stake: per provider, the market counts its running leases, holds at least
+    ///         minProviderStake locked for each, Staking's lock never exceeds that record nor the
+    ///         stake, and unstaking above the unlocked part never works.
+    function invariant_stakeLockedForOpenLeases() public view {
         address[] memory providers = handler.providers();
         uint256 n = market.orderCount();
         for (uint256 p; p < providers.length; ++p) {
-            uint256 locked = staking.lockedOf(providers[p], PROVIDER_ROLE);
-            assertLe(locked, staking.stakeOf(providers[p], PROVIDER_ROLE), "locked <= staked");
-            uint256 sum;
+            (uint256 open, uint256 locked) = market.providerStake(providers[p]);
+            uint256 running;
             for (uint256 id = 1; id <= n; ++id) {
-                if (_noLease(id)) continue;
+                if (!handler.ghost_hasLease(id)) continue;
                 IComputeMarket.Lease memory l = market.getLease(id);
-                if (l.provider == providers[p] && _running(l.state)) sum += l.stakeLocked;
+                if (l.provider == providers[p] && _running(l.state)) ++running;
             }
-            assertEq(locked, sum, "lock == sum over the provider's running leases");
+            assertEq(open, running, "openLeases == the provider's running leases");
+            assertGe(locked, open * params.minProviderStake(), "locked >= minProviderStake per open lease");
+            uint256 stakingLocked = staking.lockedOf(providers[p], PROVIDER_ROLE);
+            assertLe(stakingLocked, locked, "Staking's lock <= the market's record (the only locker)");
+            assertLe(stakingLocked, staking.stakeOf(providers[p], PROVIDER_ROLE), "locked <= staked");
         }
         assertEq(handler.ghost_lockBreaches(), 0, "unstaked locked stake");
     }
 
-    /// @notice Pull refunds (finding 8): providers get tokens only through withdraw; no bid deposit
-    ///         is ever pushed to a bidder.
-    function invariant_noPushToBidders() public view {
-        assertEq(handler.ghost_bidRefunds(), 0, "a bid deposit was pushed");
-    }
-
-    /// @notice Slot accounting (finding 3): an open order's bidCount is its number of open bids, at
-    ///         most maxBids, and every bid list stays within maxBids x BID_LIST_FACTOR.
-    function invariant_bidSlotsAccounted() public view {
+    /// @notice The best bid of an order is below its max price; a leased order's lease is on it.
+    function invariant_bestBidConsistent() public view {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
             IComputeMarket.Order memory o = market.getOrder(id);
-            IComputeMarket.Bid[] memory bids = market.getBids(id);
-            assertLe(bids.length, uint256(o.maxBids) * market.BID_LIST_FACTOR(), "bid list bounded");
-            assertLe(o.bidCount, o.maxBids, "bidCount <= maxBids");
-            if (o.state != IComputeMarket.OrderState.Open) continue;
-            uint256 open;
-            for (uint256 i; i < bids.length; ++i) {
-                if (bids[i].state == IComputeMarket.BidState.Open) ++open;
+            if (o.bestBidder == address(0)) {
+                assertEq(o.bestPricePerSecond, 0, "no bidder, no price");
+                assertFalse(handler.ghost_hasLease(id), "a lease needs a bid");
+                continue;
             }
-            assertEq(o.bidCount, open, "bidCount == open bids");
+            assertGt(o.bestPricePerSecond, 0, "a bid has a price");
+            assertLe(o.bestPricePerSecond, o.maxPricePerSecond, "best bid <= max price");
+            if (!handler.ghost_hasLease(id)) continue;
+            IComputeMarket.Lease memory l = market.getLease(id);
+            assertEq(l.provider, o.bestBidder, "leased to the best bidder");
+            assertEq(l.pricePerSecond, o.bestPricePerSecond, "at the best price");
         }
     }
 
-    /// @notice Replica groups (finding 2): the reveal opens exactly when every order of the group has
+    /// @notice Replica groups: the reveal opens exactly when every order of the group has
     ///         committed or ended; no two leases of a group share a provider.
     function invariant_groupsConsistent() public view {
         uint256 n = market.orderCount();
@@ -211,14 +222,16 @@ contract MarketInvariantsTest is MarketFixture {
                 IComputeMarket.Order memory r = market.getOrder(j);
                 assertEq(r.group, id, "group tag");
                 if (r.state == IComputeMarket.OrderState.Open) continue;
-                if (_noLease(j)) {
-                    ++settled; // canceled, or closed for lack of an eligible bid
+                if (!handler.ghost_hasLease(j)) {
+                    ++settled; // canceled, or closed for lack of a usable bid
                     continue;
                 }
                 IComputeMarket.Lease memory l = market.getLease(j);
                 if (l.state != IComputeMarket.LeaseState.Active) ++settled;
                 for (uint256 k = id; k < j; ++k) {
-                    if (!_noLease(k)) assertTrue(market.getLease(k).provider != l.provider, "distinct providers");
+                    if (handler.ghost_hasLease(k)) {
+                        assertTrue(market.getLease(k).provider != l.provider, "distinct providers");
+                    }
                 }
             }
             assertEq(g.settled, settled, "settled == committed or ended");
@@ -245,41 +258,22 @@ contract MarketInvariantsTest is MarketFixture {
     function _books() private view returns (Books memory b) {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
-            IComputeMarket.Order memory o = market.getOrder(id);
-            b.escrow += o.escrow;
-            bool leaseRunning;
-            if (!_noLease(id)) {
-                IComputeMarket.Lease memory l = market.getLease(id);
-                b.held += l.held;
-                leaseRunning = _running(l.state);
-            }
-            IComputeMarket.Bid[] memory bids = market.getBids(id);
-            for (uint256 i; i < bids.length; ++i) {
-                if (
-                    bids[i].state == IComputeMarket.BidState.Open
-                        || (bids[i].state == IComputeMarket.BidState.Won && leaseRunning)
-                ) b.bidDeposits += bids[i].deposit;
-            }
+            b.escrow += market.getOrder(id).escrow;
+        }
+        address[] memory tenants = handler.tenants();
+        for (uint256 i; i < tenants.length; ++i) {
+            b.tenantBalances += market.balanceOf(tenants[i], address(token));
         }
         address[] memory providers = handler.providers();
         for (uint256 i; i < providers.length; ++i) {
-            b.earnings += market.earnings(providers[i], address(token));
+            b.providerBalances += market.balanceOf(providers[i], address(token));
         }
         b.fees = market.accruedFees(address(token));
     }
 
-    /// @dev A lease not yet ended: it holds its winner's bid deposit and its locked stake.
+    /// @dev A lease not yet ended.
     function _running(IComputeMarket.LeaseState state) private pure returns (bool) {
         return state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
             || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;
-    }
-
-    /// @dev An order has a lease once a bid won.
-    function _noLease(uint256 id) private view returns (bool) {
-        IComputeMarket.Bid[] memory bids = market.getBids(id);
-        for (uint256 i; i < bids.length; ++i) {
-            if (bids[i].state == IComputeMarket.BidState.Won) return false;
-        }
-        return true;
     }
 }
