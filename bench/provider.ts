@@ -216,10 +216,11 @@ bidWindow: ${record ? "10s" : "60s"}
   });
   await Promise.all(
     clients.map(async (client, lane) => {
-      // A tenant with many jobs approves the market once for all of them (deployJob then sends no
-      // approval per order: it checks the allowance first).
-      await client.approveAndWait({
-        spender: contracts.market,
+      // A tenant with many jobs funds its market account once for all of them (by permit: no
+      // approve): each order's deposit then comes from that balance, and what a job did not cost
+      // goes back to it, so no order moves tokens from the wallet.
+      await client.fundAccountAndWait({
+        token: contracts.token,
         amount: parseEther(DEPOSIT) * BigInt(jobs + LANES.length * inflight),
       });
       await mkdir(path.join(dir, `lane-${lane}`), { recursive: true });

@@ -191,7 +191,12 @@ export async function settleJob(params: SettleJobParameters): Promise<SettleJobR
       orderId: order.orderId,
       provider: lease.provider,
       pricePerSecond: lease.pricePerSecond,
-      cost: lease.paid + lease.held,
+      // A batch job's price (price x jobTimeout) is held while the lease runs and paid in full
+      // when the result is accepted; a job that failed or was given up costs nothing.
+      cost:
+        lease.stateName === "Completed"
+          ? lease.pricePerSecond * (lease.deadline - lease.startedAt)
+          : lease.held,
       resultCid: lease.resultCid,
       resultHash: lease.resultHash,
       state: lease.stateName,
