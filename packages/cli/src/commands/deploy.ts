@@ -109,7 +109,19 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
       // A lease id is its order id; an order closed without one has a zero lease (provider 0).
       const leased =
         order.stateName === "Open" ? undefined : await client.getLease({ leaseId: orderId });
-      const lease = leased && leased.provider !== ZERO_ADDRESS ? leased : undefined;
+      const { leasePaid } = await import("./market.js");
+      const lease =
+        leased && leased.provider !== ZERO_ADDRESS
+          ? {
+              ...leased,
+              paid: await leasePaid(
+                client,
+                connection.contracts.market,
+                orderId,
+                BigInt(connection.startBlock),
+              ),
+            }
+          : undefined;
       const bestBid =
         order.bestBidder === ZERO_ADDRESS
           ? null

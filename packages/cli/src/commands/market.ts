@@ -1,7 +1,7 @@
 import type { LeaseStateName, OrderStateName } from "@noosphere/sdk";
 import type { Command } from "commander";
 import type { Address } from "viem";
-import type { GlobalOptions, walletClient } from "../context.js";
+import type { GlobalOptions, readClient, walletClient } from "../context.js";
 import { noos, printFields, printJson, printTable, time } from "../output.js";
 
 // The SDK (viem) loads inside the actions: `noos market --help` loads commander and this file only.
@@ -193,7 +193,7 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
           state: l.stateName,
           provider: short(l.provider),
           price: perSecond(l.pricePerSecond),
-          paid: noos(l.paid),
+          held: noos(l.held),
           accruing: noos(l.pending.accrued),
           escrowLeft: noos(l.pending.escrowLeft),
           started: time(l.startedAt),
@@ -210,10 +210,13 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
       const { getLease, parseId, readClient } = await load();
       const options = globals();
       const { client, connection } = await readClient(options);
-      const lease = await getLease(client, {
-        address: connection.contracts.market,
-        leaseId: parseId("id", id),
-      });
+      const market = connection.contracts.market;
+      const leaseId = parseId("id", id);
+      const found = await getLease(client, { address: market, leaseId });
+      const lease = {
+        ...found,
+        paid: await leasePaid(client, market, leaseId, BigInt(connection.startBlock)),
+      };
       if (options.json) return printJson(lease);
       printFields({
         lease: lease.id,
@@ -334,6 +337,30 @@ export function registerMarket(program: Command, globals: () => GlobalOptions) {
 }
 
 type Wallet = Awaited<ReturnType<typeof walletClient>>["client"];
+type Reader = Awaited<ReturnType<typeof readClient>>["client"];
+
+/**
+ * What a lease has paid out of its escrow so far (to the provider's balance plus the protocol
+ * fee): the sum of its PaymentReleased events. The market keeps no such total.
+ */
+export async function leasePaid(
+  client: Reader | Wallet,
+  market: Address,
+  leaseId: bigint,
+  fromBlock: bigint,
+): Promise<bigint> {
+  const { computeMarketAbi } = await import("@noosphere/sdk");
+  const { getContractEvents } = await import("viem/actions");
+  const logs = await getContractEvents(client as Reader, {
+    address: market,
+    abi: computeMarketAbi,
+    eventName: "PaymentReleased",
+    args: { leaseId },
+    fromBlock,
+    strict: true,
+  });
+  return logs.reduce((sum, log) => sum + log.args.net + log.args.fee, 0n);
+}
 
 /**
  * `releaseStake()` for the client's account when the market holds any of its stake locked (no
