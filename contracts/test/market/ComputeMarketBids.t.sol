@@ -395,9 +395,9 @@ contract ComputeMarketBidsTest is MarketFixture {
         assertEq(l.closedAt, 0);
         assertEq(l.deadline, block.timestamp + JOB_TIMEOUT);
         assertEq(l.pricePerSecond, MAX_PRICE / 2);
-        // The job's price is fixed and held from the start.
+        // The job's price is fixed and held from the start, inside the escrow until the lease ends.
         assertEq(l.held, MAX_PRICE / 2 * JOB_TIMEOUT);
-        assertEq(o.escrow, DEPOSIT - MAX_PRICE / 2 * JOB_TIMEOUT);
+        assertEq(o.escrow, DEPOSIT);
         // The first lease locks minProviderStake in Staking; the outbid provider locks nothing.
         assertEq(staking.lockedOf(provider2, PROVIDER_ROLE), minStake);
         assertEq(staking.lockedOf(provider3, PROVIDER_ROLE), 0);
@@ -668,17 +668,18 @@ contract ComputeMarketBidsTest is MarketFixture {
         vm.prank(provider1);
         assertEq(market.releaseStake(), 0, "the open lease needs all of it");
         assertEq(vm.getRecordedLogs().length, 0);
-        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
-        vm.prank(provider1);
+        uint256 minStake = _minStake();
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), minStake);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IStaking.StakingInsufficientUnlockedStake.selector,
                 provider1,
                 PROVIDER_ROLE,
                 PROVIDER_STAKE,
-                PROVIDER_STAKE - _minStake()
+                PROVIDER_STAKE - minStake
             )
         );
+        vm.prank(provider1);
         staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
     }
 
