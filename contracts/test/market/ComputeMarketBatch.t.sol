@@ -5,7 +5,7 @@ import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
 /// @notice Batch jobs: submitResult (direct and by EIP-712 receipt), acceptResult, disputeResult,
-///         resolveDispute, expireLease.
+///         resolveDispute, expireLease. Pay and refunds are credited to market balances.
 contract ComputeMarketBatchTest is MarketFixture {
     uint256 internal constant PRICE = 5e14;
     uint256 internal constant WORKED = 1_200; // seconds before the result comes in
@@ -21,9 +21,29 @@ contract ComputeMarketBatchTest is MarketFixture {
         deadline = market.getLease(leaseId).deadline;
     }
 
+    // ------------------------------------------------------------ the lease
+
+    function test_lease_holdsJobPriceInEscrow() public view {
+        IComputeMarket.Lease memory l = market.getLease(leaseId);
+        assertEq(l.tenant, tenant);
+        assertEq(l.provider, provider1);
+        assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Active));
+        assertEq(l.pricePerSecond, PRICE);
+        assertEq(l.startedAt, START_TIME);
+        assertEq(l.deadline, START_TIME + JOB_TIMEOUT);
+        assertEq(l.held, JOB_PRICE);
+        assertEq(l.takeRateBps, params.takeRateBps());
+        // The escrow includes the held job price; no bid deposit, so the market holds the deposit only.
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
+        assertEq(_openLeases(provider1), 1);
+        assertEq(_lockedByMarket(provider1), _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+    }
+
     // ------------------------------------------------------------ submitResult
 
-    function test_submitResult_byProviderHoldsAccruedPayment() public {
+    function test_submitResult_byProviderHoldsJobPrice() public {
         skip(WORKED);
         uint64 disputeEndsAt = uint64(block.timestamp + params.disputeWindow());
 
@@ -38,11 +58,10 @@ contract ComputeMarketBatchTest is MarketFixture {
         assertEq(l.resultHash, RESULT_HASH);
         assertEq(l.disputeEndsAt, disputeEndsAt);
         assertEq(l.held, JOB_PRICE);
-        assertEq(l.paid, 0);
         assertEq(l.settledAt, l.startedAt); // a batch job does not accrue by time
-        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - JOB_PRICE);
-        assertEq(market.earnings(provider1, address(token)), 0);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT);
+        assertEq(_balanceOf(provider1), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
     }
 
     function test_submitResult_byAnyoneWithReceipt() public {
@@ -68,7 +87,8 @@ contract ComputeMarketBatchTest is MarketFixture {
     function test_submitResult_atDeadline() public {
         vm.warp(deadline);
         _submit(leaseId);
-        assertEq(market.getLease(leaseId).held, PRICE * JOB_TIMEOUT);
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.ResultSubmitted));
+        assertEq(market.getLease(leaseId).held, JOB_PRICE);
     }
 
     function test_receiptDigest_isEIP712() public view {
@@ -117,6 +137,7 @@ contract ComputeMarketBatchTest is MarketFixture {
 
     function test_submitResult_revertsWhenReceiptForAnotherLease() public {
         uint256 other = _batchLease(PRICE); // provider1 again
+        assertEq(other, leaseId + 1);
         bytes memory receipt = _signReceipt(provider1Key, other, RESULT_HASH, RESULT_CID);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketInvalidReceipt.selector, leaseId));
         vm.prank(keeper);
@@ -186,29 +207,39 @@ contract ComputeMarketBatchTest is MarketFixture {
         market.submitResult(99, RESULT_CID, RESULT_HASH, "");
     }
 
+    /// @dev An order that is open (no lease yet) has no lease to submit to.
+    function test_submitResult_revertsWhenOrderNotLeased() public {
+        uint256 open = _openBatchOrder();
+        _bid(provider1, open, PRICE);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, open, IComputeMarket.LeaseState.None)
+        );
+        vm.prank(provider1);
+        market.submitResult(open, RESULT_CID, RESULT_HASH, "");
+    }
+
     // ------------------------------------------------------------ acceptResult
 
-    function test_acceptResult_byTenantPaysProviderAndRefundsRest() public {
+    function test_acceptResult_byTenantCreditsProviderAndRefundsRest() public {
         skip(WORKED);
         _submit(leaseId);
         uint16 rate = params.takeRateBps();
-        uint256 gross = JOB_PRICE;
         Balances memory before = _balances();
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(gross, rate), _fee(gross, rate));
+        emit IComputeMarket.PaymentReleased(leaseId, provider1, _net(JOB_PRICE, rate), _fee(JOB_PRICE, rate));
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
             leaseId,
             provider1,
             IComputeMarket.LeaseState.Completed,
             IComputeMarket.CloseReason.ResultAccepted,
-            DEPOSIT - gross
+            DEPOSIT - JOB_PRICE
         );
         vm.prank(tenant); // at once: the tenant needs no dispute window
         market.acceptResult(leaseId);
 
-        _assertCompleted(before, gross);
+        _assertCompleted(before, JOB_PRICE);
     }
 
     function test_acceptResult_byAnyoneAfterDisputeWindow() public {
@@ -221,15 +252,37 @@ contract ComputeMarketBatchTest is MarketFixture {
         _assertCompleted(before, JOB_PRICE);
     }
 
-    function test_acceptResult_topUpIsRefunded() public {
-        vm.prank(tenant);
-        market.deposit(leaseId, 4 ether);
-        skip(WORKED);
+    /// @dev Priced per job: a result in the first second is paid the whole job price.
+    function test_acceptResult_paysJobPriceWhateverTheTimeWorked() public {
+        skip(1);
         _submit(leaseId);
-        uint256 tenantBefore = token.balanceOf(tenant);
+        Balances memory before = _balances();
         vm.prank(tenant);
         market.acceptResult(leaseId);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + 4 ether - JOB_PRICE);
+        _assertCompleted(before, JOB_PRICE);
+    }
+
+    /// @dev The take rate is the lease's (its order's at opening), not the one at the time of payment.
+    function test_acceptResult_usesLeaseTakeRate() public {
+        uint16 rate = market.getLease(leaseId).takeRateBps;
+        vm.prank(owner);
+        params.setTakeRateBps(5_000);
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+        assertEq(market.accruedFees(address(token)), _fee(JOB_PRICE, rate));
+        assertEq(_balanceOf(provider1), _net(JOB_PRICE, rate));
+    }
+
+    /// @dev The lease ends, its stake lock stays with the market (a returning provider's next lease
+    ///      writes nothing in Staking) until the provider releases it.
+    function test_acceptResult_keepsStakeLockedUntilReleased() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.acceptResult(leaseId);
+        assertEq(_openLeases(provider1), 0);
+        assertEq(_lockedByMarket(provider1), _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
     }
 
     function test_acceptResult_revertsWhenDisputeWindowOpen() public {
@@ -274,7 +327,7 @@ contract ComputeMarketBatchTest is MarketFixture {
 
     function test_acceptResult_revertsWhenLeaseUnknown() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
+            abi.encodeWithSelector(IComputeMarket.MarketNoResult.selector, 99, IComputeMarket.LeaseState.None)
         );
         vm.prank(tenant);
         market.acceptResult(99);
@@ -295,8 +348,9 @@ contract ComputeMarketBatchTest is MarketFixture {
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Disputed));
         assertEq(l.held, JOB_PRICE);
-        assertEq(l.paid, 0);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+        assertEq(_balanceOf(provider1), 0);
+        assertEq(_balanceOf(tenant), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
     }
 
     function test_disputeResult_byArbiterFreezesPayment() public {
@@ -316,6 +370,9 @@ contract ComputeMarketBatchTest is MarketFixture {
         _submit(leaseId);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, leaseId, stranger));
         vm.prank(stranger);
+        market.disputeResult(leaseId);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotTenant.selector, leaseId, provider1));
+        vm.prank(provider1);
         market.disputeResult(leaseId);
     }
 
@@ -387,30 +444,32 @@ contract ComputeMarketBatchTest is MarketFixture {
         vm.prank(tenant);
         market.disputeResult(leaseId);
         Balances memory before = _balances();
-        uint256 slash = PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS;
+        uint256 slash = _deadlineSlash(); // 10% of minProviderStake: 10 NOOS
         uint256 reward = slash * params.reporterRewardBps() / BPS;
 
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, slash);
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
             leaseId, provider1, IComputeMarket.LeaseState.Failed, IComputeMarket.CloseReason.DisputeLost, DEPOSIT
         );
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, slash);
         vm.prank(owner);
         market.resolveDispute(leaseId, false);
 
-        // The tenant gets its whole deposit back and, as the reporter, the reporter share.
-        assertEq(token.balanceOf(tenant), before.tenant + DEPOSIT + reward);
+        // The tenant gets its whole deposit back in its balance and, as the reporter, the reporter
+        // share of the slash in its wallet (paid by Staking).
+        assertEq(_balanceOf(tenant), before.tenant + DEPOSIT);
+        assertEq(token.balanceOf(tenant), before.tenantWallet + reward);
         assertEq(token.balanceOf(treasury), before.treasury + slash - reward);
-        assertEq(token.balanceOf(provider1), before.provider);
+        assertEq(_balanceOf(provider1), 0);
+        assertEq(token.balanceOf(provider1), before.providerWallet);
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
-        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
-        assertEq(market.earnings(provider1, address(token)), 0);
-        assertEq(token.balanceOf(address(market)), BID_DEPOSIT);
+        assertEq(market.accruedFees(address(token)), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT); // the tenant's balance
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Failed));
         assertEq(l.held, 0);
-        assertEq(l.paid, 0);
+        assertEq(_openLeases(provider1), 0);
     }
 
     function test_resolveDispute_followsArbiterChange() public {
@@ -450,6 +509,19 @@ contract ComputeMarketBatchTest is MarketFixture {
         market.resolveDispute(leaseId, false);
     }
 
+    function test_resolveDispute_revertsWhenAlreadyResolved() public {
+        _submit(leaseId);
+        vm.prank(tenant);
+        market.disputeResult(leaseId);
+        vm.prank(owner);
+        market.resolveDispute(leaseId, false);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketNotDisputed.selector, leaseId, IComputeMarket.LeaseState.Failed)
+        );
+        vm.prank(owner);
+        market.resolveDispute(leaseId, true);
+    }
+
     function test_resolveDispute_revertsWhenLeaseUnknown() public {
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.MarketLeaseNotActive.selector, 99, IComputeMarket.LeaseState.None)
@@ -460,58 +532,86 @@ contract ComputeMarketBatchTest is MarketFixture {
 
     // ------------------------------------------------------------ expireLease
 
-    function test_expireLease_refundsTenantAndSlashesProvider() public {
+    function test_expireLease_refundsTenantAndSlashesProviderWithReporterReward() public {
         Balances memory before = _balances();
         uint256 keeperBefore = token.balanceOf(keeper);
-        uint256 slash = PROVIDER_STAKE * params.missedDeadlineSlashBps() / BPS; // 100 NOOS
-        uint256 reward = slash * params.reporterRewardBps() / BPS; // 10 NOOS
+        uint256 slash = _deadlineSlash(); // 10 NOOS
+        uint256 reward = slash * params.reporterRewardBps() / BPS; // 1 NOOS
         vm.warp(deadline + 1);
 
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, slash);
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
             leaseId, provider1, IComputeMarket.LeaseState.Failed, IComputeMarket.CloseReason.DeadlineMissed, DEPOSIT
         );
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, slash);
         vm.prank(keeper);
         market.expireLease(leaseId);
 
-        assertEq(token.balanceOf(tenant), before.tenant + DEPOSIT);
+        assertEq(_balanceOf(tenant), before.tenant + DEPOSIT);
+        assertEq(token.balanceOf(tenant), before.tenantWallet); // credited, not pushed
         assertEq(token.balanceOf(keeper), keeperBefore + reward);
         assertEq(token.balanceOf(treasury), before.treasury + slash - reward);
-        assertEq(token.balanceOf(provider1), before.provider); // the bid deposit is not returned
+        assertEq(token.balanceOf(provider1), before.providerWallet);
+        assertEq(_balanceOf(provider1), 0);
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
-        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
-        assertEq(token.balanceOf(address(market)), BID_DEPOSIT);
+        assertEq(market.accruedFees(address(token)), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Failed));
         assertEq(l.closedAt, block.timestamp);
         assertEq(l.held, 0);
-        assertEq(l.paid, 0);
         assertEq(uint8(market.getOrder(leaseId).state), uint8(IComputeMarket.OrderState.Closed));
         assertEq(market.getOrder(leaseId).escrow, 0);
+        assertEq(_openLeases(provider1), 0);
     }
 
-    function test_expireLease_returnsHeldPaymentToTenant() public {
-        vm.warp(deadline + 10);
-        market.settle(leaseId); // holds price x timeout
-        assertEq(market.getLease(leaseId).held, PRICE * JOB_TIMEOUT);
-        uint256 tenantBefore = token.balanceOf(tenant);
+    /// @dev The provider reporting its own miss gets no reporter reward: all goes to the treasury.
+    function test_expireLease_byProviderItselfSendsWholeSlashToTreasury() public {
+        uint256 walletBefore = token.balanceOf(provider1);
+        uint256 treasuryBefore = token.balanceOf(treasury);
+        vm.warp(deadline + 1);
+        vm.prank(provider1);
         market.expireLease(leaseId);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
+        assertEq(token.balanceOf(provider1), walletBefore);
+        assertEq(token.balanceOf(treasury), treasuryBefore + _deadlineSlash());
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - _deadlineSlash());
+    }
+
+    /// @dev A batch lease accrues nothing by time: settling it past its deadline changes nothing,
+    ///      and the whole escrow (the held job price included) goes back to the tenant.
+    function test_expireLease_refundsHeldJobPriceAfterSettle() public {
+        vm.warp(deadline + 10);
+        assertEq(market.settle(leaseId), 0);
+        assertEq(market.getLease(leaseId).held, JOB_PRICE);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT);
+        market.expireLease(leaseId);
+        assertEq(_balanceOf(tenant), DEPOSIT);
         assertEq(market.getLease(leaseId).held, 0);
     }
 
-    function test_expireLease_slashesUnbondingStakeToo() public {
+    /// @dev The slash is missedDeadlineSlashBps of minProviderStake, whatever the provider staked.
+    function test_expireLease_slashDoesNotGrowWithStake() public {
         vm.prank(provider1);
-        staking.requestUnstake(PROVIDER_ROLE, 600 ether);
-        // 10% of stake + unbonding (1000), taken from the active 400 first.
+        staking.stake(PROVIDER_ROLE, 5_000 ether);
+        vm.warp(deadline + 1);
+        market.expireLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE + 5_000 ether - _deadlineSlash());
+    }
+
+    /// @dev Raised parameters after the lease started: the slash is capped by what the market holds
+    ///      locked for the provider (one lease: the old minProviderStake).
+    function test_expireLease_slashCappedByMarketLock() public {
+        uint256 locked = _lockedByMarket(provider1);
+        vm.startPrank(owner);
+        params.setMissedDeadlineSlashBps(BPS);
+        params.setMinProviderStake(500 ether);
+        vm.stopPrank();
         vm.warp(deadline + 1);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 100 ether);
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, locked);
         market.expireLease(leaseId);
-        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), 300 ether);
-        assertEq(staking.unbondingOf(provider1, PROVIDER_ROLE), 600 ether);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - locked);
     }
 
     /// @dev Losing SLASHER_ROLE must not lock the tenant's refund.
@@ -519,35 +619,30 @@ contract ComputeMarketBatchTest is MarketFixture {
         bytes32 slasherRole = staking.SLASHER_ROLE();
         vm.prank(owner);
         staking.revokeRole(slasherRole, address(market));
-        uint256 tenantBefore = token.balanceOf(tenant);
         uint256 treasuryBefore = token.balanceOf(treasury);
         vm.warp(deadline + 1);
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, BID_DEPOSIT, 0);
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, 0);
         vm.prank(keeper);
         market.expireLease(leaseId);
 
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
+        assertEq(_balanceOf(tenant), DEPOSIT);
         assertEq(token.balanceOf(treasury), treasuryBefore);
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
-        assertEq(market.accruedFees(address(token)), BID_DEPOSIT);
         assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Failed));
     }
 
+    /// @dev The slash rate is read when the lease fails.
     function test_expireLease_withZeroSlashBpsKeepsStake() public {
-        // The slash is fixed (locked) when a lease starts: a later change does not apply to it.
         vm.prank(owner);
         params.setMissedDeadlineSlashBps(0);
-        uint256 id = _createOrder(tenant, _batchParams());
-        _bid(provider2, id, PRICE);
-        _accept(id, 0);
-        assertEq(market.getLease(id).stakeLocked, 0);
-        vm.warp(market.getLease(id).deadline + 1);
+        vm.warp(deadline + 1);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(id, provider2, BID_DEPOSIT, 0);
-        market.expireLease(id);
-        assertEq(staking.stakeOf(provider2, PROVIDER_ROLE), PROVIDER_STAKE);
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, 0);
+        market.expireLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+        assertEq(_balanceOf(tenant), DEPOSIT);
     }
 
     function test_expireLease_revertsWhenDeadlineNotPassed() public {
@@ -594,35 +689,44 @@ contract ComputeMarketBatchTest is MarketFixture {
     // ------------------------------------------------------------ helpers
 
     struct Balances {
-        uint256 tenant;
+        uint256 tenant; // market balances
         uint256 provider;
+        uint256 tenantWallet;
+        uint256 providerWallet;
         uint256 treasury;
     }
 
     function _balances() private view returns (Balances memory) {
-        return Balances(token.balanceOf(tenant), token.balanceOf(provider1), token.balanceOf(treasury));
+        return Balances(
+            _balanceOf(tenant),
+            _balanceOf(provider1),
+            token.balanceOf(tenant),
+            token.balanceOf(provider1),
+            token.balanceOf(treasury)
+        );
     }
 
-    /// @dev After a completed job: provider earns gross less fee, the tenant gets the rest of the
-    ///      escrow, the bid deposit goes back, and escrow in == paid out + refunded + fees.
+    /// @dev After a completed job: the provider's balance gains gross less fee, the tenant's the
+    ///      rest of the escrow; no token leaves the market; escrow in == pay + fee + refund.
     function _assertCompleted(Balances memory before, uint256 gross) private view {
         uint16 rate = market.getLease(leaseId).takeRateBps;
-        uint256 refund = token.balanceOf(tenant) - before.tenant;
+        uint256 refund = _balanceOf(tenant) - before.tenant;
         assertEq(refund, DEPOSIT - gross);
-        assertEq(market.earnings(provider1, address(token)), _net(gross, rate) + BID_DEPOSIT);
+        assertEq(_balanceOf(provider1) - before.provider, _net(gross, rate));
         assertEq(market.accruedFees(address(token)), _fee(gross, rate));
-        assertEq(
-            market.earnings(provider1, address(token)) + market.accruedFees(address(token)) + refund,
-            DEPOSIT + BID_DEPOSIT
-        );
-        // The bid deposit is credited back with the pay (pull payments).
-        assertEq(token.balanceOf(provider1), before.provider);
-        assertEq(token.balanceOf(address(market)), gross + BID_DEPOSIT);
+        assertEq(_balanceOf(provider1) + market.accruedFees(address(token)) + refund, DEPOSIT);
+        // Credited, not pushed.
+        assertEq(token.balanceOf(provider1), before.providerWallet);
+        assertEq(token.balanceOf(tenant), before.tenantWallet);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Completed));
         assertEq(l.closedAt, block.timestamp);
         assertEq(l.held, 0);
-        assertEq(l.paid, gross);
+        IComputeMarket.Order memory o = market.getOrder(leaseId);
+        assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Closed));
+        assertEq(o.escrow, 0);
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+        assertEq(_openLeases(provider1), 0);
     }
 }
