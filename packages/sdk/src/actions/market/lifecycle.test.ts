@@ -13,7 +13,11 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_ROLE } from "../../addresses.js";
 import { BaseError, ContractRevertError, InvalidParameterError } from "../../errors.js";
-import { computeMarketAbi } from "../../generated/abis.js";
+import {
+  computeMarketAbi,
+  tradingDemoTokenAbi,
+  tradingDemoTokenBytecode,
+} from "../../generated/abis.js";
 import { resultCommitment } from "./resultCommitment.js";
 
 let net: TestDeployment;
@@ -383,6 +387,30 @@ describe("market lifecycle", () => {
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BaseError);
     expect((await tenant.getOrder({ orderId })).escrow).toBe(parseEther("4"));
+
+    // A token without permits: short of balance and allowance, the SDK says what to do instead.
+    const deployed = await tenant.deployContract({
+      abi: tradingDemoTokenAbi,
+      bytecode: tradingDemoTokenBytecode,
+      args: ["Plain", "PLN", me, parseEther("100")],
+    });
+    const plain = (await net.publicClient.waitForTransactionReceipt({ hash: deployed }))
+      .contractAddress as Address;
+    const noPermit = await tenant
+      .fundAccount({ token: plain, amount: 1n })
+      .catch((e: unknown) => e);
+    expect(noPermit).toBeInstanceOf(BaseError);
+    expect((noPermit as BaseError).name).toBe("MarketPaymentError");
+    expect((noPermit as BaseError).message).toContain("Approve the market");
+    // With an allowance it takes the plain path (fund), here refused: the token is not listed.
+    await tenant.writeContract({
+      address: plain,
+      abi: tradingDemoTokenAbi,
+      functionName: "approve",
+      args: [market, 1n],
+    });
+    const unlisted = await revertOf(tenant.fundAccount({ token: plain, amount: 1n }));
+    expect(unlisted.name).toBe("MarketTokenNotAllowed");
   });
 
   it("decodes custom errors into named errors and validates parameters before sending", async () => {
