@@ -401,11 +401,8 @@ ponder.on("ComputeMarket:ResultDisputed", async ({ event, context }) => {
 
 ponder.on("ComputeMarket:ProviderSlashed", async ({ event, context }) => {
   const a = event.args;
-  await ensureProvider(context.db, a.provider, event.block.timestamp);
-  await context.db.update(provider, { address: a.provider }).set((row) => ({
-    slashed: row.slashed + 1,
-    slashedAmount: row.slashedAmount + a.stake,
-  }));
+  // The provider's slashed / slashedAmount count Staking's Slashed event (staking.ts): the market
+  // slashes nothing else (no bid deposits), so counting this one too would count it twice.
   if (await context.db.find(lease, { id: a.leaseId }))
     await context.db
       .update(lease, { id: a.leaseId })
