@@ -505,6 +505,42 @@ contract ComputeMarketBidsTest is MarketFixture {
         market.acceptBid(b);
     }
 
+    /// @dev The stake the market kept locked after a lease ended counts as free only while Staking
+    ///      still holds it: another module's slash that cut Staking's lock (locked <= staked) leaves
+    ///      the provider less than minProviderStake, and its best bid cannot be leased.
+    function test_acceptBid_revertsWhenKeptLockWasSlashedElsewhere() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake);
+        uint256 first = _leaseTo(small, _serviceParams(), MAX_PRICE);
+        vm.prank(tenant);
+        market.closeLease(first); // the lock stays: minStake locked, no open lease
+        uint256 orderId = _openServiceOrder();
+        _bid(small, orderId, MAX_PRICE);
+
+        // Another module with SLASHER_ROLE slashes 60% of it; Staking clamps its lock to the stake left.
+        address otherModule = makeAddr("otherModule");
+        vm.startPrank(owner);
+        staking.grantRole(staking.SLASHER_ROLE(), otherModule);
+        vm.stopPrank();
+        uint256 left = minStake * 4 / 10;
+        vm.prank(otherModule);
+        staking.slash(small, PROVIDER_ROLE, minStake - left, address(0));
+        assertEq(staking.stakeOf(small, PROVIDER_ROLE), left);
+        assertEq(staking.lockedOf(small, PROVIDER_ROLE), left);
+
+        // A new bid is refused (the stake left is below the minimum) ...
+        uint256 other = _openServiceOrder();
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketProviderNotEligible.selector, small));
+        _bid(small, other, MAX_PRICE);
+        // ... and so is the lease of the bid made before the slash.
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, small, left, minStake)
+        );
+        vm.prank(tenant);
+        market.acceptBid(orderId);
+    }
+
     // ------------------------------------------------------------ closeAuction
 
     function test_closeAuction_leasesToBestBid() public {
@@ -681,6 +717,28 @@ contract ComputeMarketBidsTest is MarketFixture {
         );
         vm.prank(provider1);
         staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+    }
+
+    /// @dev A missed deadline slashed a provider whose whole stake was locked: Staking clamped its
+    ///      lock to the stake left. releaseStake returns (and reports) what Staking unlocked.
+    function test_releaseStake_reportsWhatStakingUnlockedAfterSlash() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake);
+        uint256 id = _leaseTo(small, _batchParams(), MAX_PRICE);
+        skip(JOB_TIMEOUT + 1);
+        vm.prank(keeper);
+        market.expireLease(id);
+        uint256 left = minStake - _deadlineSlash();
+        assertEq(staking.stakeOf(small, PROVIDER_ROLE), left);
+        assertEq(staking.lockedOf(small, PROVIDER_ROLE), left, "Staking keeps locked <= staked");
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.StakeReleased(small, left);
+        vm.prank(small);
+        assertEq(market.releaseStake(), left, "the amount unlocked");
+        assertEq(staking.lockedOf(small, PROVIDER_ROLE), 0);
+        assertEq(_lockedByMarket(small), 0);
     }
 
     /// @dev releaseStake only touches the caller's own lock.
