@@ -4,15 +4,18 @@ pragma solidity 0.8.30;
 import {IComputeMarket} from "../../src/market/IComputeMarket.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
-/// @notice settle, closeLease, escrow exhaustion and the take-rate snapshot.
+/// @notice settle, closeLease, top-ups of a running lease, escrow exhaustion, the take-rate
+///         snapshot and the stake a lease keeps locked. Pay goes to the provider's market balance,
+///         the escrow left to the tenant's.
 contract ComputeMarketLeasesTest is MarketFixture {
     uint256 internal constant PRICE = 3e14; // a bid below MAX_PRICE; DEPOSIT / PRICE is not whole
 
     // ------------------------------------------------------------ settle
 
-    function test_settle_paysProviderLessTakeRate() public {
+    function test_settle_creditsProviderLessTakeRate() public {
         uint256 leaseId = _serviceLease(PRICE);
         uint16 rate = params.takeRateBps();
+        uint256 walletBefore = token.balanceOf(provider1);
         skip(1_000);
         uint256 gross = PRICE * 1_000;
 
@@ -24,40 +27,44 @@ contract ComputeMarketLeasesTest is MarketFixture {
         uint256 accrued = market.settle(leaseId);
 
         assertEq(accrued, gross);
-        assertEq(market.earnings(provider1, address(token)), _net(gross, rate));
+        assertEq(_balanceOf(provider1), _net(gross, rate));
+        assertEq(token.balanceOf(provider1), walletBefore); // credited, not pushed
         assertEq(market.accruedFees(address(token)), _fee(gross, rate));
         assertEq(market.getOrder(leaseId).escrow, DEPOSIT - gross);
         IComputeMarket.Lease memory l = market.getLease(leaseId);
-        assertEq(l.paid, gross);
         assertEq(l.held, 0);
         assertEq(l.settledAt, block.timestamp);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.Active));
-        // Nothing left the market: escrow + earnings + fees + the winning bid deposit.
-        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT);
+        // Nothing left the market: escrow + provider balance + fees.
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
     }
 
     function test_settle_accruesOnlyTheNewTime() public {
         uint256 leaseId = _serviceLease(PRICE);
+        uint16 rate = params.takeRateBps();
         skip(100);
         assertEq(market.settle(leaseId), PRICE * 100);
         assertEq(market.settle(leaseId), 0); // same second
         skip(50);
         assertEq(market.settle(leaseId), PRICE * 50);
-        assertEq(market.getLease(leaseId).paid, PRICE * 150);
+        assertEq(_balanceOf(provider1), _net(PRICE * 100, rate) + _net(PRICE * 50, rate));
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - PRICE * 150);
     }
 
-    function test_settle_batchHoldsPayment() public {
-        // A batch job's price is held when the lease starts; settling accrues nothing more (finding 1).
+    function test_settle_batchAccruesNothing() public {
+        // A batch job's price is held in the escrow from the start; settling pays nothing.
         uint256 leaseId = _batchLease(PRICE);
         skip(600);
         assertEq(market.settle(leaseId), 0);
 
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(l.held, PRICE * JOB_TIMEOUT);
-        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - PRICE * JOB_TIMEOUT);
-        assertEq(l.paid, 0);
-        assertEq(market.earnings(provider1, address(token)), 0);
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT);
+        assertEq(_balanceOf(provider1), 0);
         assertEq(market.accruedFees(address(token)), 0);
+        (uint256 pending, uint256 escrowLeft) = market.pendingSettlement(leaseId);
+        assertEq(pending, 0);
+        assertEq(escrowLeft, DEPOSIT);
     }
 
     function test_settle_batchStopsAccruingAtDeadline() public {
@@ -75,15 +82,15 @@ contract ComputeMarketLeasesTest is MarketFixture {
     }
 
     /// @dev The escrow runs out between two whole seconds: the provider gets everything, the lease
-    ///      is settled to the last whole second paid, the bid deposit goes back and nothing is owed.
+    ///      is settled to the last whole second paid, and nothing is owed or refunded.
     function test_settle_serviceLeaseRunsOutOfEscrow() public {
         uint256 leaseId = _serviceLease(PRICE);
         uint16 rate = params.takeRateBps();
         uint256 startedAt = block.timestamp;
         uint256 affordable = DEPOSIT / PRICE; // 333_333 s
         assertGt(DEPOSIT % PRICE, 0);
-        uint256 tenantBefore = token.balanceOf(tenant);
-        uint256 providerBefore = token.balanceOf(provider1);
+        uint256 tenantWallet = token.balanceOf(tenant);
+        uint256 providerWallet = token.balanceOf(provider1);
         skip(affordable + 5_000);
 
         vm.expectEmit(true, true, true, true, address(market));
@@ -105,16 +112,17 @@ contract ComputeMarketLeasesTest is MarketFixture {
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
         assertEq(l.settledAt, startedAt + affordable);
         assertEq(l.closedAt, block.timestamp);
-        assertEq(l.paid, DEPOSIT);
-        assertLt(l.paid - PRICE * (l.settledAt - l.startedAt), PRICE); // the sub-second remainder
+        assertLt(DEPOSIT - PRICE * (l.settledAt - l.startedAt), PRICE); // the sub-second remainder
         assertEq(uint8(market.getOrder(leaseId).state), uint8(IComputeMarket.OrderState.Closed));
         assertEq(market.getOrder(leaseId).escrow, 0);
 
-        assertEq(market.earnings(provider1, address(token)), _net(DEPOSIT, rate) + BID_DEPOSIT);
+        assertEq(_balanceOf(provider1), _net(DEPOSIT, rate));
+        assertEq(_balanceOf(tenant), 0);
         assertEq(market.accruedFees(address(token)), _fee(DEPOSIT, rate));
-        assertEq(token.balanceOf(provider1), providerBefore); // pulled, not pushed
-        assertEq(token.balanceOf(tenant), tenantBefore);
-        assertEq(token.balanceOf(address(market)), DEPOSIT + BID_DEPOSIT); // earnings + fees only
+        assertEq(token.balanceOf(provider1), providerWallet); // pulled, not pushed
+        assertEq(token.balanceOf(tenant), tenantWallet);
+        assertEq(token.balanceOf(address(market)), DEPOSIT); // provider balance + fees only
+        assertEq(_openLeases(provider1), 0);
         (uint256 pending, uint256 escrowLeft) = market.pendingSettlement(leaseId);
         assertEq(pending, 0);
         assertEq(escrowLeft, 0);
@@ -137,7 +145,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
         assertEq(l.settledAt, block.timestamp);
-        assertEq(l.paid, DEPOSIT);
+        assertEq(_balanceOf(provider1), _net(DEPOSIT, l.takeRateBps));
     }
 
     function test_settle_depositBelowOneSecondOfPrice() public {
@@ -150,7 +158,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(IComputeMarket.LeaseState.InsufficientFunds));
         assertEq(l.settledAt, l.startedAt);
-        assertEq(l.paid, 1.5 ether);
+        assertEq(_balanceOf(provider1), _net(1.5 ether, l.takeRateBps));
     }
 
     function test_settle_revertsWhenLeaseUnknown() public {
@@ -212,10 +220,67 @@ contract ComputeMarketLeasesTest is MarketFixture {
         market.getLease(1);
     }
 
+    // ------------------------------------------------------------ top-ups of a running lease
+
+    /// @dev A top-up settles the lease first, then extends its escrow; it comes from the caller's
+    ///      balance first, the rest from its allowance.
+    function test_deposit_settlesLeaseFirstThenExtends() public {
+        uint256 leaseId = _serviceLease(PRICE);
+        _fundAccount(tenant, 3 ether);
+        uint16 rate = params.takeRateBps();
+        uint256 walletBefore = token.balanceOf(tenant);
+        skip(1_000);
+        uint256 gross = PRICE * 1_000;
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.LeaseSettled(leaseId, provider1, gross, DEPOSIT - gross);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.EscrowDeposited(leaseId, tenant, 5 ether);
+        vm.prank(tenant);
+        market.deposit(leaseId, 5 ether);
+
+        assertEq(market.getOrder(leaseId).escrow, DEPOSIT - gross + 5 ether);
+        assertEq(_balanceOf(provider1), _net(gross, rate));
+        assertEq(_balanceOf(tenant), 0); // the 3 NOOS balance went first
+        assertEq(token.balanceOf(tenant), walletBefore - 2 ether);
+        assertEq(market.getLease(leaseId).settledAt, block.timestamp);
+        (uint256 pending, uint256 escrowLeft) = market.pendingSettlement(leaseId);
+        assertEq(pending, 0);
+        assertEq(escrowLeft, DEPOSIT - gross + 5 ether);
+    }
+
+    /// @dev A lease whose escrow already ran out is not revived by a top-up.
+    function test_deposit_revertsWhenEscrowRanOut() public {
+        uint256 leaseId = _serviceLease(PRICE);
+        skip(DEPOSIT / PRICE + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.InsufficientFunds
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(leaseId, 5 ether);
+        // Nothing happened: the lease still runs until someone settles it.
+        assertEq(uint8(market.getLease(leaseId).state), uint8(IComputeMarket.LeaseState.Active));
+    }
+
+    function test_deposit_revertsWhenLeaseClosed() public {
+        uint256 leaseId = _serviceLease(PRICE);
+        vm.prank(tenant);
+        market.closeLease(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketOrderNotOpen.selector, leaseId, IComputeMarket.OrderState.Closed
+            )
+        );
+        vm.prank(tenant);
+        market.deposit(leaseId, 5 ether);
+    }
+
     // ------------------------------------------------------------ take rate
 
-    function test_settle_usesTakeRateFromLeaseStart() public {
-        uint256 leaseId = _serviceLease(PRICE); // starts at the default 2%
+    function test_settle_usesLeaseTakeRate() public {
+        uint256 leaseId = _serviceLease(PRICE); // at the default 2%
         assertEq(market.getLease(leaseId).takeRateBps, 200);
         vm.prank(owner);
         params.setTakeRateBps(1_000);
@@ -224,25 +289,14 @@ contract ComputeMarketLeasesTest is MarketFixture {
         market.settle(leaseId);
         uint256 gross = PRICE * 1_000;
         assertEq(market.accruedFees(address(token)), _fee(gross, 200));
-        assertEq(market.earnings(provider1, address(token)), _net(gross, 200));
+        assertEq(_balanceOf(provider1), _net(gross, 200));
 
-        // A lease started after the change pays the new rate.
+        // A lease opened after the change pays the new rate.
         uint256 second = _lease(_serviceParams(), PRICE);
         assertEq(market.getLease(second).takeRateBps, 1_000);
         skip(1_000);
         market.settle(second);
         assertEq(market.accruedFees(address(token)), _fee(gross, 200) + _fee(gross, 1_000));
-    }
-
-    function test_settle_takeRateSnapshotAppliesToBatchRelease() public {
-        uint256 leaseId = _batchLease(PRICE);
-        vm.prank(owner);
-        params.setTakeRateBps(5_000);
-        skip(100);
-        _submit(leaseId);
-        vm.prank(tenant);
-        market.acceptResult(leaseId);
-        assertEq(market.accruedFees(address(token)), _fee(PRICE * JOB_TIMEOUT, 200));
     }
 
     function test_settle_zeroTakeRateTakesNoFee() public {
@@ -254,7 +308,7 @@ contract ComputeMarketLeasesTest is MarketFixture {
         emit IComputeMarket.PaymentReleased(leaseId, provider1, PRICE * 100, 0);
         market.settle(leaseId);
         assertEq(market.accruedFees(address(token)), 0);
-        assertEq(market.earnings(provider1, address(token)), PRICE * 100);
+        assertEq(_balanceOf(provider1), PRICE * 100);
     }
 
     // ------------------------------------------------------------ closeLease
@@ -262,8 +316,8 @@ contract ComputeMarketLeasesTest is MarketFixture {
     function test_closeLease_byTenantSettlesAndRefunds() public {
         uint256 leaseId = _serviceLease(PRICE);
         uint16 rate = params.takeRateBps();
-        uint256 tenantBefore = token.balanceOf(tenant);
-        uint256 providerBefore = token.balanceOf(provider1);
+        uint256 tenantWallet = token.balanceOf(tenant);
+        uint256 providerWallet = token.balanceOf(provider1);
         skip(4_000);
         uint256 gross = PRICE * 4_000;
         uint256 refund = DEPOSIT - gross;
@@ -279,15 +333,15 @@ contract ComputeMarketLeasesTest is MarketFixture {
         vm.prank(tenant);
         market.closeLease(leaseId);
 
-        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, gross);
-        assertEq(token.balanceOf(tenant), tenantBefore + refund);
-        assertEq(token.balanceOf(provider1), providerBefore); // its bid deposit is credited, not pushed
-        _assertEscrowSplit(DEPOSIT, token.balanceOf(tenant) - tenantBefore);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed);
+        assertEq(_balanceOf(tenant), refund);
+        assertEq(token.balanceOf(tenant), tenantWallet); // credited, not pushed
+        assertEq(token.balanceOf(provider1), providerWallet);
+        _assertEscrowSplit(DEPOSIT, gross);
     }
 
     function test_closeLease_byProviderSettlesAndRefunds() public {
         uint256 leaseId = _serviceLease(PRICE);
-        uint256 tenantBefore = token.balanceOf(tenant);
         skip(4_000);
         uint256 gross = PRICE * 4_000;
 
@@ -302,26 +356,25 @@ contract ComputeMarketLeasesTest is MarketFixture {
         vm.prank(provider1);
         market.closeLease(leaseId);
 
-        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, gross);
-        _assertEscrowSplit(DEPOSIT, token.balanceOf(tenant) - tenantBefore);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed);
+        _assertEscrowSplit(DEPOSIT, gross);
+        // Closing a service lease costs the provider no stake.
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
     }
 
     function test_closeLease_atStartRefundsEverything() public {
         uint256 leaseId = _serviceLease(PRICE);
-        uint256 tenantBefore = token.balanceOf(tenant);
         vm.prank(tenant);
         market.closeLease(leaseId);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT);
-        assertEq(market.getLease(leaseId).paid, 0);
-        assertEq(token.balanceOf(address(market)), BID_DEPOSIT); // credited to provider1
-        assertEq(market.earnings(provider1, address(token)), BID_DEPOSIT);
+        assertEq(_balanceOf(tenant), DEPOSIT);
+        assertEq(_balanceOf(provider1), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT); // the tenant's balance
     }
 
+    /// @dev A tenant closing a batch job early pays pricePerSecond x the time worked.
     function test_closeLease_batchByTenantPaysTimeWorked() public {
         uint256 leaseId = _batchLease(PRICE);
         uint16 rate = params.takeRateBps();
-        uint256 tenantBefore = token.balanceOf(tenant);
-        uint256 providerBefore = token.balanceOf(provider1);
         skip(600);
         uint256 gross = PRICE * 600;
 
@@ -338,58 +391,70 @@ contract ComputeMarketLeasesTest is MarketFixture {
         vm.prank(tenant);
         market.closeLease(leaseId);
 
-        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, gross);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed);
         assertEq(market.getLease(leaseId).held, 0);
-        assertEq(token.balanceOf(provider1), providerBefore);
-        _assertEscrowSplit(DEPOSIT, token.balanceOf(tenant) - tenantBefore);
+        assertEq(_balanceOf(tenant), DEPOSIT - gross);
+        _assertEscrowSplit(DEPOSIT, gross);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
     }
 
-    function test_closeLease_batchByProviderEarnsNothing() public {
+    /// @dev A provider giving a batch job up is paid nothing and loses elapsed / jobTimeout of the
+    ///      missed-deadline slash; the tenant gets its whole escrow back.
+    function test_closeLease_batchByProviderSlashedProRata() public {
         uint256 leaseId = _batchLease(PRICE);
-        uint256 tenantBefore = token.balanceOf(tenant);
-        uint256 providerBefore = token.balanceOf(provider1);
-        uint256 locked = market.getLease(leaseId).stakeLocked;
+        uint256 treasuryBefore = token.balanceOf(treasury);
         skip(600);
-        // Giving up costs elapsed / jobTimeout of the bid deposit (to the tenant) and of the locked
-        // stake (finding 4).
-        uint256 forfeit = BID_DEPOSIT * 600 / JOB_TIMEOUT;
-        uint256 slash = locked * 600 / JOB_TIMEOUT;
+        uint256 slash = _deadlineSlash() * 600 / JOB_TIMEOUT;
+        assertGt(slash, 0);
 
         vm.expectEmit(true, true, true, true, address(market));
-        emit IComputeMarket.ProviderSlashed(leaseId, provider1, forfeit, slash);
-        vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
-            leaseId,
-            provider1,
-            IComputeMarket.LeaseState.Closed,
-            IComputeMarket.CloseReason.ProviderClosed,
-            DEPOSIT + forfeit
+            leaseId, provider1, IComputeMarket.LeaseState.Closed, IComputeMarket.CloseReason.ProviderClosed, DEPOSIT
         );
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.ProviderSlashed(leaseId, provider1, slash);
         vm.prank(provider1);
         market.closeLease(leaseId);
 
-        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, 0);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed);
         assertEq(market.getLease(leaseId).held, 0);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT + forfeit);
-        assertEq(token.balanceOf(provider1), providerBefore);
-        assertEq(market.earnings(provider1, address(token)), BID_DEPOSIT - forfeit);
-        assertEq(token.balanceOf(address(market)), BID_DEPOSIT - forfeit);
+        assertEq(_balanceOf(tenant), DEPOSIT);
+        assertEq(_balanceOf(provider1), 0);
+        assertEq(market.accruedFees(address(token)), 0);
+        assertEq(token.balanceOf(address(market)), DEPOSIT);
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - slash);
-        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0);
+        assertEq(token.balanceOf(treasury), treasuryBefore + slash); // no reporter
+        assertEq(_openLeases(provider1), 0);
+    }
+
+    function test_closeLease_batchByProviderAtDeadlineSlashedInFull() public {
+        uint256 leaseId = _batchLease(PRICE);
+        vm.warp(market.getLease(leaseId).deadline);
+        vm.prank(provider1);
+        market.closeLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE - _deadlineSlash());
+    }
+
+    function test_closeLease_batchByProviderAtStartSlashesNothing() public {
+        uint256 leaseId = _batchLease(PRICE);
+        vm.prank(provider1);
+        market.closeLease(leaseId);
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), PROVIDER_STAKE);
+        assertEq(_balanceOf(tenant), DEPOSIT);
     }
 
     function test_closeLease_batchByTenantAfterDeadlinePaysUpToDeadline() public {
         uint256 leaseId = _batchLease(PRICE);
-        uint256 tenantBefore = token.balanceOf(tenant);
         skip(JOB_TIMEOUT + 100);
         vm.prank(tenant);
         market.closeLease(leaseId);
-        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed, PRICE * JOB_TIMEOUT);
-        assertEq(token.balanceOf(tenant), tenantBefore + DEPOSIT - PRICE * JOB_TIMEOUT);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.Closed);
+        assertEq(_balanceOf(tenant), DEPOSIT - PRICE * JOB_TIMEOUT);
+        assertEq(_balanceOf(provider1), _net(PRICE * JOB_TIMEOUT, params.takeRateBps()));
     }
 
-    /// @dev A provider past its deadline must not walk away with its bid deposit (and unslashed):
-    ///      only expireLease, or the tenant, ends that lease.
+    /// @dev A provider past its deadline must not walk away unslashed at the pro-rata rate: only
+    ///      expireLease, or the tenant, ends that lease.
     function test_closeLease_revertsWhenProviderClosesAfterMissedDeadline() public {
         uint256 leaseId = _batchLease(PRICE);
         uint64 deadline = market.getLease(leaseId).deadline;
@@ -406,7 +471,6 @@ contract ComputeMarketLeasesTest is MarketFixture {
 
     function test_closeLease_whenEscrowRanOutEndsAsInsufficientFunds() public {
         uint256 leaseId = _serviceLease(PRICE);
-        uint256 tenantBefore = token.balanceOf(tenant);
         skip(DEPOSIT / PRICE + 1);
         vm.expectEmit(true, true, true, true, address(market));
         emit IComputeMarket.LeaseClosed(
@@ -418,8 +482,9 @@ contract ComputeMarketLeasesTest is MarketFixture {
         );
         vm.prank(tenant);
         market.closeLease(leaseId);
-        _assertClosed(leaseId, IComputeMarket.LeaseState.InsufficientFunds, DEPOSIT);
-        assertEq(token.balanceOf(tenant), tenantBefore);
+        _assertClosed(leaseId, IComputeMarket.LeaseState.InsufficientFunds);
+        assertEq(_balanceOf(tenant), 0);
+        _assertEscrowSplit(DEPOSIT, DEPOSIT);
     }
 
     function test_closeLease_revertsWhenLeaseUnknown() public {
@@ -431,11 +496,14 @@ contract ComputeMarketLeasesTest is MarketFixture {
     }
 
     function test_closeLease_revertsWhenNotLeaseParty() public {
-        uint256 leaseId = _serviceLease(PRICE);
+        uint256 orderId = _openServiceOrder();
+        _bid(provider2, orderId, PRICE);
+        _bid(provider1, orderId, PRICE - 1);
+        uint256 leaseId = _accept(orderId);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotLeaseParty.selector, leaseId, stranger));
         vm.prank(stranger);
         market.closeLease(leaseId);
-        // A losing bidder is no party either.
+        // The outbid provider is no party either.
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketNotLeaseParty.selector, leaseId, provider2));
         vm.prank(provider2);
         market.closeLease(leaseId);
@@ -454,25 +522,95 @@ contract ComputeMarketLeasesTest is MarketFixture {
         market.closeLease(leaseId);
     }
 
+    function test_closeLease_revertsWhenBatchResultSubmitted() public {
+        uint256 leaseId = _batchLease(PRICE);
+        _submit(leaseId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.MarketLeaseNotActive.selector, leaseId, IComputeMarket.LeaseState.ResultSubmitted
+            )
+        );
+        vm.prank(tenant);
+        market.closeLease(leaseId);
+    }
+
+    // ------------------------------------------------------------ stake held by leases
+
+    /// @dev The first lease locks minProviderStake in Staking; the lock outlives the lease, so the
+    ///      provider's next lease locks nothing more; releaseStake frees what no open lease needs.
+    function test_stake_lockKeptAfterLeaseThenReleased() public {
+        uint256 leaseId = _serviceLease(PRICE);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+        vm.prank(tenant);
+        market.closeLease(leaseId);
+        (uint256 open, uint256 locked) = market.providerStake(provider1);
+        assertEq(open, 0);
+        assertEq(locked, _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+
+        // A returning provider: its lock covers the next lease.
+        uint256 second = _serviceLease(PRICE);
+        (open, locked) = market.providerStake(provider1);
+        assertEq(open, 1);
+        assertEq(locked, _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+
+        // While the lease runs there is nothing to release.
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), 0);
+        vm.prank(tenant);
+        market.closeLease(second);
+
+        vm.expectEmit(true, true, true, true, address(market));
+        emit IComputeMarket.StakeReleased(provider1, _minStake());
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 0);
+        assertEq(_lockedByMarket(provider1), 0);
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), 0);
+        // Now it can unstake everything.
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+    }
+
+    /// @dev Two open leases lock twice minProviderStake; the one left running keeps its share.
+    function test_stake_lockGrowsWithOpenLeasesAndReleasesOnlyTheExcess() public {
+        uint256 a = _serviceLease(PRICE);
+        _serviceLease(PRICE);
+        assertEq(_openLeases(provider1), 2);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 2 * _minStake());
+        uint256 unlocked = PROVIDER_STAKE - 2 * _minStake();
+        vm.prank(provider1);
+        vm.expectRevert(); // Staking refuses to unstake locked stake
+        staking.requestUnstake(PROVIDER_ROLE, unlocked + 1);
+        vm.prank(tenant);
+        market.closeLease(a);
+        vm.prank(provider1);
+        assertEq(market.releaseStake(), _minStake());
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), _minStake());
+        assertEq(_openLeases(provider1), 1);
+    }
+
     // ------------------------------------------------------------ helpers
 
-    function _assertClosed(uint256 leaseId, IComputeMarket.LeaseState state, uint256 paid) private view {
+    function _assertClosed(uint256 leaseId, IComputeMarket.LeaseState state) private view {
         IComputeMarket.Lease memory l = market.getLease(leaseId);
         assertEq(uint8(l.state), uint8(state));
         assertEq(l.closedAt, block.timestamp);
-        assertEq(l.paid, paid);
         IComputeMarket.Order memory o = market.getOrder(leaseId);
         assertEq(uint8(o.state), uint8(IComputeMarket.OrderState.Closed));
         assertEq(o.escrow, 0);
+        assertEq(_openLeases(l.provider), 0);
     }
 
-    /// @dev Escrow in == provider pay + fees + tenant refund, and the market holds exactly the
-    ///      provider's earnings (pay and its bid deposit, credited back) and the fees (single ended
-    ///      lease, nothing withdrawn yet).
-    function _assertEscrowSplit(uint256 escrowIn, uint256 refund) private view {
-        uint256 earned = market.earnings(provider1, address(token)) - BID_DEPOSIT;
-        uint256 fees = market.accruedFees(address(token));
-        assertEq(earned + fees + refund, escrowIn);
-        assertEq(token.balanceOf(address(market)), earned + fees + BID_DEPOSIT);
+    /// @dev Escrow in == provider pay + fees + tenant refund, all credited in the market, which
+    ///      still holds every token (single ended lease, nothing withdrawn yet).
+    function _assertEscrowSplit(uint256 escrowIn, uint256 gross) private view {
+        uint16 rate = params.takeRateBps();
+        assertEq(_balanceOf(provider1), _net(gross, rate));
+        assertEq(market.accruedFees(address(token)), _fee(gross, rate));
+        assertEq(_balanceOf(provider1) + market.accruedFees(address(token)) + _balanceOf(tenant), escrowIn);
+        assertEq(token.balanceOf(address(market)), escrowIn);
     }
 }
