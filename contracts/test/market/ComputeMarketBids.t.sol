@@ -295,7 +295,7 @@ contract ComputeMarketBidsTest is MarketFixture {
         uint256 orderId = _createOrder(tenant, _withEuPlacement(_serviceParams()));
         vm.prank(provider1);
         registry.unregister();
-        vm.expectRevert();
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketPlacementMismatch.selector, orderId, provider1));
         _bid(provider1, orderId, MAX_PRICE);
         assertEq(market.getOrder(orderId).bestBidder, address(0));
     }
