@@ -156,6 +156,104 @@ contract ComputeMarketAccrualTest is MarketFixture {
         _assertConserved(run);
     }
 
+    // ------------------------------------------------------------ accounts and stake
+
+    /// @dev Any mix of fund, createOrder (balance first), deposit, cancelOrder and withdraw by two
+    ///      tenants: the market holds exactly their balances plus the open escrows, and every wallet
+    ///      + balance + escrow it paid into is conserved.
+    function testFuzz_accounts_conserveAcrossFundOrderCancelWithdraw(uint256[8] memory amounts, uint256 opsSeed)
+        public
+    {
+        address[2] memory who = [tenant, tenant2];
+        uint256[] memory open = new uint256[](8);
+        uint256 opened;
+        uint256 total0 = token.balanceOf(tenant) + token.balanceOf(tenant2);
+        for (uint256 i; i < amounts.length; ++i) {
+            address a = who[(opsSeed >> (i * 4)) & 1];
+            uint256 op = (opsSeed >> (i * 4 + 1)) % 5;
+            uint256 amount = bound(amounts[i], MIN_ORDER_DEPOSIT, 3 * DEPOSIT);
+            if (op == 0) {
+                _fundAccount(a, amount);
+            } else if (op == 1) {
+                IComputeMarket.OrderParams memory p = _serviceParams();
+                p.deposit = amount;
+                uint256 before = _balanceOf(a);
+                uint256 walletBefore = token.balanceOf(a);
+                open[opened++] = _createOrder(a, p);
+                uint256 used = before < amount ? before : amount;
+                assertEq(_balanceOf(a), before - used, "balance first");
+                assertEq(walletBefore - token.balanceOf(a), amount - used, "then the wallet");
+            } else if (op == 2 && opened != 0) {
+                uint256 id = open[amount % opened];
+                if (market.getOrder(id).state != IComputeMarket.OrderState.Open) continue;
+                vm.prank(a);
+                market.deposit(id, amount);
+            } else if (op == 3 && opened != 0) {
+                uint256 id = open[amount % opened];
+                IComputeMarket.Order memory o = market.getOrder(id);
+                if (o.state != IComputeMarket.OrderState.Open) continue;
+                uint256 before = _balanceOf(o.tenant);
+                vm.prank(o.tenant);
+                market.cancelOrder(id);
+                assertEq(_balanceOf(o.tenant), before + o.escrow, "refund credited");
+            } else if (op == 4 && _balanceOf(a) != 0) {
+                vm.prank(a);
+                market.withdraw(address(token));
+                assertEq(_balanceOf(a), 0);
+            }
+        }
+        uint256 escrows;
+        for (uint256 i; i < opened; ++i) {
+            escrows += market.getOrder(open[i]).escrow;
+        }
+        uint256 balances = _balanceOf(tenant) + _balanceOf(tenant2);
+        assertEq(token.balanceOf(address(market)), balances + escrows, "market holds balances + escrows");
+        assertEq(token.balanceOf(tenant) + token.balanceOf(tenant2) + balances + escrows, total0, "conserved");
+    }
+
+    /// @dev A provider with stake `s` wins floor(s / minProviderStake) concurrent leases; the next
+    ///      acceptBid reports the free stake left. Ending them keeps the lock; releaseStake frees it.
+    function testFuzz_stakeLock_leasesUpToStake(uint256 stake, uint8 orders) public {
+        uint256 minStake = _minStake();
+        stake = bound(stake, minStake, 4 * minStake);
+        uint256 n = bound(orders, 1, 5);
+        address p = makeAddr("fuzzProvider");
+        _registerProvider(p, _attrs1("region", "eu"), stake);
+        uint256[] memory ids = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            ids[i] = _openServiceOrder();
+            _bid(p, ids[i], MAX_PRICE); // one free stake is enough to bid while nothing is leased
+        }
+        uint256 fits = stake / minStake;
+        uint256 leased;
+        for (uint256 i; i < n; ++i) {
+            if (leased < fits) {
+                _accept(ids[i]);
+                ++leased;
+            } else {
+                vm.expectRevert(
+                    abi.encodeWithSelector(
+                        IComputeMarket.MarketInsufficientUnlockedStake.selector, p, stake - leased * minStake, minStake
+                    )
+                );
+                vm.prank(tenant);
+                market.acceptBid(ids[i]);
+            }
+        }
+        assertEq(staking.lockedOf(p, PROVIDER_ROLE), leased * minStake);
+        (uint256 openLeases, uint256 locked) = market.providerStake(p);
+        assertEq(openLeases, leased);
+        assertEq(locked, leased * minStake);
+        for (uint256 i; i < leased; ++i) {
+            vm.prank(tenant);
+            market.closeLease(ids[i]);
+        }
+        assertEq(staking.lockedOf(p, PROVIDER_ROLE), leased * minStake, "kept after the leases end");
+        vm.prank(p);
+        assertEq(market.releaseStake(), leased * minStake);
+        assertEq(staking.lockedOf(p, PROVIDER_ROLE), 0);
+    }
+
     // ------------------------------------------------------------ helpers
 
     function _startService(uint256 price, uint256 deposit, uint16 takeRate) private returns (Run memory run) {
