@@ -349,6 +349,28 @@ const errorName = (err: unknown) => (err as { name?: string }).name ?? "";
 const isNotLower = (err: unknown) => errorName(err) === "MarketBidNotLower";
 
 /**
+ * Whether a failed bid lost the race to another one: MarketBidNotLower, or a bid whose
+ * simulation passed but whose transaction reverted because another bid landed in between (the
+ * receipt gives no reason: the order's best bid, now another provider's at or below ours, does).
+ */
+async function lostRace(
+  params: BidderParameters,
+  orderId: bigint,
+  pricePerSecond: bigint,
+  err: unknown,
+): Promise<boolean> {
+  if (isNotLower(err)) return true;
+  if (errorName(err) !== "TransactionRevertedError") return false;
+  const read = params.reads ?? (params.client as NoosReadClient);
+  const order = await readOrderView(read, params.contracts, orderId);
+  return (
+    order.bestBidder !== zeroAddress &&
+    order.bestBidder.toLowerCase() !== params.client.account.address.toLowerCase() &&
+    order.bestPricePerSecond <= pricePerSecond
+  );
+}
+
+/**
  * Decides and, if worth it, bids. Returns the BidCreated event of the bid placed (its `orderId`
  * may be another order of the same replica group), or null when it did not bid.
  * `created`: the order's OrderCreated event when the caller has it (one read less).
@@ -389,8 +411,8 @@ export async function bidOnOrder(
       return null;
     }
     const event = await sendBid(params, orderId, decision.pricePerSecond, order.placement).catch(
-      (err: unknown) => {
-        if (!isNotLower(err)) throw err;
+      async (err: unknown) => {
+        if (!(await lostRace(params, orderId, decision.pricePerSecond, err))) throw err;
         skipped(common, params, orderId, "a lower bid came first");
         return null;
       },
@@ -533,7 +555,8 @@ async function pickInGroup(
     try {
       return await sendBid(params, id, pricePerSecond, order.placement);
     } catch (err) {
-      if (isNotLower(err)) return null; // another provider came first: try the next order
+      // Another provider came first: try the next order.
+      if (await lostRace(params, id, pricePerSecond, err)) return null;
       if (errorName(err) === "MarketProviderInGroup") return false; // bid in this group before
       throw err;
     }

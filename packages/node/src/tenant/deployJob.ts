@@ -280,24 +280,26 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       progress({ step: "ordered", orderId, replica });
     }
     const { bidDeadline } = await client.getOrder({ orderId: created.groupId });
-    // All replicas at once: their auctions run side by side.
-    const outcomes = await Promise.allSettled(
-      orderIds.map((orderId) => leaseOrder(orderId, bidDeadline)),
-    );
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) {
+    const leased: bigint[] = [];
+    try {
+      // One at a time: the tenant's transactions (acceptBid or closeAuction) take its nonces in
+      // turn. The auctions themselves run side by side on chain (one bid window for the group).
+      for (const orderId of orderIds) {
+        await leaseOrder(orderId, bidDeadline);
+        leased.push(orderId);
+      }
+    } catch (err) {
       // Fewer distinct providers than replicas: the job cannot be checked by agreement. Give
       // back what was granted (the tenant pays the seconds worked) and the orders still open.
       if (!params.signal?.aborted) {
         for (const orderId of orderIds) {
           const order = await client.getOrder({ orderId });
-          const lease = await client.getLease({ leaseId: orderId });
-          if (lease.stateName === "Active") await client.closeLeaseAndWait({ leaseId: orderId });
+          if (leased.includes(orderId)) await client.closeLeaseAndWait({ leaseId: orderId });
           else if (order.stateName === "Open") await client.cancelOrderAndWait({ orderId });
           await record(orderId, { stage: "ended" });
         }
       }
-      throw failed.reason;
+      throw err;
     }
     await Promise.all(orderIds.map((orderId) => waitForReveal(orderId)));
   }
