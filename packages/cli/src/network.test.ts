@@ -282,6 +282,18 @@ describe("noos network (Hardhat's node)", () => {
     const lease = await onNetwork("market", "lease", String(orderId));
     expect(lease.code).toBe(0);
     expect(JSON.stringify(lease.out)).toContain("Completed");
+    expect(lease.out.paid).toBe((price * 600n).toString()); // the job price, from PaymentReleased
+    // The bid history from BidCreated events: one bid, which won; the order names it best.
+    const bids = (await onNetwork("market", "bids", String(orderId))) as unknown as {
+      code: number;
+      out: { provider: string; pricePerSecond: string; state: string; outbid: string }[];
+    };
+    expect(bids.code).toBe(0);
+    expect(bids.out).toMatchObject([
+      { provider: providerAddress, pricePerSecond: price.toString(), state: "Won" },
+    ]);
+    const order = await onNetwork("market", "order", String(orderId));
+    expect(order.out).toMatchObject({ bestBidder: providerAddress, stateName: "Closed" });
     // A batch job is priced per job (price x jobTimeout); the rest of the escrow is in the
     // tenant's market balance, and `noos market withdraw` pays it out to the wallet.
     const wallet = async () =>
@@ -335,6 +347,9 @@ describe("noos network (Hardhat's node)", () => {
     const badAccount = await onNetwork("market", "balance", "not-an-address");
     expect(badAccount.code).toBe(1);
     expect(JSON.stringify(badAccount.out)).toContain("address");
+    const unknown = await onNetwork("market", "bids", "999");
+    expect(unknown.code).toBe(1);
+    expect(JSON.stringify(unknown.out)).toContain("MarketUnknownOrder");
     const nothing = await onNetwork("market", "release-stake", "--private-key", KEYS.provider);
     expect(nothing.code, JSON.stringify(nothing.out)).toBe(0);
     expect(nothing.out).toMatchObject({ released: "0", locked: "0", tx: null });
