@@ -68,6 +68,16 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     uint256 private constant USED = 1 << 255;
     uint256 private constant M32 = (1 << 32) - 1;
     uint256 private constant M128 = (1 << 128) - 1;
+    uint256 private constant M96 = ComputeMarketLib.M96;
+    uint256 private constant ORDER_STATE = ComputeMarketLib.ORDER_STATE;
+    uint256 private constant GROUPED = ComputeMarketLib.GROUPED;
+    uint256 private constant BATCH = ComputeMarketLib.BATCH;
+    uint256 private constant LEASE_STATE = ComputeMarketLib.LEASE_STATE;
+    uint256 private constant DISPUTE_WINDOW = ComputeMarketLib.DISPUTE_WINDOW;
+    uint256 private constant STARTED_AT = ComputeMarketLib.STARTED_AT;
+    uint256 private constant MARK = ComputeMarketLib.MARK;
+    uint256 private constant CLOSED_AT = ComputeMarketLib.CLOSED_AT;
+    uint256 private constant RESULT_BLOCK = ComputeMarketLib.RESULT_BLOCK;
 
     IProtocolParams public immutable params;
     IProviderRegistry public immutable registry;
@@ -130,7 +140,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function createOrder(OrderParams calldata p) external nonReentrant returns (uint256 orderId) {
-        orderId = _openOrders(p, 1, false);
+        orderId = _openOrders(p, 1, 0);
         _take(p.token, p.deposit);
     }
 
@@ -140,7 +150,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 orderId)
     {
-        orderId = _openOrders(p, 1, false);
+        orderId = _openOrders(p, 1, 0);
         ComputeMarketLib.pullWithPermit(p.token, p.deposit, deadline, v, r, s);
     }
 
@@ -154,42 +164,55 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             revert MarketInvalidReplicas(replicas, 2, MAX_REPLICAS);
         }
         if (p.jobTimeout == 0) revert MarketInvalidJobTimeout(0, params.maxJobTimeout());
-        groupId = _openOrders(p, replicas, true);
+        groupId = _openOrders(p, replicas, GROUPED);
         _groups[groupId] = Group(msg.sender, uint16(replicas), 0, 0);
         emit OrderGroupCreated(groupId, msg.sender, groupId, replicas);
         _take(p.token, p.deposit * replicas);
     }
 
-    /// @dev Validates `p` and opens `count` orders from it (ids `firstId ..`); `grouped`: as one
-    ///      replica group whose id is `firstId`.
-    function _openOrders(OrderParams calldata p, uint256 count, bool grouped) private returns (uint256 firstId) {
-        uint16 takeRate = _validate(p);
+    /// @dev Validates `p` and opens `count` orders from it (ids `firstId ..`); `grouped` (GROUPED
+    ///      or 0): as one replica group whose id is `firstId`.
+    function _openOrders(OrderParams calldata p, uint256 count, uint256 grouped) private returns (uint256 firstId) {
+        (uint256 takeRate, uint256 batch) = _validate(p);
         bytes32 pHash = ComputeMarketLib.placementHash(p.placement);
-        uint32 bidDeadline = uint32(block.timestamp + p.bidWindow);
-        uint80 maxPrice = p.maxPricePerSecond.toUint80();
-        uint104 escrow = p.deposit.toUint104();
+        uint32 bidDeadline = (block.timestamp + p.bidWindow).toUint32();
+        uint256 w0 = uint256(uint160(msg.sender)) | (uint256(bidDeadline) << 160)
+            | (uint256(block.number.toUint32()) << 192) | (uint256(p.jobTimeout) << 224);
+        uint256 w1 =
+            uint256(uint160(p.token)) | (uint256(p.maxPricePerSecond.toUint80()) << 160) | (takeRate << 240);
+        uint256 w2 = uint256(p.deposit.toUint96()) | (uint256(OrderState.Open) << ORDER_STATE) | grouped | batch;
         firstId = _orderCount + 1;
-        _orderCount += count;
+        _orderCount = firstId + count - 1;
         for (uint256 id = firstId; id < firstId + count; ++id) {
             ComputeMarketLib.OrderData storage o = _orders[id];
-            o.tenant = msg.sender;
-            o.jobTimeout = p.jobTimeout;
-            o.bidDeadline = bidDeadline;
-            o.createdBlock = uint32(block.number);
-            o.token = p.token;
-            o.maxPricePerSecond = maxPrice;
-            o.takeRateBps = takeRate;
-            o.escrow = escrow;
-            o.state = OrderState.Open;
-            o.grouped = grouped;
+            o.w0 = w0;
+            o.w1 = w1;
+            o.w2 = w2;
             if (pHash != 0) _placementHashes[id] = pHash;
-            if (grouped) _groupOf[id] = firstId;
+            if (grouped != 0) _groupOf[id] = firstId;
+            _emitCreated(id, p, bidDeadline);
         }
-        ComputeMarketLib.emitCreated(firstId, count, p, bidDeadline);
     }
 
-    /// @dev Reverts with the field's error unless `p` is a valid order; returns the take rate.
-    function _validate(OrderParams calldata p) private view returns (uint16) {
+    function _emitCreated(uint256 orderId, OrderParams calldata p, uint64 bidDeadline) private {
+        emit OrderCreated(
+            orderId,
+            msg.sender,
+            p.token,
+            p.manifestCid,
+            p.manifestHash,
+            p.maxPricePerSecond,
+            p.deposit,
+            bidDeadline,
+            p.jobTimeout,
+            p.resources,
+            p.placement
+        );
+    }
+
+    /// @dev Reverts with the field's error unless `p` is a valid order; returns the take rate and,
+    ///      for a batch order, BATCH | the dispute window (in place in w2).
+    function _validate(OrderParams calldata p) private view returns (uint256 takeRate, uint256 batch) {
         IProtocolParams params_ = params;
         uint256 escrow = p.deposit;
         {
@@ -215,12 +238,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
                 // Saturating: an absurd max price must report the error, not overflow while building it.
                 revert MarketDepositBelowJobCost(escrow, Math.saturatingMul(maxPrice, timeout));
             }
+            // <= 30 days (ProtocolParams' bound) < 2^24
+            batch = BATCH | (uint256(params_.disputeWindow()) << DISPUTE_WINDOW);
         }
         uint256 auditors = p.placement.allOf.length + p.placement.anyOf.length;
         if (p.placement.attributes.length > MAX_PLACEMENT_ATTRIBUTES || auditors > MAX_PLACEMENT_AUDITORS) {
             revert MarketInvalidPlacement(p.placement.attributes.length, auditors);
         }
-        return params_.takeRateBps();
+        takeRate = params_.takeRateBps();
     }
 
     /// @inheritdoc IComputeMarket
@@ -240,51 +265,57 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     ///      the order's token, for the caller to take `amount` of.
     function _addEscrow(uint256 orderId, uint256 amount) private returns (address) {
         if (amount == 0) revert MarketZeroAmount();
-        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        OrderState state = o.state;
+        ComputeMarketLib.OrderData storage o = _orders[orderId];
+        uint256 w2 = o.w2;
+        OrderState state = _orderState(w2);
         if (state == OrderState.Leased) {
             // Settle first: a lease whose escrow already ran out is not revived (as in Akash).
             _accrue(orderId, o);
-            LeaseState ls = o.leaseState;
+            w2 = o.w2;
+            LeaseState ls = _leaseState(w2);
             if (ls != LeaseState.Active) revert MarketLeaseNotActive(orderId, ls);
         } else if (state != OrderState.Open) {
+            if (state == OrderState.None) revert MarketUnknownOrder(orderId);
             revert MarketOrderNotOpen(orderId, state);
         }
-        uint256 escrow = o.escrow + amount;
-        o.escrow = escrow.toUint104();
+        o.w2 = (w2 & ~M96) | ((w2 & M96) + amount).toUint96();
         emit EscrowDeposited(orderId, msg.sender, amount);
-        return o.token;
+        return address(uint160(o.w1));
     }
 
     /// @inheritdoc IComputeMarket
     function cancelOrder(uint256 orderId) external nonReentrant {
-        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        if (msg.sender != o.tenant) revert MarketNotTenant(orderId, msg.sender);
-        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
-        _closeOrder(orderId, o);
+        ComputeMarketLib.OrderData storage o = _orders[orderId];
+        uint256 w0 = o.w0;
+        if (w0 == 0) revert MarketUnknownOrder(orderId);
+        if (msg.sender != address(uint160(w0))) revert MarketNotTenant(orderId, msg.sender);
+        uint256 w2 = o.w2;
+        OrderState state = _orderState(w2);
+        if (state != OrderState.Open) revert MarketOrderNotOpen(orderId, state);
+        _closeOrder(orderId, o, w2, msg.sender);
     }
 
     /// @dev Closes an open order without a lease: the escrow is credited back to the tenant, and
     ///      its group (if any) counts it as settled.
-    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage o) private {
-        uint256 refund = o.escrow;
-        address tenant = o.tenant;
-        o.escrow = 0;
-        o.state = OrderState.Closed;
-        _credit(tenant, o.token, refund);
+    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 w2, address tenant)
+        private
+    {
+        uint256 refund = w2 & M96;
+        o.w2 = (w2 & ~(M96 | (3 << ORDER_STATE))) | (uint256(OrderState.Closed) << ORDER_STATE);
+        _credit(tenant, address(uint160(o.w1)), refund);
         emit OrderCanceled(orderId, tenant, refund);
-        if (o.grouped) _groupSettled(_groupOf[orderId]);
+        if (w2 & GROUPED != 0) _groupSettled(_groupOf[orderId]);
     }
 
     // ---------------------------------------------------------------- bids
 
     /// @inheritdoc IComputeMarket
     function createBid(uint256 orderId, uint256 pricePerSecond) external nonReentrant {
-        ComputeMarketLib.OrderData storage o = _checkBid(orderId, pricePerSecond);
+        (ComputeMarketLib.OrderData storage o, uint256 w2, uint256 w3) = _checkBid(orderId, pricePerSecond);
         bytes32 expected = _placementHashes[orderId];
         if (expected != 0) revert MarketWrongPlacement(orderId, expected, 0);
         if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
-        _recordBid(orderId, o, pricePerSecond);
+        _recordBid(orderId, o, w2, w3, pricePerSecond);
     }
 
     /// @inheritdoc IComputeMarket
@@ -292,80 +323,136 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        ComputeMarketLib.OrderData storage o = _checkBid(orderId, pricePerSecond);
+        (ComputeMarketLib.OrderData storage o, uint256 w2, uint256 w3) = _checkBid(orderId, pricePerSecond);
         bytes32 expected = _placementHashes[orderId];
-        if (expected != 0) {
-            // matchesPlacement checks the registration; _recordBid the stake.
-            ComputeMarketLib.checkPlacement(registry, orderId, expected, placement);
-        } else {
+        if (expected == 0) {
             bytes32 given = ComputeMarketLib.placementHash(placement);
             if (given != 0) revert MarketWrongPlacement(orderId, 0, given);
             if (!registry.isEligible(msg.sender)) revert MarketProviderNotEligible(msg.sender);
+        } else if (!_matchesPlacement(orderId, expected, placement)) {
+            // matchesPlacement checks the registration; _recordBid the stake.
+            revert MarketPlacementMismatch(orderId, msg.sender);
         }
-        _recordBid(orderId, o, pricePerSecond);
+        _recordBid(orderId, o, w2, w3, pricePerSecond);
+    }
+
+    /// @dev Reverts with MarketWrongPlacement unless `placement` hashes to `expected` (the order's),
+    ///      then asks the registry whether the caller matches it. Fast path, for a placement where a
+    ///      standard encoder puts it (the last argument: from 0x64 to the end of the calldata): its
+    ///      bytes are hashed and forwarded to the registry in place, with no decoding and
+    ///      re-encoding. They hash to `expected` only if they are exactly abi.encode of the order's
+    ///      placement, so the placement the registry decodes from them is the order's.
+    function _matchesPlacement(uint256 orderId, bytes32 expected, IProviderRegistry.Placement calldata placement)
+        private
+        view
+        returns (bool ok)
+    {
+        uint256 start;
+        assembly ("memory-safe") {
+            start := placement
+        }
+        if (start == 0x64) {
+            bool matched;
+            address registry_ = address(registry);
+            bytes4 selector = IProviderRegistry.matchesPlacement.selector;
+            assembly ("memory-safe") {
+                // [selector][caller][0x40][placement]; abi.encode(placement) is [0x20][placement].
+                let ptr := mload(0x40)
+                let len := sub(calldatasize(), 0x64)
+                calldatacopy(add(ptr, 68), 0x64, len)
+                mstore(add(ptr, 36), 0x20)
+                matched := eq(keccak256(add(ptr, 36), add(32, len)), expected)
+                if matched {
+                    mstore(ptr, selector)
+                    mstore(add(ptr, 4), caller())
+                    mstore(add(ptr, 36), 0x40)
+                    let success := staticcall(gas(), registry_, ptr, add(68, len), 0, 0x20)
+                    ok := and(and(success, gt(returndatasize(), 31)), eq(mload(0), 1))
+                }
+            }
+            if (matched) return ok;
+        }
+        bytes32 given = ComputeMarketLib.placementHash(placement);
+        if (given != expected) revert MarketWrongPlacement(orderId, expected, given);
+        return registry.matchesPlacement(msg.sender, placement);
     }
 
     /// @dev Every createBid check but the provider's (registry, placement, stake, group).
-    function _checkBid(uint256 orderId, uint256 price) private view returns (ComputeMarketLib.OrderData storage o) {
+    function _checkBid(uint256 orderId, uint256 price)
+        private
+        view
+        returns (ComputeMarketLib.OrderData storage o, uint256 w2, uint256 w3)
+    {
         o = _orders[orderId];
-        OrderState state = o.state;
+        w2 = o.w2;
+        OrderState state = _orderState(w2);
         if (state != OrderState.Open) {
             if (state == OrderState.None) revert MarketUnknownOrder(orderId);
             revert MarketOrderNotOpen(orderId, state);
         }
-        uint64 bidDeadline = o.bidDeadline;
-        if (block.timestamp >= bidDeadline) revert MarketBidWindowClosed(orderId, bidDeadline);
+        uint256 bidDeadline = (o.w0 >> 160) & M32;
+        if (block.timestamp >= bidDeadline) revert MarketBidWindowClosed(orderId, uint64(bidDeadline));
         if (price == 0) revert MarketZeroPrice();
-        uint256 maxPrice = o.maxPricePerSecond;
+        uint256 maxPrice = (o.w1 >> 160) & ComputeMarketLib.M80;
         if (price > maxPrice) revert MarketBidAbovePrice(orderId, price, maxPrice);
-        if (o.bestBidder != address(0)) {
-            uint256 best = o.bestPrice;
-            if (price >= best) revert MarketBidNotLower(orderId, price, best);
-        }
+        w3 = o.w3;
+        if (w3 != 0 && price >= w3 >> 160) revert MarketBidNotLower(orderId, price, w3 >> 160);
     }
 
     /// @dev Checks the bidder's free stake and (replica groups) its pick, then records the best bid.
-    function _recordBid(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 price) private {
+    function _recordBid(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 w2, uint256 w3, uint256 price)
+        private
+    {
         uint256 minStake = params.minProviderStake();
         uint256 free = _freeStake(msg.sender, minStake);
         if (free < minStake) revert MarketInsufficientUnlockedStake(msg.sender, free, minStake);
-        if (o.grouped) {
+        if (w2 & GROUPED != 0) {
             uint256 groupId = _groupOf[orderId];
             uint256 picked = _groupOrderOf[groupId][msg.sender];
             if (picked == 0) _groupOrderOf[groupId][msg.sender] = orderId;
             else if (picked != orderId) revert MarketProviderInGroup(groupId, msg.sender);
         }
-        address outbid = o.bestBidder;
-        o.bestBidder = msg.sender;
-        o.bestPrice = uint96(price); // <= maxPricePerSecond < 2^80
-        emit BidCreated(orderId, msg.sender, price, outbid);
+        o.w3 = uint256(uint160(msg.sender)) | (price << 160); // price <= maxPricePerSecond < 2^80
+        emit BidCreated(orderId, msg.sender, price, address(uint160(w3)));
     }
 
     /// @inheritdoc IComputeMarket
     function acceptBid(uint256 orderId) external nonReentrant returns (uint256) {
-        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        if (msg.sender != o.tenant) revert MarketNotTenant(orderId, msg.sender);
-        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
-        address provider = o.bestBidder;
-        if (provider == address(0)) revert MarketNoBids(orderId);
+        ComputeMarketLib.OrderData storage o = _orders[orderId];
+        uint256 w0 = o.w0;
+        if (w0 == 0) revert MarketUnknownOrder(orderId);
+        if (msg.sender != address(uint160(w0))) revert MarketNotTenant(orderId, msg.sender);
+        uint256 w2 = o.w2;
+        OrderState state = _orderState(w2);
+        if (state != OrderState.Open) revert MarketOrderNotOpen(orderId, state);
+        uint256 w3 = o.w3;
+        if (w3 == 0) revert MarketNoBids(orderId);
+        address provider = address(uint160(w3));
         uint256 minStake = params.minProviderStake();
         if (!_takeLease(provider, minStake)) _revertStake(provider, minStake);
-        _startLease(orderId, o, provider);
+        _startLease(orderId, o, w0, w2, w3);
         return orderId;
     }
 
     /// @inheritdoc IComputeMarket
     function closeAuction(uint256 orderId) external nonReentrant returns (uint256) {
-        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        if (o.state != OrderState.Open) revert MarketOrderNotOpen(orderId, o.state);
-        uint64 bidDeadline = o.bidDeadline;
-        if (block.timestamp < bidDeadline) revert MarketBidWindowOpen(orderId, bidDeadline);
-        address provider = o.bestBidder;
-        bool grouped = o.grouped;
-        if (provider != address(0)) {
+        ComputeMarketLib.OrderData storage o = _orders[orderId];
+        uint256 w2 = o.w2;
+        OrderState state = _orderState(w2);
+        if (state != OrderState.Open) {
+            if (state == OrderState.None) revert MarketUnknownOrder(orderId);
+            revert MarketOrderNotOpen(orderId, state);
+        }
+        uint256 w0 = o.w0;
+        uint256 bidDeadline = (w0 >> 160) & M32;
+        if (block.timestamp < bidDeadline) revert MarketBidWindowOpen(orderId, uint64(bidDeadline));
+        uint256 w3 = o.w3;
+        bool grouped = w2 & GROUPED != 0;
+        if (w3 != 0) {
+            address provider = address(uint160(w3));
             uint256 minStake = params.minProviderStake();
             if (_takeLease(provider, minStake)) {
-                _startLease(orderId, o, provider);
+                _startLease(orderId, o, w0, w2, w3);
                 return orderId;
             }
             if (!grouped) _revertStake(provider, minStake);
@@ -373,18 +460,24 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             revert MarketNoBids(orderId);
         }
         // A replica with no usable bid closes, so that its group can reach the reveal phase.
-        _closeOrder(orderId, o);
+        _closeOrder(orderId, o, w2, address(uint160(w0)));
         return 0;
     }
 
-    function _startLease(uint256 orderId, ComputeMarketLib.OrderData storage o, address provider) private {
-        o.state = OrderState.Leased;
-        o.leaseState = LeaseState.Active;
-        o.startedAt = uint32(block.timestamp);
-        o.mark = uint32(block.timestamp);
-        uint256 timeout = o.jobTimeout;
+    function _startLease(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 w0, uint256 w2, uint256 w3)
+        private
+    {
+        uint256 start = block.timestamp;
+        uint256 timeout = w0 >> 224;
+        // `mark`: a service lease's settled-up-to time; a batch job's deadline.
+        o.w2 = (w2 & ~(3 << ORDER_STATE)) | (uint256(OrderState.Leased) << ORDER_STATE)
+            | (uint256(LeaseState.Active) << LEASE_STATE) | (start << STARTED_AT) | ((start + timeout) << MARK);
         emit LeaseCreated(
-            orderId, o.tenant, provider, o.bestPrice, timeout == 0 ? 0 : uint64(block.timestamp + timeout)
+            orderId,
+            address(uint160(w0)),
+            address(uint160(w3)),
+            w3 >> 160,
+            timeout == 0 ? 0 : uint64(start + timeout)
         );
     }
 
@@ -392,31 +485,37 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function settle(uint256 leaseId) external nonReentrant returns (uint256 accrued) {
-        accrued = _accrue(leaseId, _activeLease(leaseId));
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        _requireActive(leaseId, o.w2);
+        accrued = _accrue(leaseId, o);
     }
 
     /// @inheritdoc IComputeMarket
     function closeLease(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
-        address provider = o.bestBidder;
-        bool byTenant = msg.sender == o.tenant;
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        uint256 w2 = o.w2;
+        _requireActive(leaseId, w2);
+        uint256 w0 = o.w0;
+        uint256 w3 = o.w3;
+        address provider = address(uint160(w3));
+        bool byTenant = msg.sender == address(uint160(w0));
         if (!byTenant && msg.sender != provider) revert MarketNotLeaseParty(leaseId, msg.sender);
         CloseReason reason = byTenant ? CloseReason.TenantClosed : CloseReason.ProviderClosed;
-        uint256 timeout = o.jobTimeout;
+        uint256 timeout = w0 >> 224;
         if (timeout == 0) {
             _accrue(leaseId, o);
-            if (o.leaseState != LeaseState.Active) return; // the escrow ran out while settling: closed
+            if (_leaseState(o.w2) != LeaseState.Active) return; // the escrow ran out while settling: closed
             _finish(leaseId, o, provider, 0, LeaseState.Closed, reason);
             return;
         }
-        uint256 startedAt = o.startedAt;
-        uint256 deadline = startedAt + timeout;
+        uint256 startedAt = (w2 >> STARTED_AT) & M32;
+        uint256 deadline = (w2 >> MARK) & M32; // startedAt + timeout
         // Past its deadline a batch job is a missed deadline (expireLease), not a provider walking away.
         if (!byTenant && block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         uint256 elapsed = (block.timestamp < deadline ? block.timestamp : deadline) - startedAt;
         if (byTenant) {
             // The tenant pays for the time worked (<= the job price, which the escrow holds).
-            _finish(leaseId, o, provider, uint256(o.bestPrice) * elapsed, LeaseState.Closed, reason);
+            _finish(leaseId, o, provider, (w3 >> 160) * elapsed, LeaseState.Closed, reason);
         } else {
             // A provider that gives up earns nothing and loses a share of its slashable stake
             // growing with the time it held the job.
@@ -430,25 +529,28 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
-        uint256 timeout = o.jobTimeout;
-        if (timeout == 0) revert MarketNotBatchJob(leaseId);
-        if (o.grouped) revert MarketCommitRevealRequired(leaseId);
-        uint256 deadline = o.startedAt + timeout;
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        uint256 w2 = o.w2;
+        _requireActive(leaseId, w2);
+        if (w2 & BATCH == 0) revert MarketNotBatchJob(leaseId);
+        if (w2 & GROUPED != 0) revert MarketCommitRevealRequired(leaseId);
+        uint256 deadline = (w2 >> MARK) & M32;
         if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         _recordResult(leaseId, o, resultCid, resultHash, receipt);
     }
 
     /// @inheritdoc IComputeMarket
     function commitResult(uint256 leaseId, bytes32 commitment) external nonReentrant {
-        ComputeMarketLib.OrderData storage o = _activeLease(leaseId);
-        if (!o.grouped) revert MarketNotGrouped(leaseId);
-        if (msg.sender != o.bestBidder) revert MarketNotProvider(leaseId, msg.sender);
-        uint256 deadline = o.startedAt + uint256(o.jobTimeout);
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        uint256 w2 = o.w2;
+        _requireActive(leaseId, w2);
+        if (w2 & GROUPED == 0) revert MarketNotGrouped(leaseId);
+        if (msg.sender != address(uint160(o.w3))) revert MarketNotProvider(leaseId, msg.sender);
+        uint256 deadline = (w2 >> MARK) & M32;
         if (block.timestamp > deadline) revert MarketDeadlinePassed(leaseId, uint64(deadline));
         if (commitment == bytes32(0)) revert MarketInvalidResult();
         _commitments[leaseId] = commitment;
-        o.leaseState = LeaseState.Committed;
+        o.w2 = _withLeaseState(w2, LeaseState.Committed);
         emit ResultCommitted(leaseId, msg.sender, commitment);
         _groupSettled(_groupOf[leaseId]);
     }
@@ -462,13 +564,13 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes calldata receipt
     ) external nonReentrant {
         ComputeMarketLib.OrderData storage o = _orders[leaseId];
-        LeaseState state = o.leaseState;
+        LeaseState state = _leaseState(o.w2);
         if (state != LeaseState.Committed) revert MarketNotCommitted(leaseId, state);
         uint256 groupId = _groupOf[leaseId];
         uint64 revealEndsAt = _groups[groupId].revealEndsAt;
         if (revealEndsAt == 0) revert MarketRevealNotOpen(groupId);
         if (block.timestamp > revealEndsAt) revert MarketRevealWindowClosed(leaseId, revealEndsAt);
-        if (_commitment(leaseId, resultHash, resultCid, salt, o.bestBidder) != _commitments[leaseId]) {
+        if (_commitment(leaseId, resultHash, resultCid, salt, address(uint160(o.w3))) != _commitments[leaseId]) {
             revert MarketCommitmentMismatch(leaseId);
         }
         _recordResult(leaseId, o, resultCid, resultHash, receipt);
@@ -483,15 +585,16 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes calldata receipt
     ) private {
         if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
-        address provider = o.bestBidder;
+        address provider = address(uint160(o.w3));
         if (msg.sender != provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
             ComputeMarketLib.checkReceipt(leaseId, provider, _receiptDigest(leaseId, resultHash, resultCid), receipt);
         }
-        uint256 disputeEndsAt = block.timestamp + params.disputeWindow();
-        o.leaseState = LeaseState.ResultSubmitted;
-        o.mark = uint32(disputeEndsAt);
-        o.resultBlock = uint32(block.number);
+        uint256 w2 = o.w2;
+        uint256 disputeEndsAt = block.timestamp + ((w2 >> DISPUTE_WINDOW) & ComputeMarketLib.M24);
+        o.w2 = (w2 & ~((0xf << LEASE_STATE) | (M32 << MARK) | (M32 << RESULT_BLOCK)))
+            | (uint256(LeaseState.ResultSubmitted) << LEASE_STATE) | (uint256(disputeEndsAt.toUint32()) << MARK)
+            | (uint256(block.number.toUint32()) << RESULT_BLOCK);
         _results[leaseId] = resultHash;
         emit ResultSubmitted(leaseId, provider, resultCid, resultHash, uint64(disputeEndsAt));
     }
@@ -499,40 +602,51 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function acceptResult(uint256 leaseId) external nonReentrant {
         ComputeMarketLib.OrderData storage o = _orders[leaseId];
-        LeaseState state = o.leaseState;
+        uint256 w2 = o.w2;
+        LeaseState state = _leaseState(w2);
         if (state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, state);
-        if (msg.sender != o.tenant && block.timestamp < o.mark) revert MarketDisputeWindowOpen(leaseId, o.mark);
+        uint256 disputeEndsAt = (w2 >> MARK) & M32;
+        if (msg.sender != address(uint160(o.w0)) && block.timestamp < disputeEndsAt) {
+            revert MarketDisputeWindowOpen(leaseId, uint64(disputeEndsAt));
+        }
         _complete(leaseId, o, CloseReason.ResultAccepted);
     }
 
     /// @inheritdoc IComputeMarket
     function disputeResult(uint256 leaseId) external nonReentrant {
-        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
-        if (msg.sender != o.tenant && msg.sender != params.arbiter()) revert MarketNotTenant(leaseId, msg.sender);
-        LeaseState state = o.leaseState;
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        uint256 w2 = o.w2;
+        LeaseState state = _leaseState(w2);
+        if (state == LeaseState.None) revert MarketLeaseNotActive(leaseId, state);
+        if (msg.sender != address(uint160(o.w0)) && msg.sender != params.arbiter()) {
+            revert MarketNotTenant(leaseId, msg.sender);
+        }
         if (state != LeaseState.ResultSubmitted) revert MarketNoResult(leaseId, state);
-        if (block.timestamp >= o.mark) revert MarketDisputeWindowClosed(leaseId, o.mark);
-        o.leaseState = LeaseState.Disputed;
+        uint256 disputeEndsAt = (w2 >> MARK) & M32;
+        if (block.timestamp >= disputeEndsAt) revert MarketDisputeWindowClosed(leaseId, uint64(disputeEndsAt));
+        o.w2 = _withLeaseState(w2, LeaseState.Disputed);
         emit ResultDisputed(leaseId, msg.sender);
     }
 
     /// @inheritdoc IComputeMarket
     function resolveDispute(uint256 leaseId, bool providerWins) external nonReentrant {
         if (msg.sender != params.arbiter()) revert MarketNotArbiter(msg.sender);
-        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
-        LeaseState state = o.leaseState;
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        LeaseState state = _leaseState(o.w2);
+        if (state == LeaseState.None) revert MarketLeaseNotActive(leaseId, state);
         if (state != LeaseState.Disputed) revert MarketNotDisputed(leaseId, state);
         if (providerWins) {
             _complete(leaseId, o, CloseReason.DisputeWon);
         } else {
-            _fail(leaseId, o, CloseReason.DisputeLost, o.tenant);
+            _fail(leaseId, o, CloseReason.DisputeLost, address(uint160(o.w0)));
         }
     }
 
     /// @inheritdoc IComputeMarket
     function expireLease(uint256 leaseId) external nonReentrant {
         ComputeMarketLib.OrderData storage o = _orders[leaseId];
-        LeaseState state = o.leaseState;
+        uint256 w2 = o.w2;
+        LeaseState state = _leaseState(w2);
         if (state == LeaseState.Committed) {
             uint64 revealEndsAt = _groups[_groupOf[leaseId]].revealEndsAt;
             if (revealEndsAt == 0 || block.timestamp <= revealEndsAt) {
@@ -542,9 +656,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             return;
         }
         if (state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, state);
-        uint256 timeout = o.jobTimeout;
-        if (timeout == 0) revert MarketNotBatchJob(leaseId);
-        uint256 deadline = o.startedAt + timeout;
+        if (w2 & BATCH == 0) revert MarketNotBatchJob(leaseId);
+        uint256 deadline = (w2 >> MARK) & M32;
         if (block.timestamp <= deadline) revert MarketDeadlineNotPassed(leaseId, uint64(deadline));
         _fail(leaseId, o, CloseReason.DeadlineMissed, msg.sender);
     }
@@ -582,8 +695,10 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function getOrder(uint256 orderId) external view returns (Order memory) {
-        ComputeMarketLib.OrderData storage o = _existingOrder(orderId);
-        bytes memory out = ComputeMarketLib.orderView(o, _placementHashes[orderId], o.grouped ? _groupOf[orderId] : 0);
+        ComputeMarketLib.OrderData storage o = _orders[orderId];
+        if (o.w0 == 0) revert MarketUnknownOrder(orderId);
+        uint256 groupId = o.w2 & GROUPED != 0 ? _groupOf[orderId] : 0;
+        bytes memory out = ComputeMarketLib.orderView(o, _placementHashes[orderId], groupId);
         // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
         assembly ("memory-safe") {
             return(add(out, 32), mload(out))
@@ -592,7 +707,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IComputeMarket
     function getLease(uint256 leaseId) external view returns (Lease memory) {
-        ComputeMarketLib.OrderData storage o = _existingLease(leaseId);
+        ComputeMarketLib.OrderData storage o = _orders[leaseId];
+        if (_leaseState(o.w2) == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
         bytes memory out = ComputeMarketLib.leaseView(o, _results[leaseId], _commitments[leaseId]);
         // `out` is the ABI encoding of the answer (built by ComputeMarketLib, for code room).
         assembly ("memory-safe") {
@@ -608,10 +724,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IComputeMarket
     function pendingSettlement(uint256 leaseId) external view returns (uint256 accrued, uint256 escrowLeft) {
         ComputeMarketLib.OrderData storage o = _orders[leaseId];
-        escrowLeft = o.escrow;
-        if (o.leaseState != LeaseState.Active || o.jobTimeout != 0) return (0, escrowLeft);
-        uint256 mark = o.mark;
-        if (block.timestamp > mark) accrued = Math.min(uint256(o.bestPrice) * (block.timestamp - mark), escrowLeft);
+        uint256 w2 = o.w2;
+        escrowLeft = w2 & M96;
+        if (_leaseState(w2) != LeaseState.Active || w2 & BATCH != 0) return (0, escrowLeft);
+        uint256 mark = (w2 >> MARK) & M32;
+        if (block.timestamp > mark) accrued = Math.min((o.w3 >> 160) * (block.timestamp - mark), escrowLeft);
         escrowLeft -= accrued;
     }
 
@@ -683,43 +800,47 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev The one place where a service lease accrues: it pays the provider at once. A batch job
     ///      accrues nothing (its price is held in the escrow and paid when it ends).
     function _accrue(uint256 leaseId, ComputeMarketLib.OrderData storage o) private returns (uint256 due) {
-        if (o.leaseState != LeaseState.Active || o.jobTimeout != 0) return 0;
-        uint256 mark = o.mark;
+        uint256 w2 = o.w2;
+        if (_leaseState(w2) != LeaseState.Active || w2 & BATCH != 0) return 0;
+        uint256 mark = (w2 >> MARK) & M32;
         if (block.timestamp <= mark) return 0;
-        uint256 price = o.bestPrice;
-        uint256 escrow = o.escrow;
+        uint256 w3 = o.w3;
+        uint256 price = w3 >> 160;
+        uint256 escrow = w2 & M96;
         uint256 elapsed = block.timestamp - mark;
         uint256 affordable = escrow / price; // whole seconds the escrow still pays
         bool exhausted;
+        uint256 newMark = block.timestamp;
         if (elapsed <= affordable) {
             due = price * elapsed; // <= escrow
             exhausted = due == escrow;
-            o.mark = uint32(block.timestamp);
         } else {
             // The escrow ran out `affordable` seconds in; its last fraction of a second is paid too.
             due = escrow;
             exhausted = true;
-            o.mark = uint32(mark + affordable);
+            newMark = mark + affordable;
         }
-        address provider = o.bestBidder;
+        o.w2 = (w2 & ~(M96 | (M32 << MARK))) | (escrow - due) | (newMark << MARK);
+        address provider = address(uint160(w3));
         if (due != 0) {
-            o.escrow = uint104(escrow - due);
             emit LeaseSettled(leaseId, provider, due, escrow - due);
-            _release(leaseId, provider, o.token, due, o.takeRateBps);
+            uint256 w1 = o.w1;
+            _release(leaseId, provider, address(uint160(w1)), due, w1 >> 240);
         }
         if (exhausted) _finish(leaseId, o, provider, 0, LeaseState.InsufficientFunds, CloseReason.InsufficientFunds);
     }
 
     /// @dev A batch job accepted: its job price goes to the provider, the rest to the tenant.
     function _complete(uint256 leaseId, ComputeMarketLib.OrderData storage o, CloseReason reason) private {
-        _finish(leaseId, o, o.bestBidder, uint256(o.bestPrice) * o.jobTimeout, LeaseState.Completed, reason);
+        uint256 w3 = o.w3;
+        _finish(leaseId, o, address(uint160(w3)), (w3 >> 160) * (o.w0 >> 224), LeaseState.Completed, reason);
     }
 
     /// @dev A failed batch job: the tenant gets its whole escrow back; the provider is slashed.
     function _fail(uint256 leaseId, ComputeMarketLib.OrderData storage o, CloseReason reason, address reporter)
         private
     {
-        address provider = o.bestBidder;
+        address provider = address(uint160(o.w3));
         _finish(leaseId, o, provider, 0, LeaseState.Failed, reason);
         _slash(leaseId, provider, 1, 1, reporter);
     }
@@ -734,16 +855,17 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         LeaseState state,
         CloseReason reason
     ) private {
+        uint256 w2 = o.w2;
         // A grouped lease ending before it committed counts as settled for the reveal phase.
-        if (o.grouped && o.leaseState == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
-        address token = o.token;
-        uint256 refund = o.escrow - pay;
-        o.escrow = 0;
-        o.state = OrderState.Closed;
-        o.leaseState = state;
-        o.closedAt = uint32(block.timestamp);
-        if (pay != 0) _release(leaseId, provider, token, pay, o.takeRateBps);
-        _credit(o.tenant, token, refund);
+        if (w2 & GROUPED != 0 && _leaseState(w2) == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
+        uint256 refund = (w2 & M96) - pay;
+        o.w2 = (w2 & ~(M96 | (3 << ORDER_STATE) | (0xf << LEASE_STATE) | (M32 << CLOSED_AT)))
+            | (uint256(OrderState.Closed) << ORDER_STATE) | (uint256(state) << LEASE_STATE)
+            | (block.timestamp << CLOSED_AT);
+        uint256 w1 = o.w1;
+        address token = address(uint160(w1));
+        if (pay != 0) _release(leaseId, provider, token, pay, w1 >> 240);
+        _credit(address(uint160(o.w0)), token, refund);
         _providers[provider] -= 1 << 128; // one open lease fewer; the lock stays (releaseStake)
         emit LeaseClosed(leaseId, provider, state, reason, refund);
     }
@@ -756,6 +878,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 p = _providers[provider];
         uint256 need = ((p >> 128) & M32) * minStake;
         uint256 mine = p & M128;
+        // What the market holds locked covers one more lease: no need to ask Staking (it keeps
+        // locked stake from being withdrawn).
+        if (mine >= need + minStake) return mine - need;
         uint256 lockedAll = staking.lockedOf(provider, PROVIDER_ROLE);
         free = staking.stakeOf(provider, PROVIDER_ROLE) - lockedAll;
         if (mine > lockedAll) mine = lockedAll; // a slash elsewhere cut Staking's lock
@@ -833,19 +958,20 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leaseId, resultHash, keccak256(bytes(resultCid)))));
     }
 
-    function _existingOrder(uint256 orderId) private view returns (ComputeMarketLib.OrderData storage o) {
-        o = _orders[orderId];
-        if (o.state == OrderState.None) revert MarketUnknownOrder(orderId);
+    function _orderState(uint256 w2) private pure returns (OrderState) {
+        return OrderState((w2 >> ORDER_STATE) & 3);
     }
 
-    function _existingLease(uint256 leaseId) private view returns (ComputeMarketLib.OrderData storage o) {
-        o = _orders[leaseId];
-        if (o.leaseState == LeaseState.None) revert MarketLeaseNotActive(leaseId, LeaseState.None);
+    function _leaseState(uint256 w2) private pure returns (LeaseState) {
+        return LeaseState((w2 >> LEASE_STATE) & 0xf);
     }
 
-    function _activeLease(uint256 leaseId) private view returns (ComputeMarketLib.OrderData storage o) {
-        o = _orders[leaseId];
-        LeaseState state = o.leaseState;
+    function _withLeaseState(uint256 w2, LeaseState state) private pure returns (uint256) {
+        return (w2 & ~(uint256(0xf) << LEASE_STATE)) | (uint256(state) << LEASE_STATE);
+    }
+
+    function _requireActive(uint256 leaseId, uint256 w2) private pure {
+        LeaseState state = _leaseState(w2);
         if (state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, state);
     }
 }

@@ -9,8 +9,8 @@ import {IProviderRegistry} from "../registry/IProviderRegistry.sol";
 import {IComputeMarket} from "./IComputeMarket.sol";
 
 /// @title ComputeMarketLib
-/// @notice Placement and receipt checks, permit payments, the OrderCreated event and the views'
-///         encoding (getOrder, getLease) for ComputeMarket, in a linked library so that the market
+/// @notice The placement hash, the receipt check, permit payments and the views' encoding
+///         (getOrder, getLease) for ComputeMarket, in a linked library so that the market
 ///         stays under the 24 KiB code-size limit (EIP-170). The storage struct the market shares
 ///         with it lives here.
 /// @dev External functions run by DELEGATECALL on the market's storage: `msg.sender` is the
@@ -18,50 +18,37 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 library ComputeMarketLib {
     using SafeERC20 for IERC20;
 
-    /// @notice An order and its lease in storage: four slots (see ComputeMarket's @dev for who
-    ///         writes what). Times are uint32 seconds (until 2106), block numbers uint32.
+    /// @notice An order and its lease in storage: four words, packed by hand (see ComputeMarket's
+    ///         @dev for who writes what). Times are uint32 seconds (until 2106), blocks uint32.
+    ///         w0: tenant | bidDeadline << 160 | createdBlock << 192 | jobTimeout << 224
+    ///         w1: token | maxPricePerSecond (80) << 160 | takeRateBps (16) << 240
+    ///         w2: escrow (96) | orderState (2) << 96 | GROUPED | BATCH | leaseState (4) << 100 |
+    ///             disputeWindow (24) << 104 | startedAt << 128 | mark << 160 | closedAt << 192 |
+    ///             resultBlock << 224
+    ///         w3: bestBidder | bestPrice (96) << 160
+    ///         `mark`: a service lease's settled-up-to time; an active batch job's deadline, then
+    ///         its dispute window's end once a result is in. `disputeWindow`: ProtocolParams' when
+    ///         a batch order opened (fixed for its lease, as the take rate).
     struct OrderData {
-        // slot 0: written once, by createOrder
-        address tenant;
-        /// @dev 0: a service order; else the batch job's deadline after its lease starts.
-        uint32 jobTimeout;
-        uint32 bidDeadline;
-        uint32 createdBlock;
-        // slot 1: written once, by createOrder
-        address token;
-        uint80 maxPricePerSecond;
-        /// @dev ProtocolParams' take rate when the order opened: fixed for its lease's life.
-        uint16 takeRateBps;
-        // slot 2: the escrow, the states and the lease's clock
-        uint104 escrow;
-        IComputeMarket.OrderState state;
-        bool grouped;
-        IComputeMarket.LeaseState leaseState;
-        uint32 startedAt;
-        /// @dev Service lease: settled up to this time. Batch job: its dispute window's end once
-        ///      a result is in (`resultBlock != 0`).
-        uint32 mark;
-        uint32 closedAt;
-        uint32 resultBlock;
-        // slot 3: the best bid so far; the lease's provider and price once leased
-        address bestBidder;
-        uint96 bestPrice;
+        uint256 w0;
+        uint256 w1;
+        uint256 w2;
+        uint256 w3;
     }
 
-    /// @notice Reverts with MarketWrongPlacement unless `placement` hashes to `expected` (the
-    ///         order's), and with MarketPlacementMismatch unless the caller (the bidder) matches it.
-    function checkPlacement(
-        IProviderRegistry registry,
-        uint256 orderId,
-        bytes32 expected,
-        IProviderRegistry.Placement calldata placement
-    ) external view {
-        bytes32 given = placementHash(placement);
-        if (given != expected) revert IComputeMarket.MarketWrongPlacement(orderId, expected, given);
-        if (!registry.matchesPlacement(msg.sender, placement)) {
-            revert IComputeMarket.MarketPlacementMismatch(orderId, msg.sender);
-        }
-    }
+    uint256 internal constant M24 = (1 << 24) - 1;
+    uint256 internal constant M32 = (1 << 32) - 1;
+    uint256 internal constant M80 = (1 << 80) - 1;
+    uint256 internal constant M96 = (1 << 96) - 1;
+    uint256 internal constant ORDER_STATE = 96;
+    uint256 internal constant GROUPED = 1 << 98;
+    uint256 internal constant BATCH = 1 << 99;
+    uint256 internal constant LEASE_STATE = 100;
+    uint256 internal constant DISPUTE_WINDOW = 104;
+    uint256 internal constant STARTED_AT = 128;
+    uint256 internal constant MARK = 160;
+    uint256 internal constant CLOSED_AT = 192;
+    uint256 internal constant RESULT_BLOCK = 224;
 
     /// @notice 0 for a placement with no requirement, else `keccak256(abi.encode(placement))`.
     function placementHash(IProviderRegistry.Placement calldata placement) internal pure returns (bytes32) {
@@ -69,28 +56,6 @@ library ComputeMarketLib {
             return 0;
         }
         return keccak256(abi.encode(placement));
-    }
-
-    /// @notice Emits OrderCreated for orders `firstId .. firstId + count - 1` (it carries what is
-    ///         not stored: manifest, resources, placement).
-    function emitCreated(uint256 firstId, uint256 count, IComputeMarket.OrderParams calldata p, uint64 bidDeadline)
-        external
-    {
-        for (uint256 orderId = firstId; orderId < firstId + count; ++orderId) {
-            emit IComputeMarket.OrderCreated(
-                orderId,
-                msg.sender,
-                p.token,
-                p.manifestCid,
-                p.manifestHash,
-                p.maxPricePerSecond,
-                p.deposit,
-                bidDeadline,
-                p.jobTimeout,
-                p.resources,
-                p.placement
-            );
-        }
     }
 
     /// @notice Reverts with MarketInvalidReceipt unless `receipt` is `provider`'s signature (EOA or
@@ -117,20 +82,24 @@ library ComputeMarketLib {
 
     /// @notice `getOrder`'s answer, ABI-encoded (the market returns these bytes as they are).
     function orderView(OrderData storage o, bytes32 pHash, uint256 groupId) external view returns (bytes memory) {
+        uint256 w0 = o.w0;
+        uint256 w1 = o.w1;
+        uint256 w2 = o.w2;
+        uint256 w3 = o.w3;
         return abi.encode(
             IComputeMarket.Order({
-                tenant: o.tenant,
-                state: o.state,
-                token: o.token,
-                bidDeadline: o.bidDeadline,
-                jobTimeout: o.jobTimeout,
-                maxPricePerSecond: o.maxPricePerSecond,
-                escrow: o.escrow,
+                tenant: address(uint160(w0)),
+                state: IComputeMarket.OrderState((w2 >> ORDER_STATE) & 3),
+                token: address(uint160(w1)),
+                bidDeadline: uint64((w0 >> 160) & M32),
+                jobTimeout: uint32(w0 >> 224),
+                maxPricePerSecond: (w1 >> 160) & M80,
+                escrow: w2 & M96,
                 placementHash: pHash,
                 group: groupId,
-                createdBlock: o.createdBlock,
-                bestBidder: o.bestBidder,
-                bestPricePerSecond: o.bestPrice
+                createdBlock: uint64((w0 >> 192) & M32),
+                bestBidder: address(uint160(w3)),
+                bestPricePerSecond: w3 >> 160
             })
         );
     }
@@ -142,25 +111,28 @@ library ComputeMarketLib {
         returns (bytes memory)
     {
         IComputeMarket.Lease memory l;
-        uint256 timeout = o.jobTimeout;
+        uint256 w0 = o.w0;
+        uint256 w2 = o.w2;
+        uint256 w3 = o.w3;
+        uint256 timeout = w0 >> 224;
         bool batch = timeout != 0;
-        IComputeMarket.LeaseState state = o.leaseState;
-        uint64 startedAt = o.startedAt;
-        l.tenant = o.tenant;
+        IComputeMarket.LeaseState state = IComputeMarket.LeaseState((w2 >> LEASE_STATE) & 0xf);
+        uint64 startedAt = uint64((w2 >> STARTED_AT) & M32);
+        l.tenant = address(uint160(w0));
         l.state = state;
-        l.takeRateBps = o.takeRateBps;
-        l.provider = o.bestBidder;
+        l.takeRateBps = uint16(o.w1 >> 240);
+        l.provider = address(uint160(w3));
         l.startedAt = startedAt;
-        l.settledAt = batch ? startedAt : o.mark;
-        l.closedAt = o.closedAt;
+        l.settledAt = batch ? startedAt : uint64((w2 >> MARK) & M32);
+        l.closedAt = uint64((w2 >> CLOSED_AT) & M32);
         l.deadline = batch ? startedAt + uint64(timeout) : 0;
-        l.resultBlock = o.resultBlock;
-        l.disputeEndsAt = l.resultBlock != 0 ? o.mark : 0;
-        l.pricePerSecond = o.bestPrice;
+        l.resultBlock = uint64(w2 >> RESULT_BLOCK);
+        l.disputeEndsAt = l.resultBlock != 0 ? uint64((w2 >> MARK) & M32) : 0;
+        l.pricePerSecond = w3 >> 160;
         // A batch job's price is held in the escrow from its start until it ends.
         bool holds = state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
             || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;
-        l.held = batch && holds ? uint256(o.bestPrice) * timeout : 0;
+        l.held = batch && holds ? l.pricePerSecond * timeout : 0;
         l.resultHash = resultHash;
         l.commitment = commitment;
         return abi.encode(l);
