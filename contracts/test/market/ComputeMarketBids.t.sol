@@ -188,6 +188,41 @@ contract ComputeMarketBidsTest is MarketFixture {
         assertEq(locked, minStake);
     }
 
+    /// @dev A provider whose whole stake was locked missed a deadline: the slash leaves it below
+    ///      minProviderStake (Staking clamps its lock to the stake left). It cannot bid on an order
+    ///      with placement requirements either (the registry's placement match does not look at the
+    ///      stake): the stake the market kept locked is no longer there.
+    function test_createBid_placementOrderRevertsWhenSlashedBelowMinimum() public {
+        address small = makeAddr("smallProvider");
+        uint256 minStake = _minStake();
+        _registerProvider(small, _attrs1("region", "eu"), minStake);
+        uint256 id = _leaseTo(small, _batchParams(), MAX_PRICE);
+        skip(JOB_TIMEOUT + 1);
+        vm.prank(keeper);
+        market.expireLease(id);
+        uint256 left = minStake - _deadlineSlash();
+        assertEq(staking.stakeOf(small, PROVIDER_ROLE), left);
+        assertFalse(registry.isEligible(small));
+
+        IComputeMarket.OrderParams memory p = _withEuPlacement(_serviceParams());
+        uint256 orderId = _createOrder(tenant, p);
+        bytes memory err;
+        vm.prank(small);
+        try market.createBid(orderId, MAX_PRICE, p.placement) {
+            err = "";
+        } catch (bytes memory reason) {
+            err = reason;
+        }
+        bool ok = err.length == 0;
+        assertFalse(ok, "a provider below the minimum stake bid");
+        bytes4 selector = bytes4(err);
+        assertTrue(
+            selector == IComputeMarket.MarketInsufficientUnlockedStake.selector
+                || selector == IComputeMarket.MarketProviderNotEligible.selector,
+            "refused for its stake"
+        );
+    }
+
     /// @dev Whatever order the bids come in, the best is the lowest, and the first at that price.
     function testFuzz_createBid_keepsRunningMinimum(uint256[5] memory prices) public {
         uint256 orderId = _openServiceOrder();
