@@ -295,6 +295,29 @@ contract ComputeMarketBidsTest is MarketFixture {
         assertEq(market.getOrder(orderId).bestBidder, provider1);
     }
 
+    /// @dev A placement encoded with extra bytes after it (as some encoders or wallets add) is
+    ///      still the order's placement: the bid is accepted; a different placement is not.
+    function test_createBid_placementWithTrailingCalldata() public {
+        IComputeMarket.OrderParams memory p = _withEuPlacement(_serviceParams());
+        uint256 orderId = _createOrder(tenant, p);
+        bytes4 selector = bytes4(keccak256("createBid(uint256,uint256,((string,string)[],address[],address[]))"));
+        bytes memory data = abi.encodePacked(
+            abi.encodeWithSelector(selector, orderId, MAX_PRICE, p.placement), bytes32(uint256(0xdead))
+        );
+        vm.prank(provider1);
+        (bool ok,) = address(market).call(data);
+        assertTrue(ok, "the order's placement with trailing bytes");
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
+
+        IProviderRegistry.Placement memory other;
+        other.attributes = _attrs1("region", "us");
+        data = abi.encodePacked(abi.encodeWithSelector(selector, orderId, MAX_PRICE - 1, other), bytes32(0));
+        vm.prank(provider2);
+        (ok,) = address(market).call(data);
+        assertFalse(ok, "another placement");
+        assertEq(market.getOrder(orderId).bestBidder, provider1);
+    }
+
     function test_createBid_emptyPlacementOnOrderWithoutPlacement() public {
         uint256 orderId = _openServiceOrder();
         IProviderRegistry.Placement memory none;
