@@ -237,6 +237,17 @@ describe("bids and stake", () => {
       e("150"),
     );
     expect(freeStake({ ...stake, lockedInStaking: e("300"), marketLocked: e("100") })).toBe(0n);
+    // Slashed to 90 with the market's record at 100: Staking's lock is clamped to 90, and so is
+    // what counts as free (below the minimum of 100).
+    expect(
+      freeStake({
+        staked: e("90"),
+        lockedInStaking: e("90"),
+        marketLocked: e("100"),
+        openLeases: 0n,
+        minStake,
+      }),
+    ).toBe(e("90"));
   });
 
   it("bids no more than its free stake can lease, and every bid it made can be accepted", async () => {

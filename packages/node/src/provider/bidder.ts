@@ -165,7 +165,10 @@ export function freeStake(p: {
 }): bigint {
   const unlocked = p.staked > p.lockedInStaking ? p.staked - p.lockedInStaking : 0n;
   const need = p.openLeases * p.minStake;
-  return unlocked + (p.marketLocked > need ? p.marketLocked - need : 0n);
+  // The market's record of its lock can exceed what Staking still holds locked after a slash
+  // (Staking clamps its lock to the stake left): count only what is really there.
+  const held = p.marketLocked < p.lockedInStaking ? p.marketLocked : p.lockedInStaking;
+  return unlocked + (held > need ? held - need : 0n);
 }
 
 async function readStakeParams(
