@@ -94,9 +94,17 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
       const { formatNoos, parseId, walletClient } = await load();
       const { readLeaseStatus } = await import("@noosphere/node");
       const options = tenant();
-      const { client } = await walletClient(options);
+      const { client, connection } = await walletClient(options);
       const leaseId = parseId("leaseId", id);
       const lease = await client.getLease({ leaseId });
+      // The lean market keeps no paid total: the lease's PaymentReleased events sum it.
+      const { leasePaid } = await import("./market.js");
+      const settled = await leasePaid(
+        client,
+        connection.contracts.market,
+        leaseId,
+        BigInt(connection.startBlock),
+      );
       const provider = await client.getProvider({ provider: lease.provider });
       const status = provider
         ? await readLeaseStatus(provider.hostUri, leaseId).catch(() => undefined)
@@ -109,7 +117,7 @@ export function registerService(program: Command, globals: () => GlobalOptions) 
         model: services[0]?.name,
         endpoint: services[0]?.uris[0],
         pricePerSecond: lease.pricePerSecond,
-        paid: lease.paid + lease.pending.accrued,
+        paid: settled + lease.pending.accrued,
         escrowLeft: lease.pending.escrowLeft,
       };
       if (options.json) return printJson(out);
