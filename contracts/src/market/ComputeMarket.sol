@@ -20,34 +20,43 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///         per-token accounts that every payment and refund is credited to.
 /// @dev Money conservation, per token: `token.balanceOf(market) == Σ balances + Σ escrow of the
 ///      orders not ended (Open or Leased; an ended order's escrow is 0) + unswept fees`. A batch
-///      lease's job price stays in its escrow until the lease ends.
+///      lease's job price stays in its escrow until the lease ends; then the job price (or the
+///      time worked) is paid and the rest credited back to the tenant.
 ///
-///      Storage (ids are sequential: orderId = ++orderCount, and a lease id is its order id):
-///      - `_orders[id]` (ComputeMarketLib.OrderData), 4 slots:
-///        slot 0  tenant | jobTimeout(32) | bidDeadline(32) | createdBlock(32)   createOrder only
-///        slot 1  token | maxPricePerSecond(80) | takeRateBps(16)               createOrder only
-///        slot 2  escrow(104) | orderState | grouped | leaseState | startedAt | mark | closedAt |
-///                resultBlock (uint32 each); `mark` is a service lease's settled-up-to time or a
-///                batch job's dispute end                                       every state change
-///        slot 3  bestBidder | bestPrice(96): the best bid, then the lease's provider and price
-///      - `_placementHashes[id]` only for an order with placement requirements; `_results[id]`
-///        (batch result hash); `_commitments[id]`, `_groupOf[id]`, `_groups[groupId]` and
-///        `_groupOrderOf[groupId][provider]` (the order a provider's first bid in a group picked)
-///        only for replica groups.
-///      - `_balances[account][token]` and `_fees[token]`: USED | amount (USED = bit 255, set once
-///        so that crediting an emptied slot is a 5k update, not a 22k creation).
-///      - `_providers[provider]`: USED | openLeases(32) << 128 | stake locked by the market(128).
+///      Storage (ids are sequential: orderId = ++orderCount; a lease id is its order id). An order
+///      and its lease are four hand-packed words, `_orders[id]` (ComputeMarketLib.OrderData):
+///        w0  tenant | bidDeadline(32) | createdBlock(32) | jobTimeout(32)     createOrder only
+///        w1  token | maxPricePerSecond(80) | takeRateBps(16)                 createOrder only
+///        w2  escrow(96) | orderState(2) GROUPED BATCH leaseState(4) | disputeWindow(24) |
+///            startedAt | mark | closedAt | resultBlock (32 each)               every state change
+///        w3  bestBidder | bestPrice(96): the best bid, then the lease's provider and price
+///      `mark` is a service lease's settled-up-to time, an active batch job's deadline, then its
+///      dispute window's end once a result is in. The take rate and (batch) the dispute window are
+///      ProtocolParams' when the order opened, fixed for its lease.
+///      Beside them: `_placementHashes[id]` only for an order with placement requirements;
+///      `_results[id]` (batch result hash); `_commitments[id]`, `_groupOf[id]`, `_groups[groupId]`
+///      and `_groupOrderOf[groupId][provider]` (the order a provider's first bid in the group picked)
+///      only for replica groups. `_balances[account][token]` and `_fees[token]`: USED | amount
+///      (USED = bit 255, set once, so that crediting an emptied slot is a 5k update, not a 22k
+///      creation). `_providers[provider]`: USED | openLeases(32) << 128 | stake the market holds
+///      locked in Staking(128).
 ///
-///      What each call writes:
-///      - createOrder: orderCount, slots 0-2 (+ placement hash), the caller's balance (if used).
-///      - createBid: slot 3 (+ the group pick on its first bid in a group); reads slots 0-2.
-///      - acceptBid / closeAuction: slot 2, the provider record (Staking.lock only if the market's
-///        lock for the provider falls short of minProviderStake x open leases).
-///      - submitResult: slot 2, the result hash. acceptResult: slot 2, the provider's and the
-///        tenant's balances, the fees, the provider record.
-///      - settle: slot 2, the provider's balance, the fees. closeLease: as settle plus the
-///        tenant's balance and the provider record. deposit: slot 2 (+ balance).
-///      ProtocolParams is read at most once per value per call (takeRateBps once, at createOrder).
+///      What each call writes (a returning tenant and provider):
+///      - createOrder: orderCount, w0-w2 (+ the placement hash), the tenant's balance (then
+///        transferFrom only for what the balance lacks; WithPermit: the whole deposit by permit).
+///      - createBid: w3 (+ the group pick on a provider's first bid in a group). Reads w0-w3, the
+///        placement hash (a placement in standard encoding is hashed and forwarded to the registry
+///        in place), minProviderStake, the provider record (Staking only when the market's own
+///        lock does not cover one more lease).
+///      - acceptBid / closeAuction: w2, the provider record (Staking.lock only when the market's
+///        lock falls short of minProviderStake x open leases).
+///      - submitResult: w2, the result hash (no ProtocolParams read).
+///      - acceptResult / resolveDispute / expireLease / closeLease: w2, the provider's and the
+///        tenant's balances, the fees, the provider record (+ Staking.slash on a failure).
+///      - settle: w2, the provider's balance, the fees. deposit: w2 (+ the caller's balance).
+///      ProtocolParams is read at most once per value per call. Packed fields are bounded by the
+///      writes (SafeCast at order time; times and blocks fit uint32 until 2106).
+// forge-lint: disable-start(unsafe-typecast) the words are packed and unpacked by hand (see above)
 contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -74,6 +83,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     uint256 private constant BATCH = ComputeMarketLib.BATCH;
     uint256 private constant LEASE_STATE = ComputeMarketLib.LEASE_STATE;
     uint256 private constant DISPUTE_WINDOW = ComputeMarketLib.DISPUTE_WINDOW;
+    uint256 private constant ORDER_STATE_MASK = ComputeMarketLib.ORDER_STATE_MASK;
+    uint256 private constant LEASE_STATE_MASK = ComputeMarketLib.LEASE_STATE_MASK;
     uint256 private constant STARTED_AT = ComputeMarketLib.STARTED_AT;
     uint256 private constant MARK = ComputeMarketLib.MARK;
     uint256 private constant CLOSED_AT = ComputeMarketLib.CLOSED_AT;
@@ -178,8 +189,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint32 bidDeadline = (block.timestamp + p.bidWindow).toUint32();
         uint256 w0 = uint256(uint160(msg.sender)) | (uint256(bidDeadline) << 160)
             | (uint256(block.number.toUint32()) << 192) | (uint256(p.jobTimeout) << 224);
-        uint256 w1 =
-            uint256(uint160(p.token)) | (uint256(p.maxPricePerSecond.toUint80()) << 160) | (takeRate << 240);
+        uint256 w1 = uint256(uint160(p.token)) | (uint256(p.maxPricePerSecond.toUint80()) << 160) | (takeRate << 240);
         uint256 w2 = uint256(p.deposit.toUint96()) | (uint256(OrderState.Open) << ORDER_STATE) | grouped | batch;
         firstId = _orderCount + 1;
         _orderCount = firstId + count - 1;
@@ -297,11 +307,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
 
     /// @dev Closes an open order without a lease: the escrow is credited back to the tenant, and
     ///      its group (if any) counts it as settled.
-    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 w2, address tenant)
-        private
-    {
+    function _closeOrder(uint256 orderId, ComputeMarketLib.OrderData storage o, uint256 w2, address tenant) private {
         uint256 refund = w2 & M96;
-        o.w2 = (w2 & ~(M96 | (3 << ORDER_STATE))) | (uint256(OrderState.Closed) << ORDER_STATE);
+        o.w2 = (w2 & ~(M96 | ORDER_STATE_MASK)) | (uint256(OrderState.Closed) << ORDER_STATE);
         _credit(tenant, address(uint160(o.w1)), refund);
         emit OrderCanceled(orderId, tenant, refund);
         if (w2 & GROUPED != 0) _groupSettled(_groupOf[orderId]);
@@ -470,14 +478,10 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 start = block.timestamp;
         uint256 timeout = w0 >> 224;
         // `mark`: a service lease's settled-up-to time; a batch job's deadline.
-        o.w2 = (w2 & ~(3 << ORDER_STATE)) | (uint256(OrderState.Leased) << ORDER_STATE)
+        o.w2 = (w2 & ~ORDER_STATE_MASK) | (uint256(OrderState.Leased) << ORDER_STATE)
             | (uint256(LeaseState.Active) << LEASE_STATE) | (start << STARTED_AT) | ((start + timeout) << MARK);
         emit LeaseCreated(
-            orderId,
-            address(uint160(w0)),
-            address(uint160(w3)),
-            w3 >> 160,
-            timeout == 0 ? 0 : uint64(start + timeout)
+            orderId, address(uint160(w0)), address(uint160(w3)), w3 >> 160, timeout == 0 ? 0 : uint64(start + timeout)
         );
     }
 
@@ -584,7 +588,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bytes32 resultHash,
         bytes calldata receipt
     ) private {
-        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) revert MarketInvalidResult();
+        if (resultHash == bytes32(0) || bytes(resultCid).length == 0) {
+            revert MarketInvalidResult();
+        }
         address provider = address(uint160(o.w3));
         if (msg.sender != provider) {
             if (receipt.length == 0) revert MarketNotProvider(leaseId, msg.sender);
@@ -592,7 +598,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         }
         uint256 w2 = o.w2;
         uint256 disputeEndsAt = block.timestamp + ((w2 >> DISPUTE_WINDOW) & ComputeMarketLib.M24);
-        o.w2 = (w2 & ~((0xf << LEASE_STATE) | (M32 << MARK) | (M32 << RESULT_BLOCK)))
+        o.w2 = (w2 & ~(LEASE_STATE_MASK | (M32 << MARK) | (M32 << RESULT_BLOCK)))
             | (uint256(LeaseState.ResultSubmitted) << LEASE_STATE) | (uint256(disputeEndsAt.toUint32()) << MARK)
             | (uint256(block.number.toUint32()) << RESULT_BLOCK);
         _results[leaseId] = resultHash;
@@ -788,9 +794,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Credits `amount` (gross) to the provider, less the lease's take rate (to the fees).
-    function _release(uint256 leaseId, address provider, address token, uint256 amount, uint256 takeRateBps)
-        private
-    {
+    function _release(uint256 leaseId, address provider, address token, uint256 amount, uint256 takeRateBps) private {
         uint256 fee = (amount * takeRateBps) / BPS;
         _credit(provider, token, amount - fee);
         if (fee != 0) _fees[token] = (_fees[token] | USED) + fee;
@@ -859,7 +863,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         // A grouped lease ending before it committed counts as settled for the reveal phase.
         if (w2 & GROUPED != 0 && _leaseState(w2) == LeaseState.Active) _groupSettled(_groupOf[leaseId]);
         uint256 refund = (w2 & M96) - pay;
-        o.w2 = (w2 & ~(M96 | (3 << ORDER_STATE) | (0xf << LEASE_STATE) | (M32 << CLOSED_AT)))
+        o.w2 = (w2 & ~(M96 | ORDER_STATE_MASK | LEASE_STATE_MASK | (M32 << CLOSED_AT)))
             | (uint256(OrderState.Closed) << ORDER_STATE) | (uint256(state) << LEASE_STATE)
             | (block.timestamp << CLOSED_AT);
         uint256 w1 = o.w1;
@@ -967,7 +971,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     function _withLeaseState(uint256 w2, LeaseState state) private pure returns (uint256) {
-        return (w2 & ~(uint256(0xf) << LEASE_STATE)) | (uint256(state) << LEASE_STATE);
+        return (w2 & ~LEASE_STATE_MASK) | (uint256(state) << LEASE_STATE);
     }
 
     function _requireActive(uint256 leaseId, uint256 w2) private pure {
@@ -975,3 +979,4 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         if (state != LeaseState.Active) revert MarketLeaseNotActive(leaseId, state);
     }
 }
+// forge-lint: disable-end(unsafe-typecast)

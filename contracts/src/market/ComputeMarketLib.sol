@@ -15,6 +15,7 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///         with it lives here.
 /// @dev External functions run by DELEGATECALL on the market's storage: `msg.sender` is the
 ///      market's caller and events come from the market's address.
+// forge-lint: disable-start(unsafe-typecast) unpacks the market's hand-packed words
 library ComputeMarketLib {
     using SafeERC20 for IERC20;
 
@@ -44,6 +45,8 @@ library ComputeMarketLib {
     uint256 internal constant GROUPED = 1 << 98;
     uint256 internal constant BATCH = 1 << 99;
     uint256 internal constant LEASE_STATE = 100;
+    uint256 internal constant ORDER_STATE_MASK = uint256(3) << ORDER_STATE;
+    uint256 internal constant LEASE_STATE_MASK = uint256(0xf) << LEASE_STATE;
     uint256 internal constant DISPUTE_WINDOW = 104;
     uint256 internal constant STARTED_AT = 128;
     uint256 internal constant MARK = 160;
@@ -138,3 +141,4 @@ library ComputeMarketLib {
         return abi.encode(l);
     }
 }
+// forge-lint: disable-end(unsafe-typecast)
