@@ -11,6 +11,7 @@ import { type Hex, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Common, createCommon } from "../common.js";
 import { createProvider, type JobRunner, type ProviderConfig } from "./provider.js";
+import { ensureRegistered } from "./registration.js";
 
 let net: TestDeployment;
 let stateDir: string;
@@ -195,6 +196,37 @@ describe("provider daemon", () => {
     expect(await tenantHoldings()).toBe(before);
     common.shutdown();
     await provider.done;
+  });
+});
+
+describe("provider daemon, the running best bid", () => {
+  it("a bid outbid by a cheaper one no longer holds stake: the daemon bids on the next order", async () => {
+    // 150 staked, 100 per lease: one bid out at a time. Outbid on the first order (BidCreated
+    // names it as `outbid`), the daemon counts that bid as gone and bids on the second.
+    const common = createCommon({ handleSignals: false, logLevel: "silent" });
+    const provider = await createProvider(common, config(echoRunner));
+    const tenant = net.client(1);
+    const me = net.client(5).account.address;
+    const bestOf = async (orderId: bigint) => (await tenant.getOrder({ orderId })).bestBidder;
+    const first = await openBatchOrder("job-c");
+    await until("the daemon's bid", async () => ((await bestOf(first)) === me ? true : undefined));
+    const cheaper = net.client(6);
+    await ensureRegistered(common, {
+      client: cheaper,
+      contracts: net.deployment.contracts,
+      hostUri: "http://127.0.0.1:9",
+      attributes: [{ key: "region", value: "eu" }],
+      stake: parseEther("150"),
+    });
+    await cheaper.createBidAndWait({ orderId: first, pricePerSecond: 1n });
+    const second = await openBatchOrder("job-d");
+    await until("the daemon's bid on the next order", async () =>
+      (await bestOf(second)) === me ? true : undefined,
+    );
+    expect(await bestOf(first)).toBe(cheaper.account.address);
+    common.shutdown();
+    await provider.done;
+    for (const orderId of [first, second]) await tenant.cancelOrderAndWait({ orderId });
   });
 });
 
