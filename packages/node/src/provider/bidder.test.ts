@@ -321,4 +321,41 @@ describe("replica groups", () => {
     // A bid on another order of the group is refused: the provider is in it already.
     expect(await bidOnOrder(common, cheap, orderIds[0] as bigint)).toBeNull();
   });
+
+  it("a provider whose first choice in a group is taken between its decision and its bid goes to another order, never outbidding the one there", async () => {
+    const tenant = net.client(1);
+    await tenant.fundAccountAndWait({
+      token: net.deployment.contracts.token,
+      amount: parseEther("10"),
+    });
+    const { orderIds } = await tenant.createOrderGroupAndWait({
+      ...order({ region: "eu" }),
+      replicas: 2,
+    });
+    await setupProvider({ region: "eu" }, 5);
+    const dear = net.client(5);
+    const cheap: BidderParameters = {
+      ...(await setupProvider({ region: "eu" }, 4)),
+      // The order this provider tries first (its address picks it) gets the dear provider's bid
+      // right before this provider's first transaction: a bid this provider could undercut.
+      send: async (transaction) => {
+        if (!raced) {
+          raced = true;
+          const me = net.client(4).account.address;
+          const first = orderIds[Number(BigInt(keccak256(me)) % 2n)] as bigint;
+          await dear.createBidAndWait({ orderId: first, pricePerSecond: parseEther("0.0003") });
+        }
+        return transaction();
+      },
+    };
+    let raced = false;
+    const bid = await bidOnOrder(common, cheap, orderIds[0] as bigint);
+    expect(raced).toBe(true);
+    const orders = await Promise.all(orderIds.map((orderId) => tenant.getOrder({ orderId })));
+    expect(new Set(orders.map((o) => o.bestBidder)).size).toBe(2);
+    expect(bid?.pricePerSecond).toBe(OUR_PRICE);
+    expect(orders.find((o) => o.bestBidder === dear.account.address)?.bestPricePerSecond).toBe(
+      parseEther("0.0003"),
+    );
+  });
 });
