@@ -55,7 +55,8 @@ beforeAll(async () => {
     startBlock: BigInt(devnet.startBlock),
     hostUri: "http://127.0.0.1:0",
     attributes: [{ key: "region", value: "eu" }],
-    stake: parseEther("150"),
+    // minProviderStake (100) free per open lease: the first test's disputed lease stays open.
+    stake: parseEther("250"),
     pricing: {
       cpuPerCore: parseEther("0.0001"),
       memoryPerGiB: 0n,

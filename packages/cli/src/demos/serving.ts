@@ -121,7 +121,8 @@ export async function runServingDemo(p: {
       startBlock: BigInt(devnet.startBlock),
       hostUri: `http://127.0.0.1:${statusPort}`,
       attributes: [],
-      stake: parseEther("150"),
+      // minProviderStake (100) free per open lease, for up to maxJobs leases.
+      stake: parseEther("450"),
       pricing: {
         cpuPerCore: parseEther("0.00001"),
         memoryPerGiB: 0n,
