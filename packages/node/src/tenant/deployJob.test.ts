@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestDeployment, type TestDeployment } from "@noosphere/devnet";
+import { computeMarketAbi } from "@noosphere/sdk";
 import { type ContentStore, createStore } from "@noosphere/storage";
 import { type Hex, keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -237,6 +238,49 @@ describe("tenant transactions", () => {
     expect(failed?.shortMessage).toMatch(/credited back to your market balance/);
     expect((await tenant().getOrder({ orderId })).stateName).toBe("Closed");
     expect(await balanceOf(1)).toBe(balance + parseEther("1"));
+  }, 60_000);
+});
+
+describe("a chosen provider", () => {
+  it("leases to it as soon as it holds the best bid; when another does at the window's end, cancels the order", async () => {
+    const me = net.client(4).account.address;
+    const chosen = await withProvider(4, honest, () => deploy({ provider: me }));
+    expect(chosen.outcome).toBe("completed");
+    expect(chosen.replicas[0]?.provider).toBe(me);
+    // Provider 9 never bids: the daemon's best bid is not the chosen one's.
+    const balance = await tenant().getMarketBalance({
+      account: tenant().account.address,
+      token: net.deployment.contracts.token,
+    });
+    let orderId = 0n;
+    const failed = await withProvider(4, honest, () =>
+      deploy({
+        provider: net.client(9).account.address,
+        onProgress: (e) => {
+          if (e.step === "ordered") orderId = e.orderId;
+        },
+      }),
+    ).then(
+      () => undefined,
+      (err: unknown) => err as { name: string },
+    );
+    expect(failed?.name).toBe("ProviderNotChosenError");
+    expect((await tenant().getOrder({ orderId })).stateName).toBe("Closed");
+    // The deposit came from the market balance (it covered it) and went back there.
+    const [canceled] = await tenant().getContractEvents({
+      address: net.deployment.contracts.market,
+      abi: computeMarketAbi,
+      eventName: "OrderCanceled",
+      args: { orderId },
+      fromBlock: 0n,
+    });
+    expect(canceled?.args.refund).toBe(parseEther("1"));
+    expect(
+      await tenant().getMarketBalance({
+        account: tenant().account.address,
+        token: net.deployment.contracts.token,
+      }),
+    ).toBe(balance);
   }, 60_000);
 });
 
