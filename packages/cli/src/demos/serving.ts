@@ -120,7 +120,9 @@ export async function runServingDemo(p: {
       contracts,
       startBlock: BigInt(devnet.startBlock),
       hostUri: `http://127.0.0.1:${statusPort}`,
-      attributes: [],
+      // The operator pins each lease to one provider by this attribute (placement): the market
+      // leases to the order's best bid, so an unpinned order goes to whichever bids lower.
+      attributes: [{ key: "demo/provider", value: name }],
       // minProviderStake (100) free per open lease, for up to maxJobs leases.
       stake: parseEther("450"),
       pricing: {
@@ -161,7 +163,12 @@ export async function runServingDemo(p: {
   try {
     // 3. The operator leases the same model from both.
     const operator = wallet(keys.operator);
-    const manifest = async (name: string, perThousand: string, delayUs: number) => {
+    const manifest = async (
+      name: string,
+      provider: string,
+      perThousand: string,
+      delayUs: number,
+    ) => {
       const file = path.join(work, `${name}.yaml`);
       await writeFile(
         file,
@@ -171,6 +178,7 @@ model: ${modelFile}
 resources: { cpu: 1, memory: 256Mi }
 pricing: { maxPricePerSecond: "0.0001", deposit: "1", perThousandSamples: "${perThousand}" }
 service: { name: digits, maxBatchSize: 64, maxQueueDelayMicroseconds: ${delayUs} }
+placement: { attributes: { demo/provider: ${provider} } }
 bidWindow: 10s
 `,
       );
@@ -186,7 +194,7 @@ bidWindow: 10s
         client: operator,
         contracts,
         store,
-        manifestPath: await manifest(`digits-${prov.name}`, perThousand, delayUs),
+        manifestPath: await manifest(`digits-${prov.name}`, prov.name, perThousand, delayUs),
         provider: addressOf(prov.key),
         pollIntervalMs: 100,
       });
