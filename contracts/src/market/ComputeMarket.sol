@@ -28,7 +28,9 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///        w0  tenant | bidDeadline(32) | createdBlock(32) | jobTimeout(32)     createOrder only
 ///        w1  token | maxPricePerSecond(80) | takeRateBps(16)                 createOrder only
 ///        w2  escrow(96) | orderState(2) GROUPED BATCH leaseState(4) | disputeWindow(24) |
-///            startedAt | mark | closedAt | resultBlock (32 each)               every state change
+///            startedAt | closedAt | resultBlock | mark (32 each)               every state change
+///            (while the order is open, bits 128..207 hold maxPricePerSecond and `mark` the bid
+///            deadline: a bid reads w2 and w3 only; w0 and w1 keep both for the views)
 ///        w3  bestBidder | bestPrice(96): the best bid, then the lease's provider and price
 ///      `mark` is a service lease's settled-up-to time, an active batch job's deadline, then its
 ///      dispute window's end once a result is in. The take rate and (batch) the dispute window are
@@ -44,7 +46,7 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///      What each call writes (a returning tenant and provider):
 ///      - createOrder: orderCount, w0-w2 (+ the placement hash), the tenant's balance (then
 ///        transferFrom only for what the balance lacks; WithPermit: the whole deposit by permit).
-///      - createBid: w3 (+ the group pick on a provider's first bid in a group). Reads w0-w3, the
+///      - createBid: w3 (+ the group pick on a provider's first bid in a group). Reads w2, w3, the
 ///        placement hash (a placement in standard encoding is hashed and forwarded to the registry
 ///        in place), minProviderStake, the provider record (Staking only when the market's own
 ///        lock does not cover one more lease).
@@ -86,6 +88,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     uint256 private constant ORDER_STATE_MASK = ComputeMarketLib.ORDER_STATE_MASK;
     uint256 private constant LEASE_STATE_MASK = ComputeMarketLib.LEASE_STATE_MASK;
     uint256 private constant STARTED_AT = ComputeMarketLib.STARTED_AT;
+    uint256 private constant OPEN_MAX_PRICE = ComputeMarketLib.OPEN_MAX_PRICE;
     uint256 private constant MARK = ComputeMarketLib.MARK;
     uint256 private constant CLOSED_AT = ComputeMarketLib.CLOSED_AT;
     uint256 private constant RESULT_BLOCK = ComputeMarketLib.RESULT_BLOCK;
@@ -184,13 +187,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev Validates `p` and opens `count` orders from it (ids `firstId ..`); `grouped` (GROUPED
     ///      or 0): as one replica group whose id is `firstId`.
     function _openOrders(OrderParams calldata p, uint256 count, uint256 grouped) private returns (uint256 firstId) {
-        (uint256 takeRate, uint256 batch) = _validate(p);
-        bytes32 pHash = ComputeMarketLib.placementHash(p.placement);
-        uint32 bidDeadline = (block.timestamp + p.bidWindow).toUint32();
-        uint256 w0 = uint256(uint160(msg.sender)) | (uint256(bidDeadline) << 160)
-            | (uint256(block.number.toUint32()) << 192) | (uint256(p.jobTimeout) << 224);
-        uint256 w1 = uint256(uint160(p.token)) | (uint256(p.maxPricePerSecond.toUint80()) << 160) | (takeRate << 240);
-        uint256 w2 = uint256(p.deposit.toUint96()) | (uint256(OrderState.Open) << ORDER_STATE) | grouped | batch;
+        (uint256 w0, uint256 w1, uint256 w2) = _orderWords(p, grouped);
+        bytes32 pHash = _orderPlacementHash(p.placement);
         firstId = _orderCount + 1;
         _orderCount = firstId + count - 1;
         for (uint256 id = firstId; id < firstId + count; ++id) {
@@ -200,8 +198,24 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             o.w2 = w2;
             if (pHash != 0) _placementHashes[id] = pHash;
             if (grouped != 0) _groupOf[id] = firstId;
-            _emitCreated(id, p, bidDeadline);
+            _emitCreated(id, p, uint64(w2 >> MARK));
         }
+    }
+
+    /// @dev Validates `p` and packs its order's words w0, w1, w2 (see ComputeMarketLib.OrderData).
+    function _orderWords(OrderParams calldata p, uint256 grouped)
+        private
+        view
+        returns (uint256 w0, uint256 w1, uint256 w2)
+    {
+        (uint256 takeRate, uint256 batch) = _validate(p);
+        uint256 bidDeadline = (block.timestamp + p.bidWindow).toUint32();
+        w0 = uint256(uint160(msg.sender)) | (bidDeadline << 160) | (uint256(block.number.toUint32()) << 192)
+            | (uint256(p.jobTimeout) << 224);
+        uint256 maxPrice = p.maxPricePerSecond.toUint80();
+        w1 = uint256(uint160(p.token)) | (maxPrice << 160) | (takeRate << 240);
+        w2 = uint256(p.deposit.toUint96()) | (uint256(OrderState.Open) << ORDER_STATE) | grouped | batch
+            | (maxPrice << OPEN_MAX_PRICE) | (bidDeadline << MARK);
     }
 
     function _emitCreated(uint256 orderId, OrderParams calldata p, uint64 bidDeadline) private {
@@ -218,6 +232,23 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             p.resources,
             p.placement
         );
+    }
+
+    /// @dev 0 for no placement requirement, else `keccak256(abi.encode(placement))`, hashed in
+    ///      place: in a standard encoding of the call the placement is the last tail, so its
+    ///      encoding runs to the end of the calldata. (A tenant that encodes otherwise gets a hash no
+    ///      bidder can match, and can only cancel its order.)
+    function _orderPlacementHash(IProviderRegistry.Placement calldata placement) private pure returns (bytes32 h) {
+        if (placement.attributes.length == 0 && placement.allOf.length == 0 && placement.anyOf.length == 0) {
+            return 0;
+        }
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let len := sub(calldatasize(), placement)
+            mstore(ptr, 0x20)
+            calldatacopy(add(ptr, 32), placement, len)
+            h := keccak256(ptr, add(32, len))
+        }
     }
 
     /// @dev Reverts with the field's error unless `p` is a valid order; returns the take rate and,
@@ -398,10 +429,10 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             if (state == OrderState.None) revert MarketUnknownOrder(orderId);
             revert MarketOrderNotOpen(orderId, state);
         }
-        uint256 bidDeadline = (o.w0 >> 160) & M32;
+        uint256 bidDeadline = w2 >> MARK; // while open
         if (block.timestamp >= bidDeadline) revert MarketBidWindowClosed(orderId, uint64(bidDeadline));
         if (price == 0) revert MarketZeroPrice();
-        uint256 maxPrice = (o.w1 >> 160) & ComputeMarketLib.M80;
+        uint256 maxPrice = (w2 >> OPEN_MAX_PRICE) & ComputeMarketLib.M80; // while open
         if (price > maxPrice) revert MarketBidAbovePrice(orderId, price, maxPrice);
         w3 = o.w3;
         if (w3 != 0 && price >= w3 >> 160) revert MarketBidNotLower(orderId, price, w3 >> 160);
@@ -451,8 +482,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             if (state == OrderState.None) revert MarketUnknownOrder(orderId);
             revert MarketOrderNotOpen(orderId, state);
         }
-        uint256 w0 = o.w0;
-        uint256 bidDeadline = (w0 >> 160) & M32;
+        uint256 bidDeadline = w2 >> MARK; // while open
         if (block.timestamp < bidDeadline) revert MarketBidWindowOpen(orderId, uint64(bidDeadline));
         uint256 w3 = o.w3;
         bool grouped = w2 & GROUPED != 0;
@@ -460,7 +490,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             address provider = address(uint160(w3));
             uint256 minStake = params.minProviderStake();
             if (_takeLease(provider, minStake)) {
-                _startLease(orderId, o, w0, w2, w3);
+                _startLease(orderId, o, o.w0, w2, w3);
                 return orderId;
             }
             if (!grouped) _revertStake(provider, minStake);
@@ -468,7 +498,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             revert MarketNoBids(orderId);
         }
         // A replica with no usable bid closes, so that its group can reach the reveal phase.
-        _closeOrder(orderId, o, w2, address(uint160(w0)));
+        _closeOrder(orderId, o, w2, address(uint160(o.w0)));
         return 0;
     }
 
@@ -478,7 +508,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 start = block.timestamp;
         uint256 timeout = w0 >> 224;
         // `mark`: a service lease's settled-up-to time; a batch job's deadline.
-        o.w2 = (w2 & ~ORDER_STATE_MASK) | (uint256(OrderState.Leased) << ORDER_STATE)
+        // Keeps the escrow, GROUPED, BATCH and the dispute window; the open order's max price and bid
+        // deadline (bits 128..) give way to the lease's clock.
+        o.w2 = (w2 & ((1 << 128) - 1) & ~ORDER_STATE_MASK) | (uint256(OrderState.Leased) << ORDER_STATE)
             | (uint256(LeaseState.Active) << LEASE_STATE) | (start << STARTED_AT) | ((start + timeout) << MARK);
         emit LeaseCreated(
             orderId, address(uint160(w0)), address(uint160(w3)), w3 >> 160, timeout == 0 ? 0 : uint64(start + timeout)

@@ -24,8 +24,10 @@ library ComputeMarketLib {
     ///         w0: tenant | bidDeadline << 160 | createdBlock << 192 | jobTimeout << 224
     ///         w1: token | maxPricePerSecond (80) << 160 | takeRateBps (16) << 240
     ///         w2: escrow (96) | orderState (2) << 96 | GROUPED | BATCH | leaseState (4) << 100 |
-    ///             disputeWindow (24) << 104 | startedAt << 128 | mark << 160 | closedAt << 192 |
-    ///             resultBlock << 224
+    ///             disputeWindow (24) << 104 | startedAt << 128 | closedAt << 160 |
+    ///             resultBlock << 192 | mark << 224; while the order is open (no lease yet) bits
+    ///             128..207 hold maxPricePerSecond and `mark` the bid deadline, so that a bid
+    ///             reads w2 and w3 only (w0 and w1 keep them for the views)
     ///         w3: bestBidder | bestPrice (96) << 160
     ///         `mark`: a service lease's settled-up-to time; an active batch job's deadline, then
     ///         its dispute window's end once a result is in. `disputeWindow`: ProtocolParams' when
@@ -49,9 +51,10 @@ library ComputeMarketLib {
     uint256 internal constant LEASE_STATE_MASK = uint256(0xf) << LEASE_STATE;
     uint256 internal constant DISPUTE_WINDOW = 104;
     uint256 internal constant STARTED_AT = 128;
-    uint256 internal constant MARK = 160;
-    uint256 internal constant CLOSED_AT = 192;
-    uint256 internal constant RESULT_BLOCK = 224;
+    uint256 internal constant OPEN_MAX_PRICE = 128;
+    uint256 internal constant CLOSED_AT = 160;
+    uint256 internal constant RESULT_BLOCK = 192;
+    uint256 internal constant MARK = 224;
 
     /// @notice 0 for a placement with no requirement, else `keccak256(abi.encode(placement))`.
     function placementHash(IProviderRegistry.Placement calldata placement) internal pure returns (bytes32) {
@@ -129,7 +132,7 @@ library ComputeMarketLib {
         l.settledAt = batch ? startedAt : uint64((w2 >> MARK) & M32);
         l.closedAt = uint64((w2 >> CLOSED_AT) & M32);
         l.deadline = batch ? startedAt + uint64(timeout) : 0;
-        l.resultBlock = uint64(w2 >> RESULT_BLOCK);
+        l.resultBlock = uint64((w2 >> RESULT_BLOCK) & M32);
         l.disputeEndsAt = l.resultBlock != 0 ? uint64((w2 >> MARK) & M32) : 0;
         l.pricePerSecond = w3 >> 160;
         // A batch job's price is held in the escrow from its start until it ends.
