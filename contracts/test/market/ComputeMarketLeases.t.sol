@@ -592,6 +592,39 @@ contract ComputeMarketLeasesTest is MarketFixture {
         assertEq(_openLeases(provider1), 1);
     }
 
+    /// @dev "Free" stake counts what the market holds locked only as far as Staking still locks it.
+    ///      Here a slash cut Staking's lock (95 NOOS, all that is staked) below the market's record
+    ///      (100): the bidder has 95 free, under minProviderStake, so acceptBid must refuse its
+    ///      earlier bid (IComputeMarket: MarketInsufficientUnlockedStake), as createBid refuses a new one.
+    function test_acceptBid_revertsWhenSlashCutStakingLockBelowTheMarketRecord() public {
+        uint256 batch = _batchLease(PRICE);
+        uint256 next = _openServiceOrder();
+        _bid(provider1, next, PRICE); // free then: 900
+        uint256 unstake = PROVIDER_STAKE - _minStake() - 5 ether;
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, unstake); // staked 105, locked 100
+        vm.warp(market.getLease(batch).deadline + 1);
+        market.expireLease(batch); // slash 10: staked 95, Staking clamps its lock to 95
+        assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), 95 ether);
+        assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 95 ether);
+        assertEq(_lockedByMarket(provider1), _minStake());
+
+        uint256 other = _openServiceOrder();
+        bytes memory insufficient = abi.encodeWithSelector(
+            IComputeMarket.MarketInsufficientUnlockedStake.selector, provider1, 95 ether, _minStake()
+        );
+        // A new bid is refused (the registry no longer finds 95 NOOS staked enough)...
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.MarketProviderNotEligible.selector, provider1));
+        vm.prank(provider1);
+        market.createBid(other, PRICE);
+
+        // ...and so must the lease on its earlier bid be.
+
+        vm.expectRevert(insufficient);
+        vm.prank(tenant);
+        market.acceptBid(next);
+    }
+
     // ------------------------------------------------------------ helpers
 
     function _assertClosed(uint256 leaseId, IComputeMarket.LeaseState state) private view {
