@@ -11,6 +11,7 @@ import path from "node:path";
 import {
   BaseError,
   canonicalManifestBytes,
+  computeMarketAbi,
   formatNoos,
   InvalidParameterError,
   type JobManifest,
@@ -20,6 +21,7 @@ import {
   manifestToOrderParameters,
   type NoosphereAddresses,
   type NoosphereClient,
+  orderStateName,
   protocolParamsAbi,
   resolveManifestRefs,
 } from "@noosphere/sdk";
@@ -106,6 +108,13 @@ export type DeployJobResult = {
 
 /** Where a refund went, for the errors that end a job: the tenant's market balance. */
 const REFUNDED = "the escrow was credited back to your market balance (the next order uses it)";
+
+/** An order as the market stores it (no manifest, resources or placement). */
+type OrderView = {
+  stateName: string;
+  bestBidder: Address;
+  bestPricePerSecond: bigint;
+};
 
 export class NoBidsError extends BaseError {
   readonly diagnosis: NoBidsDiagnosis | undefined;
@@ -320,12 +329,10 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
     const chosen = params.provider?.toLowerCase();
     try {
       for (;;) {
-        const found = await watch.until<
-          { order: Awaited<ReturnType<typeof client.getOrder>>; windowClosed: boolean } | "left"
-        >(
+        const found = await watch.until<{ order: OrderView; windowClosed: boolean } | "left">(
           orderId,
           async () => {
-            const order = await client.getOrder({ orderId });
+            const order = await orderView(orderId);
             if (order.stateName !== "Open") return "left";
             const hasBid = order.bestBidder !== zeroAddress;
             const bid = `${order.bestBidder.toLowerCase()}:${order.bestPricePerSecond}`;
@@ -403,6 +410,20 @@ export async function deployJob(params: DeployJobParameters): Promise<DeployJobR
       pricePerSecond: lease.pricePerSecond,
     });
     return lease;
+  }
+
+  /**
+   * The market's view of an order, without its OrderCreated event (what getOrder adds): one read,
+   * on the path from a bid to its lease.
+   */
+  async function orderView(orderId: bigint): Promise<OrderView> {
+    const order = await client.readContract({
+      address: contracts.market,
+      abi: computeMarketAbi,
+      functionName: "getOrder",
+      args: [orderId],
+    });
+    return { ...order, stateName: orderStateName(order.state) };
   }
 
   /** The lease of an order that left the auction without the tenant (closeAuction by anyone). */
