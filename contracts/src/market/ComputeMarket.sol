@@ -56,6 +56,11 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///      - acceptResult / resolveDispute / expireLease / closeLease: w2, the provider's and the
 ///        tenant's balances, the fees, the provider record (+ Staking.slash on a failure).
 ///      - settle: w2, the provider's balance, the fees. deposit: w2 (+ the caller's balance).
+///      Stake: the market trusts its own record of what it holds locked (Staking keeps locked stake
+///      from being withdrawn), so a returning provider's bid and lease do not ask Staking. After
+///      each slash by this market the record follows Staking's clamp of the lock to the stake left.
+///      This assumes the market is the only slasher of the PROVIDER role (as deployed: the
+///      coprocessor slashes its own role); another one could leave the record above Staking's lock.
 ///      ProtocolParams is read at most once per value per call. Packed fields are bounded by the
 ///      writes (SafeCast at order time; times and blocks fit uint32 until 2106).
 // forge-lint: disable-start(unsafe-typecast) the words are packed and unpacked by hand (see above)
@@ -914,8 +919,9 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 p = _providers[provider];
         uint256 need = ((p >> 128) & M32) * minStake;
         uint256 mine = p & M128;
-        // What the market holds locked covers one more lease: no need to ask Staking (it keeps
-        // locked stake from being withdrawn).
+        // What the market holds locked covers one more lease: no need to ask Staking (it keeps locked
+        // stake from being withdrawn; after a slash by this market the record follows Staking's clamp,
+        // see _slash. Only the market slashes the PROVIDER role).
         if (mine >= need + minStake) return mine - need;
         uint256 lockedAll = staking.lockedOf(provider, PROVIDER_ROLE);
         free = staking.stakeOf(provider, PROVIDER_ROLE) - lockedAll;
@@ -961,6 +967,13 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             try staking.slash(provider, PROVIDER_ROLE, amount, reporter) returns (uint256 s) {
                 slashed = s;
             } catch {}
+        }
+        if (slashed != 0) {
+            // Staking clamps its lock to the stake left: so does the market's record of its lock, which
+            // bids and leases trust without asking Staking.
+            uint256 stakingLocked = staking.lockedOf(provider, PROVIDER_ROLE);
+            uint256 p = _providers[provider];
+            if (p & M128 > stakingLocked) _providers[provider] = (p & ~M128) | stakingLocked;
         }
         if (slashed != 0 || num == den) emit ProviderSlashed(leaseId, provider, slashed);
     }

@@ -590,6 +590,35 @@ contract ComputeMarketGasTest is Test {
         market.withdraw(address(token));
     }
 
+    /// @dev The market's lock record follows Staking's clamp after its slash: a provider staked
+    ///      exactly minProviderStake and slashed for a missed deadline cannot bid on its old lock.
+    function test_slashedLockRecordFollowsStaking() public {
+        address small = makeAddr("small");
+        vm.prank(treasury);
+        token.transfer(small, 100 ether);
+        vm.startPrank(small);
+        token.approve(address(staking), 100 ether);
+        staking.stake(PROVIDER_ROLE, 100 ether);
+        IProviderRegistry.Attribute[] memory a = new IProviderRegistry.Attribute[](1);
+        a[0] = IProviderRegistry.Attribute("region", "eu");
+        registry.register("https://small.noos", a);
+        vm.stopPrank();
+        _fund(t1, 100 ether);
+        uint256 id = _batchLease(t1, small, 1e15);
+        vm.warp(block.timestamp + 601);
+        market.expireLease(id);
+        assertEq(staking.stakeOf(small, PROVIDER_ROLE), 90 ether);
+        (, uint256 locked) = market.providerStake(small);
+        assertEq(locked, 90 ether, "the record follows Staking's clamp");
+        vm.prank(t1);
+        uint256 next = market.createOrder(_order(1e15, 600, 5 ether));
+        vm.prank(small);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, small, 90 ether, 100 ether)
+        );
+        market.createBid(next, 1e15, placement);
+    }
+
     function test_cancelCreditsTheBalance() public {
         _fund(t1, 10 ether);
         vm.prank(t1);
