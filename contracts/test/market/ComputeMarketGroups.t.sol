@@ -286,6 +286,34 @@ contract ComputeMarketGroupsTest is MarketFixture {
         assertEq(uint8(market.getOrder(id).state), uint8(IComputeMarket.OrderState.Open));
     }
 
+    /// @dev ...and an ungrouped order whose bidder lost its stake reverts too.
+    function test_closeAuction_ungroupedRevertsWhenBidderLostStake() public {
+        uint256 id = _openBatchOrder();
+        _bid(provider1, id, PRICE);
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+        skip(BID_WINDOW);
+        uint256 minStake = _minStake();
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, provider1, 0, minStake)
+        );
+        market.closeAuction(id);
+    }
+
+    /// @dev The tenant's acceptBid never closes a replica: it reverts when the bidder lost its stake.
+    function test_acceptBid_groupedRevertsWhenBidderLostStake() public {
+        _bid(provider1, groupId, PRICE);
+        vm.prank(provider1);
+        staking.requestUnstake(PROVIDER_ROLE, PROVIDER_STAKE);
+        uint256 minStake = _minStake();
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, provider1, 0, minStake)
+        );
+        vm.prank(tenant);
+        market.acceptBid(groupId);
+        assertEq(uint8(market.getOrder(groupId).state), uint8(IComputeMarket.OrderState.Open));
+    }
+
     // ------------------------------------------------------------ createOrderGroup
 
     function test_createOrderGroup_opensTaggedOrdersAndEscrowsAll() public {
