@@ -4,6 +4,7 @@ import { erc20Abi, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCommon } from "../common.js";
 import {
+  AT_CAPACITY,
   type BidDecision,
   type BidderParameters,
   bidOnOrder,
@@ -219,6 +220,36 @@ describe("the running best bid", () => {
   });
 });
 
+describe("bids and job slots", () => {
+  it("keeps a job slot for each bid out: no more bids than it can run at once", async () => {
+    const base = await setupProvider({ region: "eu" }, 4, parseEther("1000"));
+    const params = {
+      ...base,
+      capacity: { ...base.capacity, maxJobs: 2 },
+      openBids: createOpenBids(),
+    };
+    const orders = [];
+    for (let i = 0; i < 3; i++) orders.push(await openOrder({ region: "eu" }));
+    expect(await bidOnOrder(common, params, orders[0] as bigint)).toMatchObject({
+      orderId: orders[0],
+    });
+    expect(await bidOnOrder(common, params, orders[1] as bigint)).toMatchObject({
+      orderId: orders[1],
+    });
+    expect(params.openBids.pending()).toBe(2);
+    expect(await decideBid(params, orders[2] as bigint)).toEqual({
+      bid: false,
+      reason: AT_CAPACITY,
+    });
+    // One of them goes elsewhere (outbid, leased to another, canceled): its slot is free again.
+    params.openBids.close(orders[0] as bigint);
+    expect(await decideBid(params, orders[2] as bigint)).toEqual({
+      bid: true,
+      pricePerSecond: OUR_PRICE,
+    });
+  });
+});
+
 describe("bids and stake", () => {
   it("needs the minimum stake free for each bid out and the new one", () => {
     const e = (n: string) => parseEther(n);
@@ -252,8 +283,10 @@ describe("bids and stake", () => {
 
   it("bids no more than its free stake can lease, and every bid it made can be accepted", async () => {
     // 250 staked, 100 minimum per open lease (the devnet's parameters): two bids out at most.
+    const base = await setupProvider({ region: "eu" }, 4, parseEther("250"));
     const params = {
-      ...(await setupProvider({ region: "eu" }, 4, parseEther("250"))),
+      ...base,
+      capacity: { ...base.capacity, maxJobs: 4 }, // slots enough: the stake is what limits here
       openBids: createOpenBids(),
     };
     const orders = [];

@@ -29,6 +29,12 @@ export type Capacity = { cpuMillis: number; memoryBytes: bigint; gpus: number; m
 
 export type BidDecision = { bid: true; pricePerSecond: bigint } | { bid: false; reason: string };
 
+/**
+ * The reason of a decision not to bid for want of a job slot: the jobs running and the bids out
+ * (each may become a lease at once) fill them. The daemon bids again when a slot frees.
+ */
+export const AT_CAPACITY = "at capacity";
+
 /** The `OrderCreated` event of an order, as the daemon's follower decoded it. */
 export type OrderCreatedArgs = EventArgs<typeof computeMarketAbi, "OrderCreated">;
 /** The `BidCreated` event of a bid this provider placed. */
@@ -99,6 +105,8 @@ export type OpenBids = {
   close(orderId: bigint): void;
   /** Bids held or open at chain time `now` (seconds), but those on orders `except` names. */
   count(now: bigint, except?: (orderId: bigint) => boolean): number;
+  /** Bids held or open at the chain time last given to `count`. */
+  pending(): number;
   /** The protocol's minimum stake, cached for a while. */
   stakeParams(read: () => Promise<StakeParams>): Promise<StakeParams>;
 };
@@ -109,6 +117,7 @@ export function createOpenBids(): OpenBids {
   /** Order id -> bid window end (undefined while the bid is being decided or sent). */
   const bids = new Map<bigint, bigint | undefined>();
   let cached: { at: number; value: Promise<StakeParams> } | undefined;
+  let lastNow = 0n;
   return {
     hold(orderId) {
       if (bids.has(orderId)) return false;
@@ -123,12 +132,16 @@ export function createOpenBids(): OpenBids {
       bids.delete(orderId);
     },
     count(now, except) {
+      if (now > lastNow) lastNow = now;
       let n = 0;
       for (const [orderId, deadline] of bids) {
         if (deadline !== undefined && now > deadline + OPEN_BID_GRACE_S) bids.delete(orderId);
         else if (!except?.(orderId)) n++;
       }
       return n;
+    },
+    pending() {
+      return this.count(lastNow);
     },
     stakeParams(read) {
       if (!cached || Date.now() - cached.at > STAKE_PARAMS_TTL_MS) {
@@ -303,8 +316,16 @@ async function decide(
   if (resources.memoryBytes > capacity.memoryBytes)
     return decision({ bid: false, reason: "not enough memory" });
   if (resources.gpus > capacity.gpus) return decision({ bid: false, reason: "not enough GPUs" });
-  if (params.runningJobs() >= capacity.maxJobs)
-    return decision({ bid: false, reason: "at capacity" });
+  // A replica group's orders come together and this provider bids on one of them: bidInGroup
+  // counts the bids out but the group's.
+  const others =
+    params.openBids && order.group === 0n
+      ? params.openBids.count(block.timestamp) - (held ? 1 : 0)
+      : 0;
+  // Every bid out may become a lease at once (a tenant accepts the best bid when it likes): a
+  // job slot is kept for each, as Akash's provider reserves its capacity for its bids.
+  if (params.runningJobs() + others >= capacity.maxJobs)
+    return decision({ bid: false, reason: AT_CAPACITY });
   if (order.bestBidder.toLowerCase() === me.toLowerCase()) {
     return decision({ bid: false, reason: "already the best bid" });
   }
@@ -316,12 +337,6 @@ async function decide(
     openLeases,
     minStake: stake.minStake,
   });
-  // A replica group's orders come together and this provider bids on one of them: bidInGroup
-  // counts the bids out but the group's.
-  const others =
-    params.openBids && order.group === 0n
-      ? params.openBids.count(block.timestamp) - (held ? 1 : 0)
-      : 0;
   if (!stakeAllowsBid({ free, minStake: stake.minStake, others })) {
     return decision({
       bid: false,

@@ -24,6 +24,7 @@ import { deploymentKeyOf, openDeploymentState } from "../state.js";
 import { createDefender, type Defender, type OptimisticJob } from "../verify/defender.js";
 import type { ProgramFault } from "../verify/program.js";
 import {
+  AT_CAPACITY,
   type BidDecision,
   batchedReads,
   bidOnOrder,
@@ -590,23 +591,27 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
   }
 
   /**
-   * Orders that came while every job slot was taken (with their OrderCreated event): bid on them
-   * when a slot frees up.
+   * Orders that came while every job slot was taken by a running job or a bid out (with their
+   * OrderCreated event): bid on them when a slot frees up (a job ends, a bid is outbid or its
+   * order goes to another provider).
    */
   const deferred = new Map<bigint, OrderCreatedArgs>();
+  const slotsTaken = () => running.size + bidder.openBids.pending();
   async function bid(orderId: bigint, created: OrderCreatedArgs) {
-    if (running.size >= config.capacity.maxJobs) {
-      decided(orderId, { bid: false, reason: "at capacity; will bid when a job slot frees" });
+    if (slotsTaken() >= config.capacity.maxJobs) {
+      decided(orderId, { bid: false, reason: `${AT_CAPACITY}; will bid when a job slot frees` });
       deferred.set(orderId, created);
       return;
     }
     await bidOnOrder(common, bidder, orderId, created).catch((err: unknown) => {
       logger.warn({ orderId, err: String(err) }, "bid failed");
     });
+    // Decided at capacity (the slots filled while it read the chain): later, not never.
+    if (decisions.get(orderId.toString())?.reason === AT_CAPACITY) deferred.set(orderId, created);
   }
   async function retryDeferred() {
     for (const [orderId, created] of [...deferred]) {
-      if (running.size >= config.capacity.maxJobs || common.signal.aborted) return;
+      if (slotsTaken() >= config.capacity.maxJobs || common.signal.aborted) return;
       deferred.delete(orderId);
       await bid(orderId, created); // re-checks the order: still open, window not closed, best bid
     }
@@ -634,8 +639,9 @@ export async function createProvider(common: Common, config: ProviderConfig): Pr
       (event.eventName === "BidCreated" && String(args.outbid).toLowerCase() === me)
     ) {
       // The order left the auction, or a cheaper bid replaced ours: our bid is no longer open.
-      // (Our price is what our pricing asks: we do not bid again lower.)
+      // (Our price is what our pricing asks: we do not bid again lower.) Its slot is free.
       bidder.openBids.close((args.leaseId ?? args.orderId) as bigint);
+      if (deferred.size > 0) void retryDeferred();
     } else if (event.eventName === "LeaseClosed" && String(args.provider).toLowerCase() === me) {
       serviceEnded.get(String(args.leaseId))?.();
     } else if (event.eventName === "GroupRevealOpened") {
