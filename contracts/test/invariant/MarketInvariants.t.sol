@@ -82,9 +82,34 @@ contract MarketInvariantsTest is MarketFixture {
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
+    // Four campaigns (each invariant_ function runs its own): every property is checked after
+    // every call of each campaign it belongs to.
+
+    /// @notice Money: the books cover the balance, in == out + held, each side's balances add up,
+    ///         and the fees are exactly the take rate of what was released.
+    function invariant_moneyConserved() public view {
+        _balanceCoversBooks();
+        _inEqualsOutPlusHeld();
+        _balancesAccounted();
+        _feesMatchTakeRate();
+    }
+
+    /// @notice Every handler call succeeded and moved exactly what it should have.
+    function invariant_callsAsExpected() public view {
+        _handlerCallsSucceed();
+        _callsMoveExpectedAmounts();
+    }
+
+    /// @notice Orders and leases: no overpay, escrow == in - paid, best bids and groups consistent.
+    function invariant_ordersAndLeasesConsistent() public view {
+        _noOverpay();
+        _bestBidConsistent();
+        _groupsConsistent();
+    }
+
     /// @notice The market holds exactly what its books say it owes: every balance, the escrow of
     ///         orders and leases not ended, and the unswept fees.
-    function invariant_balanceCoversBooks() public view {
+    function _balanceCoversBooks() private view {
         Books memory b = _books();
         assertEq(
             token.balanceOf(address(market)),
@@ -95,7 +120,7 @@ contract MarketInvariantsTest is MarketFixture {
 
     /// @notice Everything that came in (funds, the wallet part of deposits) went out (withdrawals,
     ///         sweeps) or is still held; and the tokens moved exactly as the handler recorded.
-    function invariant_moneyConserved() public view {
+    function _inEqualsOutPlusHeld() private view {
         Books memory b = _books();
         assertEq(
             handler.totalIn(),
@@ -107,7 +132,7 @@ contract MarketInvariantsTest is MarketFixture {
 
     /// @notice Per side: a provider's balance is its pay net of fees less what it withdrew; a
     ///         tenant's is its funds plus its refunds less what it spent from it and withdrew.
-    function invariant_balancesAccounted() public view {
+    function _balancesAccounted() private view {
         Books memory b = _books();
         assertEq(
             b.providerBalances + handler.ghost_providerWithdrawn(),
@@ -122,14 +147,14 @@ contract MarketInvariantsTest is MarketFixture {
     }
 
     /// @notice Every call that moved money moved what the handler expected (see MarketHandler).
-    function invariant_callsMoveExpectedAmounts() public view {
+    function _callsMoveExpectedAmounts() private view {
         assertEq(handler.ghost_mismatches(), 0, handler.ghost_lastMismatch());
     }
 
     /// @notice No lease pays more than its price for the time settled (plus, when the escrow ran
     ///         out, the sub-second remainder), nor more than was deposited for its order; an order's
     ///         escrow is what came in less what was paid until it ends, then 0.
-    function invariant_noOverpay() public view {
+    function _noOverpay() private view {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
             IComputeMarket.Order memory o = market.getOrder(id);
@@ -159,7 +184,7 @@ contract MarketInvariantsTest is MarketFixture {
     }
 
     /// @notice Fees are exactly floor(gross x lease take rate / 10_000) per release.
-    function invariant_feesMatchTakeRate() public view {
+    function _feesMatchTakeRate() private view {
         assertEq(
             handler.ghost_feesSwept() + market.accruedFees(address(token)),
             handler.ghost_expectedFees(),
@@ -191,7 +216,7 @@ contract MarketInvariantsTest is MarketFixture {
     }
 
     /// @notice The best bid of an order is below its max price; a leased order's lease is on it.
-    function invariant_bestBidConsistent() public view {
+    function _bestBidConsistent() private view {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
             IComputeMarket.Order memory o = market.getOrder(id);
@@ -211,7 +236,7 @@ contract MarketInvariantsTest is MarketFixture {
 
     /// @notice Replica groups: the reveal opens exactly when every order of the group has
     ///         committed or ended; no two leases of a group share a provider.
-    function invariant_groupsConsistent() public view {
+    function _groupsConsistent() private view {
         uint256 n = market.orderCount();
         for (uint256 id = 1; id <= n; ++id) {
             IComputeMarket.Order memory o = market.getOrder(id);
@@ -240,7 +265,7 @@ contract MarketInvariantsTest is MarketFixture {
     }
 
     /// @notice The handler only makes calls that should succeed: none may revert.
-    function invariant_handlerCallsSucceed() public view {
+    function _handlerCallsSucceed() private view {
         assertEq(
             handler.ghost_unexpectedReverts(),
             0,
