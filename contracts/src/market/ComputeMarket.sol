@@ -31,7 +31,8 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///            startedAt | closedAt | resultBlock | mark (32 each)               every state change
 ///            (while the order is open, bits 128..207 hold maxPricePerSecond and `mark` the bid
 ///            deadline: a bid reads w2 and w3 only; w0 and w1 keep both for the views)
-///        w3  bestBidder | bestPrice(96): the best bid, then the lease's provider and price
+///        w3  bestBidder | bestPrice(80) | stake tag(16): the best bid, then the lease's provider
+///            and price
 ///      `mark` is a service lease's settled-up-to time, an active batch job's deadline, then its
 ///      dispute window's end once a result is in. The take rate and (batch) the dispute window are
 ///      ProtocolParams' when the order opened, fixed for its lease.
@@ -41,7 +42,8 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///      only for replica groups. `_balances[account][token]` and `_fees[token]`: USED | amount
 ///      (USED = bit 255, set once, so that crediting an emptied slot is a 5k update, not a 22k
 ///      creation). `_providers[provider]`: USED | openLeases(32) << 128 | stake the market holds
-///      locked in Staking(128).
+///      locked in Staking(128) | epoch << 160 (counts what lowered that lock: releaseStake, a
+///      slash's clamp).
 ///
 ///      What each call writes (a returning tenant and provider):
 ///      - createOrder: orderCount, w0-w2 (+ the placement hash), the tenant's balance (then
@@ -51,7 +53,10 @@ import {IComputeMarket} from "./IComputeMarket.sol";
 ///        in place), minProviderStake, the provider record (Staking only when the market's own
 ///        lock does not cover one more lease).
 ///      - acceptBid / closeAuction: w2, the provider record (Staking.lock only when the market's
-///        lock falls short of minProviderStake x open leases).
+///        lock falls short of minProviderStake x open leases). When the bid found the market's lock
+///        covering one more lease (its stake tag) and the lock has not been lowered nor taken by
+///        more open leases since (the record's epoch and open count), the lease starts without
+///        reading minProviderStake: the lock is as the bid's minProviderStake sized it.
 ///      - submitResult: w2, the result hash (no ProtocolParams read).
 ///      - acceptResult / resolveDispute / expireLease / closeLease: w2, the provider's and the
 ///        tenant's balances, the fees, the provider record (+ Staking.slash on a failure).
@@ -84,6 +89,13 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     uint256 private constant USED = 1 << 255;
     uint256 private constant M32 = (1 << 32) - 1;
     uint256 private constant M128 = (1 << 128) - 1;
+    uint256 private constant M80 = ComputeMarketLib.M80;
+    /// @dev Provider record: a counter of the changes that lowered the market's lock (releaseStake,
+    ///      a slash's clamp), at bit 160.
+    uint256 private constant EPOCH = 160;
+    uint256 private constant ONE_EPOCH = uint256(1) << EPOCH;
+    /// @dev w3's top 16 bits: the best bid's stake tag (see _freeStake).
+    uint256 private constant BID_TAG = 240;
     uint256 private constant M96 = ComputeMarketLib.M96;
     uint256 private constant ORDER_STATE = ComputeMarketLib.ORDER_STATE;
     uint256 private constant GROUPED = ComputeMarketLib.GROUPED;
@@ -440,7 +452,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 maxPrice = (w2 >> OPEN_MAX_PRICE) & ComputeMarketLib.M80; // while open
         if (price > maxPrice) revert MarketBidAbovePrice(orderId, price, maxPrice);
         w3 = o.w3;
-        if (w3 != 0 && price >= w3 >> 160) revert MarketBidNotLower(orderId, price, w3 >> 160);
+        if (w3 != 0 && price >= (w3 >> 160) & M80) revert MarketBidNotLower(orderId, price, (w3 >> 160) & M80);
     }
 
     /// @dev Checks the bidder's free stake and (replica groups) its pick, then records the best bid.
@@ -448,7 +460,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         private
     {
         uint256 minStake = params.minProviderStake();
-        uint256 free = _freeStake(msg.sender, minStake);
+        (uint256 free, uint256 tag) = _freeStake(msg.sender, minStake);
         if (free < minStake) revert MarketInsufficientUnlockedStake(msg.sender, free, minStake);
         if (w2 & GROUPED != 0) {
             uint256 groupId = _groupOf[orderId];
@@ -456,7 +468,8 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             if (picked == 0) _groupOrderOf[groupId][msg.sender] = orderId;
             else if (picked != orderId) revert MarketProviderInGroup(groupId, msg.sender);
         }
-        o.w3 = uint256(uint160(msg.sender)) | (price << 160); // price <= maxPricePerSecond < 2^80
+        // price <= maxPricePerSecond < 2^80
+        o.w3 = uint256(uint160(msg.sender)) | (price << 160) | (tag << BID_TAG);
         emit BidCreated(orderId, msg.sender, price, address(uint160(w3)));
     }
 
@@ -472,8 +485,10 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 w3 = o.w3;
         if (w3 == 0) revert MarketNoBids(orderId);
         address provider = address(uint160(w3));
-        uint256 minStake = params.minProviderStake();
-        if (!_takeLease(provider, minStake)) _revertStake(provider, minStake);
+        if (!_coveredSinceBid(provider, w3 >> BID_TAG)) {
+            uint256 minStake = params.minProviderStake();
+            if (!_takeLease(provider, minStake)) _revertStake(provider, minStake);
+        }
         _startLease(orderId, o, w0, w2, w3);
         return orderId;
     }
@@ -493,8 +508,13 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         bool grouped = w2 & GROUPED != 0;
         if (w3 != 0) {
             address provider = address(uint160(w3));
-            uint256 minStake = params.minProviderStake();
-            if (_takeLease(provider, minStake)) {
+            bool taken = _coveredSinceBid(provider, w3 >> BID_TAG);
+            uint256 minStake;
+            if (!taken) {
+                minStake = params.minProviderStake();
+                taken = _takeLease(provider, minStake);
+            }
+            if (taken) {
                 _startLease(orderId, o, o.w0, w2, w3);
                 return orderId;
             }
@@ -518,7 +538,11 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         o.w2 = (w2 & ((1 << 128) - 1) & ~ORDER_STATE_MASK) | (uint256(OrderState.Leased) << ORDER_STATE)
             | (uint256(LeaseState.Active) << LEASE_STATE) | (start << STARTED_AT) | ((start + timeout) << MARK);
         emit LeaseCreated(
-            orderId, address(uint160(w0)), address(uint160(w3)), w3 >> 160, timeout == 0 ? 0 : uint64(start + timeout)
+            orderId,
+            address(uint160(w0)),
+            address(uint160(w3)),
+            (w3 >> 160) & M80,
+            timeout == 0 ? 0 : uint64(start + timeout)
         );
     }
 
@@ -556,7 +580,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 elapsed = (block.timestamp < deadline ? block.timestamp : deadline) - startedAt;
         if (byTenant) {
             // The tenant pays for the time worked (<= the job price, which the escrow holds).
-            _finish(leaseId, o, provider, (w3 >> 160) * elapsed, LeaseState.Closed, reason);
+            _finish(leaseId, o, provider, ((w3 >> 160) & M80) * elapsed, LeaseState.Closed, reason);
         } else {
             // A provider that gives up earns nothing and loses a share of its slashable stake
             // growing with the time it held the job.
@@ -714,7 +738,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 locked = p & M128;
         if (locked <= need) return 0;
         amount = locked - need;
-        _providers[msg.sender] = p - amount;
+        _providers[msg.sender] = p - amount + ONE_EPOCH; // a lowered lock: bids' stake tags lapse
         emit StakeReleased(msg.sender, amount);
         staking.unlock(msg.sender, PROVIDER_ROLE, amount);
     }
@@ -771,7 +795,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         escrowLeft = w2 & M96;
         if (_leaseState(w2) != LeaseState.Active || w2 & BATCH != 0) return (0, escrowLeft);
         uint256 mark = (w2 >> MARK) & M32;
-        if (block.timestamp > mark) accrued = Math.min((o.w3 >> 160) * (block.timestamp - mark), escrowLeft);
+        if (block.timestamp > mark) accrued = Math.min(((o.w3 >> 160) & M80) * (block.timestamp - mark), escrowLeft);
         escrowLeft -= accrued;
     }
 
@@ -846,7 +870,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
         uint256 mark = (w2 >> MARK) & M32;
         if (block.timestamp <= mark) return 0;
         uint256 w3 = o.w3;
-        uint256 price = w3 >> 160;
+        uint256 price = (w3 >> 160) & M80;
         uint256 escrow = w2 & M96;
         uint256 elapsed = block.timestamp - mark;
         uint256 affordable = escrow / price; // whole seconds the escrow still pays
@@ -874,7 +898,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     /// @dev A batch job accepted: its job price goes to the provider, the rest to the tenant.
     function _complete(uint256 leaseId, ComputeMarketLib.OrderData storage o, CloseReason reason) private {
         uint256 w3 = o.w3;
-        _finish(leaseId, o, address(uint160(w3)), (w3 >> 160) * (o.w0 >> 224), LeaseState.Completed, reason);
+        _finish(leaseId, o, address(uint160(w3)), ((w3 >> 160) & M80) * (o.w0 >> 224), LeaseState.Completed, reason);
     }
 
     /// @dev A failed batch job: the tenant gets its whole escrow back; the provider is slashed.
@@ -914,19 +938,35 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- internals: stake
 
     /// @dev Stake free for one more lease: Staking's unlocked stake plus what this market holds
-    ///      locked beyond its open leases' needs.
-    function _freeStake(address provider, uint256 minStake) private view returns (uint256 free) {
+    ///      locked beyond its open leases' needs. `tag` (for the bid's w3): non-zero when what the
+    ///      market holds locked covers one more lease (then Staking is not asked: it keeps locked
+    ///      stake from being withdrawn, and after a slash by this market the record follows its
+    ///      clamp, see _slash): 1 | openLeases << 1 | epoch << 9, when they fit (8 and 7 bits).
+    function _freeStake(address provider, uint256 minStake) private view returns (uint256 free, uint256 tag) {
         uint256 p = _providers[provider];
-        uint256 need = ((p >> 128) & M32) * minStake;
+        uint256 open = (p >> 128) & M32;
+        uint256 need = open * minStake;
         uint256 mine = p & M128;
-        // What the market holds locked covers one more lease: no need to ask Staking (it keeps locked
-        // stake from being withdrawn; after a slash by this market the record follows Staking's clamp,
-        // see _slash. Only the market slashes the PROVIDER role).
-        if (mine >= need + minStake) return mine - need;
+        if (mine >= need + minStake) {
+            uint256 epoch = (p >> EPOCH) & M32;
+            if (open < 256 && epoch < 128) tag = 1 | (open << 1) | (epoch << 9);
+            return (mine - need, tag);
+        }
         uint256 lockedAll = staking.lockedOf(provider, PROVIDER_ROLE);
         free = staking.stakeOf(provider, PROVIDER_ROLE) - lockedAll;
         if (mine > lockedAll) mine = lockedAll; // a slash elsewhere cut Staking's lock
         if (mine > need) free += mine - need;
+    }
+
+    /// @dev One more open lease for `provider`, without reading minProviderStake, when its bid's
+    ///      `tag` found the market's lock covering one more lease and since then the lock was not
+    ///      lowered (same epoch) nor taken by more open leases: the lock stays as the bid sized it.
+    function _coveredSinceBid(address provider, uint256 tag) private returns (bool) {
+        if (tag & 1 == 0) return false;
+        uint256 p = _providers[provider];
+        if ((p >> 128) & M32 > (tag >> 1) & 0xff || (p >> EPOCH) & M32 != tag >> 9) return false;
+        _providers[provider] = p + (1 << 128);
+        return true;
     }
 
     /// @dev One more open lease for `provider`: locks more stake in Staking only if what the market
@@ -944,12 +984,14 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             }
             locked = need;
         }
-        _providers[provider] = USED | (open << 128) | locked;
+        _providers[provider] = (p & ~(M128 | (M32 << 128))) | USED | (open << 128) | locked;
         return true;
     }
 
     function _revertStake(address provider, uint256 minStake) private view {
-        revert MarketInsufficientUnlockedStake(provider, _freeStake(provider, minStake), minStake);
+        if (minStake == 0) minStake = params.minProviderStake();
+        (uint256 free,) = _freeStake(provider, minStake);
+        revert MarketInsufficientUnlockedStake(provider, free, minStake);
     }
 
     /// @dev Slashes `num / den` of the slashable stake (missedDeadlineSlashBps of minProviderStake,
@@ -973,7 +1015,7 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
             // bids and leases trust without asking Staking.
             uint256 stakingLocked = staking.lockedOf(provider, PROVIDER_ROLE);
             uint256 p = _providers[provider];
-            if (p & M128 > stakingLocked) _providers[provider] = (p & ~M128) | stakingLocked;
+            if (p & M128 > stakingLocked) _providers[provider] = ((p & ~M128) | stakingLocked) + ONE_EPOCH;
         }
         if (slashed != 0 || num == den) emit ProviderSlashed(leaseId, provider, slashed);
     }

@@ -28,7 +28,7 @@ library ComputeMarketLib {
     ///             resultBlock << 192 | mark << 224; while the order is open (no lease yet) bits
     ///             128..207 hold maxPricePerSecond and `mark` the bid deadline, so that a bid
     ///             reads w2 and w3 only (w0 and w1 keep them for the views)
-    ///         w3: bestBidder | bestPrice (96) << 160
+    ///         w3: bestBidder | bestPrice (80) << 160 | the bid's stake tag (16) << 240
     ///         `mark`: a service lease's settled-up-to time; an active batch job's deadline, then
     ///         its dispute window's end once a result is in. `disputeWindow`: ProtocolParams' when
     ///         a batch order opened (fixed for its lease, as the take rate).
@@ -105,7 +105,7 @@ library ComputeMarketLib {
                 group: groupId,
                 createdBlock: uint64((w0 >> 192) & M32),
                 bestBidder: address(uint160(w3)),
-                bestPricePerSecond: w3 >> 160
+                bestPricePerSecond: (w3 >> 160) & M80
             })
         );
     }
@@ -134,7 +134,7 @@ library ComputeMarketLib {
         l.deadline = batch ? startedAt + uint64(timeout) : 0;
         l.resultBlock = uint64((w2 >> RESULT_BLOCK) & M32);
         l.disputeEndsAt = l.resultBlock != 0 ? uint64((w2 >> MARK) & M32) : 0;
-        l.pricePerSecond = w3 >> 160;
+        l.pricePerSecond = (w3 >> 160) & M80;
         // A batch job's price is held in the escrow from its start until it ends.
         bool holds = state == IComputeMarket.LeaseState.Active || state == IComputeMarket.LeaseState.ResultSubmitted
             || state == IComputeMarket.LeaseState.Disputed || state == IComputeMarket.LeaseState.Committed;

@@ -26,12 +26,11 @@ contract ComputeMarketGasTest is Test {
     bytes32 private constant PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     uint256 internal constant START = 1_700_000_000;
-    /// @notice Regression bounds (whole transactions, returning tenant and provider), a little above
-    ///         the measured 402,664 / 599,171. Issue 14's targets are 400k / 700k as bench/market-gas.ts
-    ///         measures: the service lifecycle meets its target, the batch lifecycle misses it by ~3k
-    ///         (6 storage slots created per placement batch order: w0-w3, placement, result).
-    uint256 internal constant BATCH_BOUND = 405_000;
-    uint256 internal constant SERVICE_BOUND = 610_000;
+    /// @notice Issue 14's targets (whole transactions, returning tenant and provider) are 400k batch /
+    ///         700k service as bench/market-gas.ts measures; measured here 397,643 / 594,394. The
+    ///         service bound is tighter than its target, as a regression guard.
+    uint256 internal constant BATCH_BOUND = 400_000;
+    uint256 internal constant SERVICE_BOUND = 600_000;
 
     NoosToken internal token;
     ProtocolParams internal params;
@@ -617,6 +616,54 @@ contract ComputeMarketGasTest is Test {
             abi.encodeWithSelector(IComputeMarket.MarketInsufficientUnlockedStake.selector, small, 90 ether, 100 ether)
         );
         market.createBid(next, 1e15, placement);
+    }
+
+    /// @dev A lease starts on the lock its bid found only while that lock was neither lowered
+    ///      (releaseStake) nor taken by another lease since; otherwise it locks as usual.
+    function test_bidStakeTagLapses() public {
+        _fund(t1, 100 ether);
+        uint256 first = _batchLease(t1, p4, 1e15); // p4's first lease: the market locks 100
+        vm.prank(t1);
+        market.closeLease(first);
+        (uint256 open, uint256 locked) = market.providerStake(p4);
+        assertEq(open, 0);
+        assertEq(locked, 100 ether);
+
+        // Released between the bid and the lease: the lease locks again.
+        vm.prank(t1);
+        uint256 a = market.createOrder(_order(1e15, 600, 5 ether));
+        vm.prank(p4);
+        market.createBid(a, 1e15, placement); // covered by the kept lock
+        vm.prank(p4);
+        market.releaseStake();
+        assertEq(staking.lockedOf(p4, PROVIDER_ROLE), 0);
+        vm.prank(t1);
+        market.acceptBid(a);
+        (open, locked) = market.providerStake(p4);
+        assertEq(open, 1);
+        assertEq(locked, 100 ether);
+        assertEq(staking.lockedOf(p4, PROVIDER_ROLE), 100 ether, "locked again");
+
+        // Two bids on the same spare lock: the second lease locks more.
+        vm.prank(t1);
+        market.closeLease(a);
+        vm.startPrank(t1);
+        uint256 b = market.createOrder(_order(1e15, 600, 5 ether));
+        uint256 c = market.createOrder(_order(1e15, 600, 5 ether));
+        vm.stopPrank();
+        vm.startPrank(p4);
+        market.createBid(b, 1e15, placement);
+        market.createBid(c, 1e15, placement);
+        vm.stopPrank();
+        vm.startPrank(t1);
+        market.acceptBid(b);
+        market.acceptBid(c);
+        vm.stopPrank();
+        (open, locked) = market.providerStake(p4);
+        assertEq(open, 2);
+        assertEq(locked, 200 ether);
+        assertEq(staking.lockedOf(p4, PROVIDER_ROLE), 200 ether);
+        _checkConservation();
     }
 
     function test_cancelCreditsTheBalance() public {
