@@ -593,10 +593,10 @@ contract ComputeMarketLeasesTest is MarketFixture {
     }
 
     /// @dev "Free" stake counts what the market holds locked only as far as Staking still locks it.
-    ///      Here a slash cut Staking's lock (95 NOOS, all that is staked) below the market's record
-    ///      (100): the bidder has 95 free, under minProviderStake, so acceptBid must refuse its
+    ///      Here a slash cut Staking's lock (95 NOOS, all that is staked) below the 100 the market
+    ///      locked: the bidder has 95 free, under minProviderStake, so acceptBid must refuse its
     ///      earlier bid (IComputeMarket: MarketInsufficientUnlockedStake), as createBid refuses a new one.
-    function test_acceptBid_revertsWhenSlashCutStakingLockBelowTheMarketRecord() public {
+    function test_acceptBid_revertsWhenSlashCutStakingLockBelowMinStake() public {
         uint256 batch = _batchLease(PRICE);
         uint256 next = _openServiceOrder();
         _bid(provider1, next, PRICE); // free then: 900
@@ -607,7 +607,8 @@ contract ComputeMarketLeasesTest is MarketFixture {
         market.expireLease(batch); // slash 10: staked 95, Staking clamps its lock to 95
         assertEq(staking.stakeOf(provider1, PROVIDER_ROLE), 95 ether);
         assertEq(staking.lockedOf(provider1, PROVIDER_ROLE), 95 ether);
-        assertEq(_lockedByMarket(provider1), _minStake());
+        // What the market holds locked in Staking for the provider: 95, not the 100 it locked.
+        assertEq(_lockedByMarket(provider1), 95 ether);
 
         uint256 other = _openServiceOrder();
         bytes memory insufficient = abi.encodeWithSelector(
