@@ -252,13 +252,19 @@ contract ComputeMarket is IComputeMarket, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev 0 for no placement requirement, else `keccak256(abi.encode(placement))`, hashed in
-    ///      place: in a standard encoding of the call the placement is the last tail, so its
-    ///      encoding runs to the end of the calldata. (A tenant that encodes otherwise gets a hash no
-    ///      bidder can match, and can only cancel its order.)
+    ///      place when the call is encoded as a standard encoder does: the placement is then the last
+    ///      tail and its last field (anyOf) ends the calldata. Otherwise (e.g. a suffix appended to
+    ///      the calldata) it is decoded and encoded again.
     function _orderPlacementHash(IProviderRegistry.Placement calldata placement) private pure returns (bytes32 h) {
         if (placement.attributes.length == 0 && placement.allOf.length == 0 && placement.anyOf.length == 0) {
             return 0;
         }
+        address[] calldata anyOf = placement.anyOf;
+        uint256 end;
+        assembly ("memory-safe") {
+            end := add(anyOf.offset, shl(5, anyOf.length))
+        }
+        if (end != msg.data.length) return ComputeMarketLib.placementHash(placement);
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             let len := sub(calldatasize(), placement)
