@@ -260,7 +260,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (!found) return;
         IComputeMarket.Order memory o = market.getOrder(id);
         if (block.timestamp < o.bidDeadline) vm.warp(o.bidDeadline);
-        bool leases = o.bestBidder != address(0) && _lockable(o.bestBidder);
+        bool leases = o.bestBidder != address(0) && _canWin(o.bestBidder);
         Snap memory s = leases ? _snapProvider(o.bestBidder) : _snapOrder(id);
         vm.prank(keeper);
         try market.closeAuction(id) returns (uint256 leaseId) {
@@ -919,16 +919,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Whether `provider` may bid, or win a lease (acceptBid): minProviderStake free.
     function _canWin(address provider) private view returns (bool) {
         return _freeStake(provider) >= params.minProviderStake();
-    }
-
-    /// @dev Whether the market can lock what one more lease of `provider` needs (what closeAuction
-    ///      decides by: it may lease where _canWin says no, when Staking's lock was cut below the
-    ///      market's record).
-    function _lockable(address provider) private view returns (bool) {
-        (uint256 open, uint256 locked) = market.providerStake(provider);
-        uint256 need = (open + 1) * params.minProviderStake();
-        if (need <= locked) return true;
-        return staking.stakeOf(provider, PROVIDER_ROLE) - staking.lockedOf(provider, PROVIDER_ROLE) >= need - locked;
     }
 
     /// @dev An eligible provider with free stake that may bid on `id` (one order per group).

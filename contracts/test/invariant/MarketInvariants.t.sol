@@ -193,8 +193,9 @@ contract MarketInvariantsTest is MarketFixture {
     }
 
     /// @notice Stake: per provider, the market counts its running leases, holds at least
-    ///         minProviderStake locked for each, Staking's lock never exceeds that record nor the
-    ///         stake, and unstaking above the unlocked part never works.
+    ///         minProviderStake locked for each, Staking's lock is exactly that record (the market
+    ///         is the only locker and slasher here) and never exceeds the stake, and unstaking
+    ///         above the unlocked part never works.
     function invariant_stakeLockedForOpenLeases() public view {
         address[] memory providers = handler.providers();
         uint256 n = market.orderCount();
@@ -209,7 +210,7 @@ contract MarketInvariantsTest is MarketFixture {
             assertEq(open, running, "openLeases == the provider's running leases");
             assertGe(locked, open * params.minProviderStake(), "locked >= minProviderStake per open lease");
             uint256 stakingLocked = staking.lockedOf(providers[p], PROVIDER_ROLE);
-            assertLe(stakingLocked, locked, "Staking's lock <= the market's record (the only locker)");
+            assertEq(stakingLocked, locked, "Staking's lock == the market's record (its only locker and slasher)");
             assertLe(stakingLocked, staking.stakeOf(providers[p], PROVIDER_ROLE), "locked <= staked");
         }
         assertEq(handler.ghost_lockBreaches(), 0, "unstaked locked stake");
