@@ -29,6 +29,12 @@ const profiles = [
 ] as const;
 export const MAX_LOCAL_PROVIDERS = profiles.length;
 
+/** The attributes local provider `index` registers (a placement on them picks it). */
+export const localProviderAttributes = (index: number) => {
+  const profile = profiles[index] as (typeof profiles)[number];
+  return { region: profile.region, tier: profile.tier, "capabilities/cpu/arch": "x86_64" };
+};
+
 export type LocalProvider = {
   index: number;
   address: string;
@@ -69,11 +75,7 @@ export async function startLocalProviders(params: {
           devnetAccount: 4 + i,
           listen: { host: "127.0.0.1", port },
           dataPort,
-          attributes: {
-            region: profile.region,
-            tier: profile.tier,
-            "capabilities/cpu/arch": "x86_64",
-          },
+          attributes: localProviderAttributes(i),
           stake: "1000",
           capacity: { cpu: 2, memory: "4Gi", maxJobs: 2 },
           pricing: { cpuPerCore: profile.cpuPerCore, memoryPerGiB: "0.00001", margin: 0.1 },

@@ -43,7 +43,12 @@ import {
   stringToHex,
 } from "viem";
 import { readContract } from "viem/actions";
-import { type LocalProvider, PROVIDERS_FILE, startDevnetWithProviders } from "../localProviders.js";
+import {
+  type LocalProvider,
+  localProviderAttributes,
+  PROVIDERS_FILE,
+  startDevnetWithProviders,
+} from "../localProviders.js";
 import { printJson } from "../output.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +56,7 @@ const digitsCsv = path.resolve(here, "../../../../examples/data/digits.csv");
 const PLACEHOLDER_DID = `did:noos:${"0".repeat(64)}`;
 
 // No input: the data asset's file is the job's input (compute-to-data).
-const manifest = (did: string, epochs: number) => `version: "1"
+const manifest = (did: string, epochs: number, region?: string) => `version: "1"
 kind: training
 data: ${did}
 training:
@@ -66,7 +71,7 @@ pricing: { maxPricePerSecond: "0.001", deposit: "1" }
 verification: { mode: receipt }
 deadline: 10m
 bidWindow: 10s
-`;
+${region ? `placement: { attributes: { region: ${region} } }\n` : ""}`;
 
 const balanceAbi = [
   {
@@ -262,7 +267,15 @@ export async function runDataDemoCommand(p: {
     );
     say(`  -> ${refusals.disallowedAlgorithm}`);
     say("buyer: the allowed job placed on provider B...");
-    refusals.otherProvider = await jobRefusal(b, allowed);
+    // The market leases to the best bid only, and A asks less: a placement on B's region (the
+    // only provider there) makes B the one that bids.
+    refusals.otherProvider = await jobRefusal(
+      b,
+      await write(
+        "c2d-training-b.yaml",
+        manifest(pub.did, 20, localProviderAttributes(b.index).region),
+      ),
+    );
     say(`  -> ${refusals.otherProvider}`);
 
     const balance = () =>
