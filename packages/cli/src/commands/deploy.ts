@@ -85,6 +85,8 @@ export function registerDeploy(program: Command, globals: () => GlobalOptions) {
           orders: result.replicas.map((r) => r.orderId).join(", "),
           providers: result.replicas.map((r) => r.provider).join(", "),
           cost: `${formatNoos(result.cost)} NOOS`,
+          // Refunds stay in the market: the next order pays from them first.
+          balance: `${formatNoos(result.balance)} NOOS in the market (noos market withdraw)`,
           result: result.replicas[0]?.resultCid ?? "-",
           files: Object.values(result.files).join(", ") || "-",
         });
